@@ -1,0 +1,72 @@
+/**
+ * Errors of wrt. Every error is a {@link WrtError} with a stable string `code`; the full list is
+ * {@link ERROR_CODES} and docs/errors.md. Failures that cross process boundaries travel as plain
+ * {@link FailureRecord}s and are rebuilt with {@link fromFailure}.
+ */
+
+/** Every error code wrt raises, with the one-line meaning shown in docs/errors.md. */
+export const ERROR_CODES = {
+  WRT_PROTOCOL: 'A frame could not be decoded: truncated, corrupted, oversized or of an unknown type.',
+  WRT_INVALID_ARGUMENT: 'A command-line option or API argument is missing or malformed.',
+  WRT_INPUT_NOT_FOUND: 'An input path or glob matched no readable file.',
+  WRT_OUTPUT_EXISTS: 'The output directory already holds files and --overwrite was not given.',
+  WRT_NOT_WASM: 'A file given as a module is not a WebAssembly binary.',
+  WRT_MISSING_EXPORT: 'A module lacks an export that its world or job graph requires.',
+  WRT_BAD_JOB_GRAPH: 'A job graph is malformed or of a shape this runtime does not run.',
+  WRT_OPERATOR_TRAP: 'A wasm operator trapped (unreachable, out-of-bounds access, ...).',
+  WRT_OPERATOR_ERROR: 'A wasm operator returned an error result.',
+  WRT_MEMORY_CAP: 'A wasm operator grew its linear memory past its cap.',
+  WRT_DEADLINE: 'A wasm operator call ran past its deadline and its slot was replaced.',
+  WRT_OUTPUT_CAP: 'A wasm operator returned more bytes than the output cap allows.',
+  WRT_NODE_LOST: 'A node died or stopped heartbeating; its work is retried elsewhere.',
+  WRT_OBJECT_LOST: 'An object was lost with its node before it could be read.',
+  WRT_OBJECT_STORE_FULL: 'The object store arena has no room for an object.',
+  WRT_NO_NODES: 'The cluster has no node able to run the work.',
+  WRT_JOB_FAILED: 'A job failed; the message says which task and why.',
+  WRT_CONNECTION: 'A connection to the head or a node failed or closed.',
+  WRT_TIMEOUT: 'An operation did not complete within its timeout.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+const BRAND = Symbol.for('wrt.error');
+
+/** A failure as a plain, serialisable record (what travels in the `Failure` table). */
+export interface FailureRecord {
+  code: ErrorCode | string;
+  message: string;
+  retryable: boolean;
+}
+
+/** The base of every wrt error. `instanceof` works across realms and duplicated copies. */
+export class WrtError extends Error {
+  readonly code: ErrorCode | string;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode | string, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WrtError';
+    this.code = code;
+    this.retryable = options?.retryable ?? false;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  toFailure(): FailureRecord {
+    return { code: this.code, message: this.message, retryable: this.retryable };
+  }
+}
+
+/** Rebuilds an error from a failure record received from another process. */
+export function fromFailure(f: FailureRecord): WrtError {
+  return new WrtError(f.code, f.message, { retryable: f.retryable });
+}
+
+/** Turns anything thrown into a failure record (unknown errors are not retryable). */
+export function toFailure(err: unknown, fallback: ErrorCode = 'WRT_JOB_FAILED'): FailureRecord {
+  if (err instanceof WrtError) return err.toFailure();
+  return { code: fallback, message: err instanceof Error ? err.message : String(err), retryable: false };
+}

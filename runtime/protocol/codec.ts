@@ -1,0 +1,453 @@
+/**
+ * Encoding and guarded decoding of wire frames: one FlatBuffers `Envelope` (file identifier
+ * "WRT1", runtime/protocol/wire.fbs) per frame.
+ *
+ * {@link decodeMessage} is the only way frames are read. It never throws anything but a
+ * `WrtError` with code `WRT_PROTOCOL`: a truncated, corrupted, oversized or unknown frame becomes
+ * that error, and the caller closes the connection.
+ */
+import * as flatbuffers from 'flatbuffers';
+import { WrtError, type FailureRecord } from '../errors.js';
+import { CheckedByteBuffer, FrameBoundsError } from './checked-byte-buffer.js';
+import type { JobGraph, Message, ObjectLocation as Location } from './messages.js';
+import { decodeJobGraphTable, encodeJobGraphTable } from './job-graph-codec.js';
+import { Envelope } from './generated/wrt/protocol/envelope.js';
+import { Message as Kind } from './generated/wrt/protocol/message.js';
+import { RegisterNode } from './generated/wrt/protocol/register-node.js';
+import { RegisterAck } from './generated/wrt/protocol/register-ack.js';
+import { Heartbeat } from './generated/wrt/protocol/heartbeat.js';
+import { SubmitJob } from './generated/wrt/protocol/submit-job.js';
+import { JobAccepted } from './generated/wrt/protocol/job-accepted.js';
+import { JobStatus } from './generated/wrt/protocol/job-status.js';
+import { ChunkRequest } from './generated/wrt/protocol/chunk-request.js';
+import { InputChunk } from './generated/wrt/protocol/input-chunk.js';
+import { JobOutput } from './generated/wrt/protocol/job-output.js';
+import { DeployTask } from './generated/wrt/protocol/deploy-task.js';
+import { TaskStatus } from './generated/wrt/protocol/task-status.js';
+import { ObjectPull } from './generated/wrt/protocol/object-pull.js';
+import { ObjectChunk } from './generated/wrt/protocol/object-chunk.js';
+import { ReleaseObjects } from './generated/wrt/protocol/release-objects.js';
+import { ErrorMessage } from './generated/wrt/protocol/error-message.js';
+import { Failure } from './generated/wrt/protocol/failure.js';
+import { KeyValue } from './generated/wrt/protocol/key-value.js';
+import { ObjectLocation } from './generated/wrt/protocol/object-location.js';
+import { Platform } from './generated/wrt/protocol/platform.js';
+import { JobState } from './generated/wrt/protocol/job-state.js';
+import { TaskState } from './generated/wrt/protocol/task-state.js';
+
+/** Largest frame accepted, in bytes (64 MiB). Larger frames are protocol errors. */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+const FILE_IDENTIFIER = 'WRT1';
+
+const JOB_STATES = ['Running', 'Finished', 'Failed', 'Cancelled'] as const;
+const TASK_STATES = ['Running', 'Finished', 'Failed'] as const;
+
+type B = flatbuffers.Builder;
+
+function encodeFailure(b: B, f: FailureRecord): flatbuffers.Offset {
+  const code = b.createString(f.code);
+  const message = b.createString(f.message);
+  Failure.startFailure(b);
+  Failure.addCode(b, code);
+  Failure.addMessage(b, message);
+  Failure.addRetryable(b, f.retryable);
+  return Failure.endFailure(b);
+}
+
+function encodeLocations(b: B, locations: Location[]): flatbuffers.Offset {
+  const offsets = locations.map((l) => {
+    const id = b.createString(l.objectId);
+    const node = b.createString(l.nodeId);
+    ObjectLocation.startObjectLocation(b);
+    ObjectLocation.addObjectId(b, id);
+    ObjectLocation.addNodeId(b, node);
+    ObjectLocation.addSizeBytes(b, BigInt(l.sizeBytes));
+    return ObjectLocation.endObjectLocation(b);
+  });
+  return vectorOf(b, offsets);
+}
+
+function vectorOf(b: B, offsets: flatbuffers.Offset[]): flatbuffers.Offset {
+  b.startVector(4, offsets.length, 4);
+  for (let i = offsets.length - 1; i >= 0; i--) b.addOffset(offsets[i]!);
+  return b.endVector();
+}
+
+function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
+  switch (m.type) {
+    case 'RegisterNode': {
+      const name = b.createString(m.name);
+      RegisterNode.startRegisterNode(b);
+      RegisterNode.addName(b, name);
+      RegisterNode.addPlatform(b, m.platform === 'browser' ? Platform.Browser : Platform.Node);
+      RegisterNode.addCpus(b, m.cpus);
+      RegisterNode.addGpus(b, m.gpus);
+      RegisterNode.addMemoryBytes(b, BigInt(m.memoryBytes));
+      RegisterNode.addStoreBytes(b, BigInt(m.storeBytes));
+      return [Kind.RegisterNode, RegisterNode.endRegisterNode(b)];
+    }
+    case 'RegisterAck': {
+      const id = b.createString(m.nodeId);
+      RegisterAck.startRegisterAck(b);
+      RegisterAck.addNodeId(b, id);
+      RegisterAck.addHeartbeatIntervalMs(b, m.heartbeatIntervalMs);
+      RegisterAck.addHeartbeatTimeoutMs(b, m.heartbeatTimeoutMs);
+      return [Kind.RegisterAck, RegisterAck.endRegisterAck(b)];
+    }
+    case 'Heartbeat':
+      return [
+        Kind.Heartbeat,
+        Heartbeat.createHeartbeat(b, m.runningTasks, BigInt(m.storeUsedBytes), BigInt(m.tasksFinished)),
+      ];
+    case 'SubmitJob': {
+      const name = b.createString(m.name);
+      const module = b.createByteVector(m.module);
+      const graph = encodeJobGraphTable(b, m.graph);
+      const args = vectorOf(
+        b,
+        Object.entries(m.args).map(([k, v]) => KeyValue.createKeyValue(b, b.createString(k), b.createString(v))),
+      );
+      SubmitJob.startSubmitJob(b);
+      SubmitJob.addRequestId(b, m.requestId);
+      SubmitJob.addName(b, name);
+      SubmitJob.addModule(b, module);
+      SubmitJob.addGraph(b, graph);
+      SubmitJob.addInputChunks(b, m.inputChunks);
+      SubmitJob.addInputBytes(b, BigInt(m.inputBytes));
+      SubmitJob.addArgs(b, args);
+      SubmitJob.addOperatorMaxMemoryBytes(b, BigInt(m.operatorMaxMemoryBytes));
+      SubmitJob.addOperatorDeadlineMs(b, m.operatorDeadlineMs);
+      return [Kind.SubmitJob, SubmitJob.endSubmitJob(b)];
+    }
+    case 'JobAccepted':
+      return [Kind.JobAccepted, JobAccepted.createJobAccepted(b, m.requestId, b.createString(m.jobId))];
+    case 'JobStatus': {
+      const id = b.createString(m.jobId);
+      const message = b.createString(m.message);
+      const nodes = vectorOf(b, m.nodes.map((n) => b.createString(n)));
+      JobStatus.startJobStatus(b);
+      JobStatus.addJobId(b, id);
+      JobStatus.addState(b, JOB_STATES.indexOf(m.state) as JobState);
+      JobStatus.addTasksTotal(b, m.tasksTotal);
+      JobStatus.addTasksDone(b, m.tasksDone);
+      JobStatus.addBytesDone(b, BigInt(m.bytesDone));
+      JobStatus.addMessage(b, message);
+      JobStatus.addNodes(b, nodes);
+      return [Kind.JobStatus, JobStatus.endJobStatus(b)];
+    }
+    case 'ChunkRequest':
+      return [Kind.ChunkRequest, ChunkRequest.createChunkRequest(b, b.createString(m.jobId), m.index)];
+    case 'InputChunk': {
+      const id = b.createString(m.jobId);
+      return [Kind.InputChunk, InputChunk.createInputChunk(b, id, m.index, b.createByteVector(m.data))];
+    }
+    case 'JobOutput': {
+      const id = b.createString(m.jobId);
+      return [Kind.JobOutput, JobOutput.createJobOutput(b, id, m.partition, b.createByteVector(m.data))];
+    }
+    case 'DeployTask': {
+      const job = b.createString(m.jobId);
+      const task = b.createString(m.taskId);
+      const hash = b.createString(m.moduleHash);
+      const module = b.createByteVector(m.module);
+      const op = b.createString(m.operator);
+      const inputs = encodeLocations(b, m.inputs);
+      const inline = m.inlineInput ? b.createByteVector(m.inlineInput) : 0;
+      const output = b.createString(m.output);
+      DeployTask.startDeployTask(b);
+      DeployTask.addJobId(b, job);
+      DeployTask.addTaskId(b, task);
+      DeployTask.addModuleHash(b, hash);
+      DeployTask.addModule(b, module);
+      DeployTask.addOperator(b, op);
+      DeployTask.addPartitions(b, m.partitions);
+      DeployTask.addInputs(b, inputs);
+      if (inline) DeployTask.addInlineInput(b, inline);
+      DeployTask.addOutput(b, output);
+      DeployTask.addMaxMemoryBytes(b, BigInt(m.maxMemoryBytes));
+      DeployTask.addDeadlineMs(b, m.deadlineMs);
+      return [Kind.DeployTask, DeployTask.endDeployTask(b)];
+    }
+    case 'TaskStatus': {
+      const job = b.createString(m.jobId);
+      const task = b.createString(m.taskId);
+      const outputs = encodeLocations(b, m.outputs);
+      const data = m.data ? b.createByteVector(m.data) : 0;
+      const failure = m.failure ? encodeFailure(b, m.failure) : 0;
+      TaskStatus.startTaskStatus(b);
+      TaskStatus.addJobId(b, job);
+      TaskStatus.addTaskId(b, task);
+      TaskStatus.addState(b, TASK_STATES.indexOf(m.state) as TaskState);
+      TaskStatus.addOutputs(b, outputs);
+      if (data) TaskStatus.addData(b, data);
+      if (failure) TaskStatus.addFailure(b, failure);
+      TaskStatus.addInputBytes(b, BigInt(m.inputBytes));
+      return [Kind.TaskStatus, TaskStatus.endTaskStatus(b)];
+    }
+    case 'ObjectPull': {
+      const id = b.createString(m.objectId);
+      const node = b.createString(m.nodeId);
+      const requester = b.createString(m.requester);
+      return [Kind.ObjectPull, ObjectPull.createObjectPull(b, m.requestId, id, node, requester)];
+    }
+    case 'ObjectChunk': {
+      const id = b.createString(m.objectId);
+      const requester = b.createString(m.requester);
+      const data = b.createByteVector(m.data);
+      const failure = m.failure ? encodeFailure(b, m.failure) : 0;
+      ObjectChunk.startObjectChunk(b);
+      ObjectChunk.addRequestId(b, m.requestId);
+      ObjectChunk.addObjectId(b, id);
+      ObjectChunk.addRequester(b, requester);
+      ObjectChunk.addOffset(b, BigInt(m.offset));
+      ObjectChunk.addTotalBytes(b, BigInt(m.totalBytes));
+      ObjectChunk.addData(b, data);
+      if (failure) ObjectChunk.addFailure(b, failure);
+      return [Kind.ObjectChunk, ObjectChunk.endObjectChunk(b)];
+    }
+    case 'ReleaseObjects':
+      return [
+        Kind.ReleaseObjects,
+        ReleaseObjects.createReleaseObjects(b, vectorOf(b, m.objectIds.map((id) => b.createString(id)))),
+      ];
+    case 'ErrorMessage':
+    {
+      const failure = encodeFailure(b, m.failure);
+      ErrorMessage.startErrorMessage(b);
+      ErrorMessage.addRequestId(b, m.requestId);
+      ErrorMessage.addFailure(b, failure);
+      return [Kind.ErrorMessage, ErrorMessage.endErrorMessage(b)];
+    }
+  }
+}
+
+/** Encodes one message as a complete frame (an Envelope with identifier "WRT1"). */
+export function encodeMessage(m: Message): Uint8Array {
+  const size = 'data' in m && m.data ? m.data.byteLength : 'module' in m ? m.module.byteLength : 0;
+  const b = new flatbuffers.Builder(256 + size);
+  const [kind, body] = encodeBody(b, m);
+  Envelope.startEnvelope(b);
+  Envelope.addMessageType(b, kind);
+  Envelope.addMessage(b, body);
+  b.finish(Envelope.endEnvelope(b), FILE_IDENTIFIER);
+  return b.asUint8Array();
+}
+
+// ---- decoding ---------------------------------------------------------------------------------
+
+class Reader {
+  constructor(readonly bb: CheckedByteBuffer, readonly frame: Uint8Array) {}
+  str(s: string | null): string {
+    return s ?? '';
+  }
+  num(v: bigint): number {
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new FrameBoundsError(`integer ${v} is too large`);
+    return Number(v);
+  }
+  /** Checks that a byte vector view lies inside the frame. */
+  bytes(a: Uint8Array | null): Uint8Array {
+    if (a === null) return new Uint8Array(0);
+    const start = this.frame.byteOffset;
+    if (a.buffer !== this.frame.buffer || a.byteOffset < start || a.byteOffset + a.byteLength > start + this.frame.byteLength) {
+      throw new FrameBoundsError('byte vector outside the frame');
+    }
+    return a;
+  }
+  failure(f: Failure | null): FailureRecord | null {
+    return f ? { code: this.str(f.code()), message: this.str(f.message()), retryable: f.retryable() } : null;
+  }
+  list<T>(n: number, at: (i: number) => T | null): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = at(i);
+      if (v === null) throw new FrameBoundsError(`vector element ${i} missing`);
+      out.push(v);
+    }
+    return out;
+  }
+  locations(n: number, at: (i: number) => ObjectLocation | null): Location[] {
+    return this.list(n, at).map((l) => ({
+      objectId: this.str(l.objectId()),
+      nodeId: this.str(l.nodeId()),
+      sizeBytes: this.num(l.sizeBytes()),
+    }));
+  }
+}
+
+function enumName<T extends string>(names: readonly T[], v: number, what: string): T {
+  const name = names[v];
+  if (name === undefined) throw new FrameBoundsError(`unknown ${what} ${v}`);
+  return name;
+}
+
+function decodeBody(r: Reader, env: Envelope): Message {
+  const kind = env.messageType();
+  switch (kind) {
+    case Kind.RegisterNode: {
+      const t = env.message(new RegisterNode()) as RegisterNode;
+      return {
+        type: 'RegisterNode',
+        name: r.str(t.name()),
+        platform: enumName(['node', 'browser'] as const, t.platform(), 'platform'),
+        cpus: t.cpus(),
+        gpus: t.gpus(),
+        memoryBytes: r.num(t.memoryBytes()),
+        storeBytes: r.num(t.storeBytes()),
+      };
+    }
+    case Kind.RegisterAck: {
+      const t = env.message(new RegisterAck()) as RegisterAck;
+      return {
+        type: 'RegisterAck',
+        nodeId: r.str(t.nodeId()),
+        heartbeatIntervalMs: t.heartbeatIntervalMs(),
+        heartbeatTimeoutMs: t.heartbeatTimeoutMs(),
+      };
+    }
+    case Kind.Heartbeat: {
+      const t = env.message(new Heartbeat()) as Heartbeat;
+      return {
+        type: 'Heartbeat',
+        runningTasks: t.runningTasks(),
+        storeUsedBytes: r.num(t.storeUsedBytes()),
+        tasksFinished: r.num(t.tasksFinished()),
+      };
+    }
+    case Kind.SubmitJob: {
+      const t = env.message(new SubmitJob()) as SubmitJob;
+      const g = t.graph();
+      const args: Record<string, string> = {};
+      for (const kv of r.list(t.argsLength(), (i) => t.args(i))) args[r.str(kv.key())] = r.str(kv.value());
+      const graph: JobGraph = g ? decodeJobGraphTable(g) : { name: '', vertices: [], edges: [] };
+      return {
+        type: 'SubmitJob',
+        requestId: t.requestId(),
+        name: r.str(t.name()),
+        module: r.bytes(t.moduleArray()),
+        graph,
+        inputChunks: t.inputChunks(),
+        inputBytes: r.num(t.inputBytes()),
+        args,
+        operatorMaxMemoryBytes: r.num(t.operatorMaxMemoryBytes()),
+        operatorDeadlineMs: t.operatorDeadlineMs(),
+      };
+    }
+    case Kind.JobAccepted: {
+      const t = env.message(new JobAccepted()) as JobAccepted;
+      return { type: 'JobAccepted', requestId: t.requestId(), jobId: r.str(t.jobId()) };
+    }
+    case Kind.JobStatus: {
+      const t = env.message(new JobStatus()) as JobStatus;
+      return {
+        type: 'JobStatus',
+        jobId: r.str(t.jobId()),
+        state: enumName(JOB_STATES, t.state(), 'job state'),
+        tasksTotal: t.tasksTotal(),
+        tasksDone: t.tasksDone(),
+        bytesDone: r.num(t.bytesDone()),
+        message: r.str(t.message()),
+        nodes: r.list(t.nodesLength(), (i) => t.nodes(i)),
+      };
+    }
+    case Kind.ChunkRequest: {
+      const t = env.message(new ChunkRequest()) as ChunkRequest;
+      return { type: 'ChunkRequest', jobId: r.str(t.jobId()), index: t.index() };
+    }
+    case Kind.InputChunk: {
+      const t = env.message(new InputChunk()) as InputChunk;
+      return { type: 'InputChunk', jobId: r.str(t.jobId()), index: t.index(), data: r.bytes(t.dataArray()) };
+    }
+    case Kind.JobOutput: {
+      const t = env.message(new JobOutput()) as JobOutput;
+      return { type: 'JobOutput', jobId: r.str(t.jobId()), partition: t.partition(), data: r.bytes(t.dataArray()) };
+    }
+    case Kind.DeployTask: {
+      const t = env.message(new DeployTask()) as DeployTask;
+      const output = r.str(t.output());
+      if (output !== 'store' && output !== 'head') throw new FrameBoundsError(`unknown task output "${output}"`);
+      return {
+        type: 'DeployTask',
+        jobId: r.str(t.jobId()),
+        taskId: r.str(t.taskId()),
+        moduleHash: r.str(t.moduleHash()),
+        module: r.bytes(t.moduleArray()),
+        operator: r.str(t.operator()),
+        partitions: t.partitions(),
+        inputs: r.locations(t.inputsLength(), (i) => t.inputs(i)),
+        inlineInput: t.inlineInputLength() > 0 ? r.bytes(t.inlineInputArray()) : null,
+        output,
+        maxMemoryBytes: r.num(t.maxMemoryBytes()),
+        deadlineMs: t.deadlineMs(),
+      };
+    }
+    case Kind.TaskStatus: {
+      const t = env.message(new TaskStatus()) as TaskStatus;
+      return {
+        type: 'TaskStatus',
+        jobId: r.str(t.jobId()),
+        taskId: r.str(t.taskId()),
+        state: enumName(TASK_STATES, t.state(), 'task state'),
+        outputs: r.locations(t.outputsLength(), (i) => t.outputs(i)),
+        data: t.dataLength() > 0 ? r.bytes(t.dataArray()) : null,
+        failure: r.failure(t.failure()),
+        inputBytes: r.num(t.inputBytes()),
+      };
+    }
+    case Kind.ObjectPull: {
+      const t = env.message(new ObjectPull()) as ObjectPull;
+      return {
+        type: 'ObjectPull',
+        requestId: t.requestId(),
+        objectId: r.str(t.objectId()),
+        nodeId: r.str(t.nodeId()),
+        requester: r.str(t.requester()),
+      };
+    }
+    case Kind.ObjectChunk: {
+      const t = env.message(new ObjectChunk()) as ObjectChunk;
+      return {
+        type: 'ObjectChunk',
+        requestId: t.requestId(),
+        objectId: r.str(t.objectId()),
+        requester: r.str(t.requester()),
+        offset: r.num(t.offset()),
+        totalBytes: r.num(t.totalBytes()),
+        data: r.bytes(t.dataArray()),
+        failure: r.failure(t.failure()),
+      };
+    }
+    case Kind.ReleaseObjects: {
+      const t = env.message(new ReleaseObjects()) as ReleaseObjects;
+      return { type: 'ReleaseObjects', objectIds: r.list(t.objectIdsLength(), (i) => t.objectIds(i)) };
+    }
+    case Kind.ErrorMessage: {
+      const t = env.message(new ErrorMessage()) as ErrorMessage;
+      const failure = r.failure(t.failure()) ?? { code: 'WRT_PROTOCOL', message: 'error without failure', retryable: false };
+      return { type: 'ErrorMessage', requestId: t.requestId(), failure };
+    }
+    default:
+      throw new FrameBoundsError(`unknown message type ${String(kind)}`);
+  }
+}
+
+/**
+ * Decodes one frame. The returned message's byte fields are views into `frame`.
+ * @throws WrtError `WRT_PROTOCOL` when the frame is empty, larger than {@link MAX_FRAME_BYTES},
+ *   lacks the "WRT1" identifier, or any table, vector or string in it lies outside its bytes.
+ */
+export function decodeMessage(frame: Uint8Array): Message {
+  if (frame.byteLength > MAX_FRAME_BYTES) {
+    throw new WrtError('WRT_PROTOCOL', `frame of ${frame.byteLength} bytes exceeds the ${MAX_FRAME_BYTES}-byte limit`);
+  }
+  if (frame.byteLength < 12) throw new WrtError('WRT_PROTOCOL', `frame of ${frame.byteLength} bytes is truncated`);
+  const bb = new CheckedByteBuffer(frame);
+  try {
+    if (!Envelope.bufferHasIdentifier(bb)) throw new FrameBoundsError('frame lacks the "WRT1" identifier');
+    return decodeBody(new Reader(bb, frame), Envelope.getRootAsEnvelope(bb));
+  } catch (err) {
+    if (err instanceof FrameBoundsError || err instanceof RangeError || err instanceof TypeError) {
+      throw new WrtError('WRT_PROTOCOL', `malformed frame: ${err.message}`, { cause: err });
+    }
+    throw new WrtError('WRT_PROTOCOL', `malformed frame: ${String(err)}`, { cause: err });
+  }
+}
