@@ -1,0 +1,120 @@
+/** The `wrt` command. Exit codes: 0 success, 1 a job or runtime failure, 2 bad usage or input. */
+import process from 'node:process';
+import { Command, InvalidArgumentError } from 'commander';
+import { submit, packageVersion } from './submit.js';
+import { startHeadCommand, startNodeCommand } from './start.js';
+import { WrtError } from '../errors.js';
+
+const USAGE_CODES = new Set(['WRT_INVALID_ARGUMENT', 'WRT_INPUT_NOT_FOUND', 'WRT_OUTPUT_EXISTS', 'WRT_NOT_WASM', 'WRT_MISSING_EXPORT', 'WRT_BAD_JOB_GRAPH']);
+
+function fail(err: unknown): never {
+  if (err instanceof WrtError) {
+    process.stderr.write(`wrt: error ${err.code}: ${err.message}\n`);
+    process.exit(USAGE_CODES.has(err.code) ? 2 : 1);
+  }
+  process.stderr.write(`wrt: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+}
+
+const int = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+const positive = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+
+const program = new Command('wrt')
+  .description('wrt: a WebAssembly-first compute runtime (tasks, actors, streams and batch jobs over sandboxed wasm)')
+  .version(await packageVersion())
+  .showHelpAfterError();
+program.exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
+
+program
+  .command('start')
+  .description('start a head (--head) or a node that joins one (--address)')
+  .option('--head', 'start the head: membership, scheduling, job registry, volunteer page')
+  .option('--address <url>', 'join the head at this address (ws://HOST:PORT)')
+  .option('--host <host>', 'head: interface to listen on', '127.0.0.1')
+  .option('--port <n>', 'head: port to listen on (0 picks a free one)', int('--port'), 8265)
+  .option('--cpus <n>', 'node: slots (worker threads)', positive('--cpus'))
+  .option('--name <name>', 'node: name shown in status and logs')
+  .option('--store-mb <n>', 'node: largest object-store arena in MiB', positive('--store-mb'))
+  .option('--heartbeat-interval-ms <n>', 'head: how often nodes heartbeat', positive('--heartbeat-interval-ms'), 1000)
+  .option('--heartbeat-timeout-ms <n>', 'head: silence after which a node is declared lost', positive('--heartbeat-timeout-ms'), 5000)
+  .option('--quiet', 'head: do not log cluster events to stderr')
+  .action(async (o: { head?: boolean; address?: string; host: string; port: number; cpus?: number; name?: string; storeMb?: number; heartbeatIntervalMs: number; heartbeatTimeoutMs: number; quiet?: boolean }) => {
+    if (!o.head === !o.address) fail(new WrtError('WRT_INVALID_ARGUMENT', 'give exactly one of --head or --address URL'));
+    if (o.head) await startHeadCommand({ host: o.host, port: o.port, heartbeatIntervalMs: o.heartbeatIntervalMs, heartbeatTimeoutMs: o.heartbeatTimeoutMs, quiet: !!o.quiet });
+    else await startNodeCommand({ address: o.address!, cpus: o.cpus === undefined ? undefined : Math.floor(o.cpus), name: o.name, storeMb: o.storeMb });
+  });
+
+program
+  .command('submit')
+  .description('run a pipeline (.wasm) over input files and write its output')
+  .argument('<pipeline>', 'pipeline.wasm: a WebAssembly component or core module of the pipeline world')
+  .requiredOption('--input <paths...>', 'input files, directories or globs (quote globs)')
+  .requiredOption('--output <dir>', 'output directory: part-NNNNN.tsv files and _SUCCESS')
+  .option('--address <url>', 'submit to a running cluster (default: start an embedded one and stop it after)')
+  .option('--nodes <n>', 'embedded cluster: node processes', positive('--nodes'), 2)
+  .option('--cpus <n>', 'embedded cluster: slots per node (default: cores / nodes)', positive('--cpus'))
+  .option('--chunk-mb <n>', 'input chunk size in MiB', positive('--chunk-mb'), 4)
+  .option('--operator-memory-mb <n>', 'linear-memory cap of each operator instance in MiB (default 256)', positive('--operator-memory-mb'))
+  .option('--deadline-ms <n>', 'deadline of one operator call in ms (default 60000)', positive('--deadline-ms'))
+  .option('--arg <key=value...>', 'job argument (repeatable)')
+  .option('--overwrite', 'replace the result in a non-empty output directory')
+  .option('--json', 'print the summary as one JSON object on stdout')
+  .option('--no-progress', 'no progress bar even on a terminal')
+  .action(async (pipeline: string, o: { input: string[]; output: string; address?: string; nodes: number; cpus?: number; chunkMb: number; operatorMemoryMb?: number; deadlineMs?: number; arg?: string[]; overwrite?: boolean; json?: boolean; progress: boolean }) => {
+    const args: Record<string, string> = {};
+    for (const kv of o.arg ?? []) {
+      const i = kv.indexOf('=');
+      if (i <= 0) fail(new WrtError('WRT_INVALID_ARGUMENT', `--arg ${kv} is not KEY=VALUE`));
+      args[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+    try {
+      const s = await submit(pipeline, {
+        input: o.input,
+        output: o.output,
+        address: o.address,
+        nodes: Math.floor(o.nodes),
+        cpus: o.cpus === undefined ? undefined : Math.floor(o.cpus),
+        chunkMb: o.chunkMb,
+        operatorMemoryMb: o.operatorMemoryMb,
+        deadlineMs: o.deadlineMs,
+        overwrite: !!o.overwrite,
+        arg: args,
+        progress: o.progress && !!process.stderr.isTTY && !o.json,
+        json: !!o.json,
+      });
+      if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
+      else {
+        process.stderr.write(
+          `wrt: job ${s.jobId} finished: ${s.bytesRead} bytes read, ${s.tokens} tokens, ${s.distinctTokens} distinct tokens, ` +
+            `${s.seconds.toFixed(2)} s, ${s.mbPerSecond.toFixed(1)} MB/s on ${s.nodes.length} node(s) (${s.nodes.join(', ')}); output in ${o.output}\n`,
+        );
+      }
+      process.exit(0);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('status')
+  .description('show the nodes and jobs of a running cluster')
+  .option('--address <url>', 'the head (http:// or ws:// HOST:PORT)', 'http://127.0.0.1:8265')
+  .action(async (o: { address: string }) => {
+    const url = new URL('/api/status', o.address.replace(/^ws/, 'http'));
+    try {
+      const res = await fetch(url);
+      process.stdout.write(JSON.stringify(await res.json(), null, 2) + '\n');
+    } catch {
+      fail(new WrtError('WRT_CONNECTION', `no wrt head answers at ${url.origin}`));
+    }
+  });
+
+await program.parseAsync(process.argv).catch(fail);

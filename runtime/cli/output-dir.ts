@@ -1,0 +1,58 @@
+/**
+ * The output directory of a job: `DIR/part-NNNNN.tsv` files and `DIR/_SUCCESS`. Parts are written
+ * under temporary names as they arrive and renamed only when the whole job has succeeded; on
+ * failure the temporary files are removed, so a directory never holds a half-written result.
+ */
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import process from 'node:process';
+import { WrtError } from '../errors.js';
+
+const partName = (p: number): string => `part-${String(p).padStart(5, '0')}.tsv`;
+
+export class OutputDir {
+  private readonly written = new Set<number>();
+  private readonly tag = `${process.pid}-${Date.now()}`;
+
+  private constructor(readonly dir: string) {}
+
+  /**
+   * Prepares `dir`.
+   * @throws WrtError `WRT_OUTPUT_EXISTS` when it holds files and `overwrite` is false.
+   */
+  static async open(dir: string, overwrite: boolean): Promise<OutputDir> {
+    const entries = await readdir(dir).catch(() => null);
+    if (entries && entries.length > 0) {
+      if (!overwrite) {
+        throw new WrtError('WRT_OUTPUT_EXISTS', `output directory ${dir} is not empty; choose another or pass --overwrite`);
+      }
+    }
+    await mkdir(dir, { recursive: true });
+    return new OutputDir(dir);
+  }
+
+  private tmp(p: number): string {
+    return join(this.dir, `.${partName(p)}.${this.tag}.tmp`);
+  }
+
+  async writePart(partition: number, data: Uint8Array): Promise<void> {
+    await writeFile(this.tmp(partition), data);
+    this.written.add(partition);
+  }
+
+  /** Renames every part into place (replacing an earlier result's files) and writes _SUCCESS. */
+  async commit(partitions: number): Promise<void> {
+    for (let p = 0; p < partitions; p++) if (!this.written.has(p)) await this.writePart(p, new Uint8Array(0));
+    const stale = (await readdir(this.dir)).filter((f) => f === '_SUCCESS' || /^part-\d{5}\.tsv$/.test(f));
+    for (const f of stale) await rm(join(this.dir, f));
+    for (let p = 0; p < partitions; p++) await rename(this.tmp(p), join(this.dir, partName(p)));
+    const marker = join(this.dir, `._SUCCESS.${this.tag}.tmp`);
+    await writeFile(marker, '');
+    await rename(marker, join(this.dir, '_SUCCESS'));
+  }
+
+  /** Removes what this run wrote. */
+  async abort(): Promise<void> {
+    for (const p of this.written) await rm(this.tmp(p), { force: true });
+  }
+}

@@ -1,0 +1,76 @@
+/** `wrt start --head` and `wrt start --address URL`: the long-running cluster processes. */
+import process from 'node:process';
+import { Head } from '../head/head.js';
+import { volunteerPage } from '../head/volunteer-page.js';
+import { startHeadServer } from '../platform/node/server.js';
+import { nodePlatform } from '../platform/node/platform.js';
+import { NodeAgent } from '../node/node-agent.js';
+import { headWebSocketUrl } from '../client/job-client.js';
+
+/** Runs `stop` once on SIGINT or SIGTERM, then exits 0. */
+function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (): void => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+export interface HeadCommandOptions {
+  host: string;
+  port: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  quiet: boolean;
+}
+
+export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
+  const head = new Head({
+    heartbeatIntervalMs: o.heartbeatIntervalMs,
+    heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+    log: o.quiet ? () => {} : (line) => process.stderr.write(line + '\n'),
+  });
+  head.onNodeRegistered((n) => process.stdout.write(`node joined ${n.id} ${n.name} ${n.platform} ${n.cpus}\n`));
+  const server = await startHeadServer(o.host, o.port, { page: volunteerPage, api: (name) => (name === 'status' ? head.status() : undefined) }, (c) => head.accept(c));
+  const shown = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
+  process.stdout.write(`wrt head listening on ws://${shown}:${server.port}/ws (volunteer page and status: http://${shown}:${server.port}/)\n`);
+  onShutdown(async () => {
+    head.close();
+    await server.close();
+  });
+}
+
+export interface NodeCommandOptions {
+  address: string;
+  cpus?: number;
+  name?: string;
+  storeMb?: number;
+}
+
+export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
+  const agent = new NodeAgent(nodePlatform, {
+    address: headWebSocketUrl(o.address),
+    cpus: o.cpus,
+    name: o.name,
+    storeBytes: o.storeMb ? o.storeMb * 2 ** 20 : undefined,
+  });
+  let stopping = false;
+  agent.on((e) => {
+    if (e.type === 'disconnected' && !stopping) {
+      process.stderr.write(`wrt node: lost the head (${e.reason}); exiting\n`);
+      void agent.stop().finally(() => process.exit(1));
+    }
+  });
+  const id = await agent.start();
+  process.stdout.write(`wrt node ${id} "${agent.name}" joined ${o.address} with ${agent.cpus} slots\n`);
+  onShutdown(async () => {
+    stopping = true;
+    await agent.stop();
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * The client side of a batch job (what `wrt submit` and drivers use): submits a job to the head,
+ * serves the input chunks the head asks for, receives output partitions and progress, and
+ * resolves with the final status. Platform-neutral.
+ */
+import type { Platform } from '../platform/platform.js';
+import type { Message, MessageOf } from '../protocol/messages.js';
+import { decodeMessage, encodeMessage } from '../protocol/codec.js';
+import { WrtError, fromFailure } from '../errors.js';
+
+export type JobSubmission = Omit<MessageOf<'SubmitJob'>, 'type' | 'requestId'>;
+export type JobStatusUpdate = MessageOf<'JobStatus'>;
+
+export interface JobCallbacks {
+  /** Returns the bytes of input chunk `index` (may be asked again after a node failure). */
+  readChunk(index: number): Promise<Uint8Array>;
+  /** Receives output partition `partition`; calls are serialised. */
+  onOutput(partition: number, data: Uint8Array): Promise<void> | void;
+  onStatus?(status: JobStatusUpdate): void;
+  onAccepted?(jobId: string): void;
+}
+
+/** Normalises `host:port`, `http://…` or `ws://…` to the head's WebSocket URL (`ws://host:port/ws`). */
+export function headWebSocketUrl(address: string): string {
+  let a = address.trim();
+  if (!/^[a-z]+:\/\//i.test(a)) a = `ws://${a}`;
+  const url = new URL(a);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new WrtError('WRT_INVALID_ARGUMENT', `address "${address}" is not a ws:// or http:// URL of a wrt head`);
+  }
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/ws';
+  return url.toString();
+}
+
+/**
+ * Runs one job to its end.
+ * @returns the final status (state Finished)
+ * @throws WrtError `WRT_JOB_FAILED` with the head's message when the job fails,
+ *   `WRT_CONNECTION` when the head goes away, or the code of an ErrorMessage the head sends.
+ */
+export async function runJob(platform: Platform, address: string, job: JobSubmission, cb: JobCallbacks): Promise<JobStatusUpdate> {
+  const conn = await platform.connect(headWebSocketUrl(address));
+  let outputs: Promise<void> = Promise.resolve();
+  return new Promise<JobStatusUpdate>((resolve, reject) => {
+    let settled = false;
+    const settle = (err: Error | null, status?: JobStatusUpdate): void => {
+      if (settled) return;
+      settled = true;
+      outputs.then(
+        () => {
+          conn.close(1000, 'job ended');
+          if (err) reject(err);
+          else resolve(status!);
+        },
+        (writeErr: Error) => {
+          conn.close(1000, 'job ended');
+          reject(writeErr);
+        },
+      );
+    };
+    const send = (m: Message): void => conn.send(encodeMessage(m));
+    conn.onMessage = (frame) => {
+      let msg: Message;
+      try {
+        msg = decodeMessage(frame);
+      } catch (err) {
+        conn.close(1002, 'protocol error');
+        settle(err as Error);
+        return;
+      }
+      switch (msg.type) {
+        case 'JobAccepted':
+          cb.onAccepted?.(msg.jobId);
+          break;
+        case 'ChunkRequest': {
+          const { jobId, index } = msg;
+          cb.readChunk(index).then(
+            (data) => send({ type: 'InputChunk', jobId, index, data }),
+            (err: Error) => settle(err),
+          );
+          break;
+        }
+        case 'JobOutput': {
+          const { partition, data } = msg;
+          const copy = data.slice();
+          outputs = outputs.then(() => cb.onOutput(partition, copy));
+          outputs.catch((err: Error) => settle(err));
+          break;
+        }
+        case 'JobStatus':
+          cb.onStatus?.(msg);
+          if (msg.state === 'Finished') settle(null, msg);
+          else if (msg.state !== 'Running') settle(new WrtError('WRT_JOB_FAILED', msg.message || `job ${msg.state.toLowerCase()}`));
+          break;
+        case 'ErrorMessage':
+          settle(fromFailure(msg.failure));
+          break;
+        default:
+          break;
+      }
+    };
+    conn.onClose = (reason) => settle(new WrtError('WRT_CONNECTION', `the head closed the connection before the job ended (${reason})`));
+    send({ type: 'SubmitJob', requestId: 1, ...job });
+  });
+}

@@ -1,0 +1,326 @@
+/**
+ * The head: cluster membership (registration, heartbeats, failure detection), the job registry,
+ * the relay of objects between nodes (browser nodes accept no connections, so object pulls go
+ * through here), and the status shown by the REST API. It owns no sockets: the platform's server
+ * hands it each accepted {@link Connection}.
+ *
+ * Failure detection: a node whose connection closes is lost at once; a node that sends nothing for
+ * `heartbeatTimeoutMs` (default 5000 ms; nodes heartbeat every `heartbeatIntervalMs`, default
+ * 1000 ms) is declared lost and disconnected. Its subtasks are rescheduled.
+ */
+import type { Connection } from '../platform/platform.js';
+import type { Message, MessageOf } from '../protocol/messages.js';
+import { decodeMessage, encodeMessage } from '../protocol/codec.js';
+import { planBatchJob } from '../protocol/job-graph-codec.js';
+import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
+import type { NodeLoad } from '../scheduler/placement.js';
+import { WrtError, toFailure } from '../errors.js';
+
+export interface HeadOptions {
+  /** @default 1000 */
+  heartbeatIntervalMs?: number;
+  /** @default 5000 */
+  heartbeatTimeoutMs?: number;
+  /** Operator linear-memory cap when neither graph nor submission sets one, bytes. @default 256 MiB */
+  defaultMaxMemoryBytes?: number;
+  /** Operator call deadline when neither graph nor submission sets one, ms. @default 60000 */
+  defaultDeadlineMs?: number;
+  log?: (line: string) => void;
+}
+
+interface NodeEntry extends NodeLoad {
+  name: string;
+  platform: 'node' | 'browser';
+  conn: Connection;
+  lastSeen: number;
+  modules: Set<string>;
+  tasksFinished: number;
+  storeUsedBytes: number;
+  joinedAt: number;
+}
+
+interface JobEntry {
+  job: BatchJob;
+  client: Connection;
+  submittedAt: number;
+  endedAt: number | null;
+}
+
+/** JSON shape of `GET /api/status`. */
+export interface ClusterStatus {
+  nodes: { id: string; name: string; platform: string; cpus: number; running: number; tasksFinished: number; storeUsedBytes: number; alive: boolean }[];
+  jobs: { id: string; name: string; state: string; tasksDone: number; tasksTotal: number; message: string; nodes: string[] }[];
+}
+
+export class Head {
+  private readonly nodes = new Map<string, NodeEntry>();
+  private readonly jobs = new Map<string, JobEntry>();
+  private readonly nodeListeners: ((n: ClusterStatus['nodes'][number]) => void)[] = [];
+  private nextNode = 1;
+  private nextJob = 1;
+  private readonly timer: ReturnType<typeof setInterval>;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: HeadOptions = {}) {
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 5000;
+    this.log = options.log ?? (() => {});
+    this.timer = setInterval(() => this.tick(), Math.min(500, this.heartbeatIntervalMs));
+  }
+
+  /** Called once for every node that registers. */
+  onNodeRegistered(listener: (n: ClusterStatus['nodes'][number]) => void): void {
+    this.nodeListeners.push(listener);
+  }
+
+  /** Takes over an accepted connection (a node, a client, or a bad peer). */
+  accept(conn: Connection): void {
+    let role: { kind: 'unknown' } | { kind: 'node'; id: string } | { kind: 'client' } = { kind: 'unknown' };
+    conn.onMessage = (frame) => {
+      let msg: Message;
+      try {
+        msg = decodeMessage(frame);
+      } catch (err) {
+        this.log(`head: ${(err as Error).message} from ${conn.peer}; closing the connection`);
+        conn.send(encodeMessage({ type: 'ErrorMessage', requestId: 0, failure: toFailure(err, 'WRT_PROTOCOL') }));
+        conn.close(1002, 'protocol error');
+        return;
+      }
+      try {
+        if (role.kind === 'unknown') {
+          if (msg.type === 'RegisterNode') role = { kind: 'node', id: this.register(conn, msg) };
+          else role = { kind: 'client' };
+        }
+        if (role.kind === 'node') this.fromNode(role.id, msg);
+        else this.fromClient(conn, msg);
+      } catch (err) {
+        const failure = toFailure(err, 'WRT_INVALID_ARGUMENT');
+        this.log(`head: ${failure.code}: ${failure.message}`);
+        conn.send(encodeMessage({ type: 'ErrorMessage', requestId: 'requestId' in msg ? (msg as { requestId: number }).requestId : 0, failure }));
+      }
+    };
+    conn.onClose = (reason) => {
+      if (role.kind === 'node') this.lose(role.id, `connection closed: ${reason}`);
+      else if (role.kind === 'client') {
+        for (const [id, e] of this.jobs) {
+          if (e.client === conn && e.job.state === 'Running') {
+            e.job.cancel('the submitting client disconnected');
+            this.endJob(id);
+          }
+        }
+      }
+    };
+  }
+
+  private register(conn: Connection, m: MessageOf<'RegisterNode'>): string {
+    const id = `n-${this.nextNode++}`;
+    const now = Date.now();
+    const entry: NodeEntry = {
+      id,
+      name: m.name || id,
+      platform: m.platform,
+      cpus: Math.max(1, m.cpus),
+      inFlight: 0,
+      alive: true,
+      conn,
+      lastSeen: now,
+      modules: new Set(),
+      tasksFinished: 0,
+      storeUsedBytes: 0,
+      joinedAt: now,
+    };
+    this.nodes.set(id, entry);
+    conn.send(encodeMessage({ type: 'RegisterAck', nodeId: id, heartbeatIntervalMs: this.heartbeatIntervalMs, heartbeatTimeoutMs: this.heartbeatTimeoutMs }));
+    this.log(`head: node ${id} "${entry.name}" (${m.platform}, ${entry.cpus} slots) joined`);
+    const view = this.status().nodes.find((n) => n.id === id)!;
+    for (const l of this.nodeListeners) l(view);
+    this.pumpAll();
+    return id;
+  }
+
+  private fromNode(id: string, msg: Message): void {
+    const node = this.nodes.get(id);
+    if (!node || !node.alive) return;
+    node.lastSeen = Date.now();
+    switch (msg.type) {
+      case 'RegisterNode':
+        return;
+      case 'Heartbeat':
+        node.storeUsedBytes = msg.storeUsedBytes;
+        node.tasksFinished = msg.tasksFinished;
+        return;
+      case 'TaskStatus': {
+        const e = this.jobs.get(msg.jobId);
+        if (!e) {
+          if (msg.state !== 'Running') node.inFlight = Math.max(0, node.inFlight - 1);
+          if (msg.outputs.length) this.sendTo(id, { type: 'ReleaseObjects', objectIds: msg.outputs.map((o) => o.objectId) });
+          return;
+        }
+        e.job.onTaskStatus(id, msg, Date.now());
+        if (e.job.state !== 'Running') this.endJob(msg.jobId);
+        this.pumpAll();
+        return;
+      }
+      case 'ObjectPull': {
+        const owner = this.nodes.get(msg.nodeId);
+        if (!owner || !owner.alive) {
+          const failure = { code: 'WRT_OBJECT_LOST', message: `object ${msg.objectId} was lost with node ${msg.nodeId}`, retryable: true };
+          this.sendTo(id, { type: 'ObjectChunk', requestId: msg.requestId, objectId: msg.objectId, requester: id, offset: 0, totalBytes: 0, data: new Uint8Array(0), failure });
+          return;
+        }
+        this.sendTo(owner.id, { ...msg, requester: id });
+        return;
+      }
+      case 'ObjectChunk':
+        this.sendTo(msg.requester, msg);
+        return;
+      default:
+        throw new WrtError('WRT_PROTOCOL', `a node may not send ${msg.type}`);
+    }
+  }
+
+  private fromClient(conn: Connection, msg: Message): void {
+    switch (msg.type) {
+      case 'SubmitJob':
+        this.submit(conn, msg);
+        return;
+      case 'InputChunk': {
+        const e = this.jobs.get(msg.jobId);
+        if (e && e.client === conn) e.job.onInputChunk(msg.index, msg.data);
+        return;
+      }
+      default:
+        throw new WrtError('WRT_PROTOCOL', `a client may not send ${msg.type}`);
+    }
+  }
+
+  private submit(conn: Connection, m: MessageOf<'SubmitJob'>): void {
+    const plan = planBatchJob(m.graph);
+    if (m.inputChunks === 0) throw new WrtError('WRT_INVALID_ARGUMENT', 'the job has no input');
+    const jobId = `j-${this.nextJob++}`;
+    const mem = (v: number): number => v || m.operatorMaxMemoryBytes || this.options.defaultMaxMemoryBytes || 256 * 2 ** 20;
+    const deadline = (v: number): number => v || m.operatorDeadlineMs || this.options.defaultDeadlineMs || 60_000;
+    const job = new BatchJob(this.jobHost(conn), {
+      jobId,
+      name: m.name || m.graph.name,
+      module: m.module.slice(),
+      moduleHash: `${jobId}-module`,
+      plan,
+      inputChunks: m.inputChunks,
+      maxMemoryBytes: { map: mem(plan.map.maxMemoryBytes), reduce: mem(plan.reduce.maxMemoryBytes) },
+      deadlineMs: { map: deadline(plan.map.deadlineMs), reduce: deadline(plan.reduce.deadlineMs) },
+    });
+    this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
+    conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId }));
+    this.log(`head: job ${jobId} "${job.spec.name}" accepted: ${m.inputChunks} input chunks, ${job.partitions} partitions`);
+    job.pump(Date.now());
+  }
+
+  private jobHost(client: Connection): JobHost {
+    return {
+      loads: () => this.nodes.values(),
+      sendToNode: (nodeId, m) => this.sendTo(nodeId, m),
+      sendToClient: (m) => client.send(encodeMessage(m)),
+      nodeName: (nodeId) => this.nodes.get(nodeId)?.name ?? nodeId,
+      needsModule: (nodeId, hash) => {
+        const n = this.nodes.get(nodeId);
+        if (!n || n.modules.has(hash)) return false;
+        n.modules.add(hash);
+        return true;
+      },
+      taskStarted: (nodeId) => {
+        const n = this.nodes.get(nodeId);
+        if (n) n.inFlight++;
+      },
+      taskEnded: (nodeId) => {
+        const n = this.nodes.get(nodeId);
+        if (n) n.inFlight = Math.max(0, n.inFlight - 1);
+      },
+      log: this.log,
+    };
+  }
+
+  private sendTo(nodeId: string, m: Message): void {
+    const n = this.nodes.get(nodeId);
+    if (n?.alive) n.conn.send(encodeMessage(m));
+  }
+
+  private endJob(jobId: string): void {
+    const e = this.jobs.get(jobId);
+    if (!e || e.endedAt !== null) return;
+    e.endedAt = Date.now();
+    for (const [nodeId, ids] of e.job.storedObjects()) this.sendTo(nodeId, { type: 'ReleaseObjects', objectIds: ids });
+    for (const n of this.nodes.values()) n.modules.delete(e.job.spec.moduleHash);
+    this.log(`head: job ${jobId} ${e.job.state.toLowerCase()} in ${((e.endedAt - e.submittedAt) / 1000).toFixed(2)} s`);
+    // Keep the last 100 ended jobs for the status API.
+    const ended = [...this.jobs].filter(([, j]) => j.endedAt !== null);
+    for (const [id] of ended.slice(0, Math.max(0, ended.length - 100))) this.jobs.delete(id);
+  }
+
+  private lose(nodeId: string, reason: string): void {
+    const n = this.nodes.get(nodeId);
+    if (!n || !n.alive) return;
+    n.alive = false;
+    n.inFlight = 0;
+    this.log(`head: node ${nodeId} "${n.name}" lost (${reason})`);
+    n.conn.close(1001, 'declared lost');
+    const now = Date.now();
+    for (const [id, e] of this.jobs) {
+      if (e.job.state !== 'Running') continue;
+      e.job.onNodeLost(nodeId, now);
+      if (e.job.state !== 'Running') this.endJob(id);
+    }
+    this.nodes.delete(nodeId);
+    this.pumpAll();
+  }
+
+  private pumpAll(): void {
+    const now = Date.now();
+    for (const [id, e] of this.jobs) {
+      if (e.job.state !== 'Running') continue;
+      e.job.pump(now);
+      if (e.job.state !== 'Running') this.endJob(id);
+    }
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const n of [...this.nodes.values()]) {
+      if (n.alive && now - n.lastSeen > this.heartbeatTimeoutMs) this.lose(n.id, `no heartbeat for ${now - n.lastSeen} ms`);
+    }
+    this.pumpAll();
+  }
+
+  status(): ClusterStatus {
+    return {
+      nodes: [...this.nodes.values()].map((n) => ({
+        id: n.id,
+        name: n.name,
+        platform: n.platform,
+        cpus: n.cpus,
+        running: n.inFlight,
+        tasksFinished: n.tasksFinished,
+        storeUsedBytes: n.storeUsedBytes,
+        alive: n.alive,
+      })),
+      jobs: [...this.jobs.values()].map(({ job }) => ({
+        id: job.spec.jobId,
+        name: job.spec.name,
+        state: job.state,
+        tasksDone: job.done,
+        tasksTotal: job.total,
+        message: job.message,
+        nodes: job.statusMessage().nodes,
+      })),
+    };
+  }
+
+  /** Disconnects everyone and stops the failure detector. */
+  close(): void {
+    clearInterval(this.timer);
+    for (const n of this.nodes.values()) n.conn.close(1001, 'head stopping');
+    for (const e of this.jobs.values()) e.client.close(1001, 'head stopping');
+  }
+}

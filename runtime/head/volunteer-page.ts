@@ -1,0 +1,28 @@
+/**
+ * The head's page: opening it in a browser turns the tab into a worker node (the node agent,
+ * bundled for the browser from the same sources as the Node node, served from /assets/).
+ */
+export function volunteerPage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>wrt node</title>
+<style>
+  body { font: 15px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; }
+  h1 { font-size: 1.4rem; }
+  #state { font-weight: 600; }
+  #log { font: 12px/1.4 ui-monospace, monospace; background: #f4f4f6; padding: .75rem; height: 16rem; overflow: auto; white-space: pre-wrap; }
+</style>
+</head>
+<body>
+<h1>wrt — this tab is a worker node</h1>
+<p>While this page stays open, the tab runs WebAssembly tasks for the cluster in its own Web Workers,
+sandboxed, with no access to this page or your files. Close the tab to leave.</p>
+<p>State: <span id="state">starting…</span> · tasks finished: <span id="tasks">0</span></p>
+<div id="log"></div>
+<script type="module" src="/assets/node-agent.js"></script>
+</body>
+</html>
+`;
+}

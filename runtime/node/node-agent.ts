@@ -1,0 +1,279 @@
+/**
+ * The node agent (the role of Ray's raylet and Flink's TaskManager): joins a head, offers its
+ * slots, runs deployed subtasks in them, keeps their outputs in its object store and serves
+ * objects to other nodes through the head. The same code runs in a Node process and a browser tab.
+ */
+import type { Connection, Platform } from '../platform/platform.js';
+import type { Message, MessageOf, ObjectLocation } from '../protocol/messages.js';
+import { decodeMessage, encodeMessage } from '../protocol/codec.js';
+import { ObjectStore } from '../store/object-store.js';
+import { SlotPool } from './slot-pool.js';
+import { capMemory, WASM_PAGE_BYTES } from './wasm-binary.js';
+import { splitPartitioned } from './partitioned-batch.js';
+import { WrtError, toFailure } from '../errors.js';
+
+/** Chunk size of object transfers between nodes, in bytes. */
+export const OBJECT_CHUNK_BYTES = 1 << 20;
+
+export interface NodeAgentOptions {
+  /** ws:// URL of the head's WebSocket endpoint. */
+  address: string;
+  /** Slots (worker threads). @default the platform's hardware concurrency */
+  cpus?: number;
+  name?: string;
+  /** Largest object-store arena in bytes. @default 1 GiB (Node), 256 MiB (browser) */
+  storeBytes?: number;
+  /** Largest operator output in bytes. @default 64 MiB */
+  outputCapBytes?: number;
+}
+
+export type NodeAgentEvent =
+  | { type: 'registered'; nodeId: string }
+  | { type: 'task-finished'; taskId: string; operator: string; elapsedMs: number }
+  | { type: 'task-failed'; taskId: string; message: string }
+  | { type: 'disconnected'; reason: string };
+
+interface PendingPull {
+  buffer: Uint8Array | null;
+  received: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class NodeAgent {
+  nodeId = '';
+  tasksFinished = 0;
+  private conn: Connection | null = null;
+  private readonly store: ObjectStore;
+  private readonly slots: SlotPool;
+  private readonly moduleBytes = new Map<string, Uint8Array>();
+  private readonly compiled = new Map<string, Promise<WebAssembly.Module>>();
+  private readonly pulls = new Map<number, PendingPull>();
+  private nextPullId = 1;
+  private running = 0;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private readonly listeners: ((e: NodeAgentEvent) => void)[] = [];
+  readonly cpus: number;
+  readonly name: string;
+  private readonly outputCapBytes: number;
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly options: NodeAgentOptions,
+  ) {
+    this.cpus = Math.max(1, options.cpus ?? platform.hardwareConcurrency());
+    this.name = options.name ?? platform.defaultNodeName();
+    this.outputCapBytes = options.outputCapBytes ?? 64 * 2 ** 20;
+    this.store = new ObjectStore({ maxBytes: options.storeBytes ?? (platform.kind === 'node' ? 2 ** 30 : 256 * 2 ** 20) });
+    this.slots = new SlotPool(platform, this.store.memory, this.cpus);
+  }
+
+  on(listener: (e: NodeAgentEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(e: NodeAgentEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Connects and registers; resolves with the node id the head assigned. */
+  async start(): Promise<string> {
+    const conn = await this.platform.connect(this.options.address);
+    this.conn = conn;
+    const registered = new Promise<string>((resolve, reject) => {
+      conn.onMessage = (frame) => {
+        let msg: Message;
+        try {
+          msg = decodeMessage(frame);
+        } catch (err) {
+          this.platform.log(`wrt node: ${(err as Error).message}; closing the connection`);
+          conn.close(1002, 'protocol error');
+          return;
+        }
+        if (msg.type === 'RegisterAck') {
+          this.nodeId = msg.nodeId;
+          this.startHeartbeat(msg.heartbeatIntervalMs);
+          resolve(msg.nodeId);
+          this.emit({ type: 'registered', nodeId: msg.nodeId });
+        } else this.handle(msg);
+      };
+      conn.onClose = (reason) => {
+        reject(new WrtError('WRT_CONNECTION', `head closed the connection: ${reason}`));
+        this.stopHeartbeat();
+        for (const p of this.pulls.values()) p.reject(new WrtError('WRT_CONNECTION', 'lost the head'));
+        this.emit({ type: 'disconnected', reason });
+      };
+    });
+    this.send({
+      type: 'RegisterNode',
+      name: this.name,
+      platform: this.platform.kind,
+      cpus: this.cpus,
+      gpus: 0,
+      memoryBytes: this.platform.totalMemoryBytes(),
+      storeBytes: this.store.maxBytes,
+    });
+    return registered;
+  }
+
+  /** Leaves the cluster and stops every slot thread. */
+  async stop(): Promise<void> {
+    this.stopHeartbeat();
+    this.conn?.close(1000, 'node stopping');
+    await this.slots.close();
+  }
+
+  private startHeartbeat(intervalMs: number): void {
+    this.heartbeat = setInterval(() => {
+      this.send({ type: 'Heartbeat', runningTasks: this.running, storeUsedBytes: this.store.usedBytes, tasksFinished: this.tasksFinished });
+    }, intervalMs);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  private send(m: Message): void {
+    this.conn?.send(encodeMessage(m));
+  }
+
+  private handle(msg: Message): void {
+    switch (msg.type) {
+      case 'DeployTask':
+        void this.runTask(msg);
+        break;
+      case 'ObjectPull':
+        this.servePull(msg);
+        break;
+      case 'ObjectChunk':
+        this.receiveChunk(msg);
+        break;
+      case 'ReleaseObjects':
+        for (const id of msg.objectIds) this.store.release(id);
+        break;
+      case 'ErrorMessage':
+        this.platform.log(`wrt node: head reports ${msg.failure.code}: ${msg.failure.message}`);
+        break;
+      default:
+        this.platform.log(`wrt node: ignoring unexpected ${msg.type}`);
+    }
+  }
+
+  private module(hash: string, maxMemoryBytes: number): Promise<WebAssembly.Module> {
+    const key = `${hash}/${maxMemoryBytes}`;
+    let m = this.compiled.get(key);
+    if (!m) {
+      const bytes = this.moduleBytes.get(hash);
+      if (!bytes) return Promise.reject(new WrtError('WRT_MISSING_EXPORT', `module ${hash} was never sent to this node`));
+      m = WebAssembly.compile(capMemory(bytes, Math.floor(maxMemoryBytes / WASM_PAGE_BYTES)) as Uint8Array<ArrayBuffer>);
+      this.compiled.set(key, m);
+    }
+    return m;
+  }
+
+  private async runTask(d: MessageOf<'DeployTask'>): Promise<void> {
+    this.running++;
+    const temporary: string[] = [];
+    let inputBytes = 0;
+    try {
+      if (d.module.byteLength > 0 && !this.moduleBytes.has(d.moduleHash)) this.moduleBytes.set(d.moduleHash, d.module.slice());
+      const module = await this.module(d.moduleHash, d.maxMemoryBytes);
+      const ranges = [];
+      if (d.inlineInput) {
+        const id = `${d.taskId}/inline`;
+        this.store.put(id, d.inlineInput);
+        temporary.push(id);
+        ranges.push(this.store.range(id));
+        inputBytes += d.inlineInput.byteLength;
+      }
+      for (const input of d.inputs) {
+        if (this.store.has(input.objectId)) this.store.retain(input.objectId);
+        else await this.pull(input);
+        temporary.push(input.objectId);
+        ranges.push(this.store.range(input.objectId));
+        inputBytes += input.sizeBytes;
+      }
+      const started = performance.now();
+      const output = await this.slots.call({
+        moduleKey: `${d.moduleHash}/${d.maxMemoryBytes}`,
+        module,
+        operator: d.operator,
+        partitions: d.partitions,
+        inputs: ranges,
+        outputCapBytes: this.outputCapBytes,
+        maxMemoryBytes: d.maxMemoryBytes,
+        deadlineMs: d.deadlineMs,
+      });
+      const outputs: ObjectLocation[] = [];
+      if (d.output === 'store') {
+        splitPartitioned(output, d.partitions, d.operator).forEach((part, i) => {
+          const id = `${d.taskId}/p${i}`;
+          this.store.put(id, part);
+          outputs.push({ objectId: id, nodeId: this.nodeId, sizeBytes: part.byteLength });
+        });
+      }
+      this.tasksFinished++;
+      this.send({
+        type: 'TaskStatus',
+        jobId: d.jobId,
+        taskId: d.taskId,
+        state: 'Finished',
+        outputs,
+        data: d.output === 'head' ? output : null,
+        failure: null,
+        inputBytes,
+      });
+      this.emit({ type: 'task-finished', taskId: d.taskId, operator: d.operator, elapsedMs: performance.now() - started });
+    } catch (err) {
+      const failure = toFailure(err, 'WRT_OPERATOR_ERROR');
+      this.send({ type: 'TaskStatus', jobId: d.jobId, taskId: d.taskId, state: 'Failed', outputs: [], data: null, failure, inputBytes });
+      this.emit({ type: 'task-failed', taskId: d.taskId, message: failure.message });
+    } finally {
+      for (const id of temporary) this.store.release(id);
+      this.running--;
+    }
+  }
+
+  /** Fetches a remote object into the local store (one reference, held by the caller). */
+  private pull(loc: ObjectLocation): Promise<void> {
+    const requestId = this.nextPullId++;
+    return new Promise<void>((resolve, reject) => {
+      this.pulls.set(requestId, { buffer: null, received: 0, resolve, reject });
+      this.send({ type: 'ObjectPull', requestId, objectId: loc.objectId, nodeId: loc.nodeId, requester: this.nodeId });
+    }).finally(() => this.pulls.delete(requestId));
+  }
+
+  private receiveChunk(c: MessageOf<'ObjectChunk'>): void {
+    const p = this.pulls.get(c.requestId);
+    if (!p) return;
+    if (c.failure) {
+      p.reject(new WrtError(c.failure.code, c.failure.message, { retryable: c.failure.retryable }));
+      return;
+    }
+    try {
+      if (!p.buffer) p.buffer = this.store.create(c.objectId, c.totalBytes);
+      p.buffer.set(c.data, c.offset);
+      p.received += c.data.byteLength;
+      if (p.received >= c.totalBytes) p.resolve();
+    } catch (err) {
+      p.reject(err as Error);
+    }
+  }
+
+  private servePull(req: MessageOf<'ObjectPull'>): void {
+    const base = { type: 'ObjectChunk' as const, requestId: req.requestId, objectId: req.objectId, requester: req.requester };
+    if (!this.store.has(req.objectId)) {
+      const failure = { code: 'WRT_OBJECT_LOST', message: `object ${req.objectId} is not on node ${this.nodeId}`, retryable: true };
+      this.send({ ...base, offset: 0, totalBytes: 0, data: new Uint8Array(0), failure });
+      return;
+    }
+    const bytes = this.store.get(req.objectId);
+    let offset = 0;
+    do {
+      const end = Math.min(bytes.byteLength, offset + OBJECT_CHUNK_BYTES);
+      this.send({ ...base, offset, totalBytes: bytes.byteLength, data: bytes.subarray(offset, end), failure: null });
+      offset = end;
+    } while (offset < bytes.byteLength);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The head's HTTP and WebSocket server (Node only): `ws` for WebSocket upgrades on `/ws`, plain
+ * `node:http` for pages, browser bundles and the REST API. Every response carries the
+ * cross-origin isolation headers (COOP `same-origin`, COEP `require-corp`) that browser nodes need
+ * for SharedArrayBuffer.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Connection } from '../platform.js';
+import { MAX_FRAME_BYTES } from '../../protocol/codec.js';
+
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** Directory of the browser bundles built by `npm run build` (dist/browser). */
+export const BROWSER_ASSETS = fileURLToPath(new URL('../../../browser/', import.meta.url));
+
+export interface HttpRoutes {
+  /** HTML of `/`. */
+  page(): string;
+  /** JSON of `GET /api/<name>`, or undefined for 404. */
+  api(name: string): unknown;
+}
+
+export interface HeadServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+function wrap(ws: WebSocket, peer: string): Connection {
+  const conn: Connection = {
+    peer,
+    onMessage: null,
+    onClose: null,
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    send(frame) {
+      if (ws.readyState === ws.OPEN) ws.send(frame);
+    },
+    close(code = 1000, reason = '') {
+      ws.close(code, reason.slice(0, 120));
+    },
+  };
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) return conn.close(1003, 'text frames are not accepted');
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    conn.onMessage?.(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  });
+  ws.on('close', (code) => conn.onClose?.(`closed (${code})`));
+  ws.on('error', () => ws.terminate());
+  return conn;
+}
+
+/** Starts listening on `host:port` (port 0 picks a free one). */
+export function startHeadServer(host: string, port: number, routes: HttpRoutes, onConnection: (c: Connection) => void): Promise<HeadServer> {
+  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer): void => {
+    res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...ISOLATION_HEADERS });
+    res.end(body);
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://head');
+    if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed\n');
+    if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', routes.page());
+    if (url.pathname.startsWith('/api/')) {
+      const body = routes.api(url.pathname.slice(5));
+      if (body === undefined) return send(res, 404, 'application/json', '{"error":"not found"}\n');
+      return send(res, 200, 'application/json', JSON.stringify(body, null, 2) + '\n');
+    }
+    if (url.pathname.startsWith('/assets/')) {
+      const file = normalize(url.pathname.slice('/assets/'.length));
+      if (file.startsWith('..') || !/^[\w.-]+\.js(\.map)?$/.test(file)) return send(res, 404, 'text/plain', 'not found\n');
+      readFile(join(BROWSER_ASSETS, file)).then(
+        (body) => send(res, 200, 'text/javascript; charset=utf-8', body),
+        () => send(res, 404, 'text/plain', `not found (run \`npm run build\` to build the browser bundle)\n`),
+      );
+      return;
+    }
+    send(res, 404, 'text/plain', 'not found\n');
+  });
+  const wss = new WebSocketServer({ server, path: '/ws', maxPayload: MAX_FRAME_BYTES + 1024 });
+  wss.on('connection', (ws, req) => onConnection(wrap(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`)));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve({
+        port: typeof address === 'object' && address ? address.port : port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const c of wss.clients) c.terminate();
+            wss.close();
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

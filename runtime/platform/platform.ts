@@ -1,0 +1,53 @@
+/**
+ * The one interface between wrt's core and its host environment. `runtime/platform/node/` and
+ * `runtime/platform/browser/` implement it under the same file names; everything else in
+ * `runtime/` receives a {@link Platform} and touches no Node built-in and no DOM global.
+ */
+
+/** A message-oriented, ordered, reliable connection (a WebSocket) carrying binary frames. */
+export interface Connection {
+  /** Sends one frame. Frames sent after close are dropped. */
+  send(frame: Uint8Array): void;
+  /** Closes the connection; `code` is a WebSocket close code (1000 normal, 1002 protocol error). */
+  close(code?: number, reason?: string): void;
+  /** Bytes queued but not yet sent (for back-pressure). */
+  readonly bufferedAmount: number;
+  /** Called for each received frame. */
+  onMessage: ((frame: Uint8Array) => void) | null;
+  /** Called once when the connection closes, for whatever reason. */
+  onClose: ((reason: string) => void) | null;
+  /** A label for logs (peer address). */
+  readonly peer: string;
+}
+
+/** A worker thread (Node `worker_threads` or a Web Worker) running `slot-entry`. */
+export interface SlotThread {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  onMessage: ((message: unknown) => void) | null;
+  /** Called when the thread dies from an uncaught error. */
+  onError: ((error: Error) => void) | null;
+  /** Stops the thread at once, even in the middle of a wasm call. */
+  terminate(): Promise<void>;
+}
+
+/** What a slot thread sees of its parent. */
+export interface SlotParent {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  onMessage(handler: (message: unknown) => void): void;
+}
+
+export interface Platform {
+  readonly kind: 'node' | 'browser';
+  /** Opens a WebSocket to `url` (ws:// or wss://); rejects with `WRT_CONNECTION` on failure. */
+  connect(url: string): Promise<Connection>;
+  /** Starts one slot thread. */
+  spawnSlot(): SlotThread;
+  /** Logical CPUs the host offers. */
+  hardwareConcurrency(): number;
+  /** Memory the host offers, in bytes (an estimate in the browser). */
+  totalMemoryBytes(): number;
+  /** A default name for this node (host name and pid, or "browser-…"). */
+  defaultNodeName(): string;
+  /** Writes one diagnostic line (stderr in Node, console in the browser). */
+  log(line: string): void;
+}
