@@ -106,7 +106,7 @@ export function mergeKvBatch(ptr: usize, len: usize, counts: TokenCounts): bool 
     const k = heapAt + start;
     const n = end - start;
     let h: u32 = 0x811c9dc5;
-    for (let j: usize = 0; j < n; j++) h = (h ^ <u32>load<u8>(k + j)) * 0x01000193;
+    for (let j: usize = 0; j < n; j++) h = (h ^ (<u32>load<u8>(k + j))) * 0x01000193;
     counts.add(k, n, h, load<u64>(values + i * 8));
     start = end;
   }

@@ -13,14 +13,24 @@
 import { writeFileSync, renameSync } from 'node:fs';
 
 const out = new URL('../kernels/unicode/tables.ts', import.meta.url);
-const TOKEN = 1, CASED = 2, CASE_IGNORABLE = 4, SPECIAL_LOWER = 8;
-const tokenRe = /^[\p{L}\p{M}\p{N}]$/u, casedRe = /^\p{Cased}$/u, ignorableRe = /^\p{Case_Ignorable}$/u;
+const TOKEN = 1,
+  CASED = 2,
+  CASE_IGNORABLE = 4,
+  SPECIAL_LOWER = 8;
+const tokenRe = /^[\p{L}\p{M}\p{N}]$/u,
+  casedRe = /^\p{Cased}$/u,
+  ignorableRe = /^\p{Case_Ignorable}$/u;
 const BLOCKS = 0x110000 >> 8;
-const flagIndex = [], flagBlocks = [], flagKeys = new Map();
-const deltaIndex = [], deltaBlocks = [], deltaKeys = new Map();
+const flagIndex = [],
+  flagBlocks = [],
+  flagKeys = new Map();
+const deltaIndex = [],
+  deltaBlocks = [],
+  deltaKeys = new Map();
 const special = [];
 for (let b = 0; b < BLOCKS; b++) {
-  const flags = new Array(256).fill(0), deltas = new Array(256).fill(0);
+  const flags = new Array(256).fill(0),
+    deltas = new Array(256).fill(0);
   for (let i = 0; i < 256; i++) {
     const cp = (b << 8) | i;
     if (cp >= 0xd800 && cp <= 0xdfff) continue; // never produced by a UTF-8 decoder
@@ -32,14 +42,24 @@ for (let b = 0; b < BLOCKS; b++) {
     if (f & TOKEN) {
       const lower = [...s.toLowerCase()].map((c) => c.codePointAt(0));
       if (lower.length === 1) deltas[i] = lower[0] - cp;
-      else { f |= SPECIAL_LOWER; special.push([cp, ...lower]); }
+      else {
+        f |= SPECIAL_LOWER;
+        special.push([cp, ...lower]);
+      }
     }
     flags[i] = f;
   }
-  for (const [arr, index, blocks, keys] of [[flags, flagIndex, flagBlocks, flagKeys], [deltas, deltaIndex, deltaBlocks, deltaKeys]]) {
+  for (const [arr, index, blocks, keys] of [
+    [flags, flagIndex, flagBlocks, flagKeys],
+    [deltas, deltaIndex, deltaBlocks, deltaKeys],
+  ]) {
     const key = arr.join(',');
     let at = keys.get(key);
-    if (at === undefined) { at = blocks.length; keys.set(key, at); blocks.push(arr); }
+    if (at === undefined) {
+      at = blocks.length;
+      keys.set(key, at);
+      blocks.push(arr);
+    }
     index.push(at);
   }
 }
@@ -82,4 +102,6 @@ ${rows(special.map((s) => [...s, 0, 0, 0].slice(0, 4)).flat(), 16)}
 const tmp = out.pathname + '.tmp';
 writeFileSync(tmp, text);
 renameSync(tmp, out);
-console.log(`kernels/unicode/tables.ts: ${flagBlocks.length} flag blocks, ${deltaBlocks.length} delta blocks, ${special.length} special mappings`);
+console.log(
+  `kernels/unicode/tables.ts: ${flagBlocks.length} flag blocks, ${deltaBlocks.length} delta blocks, ${special.length} special mappings`,
+);

@@ -66,8 +66,7 @@ export async function resolveInputs(args: string[]): Promise<InputFile[]> {
   return files;
 }
 
-const isSeparator = (b: number): boolean =>
-  b < 0x80 && !((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a));
+const isSeparator = (b: number): boolean => b < 0x80 && !((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a));
 
 const WINDOW = 64 * 1024;
 

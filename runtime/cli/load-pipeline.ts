@@ -51,14 +51,20 @@ export async function loadPipeline(path: string): Promise<LoadedPipeline> {
   }
   const kind = wasmKind(bytes);
   if (!kind) {
-    throw new WrtError('WRT_NOT_WASM', `${path} is not a WebAssembly module or component (it does not start with \\0asm); build it with \`npm run build\``);
+    throw new WrtError(
+      'WRT_NOT_WASM',
+      `${path} is not a WebAssembly module or component (it does not start with \\0asm); build it with \`npm run build\``,
+    );
   }
   const core = kind === 'component' ? await coreOfComponent(path, bytes) : bytes;
   let instance: WebAssembly.Instance;
   try {
     const module = await WebAssembly.compile(core as Uint8Array<ArrayBuffer>);
     if (!WebAssembly.Module.exports(module).some((e) => e.name === 'graph')) {
-      throw new WrtError('WRT_MISSING_EXPORT', `${path} lacks the pipeline world's "graph" export (wit/runtime.wit, world pipeline); is it a wrt pipeline?`);
+      throw new WrtError(
+        'WRT_MISSING_EXPORT',
+        `${path} lacks the pipeline world's "graph" export (wit/runtime.wit, world pipeline); is it a wrt pipeline?`,
+      );
     }
     instance = await WebAssembly.instantiate(module, {});
   } catch (err) {
@@ -74,7 +80,10 @@ export async function loadPipeline(path: string): Promise<LoadedPipeline> {
     try {
       operatorExports(instance, v.operator);
     } catch (err) {
-      throw new WrtError('WRT_MISSING_EXPORT', `${path}: the job graph's ${v.kind} vertex "${v.id}" names operator "${v.operator}", but ${(err as Error).message.replace(/^the module/, 'the module')}`);
+      throw new WrtError(
+        'WRT_MISSING_EXPORT',
+        `${path}: the job graph's ${v.kind} vertex "${v.id}" names operator "${v.operator}", but ${(err as Error).message.replace(/^the module/, 'the module')}`,
+      );
     }
   }
   return { core, graph, plan, kind };

@@ -5,7 +5,14 @@ import { submit, packageVersion } from './submit.js';
 import { startHeadCommand, startNodeCommand } from './start.js';
 import { WrtError } from '../errors.js';
 
-const USAGE_CODES = new Set(['WRT_INVALID_ARGUMENT', 'WRT_INPUT_NOT_FOUND', 'WRT_OUTPUT_EXISTS', 'WRT_NOT_WASM', 'WRT_MISSING_EXPORT', 'WRT_BAD_JOB_GRAPH']);
+const USAGE_CODES = new Set([
+  'WRT_INVALID_ARGUMENT',
+  'WRT_INPUT_NOT_FOUND',
+  'WRT_OUTPUT_EXISTS',
+  'WRT_NOT_WASM',
+  'WRT_MISSING_EXPORT',
+  'WRT_BAD_JOB_GRAPH',
+]);
 
 function fail(err: unknown): never {
   if (err instanceof WrtError) {
@@ -16,16 +23,20 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
-const int = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
-  return n;
-};
-const positive = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number`);
-  return n;
-};
+const int =
+  (name: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return n;
+  };
+const positive =
+  (name: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return n;
+  };
 
 const program = new Command('wrt')
   .description('wrt: a WebAssembly-first compute runtime (tasks, actors, streams and batch jobs over sandboxed wasm)')
@@ -46,11 +57,37 @@ program
   .option('--heartbeat-interval-ms <n>', 'head: how often nodes heartbeat', positive('--heartbeat-interval-ms'), 1000)
   .option('--heartbeat-timeout-ms <n>', 'head: silence after which a node is declared lost', positive('--heartbeat-timeout-ms'), 5000)
   .option('--quiet', 'head: do not log cluster events to stderr')
-  .action(async (o: { head?: boolean; address?: string; host: string; port: number; cpus?: number; name?: string; storeMb?: number; heartbeatIntervalMs: number; heartbeatTimeoutMs: number; quiet?: boolean }) => {
-    if (!o.head === !o.address) fail(new WrtError('WRT_INVALID_ARGUMENT', 'give exactly one of --head or --address URL'));
-    if (o.head) await startHeadCommand({ host: o.host, port: o.port, heartbeatIntervalMs: o.heartbeatIntervalMs, heartbeatTimeoutMs: o.heartbeatTimeoutMs, quiet: !!o.quiet });
-    else await startNodeCommand({ address: o.address!, cpus: o.cpus === undefined ? undefined : Math.floor(o.cpus), name: o.name, storeMb: o.storeMb });
-  });
+  .action(
+    async (o: {
+      head?: boolean;
+      address?: string;
+      host: string;
+      port: number;
+      cpus?: number;
+      name?: string;
+      storeMb?: number;
+      heartbeatIntervalMs: number;
+      heartbeatTimeoutMs: number;
+      quiet?: boolean;
+    }) => {
+      if (!o.head === !o.address) fail(new WrtError('WRT_INVALID_ARGUMENT', 'give exactly one of --head or --address URL'));
+      if (o.head)
+        await startHeadCommand({
+          host: o.host,
+          port: o.port,
+          heartbeatIntervalMs: o.heartbeatIntervalMs,
+          heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+          quiet: !!o.quiet,
+        });
+      else
+        await startNodeCommand({
+          address: o.address!,
+          cpus: o.cpus === undefined ? undefined : Math.floor(o.cpus),
+          name: o.name,
+          storeMb: o.storeMb,
+        });
+    },
+  );
 
 program
   .command('submit')
@@ -68,40 +105,58 @@ program
   .option('--overwrite', 'replace the result in a non-empty output directory')
   .option('--json', 'print the summary as one JSON object on stdout')
   .option('--no-progress', 'no progress bar even on a terminal')
-  .action(async (pipeline: string, o: { input: string[]; output: string; address?: string; nodes: number; cpus?: number; chunkMb: number; operatorMemoryMb?: number; deadlineMs?: number; arg?: string[]; overwrite?: boolean; json?: boolean; progress: boolean }) => {
-    const args: Record<string, string> = {};
-    for (const kv of o.arg ?? []) {
-      const i = kv.indexOf('=');
-      if (i <= 0) fail(new WrtError('WRT_INVALID_ARGUMENT', `--arg ${kv} is not KEY=VALUE`));
-      args[kv.slice(0, i)] = kv.slice(i + 1);
-    }
-    try {
-      const s = await submit(pipeline, {
-        input: o.input,
-        output: o.output,
-        address: o.address,
-        nodes: Math.floor(o.nodes),
-        cpus: o.cpus === undefined ? undefined : Math.floor(o.cpus),
-        chunkMb: o.chunkMb,
-        operatorMemoryMb: o.operatorMemoryMb,
-        deadlineMs: o.deadlineMs,
-        overwrite: !!o.overwrite,
-        arg: args,
-        progress: o.progress && !!process.stderr.isTTY && !o.json,
-        json: !!o.json,
-      });
-      if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
-      else {
-        process.stderr.write(
-          `wrt: job ${s.jobId} finished: ${s.bytesRead} bytes read, ${s.tokens} tokens, ${s.distinctTokens} distinct tokens, ` +
-            `${s.seconds.toFixed(2)} s, ${s.mbPerSecond.toFixed(1)} MB/s on ${s.nodes.length} node(s) (${s.nodes.join(', ')}); output in ${o.output}\n`,
-        );
+  .action(
+    async (
+      pipeline: string,
+      o: {
+        input: string[];
+        output: string;
+        address?: string;
+        nodes: number;
+        cpus?: number;
+        chunkMb: number;
+        operatorMemoryMb?: number;
+        deadlineMs?: number;
+        arg?: string[];
+        overwrite?: boolean;
+        json?: boolean;
+        progress: boolean;
+      },
+    ) => {
+      const args: Record<string, string> = {};
+      for (const kv of o.arg ?? []) {
+        const i = kv.indexOf('=');
+        if (i <= 0) fail(new WrtError('WRT_INVALID_ARGUMENT', `--arg ${kv} is not KEY=VALUE`));
+        args[kv.slice(0, i)] = kv.slice(i + 1);
       }
-      process.exit(0);
-    } catch (err) {
-      fail(err);
-    }
-  });
+      try {
+        const s = await submit(pipeline, {
+          input: o.input,
+          output: o.output,
+          address: o.address,
+          nodes: Math.floor(o.nodes),
+          cpus: o.cpus === undefined ? undefined : Math.floor(o.cpus),
+          chunkMb: o.chunkMb,
+          operatorMemoryMb: o.operatorMemoryMb,
+          deadlineMs: o.deadlineMs,
+          overwrite: !!o.overwrite,
+          arg: args,
+          progress: o.progress && !!process.stderr.isTTY && !o.json,
+          json: !!o.json,
+        });
+        if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
+        else {
+          process.stderr.write(
+            `wrt: job ${s.jobId} finished: ${s.bytesRead} bytes read, ${s.tokens} tokens, ${s.distinctTokens} distinct tokens, ` +
+              `${s.seconds.toFixed(2)} s, ${s.mbPerSecond.toFixed(1)} MB/s on ${s.nodes.length} node(s) (${s.nodes.join(', ')}); output in ${o.output}\n`,
+          );
+        }
+        process.exit(0);
+      } catch (err) {
+        fail(err);
+      }
+    },
+  );
 
 program
   .command('status')

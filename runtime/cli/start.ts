@@ -37,9 +37,16 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
     log: o.quiet ? () => {} : (line) => process.stderr.write(line + '\n'),
   });
   head.onNodeRegistered((n) => process.stdout.write(`node joined ${n.id} ${n.name} ${n.platform} ${n.cpus}\n`));
-  const server = await startHeadServer(o.host, o.port, { page: volunteerPage, api: (name) => (name === 'status' ? head.status() : undefined) }, (c) => head.accept(c));
+  const server = await startHeadServer(
+    o.host,
+    o.port,
+    { page: volunteerPage, api: (name) => (name === 'status' ? head.status() : undefined) },
+    (c) => head.accept(c),
+  );
   const shown = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
-  process.stdout.write(`wrt head listening on ws://${shown}:${server.port}/ws (volunteer page and status: http://${shown}:${server.port}/)\n`);
+  process.stdout.write(
+    `wrt head listening on ws://${shown}:${server.port}/ws (volunteer page and status: http://${shown}:${server.port}/)\n`,
+  );
   onShutdown(async () => {
     head.close();
     await server.close();

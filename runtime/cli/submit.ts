@@ -64,7 +64,17 @@ export async function submit(pipelinePath: string, o: SubmitOptions): Promise<Su
   const plan = await planChunks(files, Math.round(o.chunkMb * 2 ** 20));
   const out = await OutputDir.open(o.output, o.overwrite);
   let cluster: LocalCluster | null = null;
-  const bar = o.progress ? new cliProgress.SingleBar({ format: 'wrt [{bar}] {percentage}% | {value}/{total} subtasks | {mb} MB', stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  const bar = o.progress
+    ? new cliProgress.SingleBar(
+        {
+          format: 'wrt [{bar}] {percentage}% | {value}/{total} subtasks | {mb} MB',
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   let tokens = 0;
   let distinct = 0;
   let jobId = '';
@@ -126,6 +136,8 @@ export async function submit(pipelinePath: string, o: SubmitOptions): Promise<Su
 
 /** The version from package.json. */
 export async function packageVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(join(new URL('../../..', import.meta.url).pathname, 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(await readFile(join(new URL('../../..', import.meta.url).pathname, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }

@@ -48,7 +48,16 @@ interface JobEntry {
 
 /** JSON shape of `GET /api/status`. */
 export interface ClusterStatus {
-  nodes: { id: string; name: string; platform: string; cpus: number; running: number; tasksFinished: number; storeUsedBytes: number; alive: boolean }[];
+  nodes: {
+    id: string;
+    name: string;
+    platform: string;
+    cpus: number;
+    running: number;
+    tasksFinished: number;
+    storeUsedBytes: number;
+    alive: boolean;
+  }[];
   jobs: { id: string; name: string; state: string; tasksDone: number; tasksTotal: number; message: string; nodes: string[] }[];
 }
 
@@ -98,7 +107,9 @@ export class Head {
       } catch (err) {
         const failure = toFailure(err, 'WRT_INVALID_ARGUMENT');
         this.log(`head: ${failure.code}: ${failure.message}`);
-        conn.send(encodeMessage({ type: 'ErrorMessage', requestId: 'requestId' in msg ? (msg as { requestId: number }).requestId : 0, failure }));
+        conn.send(
+          encodeMessage({ type: 'ErrorMessage', requestId: 'requestId' in msg ? (msg as { requestId: number }).requestId : 0, failure }),
+        );
       }
     };
     conn.onClose = (reason) => {
@@ -132,7 +143,14 @@ export class Head {
       joinedAt: now,
     };
     this.nodes.set(id, entry);
-    conn.send(encodeMessage({ type: 'RegisterAck', nodeId: id, heartbeatIntervalMs: this.heartbeatIntervalMs, heartbeatTimeoutMs: this.heartbeatTimeoutMs }));
+    conn.send(
+      encodeMessage({
+        type: 'RegisterAck',
+        nodeId: id,
+        heartbeatIntervalMs: this.heartbeatIntervalMs,
+        heartbeatTimeoutMs: this.heartbeatTimeoutMs,
+      }),
+    );
     this.log(`head: node ${id} "${entry.name}" (${m.platform}, ${entry.cpus} slots) joined`);
     const view = this.status().nodes.find((n) => n.id === id)!;
     for (const l of this.nodeListeners) l(view);
@@ -167,7 +185,16 @@ export class Head {
         const owner = this.nodes.get(msg.nodeId);
         if (!owner || !owner.alive) {
           const failure = { code: 'WRT_OBJECT_LOST', message: `object ${msg.objectId} was lost with node ${msg.nodeId}`, retryable: true };
-          this.sendTo(id, { type: 'ObjectChunk', requestId: msg.requestId, objectId: msg.objectId, requester: id, offset: 0, totalBytes: 0, data: new Uint8Array(0), failure });
+          this.sendTo(id, {
+            type: 'ObjectChunk',
+            requestId: msg.requestId,
+            objectId: msg.objectId,
+            requester: id,
+            offset: 0,
+            totalBytes: 0,
+            data: new Uint8Array(0),
+            failure,
+          });
           return;
         }
         this.sendTo(owner.id, { ...msg, requester: id });

@@ -55,7 +55,11 @@ export class SlotPool {
       else slot.pending?.(reply);
     };
     thread.onError = (err) => {
-      slot.pending?.({ type: 'failed', callId: 0, failure: { code: 'WRT_OPERATOR_TRAP', message: `slot thread died: ${err.message}`, retryable: true } });
+      slot.pending?.({
+        type: 'failed',
+        callId: 0,
+        failure: { code: 'WRT_OPERATOR_TRAP', message: `slot thread died: ${err.message}`, retryable: true },
+      });
       this.replace(slot);
     };
     thread.postMessage({ type: 'init', arena: this.arena });

@@ -56,7 +56,11 @@ function classify(err: unknown, operator: string, instance: WebAssembly.Instance
     return { code: 'WRT_OPERATOR_TRAP', message: `operator "${operator}" trapped: ${err.message}`, retryable: false };
   }
   if (err instanceof WebAssembly.LinkError) {
-    return { code: 'WRT_MISSING_EXPORT', message: `operator "${operator}": the module imports what its world does not grant: ${err.message}`, retryable: false };
+    return {
+      code: 'WRT_MISSING_EXPORT',
+      message: `operator "${operator}": the module imports what its world does not grant: ${err.message}`,
+      retryable: false,
+    };
   }
   if (err instanceof RangeError) {
     return { code: 'WRT_MEMORY_CAP', message: `operator "${operator}": ${err.message}`, retryable: false };

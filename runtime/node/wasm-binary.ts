@@ -61,7 +61,10 @@ export function capMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
       let max = maxPages;
       if (flag === 1) max = Math.min(readU32(bytes, q)[0], maxPages);
       if (min > max) {
-        throw new WrtError('WRT_MEMORY_CAP', `the module's initial memory (${min * WASM_PAGE_BYTES} bytes) exceeds its cap of ${maxPages * WASM_PAGE_BYTES} bytes`);
+        throw new WrtError(
+          'WRT_MEMORY_CAP',
+          `the module's initial memory (${min * WASM_PAGE_BYTES} bytes) exceeds its cap of ${maxPages * WASM_PAGE_BYTES} bytes`,
+        );
       }
       const section = [...writeU32(1), 1, ...writeU32(min), ...writeU32(max)];
       const header = [5, ...writeU32(section.length)];

@@ -32,8 +32,6 @@ import { Failure } from './generated/wrt/protocol/failure.js';
 import { KeyValue } from './generated/wrt/protocol/key-value.js';
 import { ObjectLocation } from './generated/wrt/protocol/object-location.js';
 import { Platform } from './generated/wrt/protocol/platform.js';
-import { JobState } from './generated/wrt/protocol/job-state.js';
-import { TaskState } from './generated/wrt/protocol/task-state.js';
 
 /** Largest frame accepted, in bytes (64 MiB). Larger frames are protocol errors. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -95,10 +93,7 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       return [Kind.RegisterAck, RegisterAck.endRegisterAck(b)];
     }
     case 'Heartbeat':
-      return [
-        Kind.Heartbeat,
-        Heartbeat.createHeartbeat(b, m.runningTasks, BigInt(m.storeUsedBytes), BigInt(m.tasksFinished)),
-      ];
+      return [Kind.Heartbeat, Heartbeat.createHeartbeat(b, m.runningTasks, BigInt(m.storeUsedBytes), BigInt(m.tasksFinished))];
     case 'SubmitJob': {
       const name = b.createString(m.name);
       const module = b.createByteVector(m.module);
@@ -124,10 +119,13 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
     case 'JobStatus': {
       const id = b.createString(m.jobId);
       const message = b.createString(m.message);
-      const nodes = vectorOf(b, m.nodes.map((n) => b.createString(n)));
+      const nodes = vectorOf(
+        b,
+        m.nodes.map((n) => b.createString(n)),
+      );
       JobStatus.startJobStatus(b);
       JobStatus.addJobId(b, id);
-      JobStatus.addState(b, JOB_STATES.indexOf(m.state) as JobState);
+      JobStatus.addState(b, JOB_STATES.indexOf(m.state));
       JobStatus.addTasksTotal(b, m.tasksTotal);
       JobStatus.addTasksDone(b, m.tasksDone);
       JobStatus.addBytesDone(b, BigInt(m.bytesDone));
@@ -177,7 +175,7 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       TaskStatus.startTaskStatus(b);
       TaskStatus.addJobId(b, job);
       TaskStatus.addTaskId(b, task);
-      TaskStatus.addState(b, TASK_STATES.indexOf(m.state) as TaskState);
+      TaskStatus.addState(b, TASK_STATES.indexOf(m.state));
       TaskStatus.addOutputs(b, outputs);
       if (data) TaskStatus.addData(b, data);
       if (failure) TaskStatus.addFailure(b, failure);
@@ -208,10 +206,15 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
     case 'ReleaseObjects':
       return [
         Kind.ReleaseObjects,
-        ReleaseObjects.createReleaseObjects(b, vectorOf(b, m.objectIds.map((id) => b.createString(id)))),
+        ReleaseObjects.createReleaseObjects(
+          b,
+          vectorOf(
+            b,
+            m.objectIds.map((id) => b.createString(id)),
+          ),
+        ),
       ];
-    case 'ErrorMessage':
-    {
+    case 'ErrorMessage': {
       const failure = encodeFailure(b, m.failure);
       ErrorMessage.startErrorMessage(b);
       ErrorMessage.addRequestId(b, m.requestId);
@@ -236,7 +239,10 @@ export function encodeMessage(m: Message): Uint8Array {
 // ---- decoding ---------------------------------------------------------------------------------
 
 class Reader {
-  constructor(readonly bb: CheckedByteBuffer, readonly frame: Uint8Array) {}
+  constructor(
+    readonly bb: CheckedByteBuffer,
+    readonly frame: Uint8Array,
+  ) {}
   str(s: string | null): string {
     return s ?? '';
   }

@@ -29,9 +29,7 @@ export function encodeJobGraphTable(b: flatbuffers.Builder, g: JobGraph): flatbu
     Vertex.addDeadlineMs(b, v.deadlineMs);
     return Vertex.endVertex(b);
   });
-  const edges = g.edges.map((e) =>
-    Edge.createEdge(b, b.createString(e.from), b.createString(e.to), PARTITIONINGS.indexOf(e.partitioning)),
-  );
+  const edges = g.edges.map((e) => Edge.createEdge(b, b.createString(e.from), b.createString(e.to), PARTITIONINGS.indexOf(e.partitioning)));
   const name = b.createString(g.name);
   const vv = JobGraphTable.createVerticesVector(b, vertices);
   const ev = JobGraphTable.createEdgesVector(b, edges);

@@ -39,7 +39,15 @@ export interface ObjectLocation {
 export type JobState = 'Running' | 'Finished' | 'Failed' | 'Cancelled';
 
 export type Message =
-  | { type: 'RegisterNode'; name: string; platform: 'node' | 'browser'; cpus: number; gpus: number; memoryBytes: number; storeBytes: number }
+  | {
+      type: 'RegisterNode';
+      name: string;
+      platform: 'node' | 'browser';
+      cpus: number;
+      gpus: number;
+      memoryBytes: number;
+      storeBytes: number;
+    }
   | { type: 'RegisterAck'; nodeId: string; heartbeatIntervalMs: number; heartbeatTimeoutMs: number }
   | { type: 'Heartbeat'; runningTasks: number; storeUsedBytes: number; tasksFinished: number }
   | {

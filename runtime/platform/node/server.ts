@@ -59,7 +59,12 @@ function wrap(ws: WebSocket, peer: string): Connection {
 }
 
 /** Starts listening on `host:port` (port 0 picks a free one). */
-export function startHeadServer(host: string, port: number, routes: HttpRoutes, onConnection: (c: Connection) => void): Promise<HeadServer> {
+export function startHeadServer(
+  host: string,
+  port: number,
+  routes: HttpRoutes,
+  onConnection: (c: Connection) => void,
+): Promise<HeadServer> {
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer): void => {
     res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...ISOLATION_HEADERS });
     res.end(body);

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Bundles the node agent for the browser (esbuild) from the same sources the Node node runs:
+//   dist/browser/node-agent.js   the page's module script (runtime/platform/browser/node-main.ts)
+//   dist/browser/slot-entry.js   the slot Web Worker (runtime/platform/browser/slot-entry.ts)
+import { build } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+const started = Date.now();
+await build({
+  absWorkingDir: root,
+  entryPoints: {
+    'node-agent': 'runtime/platform/browser/node-main.ts',
+    'slot-entry': 'runtime/platform/browser/slot-entry.ts',
+  },
+  outdir: 'dist/browser',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  sourcemap: true,
+  logLevel: 'warning',
+});
+console.log(`build-browser: dist/browser in ${Date.now() - started} ms`);

