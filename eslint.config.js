@@ -58,5 +58,14 @@ export default tseslint.config(
     },
   },
   { files: ['runtime/**/*.ts', 'sdk/**/*.ts', 'gpu/**/*.ts'], ignores: ['runtime/platform/**', 'runtime/cli/**'], rules: platformRule },
+  {
+    files: ['tests/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'after', 'before'] }] },
+      ],
+    },
+  },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
 );

@@ -34,10 +34,17 @@ export function headWebSocketUrl(address: string): string {
   return url.toString();
 }
 
+/** Rebuilds the error of a failed job; its message is "CODE: what happened" (BatchJob.fail). */
+function jobFailure(s: JobStatusUpdate): WrtError {
+  const m = /^(WRT_[A-Z_]+): ([\s\S]*)$/.exec(s.message);
+  if (m) return new WrtError(m[1]!, `job ${s.jobId} failed: ${m[2]!}`);
+  return new WrtError('WRT_JOB_FAILED', `job ${s.jobId} ${s.state.toLowerCase()}: ${s.message}`);
+}
+
 /**
  * Runs one job to its end.
  * @returns the final status (state Finished)
- * @throws WrtError `WRT_JOB_FAILED` with the head's message when the job fails,
+ * @throws WrtError with the failing subtask's code (e.g. `WRT_OPERATOR_TRAP`) when the job fails,
  *   `WRT_CONNECTION` when the head goes away, or the code of an ErrorMessage the head sends.
  */
 export async function runJob(platform: Platform, address: string, job: JobSubmission, cb: JobCallbacks): Promise<JobStatusUpdate> {
@@ -92,7 +99,7 @@ export async function runJob(platform: Platform, address: string, job: JobSubmis
         case 'JobStatus':
           cb.onStatus?.(msg);
           if (msg.state === 'Finished') settle(null, msg);
-          else if (msg.state !== 'Running') settle(new WrtError('WRT_JOB_FAILED', msg.message || `job ${msg.state.toLowerCase()}`));
+          else if (msg.state !== 'Running') settle(jobFailure(msg));
           break;
         case 'ErrorMessage':
           settle(fromFailure(msg.failure));

@@ -194,7 +194,7 @@ export class BatchJob {
         t.state = 'pending';
         t.nodeId = null;
       } else {
-        this.fail({ ...f, message: `${t.id.split('/')[1]} on node ${this.host.nodeName(nodeId)}: ${f.message}` });
+        this.fail({ ...f, message: `subtask ${t.id.split('/')[1]} on node ${this.host.nodeName(nodeId)}: ${f.message}` });
       }
       this.pump(now);
       return;
