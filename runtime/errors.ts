@@ -24,7 +24,6 @@ export const ERROR_CODES = {
   WRT_NO_NODES: 'The cluster has no node able to run the work.',
   WRT_JOB_FAILED: 'A job failed; the message says which task and why.',
   WRT_CONNECTION: 'A connection to the head or a node failed or closed.',
-  WRT_TIMEOUT: 'An operation did not complete within its timeout.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
