@@ -78,7 +78,9 @@ async function wrtRun(nodes: number, cpus: number, o: Options, expect: { tokens:
         json: true,
       });
       if (s.tokens !== expect.tokens || s.distinctTokens !== expect.distinct) {
-        throw new Error(`wrt (${nodes} node(s)) counted ${s.tokens}/${s.distinctTokens} tokens, the baseline ${expect.tokens}/${expect.distinct}`);
+        throw new Error(
+          `wrt (${nodes} node(s)) counted ${s.tokens}/${s.distinctTokens} tokens, the baseline ${expect.tokens}/${expect.distinct}`,
+        );
       }
       best = Math.max(best, s.mbPerSecond);
     }
@@ -108,7 +110,11 @@ const result = {
   inputBytes: bytes,
   cores,
   mbPerSecond: { baseline: baselineMbps, wrt1Node: oneNode, wrt2Nodes: twoNodes },
-  ratios: { wrt1NodeVsBaseline: oneNode / baselineMbps, wrt2NodesVsBaseline: twoNodes / baselineMbps, wrt2NodesVs1Node: twoNodes / oneNode },
+  ratios: {
+    wrt1NodeVsBaseline: oneNode / baselineMbps,
+    wrt2NodesVsBaseline: twoNodes / baselineMbps,
+    wrt2NodesVs1Node: twoNodes / oneNode,
+  },
 };
 if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
 else {
@@ -118,5 +124,6 @@ else {
     ['wrt, 2 nodes', twoNodes, twoNodes / baselineMbps],
   ] as const;
   process.stdout.write(`${'run'.padEnd(26)}${'MB/s'.padStart(10)}${'x baseline'.padStart(12)}\n`);
-  for (const [name, mbps, ratio] of rows) process.stdout.write(`${name.padEnd(26)}${mbps.toFixed(1).padStart(10)}${ratio.toFixed(2).padStart(12)}\n`);
+  for (const [name, mbps, ratio] of rows)
+    process.stdout.write(`${name.padEnd(26)}${mbps.toFixed(1).padStart(10)}${ratio.toFixed(2).padStart(12)}\n`);
 }

@@ -139,8 +139,10 @@ export class TestCluster {
     return (await res.json()) as never;
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([...this.nodes.values()].map((n) => n.kill()));
-    await this.head.kill();
+  /** SIGTERM to every node, then the head; resolves with their exit codes (nodes first). */
+  async stop(): Promise<(number | null)[]> {
+    const codes = await Promise.all([...this.nodes.values()].map((n) => n.kill()));
+    codes.push(await this.head.kill());
+    return codes;
   }
 }

@@ -92,6 +92,7 @@ test('submitting to a running cluster; the summary line; a second job on the sam
 
     const status = await cluster.status();
     assert.equal(status.jobs.filter((j) => j.state === 'Finished').length, 2);
+    assert.deepEqual(await cluster.stop(), [0, 0, 0], 'SIGTERM must shut head and nodes down cleanly');
   } finally {
     await cluster.stop();
   }
