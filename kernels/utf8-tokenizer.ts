@@ -200,6 +200,13 @@ function lowerToken(start: usize, end: usize, ascii: bool): usize {
   return out;
 }
 
+/** Lowercases the token `[start, end)` and counts it. */
+@inline
+function emitToken(start: usize, end: usize, ascii: bool, counts: TokenCounts): void {
+  const n = lowerToken(start, end, ascii);
+  counts.add(scratch, n, fnv1a(scratch, n), 1);
+}
+
 /**
  * Tokenizes `len` bytes at `src`, lowercases each token and adds it to `counts`.
  * @returns the number of tokens seen.
@@ -221,8 +228,7 @@ export function countTokens(src: usize, len: usize, counts: TokenCounts): u64 {
           start = at;
         }
       } else if (inToken) {
-        const n = lowerToken(start, at, ascii);
-        counts.add(scratch, n, fnv1a(scratch, n), 1);
+        emitToken(start, at, ascii, counts);
         tokens++;
         inToken = false;
       }
@@ -237,16 +243,14 @@ export function countTokens(src: usize, len: usize, counts: TokenCounts): u64 {
       }
       ascii = false;
     } else if (inToken) {
-      const n = lowerToken(start, at, ascii);
-      counts.add(scratch, n, fnv1a(scratch, n), 1);
+      emitToken(start, at, ascii, counts);
       tokens++;
       inToken = false;
     }
     at = decodeNext;
   }
   if (inToken) {
-    const n = lowerToken(start, end, ascii);
-    counts.add(scratch, n, fnv1a(scratch, n), 1);
+    emitToken(start, end, ascii, counts);
     tokens++;
   }
   return tokens;

@@ -1,5 +1,6 @@
 /** The browser {@link Platform}: the native WebSocket, Web Worker slots. */
-import type { Connection, Platform, SlotThread } from '../platform.js';
+import type { Platform, SlotThread } from '../platform.js';
+import { openConnection, type WebSocketLike } from '../websocket-connection.js';
 import { WrtError } from '../../errors.js';
 
 /** URL of the slot worker bundle; the head serves it beside the node-agent bundle. */
@@ -8,45 +9,10 @@ export function setSlotUrl(url: string): void {
   slotUrl = url;
 }
 
-function wrap(ws: WebSocket, peer: string): Connection {
-  const conn: Connection = {
-    peer,
-    onMessage: null,
-    onClose: null,
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    send(frame) {
-      if (ws.readyState === 1) ws.send(frame);
-    },
-    close(code = 1000, reason = '') {
-      ws.close(code, reason.slice(0, 120));
-    },
-  };
-  ws.binaryType = 'arraybuffer';
-  ws.addEventListener('message', (ev) => {
-    if (ev.data instanceof ArrayBuffer) conn.onMessage?.(new Uint8Array(ev.data));
-  });
-  let closed = false;
-  const closing = (reason: string): void => {
-    if (!closed) {
-      closed = true;
-      conn.onClose?.(reason);
-    }
-  };
-  ws.addEventListener('close', (ev) => closing(`closed (${ev.code})`));
-  ws.addEventListener('error', () => closing('connection error'));
-  return conn;
-}
-
 export const browserPlatform: Platform = {
   kind: 'browser',
   connect(url) {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
-      ws.addEventListener('open', () => resolve(wrap(ws, url)), { once: true });
-      ws.addEventListener('error', () => reject(new WrtError('WRT_CONNECTION', `could not connect to ${url}`)), { once: true });
-    });
+    return openConnection(new WebSocket(url) as unknown as WebSocketLike, url, () => new WrtError('WRT_CONNECTION', `could not connect to ${url}`));
   },
   spawnSlot(): SlotThread {
     const worker = new Worker(slotUrl, { type: 'module' });

@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
+import { connectionOverWebSocket, type WebSocketLike } from '../websocket-connection.js';
 import type { Connection } from '../platform.js';
 import { MAX_FRAME_BYTES } from '../../protocol/codec.js';
 
@@ -31,31 +32,6 @@ export interface HttpRoutes {
 export interface HeadServer {
   port: number;
   close(): Promise<void>;
-}
-
-function wrap(ws: WebSocket, peer: string): Connection {
-  const conn: Connection = {
-    peer,
-    onMessage: null,
-    onClose: null,
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    send(frame) {
-      if (ws.readyState === ws.OPEN) ws.send(frame);
-    },
-    close(code = 1000, reason = '') {
-      ws.close(code, reason.slice(0, 120));
-    },
-  };
-  ws.on('message', (data, isBinary) => {
-    if (!isBinary) return conn.close(1003, 'text frames are not accepted');
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    conn.onMessage?.(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-  });
-  ws.on('close', (code) => conn.onClose?.(`closed (${code})`));
-  ws.on('error', () => ws.terminate());
-  return conn;
 }
 
 /** Starts listening on `host:port` (port 0 picks a free one). */
@@ -90,7 +66,7 @@ export function startHeadServer(
     send(res, 404, 'text/plain', 'not found\n');
   });
   const wss = new WebSocketServer({ server, path: '/ws', maxPayload: MAX_FRAME_BYTES + 1024 });
-  wss.on('connection', (ws, req) => onConnection(wrap(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`)));
+  wss.on('connection', (ws, req) => onConnection(connectionOverWebSocket(ws as unknown as WebSocketLike, `${req.socket.remoteAddress}:${req.socket.remotePort}`)));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -1,0 +1,58 @@
+/**
+ * A {@link Connection} over any WHATWG-style WebSocket: the browser's own, undici's client in Node,
+ * and the `ws` server's sockets (which implement `addEventListener` too). Binary frames only; a
+ * text frame closes the connection with 1003 (unsupported data).
+ */
+import type { Connection } from './platform.js';
+
+/** The part of a WHATWG WebSocket this file uses. */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: string, handler: (ev: never) => void, options?: { once?: boolean }): void;
+}
+
+const OPEN = 1;
+
+export function connectionOverWebSocket(ws: WebSocketLike, peer: string): Connection {
+  const conn: Connection = {
+    peer,
+    onMessage: null,
+    onClose: null,
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    send(frame) {
+      if (ws.readyState === OPEN) ws.send(frame);
+    },
+    close(code = 1000, reason = '') {
+      ws.close(code, reason.slice(0, 120));
+    },
+  };
+  ws.binaryType = 'arraybuffer';
+  ws.addEventListener('message', (ev: { data: unknown }) => {
+    if (ev.data instanceof ArrayBuffer) conn.onMessage?.(new Uint8Array(ev.data));
+    else conn.close(1003, 'text frames are not accepted');
+  });
+  let closed = false;
+  const closing = (reason: string): void => {
+    if (closed) return;
+    closed = true;
+    conn.onClose?.(reason);
+  };
+  ws.addEventListener('close', (ev: { code: number; reason: string }) => closing(`closed (${ev.code}${ev.reason ? ' ' + ev.reason : ''})`));
+  ws.addEventListener('error', () => closing('connection error'));
+  return conn;
+}
+
+/** Resolves with a Connection once `ws` is open; rejects with `onFail()` if it closes first. */
+export function openConnection(ws: WebSocketLike, peer: string, onFail: () => Error): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    ws.addEventListener('open', () => resolve(connectionOverWebSocket(ws, peer)), { once: true });
+    ws.addEventListener('error', () => reject(onFail()), { once: true });
+    ws.addEventListener('close', () => reject(onFail()), { once: true });
+  });
+}
