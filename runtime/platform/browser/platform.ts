@@ -12,7 +12,11 @@ export function setSlotUrl(url: string): void {
 export const browserPlatform: Platform = {
   kind: 'browser',
   connect(url) {
-    return openConnection(new WebSocket(url) as unknown as WebSocketLike, url, () => new WrtError('WRT_CONNECTION', `could not connect to ${url}`));
+    return openConnection(
+      new WebSocket(url) as unknown as WebSocketLike,
+      url,
+      () => new WrtError('WRT_CONNECTION', `could not connect to ${url}`),
+    );
   },
   spawnSlot(): SlotThread {
     const worker = new Worker(slotUrl, { type: 'module' });

@@ -66,7 +66,9 @@ export function startHeadServer(
     send(res, 404, 'text/plain', 'not found\n');
   });
   const wss = new WebSocketServer({ server, path: '/ws', maxPayload: MAX_FRAME_BYTES + 1024 });
-  wss.on('connection', (ws, req) => onConnection(connectionOverWebSocket(ws as unknown as WebSocketLike, `${req.socket.remoteAddress}:${req.socket.remotePort}`)));
+  wss.on('connection', (ws, req) =>
+    onConnection(connectionOverWebSocket(ws as unknown as WebSocketLike, `${req.socket.remoteAddress}:${req.socket.remotePort}`)),
+  );
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
