@@ -24,6 +24,13 @@ export const ERROR_CODES = {
   WRT_NO_NODES: 'The cluster has no node able to run the work.',
   WRT_JOB_FAILED: 'A job failed; the message says which task and why.',
   WRT_CONNECTION: 'A connection to the head or a node failed or closed.',
+  WRT_TIMEOUT: 'An operation did not complete within its timeout.',
+  WRT_SLOT_DIED: 'A slot thread died (its wasm instances with it); the work is retried.',
+  WRT_INFEASIBLE: 'No node of the cluster offers the resources a task or actor asks for.',
+  WRT_TASK_CANCELLED: 'The task was cancelled before it produced its result.',
+  WRT_ACTOR_DIED: 'The actor died (its node or slot was lost, or its code trapped) while the call was pending.',
+  WRT_ACTOR_NOT_FOUND: 'No actor of that name or id exists.',
+  WRT_MODULE_NOT_FOUND: 'A task or actor names a module that was never loaded.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

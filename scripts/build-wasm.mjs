@@ -4,7 +4,7 @@
 // see TOOLCHAIN.md for why not the file-path commands):
 //   kernels/build/kernels.wasm                  the shared kernels as one core module (tests, bench)
 //   samples/wordcount/build/pipeline.wasm       the word-count component (+ pipeline.core.wasm)
-//   tests/fixtures/build/*.wasm                 components and files for the failure tests
+//   tests/fixtures/build/*.wasm                 components and files for the tests
 // Each output is written to a temporary name and renamed.
 import asc from 'assemblyscript/asc';
 import { componentEmbed, componentNew } from '@bytecodealliance/jco-transpile/wasm-tools';
@@ -69,5 +69,7 @@ for (const name of ['trap', 'oom', 'spin', 'error']) {
 }
 const other = await compile('tests/fixtures/assembly/no-pipeline.ts', 'tests/fixtures/build/no-pipeline.core.wasm');
 await component(other, 'wit/runtime.wit', 'task-module', 'tests/fixtures/build/no-pipeline.wasm');
+const tasks = await compile('tests/fixtures/assembly/tasks.ts', 'tests/fixtures/build/tasks.core.wasm');
+await component(tasks, 'tests/fixtures/tasks.wit', 'tasks', 'tests/fixtures/build/tasks.wasm');
 writeAtomic(join(root, 'tests/fixtures/build/not-wasm.wasm'), 'this is a text file, not WebAssembly\n');
 console.log(`build-wasm: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

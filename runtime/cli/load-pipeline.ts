@@ -4,10 +4,10 @@
  * is taken as it is. The pipeline's `graph` export is called here, once, to get its job graph.
  */
 import { readFile } from 'node:fs/promises';
-import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { WrtError } from '../errors.js';
 import { wasmKind } from '../node/wasm-binary.js';
 import { callGraph, operatorExports } from '../node/operator-call.js';
+import { coreModuleOf } from '../platform/node/component-core.js';
 import { decodeJobGraph, planBatchJob, type BatchPlan } from '../protocol/job-graph-codec.js';
 import type { JobGraph } from '../protocol/messages.js';
 
@@ -17,23 +17,6 @@ export interface LoadedPipeline {
   graph: JobGraph;
   plan: BatchPlan;
   kind: 'core' | 'component';
-}
-
-async function coreOfComponent(path: string, bytes: Uint8Array): Promise<Uint8Array> {
-  let result;
-  try {
-    result = await transpileBytes(bytes, { name: 'pipeline', instantiation: 'async' });
-  } catch (err) {
-    throw new WrtError('WRT_NOT_WASM', `${path} is not a valid WebAssembly component: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (result.imports.length > 0) {
-    throw new WrtError('WRT_MISSING_EXPORT', `${path} imports ${result.imports.join(', ')}, which the pipeline world does not grant`);
-  }
-  const cores = Object.entries(result.files).filter(([name]) => name.endsWith('.wasm'));
-  if (cores.length !== 1) {
-    throw new WrtError('WRT_NOT_WASM', `${path} holds ${cores.length} core modules; wrt runs components built from one core module`);
-  }
-  return cores[0]![1];
 }
 
 /**
@@ -49,14 +32,8 @@ export async function loadPipeline(path: string): Promise<LoadedPipeline> {
   } catch {
     throw new WrtError('WRT_INPUT_NOT_FOUND', `pipeline ${path} does not exist or cannot be read`);
   }
-  const kind = wasmKind(bytes);
-  if (!kind) {
-    throw new WrtError(
-      'WRT_NOT_WASM',
-      `${path} is not a WebAssembly module or component (it does not start with \\0asm); build it with \`npm run build\``,
-    );
-  }
-  const core = kind === 'component' ? await coreOfComponent(path, bytes) : bytes;
+  const core = await coreModuleOf(bytes, path);
+  const kind = wasmKind(bytes) === 'component' ? 'component' : 'core';
   let instance: WebAssembly.Instance;
   try {
     const module = await WebAssembly.compile(core as Uint8Array<ArrayBuffer>);

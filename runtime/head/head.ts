@@ -14,6 +14,8 @@ import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import { planBatchJob } from '../protocol/job-graph-codec.js';
 import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
 import type { NodeLoad } from '../scheduler/placement.js';
+import { TaskService } from '../scheduler/task-service.js';
+import type { Resources } from '../scheduler/resources.js';
 import { WrtError, toFailure } from '../errors.js';
 
 export interface HeadOptions {
@@ -30,6 +32,7 @@ export interface HeadOptions {
 
 interface NodeEntry extends NodeLoad {
   name: string;
+  total: Resources;
   platform: 'node' | 'browser';
   conn: Connection;
   lastSeen: number;
@@ -64,6 +67,9 @@ export interface ClusterStatus {
 export class Head {
   private readonly nodes = new Map<string, NodeEntry>();
   private readonly jobs = new Map<string, JobEntry>();
+  private readonly drivers = new Map<string, Connection>();
+  private nextDriver = 1;
+  readonly tasks: TaskService;
   private readonly nodeListeners: ((n: ClusterStatus['nodes'][number]) => void)[] = [];
   private nextNode = 1;
   private nextJob = 1;
@@ -77,6 +83,20 @@ export class Head {
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 5000;
     this.log = options.log ?? (() => {});
     this.timer = setInterval(() => this.tick(), Math.min(500, this.heartbeatIntervalMs));
+    this.tasks = new TaskService({
+      nodes: () => this.nodes.values(),
+      sendToNode: (nodeId, m) => this.sendTo(nodeId, m),
+      sendToDriver: (driverId, m) => this.drivers.get(driverId)?.send(encodeMessage(m)),
+      needsModule: (nodeId, hash) => this.needsModule(nodeId, hash),
+      log: this.log,
+    });
+  }
+
+  private needsModule(nodeId: string, hash: string): boolean {
+    const n = this.nodes.get(nodeId);
+    if (!n || n.modules.has(hash)) return false;
+    n.modules.add(hash);
+    return true;
   }
 
   /** Called once for every node that registers. */
@@ -86,7 +106,7 @@ export class Head {
 
   /** Takes over an accepted connection (a node, a client, or a bad peer). */
   accept(conn: Connection): void {
-    let role: { kind: 'unknown' } | { kind: 'node'; id: string } | { kind: 'client' } = { kind: 'unknown' };
+    let role: { kind: 'unknown' } | { kind: 'node'; id: string } | { kind: 'client'; id: string } = { kind: 'unknown' };
     conn.onMessage = (frame) => {
       let msg: Message;
       try {
@@ -100,10 +120,14 @@ export class Head {
       try {
         if (role.kind === 'unknown') {
           if (msg.type === 'RegisterNode') role = { kind: 'node', id: this.register(conn, msg) };
-          else role = { kind: 'client' };
+          else {
+            role = { kind: 'client', id: `d-${this.nextDriver++}` };
+            this.drivers.set(role.id, conn);
+          }
         }
         if (role.kind === 'node') this.fromNode(role.id, msg);
-        else this.fromClient(conn, msg);
+        else this.fromClient(role.id, conn, msg);
+        this.tasks.schedule();
       } catch (err) {
         const failure = toFailure(err, 'WRT_INVALID_ARGUMENT');
         this.log(`head: ${failure.code}: ${failure.message}`);
@@ -115,6 +139,8 @@ export class Head {
     conn.onClose = (reason) => {
       if (role.kind === 'node') this.lose(role.id, `connection closed: ${reason}`);
       else if (role.kind === 'client') {
+        this.drivers.delete(role.id);
+        this.tasks.driverGone(role.id);
         for (const [id, e] of this.jobs) {
           if (e.client === conn && e.job.state === 'Running') {
             e.job.cancel('the submitting client disconnected');
@@ -133,6 +159,7 @@ export class Head {
       name: m.name || id,
       platform: m.platform,
       cpus: Math.max(1, m.cpus),
+      total: { ...m.resources, cpus: Math.max(1, m.cpus), gpus: m.gpus, memoryBytes: m.memoryBytes },
       inFlight: 0,
       alive: true,
       conn,
@@ -155,6 +182,7 @@ export class Head {
     const view = this.status().nodes.find((n) => n.id === id)!;
     for (const l of this.nodeListeners) l(view);
     this.pumpAll();
+    this.tasks.retryActors();
     return id;
   }
 
@@ -170,6 +198,10 @@ export class Head {
         node.tasksFinished = msg.tasksFinished;
         return;
       case 'TaskStatus': {
+        if (!msg.jobId) {
+          this.tasks.taskStatus(id, msg);
+          return;
+        }
         const e = this.jobs.get(msg.jobId);
         if (!e) {
           if (msg.state !== 'Running') node.inFlight = Math.max(0, node.inFlight - 1);
@@ -208,11 +240,61 @@ export class Head {
     }
   }
 
-  private fromClient(conn: Connection, msg: Message): void {
+  /**
+   * Routes a pull from a node or driver to the node that holds the object (looked up in the object
+   * directory when the requester does not say), or answers it here for inline and lost objects.
+   */
+  private routePull(requester: string, msg: MessageOf<'ObjectPull'>): void {
+    const chunk = { type: 'ObjectChunk' as const, requestId: msg.requestId, objectId: msg.objectId, requester, offset: 0 };
+    let nodeId = msg.nodeId;
+    if (!nodeId) {
+      const e = this.tasks.objects.get(msg.objectId);
+      if (e?.state === 'ready' && e.inline) {
+        this.sendTo(requester, { ...chunk, totalBytes: e.inline.byteLength, data: e.inline, failure: null });
+        return;
+      }
+      if (e?.state === 'failed') {
+        this.sendTo(requester, { ...chunk, totalBytes: 0, data: new Uint8Array(0), failure: e.failure });
+        return;
+      }
+      nodeId = e?.state === 'ready' ? e.nodeId : '';
+    }
+    const owner = this.nodes.get(nodeId);
+    if (!owner || !owner.alive) {
+      const failure = {
+        code: 'WRT_OBJECT_LOST',
+        message: `object ${msg.objectId} is not available (its node ${nodeId || '?'} is gone)`,
+        retryable: true,
+      };
+      this.sendTo(requester, { ...chunk, totalBytes: 0, data: new Uint8Array(0), failure });
+      return;
+    }
+    this.sendTo(owner.id, { ...msg, nodeId: owner.id, requester });
+  }
+
+  private fromClient(driver: string, conn: Connection, msg: Message): void {
     switch (msg.type) {
       case 'SubmitJob':
         this.submit(conn, msg);
         return;
+      case 'RegisterModule':
+        return this.tasks.registerModule(msg);
+      case 'SubmitTask':
+        return this.tasks.submitTask(driver, msg);
+      case 'CreateActor':
+        return this.tasks.createActor(driver, msg);
+      case 'ActorCall':
+        return this.tasks.actorCall(driver, msg);
+      case 'LookupActor':
+        return this.tasks.lookupActor(driver, msg);
+      case 'PutObject':
+        return this.tasks.put(driver, msg);
+      case 'ReleaseObjects':
+        return this.tasks.release(msg.objectIds);
+      case 'CancelTask':
+        return this.tasks.cancel(driver, msg);
+      case 'ObjectPull':
+        return this.routePull(driver, msg);
       case 'InputChunk': {
         const e = this.jobs.get(msg.jobId);
         if (e && e.client === conn) e.job.onInputChunk(msg.index, msg.data);
@@ -251,12 +333,7 @@ export class Head {
       sendToNode: (nodeId, m) => this.sendTo(nodeId, m),
       sendToClient: (m) => client.send(encodeMessage(m)),
       nodeName: (nodeId) => this.nodes.get(nodeId)?.name ?? nodeId,
-      needsModule: (nodeId, hash) => {
-        const n = this.nodes.get(nodeId);
-        if (!n || n.modules.has(hash)) return false;
-        n.modules.add(hash);
-        return true;
-      },
+      needsModule: (nodeId, hash) => this.needsModule(nodeId, hash),
       taskStarted: (nodeId) => {
         const n = this.nodes.get(nodeId);
         if (n) n.inFlight++;
@@ -269,9 +346,11 @@ export class Head {
     };
   }
 
-  private sendTo(nodeId: string, m: Message): void {
-    const n = this.nodes.get(nodeId);
+  /** Sends to a live node, or to a driver (ids `d-N`). */
+  private sendTo(id: string, m: Message): void {
+    const n = this.nodes.get(id);
     if (n?.alive) n.conn.send(encodeMessage(m));
+    else this.drivers.get(id)?.send(encodeMessage(m));
   }
 
   private endJob(jobId: string): void {
@@ -300,6 +379,7 @@ export class Head {
       if (e.job.state !== 'Running') this.endJob(id);
     }
     this.nodes.delete(nodeId);
+    this.tasks.nodeLost(nodeId);
     this.pumpAll();
   }
 

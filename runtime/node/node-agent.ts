@@ -7,13 +7,17 @@ import type { Connection, Platform } from '../platform/platform.js';
 import type { Message, MessageOf, ObjectLocation } from '../protocol/messages.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import { ObjectStore } from '../store/object-store.js';
-import { SlotPool } from './slot-pool.js';
+import { SlotPool, type CallControl } from './slot-pool.js';
+import { ActorHost } from './actor-host.js';
+import type { ArenaRange } from './slot-messages.js';
 import { capMemory, WASM_PAGE_BYTES } from './wasm-binary.js';
 import { splitPartitioned } from './partitioned-batch.js';
 import { WrtError, toFailure } from '../errors.js';
 
 /** Chunk size of object transfers between nodes, in bytes. */
 export const OBJECT_CHUNK_BYTES = 1 << 20;
+/** Task results up to this many bytes travel back inline instead of staying in the store (Ray: 100 KiB). */
+export const INLINE_RESULT_BYTES = 100 * 1024;
 
 export interface NodeAgentOptions {
   /** ws:// URL of the head's WebSocket endpoint. */
@@ -25,6 +29,8 @@ export interface NodeAgentOptions {
   storeBytes?: number;
   /** Largest operator output in bytes. @default 64 MiB */
   outputCapBytes?: number;
+  /** Custom resources offered, by name. */
+  resources?: Record<string, number>;
 }
 
 export type NodeAgentEvent =
@@ -53,6 +59,9 @@ export class NodeAgent {
   private running = 0;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private readonly listeners: ((e: NodeAgentEvent) => void)[] = [];
+  private readonly actors = new Map<string, ActorHost>();
+  /** Running tasks by return id, to cancel them. */
+  private readonly cancellers = new Map<string, CallControl>();
   readonly cpus: number;
   readonly name: string;
   private readonly outputCapBytes: number;
@@ -112,6 +121,7 @@ export class NodeAgent {
       gpus: 0,
       memoryBytes: this.platform.totalMemoryBytes(),
       storeBytes: this.store.maxBytes,
+      resources: this.options.resources ?? {},
     });
     return registered;
   }
@@ -120,6 +130,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.stopHeartbeat();
     this.conn?.close(1000, 'node stopping');
+    for (const a of this.actors.values()) a.kill();
     await this.slots.close();
   }
 
@@ -141,7 +152,17 @@ export class NodeAgent {
   private handle(msg: Message): void {
     switch (msg.type) {
       case 'DeployTask':
-        void this.runTask(msg);
+        if (msg.kind === 'Operator') void this.runTask(msg);
+        else if (msg.kind === 'Task') void this.runRemoteTask(msg);
+        else this.actorMessage(msg);
+        break;
+      case 'PutObject':
+        if (!this.store.has(msg.objectId)) this.store.put(msg.objectId, msg.data);
+        break;
+      case 'CancelTask':
+        this.cancellers
+          .get(msg.objectId)
+          ?.cancel(new WrtError('WRT_TASK_CANCELLED', `task of ${msg.objectId} was cancelled while running`));
         break;
       case 'ObjectPull':
         this.servePull(msg);
@@ -214,25 +235,161 @@ export class NodeAgent {
         });
       }
       this.tasksFinished++;
-      this.send({
-        type: 'TaskStatus',
-        jobId: d.jobId,
-        taskId: d.taskId,
-        state: 'Finished',
-        outputs,
-        data: d.output === 'head' ? output : null,
-        failure: null,
-        inputBytes,
-      });
+      this.send({ ...this.noReturn(d), state: 'Finished', outputs, data: d.output === 'head' ? output : null, failure: null, inputBytes });
       this.emit({ type: 'task-finished', taskId: d.taskId, operator: d.operator, elapsedMs: performance.now() - started });
     } catch (err) {
       const failure = toFailure(err, 'WRT_OPERATOR_ERROR');
-      this.send({ type: 'TaskStatus', jobId: d.jobId, taskId: d.taskId, state: 'Failed', outputs: [], data: null, failure, inputBytes });
+      this.send({ ...this.noReturn(d), state: 'Failed', outputs: [], data: null, failure, inputBytes });
       this.emit({ type: 'task-failed', taskId: d.taskId, message: failure.message });
     } finally {
       for (const id of temporary) this.store.release(id);
       this.running--;
     }
+  }
+
+  private noReturn(d: MessageOf<'DeployTask'>) {
+    return { type: 'TaskStatus' as const, jobId: d.jobId, taskId: d.taskId, returnId: '', returnBytes: 0, returnInline: false };
+  }
+
+  /**
+   * Resolves a task's arguments to arena ranges: inline bytes are stored, objects of this node are
+   * retained, remote objects pulled. `temporary` collects the ids to release afterwards.
+   */
+  private async resolveArgs(d: MessageOf<'DeployTask'>, temporary: string[]): Promise<ArenaRange[]> {
+    const ranges: ArenaRange[] = [];
+    for (const [i, a] of d.args.entries()) {
+      let id = a.objectId;
+      if (!id) {
+        id = `${d.taskId}/arg${i}`;
+        this.store.put(id, a.data ?? new Uint8Array(0));
+      } else if (this.store.has(id)) this.store.retain(id);
+      else await this.pull({ objectId: id, nodeId: '', sizeBytes: 0 });
+      temporary.push(id);
+      ranges.push(this.store.range(id));
+    }
+    return ranges;
+  }
+
+  /** Reports a task or actor-call result: inline when small, else kept in the store. */
+  private finishWithResult(d: MessageOf<'DeployTask'>, output: Uint8Array, inputBytes: number): void {
+    const base = {
+      type: 'TaskStatus' as const,
+      jobId: d.jobId,
+      taskId: d.taskId,
+      returnId: d.returnId,
+      returnBytes: output.byteLength,
+      failure: null,
+      inputBytes,
+    };
+    if (!d.returnId) {
+      this.send({ ...base, state: 'Finished', outputs: [], data: null, returnInline: false });
+    } else if (output.byteLength <= INLINE_RESULT_BYTES) {
+      this.send({ ...base, state: 'Finished', outputs: [], data: output, returnInline: true });
+    } else {
+      this.store.put(d.returnId, output);
+      this.send({
+        ...base,
+        state: 'Finished',
+        outputs: [{ objectId: d.returnId, nodeId: this.nodeId, sizeBytes: output.byteLength }],
+        data: null,
+        returnInline: false,
+      });
+    }
+  }
+
+  private failTask(d: MessageOf<'DeployTask'>, err: unknown): void {
+    const failure = toFailure(err, 'WRT_OPERATOR_ERROR');
+    this.send({ ...this.noReturn(d), returnId: d.returnId, state: 'Failed', outputs: [], data: null, failure, inputBytes: 0 });
+    this.emit({ type: 'task-failed', taskId: d.taskId, message: failure.message });
+  }
+
+  private callSpec(d: MessageOf<'DeployTask'>, module: WebAssembly.Module, inputs: ArenaRange[]) {
+    return {
+      module,
+      operator: d.operator,
+      partitions: 0,
+      inputs,
+      outputCapBytes: this.outputCapBytes,
+      maxMemoryBytes: d.maxMemoryBytes,
+      deadlineMs: d.deadlineMs,
+    };
+  }
+
+  /** A remote-function task: any free slot, the module's shared instance there. */
+  private async runRemoteTask(d: MessageOf<'DeployTask'>): Promise<void> {
+    this.running++;
+    const temporary: string[] = [];
+    try {
+      if (d.module.byteLength > 0 && !this.moduleBytes.has(d.moduleHash)) this.moduleBytes.set(d.moduleHash, d.module.slice());
+      const module = await this.module(d.moduleHash, d.maxMemoryBytes);
+      const inputs = await this.resolveArgs(d, temporary);
+      const started = performance.now();
+      const output = await this.slots.call(
+        { ...this.callSpec(d, module, inputs), moduleKey: `${d.moduleHash}/${d.maxMemoryBytes}` },
+        (ctl) => this.cancellers.set(d.returnId, ctl),
+      );
+      this.tasksFinished++;
+      this.finishWithResult(
+        d,
+        output,
+        inputs.reduce((s, r) => s + r.length, 0),
+      );
+      this.emit({ type: 'task-finished', taskId: d.taskId, operator: d.operator, elapsedMs: performance.now() - started });
+    } catch (err) {
+      this.failTask(d, err);
+    } finally {
+      this.cancellers.delete(d.returnId);
+      for (const id of temporary) this.store.release(id);
+      this.running--;
+    }
+  }
+
+  /** Actor creation, calls and kills. */
+  private actorMessage(d: MessageOf<'DeployTask'>): void {
+    if (d.module.byteLength > 0 && !this.moduleBytes.has(d.moduleHash)) this.moduleBytes.set(d.moduleHash, d.module.slice());
+    if (d.kind === 'ActorKill') {
+      this.actors.get(d.actorId)?.kill();
+      this.actors.delete(d.actorId);
+      return;
+    }
+    let actor = this.actors.get(d.actorId);
+    if (d.kind === 'ActorCreate') {
+      actor?.kill();
+      actor = new ActorHost(d.actorId, this.platform, this.store.memory, (reason) => {
+        this.actors.delete(d.actorId);
+        this.send({
+          type: 'ActorState',
+          actorId: d.actorId,
+          state: 'Dead',
+          nodeId: this.nodeId,
+          message: `${reason.code}: ${reason.message}`,
+          restarts: 0,
+        });
+      });
+      this.actors.set(d.actorId, actor);
+    }
+    if (!actor) {
+      this.failTask(d, new WrtError('WRT_ACTOR_DIED', `actor ${d.actorId} is not on node ${this.nodeId}`));
+      return;
+    }
+    const temporary: string[] = [];
+    const prepare = this.module(d.moduleHash, d.maxMemoryBytes).then(async (module) =>
+      this.callSpec(d, module, await this.resolveArgs(d, temporary)),
+    );
+    this.running++;
+    actor
+      .enqueue(prepare)
+      .then(
+        (output) => {
+          this.tasksFinished++;
+          this.finishWithResult(d, output, 0);
+        },
+        (err) => this.failTask(d, err),
+      )
+      .finally(() => {
+        for (const id of temporary) this.store.release(id);
+        this.running--;
+      });
   }
 
   /** Fetches a remote object into the local store (one reference, held by the caller). */

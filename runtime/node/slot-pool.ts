@@ -1,7 +1,9 @@
 /**
- * The slots of a node: one worker thread each, mapping the node's arena. Calls queue until a slot
- * is free. A call past its deadline terminates its thread (the only way to stop running wasm) and a
- * fresh slot takes its place.
+ * Slots: worker threads that run wasm calls. A {@link SlotWorker} owns one thread and runs one call
+ * at a time; a call past its deadline, or a cancelled one, terminates the thread (the only way to
+ * stop running wasm) and a fresh thread takes its place — with its wasm instances gone, which is
+ * why actors, whose state is their instance, are told through `onReset`. A {@link SlotPool} hands
+ * calls to whichever of its workers is free.
  */
 import type { Platform, SlotThread } from '../platform/platform.js';
 import type { ArenaRange, SlotReply } from './slot-messages.js';
@@ -18,108 +20,91 @@ export interface OperatorCall {
   deadlineMs: number;
 }
 
-interface Slot {
-  thread: SlotThread;
-  ready: Promise<void>;
-  loaded: Set<string>;
-  pending: ((reply: SlotReply) => void) | null;
+/** Handle on a running call, to stop it early. */
+export interface CallControl {
+  cancel(reason: WrtError): void;
 }
 
-export class SlotPool {
-  private readonly slots: Slot[] = [];
-  private readonly idle: Slot[] = [];
-  private readonly waiting: ((slot: Slot) => void)[] = [];
+export class SlotWorker {
+  private thread!: SlotThread;
+  private ready!: Promise<void>;
+  private loaded = new Set<string>();
+  private pending: ((reply: SlotReply) => void) | null = null;
+  private abort: ((err: WrtError) => void) | null = null;
   private nextCallId = 1;
   private closed = false;
+  /** Called after the thread was replaced (its wasm instances are gone). */
+  onReset: ((reason: WrtError) => void) | null = null;
 
   constructor(
     private readonly platform: Platform,
     private readonly arena: WebAssembly.Memory,
-    readonly size: number,
   ) {
-    for (let i = 0; i < size; i++) this.release(this.spawn());
+    this.spawn();
   }
 
-  /** Calls currently running. */
-  get busy(): number {
-    return this.slots.length - this.idle.length;
-  }
-
-  private spawn(): Slot {
+  private spawn(): void {
     const thread = this.platform.spawnSlot();
+    this.thread = thread;
+    this.loaded = new Set();
     let readyResolve!: () => void;
-    const slot: Slot = { thread, ready: new Promise((r) => (readyResolve = r)), loaded: new Set(), pending: null };
+    this.ready = new Promise((r) => (readyResolve = r));
     thread.onMessage = (m) => {
       const reply = m as SlotReply;
       if (reply.type === 'ready') readyResolve();
-      else slot.pending?.(reply);
+      else this.pending?.(reply);
     };
-    thread.onError = (err) => {
-      slot.pending?.({
-        type: 'failed',
-        callId: 0,
-        failure: { code: 'WRT_OPERATOR_TRAP', message: `slot thread died: ${err.message}`, retryable: true },
-      });
-      this.replace(slot);
-    };
+    thread.onError = (err) => this.reset(new WrtError('WRT_SLOT_DIED', `slot thread died: ${err.message}`, { retryable: true }));
     thread.postMessage({ type: 'init', arena: this.arena });
-    this.slots.push(slot);
-    return slot;
   }
 
-  private replace(slot: Slot): void {
-    const i = this.slots.indexOf(slot);
-    if (i < 0) return;
-    this.slots.splice(i, 1);
-    void slot.thread.terminate();
-    if (!this.closed) this.release(this.spawn());
-  }
-
-  private release(slot: Slot): void {
-    const next = this.waiting.shift();
-    if (next) next(slot);
-    else this.idle.push(slot);
-  }
-
-  private acquire(): Promise<Slot> {
-    const slot = this.idle.pop();
-    if (slot) return Promise.resolve(slot);
-    return new Promise((resolve) => this.waiting.push(resolve));
+  /** Stops the current call with `reason`, terminates the thread and starts a new one. */
+  private reset(reason: WrtError): void {
+    const abort = this.abort;
+    this.pending = null;
+    this.abort = null;
+    void this.thread.terminate();
+    if (!this.closed) this.spawn();
+    abort?.(reason);
+    this.onReset?.(reason);
   }
 
   /**
-   * Runs one operator call in a free slot.
+   * Runs one call; the caller must not start another before this one settles.
    * @throws WrtError with the failure's code (`WRT_OPERATOR_TRAP`, `WRT_MEMORY_CAP`,
-   *   `WRT_OPERATOR_ERROR`, `WRT_OUTPUT_CAP`) or `WRT_DEADLINE` after `deadlineMs`.
+   *   `WRT_OPERATOR_ERROR`, `WRT_OUTPUT_CAP`), `WRT_DEADLINE` after `deadlineMs`, or the reason
+   *   given to `control.cancel`.
    */
-  async call(c: OperatorCall): Promise<Uint8Array> {
-    const slot = await this.acquire();
-    await slot.ready;
+  async run(c: OperatorCall, control?: (ctl: CallControl) => void): Promise<Uint8Array> {
+    await this.ready;
     if (this.closed) throw new WrtError('WRT_CONNECTION', 'node is shutting down');
     const callId = this.nextCallId++;
-    const send = !slot.loaded.has(c.moduleKey);
-    slot.loaded.add(c.moduleKey);
+    const send = !this.loaded.has(c.moduleKey);
+    this.loaded.add(c.moduleKey);
     return new Promise<Uint8Array>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        slot.pending = null;
-        reject(new WrtError('WRT_DEADLINE', `operator "${c.operator}" ran past its deadline of ${c.deadlineMs} ms; its slot was replaced`));
-        this.replace(slot);
-      }, c.deadlineMs);
-      slot.pending = (reply) => {
+      const timer = setTimeout(
+        () =>
+          this.reset(
+            new WrtError('WRT_DEADLINE', `operator "${c.operator}" ran past its deadline of ${c.deadlineMs} ms; its slot was replaced`),
+          ),
+        c.deadlineMs,
+      );
+      this.abort = (err) => {
         clearTimeout(timer);
-        slot.pending = null;
-        if (reply.type === 'done') {
-          this.release(slot);
-          resolve(reply.output);
-        } else if (reply.type === 'failed') {
-          if (reply.callId !== 0) {
-            slot.loaded.delete(c.moduleKey);
-            this.release(slot);
-          }
+        reject(err);
+      };
+      control?.({ cancel: (reason) => (this.abort ? this.reset(reason) : undefined) });
+      this.pending = (reply) => {
+        clearTimeout(timer);
+        this.pending = null;
+        this.abort = null;
+        if (reply.type === 'done') resolve(reply.output);
+        else if (reply.type === 'failed') {
+          this.loaded.delete(c.moduleKey);
           reject(fromFailure(reply.failure));
         }
       };
-      slot.thread.postMessage({
+      this.thread.postMessage({
         type: 'call',
         callId,
         moduleKey: c.moduleKey,
@@ -133,9 +118,52 @@ export class SlotPool {
     });
   }
 
-  /** Stops every slot thread. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.slots.map((s) => s.thread.terminate()));
+    this.abort?.(new WrtError('WRT_CONNECTION', 'node is shutting down'));
+    await this.thread.terminate();
+  }
+}
+
+export class SlotPool {
+  private readonly workers: SlotWorker[] = [];
+  private readonly idle: SlotWorker[] = [];
+  private readonly waiting: ((w: SlotWorker) => void)[] = [];
+
+  constructor(
+    platform: Platform,
+    arena: WebAssembly.Memory,
+    readonly size: number,
+  ) {
+    for (let i = 0; i < size; i++) {
+      const w = new SlotWorker(platform, arena);
+      this.workers.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  /** Calls currently running. */
+  get busy(): number {
+    return this.workers.length - this.idle.length;
+  }
+
+  private release(w: SlotWorker): void {
+    const next = this.waiting.shift();
+    if (next) next(w);
+    else this.idle.push(w);
+  }
+
+  /** Runs one call in the next free slot (see {@link SlotWorker.run}). */
+  async call(c: OperatorCall, control?: (ctl: CallControl) => void): Promise<Uint8Array> {
+    const w = this.idle.pop() ?? (await new Promise<SlotWorker>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await w.run(c, control);
+    } finally {
+      this.release(w);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 }

@@ -9,7 +9,7 @@
 import * as flatbuffers from 'flatbuffers';
 import { WrtError, type FailureRecord } from '../errors.js';
 import { CheckedByteBuffer, FrameBoundsError } from './checked-byte-buffer.js';
-import type { JobGraph, Message, ObjectLocation as Location } from './messages.js';
+import type { JobGraph, Message, ObjectLocation as Location, ResourceMap, TaskArg, TaskOptions } from './messages.js';
 import { decodeJobGraphTable, encodeJobGraphTable } from './job-graph-codec.js';
 import { Envelope } from './generated/wrt/protocol/envelope.js';
 import { Message as Kind } from './generated/wrt/protocol/message.js';
@@ -32,6 +32,19 @@ import { Failure } from './generated/wrt/protocol/failure.js';
 import { KeyValue } from './generated/wrt/protocol/key-value.js';
 import { ObjectLocation } from './generated/wrt/protocol/object-location.js';
 import { Platform } from './generated/wrt/protocol/platform.js';
+import { Resource } from './generated/wrt/protocol/resource.js';
+import { TaskArg as TaskArgTable } from './generated/wrt/protocol/task-arg.js';
+import { TaskOptions as TaskOptionsTable } from './generated/wrt/protocol/task-options.js';
+import { RegisterModule } from './generated/wrt/protocol/register-module.js';
+import { SubmitTask } from './generated/wrt/protocol/submit-task.js';
+import { CreateActor } from './generated/wrt/protocol/create-actor.js';
+import { ActorCall } from './generated/wrt/protocol/actor-call.js';
+import { ActorState } from './generated/wrt/protocol/actor-state.js';
+import { LookupActor } from './generated/wrt/protocol/lookup-actor.js';
+import { ActorInfo } from './generated/wrt/protocol/actor-info.js';
+import { PutObject } from './generated/wrt/protocol/put-object.js';
+import { ObjectReady } from './generated/wrt/protocol/object-ready.js';
+import { CancelTask } from './generated/wrt/protocol/cancel-task.js';
 
 /** Largest frame accepted, in bytes (64 MiB). Larger frames are protocol errors. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -39,6 +52,8 @@ const FILE_IDENTIFIER = 'WRT1';
 
 const JOB_STATES = ['Running', 'Finished', 'Failed', 'Cancelled'] as const;
 const TASK_STATES = ['Running', 'Finished', 'Failed'] as const;
+const DEPLOY_KINDS = ['Operator', 'Task', 'ActorCreate', 'ActorCall', 'ActorKill'] as const;
+const ACTOR_STATES = ['Pending', 'Alive', 'Restarting', 'Dead'] as const;
 
 type B = flatbuffers.Builder;
 
@@ -65,6 +80,41 @@ function encodeLocations(b: B, locations: Location[]): flatbuffers.Offset {
   return vectorOf(b, offsets);
 }
 
+function encodeResources(b: B, r: ResourceMap): flatbuffers.Offset {
+  return vectorOf(
+    b,
+    Object.entries(r).map(([name, amount]) => Resource.createResource(b, b.createString(name), amount)),
+  );
+}
+
+function encodeArgs(b: B, args: TaskArg[]): flatbuffers.Offset {
+  return vectorOf(
+    b,
+    args.map((a) => {
+      const data = a.data ? b.createByteVector(a.data) : 0;
+      const id = b.createString(a.objectId);
+      TaskArgTable.startTaskArg(b);
+      if (data) TaskArgTable.addData(b, data);
+      TaskArgTable.addObjectId(b, id);
+      return TaskArgTable.endTaskArg(b);
+    }),
+  );
+}
+
+function encodeOptions(b: B, o: TaskOptions): flatbuffers.Offset {
+  const resources = encodeResources(b, o.resources);
+  TaskOptionsTable.startTaskOptions(b);
+  TaskOptionsTable.addCpus(b, o.cpus);
+  TaskOptionsTable.addGpus(b, o.gpus);
+  TaskOptionsTable.addMemoryBytes(b, BigInt(o.memoryBytes));
+  TaskOptionsTable.addResources(b, resources);
+  TaskOptionsTable.addMaxRetries(b, o.maxRetries);
+  TaskOptionsTable.addRetryExceptions(b, o.retryExceptions);
+  TaskOptionsTable.addMaxRestarts(b, o.maxRestarts);
+  TaskOptionsTable.addDeadlineMs(b, o.deadlineMs);
+  return TaskOptionsTable.endTaskOptions(b);
+}
+
 function vectorOf(b: B, offsets: flatbuffers.Offset[]): flatbuffers.Offset {
   b.startVector(4, offsets.length, 4);
   for (let i = offsets.length - 1; i >= 0; i--) b.addOffset(offsets[i]!);
@@ -75,7 +125,9 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
   switch (m.type) {
     case 'RegisterNode': {
       const name = b.createString(m.name);
+      const resources = encodeResources(b, m.resources);
       RegisterNode.startRegisterNode(b);
+      RegisterNode.addResources(b, resources);
       RegisterNode.addName(b, name);
       RegisterNode.addPlatform(b, m.platform === 'browser' ? Platform.Browser : Platform.Node);
       RegisterNode.addCpus(b, m.cpus);
@@ -152,7 +204,14 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       const inputs = encodeLocations(b, m.inputs);
       const inline = m.inlineInput ? b.createByteVector(m.inlineInput) : 0;
       const output = b.createString(m.output);
+      const args = encodeArgs(b, m.args);
+      const returnId = b.createString(m.returnId);
+      const actorId = b.createString(m.actorId);
       DeployTask.startDeployTask(b);
+      DeployTask.addArgs(b, args);
+      DeployTask.addReturnId(b, returnId);
+      DeployTask.addActorId(b, actorId);
+      DeployTask.addKind(b, DEPLOY_KINDS.indexOf(m.kind));
       DeployTask.addJobId(b, job);
       DeployTask.addTaskId(b, task);
       DeployTask.addModuleHash(b, hash);
@@ -172,7 +231,11 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       const outputs = encodeLocations(b, m.outputs);
       const data = m.data ? b.createByteVector(m.data) : 0;
       const failure = m.failure ? encodeFailure(b, m.failure) : 0;
+      const returnId = b.createString(m.returnId);
       TaskStatus.startTaskStatus(b);
+      TaskStatus.addReturnId(b, returnId);
+      TaskStatus.addReturnBytes(b, BigInt(m.returnBytes));
+      TaskStatus.addReturnInline(b, m.returnInline);
       TaskStatus.addJobId(b, job);
       TaskStatus.addTaskId(b, task);
       TaskStatus.addState(b, TASK_STATES.indexOf(m.state));
@@ -221,12 +284,75 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       ErrorMessage.addFailure(b, failure);
       return [Kind.ErrorMessage, ErrorMessage.endErrorMessage(b)];
     }
+    case 'RegisterModule':
+      return [Kind.RegisterModule, RegisterModule.createRegisterModule(b, b.createString(m.moduleId), b.createByteVector(m.module))];
+    case 'SubmitTask': {
+      const ids = [m.taskId, m.moduleId, m.functionName].map((x) => b.createString(x));
+      const args = encodeArgs(b, m.args);
+      const options = encodeOptions(b, m.options);
+      const returnId = b.createString(m.returnId);
+      SubmitTask.startSubmitTask(b);
+      SubmitTask.addTaskId(b, ids[0]!);
+      SubmitTask.addModuleId(b, ids[1]!);
+      SubmitTask.addFunctionName(b, ids[2]!);
+      SubmitTask.addArgs(b, args);
+      SubmitTask.addOptions(b, options);
+      SubmitTask.addReturnId(b, returnId);
+      return [Kind.SubmitTask, SubmitTask.endSubmitTask(b)];
+    }
+    case 'CreateActor': {
+      const ids = [m.actorId, m.moduleId, m.initFunction].map((x) => b.createString(x));
+      const args = encodeArgs(b, m.args);
+      const options = encodeOptions(b, m.options);
+      const name = b.createString(m.name);
+      CreateActor.startCreateActor(b);
+      CreateActor.addActorId(b, ids[0]!);
+      CreateActor.addModuleId(b, ids[1]!);
+      CreateActor.addInitFunction(b, ids[2]!);
+      CreateActor.addArgs(b, args);
+      CreateActor.addOptions(b, options);
+      CreateActor.addName(b, name);
+      return [Kind.CreateActor, CreateActor.endCreateActor(b)];
+    }
+    case 'ActorCall': {
+      const ids = [m.actorId, m.method].map((x) => b.createString(x));
+      const args = encodeArgs(b, m.args);
+      return [Kind.ActorCall, ActorCall.createActorCall(b, ids[0]!, ids[1]!, args, b.createString(m.returnId))];
+    }
+    case 'ActorState': {
+      const ids = [m.actorId, m.nodeId, m.message].map((x) => b.createString(x));
+      return [Kind.ActorState, ActorState.createActorState(b, ids[0]!, ACTOR_STATES.indexOf(m.state), ids[1]!, ids[2]!, m.restarts)];
+    }
+    case 'LookupActor':
+      return [Kind.LookupActor, LookupActor.createLookupActor(b, m.requestId, b.createString(m.name))];
+    case 'ActorInfo': {
+      const ids = [m.actorId, m.moduleId].map((x) => b.createString(x));
+      return [Kind.ActorInfo, ActorInfo.createActorInfo(b, m.requestId, ids[0]!, ids[1]!, ACTOR_STATES.indexOf(m.state))];
+    }
+    case 'PutObject':
+      return [Kind.PutObject, PutObject.createPutObject(b, b.createString(m.objectId), b.createByteVector(m.data))];
+    case 'ObjectReady': {
+      const ids = [m.objectId, m.nodeId].map((x) => b.createString(x));
+      const data = m.data ? b.createByteVector(m.data) : 0;
+      const failure = m.failure ? encodeFailure(b, m.failure) : 0;
+      ObjectReady.startObjectReady(b);
+      ObjectReady.addObjectId(b, ids[0]!);
+      ObjectReady.addNodeId(b, ids[1]!);
+      ObjectReady.addSizeBytes(b, BigInt(m.sizeBytes));
+      if (data) ObjectReady.addData(b, data);
+      ObjectReady.addInline(b, m.inline);
+      if (failure) ObjectReady.addFailure(b, failure);
+      return [Kind.ObjectReady, ObjectReady.endObjectReady(b)];
+    }
+    case 'CancelTask':
+      return [Kind.CancelTask, CancelTask.createCancelTask(b, b.createString(m.objectId), m.force)];
   }
 }
 
 /** Encodes one message as a complete frame (an Envelope with identifier "WRT1"). */
 export function encodeMessage(m: Message): Uint8Array {
-  const size = 'data' in m && m.data ? m.data.byteLength : 'module' in m ? m.module.byteLength : 0;
+  let size = 'data' in m && m.data ? m.data.byteLength : 'module' in m ? m.module.byteLength : 0;
+  if ('args' in m && Array.isArray(m.args)) for (const a of m.args) size += a.data?.byteLength ?? 0;
   const b = new flatbuffers.Builder(256 + size);
   const [kind, body] = encodeBody(b, m);
   Envelope.startEnvelope(b);
@@ -271,6 +397,28 @@ class Reader {
     }
     return out;
   }
+  resources(n: number, at: (i: number) => Resource | null): ResourceMap {
+    const out: ResourceMap = {};
+    for (const r of this.list(n, at)) out[this.str(r.name())] = r.amount();
+    return out;
+  }
+  args(n: number, at: (i: number) => TaskArgTable | null): TaskArg[] {
+    return this.list(n, at).map((a) => ({ data: a.dataLength() > 0 ? this.bytes(a.dataArray()) : null, objectId: this.str(a.objectId()) }));
+  }
+  options(o: TaskOptionsTable | null): TaskOptions {
+    if (!o)
+      return { cpus: 0, gpus: 0, memoryBytes: 0, resources: {}, maxRetries: -1, retryExceptions: false, maxRestarts: -1, deadlineMs: 0 };
+    return {
+      cpus: o.cpus(),
+      gpus: o.gpus(),
+      memoryBytes: this.num(o.memoryBytes()),
+      resources: this.resources(o.resourcesLength(), (i) => o.resources(i)),
+      maxRetries: o.maxRetries(),
+      retryExceptions: o.retryExceptions(),
+      maxRestarts: o.maxRestarts(),
+      deadlineMs: o.deadlineMs(),
+    };
+  }
   locations(n: number, at: (i: number) => ObjectLocation | null): Location[] {
     return this.list(n, at).map((l) => ({
       objectId: this.str(l.objectId()),
@@ -299,6 +447,7 @@ function decodeBody(r: Reader, env: Envelope): Message {
         gpus: t.gpus(),
         memoryBytes: r.num(t.memoryBytes()),
         storeBytes: r.num(t.storeBytes()),
+        resources: r.resources(t.resourcesLength(), (i) => t.resources(i)),
       };
     }
     case Kind.RegisterAck: {
@@ -384,6 +533,10 @@ function decodeBody(r: Reader, env: Envelope): Message {
         output,
         maxMemoryBytes: r.num(t.maxMemoryBytes()),
         deadlineMs: t.deadlineMs(),
+        args: r.args(t.argsLength(), (i) => t.args(i)),
+        returnId: r.str(t.returnId()),
+        actorId: r.str(t.actorId()),
+        kind: enumName(DEPLOY_KINDS, t.kind(), 'deploy kind'),
       };
     }
     case Kind.TaskStatus: {
@@ -397,6 +550,9 @@ function decodeBody(r: Reader, env: Envelope): Message {
         data: t.dataLength() > 0 ? r.bytes(t.dataArray()) : null,
         failure: r.failure(t.failure()),
         inputBytes: r.num(t.inputBytes()),
+        returnId: r.str(t.returnId()),
+        returnBytes: r.num(t.returnBytes()),
+        returnInline: t.returnInline(),
       };
     }
     case Kind.ObjectPull: {
@@ -430,6 +586,89 @@ function decodeBody(r: Reader, env: Envelope): Message {
       const t = env.message(new ErrorMessage()) as ErrorMessage;
       const failure = r.failure(t.failure()) ?? { code: 'WRT_PROTOCOL', message: 'error without failure', retryable: false };
       return { type: 'ErrorMessage', requestId: t.requestId(), failure };
+    }
+    case Kind.RegisterModule: {
+      const t = env.message(new RegisterModule()) as RegisterModule;
+      return { type: 'RegisterModule', moduleId: r.str(t.moduleId()), module: r.bytes(t.moduleArray()) };
+    }
+    case Kind.SubmitTask: {
+      const t = env.message(new SubmitTask()) as SubmitTask;
+      return {
+        type: 'SubmitTask',
+        taskId: r.str(t.taskId()),
+        moduleId: r.str(t.moduleId()),
+        functionName: r.str(t.functionName()),
+        args: r.args(t.argsLength(), (i) => t.args(i)),
+        options: r.options(t.options()),
+        returnId: r.str(t.returnId()),
+      };
+    }
+    case Kind.CreateActor: {
+      const t = env.message(new CreateActor()) as CreateActor;
+      return {
+        type: 'CreateActor',
+        actorId: r.str(t.actorId()),
+        moduleId: r.str(t.moduleId()),
+        initFunction: r.str(t.initFunction()),
+        args: r.args(t.argsLength(), (i) => t.args(i)),
+        options: r.options(t.options()),
+        name: r.str(t.name()),
+      };
+    }
+    case Kind.ActorCall: {
+      const t = env.message(new ActorCall()) as ActorCall;
+      return {
+        type: 'ActorCall',
+        actorId: r.str(t.actorId()),
+        method: r.str(t.method()),
+        args: r.args(t.argsLength(), (i) => t.args(i)),
+        returnId: r.str(t.returnId()),
+      };
+    }
+    case Kind.ActorState: {
+      const t = env.message(new ActorState()) as ActorState;
+      return {
+        type: 'ActorState',
+        actorId: r.str(t.actorId()),
+        state: enumName(ACTOR_STATES, t.state(), 'actor state'),
+        nodeId: r.str(t.nodeId()),
+        message: r.str(t.message()),
+        restarts: t.restarts(),
+      };
+    }
+    case Kind.LookupActor: {
+      const t = env.message(new LookupActor()) as LookupActor;
+      return { type: 'LookupActor', requestId: t.requestId(), name: r.str(t.name()) };
+    }
+    case Kind.ActorInfo: {
+      const t = env.message(new ActorInfo()) as ActorInfo;
+      return {
+        type: 'ActorInfo',
+        requestId: t.requestId(),
+        actorId: r.str(t.actorId()),
+        moduleId: r.str(t.moduleId()),
+        state: enumName(ACTOR_STATES, t.state(), 'actor state'),
+      };
+    }
+    case Kind.PutObject: {
+      const t = env.message(new PutObject()) as PutObject;
+      return { type: 'PutObject', objectId: r.str(t.objectId()), data: r.bytes(t.dataArray()) };
+    }
+    case Kind.ObjectReady: {
+      const t = env.message(new ObjectReady()) as ObjectReady;
+      return {
+        type: 'ObjectReady',
+        objectId: r.str(t.objectId()),
+        nodeId: r.str(t.nodeId()),
+        sizeBytes: r.num(t.sizeBytes()),
+        data: t.inline() ? r.bytes(t.dataArray()) : null,
+        inline: t.inline(),
+        failure: r.failure(t.failure()),
+      };
+    }
+    case Kind.CancelTask: {
+      const t = env.message(new CancelTask()) as CancelTask;
+      return { type: 'CancelTask', objectId: r.str(t.objectId()), force: t.force() };
     }
     default:
       throw new FrameBoundsError(`unknown message type ${String(kind)}`);

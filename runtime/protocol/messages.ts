@@ -38,6 +38,32 @@ export interface ObjectLocation {
 
 export type JobState = 'Running' | 'Finished' | 'Failed' | 'Cancelled';
 
+/** Amounts of resources by name (`cpus`, `gpus`, `memoryBytes` are separate fields). */
+export type ResourceMap = Record<string, number>;
+
+/** One argument: inline bytes (`objectId` empty) or an object to resolve where the task runs. */
+export interface TaskArg {
+  data: Uint8Array | null;
+  objectId: string;
+}
+
+/** Options of a remote function or actor; 0 / -1 / empty mean the runtime's default. */
+export interface TaskOptions {
+  cpus: number;
+  gpus: number;
+  memoryBytes: number;
+  resources: ResourceMap;
+  /** -1 = default. */
+  maxRetries: number;
+  retryExceptions: boolean;
+  /** -1 = default. */
+  maxRestarts: number;
+  deadlineMs: number;
+}
+
+export type DeployKind = 'Operator' | 'Task' | 'ActorCreate' | 'ActorCall' | 'ActorKill';
+export type ActorLifecycle = 'Pending' | 'Alive' | 'Restarting' | 'Dead';
+
 export type Message =
   | {
       type: 'RegisterNode';
@@ -47,6 +73,8 @@ export type Message =
       gpus: number;
       memoryBytes: number;
       storeBytes: number;
+      /** Custom resources offered. */
+      resources: ResourceMap;
     }
   | { type: 'RegisterAck'; nodeId: string; heartbeatIntervalMs: number; heartbeatTimeoutMs: number }
   | { type: 'Heartbeat'; runningTasks: number; storeUsedBytes: number; tasksFinished: number }
@@ -90,6 +118,10 @@ export type Message =
       output: 'store' | 'head';
       maxMemoryBytes: number;
       deadlineMs: number;
+      args: TaskArg[];
+      returnId: string;
+      actorId: string;
+      kind: DeployKind;
     }
   | {
       type: 'TaskStatus';
@@ -100,6 +132,9 @@ export type Message =
       data: Uint8Array | null;
       failure: FailureRecord | null;
       inputBytes: number;
+      returnId: string;
+      returnBytes: number;
+      returnInline: boolean;
     }
   | { type: 'ObjectPull'; requestId: number; objectId: string; nodeId: string; requester: string }
   | {
@@ -113,7 +148,26 @@ export type Message =
       failure: FailureRecord | null;
     }
   | { type: 'ReleaseObjects'; objectIds: string[] }
-  | { type: 'ErrorMessage'; requestId: number; failure: FailureRecord };
+  | { type: 'ErrorMessage'; requestId: number; failure: FailureRecord }
+  | { type: 'RegisterModule'; moduleId: string; module: Uint8Array }
+  | { type: 'SubmitTask'; taskId: string; moduleId: string; functionName: string; args: TaskArg[]; options: TaskOptions; returnId: string }
+  | { type: 'CreateActor'; actorId: string; moduleId: string; initFunction: string; args: TaskArg[]; options: TaskOptions; name: string }
+  | { type: 'ActorCall'; actorId: string; method: string; args: TaskArg[]; returnId: string }
+  | { type: 'ActorState'; actorId: string; state: ActorLifecycle; nodeId: string; message: string; restarts: number }
+  | { type: 'LookupActor'; requestId: number; name: string }
+  | { type: 'ActorInfo'; requestId: number; actorId: string; moduleId: string; state: ActorLifecycle }
+  | { type: 'PutObject'; objectId: string; data: Uint8Array }
+  | {
+      type: 'ObjectReady';
+      objectId: string;
+      nodeId: string;
+      sizeBytes: number;
+      /** The bytes, when `inline`. */
+      data: Uint8Array | null;
+      inline: boolean;
+      failure: FailureRecord | null;
+    }
+  | { type: 'CancelTask'; objectId: string; force: boolean };
 
 export type MessageType = Message['type'];
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;

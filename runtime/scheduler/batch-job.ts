@@ -151,6 +151,10 @@ export class BatchJob {
       output: 'store',
       maxMemoryBytes: this.spec.maxMemoryBytes[stage],
       deadlineMs: this.spec.deadlineMs[stage],
+      args: [],
+      returnId: '',
+      actorId: '',
+      kind: 'Operator',
       ...fields,
     });
   }

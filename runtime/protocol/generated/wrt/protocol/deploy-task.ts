@@ -3,7 +3,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { DeployKind } from '../../wrt/protocol/deploy-kind.js';
 import { ObjectLocation } from '../../wrt/protocol/object-location.js';
+import { TaskArg } from '../../wrt/protocol/task-arg.js';
 
 
 /**
@@ -130,8 +132,46 @@ deadlineMs():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Remote-function tasks and actor calls: the arguments in order (used instead of `inputs`).
+ */
+args(index: number, obj?:TaskArg):TaskArg|null {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? (obj || new TaskArg()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+argsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+/**
+ * Where the result goes (the object id); results up to inline_limit_bytes travel back inline.
+ */
+returnId():string|null
+returnId(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+returnId(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+/**
+ * Actor creation and calls: the actor; `operator` is the constructor or method export.
+ */
+actorId():string|null
+actorId(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+actorId(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+kind():DeployKind {
+  const offset = this.bb!.__offset(this.bb_pos, 32);
+  return offset ? this.bb!.readInt8(this.bb_pos + offset) : DeployKind.Operator;
+}
+
 static startDeployTask(builder:flatbuffers.Builder) {
-  builder.startObject(11);
+  builder.startObject(15);
 }
 
 static addJobId(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset) {
@@ -214,12 +254,40 @@ static addDeadlineMs(builder:flatbuffers.Builder, deadlineMs:number) {
   builder.addFieldInt32(10, deadlineMs, 0);
 }
 
+static addArgs(builder:flatbuffers.Builder, argsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(11, argsOffset, 0);
+}
+
+static createArgsVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startArgsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addReturnId(builder:flatbuffers.Builder, returnIdOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(12, returnIdOffset, 0);
+}
+
+static addActorId(builder:flatbuffers.Builder, actorIdOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(13, actorIdOffset, 0);
+}
+
+static addKind(builder:flatbuffers.Builder, kind:DeployKind) {
+  builder.addFieldInt8(14, kind, DeployKind.Operator);
+}
+
 static endDeployTask(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createDeployTask(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset, taskIdOffset:flatbuffers.Offset, moduleHashOffset:flatbuffers.Offset, moduleOffset:flatbuffers.Offset, operatorOffset:flatbuffers.Offset, partitions:number, inputsOffset:flatbuffers.Offset, inlineInputOffset:flatbuffers.Offset, outputOffset:flatbuffers.Offset, maxMemoryBytes:bigint, deadlineMs:number):flatbuffers.Offset {
+static createDeployTask(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset, taskIdOffset:flatbuffers.Offset, moduleHashOffset:flatbuffers.Offset, moduleOffset:flatbuffers.Offset, operatorOffset:flatbuffers.Offset, partitions:number, inputsOffset:flatbuffers.Offset, inlineInputOffset:flatbuffers.Offset, outputOffset:flatbuffers.Offset, maxMemoryBytes:bigint, deadlineMs:number, argsOffset:flatbuffers.Offset, returnIdOffset:flatbuffers.Offset, actorIdOffset:flatbuffers.Offset, kind:DeployKind):flatbuffers.Offset {
   DeployTask.startDeployTask(builder);
   DeployTask.addJobId(builder, jobIdOffset);
   DeployTask.addTaskId(builder, taskIdOffset);
@@ -232,6 +300,10 @@ static createDeployTask(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Off
   DeployTask.addOutput(builder, outputOffset);
   DeployTask.addMaxMemoryBytes(builder, maxMemoryBytes);
   DeployTask.addDeadlineMs(builder, deadlineMs);
+  DeployTask.addArgs(builder, argsOffset);
+  DeployTask.addReturnId(builder, returnIdOffset);
+  DeployTask.addActorId(builder, actorIdOffset);
+  DeployTask.addKind(builder, kind);
   return DeployTask.endDeployTask(builder);
 }
 }

@@ -4,6 +4,7 @@
 import * as flatbuffers from 'flatbuffers';
 
 import { Platform } from '../../wrt/protocol/platform.js';
+import { Resource } from '../../wrt/protocol/resource.js';
 
 
 /**
@@ -62,8 +63,21 @@ storeBytes():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * Custom resources the node offers (labels with amounts).
+ */
+resources(index: number, obj?:Resource):Resource|null {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? (obj || new Resource()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+resourcesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startRegisterNode(builder:flatbuffers.Builder) {
-  builder.startObject(6);
+  builder.startObject(7);
 }
 
 static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
@@ -90,12 +104,28 @@ static addStoreBytes(builder:flatbuffers.Builder, storeBytes:bigint) {
   builder.addFieldInt64(5, storeBytes, BigInt('0'));
 }
 
+static addResources(builder:flatbuffers.Builder, resourcesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(6, resourcesOffset, 0);
+}
+
+static createResourcesVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startResourcesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
 static endRegisterNode(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, platform:Platform, cpus:number, gpus:number, memoryBytes:bigint, storeBytes:bigint):flatbuffers.Offset {
+static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, platform:Platform, cpus:number, gpus:number, memoryBytes:bigint, storeBytes:bigint, resourcesOffset:flatbuffers.Offset):flatbuffers.Offset {
   RegisterNode.startRegisterNode(builder);
   RegisterNode.addName(builder, nameOffset);
   RegisterNode.addPlatform(builder, platform);
@@ -103,6 +133,7 @@ static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Of
   RegisterNode.addGpus(builder, gpus);
   RegisterNode.addMemoryBytes(builder, memoryBytes);
   RegisterNode.addStoreBytes(builder, storeBytes);
+  RegisterNode.addResources(builder, resourcesOffset);
   return RegisterNode.endRegisterNode(builder);
 }
 }

@@ -89,8 +89,28 @@ inputBytes():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * Tasks: the result's object id, size and (when small) bytes.
+ */
+returnId():string|null
+returnId(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+returnId(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+returnBytes():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+returnInline():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startTaskStatus(builder:flatbuffers.Builder) {
-  builder.startObject(7);
+  builder.startObject(10);
 }
 
 static addJobId(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset) {
@@ -143,6 +163,18 @@ static addFailure(builder:flatbuffers.Builder, failureOffset:flatbuffers.Offset)
 
 static addInputBytes(builder:flatbuffers.Builder, inputBytes:bigint) {
   builder.addFieldInt64(6, inputBytes, BigInt('0'));
+}
+
+static addReturnId(builder:flatbuffers.Builder, returnIdOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(7, returnIdOffset, 0);
+}
+
+static addReturnBytes(builder:flatbuffers.Builder, returnBytes:bigint) {
+  builder.addFieldInt64(8, returnBytes, BigInt('0'));
+}
+
+static addReturnInline(builder:flatbuffers.Builder, returnInline:boolean) {
+  builder.addFieldInt8(9, +returnInline, +false);
 }
 
 static endTaskStatus(builder:flatbuffers.Builder):flatbuffers.Offset {

@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { once } from 'node:events';
-import { WrtError } from '../errors.js';
+import { WrtError } from '../../errors.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/wrt.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../../bin/wrt.js', import.meta.url));
 
 export interface LocalCluster {
   address: string;

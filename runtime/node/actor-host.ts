@@ -1,0 +1,60 @@
+/**
+ * Actors on a node: each actor owns one slot thread (a {@link SlotWorker}) and its wasm instance
+ * there — the actor's state is that instance's linear memory. Calls run strictly one after
+ * another in the order they arrived; their arguments may be fetched while earlier calls run.
+ * A trap, a memory-cap hit, a deadline or a dead thread ends the actor (its memory cannot be
+ * trusted or is gone); the head decides whether it restarts.
+ */
+import type { Platform } from '../platform/platform.js';
+import { SlotWorker, type OperatorCall } from './slot-pool.js';
+import { WrtError } from '../errors.js';
+
+/** Failure codes that end an actor. Other failures (an `err` result) leave it running. */
+const FATAL = new Set(['WRT_OPERATOR_TRAP', 'WRT_MEMORY_CAP', 'WRT_DEADLINE', 'WRT_SLOT_DIED', 'WRT_OUTPUT_CAP']);
+
+export class ActorHost {
+  private readonly worker: SlotWorker;
+  private chain: Promise<unknown> = Promise.resolve();
+  dead: WrtError | null = null;
+
+  constructor(
+    readonly actorId: string,
+    platform: Platform,
+    arena: WebAssembly.Memory,
+    private readonly onDeath: (reason: WrtError) => void,
+  ) {
+    this.worker = new SlotWorker(platform, arena);
+    this.worker.onReset = (reason) => this.die(reason);
+  }
+
+  private die(reason: WrtError): void {
+    if (this.dead) return;
+    this.dead = reason;
+    void this.worker.close();
+    this.onDeath(reason);
+  }
+
+  /**
+   * Queues one call (the constructor or a method) behind every earlier one. `prepare` runs at once
+   * (fetching arguments); the call itself waits its turn.
+   */
+  enqueue(prepare: Promise<Omit<OperatorCall, 'moduleKey'>>): Promise<Uint8Array> {
+    const result = this.chain.then(async () => {
+      const call = await prepare;
+      if (this.dead) throw new WrtError('WRT_ACTOR_DIED', `actor ${this.actorId} is dead: ${this.dead.message}`);
+      try {
+        return await this.worker.run({ ...call, moduleKey: this.actorId });
+      } catch (err) {
+        if (err instanceof WrtError && FATAL.has(err.code)) this.die(err);
+        throw err;
+      }
+    });
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Ends the actor on request (ActorKill). */
+  kill(): void {
+    this.die(new WrtError('WRT_ACTOR_DIED', `actor ${this.actorId} was killed`));
+  }
+}

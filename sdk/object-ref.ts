@@ -1,0 +1,26 @@
+/**
+ * A handle on an object in the cluster (Ray's ObjectRef): the future result of a task or actor
+ * call, or bytes stored with `rt.put`. Passing a ref as an argument hands the object to the task
+ * where it runs, without a trip through the driver. The object is released when the ref is
+ * released explicitly or garbage-collected (FinalizationRegistry).
+ */
+export class ObjectRef {
+  /** @internal */
+  constructor(
+    readonly id: string,
+    /** @internal */ readonly owner: { release(ref: ObjectRef): void },
+    /** The task that produces it ('' for put objects). */
+    readonly taskId = '',
+    /** The function or method that produces it ('' for put objects). */
+    readonly functionName = '',
+  ) {}
+
+  /** Releases this ref now; using it afterwards throws `WRT_OBJECT_LOST`. */
+  release(): void {
+    this.owner.release(this);
+  }
+
+  toString(): string {
+    return `ObjectRef(${this.id})`;
+  }
+}

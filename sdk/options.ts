@@ -1,0 +1,53 @@
+/**
+ * Options of remote functions and actors, validated and given their defaults in one place.
+ */
+import type { TaskOptions } from '../runtime/protocol/messages.js';
+import { WrtError } from '../runtime/errors.js';
+
+export interface RemoteOptions {
+  /** CPU slots the task holds while it runs. @default 1 (tasks), 0 (actors) */
+  cpus?: number;
+  /** GPUs it needs. @default 0 */
+  gpus?: number;
+  /** Memory it needs, in bytes; also the cap of its wasm linear memory. @default 256 MiB cap, no reservation */
+  memoryBytes?: number;
+  /** Custom resources by label, e.g. `{ special: 1 }`: only nodes offering them run it. */
+  resources?: Record<string, number>;
+  /** Retries after its node dies (and after user errors with `retryExceptions`). @default 3 */
+  maxRetries?: number;
+  /** Retry user-code failures (error results, traps) too. @default false */
+  retryExceptions?: boolean;
+  /** Actors: restarts after its node or slot dies. @default 0 */
+  maxRestarts?: number;
+  /** Deadline of one call in milliseconds; past it the slot is stopped. @default 60000 */
+  deadlineMs?: number;
+  /** Actors: a name to find it by with `rt.getActor(name)`. */
+  name?: string;
+}
+
+function count(name: string, v: number | undefined, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) {
+    throw new WrtError('WRT_INVALID_ARGUMENT', `option ${name} must be a non-negative ${integer ? 'integer' : 'number'}, got ${v}`);
+  }
+  return v;
+}
+
+/** Validates `o` and turns it into the wire form. @throws WrtError `WRT_INVALID_ARGUMENT`. */
+export function compileOptions(o: RemoteOptions = {}): TaskOptions {
+  const resources: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o.resources ?? {})) {
+    if (['cpus', 'gpus', 'memoryBytes'].includes(k)) throw new WrtError('WRT_INVALID_ARGUMENT', `resource "${k}" has its own option`);
+    resources[k] = count(`resources.${k}`, v, false)!;
+  }
+  return {
+    cpus: count('cpus', o.cpus, false) ?? 0,
+    gpus: count('gpus', o.gpus, false) ?? 0,
+    memoryBytes: count('memoryBytes', o.memoryBytes, true) ?? 0,
+    resources,
+    maxRetries: count('maxRetries', o.maxRetries, true) ?? -1,
+    retryExceptions: o.retryExceptions ?? false,
+    maxRestarts: count('maxRestarts', o.maxRestarts, true) ?? -1,
+    deadlineMs: count('deadlineMs', o.deadlineMs, true) ?? 0,
+  };
+}

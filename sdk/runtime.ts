@@ -1,0 +1,376 @@
+/**
+ * The driver side of tasks, actors and objects (what `ray.init()` gives a Ray program): a
+ * connection to the head, the refs this driver owns, and `get` / `wait` / `put` / `cancel`.
+ * Platform-neutral: `sdk/node.ts` and `sdk/browser.ts` build it with their platform.
+ */
+import type { Connection, Platform } from '../runtime/platform/platform.js';
+import type { Message, MessageOf, TaskArg } from '../runtime/protocol/messages.js';
+import { decodeMessage, encodeMessage } from '../runtime/protocol/codec.js';
+import { WrtError, type FailureRecord } from '../runtime/errors.js';
+import { headWebSocketUrl } from '../runtime/client/job-client.js';
+import { ObjectRef } from './object-ref.js';
+import { TaskError } from './task-error.js';
+import { encodeArg, type ArgValue } from './encoding.js';
+import { compileOptions, type RemoteOptions } from './options.js';
+import { WasmModule } from './wasm-module.js';
+
+/** Turns a module source (path, URL or bytes) into the core module bytes nodes run. */
+export type ModuleLoader = (source: string | URL | Uint8Array) => Promise<Uint8Array>;
+
+interface ObjectState {
+  ready: boolean;
+  failure: FailureRecord | null;
+  inline: Uint8Array | null;
+  sizeBytes: number;
+  waiters: (() => void)[];
+  released: boolean;
+}
+
+interface Pull {
+  buffer: Uint8Array | null;
+  received: number;
+  resolve: (b: Uint8Array) => void;
+  reject: (e: WrtError) => void;
+}
+
+export interface GetOptions {
+  /** Give up after this many milliseconds with `WRT_TIMEOUT`. @default no limit */
+  timeoutMs?: number;
+}
+
+export interface WaitOptions {
+  /** How many refs must be ready. @default 1 */
+  numReturns?: number;
+  /** Return what is ready after this many milliseconds. @default no limit */
+  timeoutMs?: number;
+}
+
+/** An actor handle: calls run on the actor's instance, in the order they were made. */
+export class ActorHandle {
+  /** @internal */
+  constructor(
+    private readonly rt: Runtime,
+    readonly actorId: string,
+    readonly moduleId: string,
+  ) {}
+
+  /** Calls `method` (an export of the actor's module); returns the ref of its result at once. */
+  call(method: string, ...args: (ArgValue | ObjectRef)[]): ObjectRef {
+    return this.rt.actorCall(this, method, args);
+  }
+
+  /** Resolves once the actor's constructor has run. @throws TaskError `WRT_ACTOR_DIED` if it failed. */
+  ready(): Promise<void> {
+    return this.rt.actorReady(this.actorId);
+  }
+}
+
+export class Runtime {
+  private readonly objects = new Map<string, ObjectState>();
+  private readonly pulls = new Map<number, Pull>();
+  private readonly actorStates = new Map<string, MessageOf<'ActorState'>>();
+  private readonly actorWaiters = new Map<string, (() => void)[]>();
+  private readonly lookups = new Map<number, (m: MessageOf<'ActorInfo'>) => void>();
+  private readonly finalizer = new FinalizationRegistry<string>((id) => this.releaseId(id));
+  private readonly token = crypto.randomUUID().slice(0, 8);
+  private counter = 0;
+  private closed: WrtError | null = null;
+
+  /** @internal */
+  constructor(
+    private readonly conn: Connection,
+    private readonly loader: ModuleLoader,
+    private readonly onShutdown: () => Promise<void>,
+  ) {
+    conn.onMessage = (frame) => {
+      let msg: Message;
+      try {
+        msg = decodeMessage(frame);
+      } catch {
+        conn.close(1002, 'protocol error');
+        return;
+      }
+      this.handle(msg);
+    };
+    conn.onClose = (reason) => {
+      this.closed = new WrtError('WRT_CONNECTION', `lost the head: ${reason}`);
+      for (const o of this.objects.values()) for (const w of o.waiters.splice(0)) w();
+      for (const p of this.pulls.values()) p.reject(this.closed);
+      for (const ws of this.actorWaiters.values()) for (const w of ws.splice(0)) w();
+    };
+  }
+
+  /** Connects to the head at `address`. @throws WrtError `WRT_CONNECTION`. */
+  static async connect(
+    platform: Platform,
+    address: string,
+    loader: ModuleLoader,
+    onShutdown: () => Promise<void> = async () => {},
+  ): Promise<Runtime> {
+    const conn = await platform.connect(headWebSocketUrl(address));
+    return new Runtime(conn, loader, onShutdown);
+  }
+
+  private nextId(kind: string): string {
+    return `${kind}-${this.token}-${++this.counter}`;
+  }
+
+  private send(m: Message): void {
+    if (this.closed) throw this.closed;
+    this.conn.send(encodeMessage(m));
+  }
+
+  private handle(msg: Message): void {
+    switch (msg.type) {
+      case 'ObjectReady': {
+        const o = this.objects.get(msg.objectId);
+        if (!o) return;
+        o.ready = true;
+        o.failure = msg.failure;
+        o.inline = msg.inline ? (msg.data?.slice() ?? new Uint8Array(0)) : null;
+        o.sizeBytes = msg.sizeBytes;
+        for (const w of o.waiters.splice(0)) w();
+        return;
+      }
+      case 'ObjectChunk': {
+        const p = this.pulls.get(msg.requestId);
+        if (!p) return;
+        if (msg.failure) {
+          this.pulls.delete(msg.requestId);
+          p.reject(new WrtError(msg.failure.code, msg.failure.message, { retryable: msg.failure.retryable }));
+          return;
+        }
+        p.buffer ??= new Uint8Array(msg.totalBytes);
+        p.buffer.set(msg.data, msg.offset);
+        p.received += msg.data.byteLength;
+        if (p.received >= msg.totalBytes) {
+          this.pulls.delete(msg.requestId);
+          p.resolve(p.buffer);
+        }
+        return;
+      }
+      case 'ActorState':
+        this.actorStates.set(msg.actorId, msg);
+        for (const w of this.actorWaiters.get(msg.actorId)?.splice(0) ?? []) w();
+        return;
+      case 'ActorInfo':
+        this.lookups.get(msg.requestId)?.(msg);
+        this.lookups.delete(msg.requestId);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Loads a wasm module or component for tasks and actors.
+   * @param source a path (Node), a URL, or the bytes
+   * @throws WrtError `WRT_INPUT_NOT_FOUND`, `WRT_NOT_WASM`, `WRT_MISSING_EXPORT`
+   */
+  async load(source: string | URL | Uint8Array): Promise<WasmModule> {
+    const core = await this.loader(source);
+    let exports: string[];
+    try {
+      exports = WebAssembly.Module.exports(await WebAssembly.compile(core as Uint8Array<ArrayBuffer>)).map((e) => e.name);
+    } catch (err) {
+      throw new WrtError('WRT_NOT_WASM', `not valid WebAssembly: ${(err as Error).message}`);
+    }
+    const moduleId = this.nextId('m');
+    this.send({ type: 'RegisterModule', moduleId, module: core });
+    return new WasmModule(this, moduleId, exports);
+  }
+
+  private track(id: string, taskId: string, functionName: string): ObjectRef {
+    this.objects.set(id, { ready: false, failure: null, inline: null, sizeBytes: 0, waiters: [], released: false });
+    const ref = new ObjectRef(id, this, taskId, functionName);
+    this.finalizer.register(ref, id, ref);
+    return ref;
+  }
+
+  private wireArgs(args: (ArgValue | ObjectRef)[]): TaskArg[] {
+    return args.map((a) => {
+      if (a instanceof ObjectRef) {
+        if (this.objects.get(a.id)?.released !== false) throw new WrtError('WRT_OBJECT_LOST', `${a} was released`);
+        return { data: null, objectId: a.id };
+      }
+      return { data: encodeArg(a), objectId: '' };
+    });
+  }
+
+  /** @internal Submits one task of `moduleId`. */
+  submitTask(moduleId: string, functionName: string, args: (ArgValue | ObjectRef)[], options: RemoteOptions): ObjectRef {
+    const taskId = this.nextId('t');
+    const returnId = this.nextId('o');
+    const wire = this.wireArgs(args);
+    const ref = this.track(returnId, taskId, functionName);
+    this.send({ type: 'SubmitTask', taskId, moduleId, functionName, args: wire, options: compileOptions(options), returnId });
+    return ref;
+  }
+
+  /** @internal */
+  async createActor(moduleId: string, initFunction: string, args: (ArgValue | ObjectRef)[], options: RemoteOptions): Promise<ActorHandle> {
+    const actorId = this.nextId('a');
+    this.send({
+      type: 'CreateActor',
+      actorId,
+      moduleId,
+      initFunction,
+      args: this.wireArgs(args),
+      options: compileOptions(options),
+      name: options.name ?? '',
+    });
+    const handle = new ActorHandle(this, actorId, moduleId);
+    await this.actorReady(actorId);
+    return handle;
+  }
+
+  /** @internal */
+  actorCall(handle: ActorHandle, method: string, args: (ArgValue | ObjectRef)[]): ObjectRef {
+    const returnId = this.nextId('o');
+    const wire = this.wireArgs(args);
+    const ref = this.track(returnId, `${handle.actorId}.${method}`, method);
+    this.send({ type: 'ActorCall', actorId: handle.actorId, method, args: wire, returnId });
+    return ref;
+  }
+
+  /** @internal Resolves when the actor is alive; throws when it is dead. */
+  async actorReady(actorId: string): Promise<void> {
+    for (;;) {
+      const s = this.actorStates.get(actorId);
+      if (s?.state === 'Alive') return;
+      if (s?.state === 'Dead') {
+        const [code, ...rest] = s.message.split(': ');
+        const known = code?.startsWith('WRT_');
+        throw new TaskError(
+          { code: known ? code! : 'WRT_ACTOR_DIED', message: known ? rest.join(': ') : s.message, retryable: false },
+          actorId,
+          'constructor',
+        );
+      }
+      if (this.closed) throw this.closed;
+      await new Promise<void>((r) => this.actorWaiters.set(actorId, [...(this.actorWaiters.get(actorId) ?? []), r]));
+    }
+  }
+
+  /** Finds a named actor. @throws WrtError `WRT_ACTOR_NOT_FOUND`. */
+  async getActor(name: string): Promise<ActorHandle> {
+    const requestId = ++this.counter;
+    const info = await new Promise<MessageOf<'ActorInfo'>>((resolve) => {
+      this.lookups.set(requestId, resolve);
+      this.send({ type: 'LookupActor', requestId, name });
+    });
+    if (!info.actorId || info.state === 'Dead') throw new WrtError('WRT_ACTOR_NOT_FOUND', `no live actor is named "${name}"`);
+    return new ActorHandle(this, info.actorId, info.moduleId);
+  }
+
+  /** Stores `value` (encoded as a task argument would be) as an object; returns its ref. */
+  put(value: ArgValue): ObjectRef {
+    const objectId = this.nextId('o');
+    const data = encodeArg(value);
+    const ref = this.track(objectId, '', '');
+    this.send({ type: 'PutObject', objectId, data });
+    return ref;
+  }
+
+  private state(ref: ObjectRef): ObjectState {
+    const o = this.objects.get(ref.id);
+    if (!o || o.released) throw new WrtError('WRT_OBJECT_LOST', `${ref} was released`);
+    return o;
+  }
+
+  private settled(o: ObjectState, timeoutAt: number): Promise<boolean> {
+    if (o.ready) return Promise.resolve(true);
+    if (this.closed) return Promise.reject(this.closed);
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(timeoutAt) ? setTimeout(() => resolve(false), Math.max(0, timeoutAt - Date.now())) : null;
+      o.waiters.push(() => {
+        if (timer) clearTimeout(timer);
+        resolve(o.ready);
+      });
+    });
+  }
+
+  private async fetch(ref: ObjectRef, timeoutAt: number): Promise<Uint8Array> {
+    for (;;) {
+      const o = this.state(ref);
+      if (!(await this.settled(o, timeoutAt))) {
+        if (this.closed) throw this.closed;
+        throw new WrtError('WRT_TIMEOUT', `${ref} was not ready in time`);
+      }
+      if (o.failure) throw new TaskError(o.failure, ref.taskId, ref.functionName);
+      if (o.inline) return o.inline;
+      const requestId = ++this.counter;
+      try {
+        return await new Promise<Uint8Array>((resolve, reject) => {
+          this.pulls.set(requestId, { buffer: null, received: 0, resolve, reject });
+          this.send({ type: 'ObjectPull', requestId, objectId: ref.id, nodeId: '', requester: '' });
+        });
+      } catch (err) {
+        // Lost with its node: the head rebuilds it from lineage and says so with a new ObjectReady.
+        if (err instanceof WrtError && err.code === 'WRT_OBJECT_LOST' && err.retryable && !this.closed) {
+          o.ready = false;
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * The bytes of one object, or of each of several, once ready.
+   * @throws TaskError with the failing task's code; WrtError `WRT_TIMEOUT` after `timeoutMs`.
+   */
+  get(ref: ObjectRef, options?: GetOptions): Promise<Uint8Array>;
+  get(refs: ObjectRef[], options?: GetOptions): Promise<Uint8Array[]>;
+  async get(refs: ObjectRef | ObjectRef[], options: GetOptions = {}): Promise<Uint8Array | Uint8Array[]> {
+    const timeoutAt = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    if (Array.isArray(refs)) return Promise.all(refs.map((r) => this.fetch(r, timeoutAt)));
+    return this.fetch(refs, timeoutAt);
+  }
+
+  /**
+   * Waits until `numReturns` of `refs` are ready (finished or failed) or `timeoutMs` passes.
+   * @returns the ready refs and the rest, each in the order given
+   */
+  async wait(refs: ObjectRef[], options: WaitOptions = {}): Promise<{ ready: ObjectRef[]; notReady: ObjectRef[] }> {
+    const want = Math.min(options.numReturns ?? 1, refs.length);
+    const timeoutAt = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    const states = refs.map((r) => this.state(r));
+    for (;;) {
+      const ready = refs.filter((_, i) => states[i]!.ready);
+      if (ready.length >= want || Date.now() >= timeoutAt || this.closed) {
+        return { ready, notReady: refs.filter((_, i) => !states[i]!.ready) };
+      }
+      await Promise.race(states.filter((s) => !s.ready).map((s) => this.settled(s, timeoutAt)));
+    }
+  }
+
+  /** Cancels the task of `ref`: a queued task never runs, a running one is stopped. */
+  cancel(ref: ObjectRef): void {
+    this.state(ref);
+    this.send({ type: 'CancelTask', objectId: ref.id, force: true });
+  }
+
+  /** @internal */
+  release(ref: ObjectRef): void {
+    this.finalizer.unregister(ref);
+    this.releaseId(ref.id);
+  }
+
+  private releaseId(id: string): void {
+    const o = this.objects.get(id);
+    if (!o || o.released) return;
+    o.released = true;
+    this.objects.delete(id);
+    if (!this.closed) this.send({ type: 'ReleaseObjects', objectIds: [id] });
+  }
+
+  /** Disconnects (the head releases this driver's objects and actors) and stops an embedded cluster. */
+  async shutdown(): Promise<void> {
+    if (!this.closed) {
+      this.closed = new WrtError('WRT_CONNECTION', 'the runtime was shut down');
+      this.conn.close(1000, 'driver shutdown');
+    }
+    await this.onShutdown();
+  }
+}

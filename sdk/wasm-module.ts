@@ -1,0 +1,86 @@
+/**
+ * A loaded wasm module: its exported functions become remote functions and its constructor
+ * exports actor classes. Each exported function has the operator type of `wit/runtime.wit`
+ * (`func(input: list<u8>) -> result<list<u8>, string>`); its input is an operator input frame
+ * (docs/batch-format.md) with one input per argument (sdk/encoding.ts).
+ */
+import { WrtError } from '../runtime/errors.js';
+import type { ObjectRef } from './object-ref.js';
+import type { ArgValue } from './encoding.js';
+import type { RemoteOptions } from './options.js';
+import { compileOptions } from './options.js';
+import type { ActorHandle, Runtime } from './runtime.js';
+
+export class RemoteFunction {
+  /** @internal */
+  constructor(
+    private readonly rt: Runtime,
+    private readonly moduleId: string,
+    readonly name: string,
+    private readonly opts: RemoteOptions,
+  ) {}
+
+  /** Submits one task; returns the ref of its result at once. */
+  call(...args: (ArgValue | ObjectRef)[]): ObjectRef {
+    return this.rt.submitTask(this.moduleId, this.name, args, this.opts);
+  }
+
+  /** The same function with other options (merged over these). */
+  options(o: RemoteOptions): RemoteFunction {
+    compileOptions(o);
+    return new RemoteFunction(this.rt, this.moduleId, this.name, { ...this.opts, ...o });
+  }
+}
+
+export class ActorClass {
+  /** @internal */
+  constructor(
+    private readonly rt: Runtime,
+    private readonly moduleId: string,
+    readonly initFunction: string,
+    private readonly opts: RemoteOptions,
+  ) {}
+
+  /** Creates one actor by calling the constructor export with `args`; resolves once it runs. */
+  create(...args: (ArgValue | ObjectRef)[]): Promise<ActorHandle> {
+    return this.rt.createActor(this.moduleId, this.initFunction, args, this.opts);
+  }
+
+  options(o: RemoteOptions): ActorClass {
+    compileOptions(o);
+    return new ActorClass(this.rt, this.moduleId, this.initFunction, { ...this.opts, ...o });
+  }
+}
+
+export class WasmModule {
+  /** @internal */
+  constructor(
+    private readonly rt: Runtime,
+    readonly moduleId: string,
+    /** The module's export names. */
+    readonly exports: readonly string[],
+  ) {}
+
+  private check(name: string): void {
+    if (!this.exports.includes(name)) {
+      throw new WrtError(
+        'WRT_MISSING_EXPORT',
+        `the module exports no function "${name}" (it exports: ${this.exports.filter((e) => !e.startsWith('cabi_') && e !== 'memory').join(', ')})`,
+      );
+    }
+  }
+
+  /** A remote function for export `name`. @throws WrtError `WRT_MISSING_EXPORT`, `WRT_INVALID_ARGUMENT`. */
+  remote(name: string, options: RemoteOptions = {}): RemoteFunction {
+    this.check(name);
+    compileOptions(options);
+    return new RemoteFunction(this.rt, this.moduleId, name, options);
+  }
+
+  /** An actor class whose constructor is export `initFunction`; its methods are the module's other exports. */
+  actor(initFunction: string, options: RemoteOptions = {}): ActorClass {
+    this.check(initFunction);
+    compileOptions(options);
+    return new ActorClass(this.rt, this.moduleId, initFunction, options);
+  }
+}
