@@ -68,6 +68,8 @@ export class Head {
   private readonly nodes = new Map<string, NodeEntry>();
   private readonly jobs = new Map<string, JobEntry>();
   private readonly drivers = new Map<string, Connection>();
+  /** Pulls relayed to a node and not yet answered in full, by `requester/requestId`. */
+  private readonly relayedPulls = new Map<string, { requester: string; requestId: number; objectId: string; owner: string }>();
   private nextDriver = 1;
   readonly tasks: TaskService;
   private readonly nodeListeners: ((n: ClusterStatus['nodes'][number]) => void)[] = [];
@@ -233,7 +235,12 @@ export class Head {
         return;
       }
       case 'ObjectChunk':
+        if (msg.failure || msg.offset + msg.data.byteLength >= msg.totalBytes)
+          this.relayedPulls.delete(`${msg.requester}/${msg.requestId}`);
         this.sendTo(msg.requester, msg);
+        return;
+      case 'ActorState':
+        this.tasks.actorDied(id, msg);
         return;
       default:
         throw new WrtError('WRT_PROTOCOL', `a node may not send ${msg.type}`);
@@ -269,7 +276,36 @@ export class Head {
       this.sendTo(requester, { ...chunk, totalBytes: 0, data: new Uint8Array(0), failure });
       return;
     }
+    this.relayedPulls.set(`${requester}/${msg.requestId}`, {
+      requester,
+      requestId: msg.requestId,
+      objectId: msg.objectId,
+      owner: owner.id,
+    });
     this.sendTo(owner.id, { ...msg, nodeId: owner.id, requester });
+  }
+
+  /** Fails the pulls that were waiting on a node that is gone (their requesters retry). */
+  private failPullsTo(nodeId: string): void {
+    for (const [key, p] of this.relayedPulls) {
+      if (p.owner !== nodeId) continue;
+      this.relayedPulls.delete(key);
+      const failure = {
+        code: 'WRT_OBJECT_LOST',
+        message: `object ${p.objectId} was lost with node ${nodeId} during the transfer`,
+        retryable: true,
+      };
+      this.sendTo(p.requester, {
+        type: 'ObjectChunk',
+        requestId: p.requestId,
+        objectId: p.objectId,
+        requester: p.requester,
+        offset: 0,
+        totalBytes: 0,
+        data: new Uint8Array(0),
+        failure,
+      });
+    }
   }
 
   private fromClient(driver: string, conn: Connection, msg: Message): void {
@@ -379,6 +415,7 @@ export class Head {
       if (e.job.state !== 'Running') this.endJob(id);
     }
     this.nodes.delete(nodeId);
+    this.failPullsTo(nodeId);
     this.tasks.nodeLost(nodeId);
     this.pumpAll();
   }

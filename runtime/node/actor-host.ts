@@ -10,12 +10,13 @@ import { SlotWorker, type OperatorCall } from './slot-pool.js';
 import { WrtError } from '../errors.js';
 
 /** Failure codes that end an actor. Other failures (an `err` result) leave it running. */
-const FATAL = new Set(['WRT_OPERATOR_TRAP', 'WRT_MEMORY_CAP', 'WRT_DEADLINE', 'WRT_SLOT_DIED', 'WRT_OUTPUT_CAP']);
+const FATAL = new Set(['WRT_OPERATOR_TRAP', 'WRT_MEMORY_CAP', 'WRT_DEADLINE', 'WRT_SLOT_DIED', 'WRT_TASK_CANCELLED']);
 
 export class ActorHost {
   private readonly worker: SlotWorker;
   private chain: Promise<unknown> = Promise.resolve();
   dead: WrtError | null = null;
+  private deathReported = false;
 
   constructor(
     readonly actorId: string,
@@ -24,14 +25,25 @@ export class ActorHost {
     private readonly onDeath: (reason: WrtError) => void,
   ) {
     this.worker = new SlotWorker(platform, arena);
-    this.worker.onReset = (reason) => this.die(reason);
+    this.worker.onReset = (reason) => this.die(reason, false);
   }
 
-  private die(reason: WrtError): void {
+  /**
+   * Marks the actor dead at once. When a call killed it, the node reports that call's failure
+   * first and then calls {@link reportDeath}, so the head learns both in that order.
+   */
+  private die(reason: WrtError, byCall: boolean): void {
     if (this.dead) return;
     this.dead = reason;
     void this.worker.close();
-    this.onDeath(reason);
+    if (!byCall) this.reportDeath();
+  }
+
+  /** Tells the node (once) that this actor is dead. */
+  reportDeath(): void {
+    if (!this.dead || this.deathReported) return;
+    this.deathReported = true;
+    this.onDeath(this.dead);
   }
 
   /**
@@ -45,7 +57,7 @@ export class ActorHost {
       try {
         return await this.worker.run({ ...call, moduleKey: this.actorId });
       } catch (err) {
-        if (err instanceof WrtError && FATAL.has(err.code)) this.die(err);
+        if (err instanceof WrtError && FATAL.has(err.code)) this.die(err, true);
         throw err;
       }
     });
@@ -55,6 +67,6 @@ export class ActorHost {
 
   /** Ends the actor on request (ActorKill). */
   kill(): void {
-    this.die(new WrtError('WRT_ACTOR_DIED', `actor ${this.actorId} was killed`));
+    this.die(new WrtError('WRT_ACTOR_DIED', `actor ${this.actorId} was killed`), false);
   }
 }

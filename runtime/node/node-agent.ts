@@ -62,6 +62,8 @@ export class NodeAgent {
   private readonly actors = new Map<string, ActorHost>();
   /** Running tasks by return id, to cancel them. */
   private readonly cancellers = new Map<string, CallControl>();
+  /** Tasks cancelled before they reached a slot. */
+  private readonly cancelledEarly = new Set<string>();
   readonly cpus: number;
   readonly name: string;
   private readonly outputCapBytes: number;
@@ -159,11 +161,12 @@ export class NodeAgent {
       case 'PutObject':
         if (!this.store.has(msg.objectId)) this.store.put(msg.objectId, msg.data);
         break;
-      case 'CancelTask':
-        this.cancellers
-          .get(msg.objectId)
-          ?.cancel(new WrtError('WRT_TASK_CANCELLED', `task of ${msg.objectId} was cancelled while running`));
+      case 'CancelTask': {
+        const ctl = this.cancellers.get(msg.objectId);
+        if (ctl) ctl.cancel(new WrtError('WRT_TASK_CANCELLED', `task of ${msg.objectId} was cancelled while running`));
+        else this.cancelledEarly.add(msg.objectId);
         break;
+      }
       case 'ObjectPull':
         this.servePull(msg);
         break;
@@ -324,9 +327,14 @@ export class NodeAgent {
       const module = await this.module(d.moduleHash, d.maxMemoryBytes);
       const inputs = await this.resolveArgs(d, temporary);
       const started = performance.now();
+      const cancelled = (): WrtError => new WrtError('WRT_TASK_CANCELLED', `task of ${d.returnId} was cancelled before it ran`);
+      if (this.cancelledEarly.delete(d.returnId)) throw cancelled();
       const output = await this.slots.call(
         { ...this.callSpec(d, module, inputs), moduleKey: `${d.moduleHash}/${d.maxMemoryBytes}` },
-        (ctl) => this.cancellers.set(d.returnId, ctl),
+        (ctl) => {
+          if (this.cancelledEarly.delete(d.returnId)) ctl.cancel(cancelled());
+          else this.cancellers.set(d.returnId, ctl);
+        },
       );
       this.tasksFinished++;
       this.finishWithResult(
@@ -384,7 +392,10 @@ export class NodeAgent {
           this.tasksFinished++;
           this.finishWithResult(d, output, 0);
         },
-        (err) => this.failTask(d, err),
+        (err) => {
+          this.failTask(d, err);
+          actor.reportDeath();
+        },
       )
       .finally(() => {
         for (const id of temporary) this.store.release(id);

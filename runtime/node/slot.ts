@@ -35,7 +35,9 @@ export function runSlot(parent: SlotParent): void {
       const output = callOperator(instance, msg.operator, msg.partitions, inputs, msg.outputCapBytes);
       reply({ type: 'done', callId: msg.callId, output, elapsedMs: performance.now() - started }, [output.buffer]);
     } catch (err) {
-      instances.delete(msg.moduleKey);
+      // An error result leaves the instance as it was; anything else (a trap) may have broken it.
+      if (!(err instanceof WrtError && (err.code === 'WRT_OPERATOR_ERROR' || err.code === 'WRT_OUTPUT_CAP')))
+        instances.delete(msg.moduleKey);
       reply({ type: 'failed', callId: msg.callId, failure: classify(err, msg.operator, instance, msg.maxMemoryBytes) });
     }
   });

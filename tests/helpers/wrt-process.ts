@@ -132,7 +132,7 @@ export class TestCluster {
   }
 
   async status(): Promise<{
-    nodes: { name: string; tasksFinished: number; platform: string }[];
+    nodes: { name: string; tasksFinished: number; platform: string; storeUsedBytes: number }[];
     jobs: { state: string; nodes: string[] }[];
   }> {
     const res = await fetch(`${this.httpUrl}/api/status`);
