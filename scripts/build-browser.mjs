@@ -2,6 +2,7 @@
 // Bundles the node agent for the browser (esbuild) from the same sources the Node node runs:
 //   dist/browser/node-agent.js   the page's module script (runtime/platform/browser/node-main.ts)
 //   dist/browser/slot-entry.js   the slot Web Worker (runtime/platform/browser/slot-entry.ts)
+//   dist/browser/sdk.js          the SDK for browser drivers (sdk/browser.ts)
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -11,6 +12,7 @@ await build({
   entryPoints: {
     'node-agent': 'runtime/platform/browser/node-main.ts',
     'slot-entry': 'runtime/platform/browser/slot-entry.ts',
+    sdk: 'sdk/browser.ts',
   },
   outdir: 'dist/browser',
   bundle: true,

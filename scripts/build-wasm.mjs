@@ -62,6 +62,10 @@ graphModule('samples/wordcount/graph.json', 'samples/wordcount/build/graph.ts');
 const wcCore = await compile('samples/wordcount/assembly/pipeline.ts', 'samples/wordcount/build/pipeline.core.wasm');
 await component(wcCore, 'samples/wordcount/wit/wordcount.wit', 'wordcount', 'samples/wordcount/build/pipeline.wasm');
 
+// task and actor samples
+const sampleTasks = await compile('samples/tasks/assembly/tasks.ts', 'samples/tasks/build/tasks.core.wasm');
+await component(sampleTasks, 'samples/tasks/tasks.wit', 'tasks', 'samples/tasks/build/tasks.wasm');
+
 // failure fixtures: word count with a misbehaving map operator, and a module of another world
 for (const name of ['trap', 'oom', 'spin', 'error']) {
   const core = await compile(`tests/fixtures/assembly/${name}.ts`, `tests/fixtures/build/${name}.core.wasm`);

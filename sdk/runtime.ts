@@ -75,6 +75,8 @@ export class Runtime {
   private readonly token = crypto.randomUUID().slice(0, 8);
   private counter = 0;
   private closed: WrtError | null = null;
+  /** The head this runtime is connected to (ws:// URL). */
+  address = '';
 
   /** @internal */
   constructor(
@@ -107,8 +109,10 @@ export class Runtime {
     loader: ModuleLoader,
     onShutdown: () => Promise<void> = async () => {},
   ): Promise<Runtime> {
-    const conn = await platform.connect(headWebSocketUrl(address));
-    return new Runtime(conn, loader, onShutdown);
+    const url = headWebSocketUrl(address);
+    const rt = new Runtime(await platform.connect(url), loader, onShutdown);
+    rt.address = url;
+    return rt;
   }
 
   private nextId(kind: string): string {

@@ -1,7 +1,7 @@
 /** `wrt start --head` and `wrt start --address URL`: the long-running cluster processes. */
 import process from 'node:process';
 import { Head } from '../head/head.js';
-import { volunteerPage } from '../head/volunteer-page.js';
+import { driverPage, volunteerPage } from '../head/volunteer-page.js';
 import { startHeadServer } from '../platform/node/server.js';
 import { nodePlatform } from '../platform/node/platform.js';
 import { NodeAgent } from '../node/node-agent.js';
@@ -40,7 +40,7 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
   const server = await startHeadServer(
     o.host,
     o.port,
-    { page: volunteerPage, api: (name) => (name === 'status' ? head.status() : undefined) },
+    { pages: { '/': volunteerPage, '/driver': driverPage }, api: (name) => (name === 'status' ? head.status() : undefined) },
     (c) => head.accept(c),
   );
   const shown = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;

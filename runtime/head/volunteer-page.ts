@@ -26,3 +26,18 @@ sandboxed, with no access to this page or your files. Close the tab to leave.</p
 </html>
 `;
 }
+
+/**
+ * A blank page for browser drivers: scripts on it import the SDK bundle (`/assets/sdk.js`) and
+ * call `init()` to drive the cluster without joining it as a node.
+ */
+export function driverPage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>wrt driver</title></head>
+<body>
+<p>wrt driver page: <code>const wrt = await import('/assets/sdk.js'); const rt = await wrt.init();</code></p>
+</body>
+</html>
+`;
+}

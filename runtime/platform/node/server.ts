@@ -23,8 +23,8 @@ const ISOLATION_HEADERS = {
 export const BROWSER_ASSETS = fileURLToPath(new URL('../../../browser/', import.meta.url));
 
 export interface HttpRoutes {
-  /** HTML of `/`. */
-  page(): string;
+  /** HTML pages by path (`/` is the volunteer page). */
+  pages: Record<string, () => string>;
   /** JSON of `GET /api/<name>`, or undefined for 404. */
   api(name: string): unknown;
 }
@@ -48,7 +48,8 @@ export function startHeadServer(
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://head');
     if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed\n');
-    if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', routes.page());
+    const page = routes.pages[url.pathname];
+    if (page) return send(res, 200, 'text/html; charset=utf-8', page());
     if (url.pathname.startsWith('/api/')) {
       const body = routes.api(url.pathname.slice(5));
       if (body === undefined) return send(res, 404, 'application/json', '{"error":"not found"}\n');
