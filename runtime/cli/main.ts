@@ -38,6 +38,21 @@ const positive =
     return n;
   };
 
+function resourcesArg(v: string): Record<string, number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    throw new InvalidArgumentError('--resources must be a JSON object such as {"special": 2}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new InvalidArgumentError('--resources must be a JSON object');
+  for (const [k, n] of Object.entries(parsed)) {
+    if (typeof n !== 'number' || !(n >= 0)) throw new InvalidArgumentError(`--resources: "${k}" must be a non-negative number`);
+  }
+  return parsed as Record<string, number>;
+}
+
 const program = new Command('wrt')
   .description('wrt: a WebAssembly-first compute runtime (tasks, actors, streams and batch jobs over sandboxed wasm)')
   .version(await packageVersion())
@@ -54,6 +69,7 @@ program
   .option('--cpus <n>', 'node: slots (worker threads)', positive('--cpus'))
   .option('--name <name>', 'node: name shown in status and logs')
   .option('--store-mb <n>', 'node: largest object-store arena in MiB', positive('--store-mb'))
+  .option('--resources <json>', 'node: custom resources it offers, as JSON, e.g. \'{"special": 2}\'', resourcesArg)
   .option('--heartbeat-interval-ms <n>', 'head: how often nodes heartbeat', positive('--heartbeat-interval-ms'), 1000)
   .option('--heartbeat-timeout-ms <n>', 'head: silence after which a node is declared lost', positive('--heartbeat-timeout-ms'), 5000)
   .option('--quiet', 'head: do not log cluster events to stderr')
@@ -69,6 +85,7 @@ program
       heartbeatIntervalMs: number;
       heartbeatTimeoutMs: number;
       quiet?: boolean;
+      resources?: Record<string, number>;
     }) => {
       if (!o.head === !o.address) fail(new WrtError('WRT_INVALID_ARGUMENT', 'give exactly one of --head or --address URL'));
       if (o.head)
@@ -85,6 +102,7 @@ program
           cpus: o.cpus === undefined ? undefined : Math.floor(o.cpus),
           name: o.name,
           storeMb: o.storeMb,
+          resources: o.resources,
         });
     },
   );

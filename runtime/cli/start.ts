@@ -58,6 +58,7 @@ export interface NodeCommandOptions {
   cpus?: number;
   name?: string;
   storeMb?: number;
+  resources?: Record<string, number>;
 }
 
 export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
@@ -66,6 +67,7 @@ export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
     cpus: o.cpus,
     name: o.name,
     storeBytes: o.storeMb ? o.storeMb * 2 ** 20 : undefined,
+    resources: o.resources,
   });
   let stopping = false;
   agent.on((e) => {

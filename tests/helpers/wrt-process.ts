@@ -109,17 +109,21 @@ export class TestCluster {
     return this.address.replace(/^ws/, 'http').replace(/\/ws$/, '');
   }
 
-  static async start(nodes: { name: string; cpus: number }[], headArgs: string[] = []): Promise<TestCluster> {
+  static async start(
+    nodes: { name: string; cpus: number; resources?: Record<string, number> }[],
+    headArgs: string[] = [],
+  ): Promise<TestCluster> {
     const head = startWrt(['start', '--head', '--port', '0', ...headArgs]);
     const m = await head.waitFor(/listening on (ws:\/\/\S+)/);
     const cluster = new TestCluster(head, m[1]!);
-    for (const n of nodes) await cluster.addNode(n.name, n.cpus);
+    for (const n of nodes) await cluster.addNode(n.name, n.cpus, n.resources);
     return cluster;
   }
 
   /** Starts a node process and resolves once the head reports it joined. */
-  async addNode(name: string, cpus: number): Promise<WrtProcess> {
-    const p = startWrt(['start', '--address', this.address, '--cpus', String(cpus), '--name', name]);
+  async addNode(name: string, cpus: number, resources?: Record<string, number>): Promise<WrtProcess> {
+    const extra = resources ? ['--resources', JSON.stringify(resources)] : [];
+    const p = startWrt(['start', '--address', this.address, '--cpus', String(cpus), '--name', name, ...extra]);
     this.nodes.set(name, p);
     await this.waitForJoined(name);
     return p;

@@ -12,7 +12,7 @@ let mod: WasmModule;
 test.before(async () => {
   cluster = await TestCluster.start([
     { name: 'one', cpus: 1 },
-    { name: 'two', cpus: 1 },
+    { name: 'two', cpus: 1, resources: { accelerator: 1 } },
   ]);
   rt = await init({ address: cluster.address });
   mod = await rt.load(TASKS);
@@ -145,4 +145,14 @@ test('an actor whose code traps restarts up to maxRestarts, with fresh state', a
   assert.equal(asNumber(await rt.get(counter.call('increment', 1))), 11, 'restarted from the constructor');
   await assert.rejects(rt.get(counter.call('trap')), (e: unknown) => e instanceof TaskError);
   await assert.rejects(rt.get(counter.call('total')), (e: unknown) => e instanceof TaskError && e.code === 'WRT_ACTOR_DIED');
+});
+
+test('tasks asking for a custom resource run on the node that offers it', async () => {
+  // Only node "two" offers `accelerator`; without it these would be infeasible (see above).
+  const onAccelerator = mod.remote('echo', { resources: { accelerator: 1 } });
+  const refs = Array.from({ length: 6 }, (_, i) => onAccelerator.call(`r${i}`));
+  assert.deepEqual(
+    (await rt.get(refs)).map((b) => new TextDecoder().decode(b)),
+    refs.map((_, i) => `r${i}`),
+  );
 });
