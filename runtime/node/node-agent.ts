@@ -184,13 +184,18 @@ export class NodeAgent {
     }
   }
 
-  private module(hash: string, maxMemoryBytes: number): Promise<WebAssembly.Module> {
-    const key = `${hash}/${maxMemoryBytes}`;
+  /**
+   * The compiled module of a deployment, capped at its memory limit. The bytes travel with the
+   * first deployment of a module to this node and are kept for later ones.
+   */
+  private module(d: MessageOf<'DeployTask'>): Promise<WebAssembly.Module> {
+    if (d.module.byteLength > 0 && !this.moduleBytes.has(d.moduleHash)) this.moduleBytes.set(d.moduleHash, d.module.slice());
+    const key = `${d.moduleHash}/${d.maxMemoryBytes}`;
     let m = this.compiled.get(key);
     if (!m) {
-      const bytes = this.moduleBytes.get(hash);
-      if (!bytes) return Promise.reject(new WrtError('WRT_MISSING_EXPORT', `module ${hash} was never sent to this node`));
-      m = WebAssembly.compile(capMemory(bytes, Math.floor(maxMemoryBytes / WASM_PAGE_BYTES)) as Uint8Array<ArrayBuffer>);
+      const bytes = this.moduleBytes.get(d.moduleHash);
+      if (!bytes) return Promise.reject(new WrtError('WRT_MISSING_EXPORT', `module ${d.moduleHash} was never sent to this node`));
+      m = WebAssembly.compile(capMemory(bytes, Math.floor(d.maxMemoryBytes / WASM_PAGE_BYTES)) as Uint8Array<ArrayBuffer>);
       this.compiled.set(key, m);
     }
     return m;
@@ -201,8 +206,7 @@ export class NodeAgent {
     const temporary: string[] = [];
     let inputBytes = 0;
     try {
-      if (d.module.byteLength > 0 && !this.moduleBytes.has(d.moduleHash)) this.moduleBytes.set(d.moduleHash, d.module.slice());
-      const module = await this.module(d.moduleHash, d.maxMemoryBytes);
+      const module = await this.module(d);
       const ranges = [];
       if (d.inlineInput) {
         const id = `${d.taskId}/inline`;
@@ -323,8 +327,7 @@ export class NodeAgent {
     this.running++;
     const temporary: string[] = [];
     try {
-      if (d.module.byteLength > 0 && !this.moduleBytes.has(d.moduleHash)) this.moduleBytes.set(d.moduleHash, d.module.slice());
-      const module = await this.module(d.moduleHash, d.maxMemoryBytes);
+      const module = await this.module(d);
       const inputs = await this.resolveArgs(d, temporary);
       const started = performance.now();
       const cancelled = (): WrtError => new WrtError('WRT_TASK_CANCELLED', `task of ${d.returnId} was cancelled before it ran`);
@@ -354,7 +357,6 @@ export class NodeAgent {
 
   /** Actor creation, calls and kills. */
   private actorMessage(d: MessageOf<'DeployTask'>): void {
-    if (d.module.byteLength > 0 && !this.moduleBytes.has(d.moduleHash)) this.moduleBytes.set(d.moduleHash, d.module.slice());
     if (d.kind === 'ActorKill') {
       this.actors.get(d.actorId)?.kill();
       this.actors.delete(d.actorId);
@@ -381,9 +383,7 @@ export class NodeAgent {
       return;
     }
     const temporary: string[] = [];
-    const prepare = this.module(d.moduleHash, d.maxMemoryBytes).then(async (module) =>
-      this.callSpec(d, module, await this.resolveArgs(d, temporary)),
-    );
+    const prepare = this.module(d).then(async (module) => this.callSpec(d, module, await this.resolveArgs(d, temporary)));
     this.running++;
     actor
       .enqueue(prepare)

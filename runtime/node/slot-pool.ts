@@ -142,11 +142,6 @@ export class SlotPool {
     }
   }
 
-  /** Calls currently running. */
-  get busy(): number {
-    return this.workers.length - this.idle.length;
-  }
-
   private release(w: SlotWorker): void {
     const next = this.waiting.shift();
     if (next) next(w);

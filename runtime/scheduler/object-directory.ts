@@ -24,10 +24,6 @@ export interface ObjectEntry {
 export class ObjectDirectory {
   private readonly entries = new Map<string, ObjectEntry>();
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   get(id: string): ObjectEntry | undefined {
     return this.entries.get(id);
   }

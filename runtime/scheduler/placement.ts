@@ -1,18 +1,17 @@
 /**
  * Placement of subtasks on nodes (the cluster-wide decision, as Ray's `cluster_*` scheduling):
- * a node may hold up to `maxInFlightPerSlot` subtasks per slot (one running, the rest with their
+ * a node may hold up to `CPU_QUEUE_FACTOR` subtasks per slot (one running, the rest with their
  * inputs arriving), the least loaded feasible node wins, and data locality breaks ties in favour of
  * the node that already holds the most input bytes. The outcome is a value, not an exception.
  */
+import { CPU_QUEUE_FACTOR } from './resources.js';
+
 export interface NodeLoad {
   id: string;
   cpus: number;
   inFlight: number;
   alive: boolean;
 }
-
-/** Subtasks a node may hold per slot. */
-export const MAX_IN_FLIGHT_PER_SLOT = 2;
 
 export type Placement = { kind: 'placed'; nodeId: string } | { kind: 'wait' } | { kind: 'infeasible'; reason: string };
 
@@ -27,7 +26,7 @@ export function placeSubtask(nodes: Iterable<NodeLoad>, localBytes?: Map<string,
   for (const n of nodes) {
     if (!n.alive) continue;
     any = true;
-    if (n.inFlight >= n.cpus * MAX_IN_FLIGHT_PER_SLOT) continue;
+    if (n.inFlight >= n.cpus * CPU_QUEUE_FACTOR) continue;
     // Load first (fraction of capacity in use), then locality: more local bytes is better.
     const load = n.inFlight / n.cpus;
     const local = localBytes?.get(n.id) ?? 0;

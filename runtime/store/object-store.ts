@@ -47,10 +47,6 @@ export class ObjectStore {
     return this.allocator.usedBytes;
   }
 
-  get objectCount(): number {
-    return this.objects.size;
-  }
-
   has(id: string): boolean {
     return this.objects.has(id);
   }
@@ -91,10 +87,6 @@ export class ObjectStore {
   range(id: string): ArenaRange {
     const o = this.lookup(id);
     return { offset: o.offset, length: o.size };
-  }
-
-  size(id: string): number {
-    return this.lookup(id).size;
   }
 
   retain(id: string): void {
