@@ -31,6 +31,9 @@ export const ERROR_CODES = {
   WRT_ACTOR_DIED: 'The actor died (its node or slot was lost, or its code trapped) while the call was pending.',
   WRT_ACTOR_NOT_FOUND: 'No actor of that name or id exists.',
   WRT_MODULE_NOT_FOUND: 'A task or actor names a module that was never loaded.',
+  WRT_GPU_UNAVAILABLE: 'No WebGPU adapter here (no GPU, no driver, or disabled); the message says why.',
+  WRT_GPU_UNSUPPORTED: 'The GPU adapter lacks a feature the call needs (for example shader-f16).',
+  WRT_GPU_ERROR: 'GPU work failed: a WGSL shader did not compile, a binding did not match, memory ran out or the device was lost.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -36,6 +36,9 @@ export interface SlotParent {
   onMessage(handler: (message: unknown) => void): void;
 }
 
+/** The host's WebGPU entry point, or why it has none. */
+export type GpuLookup = { gpu: GPU; note: string } | { gpu: null; reason: string };
+
 export interface Platform {
   readonly kind: 'node' | 'browser';
   /** Opens a WebSocket to `url` (ws:// or wss://); rejects with `WRT_CONNECTION` on failure. */
@@ -48,6 +51,11 @@ export interface Platform {
   totalMemoryBytes(): number;
   /** A default name for this node (host name and pid, or "browser-…"). */
   defaultNodeName(): string;
+  /**
+   * The host's WebGPU entry point (`navigator.gpu`, or Dawn's in Node), looked up once. An
+   * adapter is not requested here; `null` with a reason when WebGPU is missing or disabled.
+   */
+  gpu(): Promise<GpuLookup>;
   /** Writes one diagnostic line (stderr in Node, console in the browser). */
   log(line: string): void;
 }

@@ -33,5 +33,10 @@ export const browserPlatform: Platform = {
   hardwareConcurrency: () => navigator.hardwareConcurrency || 2,
   totalMemoryBytes: () => ((navigator as { deviceMemory?: number }).deviceMemory ?? 4) * 2 ** 30,
   defaultNodeName: () => `browser-${crypto.randomUUID().slice(0, 8)}`,
+  gpu: async () => {
+    if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu)
+      return { gpu: null, reason: isSecureContext ? 'this browser has no WebGPU (navigator.gpu)' : 'WebGPU needs a secure context (https or localhost)' };
+    return { gpu: navigator.gpu, note: 'navigator.gpu' };
+  },
   log: (line) => console.log(line),
 };

@@ -6,6 +6,7 @@ import { WebSocket } from 'undici';
 import type { Platform, SlotThread } from '../platform.js';
 import { openConnection, type WebSocketLike } from '../websocket-connection.js';
 import { WrtError } from '../../errors.js';
+import { nodeGpu } from './gpu.js';
 
 const slotEntry = new URL('./slot-entry.js', import.meta.url);
 
@@ -32,5 +33,6 @@ export const nodePlatform: Platform = {
   hardwareConcurrency: () => availableParallelism(),
   totalMemoryBytes: () => totalmem(),
   defaultNodeName: () => `${hostname()}-${process.pid}`,
+  gpu: nodeGpu,
   log: (line) => process.stderr.write(line + '\n'),
 };

@@ -1,0 +1,311 @@
+/**
+ * A WebGPU device as wrt's kernels use it: the adapter's description, a buffer pool, a cache of
+ * compiled compute pipelines and helpers to upload, dispatch and read back. The same code runs on
+ * Dawn in Node (npm `webgpu`) and on `navigator.gpu` in a browser; the caller hands in the `GPU`
+ * object (see `runtime/platform/<platform>/gpu.ts`).
+ */
+import { WrtError } from '../runtime/errors.js';
+import { BufferPool } from './buffer-pool.js';
+
+/**
+ * GPUBufferUsage and GPUMapMode flag values from the WebGPU specification (§ 5.1, § 5.2), so the
+ * code needs no globals (Dawn in Node does not install them).
+ */
+export const Usage = { MAP_READ: 0x1, MAP_WRITE: 0x2, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+const MAP_MODE_READ = 0x1;
+
+/** Threads per workgroup of every 1-D kernel here (SwiftShader and the WebGPU defaults allow 256). */
+export const WORKGROUP_SIZE = 256;
+
+/** What a node reports about its adapter (`wrt info`, `/api/status`). */
+export interface GpuAdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for a software or fallback adapter (SwiftShader). */
+  software: boolean;
+  /** Optional features the device was created with (`shader-f16`, `timestamp-query`, ...). */
+  features: string[];
+  /** Largest storage binding, in bytes: the largest array one kernel call can take. */
+  maxStorageBufferBindingSize: number;
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeInvocationsPerWorkgroup: number;
+}
+
+export type ElementType = 'f32' | 'u32' | 'i32';
+export type NumericArray = Float32Array | Uint32Array | Int32Array;
+
+/** The WGSL element type of a typed array; throws `WRT_INVALID_ARGUMENT` for other views. */
+export function elementTypeOf(a: ArrayBufferView): ElementType {
+  if (a instanceof Float32Array) return 'f32';
+  if (a instanceof Uint32Array) return 'u32';
+  if (a instanceof Int32Array) return 'i32';
+  throw new WrtError('WRT_INVALID_ARGUMENT', `expected a Float32Array, Uint32Array or Int32Array, got ${a?.constructor?.name ?? typeof a}`);
+}
+
+/** A typed array of `type` over `buffer` (`length` in elements). */
+export function arrayOf(type: ElementType, buffer: ArrayBufferLike, byteOffset: number, length: number): NumericArray {
+  if (type === 'f32') return new Float32Array(buffer, byteOffset, length);
+  if (type === 'u32') return new Uint32Array(buffer, byteOffset, length);
+  return new Int32Array(buffer, byteOffset, length);
+}
+
+/** A buffer to copy back after a submit: its first `byteLength` bytes, into `into` when given. */
+export interface ReadBack {
+  buffer: GPUBuffer;
+  byteLength: number;
+  into?: Uint8Array;
+}
+
+/** One binding of a dispatch: a buffer (the whole of it). */
+export type Binding = GPUBuffer;
+
+export interface GpuContextOptions {
+  /** Requested optional features that the adapter has are enabled (`shader-f16`, `timestamp-query`). */
+  features?: GPUFeatureName[];
+  /** Largest number of bytes kept in released pool buffers. @default 256 MiB */
+  poolBytes?: number;
+}
+
+export class GpuContext {
+  readonly pool: BufferPool;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private lost: string | null = null;
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly adapter: GpuAdapterSummary,
+    poolBytes: number,
+  ) {
+    this.pool = new BufferPool(device, poolBytes);
+    void device.lost.then((info) => {
+      this.lost = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  /**
+   * Requests an adapter and a device from `gpu` with the adapter's largest buffer limits.
+   * Throws `WRT_GPU_UNAVAILABLE` when there is no adapter or the device cannot be created.
+   */
+  static async create(gpu: GPU, options: GpuContextOptions = {}): Promise<GpuContext> {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) throw new WrtError('WRT_GPU_UNAVAILABLE', 'WebGPU found no adapter (no GPU and no software driver)');
+    const wanted = new Set<GPUFeatureName>(['shader-f16', 'timestamp-query', ...(options.features ?? [])]);
+    const features = [...wanted].filter((f) => adapter.features.has(f));
+    let device: GPUDevice;
+    try {
+      device = await adapter.requestDevice({
+        requiredFeatures: features,
+        requiredLimits: {
+          maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+          maxBufferSize: adapter.limits.maxBufferSize,
+          maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
+        },
+      });
+    } catch (err) {
+      throw new WrtError('WRT_GPU_UNAVAILABLE', `the adapter refused a device: ${(err as Error).message}`, { cause: err });
+    }
+    const info = adapter.info;
+    const summary: GpuAdapterSummary = {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      software: /swiftshader|llvmpipe|lavapipe|fallback/i.test(`${info.vendor} ${info.architecture} ${info.description}`),
+      features,
+      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+      maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
+    };
+    return new GpuContext(device, summary, options.poolBytes ?? 256 * 2 ** 20);
+  }
+
+  /** Whether the device has `feature` enabled. */
+  has(feature: GPUFeatureName): boolean {
+    return this.device.features.has(feature);
+  }
+
+  /** Throws `WRT_GPU_ERROR` once the device is lost. */
+  checkAlive(): void {
+    if (this.lost) throw new WrtError('WRT_GPU_ERROR', `the GPU device was lost (${this.lost})`);
+  }
+
+  /**
+   * A compute pipeline for `source` (cached by source text). A shader that does not compile throws
+   * `WRT_GPU_ERROR` with the compiler's messages.
+   */
+  async pipeline(source: string, entryPoint = 'main'): Promise<GPUComputePipeline> {
+    this.checkAlive();
+    const key = `${entryPoint}\n${source}`;
+    const cached = this.pipelines.get(key);
+    if (cached) return cached;
+    const module = this.device.createShaderModule({ code: source });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      const text = errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`).join('; ');
+      throw new WrtError('WRT_GPU_ERROR', `WGSL did not compile: ${text}`);
+    }
+    this.device.pushErrorScope('validation');
+    const pipeline = await this.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } }).catch((err: Error) => {
+      throw new WrtError('WRT_GPU_ERROR', `compute pipeline "${entryPoint}" failed: ${err.message}`);
+    });
+    const failure = await this.device.popErrorScope();
+    if (failure) throw new WrtError('WRT_GPU_ERROR', `compute pipeline "${entryPoint}" failed: ${failure.message}`);
+    this.pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /**
+   * Copies `data` into a pooled storage buffer (one copy; `data` may be a view of a
+   * SharedArrayBuffer such as the object-store arena). The buffer is at least 4 bytes and padded
+   * to a multiple of 4.
+   */
+  upload(data: ArrayBufferView, extraUsage = 0): GPUBuffer {
+    const bytes = Math.max(4, align4(data.byteLength));
+    const buffer = this.pool.acquire(bytes, Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC | extraUsage);
+    const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (!(data.buffer instanceof ArrayBuffer)) {
+      // Dawn's Node bindings take no SharedArrayBuffer views (and crash on some).
+      this.uploadShared(src, buffer, bytes);
+      return buffer;
+    }
+    const whole = data.byteLength - (data.byteLength % 4);
+    if (whole > 0) this.device.queue.writeBuffer(buffer, 0, src as Uint8Array<ArrayBuffer>, 0, whole);
+    if (whole < data.byteLength) {
+      const tail = new Uint8Array(4);
+      tail.set(src.subarray(whole));
+      this.device.queue.writeBuffer(buffer, whole, tail);
+    }
+    return buffer;
+  }
+
+  /** Uploads shared memory through a buffer mapped at creation: still one host-side copy. */
+  private uploadShared(src: Uint8Array, target: GPUBuffer, size: number): void {
+    const staging = this.device.createBuffer({ size, usage: Usage.MAP_WRITE | Usage.COPY_SRC, mappedAtCreation: true });
+    new Uint8Array(staging.getMappedRange()).set(src);
+    staging.unmap();
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(staging, 0, target, 0, size);
+    this.device.queue.submit([encoder.finish()]);
+    staging.destroy();
+  }
+
+  /** A pooled storage buffer of at least `byteLength` bytes (contents undefined). */
+  storage(byteLength: number): GPUBuffer {
+    return this.pool.acquire(
+      Math.max(4, align4(byteLength)),
+      Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC,
+    );
+  }
+
+  /** A uniform buffer holding `words` (u32 values or f32 bit patterns). */
+  uniform(words: ArrayLike<number>, floats?: ArrayLike<number>): GPUBuffer {
+    const n = words.length + (floats?.length ?? 0);
+    const data = new ArrayBuffer(align16(Math.max(16, n * 4)));
+    new Uint32Array(data).set(Array.from(words));
+    if (floats) new Float32Array(data, words.length * 4, floats.length).set(Array.from(floats));
+    const buffer = this.pool.acquire(data.byteLength, Usage.UNIFORM | Usage.COPY_DST);
+    this.device.queue.writeBuffer(buffer, 0, data);
+    return buffer;
+  }
+
+  /**
+   * Records one dispatch of `pipeline` over `workgroups` workgroups into `encoder`, binding
+   * `bindings` to group 0 in order. More workgroups than one dimension allows (65535) spill into
+   * a second dimension; kernels recover the linear id as `wid.x + wid.y * nwg.x`.
+   */
+  dispatch(encoder: GPUCommandEncoder, pipeline: GPUComputePipeline, bindings: Binding[], workgroups: number): void {
+    if (workgroups === 0) return;
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bindings.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const [x, y] = grid(workgroups, this.device.limits.maxComputeWorkgroupsPerDimension);
+    pass.dispatchWorkgroups(x, y);
+    pass.end();
+  }
+
+  /**
+   * Submits `encoder` and copies each of `readBacks` out after the work: `byteLength` bytes of its
+   * buffer, into its `into` view when given (one copy from the mapped range) or a new array.
+   * Validation and out-of-memory errors raised by the work become `WRT_GPU_ERROR`.
+   */
+  async submit(encoder: GPUCommandEncoder, ...readBacks: ReadBack[]): Promise<Uint8Array[]> {
+    const staged = readBacks.map((r) => {
+      if (r.into && r.into.byteLength < r.byteLength)
+        throw new WrtError('WRT_INVALID_ARGUMENT', `output view holds ${r.into.byteLength} bytes, ${r.byteLength} needed`);
+      const size = Math.max(4, align4(r.byteLength));
+      const staging = this.pool.acquire(size, Usage.MAP_READ | Usage.COPY_DST);
+      encoder.copyBufferToBuffer(r.buffer, 0, staging, 0, size);
+      return { r, size, staging };
+    });
+    try {
+      this.device.pushErrorScope('out-of-memory');
+      this.device.pushErrorScope('validation');
+      this.device.queue.submit([encoder.finish()]);
+      const validation = await this.device.popErrorScope();
+      const oom = await this.device.popErrorScope();
+      if (validation || oom) throw new WrtError('WRT_GPU_ERROR', `GPU work failed: ${(validation ?? oom)!.message}`);
+      if (staged.length === 0) await this.device.queue.onSubmittedWorkDone();
+      const outs: Uint8Array[] = [];
+      for (const { r, size, staging } of staged) {
+        await staging.mapAsync(MAP_MODE_READ, 0, size);
+        const out = r.into ? r.into.subarray(0, r.byteLength) : new Uint8Array(r.byteLength);
+        out.set(new Uint8Array(staging.getMappedRange(0, size), 0, r.byteLength));
+        staging.unmap();
+        outs.push(out);
+      }
+      this.checkAlive();
+      return outs;
+    } finally {
+      for (const { staging } of staged) this.pool.release(staging);
+    }
+  }
+
+  /** Releases pooled buffers and destroys the device. */
+  destroy(): void {
+    this.pool.clear();
+    this.pipelines.clear();
+    this.device.destroy();
+  }
+}
+
+/** Splits `workgroups` into an (x, y) grid with x ≤ `maxPerDimension`. */
+export function grid(workgroups: number, maxPerDimension: number): [number, number] {
+  if (workgroups <= maxPerDimension) return [workgroups, 1];
+  const y = Math.ceil(workgroups / maxPerDimension);
+  if (y > maxPerDimension) throw new WrtError('WRT_INVALID_ARGUMENT', `${workgroups} workgroups exceed one dispatch`);
+  return [Math.ceil(workgroups / y), y];
+}
+
+/** The bytes of a typed array (a view, no copy). */
+export function bytesOf(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+export function align4(n: number): number {
+  return Math.ceil(n / 4) * 4;
+}
+
+function align16(n: number): number {
+  return Math.ceil(n / 16) * 16;
+}
+
+/** Throws `WRT_INVALID_ARGUMENT` when an array is too large for one storage binding. */
+export function checkBindingSize(ctx: GpuContext, byteLength: number, what: string): void {
+  if (byteLength > ctx.adapter.maxStorageBufferBindingSize)
+    throw new WrtError(
+      'WRT_INVALID_ARGUMENT',
+      `${what} is ${byteLength} bytes; this adapter binds at most ${ctx.adapter.maxStorageBufferBindingSize} bytes per buffer`,
+    );
+}
+
+/** WGSL lines shared by 1-D kernels: the linear invocation index over a 2-D grid of workgroups. */
+export const LINEAR_INDEX = /* wgsl */ `
+fn linear_workgroup(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + wid.y * nwg.x; }
+`;

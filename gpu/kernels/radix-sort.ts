@@ -1,0 +1,166 @@
+/**
+ * Stable LSD radix sort of u32 keys with optional u32 values, 4 bits a pass. Each pass counts
+ * digits per 1024-element block (digit-major counts), scans the counts into global offsets, then
+ * scatters: an element's place is its block's offset for its digit plus its rank among the
+ * block's elements of that digit, found by one workgroup scan of packed one-hot digit counters.
+ * The scheme is the block-wise radix sort of Satish, Harris and Garland, "Designing Efficient
+ * Sorting Algorithms for Manycore GPUs" (IPDPS 2009).
+ */
+import { WrtError } from '../../runtime/errors.js';
+import { GpuContext, WORKGROUP_SIZE, bytesOf, checkBindingSize } from '../context.js';
+import { encodeScan } from './scan.js';
+
+const BITS = 4;
+const DIGITS = 1 << BITS;
+
+/** Keys per thread; a block of {@link BLOCK} keys is one workgroup's share. */
+const ITEMS = 4;
+const BLOCK = WORKGROUP_SIZE * ITEMS;
+
+export const countShader = /* wgsl */ `
+struct Params { n: u32, shift: u32, blocks: u32 }
+@group(0) @binding(0) var<storage, read> keys: array<u32>;
+@group(0) @binding(1) var<storage, read_write> counts: array<u32>;
+@group(0) @binding(2) var<uniform> params: Params;
+var<workgroup> hist: array<atomic<u32>, ${DIGITS}>;
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let group = wid.x + wid.y * nwg.x;
+  if (t < ${DIGITS}u) { atomicStore(&hist[t], 0u); }
+  workgroupBarrier();
+  for (var k = 0u; k < ${ITEMS}u; k++) {
+    let i = group * ${BLOCK}u + k * ${WORKGROUP_SIZE}u + t;
+    if (i < params.n) { atomicAdd(&hist[(keys[i] >> params.shift) & ${DIGITS - 1}u], 1u); }
+  }
+  workgroupBarrier();
+  if (t < ${DIGITS}u && group < params.blocks) { counts[t * params.blocks + group] = atomicLoad(&hist[t]); }
+}`;
+
+/** Adds one to the 16-bit counter of digit `d` in the packed pair (lo: digits 0-7, hi: 8-15). */
+const BUMP = /* wgsl */ `
+fn bump(c: ptr<function, array<vec4u, 2>>, d: u32) {
+  (*c)[d >> 3u][(d >> 1u) & 3u] += 1u << ((d & 1u) * 16u);
+}
+fn counter(c: array<vec4u, 2>, d: u32) -> u32 {
+  return (c[d >> 3u][(d >> 1u) & 3u] >> ((d & 1u) * 16u)) & 0xffffu;
+}`;
+
+export function scatterShader(withValues: boolean): string {
+  return /* wgsl */ `
+struct Params { n: u32, shift: u32, blocks: u32 }
+@group(0) @binding(0) var<storage, read> keys_in: array<u32>;
+@group(0) @binding(1) var<storage, read_write> keys_out: array<u32>;
+@group(0) @binding(2) var<storage, read> offsets: array<u32>;
+@group(0) @binding(3) var<uniform> params: Params;
+${withValues ? '@group(0) @binding(4) var<storage, read> values_in: array<u32>;\n@group(0) @binding(5) var<storage, read_write> values_out: array<u32>;' : ''}
+// Per thread, 16 digit counters of 16 bits packed into two vec4u (digits 0-7, then 8-15).
+var<workgroup> lo: array<vec4u, ${WORKGROUP_SIZE}>;
+var<workgroup> hi: array<vec4u, ${WORKGROUP_SIZE}>;
+${BUMP}
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let group = wid.x + wid.y * nwg.x;
+  let first = group * ${BLOCK}u + t * ${ITEMS}u;
+  // This thread's keys (consecutive, so order within the block is thread-major) and their
+  // ranks among its own keys of the same digit.
+  var key: array<u32, ${ITEMS}>;
+  var own: array<u32, ${ITEMS}>;
+  var mine: array<vec4u, 2>;
+  for (var k = 0u; k < ${ITEMS}u; k++) {
+    if (first + k < params.n) {
+      key[k] = keys_in[first + k];
+      let d = (key[k] >> params.shift) & ${DIGITS - 1}u;
+      own[k] = counter(mine, d);
+      bump(&mine, d);
+    }
+  }
+  lo[t] = mine[0];
+  hi[t] = mine[1];
+  workgroupBarrier();
+  for (var off = 1u; off < ${WORKGROUP_SIZE}u; off <<= 1u) {
+    var x = lo[t];
+    var y = hi[t];
+    if (t >= off) { x += lo[t - off]; y += hi[t - off]; }
+    workgroupBarrier();
+    lo[t] = x;
+    hi[t] = y;
+    workgroupBarrier();
+  }
+  // Inclusive totals up to this thread, less its own: the keys of earlier threads.
+  let before = array<vec4u, 2>(lo[t] - mine[0], hi[t] - mine[1]);
+  for (var k = 0u; k < ${ITEMS}u; k++) {
+    if (first + k < params.n) {
+      let d = (key[k] >> params.shift) & ${DIGITS - 1}u;
+      let at = offsets[d * params.blocks + group] + counter(before, d) + own[k];
+      keys_out[at] = key[k];
+      ${withValues ? 'values_out[at] = values_in[first + k];' : ''}
+    }
+  }
+}`;
+}
+
+export interface SortOptions {
+  /** Only the low `keyBits` bits of each key are compared (fewer passes). @default 32 */
+  keyBits?: number;
+  /** Write the sorted keys here instead of a new array. */
+  into?: Uint32Array;
+  /** Write the permuted values here instead of a new array. */
+  valuesInto?: Uint32Array;
+}
+
+export interface SortResult {
+  keys: Uint32Array;
+  /** The values, moved with their keys; present when values were given. */
+  values?: Uint32Array;
+}
+
+/**
+ * Sorts u32 `keys` ascending on the GPU, stably, carrying `values` (u32, one per key) along.
+ *
+ * @param keys u32 keys (any view; not modified)
+ * @param values optional payload of the same length (indices, or 4-byte records bit-cast to u32)
+ * @throws WRT_INVALID_ARGUMENT when lengths differ, `keyBits` is not 1..32 or the keys exceed one binding
+ */
+export async function radixSort(ctx: GpuContext, keys: Uint32Array, values?: Uint32Array, options: SortOptions = {}): Promise<SortResult> {
+  if (!(keys instanceof Uint32Array)) throw new WrtError('WRT_INVALID_ARGUMENT', 'radixSort sorts Uint32Array keys');
+  if (values && (!(values instanceof Uint32Array) || values.length !== keys.length))
+    throw new WrtError('WRT_INVALID_ARGUMENT', `values must be a Uint32Array of ${keys.length} elements, one per key`);
+  const keyBits = options.keyBits ?? 32;
+  if (!Number.isInteger(keyBits) || keyBits < 1 || keyBits > 32) throw new WrtError('WRT_INVALID_ARGUMENT', 'keyBits must be 1..32');
+  checkBindingSize(ctx, keys.byteLength, 'sort keys');
+  const n = keys.length;
+  const outKeys = options.into ?? new Uint32Array(n);
+  const outValues = values ? (options.valuesInto ?? new Uint32Array(n)) : undefined;
+  if (n === 0) return { keys: outKeys, values: outValues };
+  const count = await ctx.pipeline(countShader);
+  const scatter = await ctx.pipeline(scatterShader(!!values));
+  const blocks = Math.ceil(n / BLOCK);
+  const held: GPUBuffer[] = [];
+  try {
+    const k: [GPUBuffer, GPUBuffer] = [ctx.upload(keys), ctx.storage(n * 4)];
+    const v: [GPUBuffer, GPUBuffer] | null = values ? [ctx.upload(values), ctx.storage(n * 4)] : null;
+    const counts = ctx.storage(DIGITS * blocks * 4);
+    const offsets = ctx.storage(DIGITS * blocks * 4);
+    held.push(...k, ...(v ?? []), counts, offsets);
+    const encoder = ctx.device.createCommandEncoder();
+    const passes = Math.ceil(keyBits / BITS);
+    for (let p = 0; p < passes; p++) {
+      const from = p % 2 === 0 ? 0 : 1;
+      const to = from === 0 ? 1 : 0;
+      const params = ctx.uniform([n, p * BITS, blocks]);
+      held.push(params);
+      ctx.dispatch(encoder, count, [k[from], counts, params], blocks);
+      await encodeScan(ctx, encoder, 'u32', 'sum', true, counts, offsets, DIGITS * blocks, held);
+      const bindings = [k[from], k[to], offsets, params];
+      if (v) bindings.push(v[from], v[to]);
+      ctx.dispatch(encoder, scatter, bindings, blocks);
+    }
+    const last = passes % 2 === 0 ? 0 : 1;
+    const readBacks = [{ buffer: k[last], byteLength: n * 4, into: bytesOf(outKeys) }];
+    if (v) readBacks.push({ buffer: v[last], byteLength: n * 4, into: bytesOf(outValues!) });
+    await ctx.submit(encoder, ...readBacks);
+    return { keys: outKeys, values: outValues };
+  } finally {
+    for (const b of held) ctx.pool.release(b);
+  }
+}
