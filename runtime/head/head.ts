@@ -40,6 +40,7 @@ interface NodeEntry extends NodeLoad {
   tasksFinished: number;
   storeUsedBytes: number;
   joinedAt: number;
+  gpuAdapter: string;
 }
 
 interface JobEntry {
@@ -56,6 +57,10 @@ export interface ClusterStatus {
     name: string;
     platform: string;
     cpus: number;
+    /** GPUs offered (1 when the node has a WebGPU adapter). */
+    gpus: number;
+    /** The adapter, or why the node has none. */
+    gpuAdapter: string;
     running: number;
     tasksFinished: number;
     storeUsedBytes: number;
@@ -170,6 +175,7 @@ export class Head {
       tasksFinished: 0,
       storeUsedBytes: 0,
       joinedAt: now,
+      gpuAdapter: m.gpuAdapter,
     };
     this.nodes.set(id, entry);
     conn.send(
@@ -180,7 +186,7 @@ export class Head {
         heartbeatTimeoutMs: this.heartbeatTimeoutMs,
       }),
     );
-    this.log(`head: node ${id} "${entry.name}" (${m.platform}, ${entry.cpus} slots) joined`);
+    this.log(`head: node ${id} "${entry.name}" (${m.platform}, ${entry.cpus} slots, ${m.gpus ? `GPU: ${m.gpuAdapter}` : 'no GPU'}) joined`);
     const view = this.status().nodes.find((n) => n.id === id)!;
     for (const l of this.nodeListeners) l(view);
     this.pumpAll();
@@ -215,25 +221,10 @@ export class Head {
         this.pumpAll();
         return;
       }
-      case 'ObjectPull': {
-        const owner = this.nodes.get(msg.nodeId);
-        if (!owner || !owner.alive) {
-          const failure = { code: 'WRT_OBJECT_LOST', message: `object ${msg.objectId} was lost with node ${msg.nodeId}`, retryable: true };
-          this.sendTo(id, {
-            type: 'ObjectChunk',
-            requestId: msg.requestId,
-            objectId: msg.objectId,
-            requester: id,
-            offset: 0,
-            totalBytes: 0,
-            data: new Uint8Array(0),
-            failure,
-          });
-          return;
-        }
-        this.sendTo(owner.id, { ...msg, requester: id });
-        return;
-      }
+      case 'ObjectPull':
+        // A node resolving a task's ObjectRef argument does not know where it lives (nodeId ''):
+        // the object directory does.
+        return this.routePull(id, msg);
       case 'ObjectChunk':
         if (msg.failure || msg.offset + msg.data.byteLength >= msg.totalBytes)
           this.relayedPulls.delete(`${msg.requester}/${msg.requestId}`);
@@ -444,6 +435,8 @@ export class Head {
         name: n.name,
         platform: n.platform,
         cpus: n.cpus,
+        gpus: n.total.gpus ?? 0,
+        gpuAdapter: n.gpuAdapter,
         running: n.inFlight,
         tasksFinished: n.tasksFinished,
         storeUsedBytes: n.storeUsedBytes,
