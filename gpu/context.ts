@@ -148,9 +148,11 @@ export class GpuContext {
       throw new WrtError('WRT_GPU_ERROR', `WGSL did not compile: ${text}`);
     }
     this.device.pushErrorScope('validation');
-    const pipeline = await this.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } }).catch((err: Error) => {
-      throw new WrtError('WRT_GPU_ERROR', `compute pipeline "${entryPoint}" failed: ${err.message}`);
-    });
+    const pipeline = await this.device
+      .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } })
+      .catch((err: Error) => {
+        throw new WrtError('WRT_GPU_ERROR', `compute pipeline "${entryPoint}" failed: ${err.message}`);
+      });
     const failure = await this.device.popErrorScope();
     if (failure) throw new WrtError('WRT_GPU_ERROR', `compute pipeline "${entryPoint}" failed: ${failure.message}`);
     this.pipelines.set(key, pipeline);
@@ -194,10 +196,7 @@ export class GpuContext {
 
   /** A pooled storage buffer of at least `byteLength` bytes (contents undefined). */
   storage(byteLength: number): GPUBuffer {
-    return this.pool.acquire(
-      Math.max(4, align4(byteLength)),
-      Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC,
-    );
+    return this.pool.acquire(Math.max(4, align4(byteLength)), Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC);
   }
 
   /** A uniform buffer holding `words` (u32 values or f32 bit patterns). */

@@ -4,7 +4,15 @@
  * `requestGpu()` (the `wrt/gpu` entry of your platform) or `GpuContext.create(gpu)`, then call the
  * kernels with it. See gpu/README.md for shapes, element types, layouts and limits.
  */
-export { GpuContext, WORKGROUP_SIZE, elementTypeOf, type ElementType, type NumericArray, type GpuAdapterSummary, type GpuContextOptions } from './context.js';
+export {
+  GpuContext,
+  WORKGROUP_SIZE,
+  elementTypeOf,
+  type ElementType,
+  type NumericArray,
+  type GpuAdapterSummary,
+  type GpuContextOptions,
+} from './context.js';
 export { BufferPool } from './buffer-pool.js';
 export { map, mapShader, type MapOptions } from './kernels/map.js';
 export { reduce } from './kernels/reduce.js';

@@ -3,6 +3,8 @@
 //   dist/browser/node-agent.js   the page's module script (runtime/platform/browser/node-main.ts)
 //   dist/browser/slot-entry.js   the slot Web Worker (runtime/platform/browser/slot-entry.ts)
 //   dist/browser/sdk.js          the SDK for browser drivers (sdk/browser.ts)
+//   dist/browser/gpu.js          wrt/gpu for pages that load it without a bundler (gpu/browser.ts)
+//   dist/browser/gpu-suite.js    the GPU kernel suite for tests/browser/gpu-kernels.test.ts
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -13,6 +15,8 @@ await build({
     'node-agent': 'runtime/platform/browser/node-main.ts',
     'slot-entry': 'runtime/platform/browser/slot-entry.ts',
     sdk: 'sdk/browser.ts',
+    gpu: 'gpu/browser.ts',
+    'gpu-suite': 'tests/gpu/browser-suite.ts',
   },
   outdir: 'dist/browser',
   bundle: true,

@@ -1,6 +1,7 @@
 /** Histograms of u32 or f32 values into equal-width bins: workgroup-local atomics, then global. */
 import { WrtError } from '../../runtime/errors.js';
-import { GpuContext, WORKGROUP_SIZE, bytesOf, checkBindingSize, elementTypeOf, type ElementType } from '../context.js';
+import type { GpuContext} from '../context.js';
+import { WORKGROUP_SIZE, bytesOf, checkBindingSize, elementTypeOf, type ElementType } from '../context.js';
 
 const ITEMS = 8;
 const PER_GROUP = WORKGROUP_SIZE * ITEMS;

@@ -3,7 +3,8 @@
  * (the input element) and `i` (its index, u32).
  */
 import { WrtError } from '../../runtime/errors.js';
-import { GpuContext, WORKGROUP_SIZE, arrayOf, bytesOf, checkBindingSize, elementTypeOf, type ElementType, type NumericArray } from '../context.js';
+import type { GpuContext} from '../context.js';
+import { WORKGROUP_SIZE, arrayOf, bytesOf, checkBindingSize, elementTypeOf, type ElementType, type NumericArray } from '../context.js';
 
 export interface MapOptions {
   /** Element type of the result. @default the input's type */

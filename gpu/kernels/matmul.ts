@@ -5,7 +5,8 @@
  * Demmel, "Benchmarking GPUs to Tune Dense Linear Algebra", SC 2008).
  */
 import { WrtError } from '../../runtime/errors.js';
-import { GpuContext, bytesOf, checkBindingSize } from '../context.js';
+import type { GpuContext} from '../context.js';
+import { bytesOf, checkBindingSize } from '../context.js';
 
 const TILE = 64;
 const TK = 16;

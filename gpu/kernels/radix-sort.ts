@@ -7,7 +7,8 @@
  * Sorting Algorithms for Manycore GPUs" (IPDPS 2009).
  */
 import { WrtError } from '../../runtime/errors.js';
-import { GpuContext, WORKGROUP_SIZE, bytesOf, checkBindingSize } from '../context.js';
+import type { GpuContext} from '../context.js';
+import { WORKGROUP_SIZE, bytesOf, checkBindingSize } from '../context.js';
 import { encodeScan } from './scan.js';
 
 const BITS = 4;

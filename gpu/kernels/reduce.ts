@@ -1,5 +1,6 @@
 /** Reduction (sum, min, max) of f32, u32 or i32 arrays: a tree in workgroup memory, repeated. */
-import { GpuContext, WORKGROUP_SIZE, checkBindingSize, elementTypeOf, type ElementType, type NumericArray } from '../context.js';
+import type { GpuContext} from '../context.js';
+import { WORKGROUP_SIZE, checkBindingSize, elementTypeOf, type ElementType, type NumericArray } from '../context.js';
 import { combineWgsl, identityBits, identityValue, type AssociativeOp } from './ops.js';
 
 /** Elements each thread folds before the tree step. */

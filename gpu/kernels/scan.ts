@@ -5,7 +5,8 @@
  * back — the three-phase scan of Harris, Sengupta and Owens, "Parallel Prefix Sum (Scan) with
  * CUDA", GPU Gems 3, ch. 39.
  */
-import { GpuContext, WORKGROUP_SIZE, arrayOf, bytesOf, checkBindingSize, elementTypeOf, type ElementType, type NumericArray } from '../context.js';
+import type { GpuContext} from '../context.js';
+import { WORKGROUP_SIZE, arrayOf, bytesOf, checkBindingSize, elementTypeOf, type ElementType, type NumericArray } from '../context.js';
 import { combineWgsl, identityBits, type AssociativeOp } from './ops.js';
 import { WrtError } from '../../runtime/errors.js';
 

@@ -4,7 +4,8 @@
  * blocks). Platform-neutral: tests/unit/gpu runs it in Node (Dawn) and tests/browser runs the same
  * cases in headless Chromium (navigator.gpu).
  */
-import { GpuContext, compute, histogram, map, matmul, radixSort, reduce, scan, type NumericArray } from '../../gpu/index.js';
+import type { GpuContext } from '../../gpu/index.js';
+import { compute, histogram, map, matmul, radixSort, reduce, scan, type NumericArray } from '../../gpu/index.js';
 import { WrtError } from '../../runtime/errors.js';
 
 export interface KernelCase {
@@ -40,7 +41,8 @@ function expectExact(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: (i: number) => number, what: string): void {
   if (actual.length !== expected.length) fail(`${what}: length ${actual.length}, expected ${expected.length}`);
   for (let i = 0; i < expected.length; i++)
-    if (!(Math.abs(actual[i]! - expected[i]!) <= tolerance(i))) fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]} ± ${tolerance(i)}`);
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tolerance(i)))
+      fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]} ± ${tolerance(i)}`);
 }
 
 async function expectCode(p: Promise<unknown>, code: string, what: string): Promise<WrtError> {
@@ -78,24 +80,55 @@ export const kernelCases: KernelCase[] = [
       for (const n of SIZES) {
         const r = rng(n + 1);
         const f = randomF32(n, r, -100, 100);
-        expectExact(await map(ctx, f, 'x * 2.0 + 1.0'), f.map((x) => Math.fround(x * 2 + 1)), `f32 map n=${n}`);
+        expectExact(
+          await map(ctx, f, 'x * 2.0 + 1.0'),
+          f.map((x) => Math.fround(x * 2 + 1)),
+          `f32 map n=${n}`,
+        );
         const u = randomU32(n, r);
-        expectExact(await map(ctx, u, 'x * 3u + i'), Uint32Array.from(u, (x, i) => (Math.imul(x, 3) + i) >>> 0), `u32 map n=${n}`);
+        expectExact(
+          await map(ctx, u, 'x * 3u + i'),
+          Uint32Array.from(u, (x, i) => (Math.imul(x, 3) + i) >>> 0),
+          `u32 map n=${n}`,
+        );
         const s = randomI32(n, r);
-        expectExact(await map(ctx, s, 'x / 3'), Int32Array.from(s, (x) => Math.trunc(x / 3)), `i32 map n=${n}`);
-        const asFloat = await map(ctx, Uint32Array.from(u, (x) => x & 0xffff), 'f32(x) * 0.5', { output: 'f32' });
-        expectExact(asFloat, Float32Array.from(u, (x) => (x & 0xffff) * 0.5), `u32→f32 map n=${n}`);
+        expectExact(
+          await map(ctx, s, 'x / 3'),
+          Int32Array.from(s, (x) => Math.trunc(x / 3)),
+          `i32 map n=${n}`,
+        );
+        const asFloat = await map(
+          ctx,
+          Uint32Array.from(u, (x) => x & 0xffff),
+          'f32(x) * 0.5',
+          { output: 'f32' },
+        );
+        expectExact(
+          asFloat,
+          Float32Array.from(u, (x) => (x & 0xffff) * 0.5),
+          `u32→f32 map n=${n}`,
+        );
       }
       const x = randomF32(1000, rng(9));
-      const withHelper = await map(ctx, x, 'clamp01(x * 4.0 - 1.0)', { preamble: 'fn clamp01(v: f32) -> f32 { return clamp(v, 0.0, 1.0); }' });
-      expectExact(withHelper, x.map((v) => Math.min(1, Math.max(0, Math.fround(v * 4 - 1)))), 'map with a preamble');
+      const withHelper = await map(ctx, x, 'clamp01(x * 4.0 - 1.0)', {
+        preamble: 'fn clamp01(v: f32) -> f32 { return clamp(v, 0.0, 1.0); }',
+      });
+      expectExact(
+        withHelper,
+        x.map((v) => Math.min(1, Math.max(0, Math.fround(v * 4 - 1)))),
+        'map with a preamble',
+      );
       // Input and output in shared memory, as object-store objects are.
       const arena = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
       const input = new Float32Array(arena.buffer, 64, 3000);
       input.set(randomF32(3000, rng(3)));
       const output = new Float32Array(arena.buffer, 64 + 3000 * 4, 3000);
       await map(ctx, input, 'sqrt(x)', { into: output });
-      expectExact(output, input.map((v) => Math.fround(Math.sqrt(v))), 'map between shared-memory views');
+      expectExact(
+        output,
+        input.map((v) => Math.fround(Math.sqrt(v))),
+        'map between shared-memory views',
+      );
     },
   },
   {
@@ -133,13 +166,21 @@ export const kernelCases: KernelCase[] = [
         const r = rng(200 + n);
         const u = randomU32(n, r);
         for (const exclusive of [false, true]) {
-          expectExact(await scan(ctx, u, { exclusive }), referenceScan(u, u32Add, 0, exclusive), `u32 sum scan n=${n} exclusive=${exclusive}`);
+          expectExact(
+            await scan(ctx, u, { exclusive }),
+            referenceScan(u, u32Add, 0, exclusive),
+            `u32 sum scan n=${n} exclusive=${exclusive}`,
+          );
         }
         const f = randomF32(n, r);
         const ref = referenceScan(f, (a, b) => a + b, 0, false);
         expectClose(await scan(ctx, f), ref, (i) => 1e-5 * (i + 1), `f32 sum scan n=${n}`);
         expectExact(await scan(ctx, f, { op: 'max' }), referenceScan(f, Math.max, -Infinity, false), `f32 max scan n=${n}`);
-        expectExact(await scan(ctx, f, { op: 'min', exclusive: true }), referenceScan(f, Math.min, Infinity, true), `f32 exclusive min scan n=${n}`);
+        expectExact(
+          await scan(ctx, f, { op: 'min', exclusive: true }),
+          referenceScan(f, Math.min, Infinity, true),
+          `f32 exclusive min scan n=${n}`,
+        );
         const s = randomI32(n, r);
         expectExact(await scan(ctx, s, { exclusive: true }), referenceScan(s, i32Add, 0, true), `i32 exclusive sum scan n=${n}`);
       }
@@ -160,7 +201,11 @@ export const kernelCases: KernelCase[] = [
         const index = Uint32Array.from({ length: n }, (_, i) => i);
         const pairs = await radixSort(ctx, dup, index);
         const order = [...index].sort((a, b) => dup[a]! - dup[b]! || a - b);
-        expectExact(pairs.keys, order.map((i) => dup[i]!), `keys of a stable sort n=${n}`);
+        expectExact(
+          pairs.keys,
+          order.map((i) => dup[i]!),
+          `keys of a stable sort n=${n}`,
+        );
         expectExact(pairs.values!, order, `values of a stable sort n=${n}`);
         const short = randomU32(n, r, 65536);
         expectExact((await radixSort(ctx, short, undefined, { keyBits: 16 })).keys, Uint32Array.from(short).sort(), `16-bit sort n=${n}`);
@@ -189,8 +234,7 @@ export const kernelCases: KernelCase[] = [
         for (const bins of [10, 1000]) {
           const scale = Math.fround(bins / 2);
           const ref = new Array<number>(bins).fill(0);
-          for (const v of f)
-            if (v >= -1 && v <= 1) ref[Math.min(Math.floor(Math.fround(Math.fround(v + 1) * scale)), bins - 1)]!++;
+          for (const v of f) if (v >= -1 && v <= 1) ref[Math.min(Math.floor(Math.fround(Math.fround(v + 1) * scale)), bins - 1)]!++;
           expectExact(await histogram(ctx, f, { bins, min: -1, max: 1 }), ref, `f32 histogram n=${n} bins=${bins}`);
         }
       }
@@ -224,7 +268,11 @@ export const kernelCases: KernelCase[] = [
         const c = await matmul(ctx, a, b, { m, n, k });
         expectClose(c, ref, (i) => 1e-6 * (k + 4) * bound[i]! + 1e-30, `matmul ${m}×${k} · ${k}×${n}`);
       }
-      await expectCode(matmul(ctx, new Float32Array(5), new Float32Array(4), { m: 2, n: 2, k: 2 }), 'WRT_INVALID_ARGUMENT', 'mismatched shapes');
+      await expectCode(
+        matmul(ctx, new Float32Array(5), new Float32Array(4), { m: 2, n: 2, k: 2 }),
+        'WRT_INVALID_ARGUMENT',
+        'mismatched shapes',
+      );
       if (ctx.has('shader-f16')) {
         const a = randomF32(96 * 80, rng(7), -1, 1);
         const b = randomF32(80 * 50, rng(8), -1, 1);
@@ -232,7 +280,11 @@ export const kernelCases: KernelCase[] = [
         const c16 = await matmul(ctx, a, b, { m: 96, n: 50, k: 80, precision: 'f16' });
         expectClose(c16, c32, () => 0.05, 'f16 matmul against f32');
       } else {
-        await expectCode(matmul(ctx, new Float32Array(4), new Float32Array(4), { m: 2, n: 2, k: 2, precision: 'f16' }), 'WRT_GPU_UNSUPPORTED', 'f16 without shader-f16');
+        await expectCode(
+          matmul(ctx, new Float32Array(4), new Float32Array(4), { m: 2, n: 2, k: 2, precision: 'f16' }),
+          'WRT_GPU_UNSUPPORTED',
+          'f16 without shader-f16',
+        );
       }
     },
   },
@@ -251,11 +303,26 @@ export const kernelCases: KernelCase[] = [
         const r = rng(500 + n);
         const x = randomF32(n, r);
         const y = randomF32(n, r);
-        const out = await compute(ctx, { source, inputs: [x, y], outputBytes: n * 4, workgroups: Math.ceil(n / 64), uniforms: [n, 3, 0, 0] });
+        const out = await compute(ctx, {
+          source,
+          inputs: [x, y],
+          outputBytes: n * 4,
+          workgroups: Math.ceil(n / 64),
+          uniforms: [n, 3, 0, 0],
+        });
         const got = new Float32Array(out.buffer, out.byteOffset, n);
-        expectClose(got, Float32Array.from(x, (v, i) => Math.fround(Math.fround(3 * v) + y[i]!)), () => 1e-6, `saxpy n=${n}`);
+        expectClose(
+          got,
+          Float32Array.from(x, (v, i) => Math.fround(Math.fround(3 * v) + y[i]!)),
+          () => 1e-6,
+          `saxpy n=${n}`,
+        );
       }
-      await expectCode(compute(ctx, { source, inputs: [new Float32Array(4)], outputBytes: 16, workgroups: 1, uniforms: [4, 1, 0, 0] }), 'WRT_GPU_ERROR', 'too few inputs');
+      await expectCode(
+        compute(ctx, { source, inputs: [new Float32Array(4)], outputBytes: 16, workgroups: 1, uniforms: [4, 1, 0, 0] }),
+        'WRT_GPU_ERROR',
+        'too few inputs',
+      );
     },
   },
   {

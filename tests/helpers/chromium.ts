@@ -8,12 +8,20 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.WRT_CHROMIUM ?? '/usr/bin/chromium';
 
-export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
+/** Launches headless Chromium; `webgpu` adds --enable-unsafe-webgpu (SwiftShader on CPU-only machines). */
+export async function launchChromium(options: { webgpu?: boolean } = {}): Promise<{ browser: Browser; close: () => Promise<void> }> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set WRT_CHROMIUM)`);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      ...(options.webgpu ? ['--enable-unsafe-webgpu'] : []),
+    ],
   });
   return {
     browser,

@@ -44,7 +44,8 @@ async function find(): Promise<GpuLookup> {
   if (!icd)
     return {
       gpu: null,
-      reason: 'no WebGPU adapter: no Vulkan GPU driver, and no SwiftShader driver (apt-get install chromium libvulkan1, or set WRT_SWIFTSHADER_ICD)',
+      reason:
+        'no WebGPU adapter: no Vulkan GPU driver, and no SwiftShader driver (apt-get install chromium libvulkan1, or set WRT_SWIFTSHADER_ICD)',
     };
   process.env.VK_ICD_FILENAMES = icd;
   try {
