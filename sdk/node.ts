@@ -15,12 +15,14 @@ export interface InitOptions {
   nodes?: number;
   /** Embedded cluster: slots per node. @default cores / nodes */
   cpus?: number;
+  /** Embedded cluster: how many nodes offer their WebGPU adapter as a GPU (the rest offer none). @default all */
+  gpuNodes?: number;
 }
 
 /** Connects to a cluster, or starts one. @throws WrtError `WRT_CONNECTION`. */
 export async function init(options: InitOptions = {}): Promise<Runtime> {
   if (options.address) return Runtime.connect(nodePlatform, options.address, loadModuleSource);
-  const cluster = await startEmbeddedCluster(options.nodes ?? 1, options.cpus);
+  const cluster = await startEmbeddedCluster(options.nodes ?? 1, options.cpus, options.gpuNodes);
   try {
     return await Runtime.connect(nodePlatform, cluster.address, loadModuleSource, () => cluster.stop());
   } catch (err) {

@@ -13,6 +13,7 @@ import { TaskError } from './task-error.js';
 import { encodeArg, type ArgValue } from './encoding.js';
 import { compileOptions, type RemoteOptions } from './options.js';
 import { WasmModule } from './wasm-module.js';
+import { GpuTasks } from './gpu.js';
 
 /** Turns a module source (path, URL or bytes) into the core module bytes nodes run. */
 export type ModuleLoader = (source: string | URL | Uint8Array) => Promise<Uint8Array>;
@@ -77,6 +78,8 @@ export class Runtime {
   private closed: WrtError | null = null;
   /** The head this runtime is connected to (ws:// URL). */
   address = '';
+  /** GPU tasks: wrt's WebGPU kernels, run on nodes that have an adapter. */
+  readonly gpu: GpuTasks = new GpuTasks(this);
 
   /** @internal */
   constructor(

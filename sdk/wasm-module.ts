@@ -10,6 +10,31 @@ import type { ArgValue } from './encoding.js';
 import type { RemoteOptions } from './options.js';
 import { compileOptions } from './options.js';
 import type { ActorHandle, Runtime } from './runtime.js';
+import type { GpuTaskParams } from '../runtime/node/gpu-tasks.js';
+import type { ElementType } from '../gpu/context.js';
+
+/** How a module's own WGSL kernel runs: see {@link WasmModule.kernel}. */
+export type KernelSpec =
+  | { kind: 'map'; type?: ElementType; output?: ElementType; preamble?: string }
+  | { kind: 'compute'; outputBytes?: number; workgroupSize?: number; entryPoint?: string; uniforms?: number[] };
+
+/** A GPU kernel carried by a module; `call(...data)` submits one GPU task. */
+export class GpuKernel {
+  /** @internal */
+  constructor(
+    private readonly rt: Runtime,
+    private readonly moduleId: string,
+    readonly source: string,
+    private readonly spec: KernelSpec,
+    private readonly opts: RemoteOptions,
+  ) {}
+
+  call(...data: (ArgValue | ObjectRef)[]): ObjectRef {
+    const { kind, ...rest } = this.spec;
+    const params: GpuTaskParams = { ...rest, source: this.source };
+    return this.rt.gpu.withOptions(this.opts).submit(this.moduleId, kind, params, data);
+  }
+}
 
 export class RemoteFunction {
   /** @internal */
@@ -75,6 +100,20 @@ export class WasmModule {
     this.check(name);
     compileOptions(options);
     return new RemoteFunction(this.rt, this.moduleId, name, options);
+  }
+
+  /**
+   * A GPU kernel that this module carries: export `source` returns its WGSL (called once per node,
+   * in a wasm slot) — for `kind: 'map'` a WGSL expression over `x` and `i`, for `kind: 'compute'`
+   * a whole shader whose bindings are the data arguments (read-only storage, 0..k-1), the output
+   * (read-write storage, k) and a uniform block (k+1) starting with the element count of the
+   * first argument. Calls run as GPU tasks (`gpus: 1` unless `options` say otherwise).
+   * @throws WrtError `WRT_MISSING_EXPORT` when the module does not export `source`
+   */
+  kernel(source: string, spec: KernelSpec, options: RemoteOptions = {}): GpuKernel {
+    this.check(source);
+    compileOptions(options);
+    return new GpuKernel(this.rt, this.moduleId, source, spec, { gpus: 1, ...options });
   }
 
   /** An actor class whose constructor is export `initFunction`; its methods are the module's other exports. */

@@ -3,6 +3,7 @@ import process from 'node:process';
 import { Command, InvalidArgumentError } from 'commander';
 import { submit, packageVersion } from './submit.js';
 import { startHeadCommand, startNodeCommand } from './start.js';
+import { formatInfo, localInfo } from './info.js';
 import { WrtError } from '../errors.js';
 
 const USAGE_CODES = new Set([
@@ -70,6 +71,7 @@ program
   .option('--name <name>', 'node: name shown in status and logs')
   .option('--store-mb <n>', 'node: largest object-store arena in MiB', positive('--store-mb'))
   .option('--resources <json>', 'node: custom resources it offers, as JSON, e.g. \'{"special": 2}\'', resourcesArg)
+  .option('--no-gpu', 'node: offer no GPU even where a WebGPU adapter exists')
   .option('--heartbeat-interval-ms <n>', 'head: how often nodes heartbeat', positive('--heartbeat-interval-ms'), 1000)
   .option('--heartbeat-timeout-ms <n>', 'head: silence after which a node is declared lost', positive('--heartbeat-timeout-ms'), 5000)
   .option('--quiet', 'head: do not log cluster events to stderr')
@@ -86,6 +88,7 @@ program
       heartbeatTimeoutMs: number;
       quiet?: boolean;
       resources?: Record<string, number>;
+      gpu: boolean;
     }) => {
       if (!o.head === !o.address) fail(new WrtError('WRT_INVALID_ARGUMENT', 'give exactly one of --head or --address URL'));
       if (o.head)
@@ -103,6 +106,7 @@ program
           name: o.name,
           storeMb: o.storeMb,
           resources: o.resources,
+          gpu: o.gpu,
         });
     },
   );
@@ -188,6 +192,16 @@ program
     } catch {
       fail(new WrtError('WRT_CONNECTION', `no wrt head answers at ${url.origin}`));
     }
+  });
+
+program
+  .command('info')
+  .description('show the resources a node started here would offer, including the GPU adapter it finds (or why none)')
+  .option('--json', 'print one JSON object')
+  .action(async (o: { json?: boolean }) => {
+    const info = await localInfo();
+    process.stdout.write(o.json ? JSON.stringify(info) + '\n' : formatInfo(info));
+    process.exit(0);
   });
 
 await program.parseAsync(process.argv).catch(fail);

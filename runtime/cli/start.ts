@@ -36,7 +36,7 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     log: o.quiet ? () => {} : (line) => process.stderr.write(line + '\n'),
   });
-  head.onNodeRegistered((n) => process.stdout.write(`node joined ${n.id} ${n.name} ${n.platform} ${n.cpus}\n`));
+  head.onNodeRegistered((n) => process.stdout.write(`node joined ${n.id} ${n.name} ${n.platform} ${n.cpus} gpus=${n.gpus}\n`));
   const server = await startHeadServer(
     o.host,
     o.port,
@@ -59,6 +59,8 @@ export interface NodeCommandOptions {
   name?: string;
   storeMb?: number;
   resources?: Record<string, number>;
+  /** Offer the WebGPU adapter as a GPU (commander's --no-gpu sets false). */
+  gpu: boolean;
 }
 
 export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
@@ -68,6 +70,7 @@ export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
     name: o.name,
     storeBytes: o.storeMb ? o.storeMb * 2 ** 20 : undefined,
     resources: o.resources,
+    gpu: o.gpu,
   });
   let stopping = false;
   agent.on((e) => {
@@ -77,7 +80,9 @@ export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
     }
   });
   const id = await agent.start();
-  process.stdout.write(`wrt node ${id} "${agent.name}" joined ${o.address} with ${agent.cpus} slots\n`);
+  process.stdout.write(
+    `wrt node ${id} "${agent.name}" joined ${o.address} with ${agent.cpus} slots and ${agent.gpu ? `a GPU: ${agent.gpuAdapter}` : `no GPU (${agent.gpuAdapter})`}\n`,
+  );
   onShutdown(async () => {
     stopping = true;
     await agent.stop();

@@ -13,6 +13,8 @@ import type { ArenaRange } from './slot-messages.js';
 import { capMemory, WASM_PAGE_BYTES } from './wasm-binary.js';
 import { splitPartitioned } from './partitioned-batch.js';
 import { WrtError, toFailure } from '../errors.js';
+import { GpuContext } from '../../gpu/context.js';
+import { GPU_TASK_PREFIX, gpuKernelOf, gpuOutputBytes, parseGpuParams, runGpuKernel } from './gpu-tasks.js';
 
 /** Chunk size of object transfers between nodes, in bytes. */
 export const OBJECT_CHUNK_BYTES = 1 << 20;
@@ -31,6 +33,11 @@ export interface NodeAgentOptions {
   outputCapBytes?: number;
   /** Custom resources offered, by name. */
   resources?: Record<string, number>;
+  /**
+   * Offer the platform's WebGPU adapter as `gpus: 1` when there is one. `false` offers none.
+   * @default true
+   */
+  gpu?: boolean;
 }
 
 export type NodeAgentEvent =
@@ -67,6 +74,12 @@ export class NodeAgent {
   readonly cpus: number;
   readonly name: string;
   private readonly outputCapBytes: number;
+  /** The WebGPU device behind `gpus`, when the node has one. */
+  gpu: GpuContext | null = null;
+  /** What the node found: the adapter, or why it offers no GPU. */
+  gpuAdapter = '';
+  /** WGSL sources returned by modules' exports, by `module/export`. */
+  private readonly wgsl = new Map<string, Promise<string>>();
 
   constructor(
     private readonly platform: Platform,
@@ -87,8 +100,29 @@ export class NodeAgent {
     for (const l of this.listeners) l(e);
   }
 
+  /** Looks for a WebGPU adapter (unless disabled) and opens a device on it. */
+  private async openGpu(): Promise<void> {
+    if (this.options.gpu === false) {
+      this.gpuAdapter = 'disabled (--no-gpu)';
+      return;
+    }
+    const found = await this.platform.gpu();
+    if (!found.gpu) {
+      this.gpuAdapter = found.reason;
+      return;
+    }
+    try {
+      this.gpu = await GpuContext.create(found.gpu);
+      const a = this.gpu.adapter;
+      this.gpuAdapter = `${[a.vendor, a.architecture, a.device].filter(Boolean).join(' ')}${a.description ? ` (${a.description})` : ''}${a.software ? ', software' : ''}`;
+    } catch (err) {
+      this.gpuAdapter = (err as Error).message;
+    }
+  }
+
   /** Connects and registers; resolves with the node id the head assigned. */
   async start(): Promise<string> {
+    await this.openGpu();
     const conn = await this.platform.connect(this.options.address);
     this.conn = conn;
     const registered = new Promise<string>((resolve, reject) => {
@@ -120,10 +154,11 @@ export class NodeAgent {
       name: this.name,
       platform: this.platform.kind,
       cpus: this.cpus,
-      gpus: 0,
+      gpus: this.gpu ? 1 : 0,
       memoryBytes: this.platform.totalMemoryBytes(),
       storeBytes: this.store.maxBytes,
       resources: this.options.resources ?? {},
+      gpuAdapter: this.gpuAdapter,
     });
     return registered;
   }
@@ -134,6 +169,8 @@ export class NodeAgent {
     this.conn?.close(1000, 'node stopping');
     for (const a of this.actors.values()) a.kill();
     await this.slots.close();
+    this.gpu?.destroy();
+    this.gpu = null;
   }
 
   private startHeartbeat(intervalMs: number): void {
@@ -155,6 +192,7 @@ export class NodeAgent {
     switch (msg.type) {
       case 'DeployTask':
         if (msg.kind === 'Operator') void this.runTask(msg);
+        else if (msg.kind === 'Task' && msg.operator.startsWith(GPU_TASK_PREFIX)) void this.runGpuTask(msg);
         else if (msg.kind === 'Task') void this.runRemoteTask(msg);
         else this.actorMessage(msg);
         break;
@@ -353,6 +391,72 @@ export class NodeAgent {
       for (const id of temporary) this.store.release(id);
       this.running--;
     }
+  }
+
+  /**
+   * A GPU task (`gpu.*`, runtime/node/gpu-tasks.ts): arguments are resolved as for any task and
+   * handed to the kernel as views of the arena; a result above the inline limit is written by
+   * the GPU read-back straight into its object-store allocation.
+   */
+  private async runGpuTask(d: MessageOf<'DeployTask'>): Promise<void> {
+    this.running++;
+    const temporary: string[] = [];
+    let stored = false;
+    try {
+      if (!this.gpu) throw new WrtError('WRT_GPU_UNAVAILABLE', `node ${this.name} has no GPU: ${this.gpuAdapter}`);
+      const kernel = gpuKernelOf(d.operator);
+      const ranges = await this.resolveArgs(d, temporary);
+      const views = ranges.map((r) => new Uint8Array(this.store.memory.buffer, r.offset, r.length));
+      if (views.length === 0)
+        throw new WrtError('WRT_INVALID_ARGUMENT', `${d.operator} takes a JSON parameter block as its first argument`);
+      const params = parseGpuParams(views[0]!);
+      const wgsl = params.source ? await this.moduleWgsl(d, params.source) : null;
+      const data = views.slice(1);
+      const bytes = gpuOutputBytes(kernel, params, data);
+      let out: Uint8Array;
+      if (d.returnId && bytes > INLINE_RESULT_BYTES) {
+        out = this.store.create(d.returnId, bytes);
+        stored = true;
+      } else out = new Uint8Array(bytes);
+      const started = performance.now();
+      await runGpuKernel(this.gpu, kernel, params, data, out, wgsl);
+      this.tasksFinished++;
+      const base = {
+        type: 'TaskStatus' as const,
+        jobId: d.jobId,
+        taskId: d.taskId,
+        returnId: d.returnId,
+        returnBytes: bytes,
+        failure: null,
+        inputBytes: 0,
+      };
+      if (stored) {
+        const outputs = [{ objectId: d.returnId, nodeId: this.nodeId, sizeBytes: bytes }];
+        this.send({ ...base, state: 'Finished', outputs, data: null, returnInline: false });
+      } else this.send({ ...base, state: 'Finished', outputs: [], data: out, returnInline: !!d.returnId });
+      this.emit({ type: 'task-finished', taskId: d.taskId, operator: d.operator, elapsedMs: performance.now() - started });
+    } catch (err) {
+      if (stored) this.store.release(d.returnId);
+      this.failTask(d, err);
+    } finally {
+      for (const id of temporary) this.store.release(id);
+      this.running--;
+    }
+  }
+
+  /** The WGSL that export `name` of the task's module returns (run once per module in a slot). */
+  private moduleWgsl(d: MessageOf<'DeployTask'>, name: string): Promise<string> {
+    const key = `${d.moduleHash}/${name}`;
+    let source = this.wgsl.get(key);
+    if (!source) {
+      source = this.module(d).then(async (module) => {
+        const spec = { ...this.callSpec({ ...d, operator: name }, module, []), moduleKey: `${d.moduleHash}/${d.maxMemoryBytes}` };
+        return new TextDecoder().decode(await this.slots.call(spec));
+      });
+      void source.catch(() => this.wgsl.delete(key));
+      this.wgsl.set(key, source);
+    }
+    return source;
   }
 
   /** Actor creation, calls and kills. */

@@ -126,7 +126,9 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
     case 'RegisterNode': {
       const name = b.createString(m.name);
       const resources = encodeResources(b, m.resources);
+      const gpuAdapter = b.createString(m.gpuAdapter);
       RegisterNode.startRegisterNode(b);
+      RegisterNode.addGpuAdapter(b, gpuAdapter);
       RegisterNode.addResources(b, resources);
       RegisterNode.addName(b, name);
       RegisterNode.addPlatform(b, m.platform === 'browser' ? Platform.Browser : Platform.Node);
@@ -448,6 +450,7 @@ function decodeBody(r: Reader, env: Envelope): Message {
         memoryBytes: r.num(t.memoryBytes()),
         storeBytes: r.num(t.storeBytes()),
         resources: r.resources(t.resourcesLength(), (i) => t.resources(i)),
+        gpuAdapter: r.str(t.gpuAdapter()),
       };
     }
     case Kind.RegisterAck: {

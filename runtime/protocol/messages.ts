@@ -75,6 +75,8 @@ export type Message =
       storeBytes: number;
       /** Custom resources offered. */
       resources: ResourceMap;
+      /** The WebGPU adapter behind `gpus`, or why the node has none. */
+      gpuAdapter: string;
     }
   | { type: 'RegisterAck'; nodeId: string; heartbeatIntervalMs: number; heartbeatTimeoutMs: number }
   | { type: 'Heartbeat'; runningTasks: number; storeUsedBytes: number; tasksFinished: number }

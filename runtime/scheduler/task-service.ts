@@ -98,7 +98,9 @@ export class TaskService {
     const t: TaskRecord = { spec: m, owner: driver, state: 'queued', nodeId: '', attempt: 0, requirement: requirementOf(m.options, 1) };
     this.tasks.set(m.taskId, t);
     this.taskByReturn.set(m.returnId, m.taskId);
-    if (!this.modules.has(m.moduleId))
+    // GPU tasks of the built-in kernel library (`gpu.*` with no module) need no module.
+    const builtin = m.moduleId === '' && m.functionName.startsWith('gpu.');
+    if (!builtin && !this.modules.has(m.moduleId))
       return this.finishTask(t, { code: 'WRT_MODULE_NOT_FOUND', message: `module ${m.moduleId} was never loaded`, retryable: false });
     const infeasible = this.infeasible(t.requirement);
     if (infeasible)

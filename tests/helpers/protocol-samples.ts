@@ -29,6 +29,7 @@ export const SAMPLES: Message[] = [
     memoryBytes: 2 ** 33,
     storeBytes: 2 ** 30,
     resources: { special: 2.5 },
+    gpuAdapter: 'google swiftshader (SwiftShader driver)',
   },
   { type: 'RegisterAck', nodeId: 'n-1', heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 5000 },
   { type: 'Heartbeat', runningTasks: 2, storeUsedBytes: 12345, tasksFinished: 9 },

@@ -110,19 +110,19 @@ export class TestCluster {
   }
 
   static async start(
-    nodes: { name: string; cpus: number; resources?: Record<string, number> }[],
+    nodes: { name: string; cpus: number; resources?: Record<string, number>; args?: string[] }[],
     headArgs: string[] = [],
   ): Promise<TestCluster> {
     const head = startWrt(['start', '--head', '--port', '0', ...headArgs]);
     const m = await head.waitFor(/listening on (ws:\/\/\S+)/);
     const cluster = new TestCluster(head, m[1]!);
-    for (const n of nodes) await cluster.addNode(n.name, n.cpus, n.resources);
+    for (const n of nodes) await cluster.addNode(n.name, n.cpus, n.resources, n.args);
     return cluster;
   }
 
   /** Starts a node process and resolves once the head reports it joined. */
-  async addNode(name: string, cpus: number, resources?: Record<string, number>): Promise<WrtProcess> {
-    const extra = resources ? ['--resources', JSON.stringify(resources)] : [];
+  async addNode(name: string, cpus: number, resources?: Record<string, number>, args: string[] = []): Promise<WrtProcess> {
+    const extra = [...(resources ? ['--resources', JSON.stringify(resources)] : []), ...args];
     const p = startWrt(['start', '--address', this.address, '--cpus', String(cpus), '--name', name, ...extra]);
     this.nodes.set(name, p);
     await this.waitForJoined(name);
@@ -136,7 +136,7 @@ export class TestCluster {
   }
 
   async status(): Promise<{
-    nodes: { name: string; tasksFinished: number; platform: string; storeUsedBytes: number }[];
+    nodes: { name: string; tasksFinished: number; platform: string; storeUsedBytes: number; gpus: number; gpuAdapter: string }[];
     jobs: { state: string; nodes: string[] }[];
   }> {
     const res = await fetch(`${this.httpUrl}/api/status`);

@@ -11,8 +11,9 @@ let mod: WasmModule;
 
 test.before(async () => {
   cluster = await TestCluster.start([
-    { name: 'one', cpus: 1 },
-    { name: 'two', cpus: 1, resources: { accelerator: 1 } },
+    // No GPUs here, so tasks asking for one are infeasible (GPU tasks: gpu-tasks.test.ts).
+    { name: 'one', cpus: 1, args: ['--no-gpu'] },
+    { name: 'two', cpus: 1, resources: { accelerator: 1 }, args: ['--no-gpu'] },
   ]);
   rt = await init({ address: cluster.address });
   mod = await rt.load(TASKS);

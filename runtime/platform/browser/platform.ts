@@ -35,7 +35,10 @@ export const browserPlatform: Platform = {
   defaultNodeName: () => `browser-${crypto.randomUUID().slice(0, 8)}`,
   gpu: async () => {
     if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu)
-      return { gpu: null, reason: isSecureContext ? 'this browser has no WebGPU (navigator.gpu)' : 'WebGPU needs a secure context (https or localhost)' };
+      return {
+        gpu: null,
+        reason: isSecureContext ? 'this browser has no WebGPU (navigator.gpu)' : 'WebGPU needs a secure context (https or localhost)',
+      };
     return { gpu: navigator.gpu, note: 'navigator.gpu' };
   },
   log: (line) => console.log(line),

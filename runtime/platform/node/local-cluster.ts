@@ -50,8 +50,11 @@ function waitForLine(p: ChildProcess, re: RegExp, what: string): Promise<RegExpM
   });
 }
 
-/** Starts a head and `nodes` nodes with `cpus` slots each; resolves once all nodes joined. */
-export async function startLocalCluster(nodes: number, cpus: number, verbose = false): Promise<LocalCluster> {
+/**
+ * Starts a head and `nodes` nodes with `cpus` slots each; resolves once all nodes joined. Only
+ * the first `gpuNodes` nodes offer a GPU (the others start with --no-gpu).
+ */
+export async function startLocalCluster(nodes: number, cpus: number, verbose = false, gpuNodes = nodes): Promise<LocalCluster> {
   const processes: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(processes.slice(1).map(stopProcess));
@@ -77,7 +80,8 @@ export async function startLocalCluster(nodes: number, cpus: number, verbose = f
       head.once('exit', () => reject(new WrtError('WRT_CONNECTION', 'the head exited while nodes were joining')));
     });
     for (let i = 0; i < nodes; i++) {
-      const n = spawnWrt(['start', '--address', address, '--cpus', String(cpus), '--name', `local-${i + 1}`]);
+      const gpu = i < gpuNodes ? [] : ['--no-gpu'];
+      const n = spawnWrt(['start', '--address', address, '--cpus', String(cpus), '--name', `local-${i + 1}`, ...gpu]);
       processes.push(n);
       if (verbose) n.stderr?.pipe(process.stderr);
       n.once('exit', (code) => {

@@ -18,6 +18,6 @@ export async function loadModuleSource(source: string | URL | Uint8Array): Promi
 }
 
 /** Starts a local head and `nodes` node processes (default: one node with every core). */
-export function startEmbeddedCluster(nodes = 1, cpus?: number): Promise<LocalCluster> {
-  return startLocalCluster(nodes, cpus ?? Math.max(1, Math.floor(availableParallelism() / nodes)));
+export function startEmbeddedCluster(nodes = 1, cpus?: number, gpuNodes = nodes): Promise<LocalCluster> {
+  return startLocalCluster(nodes, cpus ?? Math.max(1, Math.floor(availableParallelism() / nodes)), false, gpuNodes);
 }

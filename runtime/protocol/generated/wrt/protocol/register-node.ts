@@ -76,8 +76,18 @@ resourcesLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * The WebGPU adapter behind `gpus` ("vendor architecture (description)"), or why there is none.
+ */
+gpuAdapter():string|null
+gpuAdapter(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+gpuAdapter(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startRegisterNode(builder:flatbuffers.Builder) {
-  builder.startObject(7);
+  builder.startObject(8);
 }
 
 static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
@@ -120,12 +130,16 @@ static startResourcesVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
+static addGpuAdapter(builder:flatbuffers.Builder, gpuAdapterOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(7, gpuAdapterOffset, 0);
+}
+
 static endRegisterNode(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, platform:Platform, cpus:number, gpus:number, memoryBytes:bigint, storeBytes:bigint, resourcesOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, platform:Platform, cpus:number, gpus:number, memoryBytes:bigint, storeBytes:bigint, resourcesOffset:flatbuffers.Offset, gpuAdapterOffset:flatbuffers.Offset):flatbuffers.Offset {
   RegisterNode.startRegisterNode(builder);
   RegisterNode.addName(builder, nameOffset);
   RegisterNode.addPlatform(builder, platform);
@@ -134,6 +148,7 @@ static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Of
   RegisterNode.addMemoryBytes(builder, memoryBytes);
   RegisterNode.addStoreBytes(builder, storeBytes);
   RegisterNode.addResources(builder, resourcesOffset);
+  RegisterNode.addGpuAdapter(builder, gpuAdapterOffset);
   return RegisterNode.endRegisterNode(builder);
 }
 }

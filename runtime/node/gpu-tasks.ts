@@ -1,0 +1,201 @@
+/**
+ * GPU tasks on a node: tasks whose function is one of the `gpu.*` kernels run on the node's
+ * WebGPU device (gpu/) instead of a wasm slot. Their first argument is a JSON parameter block
+ * (UTF-8), the rest are the data (bytes; typed by the parameters). Results are little-endian
+ * arrays written straight into the output view the node provides (an object-store allocation
+ * for results larger than the inline limit). See docs/gpu-tasks.md for each kernel's contract.
+ */
+import { WrtError } from '../errors.js';
+import type { GpuContext, ElementType, NumericArray } from '../../gpu/context.js';
+import { map } from '../../gpu/kernels/map.js';
+import { reduce } from '../../gpu/kernels/reduce.js';
+import { scan } from '../../gpu/kernels/scan.js';
+import { radixSort } from '../../gpu/kernels/radix-sort.js';
+import { histogram } from '../../gpu/kernels/histogram.js';
+import { matmul } from '../../gpu/kernels/matmul.js';
+import { compute } from '../../gpu/kernels/compute.js';
+import type { AssociativeOp } from '../../gpu/kernels/ops.js';
+
+/** Function names of GPU tasks start with this. */
+export const GPU_TASK_PREFIX = 'gpu.';
+
+export const GPU_KERNELS = ['map', 'reduce', 'scan', 'sort', 'histogram', 'matmul', 'compute'] as const;
+export type GpuKernelName = (typeof GPU_KERNELS)[number];
+
+/** The JSON parameters of a GPU task (fields per kernel; see docs/gpu-tasks.md). */
+export interface GpuTaskParams {
+  /** Element type of the data (map, reduce, scan, histogram). @default 'f32' (histogram: 'u32') */
+  type?: ElementType;
+  /** map: output element type. */
+  output?: ElementType;
+  /** map: WGSL expression over x and i. */
+  expression?: string;
+  /** map: WGSL declarations before the kernel. */
+  preamble?: string;
+  /**
+   * map, compute: the name of a function exported by the task's module that returns WGSL (the
+   * expression for map, a whole shader for compute): the module carries its own kernel.
+   */
+  source?: string;
+  op?: AssociativeOp;
+  exclusive?: boolean;
+  keyBits?: number;
+  bins?: number;
+  min?: number;
+  max?: number;
+  m?: number;
+  n?: number;
+  k?: number;
+  precision?: 'f32' | 'f16';
+  /** compute: entry point. @default 'main' */
+  entryPoint?: string;
+  /** compute: output bytes. @default the first input's byte length */
+  outputBytes?: number;
+  /** compute: invocations per workgroup; workgroups = ceil(elements of input 0 / this). @default 64 */
+  workgroupSize?: number;
+  /** compute: extra u32 uniform words after the element count. */
+  uniforms?: number[];
+}
+
+/** The kernel a GPU task's function name names; throws `WRT_INVALID_ARGUMENT` for others. */
+export function gpuKernelOf(functionName: string): GpuKernelName {
+  const name = functionName.slice(GPU_TASK_PREFIX.length);
+  if (!functionName.startsWith(GPU_TASK_PREFIX) || !(GPU_KERNELS as readonly string[]).includes(name))
+    throw new WrtError(
+      'WRT_INVALID_ARGUMENT',
+      `unknown GPU kernel "${functionName}" (known: ${GPU_KERNELS.map((k) => GPU_TASK_PREFIX + k).join(', ')})`,
+    );
+  return name as GpuKernelName;
+}
+
+/** Parses the parameter block (argument 0). */
+export function parseGpuParams(bytes: Uint8Array): GpuTaskParams {
+  try {
+    const p: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof p === 'object' && p !== null && !Array.isArray(p)) return p;
+  } catch {
+    // reported below
+  }
+  throw new WrtError('WRT_INVALID_ARGUMENT', 'a GPU task takes a JSON object of parameters as its first argument');
+}
+
+function typed(bytes: Uint8Array, type: ElementType, what: string): NumericArray {
+  if (bytes.byteLength % 4 !== 0)
+    throw new WrtError('WRT_INVALID_ARGUMENT', `${what} is ${bytes.byteLength} bytes, not a whole number of 4-byte ${type} elements`);
+  const n = bytes.byteLength / 4;
+  if (bytes.byteOffset % 4 !== 0) bytes = bytes.slice();
+  if (type === 'f32') return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+  if (type === 'u32') return new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+  if (type === 'i32') return new Int32Array(bytes.buffer, bytes.byteOffset, n);
+  throw new WrtError('WRT_INVALID_ARGUMENT', `element type must be f32, u32 or i32 (got ${String(type)})`);
+}
+
+function need(inputs: Uint8Array[], count: number, kernel: string): void {
+  if (inputs.length < count)
+    throw new WrtError('WRT_INVALID_ARGUMENT', `gpu.${kernel} takes ${count} data argument(s) after its parameters, got ${inputs.length}`);
+}
+
+/** Bytes of the result of `kernel` on `inputs` with `p`, known before the run. */
+export function gpuOutputBytes(kernel: GpuKernelName, p: GpuTaskParams, inputs: Uint8Array[]): number {
+  const first = inputs[0]?.byteLength ?? 0;
+  switch (kernel) {
+    case 'map':
+    case 'scan':
+      return first;
+    case 'reduce':
+      return 4;
+    case 'sort':
+      return first + (inputs[1]?.byteLength ?? 0);
+    case 'histogram':
+      return (p.bins ?? 0) * 4;
+    case 'matmul':
+      return (p.m ?? 0) * (p.n ?? 0) * 4;
+    case 'compute':
+      return p.outputBytes ?? first;
+  }
+}
+
+/**
+ * Runs `kernel` on the device, writing its result into `out` (`gpuOutputBytes` long). `wgsl` is
+ * the module-supplied source when `p.source` named one.
+ * @throws WRT_INVALID_ARGUMENT for bad parameters or data; WRT_GPU_* from the kernels
+ */
+export async function runGpuKernel(
+  ctx: GpuContext,
+  kernel: GpuKernelName,
+  p: GpuTaskParams,
+  inputs: Uint8Array[],
+  out: Uint8Array,
+  wgsl: string | null,
+): Promise<void> {
+  const type = p.type ?? (kernel === 'histogram' ? 'u32' : 'f32');
+  need(inputs, kernel === 'matmul' ? 2 : 1, kernel);
+  const x = () => typed(inputs[0]!, type, `gpu.${kernel} data`);
+  switch (kernel) {
+    case 'map': {
+      const output = p.output ?? type;
+      const expression = wgsl ?? p.expression;
+      if (!expression) throw new WrtError('WRT_INVALID_ARGUMENT', 'gpu.map needs an expression (or a source export that returns one)');
+      await map(ctx, x(), expression, { output, preamble: p.preamble, into: typed(out, output, 'output') });
+      return;
+    }
+    case 'reduce': {
+      const v = await reduce(ctx, x(), p.op ?? 'sum');
+      const view = new DataView(out.buffer, out.byteOffset, 4);
+      if (type === 'f32') view.setFloat32(0, v, true);
+      else if (type === 'u32') view.setUint32(0, v, true);
+      else view.setInt32(0, v, true);
+      return;
+    }
+    case 'scan':
+      await scan(ctx, x(), { op: p.op, exclusive: p.exclusive, into: typed(out, type, 'output') });
+      return;
+    case 'sort': {
+      const keys = typed(inputs[0]!, 'u32', 'sort keys') as Uint32Array;
+      const values = inputs[1] ? (typed(inputs[1], 'u32', 'sort values') as Uint32Array) : undefined;
+      await radixSort(ctx, keys, values, {
+        keyBits: p.keyBits,
+        into: typed(out.subarray(0, keys.byteLength), 'u32', 'output') as Uint32Array,
+        valuesInto: values ? (typed(out.subarray(keys.byteLength), 'u32', 'output') as Uint32Array) : undefined,
+      });
+      return;
+    }
+    case 'histogram':
+      if (type === 'i32') throw new WrtError('WRT_INVALID_ARGUMENT', 'gpu.histogram takes u32 or f32 data');
+      await histogram(ctx, x() as Uint32Array | Float32Array, {
+        bins: p.bins ?? 0,
+        min: p.min ?? 0,
+        max: p.max ?? 0,
+        into: typed(out, 'u32', 'output') as Uint32Array,
+      });
+      return;
+    case 'matmul':
+      await matmul(ctx, typed(inputs[0]!, 'f32', 'A') as Float32Array, typed(inputs[1]!, 'f32', 'B') as Float32Array, {
+        m: p.m ?? 0,
+        n: p.n ?? 0,
+        k: p.k ?? 0,
+        precision: p.precision,
+        into: typed(out, 'f32', 'output') as Float32Array,
+      });
+      return;
+    case 'compute': {
+      if (!wgsl)
+        throw new WrtError(
+          'WRT_INVALID_ARGUMENT',
+          'gpu.compute runs a shader its module carries: give `source`, the export that returns it',
+        );
+      const elements = Math.floor(inputs[0]!.byteLength / 4);
+      const size = p.workgroupSize ?? 64;
+      await compute(ctx, {
+        source: wgsl,
+        entryPoint: p.entryPoint,
+        inputs,
+        outputBytes: out.byteLength,
+        workgroups: Math.ceil(elements / size),
+        uniforms: [elements, ...(p.uniforms ?? [])],
+        into: out,
+      });
+      return;
+    }
+  }
+}
