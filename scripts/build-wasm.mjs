@@ -3,6 +3,7 @@
 // pipelines into components with jco's in-process API (componentEmbed + componentNew with WIT text;
 // see TOOLCHAIN.md for why not the file-path commands):
 //   kernels/build/kernels.wasm                  the shared kernels as one core module (tests, bench)
+//   kernels/build/numeric.wasm                  CPU matmul/reduce/scan/sort beside the GPU (bench:gpu)
 //   samples/wordcount/build/pipeline.wasm       the word-count component (+ pipeline.core.wasm)
 //   tests/fixtures/build/*.wasm                 components and files for the tests
 // Each output is written to a temporary name and renamed.
@@ -56,6 +57,7 @@ function readGraph(path) {
 
 const started = Date.now();
 await compile('kernels/index.ts', 'kernels/build/kernels.wasm');
+await compile('kernels/numeric.ts', 'kernels/build/numeric.wasm');
 
 // word count
 graphModule('samples/wordcount/graph.json', 'samples/wordcount/build/graph.ts');
@@ -65,6 +67,10 @@ await component(wcCore, 'samples/wordcount/wit/wordcount.wit', 'wordcount', 'sam
 // task and actor samples
 const sampleTasks = await compile('samples/tasks/assembly/tasks.ts', 'samples/tasks/build/tasks.core.wasm');
 await component(sampleTasks, 'samples/tasks/tasks.wit', 'tasks', 'samples/tasks/build/tasks.wasm');
+
+// GPU sample: CPU tasks plus WGSL kernels the module carries
+const gpuSort = await compile('samples/gpu/assembly/gpu-sort.ts', 'samples/gpu/build/gpu-sort.core.wasm');
+await component(gpuSort, 'samples/gpu/gpu-sort.wit', 'gpu-sort', 'samples/gpu/build/gpu-sort.wasm');
 
 // failure fixtures: word count with a misbehaving map operator, and a module of another world
 for (const name of ['trap', 'oom', 'spin', 'error']) {

@@ -1,4 +1,4 @@
-// The task samples run with one command and print sensible results.
+// The task and GPU samples run with one command and print sensible results.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,7 +15,7 @@ test.after(async () => {
 });
 
 async function runSample(script: string, ...args: string[]): Promise<string> {
-  const p = spawn(process.execPath, [`${ROOT}dist/samples/tasks/${script}`, '--address', cluster.address, ...args], {
+  const p = spawn(process.execPath, [`${ROOT}dist/samples/${script}`, '--address', cluster.address, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -26,13 +26,19 @@ async function runSample(script: string, ...args: string[]): Promise<string> {
 }
 
 test('Monte Carlo π with many tasks', async () => {
-  const m = /π ≈ ([\d.]+) .* from 32 tasks/.exec(await runSample('pi.js', '32'));
+  const m = /π ≈ ([\d.]+) .* from 32 tasks/.exec(await runSample('tasks/pi.js', '32'));
   assert.ok(m, 'no estimate printed');
   assert.ok(Math.abs(Number(m[1]) - Math.PI) < 0.01);
 });
 
 test('parameter server actor: the loss falls towards zero', async () => {
-  const m = /final loss ([\d.]+) after 80 updates/.exec(await runSample('parameter-server.js'));
+  const m = /final loss ([\d.]+) after 80 updates/.exec(await runSample('tasks/parameter-server.js'));
   assert.ok(m, 'no final loss printed');
   assert.ok(Number(m[1]) < 1e-3);
+});
+
+test("GPU sort: keys made on the CPU, mixed by the module's WGSL and radix-sorted on the GPU", async () => {
+  const out = await runSample('gpu/sort.js', '--count', '100000');
+  assert.match(out, /^sorted: 100000 keys on the GPU node, key sum (\d+) before and after \(\1\)/m);
+  assert.match(out, /\[1, 2, 3, 4\] × 3 = \[3, 6, 9, 12\]/);
 });
