@@ -89,12 +89,19 @@ export class SlotWorker {
           ),
         c.deadlineMs,
       );
-      this.abort = (err) => {
+      const abort = (err: WrtError): void => {
         clearTimeout(timer);
         reject(err);
       };
-      control?.({ cancel: (reason) => (this.abort ? this.reset(reason) : undefined) });
+      this.abort = abort;
+      // Cancelling resets the thread only while this call is the one running.
+      control?.({ cancel: (reason) => (this.abort === abort ? this.reset(reason) : undefined) });
+      // Cancelled from inside `control`: the thread was replaced, so the call must not be sent
+      // (the fresh thread would run it and its reply would settle the next call).
+      if (this.abort !== abort) return;
       this.pending = (reply) => {
+        // A reply to another call (one sent before a reset) is not this call's result.
+        if (reply.type !== 'ready' && reply.callId !== callId) return;
         clearTimeout(timer);
         this.pending = null;
         this.abort = null;
