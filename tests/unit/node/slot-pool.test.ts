@@ -18,7 +18,13 @@ test('a call cancelled while it waits for a slot never runs, and old cancel hand
     module,
     operator,
     partitions: 0,
-    inputs: operator === 'add' ? [{ offset: 0, length: 8 }, { offset: 8, length: 8 }] : [],
+    inputs:
+      operator === 'add'
+        ? [
+            { offset: 0, length: 8 },
+            { offset: 8, length: 8 },
+          ]
+        : [],
     outputCapBytes: 1 << 20,
     maxMemoryBytes: 64 << 20,
     deadlineMs,
