@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
-import { requestGpu, matmul, reduce, scan, radixSort, type GpuContext } from '../gpu/node.js';
+import { requestGpu, matmul, reduce, scan, radixSort, describeAdapter, type GpuContext } from '../gpu/node.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -154,8 +154,7 @@ async function run(ctx: GpuContext): Promise<Row[]> {
 }
 
 const ctx = await requestGpu();
-const a = ctx.adapter;
-const device = `${[a.vendor, a.architecture, a.device].filter(Boolean).join(' ')}${a.description ? ` (${a.description})` : ''}${a.software ? ', software' : ''}`;
+const device = describeAdapter(ctx.adapter);
 if (!json) process.stderr.write(`bench:gpu on ${device}\n`);
 try {
   const rows = await run(ctx);

@@ -33,6 +33,12 @@ export interface GpuAdapterSummary {
   maxComputeInvocationsPerWorkgroup: number;
 }
 
+/** One line naming an adapter: "vendor architecture device (description), software". */
+export function describeAdapter(a: GpuAdapterSummary): string {
+  const name = [a.vendor, a.architecture, a.device].filter(Boolean).join(' ');
+  return `${name}${a.description ? ` (${a.description})` : ''}${a.software ? ', software' : ''}`;
+}
+
 export type ElementType = 'f32' | 'u32' | 'i32';
 export type NumericArray = Float32Array | Uint32Array | Int32Array;
 

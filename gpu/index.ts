@@ -6,6 +6,7 @@
  */
 export {
   GpuContext,
+  describeAdapter,
   WORKGROUP_SIZE,
   elementTypeOf,
   type ElementType,

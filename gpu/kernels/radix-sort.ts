@@ -18,7 +18,7 @@ const DIGITS = 1 << BITS;
 const ITEMS = 4;
 const BLOCK = WORKGROUP_SIZE * ITEMS;
 
-export const countShader = /* wgsl */ `
+const countShader = /* wgsl */ `
 struct Params { n: u32, shift: u32, blocks: u32 }
 @group(0) @binding(0) var<storage, read> keys: array<u32>;
 @group(0) @binding(1) var<storage, read_write> counts: array<u32>;
@@ -46,7 +46,7 @@ fn counter(c: array<vec4u, 2>, d: u32) -> u32 {
   return (c[d >> 3u][(d >> 1u) & 3u] >> ((d & 1u) * 16u)) & 0xffffu;
 }`;
 
-export function scatterShader(withValues: boolean): string {
+function scatterShader(withValues: boolean): string {
   return /* wgsl */ `
 struct Params { n: u32, shift: u32, blocks: u32 }
 @group(0) @binding(0) var<storage, read> keys_in: array<u32>;

@@ -1,7 +1,7 @@
 /** `wrt info`: the resources a node started here would offer, the GPU adapter included. */
 import process from 'node:process';
 import { nodePlatform } from '../platform/node/platform.js';
-import { GpuContext, type GpuAdapterSummary } from '../../gpu/context.js';
+import { GpuContext, describeAdapter, type GpuAdapterSummary } from '../../gpu/context.js';
 
 export interface LocalInfo {
   platform: string;
@@ -47,7 +47,7 @@ export function formatInfo(i: LocalInfo): string {
   if (i.gpu) {
     const g = i.gpu;
     lines.push(
-      `gpu       ${[g.vendor, g.architecture, g.device].filter(Boolean).join(' ')}${g.description ? ` (${g.description})` : ''}${g.software ? ' — software, CPU-emulated' : ''}`,
+      `gpu       ${describeAdapter(g)}${g.software ? ' (CPU-emulated)' : ''}`,
       `driver    ${g.driver}`,
       `features  ${g.features.join(', ') || '(none)'}`,
       `limits    ${gib(g.maxStorageBufferBindingSize)} per storage binding, ${g.maxComputeWorkgroupStorageSize} B workgroup memory, ${g.maxComputeInvocationsPerWorkgroup} invocations per workgroup`,

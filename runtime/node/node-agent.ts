@@ -13,7 +13,7 @@ import type { ArenaRange } from './slot-messages.js';
 import { capMemory, WASM_PAGE_BYTES } from './wasm-binary.js';
 import { splitPartitioned } from './partitioned-batch.js';
 import { WrtError, toFailure } from '../errors.js';
-import { GpuContext } from '../../gpu/context.js';
+import { GpuContext, describeAdapter } from '../../gpu/context.js';
 import { GPU_TASK_PREFIX, gpuKernelOf, gpuOutputBytes, parseGpuParams, runGpuKernel } from './gpu-tasks.js';
 
 /** Chunk size of object transfers between nodes, in bytes. */
@@ -113,8 +113,7 @@ export class NodeAgent {
     }
     try {
       this.gpu = await GpuContext.create(found.gpu);
-      const a = this.gpu.adapter;
-      this.gpuAdapter = `${[a.vendor, a.architecture, a.device].filter(Boolean).join(' ')}${a.description ? ` (${a.description})` : ''}${a.software ? ', software' : ''}`;
+      this.gpuAdapter = describeAdapter(this.gpu.adapter);
     } catch (err) {
       this.gpuAdapter = (err as Error).message;
     }
