@@ -38,6 +38,19 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Failure codes of an actor call that end the actor (its memory cannot be trusted or is gone):
+ * the node reports the actor dead after such a call, and the head holds the actor's later calls
+ * until that report arrives. Other failures (an `err` result) leave the actor running.
+ */
+export const ACTOR_ENDING_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'WRT_OPERATOR_TRAP',
+  'WRT_MEMORY_CAP',
+  'WRT_DEADLINE',
+  'WRT_SLOT_DIED',
+  'WRT_TASK_CANCELLED',
+]);
+
 const BRAND = Symbol.for('wrt.error');
 
 /** A failure as a plain, serialisable record (what travels in the `Failure` table). */

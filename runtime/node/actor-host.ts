@@ -7,10 +7,7 @@
  */
 import type { Platform } from '../platform/platform.js';
 import { SlotWorker, type OperatorCall } from './slot-pool.js';
-import { WrtError } from '../errors.js';
-
-/** Failure codes that end an actor. Other failures (an `err` result) leave it running. */
-const FATAL = new Set(['WRT_OPERATOR_TRAP', 'WRT_MEMORY_CAP', 'WRT_DEADLINE', 'WRT_SLOT_DIED', 'WRT_TASK_CANCELLED']);
+import { WrtError, ACTOR_ENDING_CODES } from '../errors.js';
 
 export class ActorHost {
   private readonly worker: SlotWorker;
@@ -57,7 +54,7 @@ export class ActorHost {
       try {
         return await this.worker.run({ ...call, moduleKey: this.actorId });
       } catch (err) {
-        if (err instanceof WrtError && FATAL.has(err.code)) this.die(err, true);
+        if (err instanceof WrtError && ACTOR_ENDING_CODES.has(err.code)) this.die(err, true);
         throw err;
       }
     });

@@ -13,7 +13,7 @@
  *   `maxRestarts` times, its constructor run again with the original arguments.
  */
 import type { Message, MessageOf, TaskArg, TaskOptions, ActorLifecycle } from '../protocol/messages.js';
-import type { FailureRecord } from '../errors.js';
+import { ACTOR_ENDING_CODES, type FailureRecord } from '../errors.js';
 import { ObjectDirectory, type ObjectEntry } from './object-directory.js';
 import { add, describe, missing, placeable, type Resources } from './resources.js';
 
@@ -61,6 +61,11 @@ interface ActorRecord {
   queue: MessageOf<'ActorCall'>[];
   /** Calls sent and not finished: return id → arguments (released when the call ends). */
   inFlight: Map<string, TaskArg[]>;
+  /**
+   * A call of this incarnation failed with an actor-ending code and the node's `ActorState Dead`
+   * has not arrived yet: later calls wait in `queue` so they reach the restarted instance.
+   */
+  ending: boolean;
 }
 
 function requirementOf(o: TaskOptions, defaultCpus: number): Resources {
@@ -166,6 +171,7 @@ export class TaskService {
       requirement: requirementOf(m.options, 0),
       queue: [],
       inFlight: new Map(),
+      ending: false,
     };
     this.actors.set(m.actorId, a);
     if (m.name) this.actorNames.set(m.name, m.actorId);
@@ -500,7 +506,7 @@ export class TaskService {
   }
 
   private flushActor(a: ActorRecord): void {
-    if (a.state !== 'Alive') return;
+    if (a.state !== 'Alive' || a.ending) return;
     while (a.queue.length > 0) {
       const call = a.queue[0]!;
       const failed = call.args.map((x) => (x.objectId ? this.objects.get(x.objectId) : undefined)).find((e) => e?.state === 'failed');
@@ -539,10 +545,12 @@ export class TaskService {
       } else this.actorLost(a, `${s.failure?.code}: constructor ${a.spec.initFunction} failed: ${s.failure?.message}`, true);
       return;
     }
-    const args = a?.inFlight.get(s.returnId) ?? [];
+    // A call not in flight was already failed when its actor was reported dead (or dropped).
+    const args = a?.inFlight.get(s.returnId);
     a?.inFlight.delete(s.returnId);
+    if (a && args && s.state !== 'Finished' && ACTOR_ENDING_CODES.has(s.failure?.code ?? '')) a.ending = true;
     const e = this.objects.get(s.returnId);
-    if (!e) {
+    if (!e || !args) {
       if (!s.returnInline && s.outputs.length) this.host.sendToNode(nodeId, { type: 'ReleaseObjects', objectIds: [s.returnId] });
       return;
     }
@@ -566,6 +574,7 @@ export class TaskService {
   }
 
   private actorLost(a: ActorRecord, why: string, constructorFailed = false): void {
+    a.ending = false;
     if (a.nodeId) this.used.set(a.nodeId, add(this.used.get(a.nodeId) ?? {}, a.requirement, -1));
     for (const [id, args] of a.inFlight)
       this.failCall(id, args, {

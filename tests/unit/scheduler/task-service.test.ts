@@ -1,0 +1,125 @@
+// The head's actor bookkeeping, driven message by message in the orders the network allows.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { TaskService, type TaskNode } from '../../../runtime/scheduler/task-service.js';
+import type { Message, MessageOf, TaskOptions } from '../../../runtime/protocol/messages.js';
+
+const OPTIONS: TaskOptions = {
+  cpus: 0,
+  gpus: 0,
+  memoryBytes: 0,
+  resources: {},
+  maxRetries: -1,
+  retryExceptions: false,
+  maxRestarts: 1,
+  deadlineMs: 0,
+};
+
+function harness() {
+  const toNode: MessageOf<'DeployTask'>[] = [];
+  const toDriver: Message[] = [];
+  const node: TaskNode = { id: 'n1', alive: true, total: { cpus: 2 }, storeUsedBytes: 0 };
+  const service = new TaskService({
+    nodes: () => [node],
+    sendToNode: (_id, m) => {
+      if (m.type === 'DeployTask') toNode.push(m);
+    },
+    sendToDriver: (_id, m) => toDriver.push(m),
+    needsModule: () => false,
+    log: () => undefined,
+  });
+  service.registerModule({ type: 'RegisterModule', moduleId: 'm', module: new Uint8Array(8) });
+  const status = (taskId: string, returnId: string, failure: string | null): MessageOf<'TaskStatus'> => ({
+    type: 'TaskStatus',
+    jobId: '',
+    taskId,
+    state: failure ? 'Failed' : 'Finished',
+    outputs: [],
+    data: failure ? null : new Uint8Array([1]),
+    failure: failure ? { code: failure, message: 'x', retryable: false } : null,
+    inputBytes: 0,
+    returnId,
+    returnBytes: failure ? 0 : 1,
+    returnInline: true,
+  });
+  const call = (returnId: string): void =>
+    service.actorCall('d', { type: 'ActorCall', actorId: 'A', method: 'increment', args: [], returnId });
+  const failures = () =>
+    toDriver
+      .filter((m): m is MessageOf<'ObjectReady'> => m.type === 'ObjectReady' && m.failure !== null)
+      .map((m) => [m.objectId, m.failure!.code]);
+  return { service, toNode, status, call, failures };
+}
+
+test('calls sent after a trapping call wait for the restart instead of going to the dead instance', () => {
+  const { service, toNode, status, call, failures } = harness();
+  service.createActor('d', {
+    type: 'CreateActor',
+    actorId: 'A',
+    moduleId: 'm',
+    initFunction: 'init',
+    args: [],
+    options: OPTIONS,
+    name: '',
+  });
+  assert.equal(toNode.length, 1);
+  service.taskStatus('n1', status(toNode[0]!.taskId, '', null));
+
+  call('r1');
+  assert.equal(toNode.at(-1)!.returnId, 'r1');
+  // The node reports the trap, then (in a later message) that the actor died. The driver sees the
+  // trap and sends its next call, which reaches the head between the two.
+  service.taskStatus('n1', status(toNode.at(-1)!.taskId, 'r1', 'WRT_OPERATOR_TRAP'));
+  call('r2');
+  assert.equal(toNode.at(-1)!.returnId, 'r1', 'r2 must not be sent to the instance that trapped');
+  service.actorDied('n1', { type: 'ActorState', actorId: 'A', state: 'Dead', nodeId: 'n1', message: 'trap', restarts: 0 });
+
+  // Restarted: the constructor runs again, then r2 goes to the new instance.
+  const ctor = toNode.at(-1)!;
+  assert.equal(ctor.kind, 'ActorCreate');
+  service.taskStatus('n1', status(ctor.taskId, '', null));
+  assert.equal(toNode.at(-1)!.returnId, 'r2');
+  service.taskStatus('n1', status(toNode.at(-1)!.taskId, 'r2', null));
+  assert.deepEqual(failures(), [['r1', 'WRT_OPERATOR_TRAP']]);
+});
+
+test('a user error (not actor-ending) keeps the actor serving calls at once', () => {
+  const { service, toNode, status, call, failures } = harness();
+  service.createActor('d', {
+    type: 'CreateActor',
+    actorId: 'A',
+    moduleId: 'm',
+    initFunction: 'init',
+    args: [],
+    options: OPTIONS,
+    name: '',
+  });
+  service.taskStatus('n1', status(toNode[0]!.taskId, '', null));
+  call('r1');
+  service.taskStatus('n1', status(toNode.at(-1)!.taskId, 'r1', 'WRT_OPERATOR_ERROR'));
+  call('r2');
+  assert.equal(toNode.at(-1)!.returnId, 'r2');
+  assert.deepEqual(failures(), [['r1', 'WRT_OPERATOR_ERROR']]);
+});
+
+test('a death reported before the trap status does not hold the restarted instance', () => {
+  const { service, toNode, status, call, failures } = harness();
+  service.createActor('d', {
+    type: 'CreateActor',
+    actorId: 'A',
+    moduleId: 'm',
+    initFunction: 'init',
+    args: [],
+    options: OPTIONS,
+    name: '',
+  });
+  service.taskStatus('n1', status(toNode[0]!.taskId, '', null));
+  call('r1');
+  const r1 = toNode.at(-1)!;
+  service.actorDied('n1', { type: 'ActorState', actorId: 'A', state: 'Dead', nodeId: 'n1', message: 'slot died', restarts: 0 });
+  service.taskStatus('n1', status(r1.taskId, 'r1', 'WRT_SLOT_DIED'));
+  service.taskStatus('n1', status(toNode.at(-1)!.taskId, '', null));
+  call('r2');
+  assert.equal(toNode.at(-1)!.returnId, 'r2');
+  assert.deepEqual(failures(), [['r1', 'WRT_ACTOR_DIED']]);
+});
