@@ -5,6 +5,7 @@
 //   kernels/build/kernels.wasm                  the shared kernels as one core module (tests, bench)
 //   kernels/build/numeric.wasm                  CPU matmul/reduce/scan/sort beside the GPU (bench:gpu)
 //   samples/wordcount/build/pipeline.wasm       the word-count component (+ pipeline.core.wasm)
+//   samples/gpu/build/word-lengths.wasm         a pipeline with a GPU operator (+ .core.wasm)
 //   tests/fixtures/build/*.wasm                 components and files for the tests
 // Each output is written to a temporary name and renamed.
 import asc from 'assemblyscript/asc';
@@ -34,8 +35,10 @@ async function compile(entry, outFile) {
   return readFileSync(join(root, outFile));
 }
 
-async function component(core, witFile, world, outFile) {
-  const witSource = readFileSync(join(root, witFile), 'utf8');
+/** `witFile` is a whole package, or (`withRuntime`) worlds appended to wit/runtime.wit's package. */
+async function component(core, witFile, world, outFile, withRuntime = false) {
+  const prefix = withRuntime ? readFileSync(join(root, 'wit/runtime.wit'), 'utf8') + '\n' : '';
+  const witSource = prefix + readFileSync(join(root, witFile), 'utf8');
   const embedded = await componentEmbed({ binary: core, witSource, world });
   writeAtomic(join(root, outFile), await componentNew(embedded, []));
 }
@@ -51,7 +54,8 @@ function graphModule(graphJson, outFile) {
 
 function readGraph(path) {
   const g = JSON.parse(readFileSync(join(root, path), 'utf8'));
-  for (const v of g.vertices) Object.assign(v, { operator: '', parallelism: 0, format: '', maxMemoryBytes: 0, deadlineMs: 0, ...v });
+  for (const v of g.vertices)
+    Object.assign(v, { operator: '', parallelism: 0, format: '', maxMemoryBytes: 0, deadlineMs: 0, gpus: 0, ...v });
   return g;
 }
 
@@ -71,6 +75,10 @@ await component(sampleTasks, 'samples/tasks/tasks.wit', 'tasks', 'samples/tasks/
 // GPU sample: CPU tasks plus WGSL kernels the module carries
 const gpuSort = await compile('samples/gpu/assembly/gpu-sort.ts', 'samples/gpu/build/gpu-sort.core.wasm');
 await component(gpuSort, 'samples/gpu/gpu-sort.wit', 'gpu-sort', 'samples/gpu/build/gpu-sort.wasm');
+// GPU sample: a batch pipeline whose map operator calls the node's GPU (wrt:runtime/gpu)
+graphModule('samples/gpu/word-lengths.graph.json', 'samples/gpu/build/word-lengths-graph.ts');
+const wordLengths = await compile('samples/gpu/assembly/word-lengths.ts', 'samples/gpu/build/word-lengths.core.wasm');
+await component(wordLengths, 'samples/gpu/word-lengths.wit', 'word-lengths', 'samples/gpu/build/word-lengths.wasm', true);
 
 // failure fixtures: word count with a misbehaving map operator, and a module of another world
 for (const name of ['trap', 'oom', 'spin', 'error']) {

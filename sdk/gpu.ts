@@ -9,7 +9,7 @@ import type { ArgValue } from './encoding.js';
 import type { ObjectRef } from './object-ref.js';
 import type { RemoteOptions } from './options.js';
 import type { Runtime } from './runtime.js';
-import type { GpuTaskParams } from '../runtime/node/gpu-tasks.js';
+import type { GpuTaskParams } from '../runtime/node/gpu-kernel-contract.js';
 import type { AssociativeOp } from '../gpu/kernels/ops.js';
 import type { ElementType } from '../gpu/context.js';
 

@@ -10,7 +10,7 @@ import type { ArgValue } from './encoding.js';
 import type { RemoteOptions } from './options.js';
 import { compileOptions } from './options.js';
 import type { ActorHandle, Runtime } from './runtime.js';
-import type { GpuTaskParams } from '../runtime/node/gpu-tasks.js';
+import type { GpuTaskParams } from '../runtime/node/gpu-kernel-contract.js';
 import type { ElementType } from '../gpu/context.js';
 
 /** How a module's own WGSL kernel runs: see {@link WasmModule.kernel}. */

@@ -8,6 +8,7 @@ import { WrtError } from '../errors.js';
 import { wasmKind } from '../node/wasm-binary.js';
 import { callGraph, operatorExports } from '../node/operator-call.js';
 import { coreModuleOf } from '../platform/node/component-core.js';
+import { gpuImports } from '../node/gpu-bridge.js';
 import { decodeJobGraph, planBatchJob, type BatchPlan } from '../protocol/job-graph-codec.js';
 import type { JobGraph } from '../protocol/messages.js';
 
@@ -43,7 +44,17 @@ export async function loadPipeline(path: string): Promise<LoadedPipeline> {
         `${path} lacks the pipeline world's "graph" export (wit/runtime.wit, world pipeline); is it a wrt pipeline?`,
       );
     }
-    instance = await WebAssembly.instantiate(module, {});
+    // The graph export runs here, on the CLI: a GPU import is linked but not granted.
+    const made: { instance?: WebAssembly.Instance } = {};
+    instance = made.instance = await WebAssembly.instantiate(
+      module,
+      gpuImports(
+        module,
+        false,
+        () => made.instance,
+        () => undefined,
+      ),
+    );
   } catch (err) {
     if (err instanceof WrtError) throw err;
     if (err instanceof WebAssembly.LinkError) {

@@ -168,6 +168,8 @@ export class Head {
       cpus: Math.max(1, m.cpus),
       total: { ...m.resources, cpus: Math.max(1, m.cpus), gpus: m.gpus, memoryBytes: m.memoryBytes },
       inFlight: 0,
+      gpus: m.gpus,
+      gpusInFlight: 0,
       alive: true,
       conn,
       lastSeen: now,
@@ -361,13 +363,17 @@ export class Head {
       sendToClient: (m) => client.send(encodeMessage(m)),
       nodeName: (nodeId) => this.nodes.get(nodeId)?.name ?? nodeId,
       needsModule: (nodeId, hash) => this.needsModule(nodeId, hash),
-      taskStarted: (nodeId) => {
+      taskStarted: (nodeId, gpus) => {
         const n = this.nodes.get(nodeId);
-        if (n) n.inFlight++;
+        if (!n) return;
+        n.inFlight++;
+        n.gpusInFlight += gpus;
       },
-      taskEnded: (nodeId) => {
+      taskEnded: (nodeId, gpus) => {
         const n = this.nodes.get(nodeId);
-        if (n) n.inFlight = Math.max(0, n.inFlight - 1);
+        if (!n) return;
+        n.inFlight = Math.max(0, n.inFlight - 1);
+        n.gpusInFlight = Math.max(0, n.gpusInFlight - gpus);
       },
       log: this.log,
     };

@@ -8,6 +8,7 @@
 import type { Platform } from '../platform/platform.js';
 import { SlotWorker, type OperatorCall } from './slot-pool.js';
 import { WrtError, ACTOR_ENDING_CODES } from '../errors.js';
+import type { GpuRequestHandler } from './gpu-bridge.js';
 
 export class ActorHost {
   private readonly worker: SlotWorker;
@@ -20,8 +21,9 @@ export class ActorHost {
     platform: Platform,
     arena: WebAssembly.Memory,
     private readonly onDeath: (reason: WrtError) => void,
+    gpu: GpuRequestHandler | null = null,
   ) {
-    this.worker = new SlotWorker(platform, arena);
+    this.worker = new SlotWorker(platform, arena, gpu);
     this.worker.onReset = (reason) => this.die(reason, false);
   }
 

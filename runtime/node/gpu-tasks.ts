@@ -5,8 +5,10 @@
  * arrays written straight into the output view the node provides (an object-store allocation
  * for results larger than the inline limit). See docs/gpu-tasks.md for each kernel's contract.
  */
-import { WrtError } from '../errors.js';
+import { WrtError, toFailure } from '../errors.js';
+import { GPU_REPLY_HEADER_BYTES, failGpuRequest, settleGpuRequest, type GpuRequest } from './gpu-bridge.js';
 import type { GpuContext, ElementType, NumericArray } from '../../gpu/context.js';
+import { gpuOutputBytes, needInputs, type GpuKernelName, type GpuTaskParams } from './gpu-kernel-contract.js';
 import { map } from '../../gpu/kernels/map.js';
 import { reduce } from '../../gpu/kernels/reduce.js';
 import { scan } from '../../gpu/kernels/scan.js';
@@ -14,70 +16,6 @@ import { radixSort } from '../../gpu/kernels/radix-sort.js';
 import { histogram } from '../../gpu/kernels/histogram.js';
 import { matmul } from '../../gpu/kernels/matmul.js';
 import { compute } from '../../gpu/kernels/compute.js';
-import type { AssociativeOp } from '../../gpu/kernels/ops.js';
-
-/** Function names of GPU tasks start with this. */
-export const GPU_TASK_PREFIX = 'gpu.';
-
-export const GPU_KERNELS = ['map', 'reduce', 'scan', 'sort', 'histogram', 'matmul', 'compute'] as const;
-export type GpuKernelName = (typeof GPU_KERNELS)[number];
-
-/** The JSON parameters of a GPU task (fields per kernel; see docs/gpu-tasks.md). */
-export interface GpuTaskParams {
-  /** Element type of the data (map, reduce, scan, histogram). @default 'f32' (histogram: 'u32') */
-  type?: ElementType;
-  /** map: output element type. */
-  output?: ElementType;
-  /** map: WGSL expression over x and i. */
-  expression?: string;
-  /** map: WGSL declarations before the kernel. */
-  preamble?: string;
-  /**
-   * map, compute: the name of a function exported by the task's module that returns WGSL (the
-   * expression for map, a whole shader for compute): the module carries its own kernel.
-   */
-  source?: string;
-  op?: AssociativeOp;
-  exclusive?: boolean;
-  keyBits?: number;
-  bins?: number;
-  min?: number;
-  max?: number;
-  m?: number;
-  n?: number;
-  k?: number;
-  precision?: 'f32' | 'f16';
-  /** compute: entry point. @default 'main' */
-  entryPoint?: string;
-  /** compute: output bytes. @default the first input's byte length */
-  outputBytes?: number;
-  /** compute: invocations per workgroup; workgroups = ceil(elements of input 0 / this). @default 64 */
-  workgroupSize?: number;
-  /** compute: extra u32 uniform words after the element count. */
-  uniforms?: number[];
-}
-
-/** The kernel a GPU task's function name names; throws `WRT_INVALID_ARGUMENT` for others. */
-export function gpuKernelOf(functionName: string): GpuKernelName {
-  const name = functionName.slice(GPU_TASK_PREFIX.length);
-  if (!functionName.startsWith(GPU_TASK_PREFIX) || !(GPU_KERNELS as readonly string[]).includes(name))
-    throw new WrtError(
-      'WRT_INVALID_ARGUMENT',
-      `unknown GPU kernel "${functionName}" (known: ${GPU_KERNELS.map((k) => GPU_TASK_PREFIX + k).join(', ')})`,
-    );
-  return name as GpuKernelName;
-}
-
-/** Parses the parameter block (argument 0). */
-export function parseGpuParams(bytes: Uint8Array): GpuTaskParams {
-  try {
-    const p: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    if (typeof p === 'object' && p !== null && !Array.isArray(p)) return p;
-  } catch {
-    // reported below
-  }
-  throw new WrtError('WRT_INVALID_ARGUMENT', 'a GPU task takes a JSON object of parameters as its first argument');
-}
 
 function typed(bytes: Uint8Array, type: ElementType, what: string): NumericArray {
   if (bytes.byteLength % 4 !== 0)
@@ -88,31 +26,6 @@ function typed(bytes: Uint8Array, type: ElementType, what: string): NumericArray
   if (type === 'u32') return new Uint32Array(bytes.buffer, bytes.byteOffset, n);
   if (type === 'i32') return new Int32Array(bytes.buffer, bytes.byteOffset, n);
   throw new WrtError('WRT_INVALID_ARGUMENT', `element type must be f32, u32 or i32 (got ${String(type)})`);
-}
-
-function need(inputs: Uint8Array[], count: number, kernel: string): void {
-  if (inputs.length < count)
-    throw new WrtError('WRT_INVALID_ARGUMENT', `gpu.${kernel} takes ${count} data argument(s) after its parameters, got ${inputs.length}`);
-}
-
-/** Bytes of the result of `kernel` on `inputs` with `p`, known before the run. */
-export function gpuOutputBytes(kernel: GpuKernelName, p: GpuTaskParams, inputs: Uint8Array[]): number {
-  const first = inputs[0]?.byteLength ?? 0;
-  switch (kernel) {
-    case 'map':
-    case 'scan':
-      return first;
-    case 'reduce':
-      return 4;
-    case 'sort':
-      return first + (inputs[1]?.byteLength ?? 0);
-    case 'histogram':
-      return (p.bins ?? 0) * 4;
-    case 'matmul':
-      return (p.m ?? 0) * (p.n ?? 0) * 4;
-    case 'compute':
-      return p.outputBytes ?? first;
-  }
 }
 
 /**
@@ -129,7 +42,7 @@ export async function runGpuKernel(
   wgsl: string | null,
 ): Promise<void> {
   const type = p.type ?? (kernel === 'histogram' ? 'u32' : 'f32');
-  need(inputs, kernel === 'matmul' ? 2 : 1, kernel);
+  needInputs(inputs, kernel === 'matmul' ? 2 : 1, kernel);
   const x = () => typed(inputs[0]!, type, `gpu.${kernel} data`);
   switch (kernel) {
     case 'map': {
@@ -197,5 +110,23 @@ export async function runGpuKernel(
       });
       return;
     }
+  }
+}
+
+/**
+ * Runs one request on `ctx` (the agent's device; `null` when the node has none, `why` says why)
+ * and wakes the waiting slot. Never throws: failures become the error reply.
+ */
+export async function serveGpuRequest(ctx: GpuContext | null, why: string, request: GpuRequest): Promise<void> {
+  const { reply, kernel, params, inputs } = request;
+  try {
+    if (!ctx) throw new WrtError('WRT_GPU_UNAVAILABLE', `this node has no GPU: ${why}`);
+    const bytes = gpuOutputBytes(kernel, params, inputs);
+    const out = new Uint8Array(reply, GPU_REPLY_HEADER_BYTES, bytes);
+    await runGpuKernel(ctx, kernel, params, inputs, out, kernel === 'compute' ? (params.shader ?? null) : null);
+    settleGpuRequest(reply, true, bytes);
+  } catch (err) {
+    const f = toFailure(err, 'WRT_GPU_ERROR');
+    failGpuRequest(reply, `${f.code}: ${f.message}`);
   }
 }

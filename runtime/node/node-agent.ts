@@ -14,7 +14,9 @@ import { capMemory, WASM_PAGE_BYTES } from './wasm-binary.js';
 import { splitPartitioned } from './partitioned-batch.js';
 import { WrtError, toFailure } from '../errors.js';
 import { GpuContext, describeAdapter } from '../../gpu/context.js';
-import { GPU_TASK_PREFIX, gpuKernelOf, gpuOutputBytes, parseGpuParams, runGpuKernel } from './gpu-tasks.js';
+import { runGpuKernel, serveGpuRequest } from './gpu-tasks.js';
+import type { GpuRequestHandler } from './gpu-bridge.js';
+import { GPU_TASK_PREFIX, gpuKernelOf, gpuOutputBytes, parseGpuParams } from './gpu-kernel-contract.js';
 
 /** Chunk size of object transfers between nodes, in bytes. */
 export const OBJECT_CHUNK_BYTES = 1 << 20;
@@ -89,7 +91,7 @@ export class NodeAgent {
     this.name = options.name ?? platform.defaultNodeName();
     this.outputCapBytes = options.outputCapBytes ?? 64 * 2 ** 20;
     this.store = new ObjectStore({ maxBytes: options.storeBytes ?? (platform.kind === 'node' ? 2 ** 30 : 256 * 2 ** 20) });
-    this.slots = new SlotPool(platform, this.store.memory, this.cpus);
+    this.slots = new SlotPool(platform, this.store.memory, this.cpus, this.serveGpu);
   }
 
   on(listener: (e: NodeAgentEvent) => void): void {
@@ -99,6 +101,9 @@ export class NodeAgent {
   private emit(e: NodeAgentEvent): void {
     for (const l of this.listeners) l(e);
   }
+
+  /** Runs slots' `wrt:runtime/gpu` requests on this node's device (gpu-bridge.ts). */
+  private readonly serveGpu: GpuRequestHandler = (request) => serveGpuRequest(this.gpu, this.gpuAdapter, request);
 
   /** Looks for a WebGPU adapter (unless disabled) and opens a device on it. */
   private async openGpu(): Promise<void> {
@@ -261,7 +266,7 @@ export class NodeAgent {
       }
       const started = performance.now();
       const output = await this.slots.call({
-        moduleKey: `${d.moduleHash}/${d.maxMemoryBytes}`,
+        moduleKey: moduleKeyOf(d),
         module,
         operator: d.operator,
         partitions: d.partitions,
@@ -269,6 +274,7 @@ export class NodeAgent {
         outputCapBytes: this.outputCapBytes,
         maxMemoryBytes: d.maxMemoryBytes,
         deadlineMs: d.deadlineMs,
+        gpu: d.gpus > 0,
       });
       const outputs: ObjectLocation[] = [];
       if (d.output === 'store') {
@@ -356,6 +362,7 @@ export class NodeAgent {
       outputCapBytes: this.outputCapBytes,
       maxMemoryBytes: d.maxMemoryBytes,
       deadlineMs: d.deadlineMs,
+      gpu: d.gpus > 0,
     };
   }
 
@@ -369,13 +376,10 @@ export class NodeAgent {
       const started = performance.now();
       const cancelled = (): WrtError => new WrtError('WRT_TASK_CANCELLED', `task of ${d.returnId} was cancelled before it ran`);
       if (this.cancelledEarly.delete(d.returnId)) throw cancelled();
-      const output = await this.slots.call(
-        { ...this.callSpec(d, module, inputs), moduleKey: `${d.moduleHash}/${d.maxMemoryBytes}` },
-        (ctl) => {
-          if (this.cancelledEarly.delete(d.returnId)) ctl.cancel(cancelled());
-          else this.cancellers.set(d.returnId, ctl);
-        },
-      );
+      const output = await this.slots.call({ ...this.callSpec(d, module, inputs), moduleKey: moduleKeyOf(d) }, (ctl) => {
+        if (this.cancelledEarly.delete(d.returnId)) ctl.cancel(cancelled());
+        else this.cancellers.set(d.returnId, ctl);
+      });
       this.tasksFinished++;
       this.finishWithResult(
         d,
@@ -449,7 +453,7 @@ export class NodeAgent {
     let source = this.wgsl.get(key);
     if (!source) {
       source = this.module(d).then(async (module) => {
-        const spec = { ...this.callSpec({ ...d, operator: name }, module, []), moduleKey: `${d.moduleHash}/${d.maxMemoryBytes}` };
+        const spec = { ...this.callSpec({ ...d, operator: name }, module, []), moduleKey: moduleKeyOf(d) };
         return new TextDecoder().decode(await this.slots.call(spec));
       });
       void source.catch(() => this.wgsl.delete(key));
@@ -468,17 +472,23 @@ export class NodeAgent {
     let actor = this.actors.get(d.actorId);
     if (d.kind === 'ActorCreate') {
       actor?.kill();
-      actor = new ActorHost(d.actorId, this.platform, this.store.memory, (reason) => {
-        this.actors.delete(d.actorId);
-        this.send({
-          type: 'ActorState',
-          actorId: d.actorId,
-          state: 'Dead',
-          nodeId: this.nodeId,
-          message: `${reason.code}: ${reason.message}`,
-          restarts: 0,
-        });
-      });
+      actor = new ActorHost(
+        d.actorId,
+        this.platform,
+        this.store.memory,
+        (reason) => {
+          this.actors.delete(d.actorId);
+          this.send({
+            type: 'ActorState',
+            actorId: d.actorId,
+            state: 'Dead',
+            nodeId: this.nodeId,
+            message: `${reason.code}: ${reason.message}`,
+            restarts: 0,
+          });
+        },
+        this.serveGpu,
+      );
       this.actors.set(d.actorId, actor);
     }
     if (!actor) {
@@ -547,4 +557,12 @@ export class NodeAgent {
       offset = end;
     } while (offset < bytes.byteLength);
   }
+}
+
+/**
+ * The slot instance cache key of a deployment: one instance per module, memory cap and GPU grant
+ * (an instance's `wrt:runtime/gpu` import is bound to the grant it was created with).
+ */
+function moduleKeyOf(d: MessageOf<'DeployTask'>): string {
+  return `${d.moduleHash}/${d.maxMemoryBytes}${d.gpus > 0 ? '/gpu' : ''}`;
 }

@@ -1,5 +1,6 @@
 /** Messages between a node agent and its slot threads (structured clone, not the wire protocol). */
 import type { FailureRecord } from '../errors.js';
+import type { GpuRequest } from './gpu-bridge.js';
 
 /** A byte range of the node's object-store arena. */
 export interface ArenaRange {
@@ -20,9 +21,12 @@ export type SlotRequest =
       inputs: ArenaRange[];
       outputCapBytes: number;
       maxMemoryBytes: number;
+      /** The call was granted a GPU: its `wrt:runtime/gpu` import runs kernels (runtime/node/gpu-bridge.ts). */
+      gpu: boolean;
     };
 
 export type SlotReply =
   | { type: 'ready' }
   | { type: 'done'; callId: number; output: Uint8Array; elapsedMs: number }
-  | { type: 'failed'; callId: number; failure: FailureRecord };
+  | { type: 'failed'; callId: number; failure: FailureRecord }
+  | GpuRequest;

@@ -8,6 +8,7 @@
 import type { Platform, SlotThread } from '../platform/platform.js';
 import type { ArenaRange, SlotReply } from './slot-messages.js';
 import { WrtError, fromFailure } from '../errors.js';
+import { failGpuRequest, type GpuRequest, type GpuRequestHandler } from './gpu-bridge.js';
 
 export interface OperatorCall {
   moduleKey: string;
@@ -18,6 +19,8 @@ export interface OperatorCall {
   outputCapBytes: number;
   maxMemoryBytes: number;
   deadlineMs: number;
+  /** Granted a GPU (the task or vertex asked for `gpus`); see gpu-bridge.ts. @default false */
+  gpu?: boolean;
 }
 
 /** Handle on a running call, to stop it early. */
@@ -29,16 +32,21 @@ export class SlotWorker {
   private thread!: SlotThread;
   private ready!: Promise<void>;
   private loaded = new Set<string>();
-  private pending: ((reply: SlotReply) => void) | null = null;
+  private pending: ((reply: Exclude<SlotReply, GpuRequest>) => void) | null = null;
   private abort: ((err: WrtError) => void) | null = null;
   private nextCallId = 1;
   private closed = false;
   /** Called after the thread was replaced (its wasm instances are gone). */
   onReset: ((reason: WrtError) => void) | null = null;
 
+  /**
+   * @param gpu runs the thread's `wrt:runtime/gpu` requests; without it they fail with
+   *   `WRT_GPU_UNAVAILABLE`.
+   */
   constructor(
     private readonly platform: Platform,
     private readonly arena: WebAssembly.Memory,
+    private readonly gpu: GpuRequestHandler | null = null,
   ) {
     this.spawn();
   }
@@ -52,7 +60,10 @@ export class SlotWorker {
     thread.onMessage = (m) => {
       const reply = m as SlotReply;
       if (reply.type === 'ready') readyResolve();
-      else this.pending?.(reply);
+      else if (reply.type === 'gpu') {
+        if (this.gpu) void this.gpu(reply);
+        else failGpuRequest(reply.reply, 'WRT_GPU_UNAVAILABLE: this node has no GPU');
+      } else this.pending?.(reply);
     };
     thread.onError = (err) => this.reset(new WrtError('WRT_SLOT_DIED', `slot thread died: ${err.message}`, { retryable: true }));
     thread.postMessage({ type: 'init', arena: this.arena });
@@ -121,6 +132,7 @@ export class SlotWorker {
         inputs: c.inputs,
         outputCapBytes: c.outputCapBytes,
         maxMemoryBytes: c.maxMemoryBytes,
+        gpu: c.gpu === true,
       });
     });
   }
@@ -141,9 +153,10 @@ export class SlotPool {
     platform: Platform,
     arena: WebAssembly.Memory,
     readonly size: number,
+    gpu: GpuRequestHandler | null = null,
   ) {
     for (let i = 0; i < size; i++) {
-      const w = new SlotWorker(platform, arena);
+      const w = new SlotWorker(platform, arena, gpu);
       this.workers.push(w);
       this.idle.push(w);
     }

@@ -2,12 +2,14 @@
  * The body of a slot thread: keeps one wasm instance per module key and runs operator calls on
  * inputs it reads straight from the node's shared arena (one copy, into the instance's memory).
  * A trapped instance is dropped; a call past its deadline is stopped by the node agent, which
- * terminates this thread and starts another.
+ * terminates this thread and starts another. Calls granted a GPU reach the agent's device through
+ * the `wrt:runtime/gpu` import (gpu-bridge.ts).
  */
 import type { SlotParent } from '../platform/platform.js';
 import type { SlotReply, SlotRequest } from './slot-messages.js';
 import { callOperator } from './operator-call.js';
 import { WrtError, toFailure } from '../errors.js';
+import { gpuImports } from './gpu-bridge.js';
 
 export function runSlot(parent: SlotParent): void {
   let arena: WebAssembly.Memory | null = null;
@@ -26,8 +28,16 @@ export function runSlot(parent: SlotParent): void {
     try {
       if (!instance) {
         if (!msg.module) throw new WrtError('WRT_MISSING_EXPORT', `slot has no module for ${msg.moduleKey}`);
-        // The sandbox: no imports at all. A module that imports anything fails here.
-        instance = new WebAssembly.Instance(msg.module, {});
+        // The sandbox: no imports but `wrt:runtime/gpu` (an `err` unless the call was granted a
+        // GPU). A module that imports anything else fails here.
+        const made: { instance?: WebAssembly.Instance } = {};
+        const imports = gpuImports(
+          msg.module,
+          msg.gpu,
+          () => made.instance,
+          (m, transfer) => parent.postMessage(m, transfer),
+        );
+        instance = made.instance = new WebAssembly.Instance(msg.module, imports);
         instances.set(msg.moduleKey, instance);
       }
       const buffer = arena!.buffer;

@@ -225,6 +225,7 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       DeployTask.addOutput(b, output);
       DeployTask.addMaxMemoryBytes(b, BigInt(m.maxMemoryBytes));
       DeployTask.addDeadlineMs(b, m.deadlineMs);
+      DeployTask.addGpus(b, m.gpus);
       return [Kind.DeployTask, DeployTask.endDeployTask(b)];
     }
     case 'TaskStatus': {
@@ -540,6 +541,7 @@ function decodeBody(r: Reader, env: Envelope): Message {
         returnId: r.str(t.returnId()),
         actorId: r.str(t.actorId()),
         kind: enumName(DEPLOY_KINDS, t.kind(), 'deploy kind'),
+        gpus: t.gpus(),
       };
     }
     case Kind.TaskStatus: {

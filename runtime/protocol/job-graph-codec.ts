@@ -27,6 +27,7 @@ export function encodeJobGraphTable(b: flatbuffers.Builder, g: JobGraph): flatbu
     Vertex.addFormat(b, format);
     Vertex.addMaxMemoryBytes(b, BigInt(v.maxMemoryBytes));
     Vertex.addDeadlineMs(b, v.deadlineMs);
+    Vertex.addGpus(b, v.gpus);
     return Vertex.endVertex(b);
   });
   const edges = g.edges.map((e) => Edge.createEdge(b, b.createString(e.from), b.createString(e.to), PARTITIONINGS.indexOf(e.partitioning)));
@@ -57,6 +58,7 @@ export function decodeJobGraphTable(t: JobGraphTable): JobGraph {
       format: v.format() ?? '',
       maxMemoryBytes: mem > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(mem),
       deadlineMs: v.deadlineMs(),
+      gpus: v.gpus(),
     });
   }
   const edges = [];

@@ -16,6 +16,8 @@ export interface JobGraphVertex {
   maxMemoryBytes: number;
   /** 0 = the runtime's default. */
   deadlineMs: number;
+  /** GPUs each subtask needs (0 or 1); a GPU operator may import `wrt:runtime/gpu`. */
+  gpus: number;
 }
 
 export interface JobGraphEdge {
@@ -124,6 +126,8 @@ export type Message =
       returnId: string;
       actorId: string;
       kind: DeployKind;
+      /** GPUs granted (0 or 1): the wasm instance may import `wrt:runtime/gpu`. */
+      gpus: number;
     }
   | {
       type: 'TaskStatus';

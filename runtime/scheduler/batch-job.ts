@@ -40,8 +40,9 @@ export interface JobHost {
   nodeName(nodeId: string): string;
   /** True the first time a node is asked for `hash` (the module must then travel with the task). */
   needsModule(nodeId: string, hash: string): boolean;
-  taskStarted(nodeId: string): void;
-  taskEnded(nodeId: string): void;
+  /** A subtask was placed on / left `nodeId`, holding `gpus` of its GPUs. */
+  taskStarted(nodeId: string, gpus: number): void;
+  taskEnded(nodeId: string, gpus: number): void;
   log(line: string): void;
 }
 
@@ -102,21 +103,25 @@ export class BatchJob {
     if (this.terminal) return;
     const mapsDone = this.maps.every((t) => t.state === 'done');
     const stage = mapsDone ? this.reduces : this.maps;
+    const gpus = (mapsDone ? this.spec.plan.reduce : this.spec.plan.map).gpus;
     for (const t of stage) {
       if (t.state !== 'pending') continue;
       const local = mapsDone ? this.localBytes(t.index) : undefined;
-      const p = placeSubtask(this.host.loads(), local);
+      const p = placeSubtask(this.host.loads(), local, gpus);
       if (p.kind !== 'placed') {
         if (p.kind === 'infeasible') {
+          // Nodes may still join (a volunteer tab with a GPU): wait a grace period first.
+          if (this.noNodeSince === null) this.host.log(`job ${this.spec.jobId}: waiting up to ${NO_NODE_GRACE_MS} ms: ${p.reason}`);
           this.noNodeSince ??= now;
-          if (now - this.noNodeSince > NO_NODE_GRACE_MS) this.fail({ code: 'WRT_NO_NODES', message: p.reason, retryable: false });
+          if (now - this.noNodeSince > NO_NODE_GRACE_MS)
+            this.fail({ code: p.code, message: `${t.id.split('/')[1]?.split('-')[0]} stage: ${p.reason}`, retryable: false });
         }
         return;
       }
       this.noNodeSince = null;
       t.nodeId = p.nodeId;
       t.attempt++;
-      this.host.taskStarted(p.nodeId);
+      this.host.taskStarted(p.nodeId, gpus);
       if (mapsDone) this.deployReduce(t);
       else {
         t.state = 'fetching';
@@ -155,6 +160,7 @@ export class BatchJob {
       returnId: '',
       actorId: '',
       kind: 'Operator',
+      gpus: this.gpusOf(t),
       ...fields,
     });
   }
@@ -177,11 +183,17 @@ export class BatchJob {
     return t && String(t.attempt) === attempt ? t : null;
   }
 
+  /** GPUs a subtask of this job holds while placed (its stage's vertex's `gpus`). */
+  private gpusOf(t: Subtask | string): number {
+    const id = typeof t === 'string' ? t : t.id;
+    return id.startsWith(`${this.spec.jobId}/reduce-`) ? this.spec.plan.reduce.gpus : this.spec.plan.map.gpus;
+  }
+
   /** A node reported on one of this job's subtasks. */
   onTaskStatus(nodeId: string, s: MessageOf<'TaskStatus'>, now: number): void {
     const t = this.find(s.taskId);
     if (s.state === 'Running') return;
-    this.host.taskEnded(nodeId);
+    this.host.taskEnded(nodeId, this.gpusOf(s.taskId));
     if (this.terminal) {
       // Objects of a job that has ended are not wanted.
       if (s.outputs.length) this.host.sendToNode(nodeId, { type: 'ReleaseObjects', objectIds: s.outputs.map((o) => o.objectId) });
@@ -278,6 +290,7 @@ export class BatchJob {
     this.state = 'Failed';
     this.message = `${f.code}: ${f.message}`;
     this.host.log(`job ${this.spec.jobId} failed: ${this.message}`);
+    this.releaseUndeployed();
     this.progress(0, true);
   }
 
@@ -285,5 +298,11 @@ export class BatchJob {
     if (this.terminal) return;
     this.state = 'Cancelled';
     this.message = reason;
+    this.releaseUndeployed();
+  }
+
+  /** Placed subtasks still waiting for their input chunk will never be deployed: free their room. */
+  private releaseUndeployed(): void {
+    for (const t of this.maps) if (t.state === 'fetching' && t.nodeId) this.host.taskEnded(t.nodeId, this.gpusOf(t));
   }
 }

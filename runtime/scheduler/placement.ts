@@ -2,7 +2,9 @@
  * Placement of subtasks on nodes (the cluster-wide decision, as Ray's `cluster_*` scheduling):
  * a node may hold up to `CPU_QUEUE_FACTOR` subtasks per slot (one running, the rest with their
  * inputs arriving), the least loaded feasible node wins, and data locality breaks ties in favour of
- * the node that already holds the most input bytes. The outcome is a value, not an exception.
+ * the node that already holds the most input bytes. A subtask that needs `gpus` goes only to a node
+ * that offers them, and a node runs at most `gpus` such subtasks at once (a GPU subtask has the
+ * device to itself, as a Ray task with `num_gpus=1`). The outcome is a value, not an exception.
  */
 import { CPU_QUEUE_FACTOR } from './resources.js';
 
@@ -11,22 +13,31 @@ export interface NodeLoad {
   cpus: number;
   inFlight: number;
   alive: boolean;
+  /** GPUs the node offers, and how many of them placed subtasks hold. */
+  gpus: number;
+  gpusInFlight: number;
 }
 
-export type Placement = { kind: 'placed'; nodeId: string } | { kind: 'wait' } | { kind: 'infeasible'; reason: string };
+export type Placement =
+  { kind: 'placed'; nodeId: string } | { kind: 'wait' } | { kind: 'infeasible'; code: 'WRT_NO_NODES' | 'WRT_INFEASIBLE'; reason: string };
 
 /**
  * Picks a node for one subtask.
  * @param localBytes bytes of the subtask's inputs already on each node (by node id)
+ * @param gpus GPUs the subtask needs (0 or more)
  */
-export function placeSubtask(nodes: Iterable<NodeLoad>, localBytes?: Map<string, number>): Placement {
+export function placeSubtask(nodes: Iterable<NodeLoad>, localBytes?: Map<string, number>, gpus = 0): Placement {
   let best: NodeLoad | null = null;
   let bestScore = Infinity;
   let any = false;
+  let feasible = false;
   for (const n of nodes) {
     if (!n.alive) continue;
     any = true;
+    if (gpus > n.gpus) continue;
+    feasible = true;
     if (n.inFlight >= n.cpus * CPU_QUEUE_FACTOR) continue;
+    if (gpus > 0 && n.gpusInFlight + gpus > n.gpus) continue;
     // Load first (fraction of capacity in use), then locality: more local bytes is better.
     const load = n.inFlight / n.cpus;
     const local = localBytes?.get(n.id) ?? 0;
@@ -37,5 +48,12 @@ export function placeSubtask(nodes: Iterable<NodeLoad>, localBytes?: Map<string,
     }
   }
   if (best) return { kind: 'placed', nodeId: best.id };
-  return any ? { kind: 'wait' } : { kind: 'infeasible', reason: 'the cluster has no live node' };
+  if (feasible) return { kind: 'wait' };
+  return any
+    ? {
+        kind: 'infeasible',
+        code: 'WRT_INFEASIBLE',
+        reason: `no live node offers gpus: ${gpus} (nodes without a WebGPU adapter offer none)`,
+      }
+    : { kind: 'infeasible', code: 'WRT_NO_NODES', reason: 'the cluster has no live node' };
 }

@@ -354,6 +354,7 @@ export class TaskService {
       output: 'store',
       maxMemoryBytes: o.memoryBytes || DEFAULT_TASK_MEMORY_BYTES,
       deadlineMs: o.deadlineMs || DEFAULT_TASK_DEADLINE_MS,
+      gpus: o.gpus > 0 ? o.gpus : 0,
       ...fields,
       args: this.wireArgs(fields.args),
     });
@@ -626,6 +627,7 @@ export class TaskService {
         returnId: '',
         actorId: a.spec.actorId,
         kind: 'ActorKill',
+        gpus: 0,
       });
       this.used.set(a.nodeId, add(this.used.get(a.nodeId) ?? {}, a.requirement, -1));
     }

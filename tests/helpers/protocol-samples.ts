@@ -4,10 +4,10 @@ import type { Message, JobGraph } from '../../runtime/protocol/messages.js';
 export const graph: JobGraph = {
   name: 'wordcount',
   vertices: [
-    { id: 'read', kind: 'Source', operator: '', parallelism: 0, format: 'text', maxMemoryBytes: 0, deadlineMs: 0 },
-    { id: 'tokenize', kind: 'Map', operator: 'tokenize', parallelism: 0, format: '', maxMemoryBytes: 1 << 20, deadlineMs: 10 },
-    { id: 'merge', kind: 'Reduce', operator: 'merge', parallelism: 4, format: '', maxMemoryBytes: 0, deadlineMs: 0 },
-    { id: 'write', kind: 'Sink', operator: '', parallelism: 0, format: 'tsv', maxMemoryBytes: 0, deadlineMs: 0 },
+    { id: 'read', kind: 'Source', operator: '', parallelism: 0, format: 'text', maxMemoryBytes: 0, deadlineMs: 0, gpus: 0 },
+    { id: 'tokenize', kind: 'Map', operator: 'tokenize', parallelism: 0, format: '', maxMemoryBytes: 1 << 20, deadlineMs: 10, gpus: 1 },
+    { id: 'merge', kind: 'Reduce', operator: 'merge', parallelism: 4, format: '', maxMemoryBytes: 0, deadlineMs: 0, gpus: 0 },
+    { id: 'write', kind: 'Sink', operator: '', parallelism: 0, format: 'tsv', maxMemoryBytes: 0, deadlineMs: 0, gpus: 0 },
   ],
   edges: [
     { from: 'read', to: 'tokenize', partitioning: 'Forward' },
@@ -70,6 +70,7 @@ export const SAMPLES: Message[] = [
     returnId: 'r-1',
     actorId: 'a-1',
     kind: 'ActorCall',
+    gpus: 1,
   },
   {
     type: 'TaskStatus',

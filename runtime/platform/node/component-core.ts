@@ -7,8 +7,14 @@ import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { WrtError } from '../../errors.js';
 import { wasmKind } from '../../node/wasm-binary.js';
 
+/** Interfaces a component may import: wrt provides them to the core module itself. */
+const GRANTED_IMPORTS = new Set(['wrt:runtime/gpu']);
+
 /**
- * The core module of `bytes` (a component or a core module, named `label` in errors).
+ * The core module of `bytes` (a component or a core module, named `label` in errors). A component
+ * that imports a granted interface (`wrt:runtime/gpu`) also holds the canonical ABI's shim and
+ * fixup modules for that import; the core module wrt runs is the one that owns the memory, and its
+ * import keeps the interface's name, which the slot resolves (runtime/node/gpu-bridge.ts).
  * @throws WrtError `WRT_NOT_WASM` (not wasm, or several core modules), `WRT_MISSING_EXPORT`
  *   (the component imports what wrt's worlds do not grant).
  */
@@ -26,10 +32,19 @@ export async function coreModuleOf(bytes: Uint8Array, label: string): Promise<Ui
   } catch (err) {
     throw new WrtError('WRT_NOT_WASM', `${label} is not a valid WebAssembly component: ${(err as Error).message.split('\n')[0]}`);
   }
-  if (result.imports.length > 0) {
-    throw new WrtError('WRT_MISSING_EXPORT', `${label} imports ${result.imports.join(', ')}, which wrt's worlds do not grant`);
+  const denied = result.imports.filter((i) => !GRANTED_IMPORTS.has(i.replace(/@.*$/, '')));
+  if (denied.length > 0) {
+    throw new WrtError('WRT_MISSING_EXPORT', `${label} imports ${denied.join(', ')}, which wrt's worlds do not grant`);
   }
-  const cores = Object.entries(result.files).filter(([name]) => name.endsWith('.wasm'));
+  let cores = Object.entries(result.files).filter(([name]) => name.endsWith('.wasm'));
+  if (cores.length > 1 && result.imports.length > 0) {
+    const owners = [];
+    for (const core of cores) {
+      const exports = WebAssembly.Module.exports(await WebAssembly.compile(core[1] as Uint8Array<ArrayBuffer>));
+      if (exports.some((e) => e.name === 'memory' && e.kind === 'memory')) owners.push(core);
+    }
+    cores = owners;
+  }
   if (cores.length !== 1)
     throw new WrtError('WRT_NOT_WASM', `${label} holds ${cores.length} core modules; wrt runs components built from one core module`);
   return cores[0]![1];

@@ -170,8 +170,17 @@ kind():DeployKind {
   return offset ? this.bb!.readInt8(this.bb_pos + offset) : DeployKind.Operator;
 }
 
+/**
+ * GPUs granted to the call (0 or 1): a granted wasm instance may import `wrt:runtime/gpu`,
+ * and the node runs at most its `gpus` such calls at once.
+ */
+gpus():number {
+  const offset = this.bb!.__offset(this.bb_pos, 34);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startDeployTask(builder:flatbuffers.Builder) {
-  builder.startObject(15);
+  builder.startObject(16);
 }
 
 static addJobId(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset) {
@@ -282,12 +291,16 @@ static addKind(builder:flatbuffers.Builder, kind:DeployKind) {
   builder.addFieldInt8(14, kind, DeployKind.Operator);
 }
 
+static addGpus(builder:flatbuffers.Builder, gpus:number) {
+  builder.addFieldInt32(15, gpus, 0);
+}
+
 static endDeployTask(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createDeployTask(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset, taskIdOffset:flatbuffers.Offset, moduleHashOffset:flatbuffers.Offset, moduleOffset:flatbuffers.Offset, operatorOffset:flatbuffers.Offset, partitions:number, inputsOffset:flatbuffers.Offset, inlineInputOffset:flatbuffers.Offset, outputOffset:flatbuffers.Offset, maxMemoryBytes:bigint, deadlineMs:number, argsOffset:flatbuffers.Offset, returnIdOffset:flatbuffers.Offset, actorIdOffset:flatbuffers.Offset, kind:DeployKind):flatbuffers.Offset {
+static createDeployTask(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset, taskIdOffset:flatbuffers.Offset, moduleHashOffset:flatbuffers.Offset, moduleOffset:flatbuffers.Offset, operatorOffset:flatbuffers.Offset, partitions:number, inputsOffset:flatbuffers.Offset, inlineInputOffset:flatbuffers.Offset, outputOffset:flatbuffers.Offset, maxMemoryBytes:bigint, deadlineMs:number, argsOffset:flatbuffers.Offset, returnIdOffset:flatbuffers.Offset, actorIdOffset:flatbuffers.Offset, kind:DeployKind, gpus:number):flatbuffers.Offset {
   DeployTask.startDeployTask(builder);
   DeployTask.addJobId(builder, jobIdOffset);
   DeployTask.addTaskId(builder, taskIdOffset);
@@ -304,6 +317,7 @@ static createDeployTask(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Off
   DeployTask.addReturnId(builder, returnIdOffset);
   DeployTask.addActorId(builder, actorIdOffset);
   DeployTask.addKind(builder, kind);
+  DeployTask.addGpus(builder, gpus);
   return DeployTask.endDeployTask(builder);
 }
 }

@@ -80,8 +80,17 @@ deadlineMs():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
+/**
+ * GPUs each subtask of this operator needs (0 or 1): such subtasks run only on nodes that offer
+ * `gpus`, and their operator may import `wrt:runtime/gpu` (docs/gpu-operators.md).
+ */
+gpus():number {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startVertex(builder:flatbuffers.Builder) {
-  builder.startObject(7);
+  builder.startObject(8);
 }
 
 static addId(builder:flatbuffers.Builder, idOffset:flatbuffers.Offset) {
@@ -112,13 +121,17 @@ static addDeadlineMs(builder:flatbuffers.Builder, deadlineMs:number) {
   builder.addFieldInt32(6, deadlineMs, 0);
 }
 
+static addGpus(builder:flatbuffers.Builder, gpus:number) {
+  builder.addFieldInt32(7, gpus, 0);
+}
+
 static endVertex(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // id
   return offset;
 }
 
-static createVertex(builder:flatbuffers.Builder, idOffset:flatbuffers.Offset, kind:VertexKind, operatorOffset:flatbuffers.Offset, parallelism:number, formatOffset:flatbuffers.Offset, maxMemoryBytes:bigint, deadlineMs:number):flatbuffers.Offset {
+static createVertex(builder:flatbuffers.Builder, idOffset:flatbuffers.Offset, kind:VertexKind, operatorOffset:flatbuffers.Offset, parallelism:number, formatOffset:flatbuffers.Offset, maxMemoryBytes:bigint, deadlineMs:number, gpus:number):flatbuffers.Offset {
   Vertex.startVertex(builder);
   Vertex.addId(builder, idOffset);
   Vertex.addKind(builder, kind);
@@ -127,6 +140,7 @@ static createVertex(builder:flatbuffers.Builder, idOffset:flatbuffers.Offset, ki
   Vertex.addFormat(builder, formatOffset);
   Vertex.addMaxMemoryBytes(builder, maxMemoryBytes);
   Vertex.addDeadlineMs(builder, deadlineMs);
+  Vertex.addGpus(builder, gpus);
   return Vertex.endVertex(builder);
 }
 }
