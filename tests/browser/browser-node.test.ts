@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CORPUS, WORDCOUNT, TestCluster, killAll, runWrt } from '../helpers/wrt-process.js';
+import { CORPUS, ROOT, WORDCOUNT, TestCluster, killAll, runWrt } from '../helpers/wrt-process.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { readParts } from '../integration/wordcount-output.js';
 
@@ -61,6 +61,39 @@ test('a headless Chromium tab joins as a node, runs subtasks, and the output mat
     assert.equal(status.nodes.find((n) => n.name === 'tab-node')?.platform, 'browser');
 
     assert.ok(readParts(mixed).bytes.equals(readParts(allNode).bytes), 'browser-assisted output differs from the all-Node output');
+  } finally {
+    await close();
+    await cluster.stop();
+  }
+});
+
+test('a tab with WebGPU runs a pipeline GPU operator: the same code path as a Node node', async () => {
+  const input = join(CORPUS, 'spam-1', '*.txt');
+  const pipeline = `${ROOT}samples/gpu/build/word-lengths.wasm`;
+  const allNode = join(work, 'gpu-all-node');
+  const r0 = await runWrt(['submit', pipeline, '--input', input, '--output', allNode, '--chunk-mb', '0.25']);
+  assert.equal(r0.code, 0, r0.stderr);
+
+  // The Node node offers no GPU, so every map subtask (gpus: 1) must run in the tab.
+  const cluster = await TestCluster.start([{ name: 'cpu-node', cpus: 1, args: ['--no-gpu'] }]);
+  const { browser, close } = await launchChromium({ webgpu: true });
+  try {
+    const page = await browser.newPage();
+    const consoleLines: string[] = [];
+    page.on('console', (m) => consoleLines.push(m.text()));
+    page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
+    const joined = cluster.waitForJoined('gpu-tab');
+    await page.goto(`${cluster.httpUrl}/?name=gpu-tab&cpus=1`);
+    await joined;
+    const status = await cluster.status();
+    assert.equal(status.nodes.find((n) => n.name === 'gpu-tab')?.gpus, 1, `the tab found no adapter\n${consoleLines.join('\n')}`);
+
+    const out = join(work, 'gpu-tab');
+    const r = await runWrt(['submit', pipeline, '--address', cluster.address, '--input', input, '--output', out, '--chunk-mb', '0.25']);
+    assert.equal(r.code, 0, `${r.stderr}\n${consoleLines.join('\n')}`);
+    const tab = await page.evaluate(() => (globalThis as unknown as { wrtNode: { operators: string[] } }).wrtNode);
+    assert.ok(tab.operators.includes('lengths'), 'the tab ran no GPU map subtask');
+    assert.ok(readParts(out).bytes.equals(readParts(allNode).bytes), 'the tab-run output differs from the all-Node run');
   } finally {
     await close();
     await cluster.stop();
