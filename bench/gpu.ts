@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { requestGpu, matmul, reduce, scan, radixSort, describeAdapter, type GpuContext } from '../gpu/node.js';
+import { xorshift32 } from '../samples/gpu/xorshift.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -56,18 +57,6 @@ async function seconds(fn: () => unknown, runs = 5): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 }
 
-function random(n: number, seed: number): Uint32Array {
-  const out = new Uint32Array(n);
-  let x = seed | 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x >>> 0;
-  }
-  return out;
-}
-
 /** Copies `data` into the CPU module's memory; returns its offset. */
 function place(cpu: Cpu, data: ArrayBufferView): number {
   const p = cpu.alloc(data.byteLength);
@@ -99,8 +88,8 @@ async function run(ctx: GpuContext): Promise<Row[]> {
   };
 
   for (let size = 256; size <= maxSize; size *= 2) {
-    const a = Float32Array.from(random(size * size, 1), (x) => x / 2 ** 32 - 0.5);
-    const b = Float32Array.from(random(size * size, 2), (x) => x / 2 ** 32 - 0.5);
+    const a = Float32Array.from(xorshift32(size * size, 1), (x) => x / 2 ** 32 - 0.5);
+    const b = Float32Array.from(xorshift32(size * size, 2), (x) => x / 2 ** 32 - 0.5);
     const flops = 2 * size ** 3;
     const out = new Float32Array(size * size);
     const g = await seconds(() => matmul(ctx, a, b, { m: size, n: size, k: size, into: out }));
@@ -115,7 +104,7 @@ async function run(ctx: GpuContext): Promise<Row[]> {
     log({ metric: `matmul_${size}`, unit: 'GFLOP/s', gpu: flops / g / 1e9, cpu: c });
   }
 
-  const f = Float32Array.from(random(elements, 3), (x) => x / 2 ** 32);
+  const f = Float32Array.from(xorshift32(elements, 3), (x) => x / 2 ** 32);
   const pf = place(cpu, f);
   const gb = (bytes: number, s: number) => bytes / s / 1e9;
   log({
@@ -126,7 +115,7 @@ async function run(ctx: GpuContext): Promise<Row[]> {
   });
   cpu.free(pf);
 
-  const u = random(elements, 4);
+  const u = xorshift32(elements, 4);
   const pu = place(cpu, u);
   const pd = cpu.alloc(u.byteLength);
   const scanned = new Uint32Array(elements);
@@ -139,7 +128,7 @@ async function run(ctx: GpuContext): Promise<Row[]> {
   cpu.free(pu);
   cpu.free(pd);
 
-  const keys = random(sortElements, 5);
+  const keys = xorshift32(sortElements, 5);
   const sorted = new Uint32Array(sortElements);
   const gpuSort = await seconds(() => radixSort(ctx, keys, undefined, { into: sorted }), 3);
   const pk = cpu.alloc(keys.byteLength);

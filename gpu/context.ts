@@ -216,22 +216,33 @@ export class GpuContext {
     return buffer;
   }
 
-  /**
-   * Records one dispatch of `pipeline` over `workgroups` workgroups into `encoder`, binding
-   * `bindings` to group 0 in order. More workgroups than one dimension allows (65535) spill into
-   * a second dimension; kernels recover the linear id as `wid.x + wid.y * nwg.x`.
-   */
-  dispatch(encoder: GPUCommandEncoder, pipeline: GPUComputePipeline, bindings: Binding[], workgroups: number): void {
-    if (workgroups === 0) return;
-    const bindGroup = this.device.createBindGroup({
+  /** A bind group for group 0 of `pipeline` with `bindings` at bindings 0, 1, … in order. */
+  bindGroup(pipeline: GPUComputePipeline, bindings: Binding[]): GPUBindGroup {
+    return this.device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: bindings.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
+  }
+
+  /**
+   * Records one dispatch of `pipeline` into `encoder`, with `bindings` (buffers for group 0 in
+   * order, or a ready bind group). `workgroups` is a count — more than one dimension allows
+   * (65535) spill into a second dimension, and kernels recover the linear id as
+   * `wid.x + wid.y * nwg.x` — or an explicit `[x, y, z]` grid, used as it is.
+   */
+  dispatch(
+    encoder: GPUCommandEncoder,
+    pipeline: GPUComputePipeline,
+    bindings: Binding[] | GPUBindGroup,
+    workgroups: number | readonly [number, number, number],
+  ): void {
+    const [x, y, z] =
+      typeof workgroups === 'number' ? [...grid(workgroups, this.device.limits.maxComputeWorkgroupsPerDimension), 1] : workgroups;
+    if (x * y * z === 0) return;
     const pass = encoder.beginComputePass();
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    const [x, y] = grid(workgroups, this.device.limits.maxComputeWorkgroupsPerDimension);
-    pass.dispatchWorkgroups(x, y);
+    pass.setBindGroup(0, Array.isArray(bindings) ? this.bindGroup(pipeline, bindings) : bindings);
+    pass.dispatchWorkgroups(x, y, z);
     pass.end();
   }
 

@@ -30,7 +30,8 @@ export interface ComputeSpec {
  *   WRT_INVALID_ARGUMENT for a bad workgroup count
  */
 export async function compute(ctx: GpuContext, spec: ComputeSpec): Promise<Uint8Array> {
-  const dims = typeof spec.workgroups === 'number' ? [spec.workgroups, 1, 1] : [spec.workgroups[0], spec.workgroups[1] ?? 1, spec.workgroups[2] ?? 1];
+  const dims: [number, number, number] =
+    typeof spec.workgroups === 'number' ? [spec.workgroups, 1, 1] : [spec.workgroups[0], spec.workgroups[1] ?? 1, spec.workgroups[2] ?? 1];
   const maxDim = ctx.device.limits.maxComputeWorkgroupsPerDimension;
   if (dims.some((d) => !Number.isInteger(d) || d < 0 || d > maxDim))
     throw new WrtError('WRT_INVALID_ARGUMENT', `workgroups must be integers from 0 to ${maxDim} per dimension (got ${dims.join('×')})`);
@@ -42,18 +43,11 @@ export async function compute(ctx: GpuContext, spec: ComputeSpec): Promise<Uint8
   try {
     const encoder = ctx.device.createCommandEncoder();
     encoder.clearBuffer(output);
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
     ctx.device.pushErrorScope('validation');
-    const group = ctx.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: held.map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
+    const group = ctx.bindGroup(pipeline, held);
     const bad = await ctx.device.popErrorScope();
     if (bad) throw new WrtError('WRT_GPU_ERROR', `the shader's bindings do not match ${spec.inputs.length} inputs, 1 output${spec.uniforms ? ', 1 uniform' : ''}: ${bad.message}`);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(dims[0]!, dims[1], dims[2]);
-    pass.end();
+    ctx.dispatch(encoder, pipeline, group, dims);
     const [out] = await ctx.submit(encoder, { buffer: output, byteLength: spec.outputBytes, into: spec.into });
     return out!;
   } finally {

@@ -113,17 +113,7 @@ export async function matmul(ctx: GpuContext, a: Float32Array, b: Float32Array, 
   ];
   try {
     const encoder = ctx.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(
-      0,
-      ctx.device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: held.map((buffer, binding) => ({ binding, resource: { buffer } })),
-      }),
-    );
-    pass.dispatchWorkgroups(Math.ceil(n / TILE), Math.ceil(m / TILE));
-    pass.end();
+    ctx.dispatch(encoder, pipeline, held, [Math.ceil(n / TILE), Math.ceil(m / TILE), 1]);
     await ctx.submit(encoder, { buffer: held[2]!, byteLength: m * n * 4, into: bytesOf(out) });
     return out.subarray(0, m * n);
   } finally {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { ROOT, TestCluster, killAll } from '../helpers/wrt-process.js';
 import { init, view, TaskError, type Runtime, type WasmModule } from '../../sdk/node.js';
+import { xorshift32 } from '../../samples/gpu/xorshift.js';
 
 const GPU_SORT = fileURLToPath(new URL('samples/gpu/build/gpu-sort.wasm', `file://${ROOT}`));
 let cluster: TestCluster;
@@ -37,18 +38,6 @@ async function statusUntil(
   }
 }
 
-function xorshiftKeys(count: number, seed: number): Uint32Array {
-  const out = new Uint32Array(count);
-  let x = seed | 1;
-  for (let i = 0; i < count; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x >>> 0;
-  }
-  return out;
-}
-
 test('only the node with an adapter offers gpus, and the head shows which adapter', async () => {
   const s = await cluster.status();
   const byName = new Map(s.nodes.map((n) => [n.name, n]));
@@ -67,7 +56,7 @@ test('a job of CPU and GPU stages: GPU stages run on the GPU node with inputs ma
   const mixed = mod.kernel('mix', { kind: 'map', type: 'u32' }).call(keys);
   const sorted = rt.gpu.sort(mixed);
   const [got] = await rt.get([sorted]);
-  const expected = xorshiftKeys(count, 7)
+  const expected = xorshift32(count, 7)
     .map((x) => Math.imul((x ^ (x >>> 16)) >>> 0, 0x45d9f3b) >>> 0)
     .sort();
   assert.deepEqual(view(got!, Uint32Array), expected);
