@@ -57,3 +57,11 @@ export function freeList(retptr: usize): void {
   const ptr = load<u32>(retptr, 0);
   if (ptr != 0) heap.free(<usize>ptr);
 }
+
+/** Returns a copy of static `data` as a bare `list<u8>` result (e.g. a pipeline's job graph). */
+export function returnStaticList(data: StaticArray<u8>): usize {
+  const n = <usize>data.length;
+  const p = heap.alloc(n);
+  memory.copy(p, changetype<usize>(data), n);
+  return returnList(p, n);
+}

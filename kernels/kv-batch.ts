@@ -2,6 +2,8 @@
 // docs/batch-format.md; every integer is little-endian, every section 8-byte aligned.
 import { ByteBuffer } from './byte-buffer';
 import { TokenCounts } from './hash-aggregate';
+import { writeTsv } from './sort-counts';
+import { returnOk, returnErr } from './cabi';
 
 export const INPUT_MAGIC: u32 = 0x3149_4f57; // "WOI1": operator input frame
 export const KV_MAGIC: u32 = 0x3156_4b57; // "WKV1": key/count batch
@@ -111,4 +113,26 @@ export function mergeKvBatch(ptr: usize, len: usize, counts: TokenCounts): bool 
     start = end;
   }
   return true;
+}
+
+/**
+ * The body of a count-merging reduce operator: every input of the operator input frame at `ptr`
+ * (`len` bytes) is a KV batch; their counts are summed per key and written as
+ * `key<TAB>count<LF>` lines, count descending then key ascending. Returns the canonical-ABI
+ * result pointer (`ok(list<u8>)` or `err(string)`; post-return frees it with `freeResult`).
+ */
+export function mergeCountsToTsv(ptr: usize, len: usize, initialCapacity: u32): usize {
+  const frame = readInputFrame(ptr, len);
+  if (frame.error != null) return returnErr(frame.error!);
+  const counts = new TokenCounts(initialCapacity);
+  for (let i: u32 = 0; i < frame.count; i++) {
+    if (!mergeKvBatch(frame.inputPtr(i), frame.inputLen(i), counts)) {
+      counts.dispose();
+      return returnErr('merge input ' + i.toString() + ' is not a well-formed KV batch (WKV1)');
+    }
+  }
+  const out = new ByteBuffer(<usize>counts.keysLen + <usize>counts.size * 12 + 64);
+  writeTsv(out, counts);
+  counts.dispose();
+  return returnOk(out.take(), out.len);
 }

@@ -7,9 +7,8 @@
 import { ByteBuffer } from '../../../kernels/byte-buffer';
 import { TokenCounts, fnv1a } from '../../../kernels/hash-aggregate';
 import { countTokens } from '../../../kernels/utf8-tokenizer';
-import { readInputFrame, writePartitioned, mergeKvBatch } from '../../../kernels/kv-batch';
-import { writeTsv } from '../../../kernels/sort-counts';
-import { returnOk, returnErr, returnList, freeResult, freeList } from '../../../kernels/cabi';
+import { readInputFrame, writePartitioned, mergeCountsToTsv } from '../../../kernels/kv-batch';
+import { returnOk, returnErr, returnStaticList, freeResult, freeList } from '../../../kernels/cabi';
 import { GRAPH } from '../build/word-lengths-graph';
 
 export { cabi_realloc } from '../../../kernels/cabi';
@@ -54,10 +53,7 @@ function codePoints(ptr: usize, len: usize): u32 {
 }
 
 export function graph(): usize {
-  const n = <usize>GRAPH.length;
-  const p = heap.alloc(n);
-  memory.copy(p, changetype<usize>(GRAPH), n);
-  return returnList(p, n);
+  return returnStaticList(GRAPH);
 }
 export function cabi_post_graph(retptr: usize): void {
   freeList(retptr);
@@ -114,19 +110,7 @@ export function cabi_post_lengths(retptr: usize): void {
 
 /** Reduce: KV batches of one partition → `length<TAB>count<LF>` lines, count desc. */
 export function merge(ptr: usize, len: usize): usize {
-  const frame = readInputFrame(ptr, len);
-  if (frame.error != null) return returnErr(frame.error!);
-  const counts = new TokenCounts(64);
-  for (let i: u32 = 0; i < frame.count; i++) {
-    if (!mergeKvBatch(frame.inputPtr(i), frame.inputLen(i), counts)) {
-      counts.dispose();
-      return returnErr('merge input ' + i.toString() + ' is not a well-formed KV batch (WKV1)');
-    }
-  }
-  const out = new ByteBuffer(<usize>counts.keysLen + <usize>counts.size * 12 + 64);
-  writeTsv(out, counts);
-  counts.dispose();
-  return returnOk(out.take(), out.len);
+  return mergeCountsToTsv(ptr, len, 64);
 }
 export function cabi_post_merge(retptr: usize): void {
   freeResult(retptr);

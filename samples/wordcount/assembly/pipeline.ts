@@ -3,19 +3,15 @@
 import { ByteBuffer } from '../../../kernels/byte-buffer';
 import { TokenCounts } from '../../../kernels/hash-aggregate';
 import { countTokens } from '../../../kernels/utf8-tokenizer';
-import { readInputFrame, writePartitioned, mergeKvBatch } from '../../../kernels/kv-batch';
-import { writeTsv } from '../../../kernels/sort-counts';
-import { returnOk, returnErr, returnList, freeResult, freeList } from '../../../kernels/cabi';
+import { readInputFrame, writePartitioned, mergeCountsToTsv } from '../../../kernels/kv-batch';
+import { returnOk, returnErr, returnStaticList, freeResult, freeList } from '../../../kernels/cabi';
 import { GRAPH } from '../build/graph';
 
 export { cabi_realloc } from '../../../kernels/cabi';
 
 /** The job graph: FlatBuffers bytes encoded from graph.json at build time. */
 export function graph(): usize {
-  const n = <usize>GRAPH.length;
-  const p = heap.alloc(n);
-  memory.copy(p, changetype<usize>(GRAPH), n);
-  return returnList(p, n);
+  return returnStaticList(GRAPH);
 }
 export function cabi_post_graph(retptr: usize): void {
   freeList(retptr);
@@ -40,19 +36,7 @@ export function cabi_post_tokenize(retptr: usize): void {
 
 /** Reduce: KV batches of one partition → `token<TAB>count<LF>` lines, count desc then token asc. */
 export function merge(ptr: usize, len: usize): usize {
-  const frame = readInputFrame(ptr, len);
-  if (frame.error != null) return returnErr(frame.error!);
-  const counts = new TokenCounts(1 << 14);
-  for (let i: u32 = 0; i < frame.count; i++) {
-    if (!mergeKvBatch(frame.inputPtr(i), frame.inputLen(i), counts)) {
-      counts.dispose();
-      return returnErr('merge input ' + i.toString() + ' is not a well-formed KV batch (WKV1)');
-    }
-  }
-  const out = new ByteBuffer(<usize>counts.keysLen + <usize>counts.size * 12 + 64);
-  writeTsv(out, counts);
-  counts.dispose();
-  return returnOk(out.take(), out.len);
+  return mergeCountsToTsv(ptr, len, 1 << 14);
 }
 export function cabi_post_merge(retptr: usize): void {
   freeResult(retptr);

@@ -34,20 +34,13 @@ function kvCounts(bytes: Uint8Array): Map<string, number> {
   return out;
 }
 
-test('a granted operator runs GPU kernels through its import; an ungranted one gets an err', { skip }, async () => {
-  const core = readFileSync(`${ROOT}samples/gpu/build/word-lengths.core.wasm`);
-  const module = await WebAssembly.compile(core);
-  assert.ok(WebAssembly.Module.imports(module).some((i) => i.module === GPU_IMPORT_MODULE));
+/** The word-lengths core module and an arena holding TEXT; `lengths(gpu)` is its map call on TEXT. */
+async function setup() {
+  const module = await WebAssembly.compile(readFileSync(`${ROOT}samples/gpu/build/word-lengths.core.wasm`));
   const arena = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
   const input = new TextEncoder().encode(TEXT);
   new Uint8Array(arena.buffer).set(input);
-  const ctx = await requestGpu();
-  const requests: string[] = [];
-  const pool = new SlotPool(nodePlatform, arena, 1, async (r) => {
-    requests.push(r.kernel);
-    await serveGpuRequest(ctx, 'test', r);
-  });
-  const call = (gpu: boolean): OperatorCall => ({
+  const lengths = (gpu: boolean): OperatorCall => ({
     moduleKey: gpu ? 'wl/gpu' : 'wl',
     module,
     operator: 'lengths',
@@ -57,6 +50,18 @@ test('a granted operator runs GPU kernels through its import; an ungranted one g
     maxMemoryBytes: 64 << 20,
     deadlineMs: 60_000,
     gpu,
+  });
+  return { module, arena, lengths };
+}
+
+test('a granted operator runs GPU kernels through its import; an ungranted one gets an err', { skip }, async () => {
+  const { module, arena, lengths: call } = await setup();
+  assert.ok(WebAssembly.Module.imports(module).some((i) => i.module === GPU_IMPORT_MODULE));
+  const ctx = await requestGpu();
+  const requests: string[] = [];
+  const pool = new SlotPool(nodePlatform, arena, 1, async (r) => {
+    requests.push(r.kernel);
+    await serveGpuRequest(ctx, 'test', r);
   });
   try {
     const counts = kvCounts(await pool.call(call(true)));
@@ -83,26 +88,10 @@ test('a granted operator runs GPU kernels through its import; an ungranted one g
 });
 
 test('a slot without a GPU handler answers GPU requests with WRT_GPU_UNAVAILABLE', async () => {
-  const module = await WebAssembly.compile(readFileSync(`${ROOT}samples/gpu/build/word-lengths.core.wasm`));
-  const arena = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
-  const input = new TextEncoder().encode(TEXT);
-  new Uint8Array(arena.buffer).set(input);
+  const { arena, lengths } = await setup();
   const pool = new SlotPool(nodePlatform, arena, 1);
   try {
-    await assert.rejects(
-      pool.call({
-        moduleKey: 'wl/gpu',
-        module,
-        operator: 'lengths',
-        partitions: 1,
-        inputs: [{ offset: 0, length: input.byteLength }],
-        outputCapBytes: 1 << 20,
-        maxMemoryBytes: 64 << 20,
-        deadlineMs: 60_000,
-        gpu: true,
-      }),
-      /GPU map failed: WRT_GPU_UNAVAILABLE: this node has no GPU/,
-    );
+    await assert.rejects(pool.call(lengths(true)), /GPU map failed: WRT_GPU_UNAVAILABLE: this node has no GPU/);
   } finally {
     await pool.close();
   }

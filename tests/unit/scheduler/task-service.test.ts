@@ -48,22 +48,26 @@ function harness() {
     toDriver
       .filter((m): m is MessageOf<'ObjectReady'> => m.type === 'ObjectReady' && m.failure !== null)
       .map((m) => [m.objectId, m.failure!.code]);
-  return { service, toNode, status, call, failures };
+  /** Creates actor A and reports its constructor finished: it is Alive. */
+  const createAliveActor = (): void => {
+    service.createActor('d', {
+      type: 'CreateActor',
+      actorId: 'A',
+      moduleId: 'm',
+      initFunction: 'init',
+      args: [],
+      options: OPTIONS,
+      name: '',
+    });
+    service.taskStatus('n1', status(toNode[0]!.taskId, '', null));
+  };
+  return { service, toNode, status, call, failures, createAliveActor };
 }
 
 test('calls sent after a trapping call wait for the restart instead of going to the dead instance', () => {
-  const { service, toNode, status, call, failures } = harness();
-  service.createActor('d', {
-    type: 'CreateActor',
-    actorId: 'A',
-    moduleId: 'm',
-    initFunction: 'init',
-    args: [],
-    options: OPTIONS,
-    name: '',
-  });
-  assert.equal(toNode.length, 1);
-  service.taskStatus('n1', status(toNode[0]!.taskId, '', null));
+  const { service, toNode, status, call, failures, createAliveActor } = harness();
+  createAliveActor();
+  assert.equal(toNode.length, 1, 'one constructor deployment');
 
   call('r1');
   assert.equal(toNode.at(-1)!.returnId, 'r1');
@@ -84,17 +88,8 @@ test('calls sent after a trapping call wait for the restart instead of going to 
 });
 
 test('a user error (not actor-ending) keeps the actor serving calls at once', () => {
-  const { service, toNode, status, call, failures } = harness();
-  service.createActor('d', {
-    type: 'CreateActor',
-    actorId: 'A',
-    moduleId: 'm',
-    initFunction: 'init',
-    args: [],
-    options: OPTIONS,
-    name: '',
-  });
-  service.taskStatus('n1', status(toNode[0]!.taskId, '', null));
+  const { service, toNode, status, call, failures, createAliveActor } = harness();
+  createAliveActor();
   call('r1');
   service.taskStatus('n1', status(toNode.at(-1)!.taskId, 'r1', 'WRT_OPERATOR_ERROR'));
   call('r2');
@@ -103,17 +98,8 @@ test('a user error (not actor-ending) keeps the actor serving calls at once', ()
 });
 
 test('a death reported before the trap status does not hold the restarted instance', () => {
-  const { service, toNode, status, call, failures } = harness();
-  service.createActor('d', {
-    type: 'CreateActor',
-    actorId: 'A',
-    moduleId: 'm',
-    initFunction: 'init',
-    args: [],
-    options: OPTIONS,
-    name: '',
-  });
-  service.taskStatus('n1', status(toNode[0]!.taskId, '', null));
+  const { service, toNode, status, call, failures, createAliveActor } = harness();
+  createAliveActor();
   call('r1');
   const r1 = toNode.at(-1)!;
   service.actorDied('n1', { type: 'ActorState', actorId: 'A', state: 'Dead', nodeId: 'n1', message: 'slot died', restarts: 0 });
