@@ -70,6 +70,7 @@ program
   .option('--cpus <n>', 'node: slots (worker threads)', positive('--cpus'))
   .option('--name <name>', 'node: name shown in status and logs')
   .option('--store-mb <n>', 'node: largest object-store arena in MiB', positive('--store-mb'))
+  .option('--spill-dir <dir>', 'node: where a full object store spills objects (default: under the temp directory)')
   .option('--resources <json>', 'node: custom resources it offers, as JSON, e.g. \'{"special": 2}\'', resourcesArg)
   .option('--no-gpu', 'node: offer no GPU even where a WebGPU adapter exists')
   .option('--heartbeat-interval-ms <n>', 'head: how often nodes heartbeat', positive('--heartbeat-interval-ms'), 1000)
@@ -84,6 +85,7 @@ program
       cpus?: number;
       name?: string;
       storeMb?: number;
+      spillDir?: string;
       heartbeatIntervalMs: number;
       heartbeatTimeoutMs: number;
       quiet?: boolean;
@@ -105,6 +107,7 @@ program
           cpus: o.cpus === undefined ? undefined : Math.floor(o.cpus),
           name: o.name,
           storeMb: o.storeMb,
+          spillDir: o.spillDir,
           resources: o.resources,
           gpu: o.gpu,
         });

@@ -58,6 +58,7 @@ export interface NodeCommandOptions {
   cpus?: number;
   name?: string;
   storeMb?: number;
+  spillDir?: string;
   resources?: Record<string, number>;
   /** Offer the WebGPU adapter as a GPU (commander's --no-gpu sets false). */
   gpu: boolean;
@@ -69,6 +70,7 @@ export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
     cpus: o.cpus,
     name: o.name,
     storeBytes: o.storeMb ? o.storeMb * 2 ** 20 : undefined,
+    spillDir: o.spillDir,
     resources: o.resources,
     gpu: o.gpu,
   });

@@ -31,6 +31,11 @@ export interface NodeAgentOptions {
   name?: string;
   /** Largest object-store arena in bytes. @default 1 GiB (Node), 256 MiB (browser) */
   storeBytes?: number;
+  /**
+   * Where a full arena spills objects (Node; created on the first spill, removed at stop).
+   * @default the platform's default (Node: `$TMPDIR/wrt-spill-<name>-<pid>`)
+   */
+  spillDir?: string;
   /** Largest operator output in bytes. @default 64 MiB */
   outputCapBytes?: number;
   /** Custom resources offered, by name. */
@@ -90,7 +95,10 @@ export class NodeAgent {
     this.cpus = Math.max(1, options.cpus ?? platform.hardwareConcurrency());
     this.name = options.name ?? platform.defaultNodeName();
     this.outputCapBytes = options.outputCapBytes ?? 64 * 2 ** 20;
-    this.store = new ObjectStore({ maxBytes: options.storeBytes ?? (platform.kind === 'node' ? 2 ** 30 : 256 * 2 ** 20) });
+    this.store = new ObjectStore({
+      maxBytes: options.storeBytes ?? (platform.kind === 'node' ? 2 ** 30 : 256 * 2 ** 20),
+      spill: platform.spillStorage(options.spillDir ?? platform.defaultSpillDir(this.name)),
+    });
     this.slots = new SlotPool(platform, this.store.memory, this.cpus, this.serveGpu);
   }
 
@@ -173,6 +181,7 @@ export class NodeAgent {
     this.conn?.close(1000, 'node stopping');
     for (const a of this.actors.values()) a.kill();
     await this.slots.close();
+    this.store.close();
     this.gpu?.destroy();
     this.gpu = null;
   }
@@ -423,6 +432,7 @@ export class NodeAgent {
       } else out = new Uint8Array(bytes);
       const started = performance.now();
       await runGpuKernel(this.gpu, kernel, params, data, out, wgsl);
+      if (stored) this.store.seal(d.returnId);
       this.tasksFinished++;
       const base = {
         type: 'TaskStatus' as const,
@@ -536,7 +546,10 @@ export class NodeAgent {
       if (!p.buffer) p.buffer = this.store.create(c.objectId, c.totalBytes);
       p.buffer.set(c.data, c.offset);
       p.received += c.data.byteLength;
-      if (p.received >= c.totalBytes) p.resolve();
+      if (p.received >= c.totalBytes) {
+        this.store.seal(c.objectId);
+        p.resolve();
+      }
     } catch (err) {
       p.reject(err as Error);
     }

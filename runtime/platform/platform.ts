@@ -37,6 +37,23 @@ export interface SlotParent {
 }
 
 /** The host's WebGPU entry point, or why it has none. */
+/**
+ * Where a node's object store spills objects when its arena is full (Node: files). Synchronous:
+ * the store spills and restores inside an allocation.
+ */
+export interface SpillStorage {
+  /** A label for logs (the directory). */
+  readonly location: string;
+  /** Stores `bytes` as object `id`, replacing nothing (ids are unique). */
+  write(id: string, bytes: Uint8Array): void;
+  /** Reads object `id` into `into` (exactly its length). @throws WrtError `WRT_OBJECT_LOST` */
+  read(id: string, into: Uint8Array): void;
+  /** Deletes object `id`; unknown ids are ignored. */
+  remove(id: string): void;
+  /** Deletes everything (the node is stopping). */
+  close(): void;
+}
+
 export type GpuLookup = { gpu: GPU; note: string } | { gpu: null; reason: string };
 
 export interface Platform {
@@ -56,6 +73,10 @@ export interface Platform {
    * adapter is not requested here; `null` with a reason when WebGPU is missing or disabled.
    */
   gpu(): Promise<GpuLookup>;
+  /** Spill storage in `dir` (Node: a directory of files), or `null` where there is none (browsers). */
+  spillStorage(dir: string): SpillStorage | null;
+  /** A default spill directory for a node called `name` (Node: under the OS temp directory). */
+  defaultSpillDir(name: string): string;
   /** Writes one diagnostic line (stderr in Node, console in the browser). */
   log(line: string): void;
 }

@@ -33,6 +33,9 @@ export const browserPlatform: Platform = {
   hardwareConcurrency: () => navigator.hardwareConcurrency || 2,
   totalMemoryBytes: () => ((navigator as { deviceMemory?: number }).deviceMemory ?? 4) * 2 ** 30,
   defaultNodeName: () => `browser-${crypto.randomUUID().slice(0, 8)}`,
+  // No file system: a full arena refuses with WRT_OBJECT_STORE_FULL.
+  spillStorage: () => null,
+  defaultSpillDir: () => '',
   gpu: async () => {
     if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu)
       return {

@@ -1,12 +1,14 @@
 /** The Node.js {@link Platform}: undici's WebSocket client, worker_threads slots. */
 import { Worker } from 'node:worker_threads';
-import { availableParallelism, hostname, totalmem } from 'node:os';
+import { availableParallelism, hostname, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import process from 'node:process';
 import { WebSocket } from 'undici';
 import type { Platform, SlotThread } from '../platform.js';
 import { openConnection, type WebSocketLike } from '../websocket-connection.js';
 import { WrtError } from '../../errors.js';
 import { nodeGpu } from './gpu.js';
+import { fileSpillStorage } from './spill-storage.js';
 
 const slotEntry = new URL('./slot-entry.js', import.meta.url);
 
@@ -34,5 +36,7 @@ export const nodePlatform: Platform = {
   totalMemoryBytes: () => totalmem(),
   defaultNodeName: () => `${hostname()}-${process.pid}`,
   gpu: nodeGpu,
+  spillStorage: (dir) => fileSpillStorage(dir),
+  defaultSpillDir: (name) => join(tmpdir(), `wrt-spill-${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}`),
   log: (line) => process.stderr.write(line + '\n'),
 };
