@@ -139,8 +139,17 @@ export class TestCluster {
     nodes: { name: string; tasksFinished: number; platform: string; storeUsedBytes: number; gpus: number; gpuAdapter: string }[];
     jobs: { state: string; nodes: string[] }[];
   }> {
-    const res = await fetch(`${this.httpUrl}/api/status`);
-    return (await res.json()) as never;
+    // A GET is safe to repeat: undici may reuse a keep-alive socket the head's HTTP server is
+    // closing at that moment ("other side closed"), more likely on a loaded machine.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(`${this.httpUrl}/api/status`);
+        return (await res.json()) as never;
+      } catch (err) {
+        const code = ((err as Error).cause as { code?: string } | undefined)?.code;
+        if (attempt >= 3 || code !== 'UND_ERR_SOCKET') throw err;
+      }
+    }
   }
 
   /** SIGTERM to every node, then the head; resolves with their exit codes (nodes first). */
