@@ -15,7 +15,6 @@ import { planBatchJob } from '../protocol/job-graph-codec.js';
 import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
 import type { NodeLoad } from '../scheduler/placement.js';
 import { TaskService } from '../scheduler/task-service.js';
-import type { Resources } from '../scheduler/resources.js';
 import { WrtError, toFailure } from '../errors.js';
 
 export interface HeadOptions {
@@ -32,7 +31,6 @@ export interface HeadOptions {
 
 interface NodeEntry extends NodeLoad {
   name: string;
-  total: Resources;
   platform: 'node' | 'browser';
   conn: Connection;
   lastSeen: number;
@@ -168,7 +166,6 @@ export class Head {
       cpus: Math.max(1, m.cpus),
       total: { ...m.resources, cpus: Math.max(1, m.cpus), gpus: m.gpus, memoryBytes: m.memoryBytes },
       inFlight: 0,
-      gpus: m.gpus,
       gpusInFlight: 0,
       alive: true,
       conn,

@@ -7,7 +7,7 @@ import type { Connection, Platform } from '../platform/platform.js';
 import type { Message, MessageOf, ObjectLocation } from '../protocol/messages.js';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import { ObjectStore } from '../store/object-store.js';
-import { SlotPool, type CallControl } from './slot-pool.js';
+import { SlotPool, type CallControl, type OperatorCall } from './slot-pool.js';
 import { ActorHost } from './actor-host.js';
 import type { ArenaRange } from './slot-messages.js';
 import { capMemory, WASM_PAGE_BYTES } from './wasm-binary.js';
@@ -97,7 +97,7 @@ export class NodeAgent {
     this.outputCapBytes = options.outputCapBytes ?? 64 * 2 ** 20;
     this.store = new ObjectStore({
       maxBytes: options.storeBytes ?? (platform.kind === 'node' ? 2 ** 30 : 256 * 2 ** 20),
-      spill: platform.spillStorage(options.spillDir ?? platform.defaultSpillDir(this.name)),
+      spill: platform.spillStorage(this.name, options.spillDir),
     });
     this.slots = new SlotPool(platform, this.store.memory, this.cpus, this.serveGpu);
   }
@@ -274,17 +274,7 @@ export class NodeAgent {
         inputBytes += input.sizeBytes;
       }
       const started = performance.now();
-      const output = await this.slots.call({
-        moduleKey: moduleKeyOf(d),
-        module,
-        operator: d.operator,
-        partitions: d.partitions,
-        inputs: ranges,
-        outputCapBytes: this.outputCapBytes,
-        maxMemoryBytes: d.maxMemoryBytes,
-        deadlineMs: d.deadlineMs,
-        gpu: d.gpus > 0,
-      });
+      const output = await this.slots.call(this.callSpec(d, module, ranges));
       const outputs: ObjectLocation[] = [];
       if (d.output === 'store') {
         splitPartitioned(output, d.partitions, d.operator).forEach((part, i) => {
@@ -362,11 +352,13 @@ export class NodeAgent {
     this.emit({ type: 'task-failed', taskId: d.taskId, message: failure.message });
   }
 
-  private callSpec(d: MessageOf<'DeployTask'>, module: WebAssembly.Module, inputs: ArenaRange[]) {
+  /** The slot call of deployment `d` (operator, task, actor call or WGSL export) on `inputs`. */
+  private callSpec(d: MessageOf<'DeployTask'>, module: WebAssembly.Module, inputs: ArenaRange[]): OperatorCall {
     return {
+      moduleKey: moduleKeyOf(d),
       module,
       operator: d.operator,
-      partitions: 0,
+      partitions: d.partitions,
       inputs,
       outputCapBytes: this.outputCapBytes,
       maxMemoryBytes: d.maxMemoryBytes,
@@ -385,7 +377,7 @@ export class NodeAgent {
       const started = performance.now();
       const cancelled = (): WrtError => new WrtError('WRT_TASK_CANCELLED', `task of ${d.returnId} was cancelled before it ran`);
       if (this.cancelledEarly.delete(d.returnId)) throw cancelled();
-      const output = await this.slots.call({ ...this.callSpec(d, module, inputs), moduleKey: moduleKeyOf(d) }, (ctl) => {
+      const output = await this.slots.call(this.callSpec(d, module, inputs), (ctl) => {
         if (this.cancelledEarly.delete(d.returnId)) ctl.cancel(cancelled());
         else this.cancellers.set(d.returnId, ctl);
       });
@@ -463,8 +455,7 @@ export class NodeAgent {
     let source = this.wgsl.get(key);
     if (!source) {
       source = this.module(d).then(async (module) => {
-        const spec = { ...this.callSpec({ ...d, operator: name }, module, []), moduleKey: moduleKeyOf(d) };
-        return new TextDecoder().decode(await this.slots.call(spec));
+        return new TextDecoder().decode(await this.slots.call(this.callSpec({ ...d, operator: name }, module, [])));
       });
       void source.catch(() => this.wgsl.delete(key));
       this.wgsl.set(key, source);

@@ -36,14 +36,11 @@ export interface SlotParent {
   onMessage(handler: (message: unknown) => void): void;
 }
 
-/** The host's WebGPU entry point, or why it has none. */
 /**
  * Where a node's object store spills objects when its arena is full (Node: files). Synchronous:
  * the store spills and restores inside an allocation.
  */
 export interface SpillStorage {
-  /** A label for logs (the directory). */
-  readonly location: string;
   /** Stores `bytes` as object `id`, replacing nothing (ids are unique). */
   write(id: string, bytes: Uint8Array): void;
   /** Reads object `id` into `into` (exactly its length). @throws WrtError `WRT_OBJECT_LOST` */
@@ -54,6 +51,7 @@ export interface SpillStorage {
   close(): void;
 }
 
+/** The host's WebGPU entry point, or why it has none. */
 export type GpuLookup = { gpu: GPU; note: string } | { gpu: null; reason: string };
 
 export interface Platform {
@@ -73,10 +71,11 @@ export interface Platform {
    * adapter is not requested here; `null` with a reason when WebGPU is missing or disabled.
    */
   gpu(): Promise<GpuLookup>;
-  /** Spill storage in `dir` (Node: a directory of files), or `null` where there is none (browsers). */
-  spillStorage(dir: string): SpillStorage | null;
-  /** A default spill directory for a node called `name` (Node: under the OS temp directory). */
-  defaultSpillDir(name: string): string;
+  /**
+   * Spill storage for the node called `nodeName` (Node: files in `dir`, by default a directory
+   * under the OS temp directory), or `null` where there is none (browsers).
+   */
+  spillStorage(nodeName: string, dir?: string): SpillStorage | null;
   /** Writes one diagnostic line (stderr in Node, console in the browser). */
   log(line: string): void;
 }

@@ -114,7 +114,7 @@ export class BatchJob {
           if (this.noNodeSince === null) this.host.log(`job ${this.spec.jobId}: waiting up to ${NO_NODE_GRACE_MS} ms: ${p.reason}`);
           this.noNodeSince ??= now;
           if (now - this.noNodeSince > NO_NODE_GRACE_MS)
-            this.fail({ code: p.code, message: `${t.id.split('/')[1]?.split('-')[0]} stage: ${p.reason}`, retryable: false });
+            this.fail({ code: p.code, message: `${mapsDone ? 'reduce' : 'map'} stage: ${p.reason}`, retryable: false });
         }
         return;
       }

@@ -6,15 +6,16 @@
  * that offers them, and a node runs at most `gpus` such subtasks at once (a GPU subtask has the
  * device to itself, as a Ray task with `num_gpus=1`). The outcome is a value, not an exception.
  */
-import { CPU_QUEUE_FACTOR } from './resources.js';
+import { CPU_QUEUE_FACTOR, type Resources } from './resources.js';
 
 export interface NodeLoad {
   id: string;
   cpus: number;
   inFlight: number;
   alive: boolean;
-  /** GPUs the node offers, and how many of them placed subtasks hold. */
-  gpus: number;
+  /** What the node offers (`gpus` among them). */
+  total: Resources;
+  /** GPUs that placed subtasks hold. */
   gpusInFlight: number;
 }
 
@@ -34,10 +35,11 @@ export function placeSubtask(nodes: Iterable<NodeLoad>, localBytes?: Map<string,
   for (const n of nodes) {
     if (!n.alive) continue;
     any = true;
-    if (gpus > n.gpus) continue;
+    const offered = n.total.gpus ?? 0;
+    if (gpus > offered) continue;
     feasible = true;
     if (n.inFlight >= n.cpus * CPU_QUEUE_FACTOR) continue;
-    if (gpus > 0 && n.gpusInFlight + gpus > n.gpus) continue;
+    if (gpus > 0 && n.gpusInFlight + gpus > offered) continue;
     // Load first (fraction of capacity in use), then locality: more local bytes is better.
     const load = n.inFlight / n.cpus;
     const local = localBytes?.get(n.id) ?? 0;

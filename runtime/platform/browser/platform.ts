@@ -35,7 +35,6 @@ export const browserPlatform: Platform = {
   defaultNodeName: () => `browser-${crypto.randomUUID().slice(0, 8)}`,
   // No file system: a full arena refuses with WRT_OBJECT_STORE_FULL.
   spillStorage: () => null,
-  defaultSpillDir: () => '',
   gpu: async () => {
     if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu)
       return {

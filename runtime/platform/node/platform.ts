@@ -36,7 +36,7 @@ export const nodePlatform: Platform = {
   totalMemoryBytes: () => totalmem(),
   defaultNodeName: () => `${hostname()}-${process.pid}`,
   gpu: nodeGpu,
-  spillStorage: (dir) => fileSpillStorage(dir),
-  defaultSpillDir: (name) => join(tmpdir(), `wrt-spill-${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}`),
+  spillStorage: (nodeName, dir) =>
+    fileSpillStorage(dir ?? join(tmpdir(), `wrt-spill-${nodeName.replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}`)),
   log: (line) => process.stderr.write(line + '\n'),
 };

@@ -21,7 +21,6 @@ function fileName(id: string): string {
 export function fileSpillStorage(dir: string): SpillStorage {
   let made = false;
   return {
-    location: dir,
     write(id, bytes) {
       const path = join(dir, fileName(id));
       try {
