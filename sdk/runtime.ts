@@ -14,6 +14,7 @@ import { encodeArg, type ArgValue } from './encoding.js';
 import { compileOptions, type RemoteOptions } from './options.js';
 import { WasmModule } from './wasm-module.js';
 import { GpuTasks } from './gpu.js';
+import { InboundPull, OBJECT_CHUNK_BYTES, failedChunk, serveRange } from '../runtime/store/object-transfer.js';
 
 /** Turns a module source (path, URL or bytes) into the core module bytes nodes run. */
 export type ModuleLoader = (source: string | URL | Uint8Array) => Promise<Uint8Array>;
@@ -25,13 +26,6 @@ interface ObjectState {
   sizeBytes: number;
   waiters: (() => void)[];
   released: boolean;
-}
-
-interface Pull {
-  buffer: Uint8Array | null;
-  received: number;
-  resolve: (b: Uint8Array) => void;
-  reject: (e: WrtError) => void;
 }
 
 export interface GetOptions {
@@ -68,7 +62,9 @@ export class ActorHandle {
 
 export class Runtime {
   private readonly objects = new Map<string, ObjectState>();
-  private readonly pulls = new Map<number, Pull>();
+  private readonly pulls = new Map<number, InboundPull>();
+  /** Puts larger than one chunk, held until the node storing them has pulled them. */
+  private readonly outgoing = new Map<string, Uint8Array>();
   private readonly actorStates = new Map<string, MessageOf<'ActorState'>>();
   private readonly actorWaiters = new Map<string, (() => void)[]>();
   private readonly lookups = new Map<number, (m: MessageOf<'ActorInfo'>) => void>();
@@ -100,7 +96,8 @@ export class Runtime {
     conn.onClose = (reason) => {
       this.closed = new WrtError('WRT_CONNECTION', `lost the head: ${reason}`);
       for (const o of this.objects.values()) for (const w of o.waiters.splice(0)) w();
-      for (const p of this.pulls.values()) p.reject(this.closed);
+      for (const p of this.pulls.values()) p.fail(this.closed);
+      this.outgoing.clear();
       for (const ws of this.actorWaiters.values()) for (const w of ws.splice(0)) w();
     };
   }
@@ -136,24 +133,18 @@ export class Runtime {
         o.failure = msg.failure;
         o.inline = msg.inline ? (msg.data?.slice() ?? new Uint8Array(0)) : null;
         o.sizeBytes = msg.sizeBytes;
+        this.outgoing.delete(msg.objectId);
         for (const w of o.waiters.splice(0)) w();
         return;
       }
-      case 'ObjectChunk': {
-        const p = this.pulls.get(msg.requestId);
-        if (!p) return;
-        if (msg.failure) {
-          this.pulls.delete(msg.requestId);
-          p.reject(new WrtError(msg.failure.code, msg.failure.message, { retryable: msg.failure.retryable }));
-          return;
-        }
-        p.buffer ??= new Uint8Array(msg.totalBytes);
-        p.buffer.set(msg.data, msg.offset);
-        p.received += msg.data.byteLength;
-        if (p.received >= msg.totalBytes) {
-          this.pulls.delete(msg.requestId);
-          p.resolve(p.buffer);
-        }
+      case 'ObjectChunk':
+        if (this.pulls.get(msg.requestId)?.onChunk(msg)) this.pulls.delete(msg.requestId);
+        return;
+      case 'ObjectPull': {
+        // The node storing one of our large puts fetches its bytes.
+        const bytes = this.outgoing.get(msg.objectId);
+        if (bytes) serveRange(bytes, msg, (c) => this.send(c));
+        else this.send(failedChunk(msg, { code: 'WRT_OBJECT_LOST', message: `put ${msg.objectId} was released`, retryable: false }));
         return;
       }
       case 'ActorState':
@@ -270,12 +261,21 @@ export class Runtime {
     return new ActorHandle(this, info.actorId, info.moduleId);
   }
 
-  /** Stores `value` (encoded as a task argument would be) as an object; returns its ref. */
+  /**
+   * Stores `value` (encoded as a task argument would be) as an object; returns its ref. The bytes
+   * are copied at once (changing `value` later does not change the object). Up to one chunk
+   * (1 MiB) they travel in one message; larger values are kept here until the node storing them
+   * has pulled them (flow-controlled, any size up to the node's arena).
+   */
   put(value: ArgValue): ObjectRef {
     const objectId = this.nextId('o');
     const data = encodeArg(value);
     const ref = this.track(objectId, '', '');
-    this.send({ type: 'PutObject', objectId, data });
+    if (data.byteLength <= OBJECT_CHUNK_BYTES) this.send({ type: 'PutObject', objectId, data, totalBytes: data.byteLength, source: '' });
+    else {
+      this.outgoing.set(objectId, data.slice());
+      this.send({ type: 'PutObject', objectId, data: new Uint8Array(0), totalBytes: data.byteLength, source: '' });
+    }
     return ref;
   }
 
@@ -307,11 +307,14 @@ export class Runtime {
       if (o.failure) throw new TaskError(o.failure, ref.taskId, ref.functionName);
       if (o.inline) return o.inline;
       const requestId = ++this.counter;
+      const pull = new InboundPull(
+        { requestId, objectId: ref.id, nodeId: '', requester: '' },
+        (m) => this.send(m),
+        (n) => new Uint8Array(n),
+      );
+      this.pulls.set(requestId, pull);
       try {
-        return await new Promise<Uint8Array>((resolve, reject) => {
-          this.pulls.set(requestId, { buffer: null, received: 0, resolve, reject });
-          this.send({ type: 'ObjectPull', requestId, objectId: ref.id, nodeId: '', requester: '' });
-        });
+        return await pull.start().done;
       } catch (err) {
         // Lost with its node: the head rebuilds it from lineage and says so with a new ObjectReady.
         if (err instanceof WrtError && err.code === 'WRT_OBJECT_LOST' && err.retryable && !this.closed) {
@@ -369,6 +372,7 @@ export class Runtime {
     if (!o || o.released) return;
     o.released = true;
     this.objects.delete(id);
+    this.outgoing.delete(id);
     if (!this.closed) this.send({ type: 'ReleaseObjects', objectIds: [id] });
   }
 

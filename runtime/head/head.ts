@@ -16,6 +16,7 @@ import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
 import type { NodeLoad } from '../scheduler/placement.js';
 import { TaskService } from '../scheduler/task-service.js';
 import { WrtError, toFailure } from '../errors.js';
+import { endsObject, failedChunk, serveRange } from '../store/object-transfer.js';
 
 export interface HeadOptions {
   /** @default 1000 */
@@ -37,6 +38,7 @@ interface NodeEntry extends NodeLoad {
   modules: Set<string>;
   tasksFinished: number;
   storeUsedBytes: number;
+  spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
   joinedAt: number;
   gpuAdapter: string;
 }
@@ -61,7 +63,10 @@ export interface ClusterStatus {
     gpuAdapter: string;
     running: number;
     tasksFinished: number;
+    /** Object-store arena bytes in use. */
     storeUsedBytes: number;
+    /** Spilling: bytes written to and read back from disk since the node started, and on disk now. */
+    spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
     alive: boolean;
   }[];
   jobs: { id: string; name: string; state: string; tasksDone: number; tasksTotal: number; message: string; nodes: string[] }[];
@@ -145,6 +150,7 @@ export class Head {
       if (role.kind === 'node') this.lose(role.id, `connection closed: ${reason}`);
       else if (role.kind === 'client') {
         this.drivers.delete(role.id);
+        this.failPullsTo(role.id);
         this.tasks.driverGone(role.id);
         for (const [id, e] of this.jobs) {
           if (e.client === conn && e.job.state === 'Running') {
@@ -173,6 +179,7 @@ export class Head {
       modules: new Set(),
       tasksFinished: 0,
       storeUsedBytes: 0,
+      spill: { spilledBytes: 0, restoredBytes: 0, onDiskBytes: 0 },
       joinedAt: now,
       gpuAdapter: m.gpuAdapter,
     };
@@ -203,6 +210,7 @@ export class Head {
       case 'Heartbeat':
         node.storeUsedBytes = msg.storeUsedBytes;
         node.tasksFinished = msg.tasksFinished;
+        node.spill = { spilledBytes: msg.storeSpilledBytes, restoredBytes: msg.storeRestoredBytes, onDiskBytes: msg.storeOnDiskBytes };
         return;
       case 'TaskStatus': {
         if (!msg.jobId) {
@@ -225,10 +233,10 @@ export class Head {
         // the object directory does.
         return this.routePull(id, msg);
       case 'ObjectChunk':
-        if (msg.failure || msg.offset + msg.data.byteLength >= msg.totalBytes)
-          this.relayedPulls.delete(`${msg.requester}/${msg.requestId}`);
-        this.sendTo(msg.requester, msg);
-        return;
+        return this.relayChunk(msg);
+      case 'ObjectReady':
+        // A pulled put is stored (or could not be).
+        return this.tasks.putStored(id, msg);
       case 'ActorState':
         this.tasks.actorDied(id, msg);
         return;
@@ -238,63 +246,56 @@ export class Head {
   }
 
   /**
-   * Routes a pull from a node or driver to the node that holds the object (looked up in the object
-   * directory when the requester does not say), or answers it here for inline and lost objects.
+   * Routes a range request from a node or driver to the holder of the object: the node the
+   * requester names, the one the object directory names when it names none, or a driver serving
+   * its own large put. Inline and failed objects are answered here.
    */
   private routePull(requester: string, msg: MessageOf<'ObjectPull'>): void {
-    const chunk = { type: 'ObjectChunk' as const, requestId: msg.requestId, objectId: msg.objectId, requester, offset: 0 };
-    let nodeId = msg.nodeId;
-    if (!nodeId) {
+    let holder = msg.nodeId;
+    if (!holder) {
       const e = this.tasks.objects.get(msg.objectId);
       if (e?.state === 'ready' && e.inline) {
-        this.sendTo(requester, { ...chunk, totalBytes: e.inline.byteLength, data: e.inline, failure: null });
+        serveRange(e.inline, { ...msg, requester }, (c) => this.sendTo(requester, c));
         return;
       }
       if (e?.state === 'failed') {
-        this.sendTo(requester, { ...chunk, totalBytes: 0, data: new Uint8Array(0), failure: e.failure });
+        this.sendTo(requester, failedChunk({ ...msg, requester }, e.failure!));
         return;
       }
-      nodeId = e?.state === 'ready' ? e.nodeId : '';
+      holder = e?.state === 'ready' ? e.nodeId : '';
     }
-    const owner = this.nodes.get(nodeId);
-    if (!owner || !owner.alive) {
+    const node = this.nodes.get(holder);
+    if (!(node?.alive || this.drivers.has(holder))) {
       const failure = {
         code: 'WRT_OBJECT_LOST',
-        message: `object ${msg.objectId} is not available (its node ${nodeId || '?'} is gone)`,
+        message: `object ${msg.objectId} is not available (its holder ${holder || '?'} is gone)`,
         retryable: true,
       };
-      this.sendTo(requester, { ...chunk, totalBytes: 0, data: new Uint8Array(0), failure });
+      this.sendTo(requester, failedChunk({ ...msg, requester }, failure));
       return;
     }
-    this.relayedPulls.set(`${requester}/${msg.requestId}`, {
-      requester,
-      requestId: msg.requestId,
-      objectId: msg.objectId,
-      owner: owner.id,
-    });
-    this.sendTo(owner.id, { ...msg, nodeId: owner.id, requester });
+    this.relayedPulls.set(`${requester}/${msg.requestId}`, { requester, requestId: msg.requestId, objectId: msg.objectId, owner: holder });
+    this.sendTo(holder, { ...msg, nodeId: holder, requester });
   }
 
-  /** Fails the pulls that were waiting on a node that is gone (their requesters retry). */
-  private failPullsTo(nodeId: string): void {
+  /** Passes a chunk from its holder (node or driver) to the requester. */
+  private relayChunk(msg: MessageOf<'ObjectChunk'>): void {
+    if (endsObject(msg)) this.relayedPulls.delete(`${msg.requester}/${msg.requestId}`);
+    this.sendTo(msg.requester, msg);
+  }
+
+  /** Fails the pulls that were waiting on a holder that is gone (their requesters retry); forgets its own. */
+  private failPullsTo(holder: string): void {
     for (const [key, p] of this.relayedPulls) {
-      if (p.owner !== nodeId) continue;
+      if (p.requester === holder) this.relayedPulls.delete(key);
+      if (p.owner !== holder) continue;
       this.relayedPulls.delete(key);
       const failure = {
         code: 'WRT_OBJECT_LOST',
-        message: `object ${p.objectId} was lost with node ${nodeId} during the transfer`,
+        message: `object ${p.objectId} was lost with ${holder} during the transfer`,
         retryable: true,
       };
-      this.sendTo(p.requester, {
-        type: 'ObjectChunk',
-        requestId: p.requestId,
-        objectId: p.objectId,
-        requester: p.requester,
-        offset: 0,
-        totalBytes: 0,
-        data: new Uint8Array(0),
-        failure,
-      });
+      this.sendTo(p.requester, failedChunk(p, failure));
     }
   }
 
@@ -321,6 +322,9 @@ export class Head {
         return this.tasks.cancel(driver, msg);
       case 'ObjectPull':
         return this.routePull(driver, msg);
+      case 'ObjectChunk':
+        // The driver serving its own large put to the node storing it.
+        return this.relayChunk(msg);
       case 'InputChunk': {
         const e = this.jobs.get(msg.jobId);
         if (e && e.client === conn) e.job.onInputChunk(msg.index, msg.data);
@@ -443,6 +447,7 @@ export class Head {
         running: n.inFlight,
         tasksFinished: n.tasksFinished,
         storeUsedBytes: n.storeUsedBytes,
+        spill: n.spill,
         alive: n.alive,
       })),
       jobs: [...this.jobs.values()].map(({ job }) => ({

@@ -16,10 +16,9 @@ import { WrtError, toFailure } from '../errors.js';
 import { GpuContext, describeAdapter } from '../../gpu/context.js';
 import { runGpuKernel, serveGpuRequest } from './gpu-tasks.js';
 import type { GpuRequestHandler } from './gpu-bridge.js';
+import { InboundPull, failedChunk, serveRange } from '../store/object-transfer.js';
 import { GPU_TASK_PREFIX, gpuKernelOf, gpuOutputBytes, parseGpuParams } from './gpu-kernel-contract.js';
 
-/** Chunk size of object transfers between nodes, in bytes. */
-export const OBJECT_CHUNK_BYTES = 1 << 20;
 /** Task results up to this many bytes travel back inline instead of staying in the store (Ray: 100 KiB). */
 export const INLINE_RESULT_BYTES = 100 * 1024;
 
@@ -53,13 +52,6 @@ export type NodeAgentEvent =
   | { type: 'task-failed'; taskId: string; message: string }
   | { type: 'disconnected'; reason: string };
 
-interface PendingPull {
-  buffer: Uint8Array | null;
-  received: number;
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
-
 export class NodeAgent {
   nodeId = '';
   tasksFinished = 0;
@@ -68,7 +60,10 @@ export class NodeAgent {
   private readonly slots: SlotPool;
   private readonly moduleBytes = new Map<string, Uint8Array>();
   private readonly compiled = new Map<string, Promise<WebAssembly.Module>>();
-  private readonly pulls = new Map<number, PendingPull>();
+  /** Pulls in progress, by request id. */
+  private readonly pulls = new Map<number, InboundPull>();
+  /** The same pulls by object id: a second user of an object on its way waits for the first pull. */
+  private readonly inbound = new Map<string, Promise<void>>();
   private nextPullId = 1;
   private running = 0;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
@@ -157,7 +152,7 @@ export class NodeAgent {
       conn.onClose = (reason) => {
         reject(new WrtError('WRT_CONNECTION', `head closed the connection: ${reason}`));
         this.stopHeartbeat();
-        for (const p of this.pulls.values()) p.reject(new WrtError('WRT_CONNECTION', 'lost the head'));
+        for (const p of this.pulls.values()) p.fail(new WrtError('WRT_CONNECTION', 'lost the head'));
         this.emit({ type: 'disconnected', reason });
       };
     });
@@ -188,7 +183,15 @@ export class NodeAgent {
 
   private startHeartbeat(intervalMs: number): void {
     this.heartbeat = setInterval(() => {
-      this.send({ type: 'Heartbeat', runningTasks: this.running, storeUsedBytes: this.store.usedBytes, tasksFinished: this.tasksFinished });
+      this.send({
+        type: 'Heartbeat',
+        runningTasks: this.running,
+        storeUsedBytes: this.store.usedBytes,
+        tasksFinished: this.tasksFinished,
+        storeSpilledBytes: this.store.stats.spilledBytes,
+        storeRestoredBytes: this.store.stats.restoredBytes,
+        storeOnDiskBytes: this.store.stats.onDiskBytes,
+      });
     }, intervalMs);
   }
 
@@ -210,7 +213,8 @@ export class NodeAgent {
         else this.actorMessage(msg);
         break;
       case 'PutObject':
-        if (!this.store.has(msg.objectId)) this.store.put(msg.objectId, msg.data);
+        if (msg.source) void this.storePut(msg);
+        else if (!this.store.has(msg.objectId)) this.store.put(msg.objectId, msg.data);
         break;
       case 'CancelTask': {
         const ctl = this.cancellers.get(msg.objectId);
@@ -267,8 +271,7 @@ export class NodeAgent {
         inputBytes += d.inlineInput.byteLength;
       }
       for (const input of d.inputs) {
-        if (this.store.has(input.objectId)) this.store.retain(input.objectId);
-        else await this.pull(input);
+        await this.acquire(input.objectId, input.nodeId);
         temporary.push(input.objectId);
         ranges.push(this.store.range(input.objectId));
         inputBytes += input.sizeBytes;
@@ -311,8 +314,7 @@ export class NodeAgent {
       if (!id) {
         id = `${d.taskId}/arg${i}`;
         this.store.put(id, a.data ?? new Uint8Array(0));
-      } else if (this.store.has(id)) this.store.retain(id);
-      else await this.pull({ objectId: id, nodeId: '', sizeBytes: 0 });
+      } else await this.acquire(id, '');
       temporary.push(id);
       ranges.push(this.store.range(id));
     }
@@ -517,49 +519,95 @@ export class NodeAgent {
       });
   }
 
-  /** Fetches a remote object into the local store (one reference, held by the caller). */
-  private pull(loc: ObjectLocation): Promise<void> {
+  /**
+   * Holds one reference to object `objectId` for the caller: retains it when this node has it,
+   * else pulls it from `nodeId` ('' lets the head find it). Concurrent users of one object share
+   * a single pull.
+   * @throws WrtError from the holder (`WRT_OBJECT_LOST`) or the store (`WRT_OBJECT_STORE_FULL`)
+   */
+  private async acquire(objectId: string, nodeId: string): Promise<void> {
+    for (;;) {
+      const arriving = this.inbound.get(objectId);
+      if (arriving) {
+        await arriving.catch(() => {});
+        continue;
+      }
+      if (this.store.has(objectId)) {
+        this.store.retain(objectId);
+        return;
+      }
+      const pull = this.pullObject(objectId, nodeId);
+      this.inbound.set(objectId, pull);
+      try {
+        return await pull;
+      } finally {
+        this.inbound.delete(objectId);
+      }
+    }
+  }
+
+  /**
+   * Pulls a remote object into the local store, flow-controlled (object-transfer.ts); it ends with
+   * one reference, the caller's. A failed pull leaves nothing behind.
+   */
+  private async pullObject(objectId: string, nodeId: string): Promise<void> {
     const requestId = this.nextPullId++;
-    return new Promise<void>((resolve, reject) => {
-      this.pulls.set(requestId, { buffer: null, received: 0, resolve, reject });
-      this.send({ type: 'ObjectPull', requestId, objectId: loc.objectId, nodeId: loc.nodeId, requester: this.nodeId });
-    }).finally(() => this.pulls.delete(requestId));
+    let created = false;
+    const pull = new InboundPull(
+      { requestId, objectId, nodeId, requester: this.nodeId },
+      (m) => this.send(m),
+      (total) => {
+        created = true;
+        return this.store.create(objectId, total);
+      },
+    );
+    this.pulls.set(requestId, pull);
+    try {
+      await pull.start().done;
+      this.store.seal(objectId);
+    } catch (err) {
+      if (created) this.store.release(objectId);
+      throw err;
+    } finally {
+      this.pulls.delete(requestId);
+    }
   }
 
   private receiveChunk(c: MessageOf<'ObjectChunk'>): void {
-    const p = this.pulls.get(c.requestId);
-    if (!p) return;
-    if (c.failure) {
-      p.reject(new WrtError(c.failure.code, c.failure.message, { retryable: c.failure.retryable }));
-      return;
-    }
-    try {
-      if (!p.buffer) p.buffer = this.store.create(c.objectId, c.totalBytes);
-      p.buffer.set(c.data, c.offset);
-      p.received += c.data.byteLength;
-      if (p.received >= c.totalBytes) {
-        this.store.seal(c.objectId);
-        p.resolve();
-      }
-    } catch (err) {
-      p.reject(err as Error);
-    }
+    this.pulls.get(c.requestId)?.onChunk(c);
   }
 
+  /** Serves one range of a local object (the holder side of object-transfer.ts; stateless). */
   private servePull(req: MessageOf<'ObjectPull'>): void {
-    const base = { type: 'ObjectChunk' as const, requestId: req.requestId, objectId: req.objectId, requester: req.requester };
     if (!this.store.has(req.objectId)) {
-      const failure = { code: 'WRT_OBJECT_LOST', message: `object ${req.objectId} is not on node ${this.nodeId}`, retryable: true };
-      this.send({ ...base, offset: 0, totalBytes: 0, data: new Uint8Array(0), failure });
+      this.send(
+        failedChunk(req, { code: 'WRT_OBJECT_LOST', message: `object ${req.objectId} is not on node ${this.nodeId}`, retryable: true }),
+      );
       return;
     }
-    const bytes = this.store.get(req.objectId);
-    let offset = 0;
-    do {
-      const end = Math.min(bytes.byteLength, offset + OBJECT_CHUNK_BYTES);
-      this.send({ ...base, offset, totalBytes: bytes.byteLength, data: bytes.subarray(offset, end), failure: null });
-      offset = end;
-    } while (offset < bytes.byteLength);
+    serveRange(this.store.get(req.objectId), req, (c) => this.send(c));
+  }
+
+  /**
+   * A driver's put larger than one chunk: pull its bytes from the driver, then tell the head it is
+   * stored (or why not). The stored object keeps one reference, the owner's.
+   */
+  private async storePut(m: MessageOf<'PutObject'>): Promise<void> {
+    let failure = null;
+    try {
+      if (!this.store.has(m.objectId)) await this.pullObject(m.objectId, m.source);
+    } catch (err) {
+      failure = toFailure(err, 'WRT_OBJECT_LOST');
+    }
+    this.send({
+      type: 'ObjectReady',
+      objectId: m.objectId,
+      nodeId: this.nodeId,
+      sizeBytes: m.totalBytes,
+      data: null,
+      inline: false,
+      failure,
+    });
   }
 }
 

@@ -147,7 +147,18 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       return [Kind.RegisterAck, RegisterAck.endRegisterAck(b)];
     }
     case 'Heartbeat':
-      return [Kind.Heartbeat, Heartbeat.createHeartbeat(b, m.runningTasks, BigInt(m.storeUsedBytes), BigInt(m.tasksFinished))];
+      return [
+        Kind.Heartbeat,
+        Heartbeat.createHeartbeat(
+          b,
+          m.runningTasks,
+          BigInt(m.storeUsedBytes),
+          BigInt(m.tasksFinished),
+          BigInt(m.storeSpilledBytes),
+          BigInt(m.storeRestoredBytes),
+          BigInt(m.storeOnDiskBytes),
+        ),
+      ];
     case 'SubmitJob': {
       const name = b.createString(m.name);
       const module = b.createByteVector(m.module);
@@ -252,7 +263,7 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       const id = b.createString(m.objectId);
       const node = b.createString(m.nodeId);
       const requester = b.createString(m.requester);
-      return [Kind.ObjectPull, ObjectPull.createObjectPull(b, m.requestId, id, node, requester)];
+      return [Kind.ObjectPull, ObjectPull.createObjectPull(b, m.requestId, id, node, requester, BigInt(m.offset), BigInt(m.length))];
     }
     case 'ObjectChunk': {
       const id = b.createString(m.objectId);
@@ -333,7 +344,16 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       return [Kind.ActorInfo, ActorInfo.createActorInfo(b, m.requestId, ids[0]!, ids[1]!, ACTOR_STATES.indexOf(m.state))];
     }
     case 'PutObject':
-      return [Kind.PutObject, PutObject.createPutObject(b, b.createString(m.objectId), b.createByteVector(m.data))];
+      return [
+        Kind.PutObject,
+        PutObject.createPutObject(
+          b,
+          b.createString(m.objectId),
+          b.createByteVector(m.data),
+          BigInt(m.totalBytes),
+          b.createString(m.source),
+        ),
+      ];
     case 'ObjectReady': {
       const ids = [m.objectId, m.nodeId].map((x) => b.createString(x));
       const data = m.data ? b.createByteVector(m.data) : 0;
@@ -469,6 +489,9 @@ function decodeBody(r: Reader, env: Envelope): Message {
         type: 'Heartbeat',
         runningTasks: t.runningTasks(),
         storeUsedBytes: r.num(t.storeUsedBytes()),
+        storeSpilledBytes: r.num(t.storeSpilledBytes()),
+        storeRestoredBytes: r.num(t.storeRestoredBytes()),
+        storeOnDiskBytes: r.num(t.storeOnDiskBytes()),
         tasksFinished: r.num(t.tasksFinished()),
       };
     }
@@ -568,6 +591,8 @@ function decodeBody(r: Reader, env: Envelope): Message {
         objectId: r.str(t.objectId()),
         nodeId: r.str(t.nodeId()),
         requester: r.str(t.requester()),
+        offset: r.num(t.offset()),
+        length: r.num(t.length()),
       };
     }
     case Kind.ObjectChunk: {
@@ -657,7 +682,13 @@ function decodeBody(r: Reader, env: Envelope): Message {
     }
     case Kind.PutObject: {
       const t = env.message(new PutObject()) as PutObject;
-      return { type: 'PutObject', objectId: r.str(t.objectId()), data: r.bytes(t.dataArray()) };
+      return {
+        type: 'PutObject',
+        objectId: r.str(t.objectId()),
+        data: r.bytes(t.dataArray()),
+        totalBytes: Number(t.totalBytes()),
+        source: r.str(t.source()),
+      };
     }
     case Kind.ObjectReady: {
       const t = env.message(new ObjectReady()) as ObjectReady;

@@ -81,7 +81,16 @@ export type Message =
       gpuAdapter: string;
     }
   | { type: 'RegisterAck'; nodeId: string; heartbeatIntervalMs: number; heartbeatTimeoutMs: number }
-  | { type: 'Heartbeat'; runningTasks: number; storeUsedBytes: number; tasksFinished: number }
+  | {
+      type: 'Heartbeat';
+      runningTasks: number;
+      storeUsedBytes: number;
+      tasksFinished: number;
+      /** Bytes spilled to and restored from disk since the node started, and on disk now. */
+      storeSpilledBytes: number;
+      storeRestoredBytes: number;
+      storeOnDiskBytes: number;
+    }
   | {
       type: 'SubmitJob';
       requestId: number;
@@ -142,7 +151,17 @@ export type Message =
       returnBytes: number;
       returnInline: boolean;
     }
-  | { type: 'ObjectPull'; requestId: number; objectId: string; nodeId: string; requester: string }
+  | {
+      type: 'ObjectPull';
+      requestId: number;
+      objectId: string;
+      nodeId: string;
+      requester: string;
+      /** First byte asked for. */
+      offset: number;
+      /** Bytes asked for (the owner sends at most this many, fewer at the object's end). */
+      length: number;
+    }
   | {
       type: 'ObjectChunk';
       requestId: number;
@@ -162,7 +181,16 @@ export type Message =
   | { type: 'ActorState'; actorId: string; state: ActorLifecycle; nodeId: string; message: string; restarts: number }
   | { type: 'LookupActor'; requestId: number; name: string }
   | { type: 'ActorInfo'; requestId: number; actorId: string; moduleId: string; state: ActorLifecycle }
-  | { type: 'PutObject'; objectId: string; data: Uint8Array }
+  | {
+      type: 'PutObject';
+      objectId: string;
+      /** The bytes, or empty when `source` holds them. */
+      data: Uint8Array;
+      /** The object's size in bytes (also when `data` is empty). */
+      totalBytes: number;
+      /** Who holds the bytes for a pulled put (a driver id); '' when `data` carries them. */
+      source: string;
+    }
   | {
       type: 'ObjectReady';
       objectId: string;

@@ -86,6 +86,8 @@ export class TaskService {
   /** Actor-call return id → actor id. */
   private readonly callActor = new Map<string, string>();
   private readonly used = new Map<string, Resources>();
+  /** Pulled puts not yet stored, by object id: the node pulling and the size in bytes. */
+  private readonly pulledPuts = new Map<string, { nodeId: string; totalBytes: number }>();
   /** Set when an object settled: queued tasks and actor calls may now run. */
   private dependentsMayRun = false;
 
@@ -118,16 +120,70 @@ export class TaskService {
     this.schedule();
   }
 
+  /**
+   * A driver's put. Up to {@link INLINE_PUT_BYTES} it stays here; larger ones go to the node with
+   * the emptiest store: with their bytes (ready at once: the node stores them before it reads any
+   * later message), or — larger than one chunk — as a pulled put that the node fetches from the
+   * driver and reports with `ObjectReady` ({@link putStored}).
+   */
   put(driver: string, m: MessageOf<'PutObject'>): void {
     this.objects.create(m.objectId, driver, null);
-    let nodeId = '';
-    if (m.data.byteLength > INLINE_PUT_BYTES) {
-      const nodes = [...this.host.nodes()].filter((n) => n.alive).sort((a, b) => a.storeUsedBytes - b.storeUsedBytes);
-      nodeId = nodes[0]?.id ?? '';
-      if (nodeId) this.host.sendToNode(nodeId, { type: 'PutObject', objectId: m.objectId, data: m.data });
+    const pulled = m.data.byteLength < m.totalBytes;
+    if (!pulled && m.data.byteLength <= INLINE_PUT_BYTES) {
+      this.notify(this.objects.ready(m.objectId, '', m.data.byteLength, m.data.slice())!);
+      return;
     }
-    const e = this.objects.ready(m.objectId, nodeId, m.data.byteLength, nodeId ? null : m.data.slice())!;
-    this.notify(e);
+    const nodeId = this.storeNode();
+    if (!nodeId) {
+      if (pulled) {
+        this.notify(
+          this.objects.fail(m.objectId, {
+            code: 'WRT_INFEASIBLE',
+            message: `no live node can store put ${m.objectId} (${m.totalBytes} bytes); start a node first`,
+            retryable: false,
+          })!,
+        );
+      } else this.notify(this.objects.ready(m.objectId, '', m.data.byteLength, m.data.slice())!);
+      return;
+    }
+    if (!pulled) {
+      this.host.sendToNode(nodeId, { ...m, source: '' });
+      this.notify(this.objects.ready(m.objectId, nodeId, m.data.byteLength, null)!);
+      return;
+    }
+    this.placePulledPut(m.objectId, driver, m.totalBytes, nodeId);
+  }
+
+  private placePulledPut(objectId: string, driver: string, totalBytes: number, nodeId: string): void {
+    this.pulledPuts.set(objectId, { nodeId, totalBytes });
+    this.host.sendToNode(nodeId, { type: 'PutObject', objectId, data: new Uint8Array(0), totalBytes, source: driver });
+  }
+
+  /** A node stored a pulled put (or could not: the object fails with the node's reason). */
+  putStored(nodeId: string, m: MessageOf<'ObjectReady'>): void {
+    const e = this.objects.get(m.objectId);
+    const expected = this.pulledPuts.get(m.objectId)?.nodeId === nodeId && e?.state === 'pending';
+    if (this.pulledPuts.get(m.objectId)?.nodeId === nodeId) this.pulledPuts.delete(m.objectId);
+    if (!expected) {
+      // Released meanwhile: the node's copy is nobody's.
+      if (!m.failure) this.host.sendToNode(nodeId, { type: 'ReleaseObjects', objectIds: [m.objectId] });
+      return;
+    }
+    this.notify(
+      m.failure
+        ? this.objects.fail(m.objectId, {
+            ...m.failure,
+            message: `put ${m.objectId} could not be stored on ${nodeId}: ${m.failure.message}`,
+          })!
+        : this.objects.ready(m.objectId, nodeId, m.sizeBytes, null)!,
+    );
+  }
+
+  /** The live node with the emptiest store, or null. */
+  private storeNode(): string | null {
+    let best: TaskNode | null = null;
+    for (const n of this.host.nodes()) if (n.alive && (!best || n.storeUsedBytes < best.storeUsedBytes)) best = n;
+    return best?.id ?? null;
   }
 
   release(ids: string[]): void {
@@ -260,6 +316,23 @@ export class TaskService {
       }
     }
     for (const e of this.objects.onNode(nodeId)) this.reconstruct(e);
+    for (const [id, p] of this.pulledPuts) {
+      if (p.nodeId !== nodeId) continue;
+      this.pulledPuts.delete(id);
+      const e = this.objects.get(id);
+      if (e?.state !== 'pending') continue;
+      // The driver still holds the bytes: another node pulls them.
+      const other = this.storeNode();
+      if (other) this.placePulledPut(id, e.owner, p.totalBytes, other);
+      else
+        this.notify(
+          this.objects.fail(id, {
+            code: 'WRT_OBJECT_LOST',
+            message: `put ${id} was lost with node ${nodeId} and no node is left`,
+            retryable: false,
+          })!,
+        );
+    }
     for (const a of this.actors.values())
       if (a.nodeId === nodeId && a.state !== 'Dead') this.actorLost(a, `WRT_NODE_LOST: node ${nodeId} was lost`);
     this.schedule();

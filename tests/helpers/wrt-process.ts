@@ -136,7 +136,15 @@ export class TestCluster {
   }
 
   async status(): Promise<{
-    nodes: { name: string; tasksFinished: number; platform: string; storeUsedBytes: number; gpus: number; gpuAdapter: string }[];
+    nodes: {
+      name: string;
+      tasksFinished: number;
+      platform: string;
+      storeUsedBytes: number;
+      spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
+      gpus: number;
+      gpuAdapter: string;
+    }[];
     jobs: { state: string; nodes: string[] }[];
   }> {
     // A GET is safe to repeat: undici may reuse a keep-alive socket the head's HTTP server is

@@ -55,7 +55,17 @@ test('a node may not submit jobs, a client may not send node messages', async ()
   const ws = new WebSocket(cluster.address);
   await once(ws, 'open');
   const reply = once(ws, 'message');
-  ws.send(encodeMessage({ type: 'Heartbeat', runningTasks: 0, storeUsedBytes: 0, tasksFinished: 0 }));
+  ws.send(
+    encodeMessage({
+      type: 'Heartbeat',
+      runningTasks: 0,
+      storeUsedBytes: 0,
+      tasksFinished: 0,
+      storeSpilledBytes: 0,
+      storeRestoredBytes: 0,
+      storeOnDiskBytes: 0,
+    }),
+  );
   const [data] = (await reply) as [Buffer];
   const m = decodeMessage(new Uint8Array(data));
   assert.equal(m.type, 'ErrorMessage');

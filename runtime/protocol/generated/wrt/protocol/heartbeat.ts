@@ -39,8 +39,29 @@ tasksFinished():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * Bytes written to and read back from spill storage since the node started.
+ */
+storeSpilledBytes():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+storeRestoredBytes():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+/**
+ * Bytes in spill storage now.
+ */
+storeOnDiskBytes():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startHeartbeat(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(6);
 }
 
 static addRunningTasks(builder:flatbuffers.Builder, runningTasks:number) {
@@ -55,16 +76,31 @@ static addTasksFinished(builder:flatbuffers.Builder, tasksFinished:bigint) {
   builder.addFieldInt64(2, tasksFinished, BigInt('0'));
 }
 
+static addStoreSpilledBytes(builder:flatbuffers.Builder, storeSpilledBytes:bigint) {
+  builder.addFieldInt64(3, storeSpilledBytes, BigInt('0'));
+}
+
+static addStoreRestoredBytes(builder:flatbuffers.Builder, storeRestoredBytes:bigint) {
+  builder.addFieldInt64(4, storeRestoredBytes, BigInt('0'));
+}
+
+static addStoreOnDiskBytes(builder:flatbuffers.Builder, storeOnDiskBytes:bigint) {
+  builder.addFieldInt64(5, storeOnDiskBytes, BigInt('0'));
+}
+
 static endHeartbeat(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createHeartbeat(builder:flatbuffers.Builder, runningTasks:number, storeUsedBytes:bigint, tasksFinished:bigint):flatbuffers.Offset {
+static createHeartbeat(builder:flatbuffers.Builder, runningTasks:number, storeUsedBytes:bigint, tasksFinished:bigint, storeSpilledBytes:bigint, storeRestoredBytes:bigint, storeOnDiskBytes:bigint):flatbuffers.Offset {
   Heartbeat.startHeartbeat(builder);
   Heartbeat.addRunningTasks(builder, runningTasks);
   Heartbeat.addStoreUsedBytes(builder, storeUsedBytes);
   Heartbeat.addTasksFinished(builder, tasksFinished);
+  Heartbeat.addStoreSpilledBytes(builder, storeSpilledBytes);
+  Heartbeat.addStoreRestoredBytes(builder, storeRestoredBytes);
+  Heartbeat.addStoreOnDiskBytes(builder, storeOnDiskBytes);
   return Heartbeat.endHeartbeat(builder);
 }
 }

@@ -4,7 +4,9 @@
 import * as flatbuffers from 'flatbuffers';
 
 /**
- * node → head → node: ask for an object's bytes.
+ * node or driver → head → owner: ask for bytes [`offset`, `offset` + `length`) of an object.
+ * The owner sends no more than asked: the requester's outstanding requests are its credit
+ * (credit-based flow control, as Flink's network stack; docs/object-transfer.md).
  */
 export class ObjectPull {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -50,8 +52,18 @@ requester(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+offset():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+length():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startObjectPull(builder:flatbuffers.Builder) {
-  builder.startObject(4);
+  builder.startObject(6);
 }
 
 static addRequestId(builder:flatbuffers.Builder, requestId:number) {
@@ -70,17 +82,27 @@ static addRequester(builder:flatbuffers.Builder, requesterOffset:flatbuffers.Off
   builder.addFieldOffset(3, requesterOffset, 0);
 }
 
+static addOffset(builder:flatbuffers.Builder, offset:bigint) {
+  builder.addFieldInt64(4, offset, BigInt('0'));
+}
+
+static addLength(builder:flatbuffers.Builder, length:bigint) {
+  builder.addFieldInt64(5, length, BigInt('0'));
+}
+
 static endObjectPull(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createObjectPull(builder:flatbuffers.Builder, requestId:number, objectIdOffset:flatbuffers.Offset, nodeIdOffset:flatbuffers.Offset, requesterOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createObjectPull(builder:flatbuffers.Builder, requestId:number, objectIdOffset:flatbuffers.Offset, nodeIdOffset:flatbuffers.Offset, requesterOffset:flatbuffers.Offset, offset:bigint, length:bigint):flatbuffers.Offset {
   ObjectPull.startObjectPull(builder);
   ObjectPull.addRequestId(builder, requestId);
   ObjectPull.addObjectId(builder, objectIdOffset);
   ObjectPull.addNodeId(builder, nodeIdOffset);
   ObjectPull.addRequester(builder, requesterOffset);
+  ObjectPull.addOffset(builder, offset);
+  ObjectPull.addLength(builder, length);
   return ObjectPull.endObjectPull(builder);
 }
 }

@@ -4,7 +4,10 @@
 import * as flatbuffers from 'flatbuffers';
 
 /**
- * driver → head: store `data` as object `object_id` (rt.put).
+ * driver → head: store `data` as object `object_id` (rt.put). An object larger than one transfer
+ * chunk comes with no `data` and its `total_bytes`: the driver keeps the bytes and the node that
+ * stores it pulls them (ObjectPull with `node_id` = `source`, the driver), so a put of any size
+ * moves with the pull's flow control. head → node: the same, `source` naming the driver.
  */
 export class PutObject {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -46,8 +49,20 @@ dataArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+totalBytes():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+source():string|null
+source(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+source(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startPutObject(builder:flatbuffers.Builder) {
-  builder.startObject(2);
+  builder.startObject(4);
 }
 
 static addObjectId(builder:flatbuffers.Builder, objectIdOffset:flatbuffers.Offset) {
@@ -70,15 +85,25 @@ static startDataVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(1, numElems, 1);
 }
 
+static addTotalBytes(builder:flatbuffers.Builder, totalBytes:bigint) {
+  builder.addFieldInt64(2, totalBytes, BigInt('0'));
+}
+
+static addSource(builder:flatbuffers.Builder, sourceOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, sourceOffset, 0);
+}
+
 static endPutObject(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createPutObject(builder:flatbuffers.Builder, objectIdOffset:flatbuffers.Offset, dataOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createPutObject(builder:flatbuffers.Builder, objectIdOffset:flatbuffers.Offset, dataOffset:flatbuffers.Offset, totalBytes:bigint, sourceOffset:flatbuffers.Offset):flatbuffers.Offset {
   PutObject.startPutObject(builder);
   PutObject.addObjectId(builder, objectIdOffset);
   PutObject.addData(builder, dataOffset);
+  PutObject.addTotalBytes(builder, totalBytes);
+  PutObject.addSource(builder, sourceOffset);
   return PutObject.endPutObject(builder);
 }
 }
