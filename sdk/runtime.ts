@@ -5,7 +5,7 @@
  */
 import type { Connection, Platform } from '../runtime/platform/platform.js';
 import type { Message, MessageOf, TaskArg } from '../runtime/protocol/messages.js';
-import { decodeMessage, encodeMessage } from '../runtime/protocol/codec.js';
+import { decodeFrame, encodeMessage } from '../runtime/protocol/codec.js';
 import { WrtError, type FailureRecord } from '../runtime/errors.js';
 import { headWebSocketUrl } from '../runtime/client/job-client.js';
 import { ObjectRef } from './object-ref.js';
@@ -84,14 +84,14 @@ export class Runtime {
     private readonly onShutdown: () => Promise<void>,
   ) {
     conn.onMessage = (frame) => {
-      let msg: Message;
+      let msgs: Message[];
       try {
-        msg = decodeMessage(frame);
+        msgs = decodeFrame(frame);
       } catch {
         conn.close(1002, 'protocol error');
         return;
       }
-      this.handle(msg);
+      for (const msg of msgs) this.handle(msg);
     };
     conn.onClose = (reason) => {
       this.closed = new WrtError('WRT_CONNECTION', `lost the head: ${reason}`);

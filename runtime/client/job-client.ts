@@ -5,7 +5,7 @@
  */
 import type { Platform } from '../platform/platform.js';
 import type { Message, MessageOf } from '../protocol/messages.js';
-import { decodeMessage, encodeMessage } from '../protocol/codec.js';
+import { decodeFrame, encodeMessage } from '../protocol/codec.js';
 import { WrtError, fromFailure } from '../errors.js';
 
 export type JobSubmission = Omit<MessageOf<'SubmitJob'>, 'type' | 'requestId'>;
@@ -69,14 +69,17 @@ export async function runJob(platform: Platform, address: string, job: JobSubmis
     };
     const send = (m: Message): void => conn.send(encodeMessage(m));
     conn.onMessage = (frame) => {
-      let msg: Message;
+      let msgs: Message[];
       try {
-        msg = decodeMessage(frame);
+        msgs = decodeFrame(frame);
       } catch (err) {
         conn.close(1002, 'protocol error');
         settle(err as Error);
         return;
       }
+      for (const msg of msgs) handle(msg);
+    };
+    const handle = (msg: Message): void => {
       switch (msg.type) {
         case 'JobAccepted':
           cb.onAccepted?.(msg.jobId);

@@ -10,7 +10,7 @@
  */
 import type { Connection } from '../platform/platform.js';
 import type { Message, MessageOf } from '../protocol/messages.js';
-import { decodeMessage, encodeMessage } from '../protocol/codec.js';
+import { decodeFrame, encodeMessage } from '../protocol/codec.js';
 import { planBatchJob } from '../protocol/job-graph-codec.js';
 import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
 import type { NodeLoad } from '../scheduler/placement.js';
@@ -118,15 +118,19 @@ export class Head {
   accept(conn: Connection): void {
     let role: { kind: 'unknown' } | { kind: 'node'; id: string } | { kind: 'client'; id: string } = { kind: 'unknown' };
     conn.onMessage = (frame) => {
-      let msg: Message;
+      let msgs: Message[];
       try {
-        msg = decodeMessage(frame);
+        msgs = decodeFrame(frame);
       } catch (err) {
         this.log(`head: ${(err as Error).message} from ${conn.peer}; closing the connection`);
         conn.send(encodeMessage({ type: 'ErrorMessage', requestId: 0, failure: toFailure(err, 'WRT_PROTOCOL') }));
         conn.close(1002, 'protocol error');
         return;
       }
+      for (const msg of msgs) handleOne(msg);
+      this.tasks.schedule();
+    };
+    const handleOne = (msg: Message): void => {
       try {
         if (role.kind === 'unknown') {
           if (msg.type === 'RegisterNode') role = { kind: 'node', id: this.register(conn, msg) };
@@ -137,7 +141,6 @@ export class Head {
         }
         if (role.kind === 'node') this.fromNode(role.id, msg);
         else this.fromClient(role.id, conn, msg);
-        this.tasks.schedule();
       } catch (err) {
         const failure = toFailure(err, 'WRT_INVALID_ARGUMENT');
         this.log(`head: ${failure.code}: ${failure.message}`);

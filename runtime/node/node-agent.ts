@@ -5,7 +5,7 @@
  */
 import type { Connection, Platform } from '../platform/platform.js';
 import type { Message, MessageOf, ObjectLocation } from '../protocol/messages.js';
-import { decodeMessage, encodeMessage } from '../protocol/codec.js';
+import { decodeFrame, encodeMessage } from '../protocol/codec.js';
 import { ObjectStore } from '../store/object-store.js';
 import { SlotPool, type CallControl, type OperatorCall } from './slot-pool.js';
 import { ActorHost } from './actor-host.js';
@@ -134,20 +134,22 @@ export class NodeAgent {
     this.conn = conn;
     const registered = new Promise<string>((resolve, reject) => {
       conn.onMessage = (frame) => {
-        let msg: Message;
+        let msgs: Message[];
         try {
-          msg = decodeMessage(frame);
+          msgs = decodeFrame(frame);
         } catch (err) {
           this.platform.log(`wrt node: ${(err as Error).message}; closing the connection`);
           conn.close(1002, 'protocol error');
           return;
         }
-        if (msg.type === 'RegisterAck') {
-          this.nodeId = msg.nodeId;
-          this.startHeartbeat(msg.heartbeatIntervalMs);
-          resolve(msg.nodeId);
-          this.emit({ type: 'registered', nodeId: msg.nodeId });
-        } else this.handle(msg);
+        for (const msg of msgs) {
+          if (msg.type === 'RegisterAck') {
+            this.nodeId = msg.nodeId;
+            this.startHeartbeat(msg.heartbeatIntervalMs);
+            resolve(msg.nodeId);
+            this.emit({ type: 'registered', nodeId: msg.nodeId });
+          } else this.handle(msg);
+        }
       };
       conn.onClose = (reason) => {
         reject(new WrtError('WRT_CONNECTION', `head closed the connection: ${reason}`));

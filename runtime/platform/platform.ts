@@ -6,13 +6,16 @@
 
 /** A message-oriented, ordered, reliable connection (a WebSocket) carrying binary frames. */
 export interface Connection {
-  /** Sends one frame. Frames sent after close are dropped. */
-  send(frame: Uint8Array): void;
+  /**
+   * Sends one message (an `encodeMessage` result); messages of one event-loop turn share a frame
+   * (`encodeFrame`). Messages sent after close are dropped.
+   */
+  send(message: Uint8Array): void;
   /** Closes the connection; `code` is a WebSocket close code (1000 normal, 1002 protocol error). */
   close(code?: number, reason?: string): void;
   /** Bytes queued but not yet sent (for back-pressure). */
   readonly bufferedAmount: number;
-  /** Called for each received frame. */
+  /** Called for each received frame (one or more messages: `decodeFrame`). */
   onMessage: ((frame: Uint8Array) => void) | null;
   /** Called once when the connection closes, for whatever reason. */
   onClose: ((reason: string) => void) | null;

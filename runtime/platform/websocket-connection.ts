@@ -2,8 +2,16 @@
  * A {@link Connection} over any WHATWG-style WebSocket: the browser's own, undici's client in Node,
  * and the `ws` server's sockets (which implement `addEventListener` too). Binary frames only; a
  * text frame closes the connection with 1003 (unsupported data).
+ *
+ * Messages sent in one turn of the event loop leave as one frame ({@link encodeFrame}), flushed in
+ * a microtask or once {@link BATCH_BYTES} have gathered: a burst of small messages (a driver
+ * submitting a thousand tasks, the head answering them) costs one socket write, not one each.
  */
 import type { Connection } from './platform.js';
+import { encodeFrame } from '../protocol/codec.js';
+
+/** Bytes of messages gathered before a frame leaves without waiting for the end of the turn. */
+export const BATCH_BYTES = 256 * 1024;
 
 /** The part of a WHATWG WebSocket this file uses. */
 export interface WebSocketLike {
@@ -18,17 +26,36 @@ export interface WebSocketLike {
 const OPEN = 1;
 
 export function connectionOverWebSocket(ws: WebSocketLike, peer: string): Connection {
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const frame = encodeFrame(pending);
+    pending.length = 0;
+    pendingBytes = 0;
+    if (ws.readyState === OPEN) ws.send(frame);
+  };
   const conn: Connection = {
     peer,
     onMessage: null,
     onClose: null,
     get bufferedAmount() {
-      return ws.bufferedAmount;
+      return ws.bufferedAmount + pendingBytes;
     },
-    send(frame) {
-      if (ws.readyState === OPEN) ws.send(frame);
+    send(message) {
+      if (ws.readyState !== OPEN) return;
+      if (pendingBytes > 0 && pendingBytes + message.byteLength > BATCH_BYTES) flush();
+      pending.push(message);
+      pendingBytes += 4 + message.byteLength;
+      if (!scheduled) {
+        scheduled = true;
+        (globalThis.setImmediate ?? queueMicrotask)(flush);
+      }
     },
     close(code = 1000, reason = '') {
+      flush();
       ws.close(code, reason.slice(0, 120));
     },
   };

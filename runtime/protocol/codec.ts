@@ -712,7 +712,49 @@ function decodeBody(r: Reader, env: Envelope): Message {
 }
 
 /**
- * Decodes one frame. The returned message's byte fields are views into `frame`.
+ * One WebSocket frame carrying `messages` (each an {@link encodeMessage} result): every message is
+ * a little-endian u32 byte length followed by its bytes (FlatBuffers' size-prefixed layout). A
+ * connection batches what it sends in one turn of the event loop into one frame: one write and one
+ * frame per burst instead of per message.
+ */
+export function encodeFrame(messages: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const m of messages) size += 4 + m.byteLength;
+  const frame = new Uint8Array(size);
+  const dv = new DataView(frame.buffer);
+  let at = 0;
+  for (const m of messages) {
+    dv.setUint32(at, m.byteLength, true);
+    frame.set(m, at + 4);
+    at += 4 + m.byteLength;
+  }
+  return frame;
+}
+
+/**
+ * Decodes every message of a frame made by {@link encodeFrame}; byte fields are views into `frame`.
+ * @throws WrtError `WRT_PROTOCOL` when the frame is larger than {@link MAX_FRAME_BYTES}, a length
+ *   runs past its end, or any message fails {@link decodeMessage}.
+ */
+export function decodeFrame(frame: Uint8Array): Message[] {
+  if (frame.byteLength > MAX_FRAME_BYTES) {
+    throw new WrtError('WRT_PROTOCOL', `frame of ${frame.byteLength} bytes exceeds the ${MAX_FRAME_BYTES}-byte limit`);
+  }
+  if (frame.byteLength === 0) throw new WrtError('WRT_PROTOCOL', 'empty frame');
+  const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const out: Message[] = [];
+  for (let at = 0; at < frame.byteLength;) {
+    const n = at + 4 <= frame.byteLength ? dv.getUint32(at, true) : -1;
+    if (n < 0 || at + 4 + n > frame.byteLength)
+      throw new WrtError('WRT_PROTOCOL', `malformed frame: message at byte ${at} runs past the frame's ${frame.byteLength} bytes`);
+    out.push(decodeMessage(frame.subarray(at + 4, at + 4 + n)));
+    at += 4 + n;
+  }
+  return out;
+}
+
+/**
+ * Decodes one message. The returned message's byte fields are views into `frame`.
  * @throws WrtError `WRT_PROTOCOL` when the frame is empty, larger than {@link MAX_FRAME_BYTES},
  *   lacks the "WRT1" identifier, or any table, vector or string in it lies outside its bytes.
  */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { TestCluster, killAll } from '../helpers/wrt-process.js';
-import { encodeMessage, decodeMessage } from '../../runtime/protocol/codec.js';
+import { decodeFrame, encodeFrame, encodeMessage } from '../../runtime/protocol/codec.js';
 import { SAMPLES } from '../helpers/protocol-samples.js';
 
 let cluster: TestCluster;
@@ -22,8 +22,7 @@ async function sendAndAwaitClose(frame: Uint8Array | string): Promise<{ code: nu
   await once(ws, 'open');
   const errors: string[] = [];
   ws.on('message', (d: Buffer) => {
-    const m = decodeMessage(new Uint8Array(d));
-    if (m.type === 'ErrorMessage') errors.push(m.failure.code);
+    for (const m of decodeFrame(new Uint8Array(d))) if (m.type === 'ErrorMessage') errors.push(m.failure.code);
   });
   ws.send(frame);
   const [code] = (await once(ws, 'close')) as [number];
@@ -31,7 +30,7 @@ async function sendAndAwaitClose(frame: Uint8Array | string): Promise<{ code: nu
 }
 
 test('truncated, corrupted and random frames close only the offending connection', async () => {
-  const valid = encodeMessage(SAMPLES.find((m) => m.type === 'SubmitJob')!);
+  const valid = encodeFrame([encodeMessage(SAMPLES.find((m) => m.type === 'SubmitJob')!)]);
   const frames = [
     valid.slice(0, 20),
     Uint8Array.from(valid, (b, i) => (i > 8 && i % 5 === 0 ? b ^ 0xff : b)),
@@ -56,19 +55,21 @@ test('a node may not submit jobs, a client may not send node messages', async ()
   await once(ws, 'open');
   const reply = once(ws, 'message');
   ws.send(
-    encodeMessage({
-      type: 'Heartbeat',
-      runningTasks: 0,
-      storeUsedBytes: 0,
-      tasksFinished: 0,
-      storeSpilledBytes: 0,
-      storeRestoredBytes: 0,
-      storeOnDiskBytes: 0,
-    }),
+    encodeFrame([
+      encodeMessage({
+        type: 'Heartbeat',
+        runningTasks: 0,
+        storeUsedBytes: 0,
+        tasksFinished: 0,
+        storeSpilledBytes: 0,
+        storeRestoredBytes: 0,
+        storeOnDiskBytes: 0,
+      }),
+    ]),
   );
   const [data] = (await reply) as [Buffer];
-  const m = decodeMessage(new Uint8Array(data));
-  assert.equal(m.type, 'ErrorMessage');
-  assert.equal(m.type === 'ErrorMessage' && m.failure.code, 'WRT_PROTOCOL');
+  const [m] = decodeFrame(new Uint8Array(data));
+  assert.equal(m?.type, 'ErrorMessage');
+  assert.equal(m?.type === 'ErrorMessage' && m.failure.code, 'WRT_PROTOCOL');
   ws.close();
 });

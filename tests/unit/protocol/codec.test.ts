@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeMessage, encodeMessage, MAX_FRAME_BYTES } from '../../../runtime/protocol/codec.js';
+import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, MAX_FRAME_BYTES } from '../../../runtime/protocol/codec.js';
 import { decodeJobGraph, encodeJobGraph, planBatchJob } from '../../../runtime/protocol/job-graph-codec.js';
 import type { Message } from '../../../runtime/protocol/messages.js';
 import { SAMPLES, graph } from '../../helpers/protocol-samples.js';
@@ -19,6 +19,23 @@ function decodeOrProtocolError(frame: Uint8Array): Message | null {
 
 test('every message type survives an encode/decode round trip', () => {
   for (const m of SAMPLES) assert.deepEqual(decodeMessage(encodeMessage(m)), m, m.type);
+});
+
+test('a frame carries every message of a batch, in order; a broken length prefix is a protocol error', () => {
+  const frame = encodeFrame(SAMPLES.map(encodeMessage));
+  assert.deepEqual(decodeFrame(frame), SAMPLES);
+  for (const n of [1, 3, 5, frame.byteLength - 1]) {
+    assert.throws(
+      () => decodeFrame(frame.slice(0, n)),
+      (e: unknown) => e instanceof WrtError && e.code === 'WRT_PROTOCOL',
+    );
+  }
+  const lying = frame.slice();
+  new DataView(lying.buffer).setUint32(0, frame.byteLength, true);
+  assert.throws(
+    () => decodeFrame(lying),
+    (e: unknown) => e instanceof WrtError && e.code === 'WRT_PROTOCOL' && /runs past/.test(e.message),
+  );
 });
 
 test('every truncation of every message is a protocol error or a message, never a crash', () => {
