@@ -268,14 +268,12 @@ export class NodeAgent {
       if (d.inlineInput) {
         const id = `${d.taskId}/inline`;
         this.store.put(id, d.inlineInput);
-        temporary.push(id);
-        ranges.push(this.store.range(id));
+        ranges.push(this.hold(id, temporary));
         inputBytes += d.inlineInput.byteLength;
       }
       for (const input of d.inputs) {
         await this.acquire(input.objectId, input.nodeId);
-        temporary.push(input.objectId);
-        ranges.push(this.store.range(input.objectId));
+        ranges.push(this.hold(input.objectId, temporary));
         inputBytes += input.sizeBytes;
       }
       const started = performance.now();
@@ -296,8 +294,31 @@ export class NodeAgent {
       this.send({ ...this.noReturn(d), state: 'Failed', outputs: [], data: null, failure, inputBytes });
       this.emit({ type: 'task-failed', taskId: d.taskId, message: failure.message });
     } finally {
-      for (const id of temporary) this.store.release(id);
+      this.releaseHeld(temporary);
       this.running--;
+    }
+  }
+
+  /**
+   * Pins object `id` (one reference already the caller's) so its range stays valid until the call
+   * that reads it is over, and adds it to `held`; if it cannot be pinned, the reference is dropped.
+   */
+  private hold(id: string, held: string[]): ArenaRange {
+    try {
+      const range = this.store.pin(id);
+      held.push(id);
+      return range;
+    } catch (err) {
+      this.store.release(id);
+      throw err;
+    }
+  }
+
+  /** Unpins and releases what {@link hold} collected. */
+  private releaseHeld(held: string[]): void {
+    for (const id of held) {
+      this.store.unpin(id);
+      this.store.release(id);
     }
   }
 
@@ -306,8 +327,8 @@ export class NodeAgent {
   }
 
   /**
-   * Resolves a task's arguments to arena ranges: inline bytes are stored, objects of this node are
-   * retained, remote objects pulled. `temporary` collects the ids to release afterwards.
+   * Resolves a task's arguments to pinned arena ranges: inline bytes are stored, objects of this
+   * node are retained, remote objects pulled. `temporary` collects the ids for {@link releaseHeld}.
    */
   private async resolveArgs(d: MessageOf<'DeployTask'>, temporary: string[]): Promise<ArenaRange[]> {
     const ranges: ArenaRange[] = [];
@@ -317,8 +338,7 @@ export class NodeAgent {
         id = `${d.taskId}/arg${i}`;
         this.store.put(id, a.data ?? new Uint8Array(0));
       } else await this.acquire(id, '');
-      temporary.push(id);
-      ranges.push(this.store.range(id));
+      ranges.push(this.hold(id, temporary));
     }
     return ranges;
   }
@@ -396,7 +416,7 @@ export class NodeAgent {
       this.failTask(d, err);
     } finally {
       this.cancellers.delete(d.returnId);
-      for (const id of temporary) this.store.release(id);
+      this.releaseHeld(temporary);
       this.running--;
     }
   }
@@ -448,7 +468,7 @@ export class NodeAgent {
       if (stored) this.store.release(d.returnId);
       this.failTask(d, err);
     } finally {
-      for (const id of temporary) this.store.release(id);
+      this.releaseHeld(temporary);
       this.running--;
     }
   }
@@ -516,7 +536,7 @@ export class NodeAgent {
         },
       )
       .finally(() => {
-        for (const id of temporary) this.store.release(id);
+        this.releaseHeld(temporary);
         this.running--;
       });
   }

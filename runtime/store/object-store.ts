@@ -8,8 +8,10 @@
  * spill storage, least recently used first, and restored on their next use (as Ray's object
  * spilling, but synchronous). Where nothing can be spilled (all pinned, no storage in a browser,
  * or the object is larger than the arena), `create` throws `WRT_OBJECT_STORE_FULL`.
- * Views returned by `get` stay valid only while the object is retained by their user, or until
- * the next allocation; objects made with `create` are pinned until `seal`.
+ * Views returned by `get` and ranges from `range` stay valid only until the next allocation
+ * (which may spill the object); whoever hands a range to a slot thread or keeps a view across an
+ * await must `pin` it, which also keeps it from spilling, and `unpin` it after. Objects made with
+ * `create` are pinned until `seal`.
  */
 import { WrtError } from '../errors.js';
 import { ArenaAllocator } from './arena-allocator.js';
@@ -36,6 +38,8 @@ interface StoredObject {
   lastUse: number;
   /** Written completely; an object still being written (a pull, a GPU read-back) never spills. */
   sealed: boolean;
+  /** Holders of its arena range (running or queued calls): a pinned object never spills. */
+  pins: number;
 }
 
 /** Spilling counters (bytes and objects since the store was made). */
@@ -94,7 +98,7 @@ export class ObjectStore {
   create(id: string, size: number): Uint8Array {
     if (this.objects.has(id)) throw new WrtError('WRT_INVALID_ARGUMENT', `object ${id} already exists`);
     const offset = this.allocate(size, id);
-    this.objects.set(id, { offset, size, refs: 1, lastUse: ++this.clock, sealed: false });
+    this.objects.set(id, { offset, size, refs: 1, lastUse: ++this.clock, sealed: false, pins: 0 });
     return new Uint8Array(this.memory.buffer, offset, size);
   }
 
@@ -135,7 +139,7 @@ export class ObjectStore {
     let victim: [string, StoredObject] | null = null;
     for (const e of this.objects) {
       const o = e[1];
-      if (o.offset < 0 || o.refs !== 1 || !o.sealed || e[0] === keep || o.size === 0) continue;
+      if (o.offset < 0 || o.refs !== 1 || o.pins > 0 || !o.sealed || e[0] === keep || o.size === 0) continue;
       if (!victim || o.lastUse < victim[1].lastUse) victim = e;
     }
     if (!victim) return false;
@@ -171,6 +175,23 @@ export class ObjectStore {
   range(id: string): ArenaRange {
     const o = this.lookup(id);
     return { offset: o.offset, length: o.size };
+  }
+
+  /**
+   * Where object `id` lies in the arena, kept there (restored first if spilled, never spilled)
+   * until {@link unpin}: for ranges handed to slot threads and views held across awaits.
+   * @throws WrtError `WRT_OBJECT_LOST` if absent; `WRT_OBJECT_STORE_FULL` if it cannot be restored
+   */
+  pin(id: string): ArenaRange {
+    const o = this.lookup(id);
+    o.pins++;
+    return { offset: o.offset, length: o.size };
+  }
+
+  /** Ends one {@link pin}. */
+  unpin(id: string): void {
+    const o = this.objects.get(id);
+    if (o && o.pins > 0) o.pins--;
   }
 
   retain(id: string): void {

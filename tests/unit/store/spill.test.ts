@@ -30,7 +30,15 @@ test('objects beyond the arena spill to disk and come back intact; release remov
     for (let i = 10; i < 16; i++) s.put(`obj/${i}#1`, pattern(MiB, i));
     assert.equal(s.isSpilled('obj/3#1'), false);
     s.release('obj/3#1');
-    for (let i = 0; i < 16; i++) s.release(`obj/${i}#1`);
+    // A pinned range (a task's only reference, queued for a slot) stays put until unpinned.
+    const range = s.pin('obj/4#1');
+    for (let i = 16; i < 22; i++) s.put(`obj/${i}#1`, pattern(MiB, i));
+    assert.equal(s.isSpilled('obj/4#1'), false);
+    assert.deepEqual(new Uint8Array(s.memory.buffer, range.offset, range.length), pattern(MiB, 4));
+    s.unpin('obj/4#1');
+    for (let i = 22; i < 28; i++) s.put(`obj/${i}#1`, pattern(MiB, i));
+    assert.equal(s.isSpilled('obj/4#1'), true, 'unpinned, it may spill again');
+    for (let i = 0; i < 28; i++) s.release(`obj/${i}#1`);
     assert.equal(s.usedBytes, 0);
     assert.equal(s.stats.onDiskObjects, 0);
     assert.deepEqual(readdirSync(dir), []);
