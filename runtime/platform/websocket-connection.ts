@@ -1,5 +1,5 @@
 /**
- * A {@link Connection} over any WHATWG-style WebSocket: the browser's own, undici's client in Node,
+ * A {@link Connection} over any WHATWG-style WebSocket: the browser's own, `ws`'s client in Node,
  * and the `ws` server's sockets (which implement `addEventListener` too). Binary frames only; a
  * text frame closes the connection with 1003 (unsupported data).
  *
