@@ -3,9 +3,14 @@
  * process started here is killed by `killAll()` (registered with `after` by the tests), also when a
  * test fails.
  */
+import test from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Runtime } from '../../sdk/node.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = `${ROOT}bin/wrt.js`;
@@ -93,6 +98,29 @@ export async function killAll(): Promise<void> {
       return done;
     }),
   );
+}
+
+/** What one test file works with: a scratch directory, and the cluster and driver it starts. */
+export interface ClusterFixture {
+  /** A fresh temporary directory, removed after the file's tests. */
+  readonly work: string;
+  cluster?: TestCluster;
+  rt?: Runtime;
+}
+
+/**
+ * A {@link ClusterFixture} whose driver, cluster, stray processes and directory are cleaned up
+ * after the file's tests (`test.after`), also when they fail.
+ */
+export function clusterFixture(prefix: string): ClusterFixture {
+  const f: ClusterFixture = { work: mkdtempSync(join(tmpdir(), prefix)) };
+  test.after(async () => {
+    await f.rt?.shutdown();
+    await f.cluster?.stop();
+    await killAll();
+    rmSync(f.work, { recursive: true, force: true });
+  });
+  return f;
 }
 
 /** A head and its nodes as separate processes on loopback. */

@@ -4,22 +4,11 @@
 // and node → driver. Every byte checked; both arenas return to empty once the refs are dropped.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, TestCluster, killAll } from '../helpers/wrt-process.js';
-import { init, view, type Runtime } from '../../sdk/node.js';
+import { ROOT, TestCluster, clusterFixture } from '../helpers/wrt-process.js';
+import { init, view } from '../../sdk/node.js';
 
-const work = mkdtempSync(join(tmpdir(), 'wrt-transfer-it-'));
-let cluster: TestCluster | undefined;
-let rt: Runtime | undefined;
-
-test.after(async () => {
-  await rt?.shutdown();
-  await cluster?.stop();
-  await killAll();
-  rmSync(work, { recursive: true, force: true });
-});
+const f = clusterFixture('wrt-transfer-it-');
 
 const MiB = 2 ** 20;
 
@@ -36,12 +25,12 @@ function byteSum(b: Uint8Array): number {
 }
 
 test('objects larger than a frame, a chunk and the free arena move intact, and are freed', { timeout: 180_000 }, async () => {
-  cluster = await TestCluster.start([
+  const cluster = (f.cluster = await TestCluster.start([
     { name: 'holder', cpus: 1, args: ['--no-gpu'] },
     // 100 MiB arena: two 24 MiB results plus the 70 MiB object do not fit without spilling.
-    { name: 'reader', cpus: 2, resources: { reader: 4 }, args: ['--no-gpu', '--store-mb', '100', '--spill-dir', join(work, 'spill')] },
-  ]);
-  rt = await init({ address: cluster.address });
+    { name: 'reader', cpus: 2, resources: { reader: 4 }, args: ['--no-gpu', '--store-mb', '100', '--spill-dir', join(f.work, 'spill')] },
+  ]));
+  const rt = (f.rt = await init({ address: cluster.address }));
   const mod = await rt.load(`${ROOT}tests/fixtures/build/tasks.wasm`);
   const onReader = { resources: { reader: 1 } };
 
@@ -83,7 +72,7 @@ type NodeStatus = Awaited<ReturnType<TestCluster['status']>>['nodes'][number];
  * test's timeout bounds the wait.
  */
 async function waitForStatus(ok: (nodes: Record<string, NodeStatus>) => boolean): Promise<void> {
-  while (!ok(Object.fromEntries((await cluster!.status()).nodes.map((n) => [n.name, n])))) {
+  while (!ok(Object.fromEntries((await f.cluster!.status()).nodes.map((n) => [n.name, n])))) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

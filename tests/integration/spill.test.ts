@@ -3,28 +3,20 @@
 // and restores on each get; every object comes back intact, and the files go with the refs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, TestCluster, killAll } from '../helpers/wrt-process.js';
-import { init, view, type Runtime } from '../../sdk/node.js';
+import { ROOT, TestCluster, clusterFixture } from '../helpers/wrt-process.js';
+import { init, view } from '../../sdk/node.js';
 import { xorshift32 } from '../../samples/gpu/xorshift.js';
 
-const work = mkdtempSync(join(tmpdir(), 'wrt-spill-it-'));
-const spillDir = join(work, 'spill');
-let cluster: TestCluster | undefined;
-let rt: Runtime | undefined;
-
-test.after(async () => {
-  await rt?.shutdown();
-  await cluster?.stop();
-  await killAll();
-  rmSync(work, { recursive: true, force: true });
-});
+const f = clusterFixture('wrt-spill-it-');
+const spillDir = join(f.work, 'spill');
 
 test('a node whose arena is full spills referenced objects to disk and restores them intact', async () => {
-  cluster = await TestCluster.start([{ name: 'small', cpus: 2, args: ['--no-gpu', '--store-mb', '8', '--spill-dir', spillDir] }]);
-  rt = await init({ address: cluster.address });
+  const cluster = (f.cluster = await TestCluster.start([
+    { name: 'small', cpus: 2, args: ['--no-gpu', '--store-mb', '8', '--spill-dir', spillDir] },
+  ]));
+  const rt = (f.rt = await init({ address: cluster.address }));
   const mod = await rt.load(`${ROOT}samples/gpu/build/gpu-sort.wasm`);
   const keys = mod.remote('keys');
   const count = 512 * 1024; // 2 MiB of u32 keys per object
