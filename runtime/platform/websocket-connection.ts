@@ -3,9 +3,11 @@
  * and the `ws` server's sockets (which implement `addEventListener` too). Binary frames only; a
  * text frame closes the connection with 1003 (unsupported data).
  *
- * Messages sent in one turn of the event loop leave as one frame ({@link encodeFrame}), flushed in
- * a microtask or once {@link BATCH_BYTES} have gathered: a burst of small messages (a driver
- * submitting a thousand tasks, the head answering them) costs one socket write, not one each.
+ * Messages sent in one turn of the event loop leave as one frame ({@link encodeFrame}), flushed by
+ * `setImmediate` (after the turn's I/O callbacks, so replies from several slot threads share a
+ * frame; a microtask where there is none, as in browsers) or once {@link BATCH_BYTES} have
+ * gathered: a burst of small messages (a driver submitting a thousand tasks, the head answering
+ * them) costs one socket write, not one each.
  */
 import type { Connection } from './platform.js';
 import { encodeFrame } from '../protocol/codec.js';
