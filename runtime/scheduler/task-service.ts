@@ -129,11 +129,8 @@ export class TaskService {
   put(driver: string, m: MessageOf<'PutObject'>): void {
     this.objects.create(m.objectId, driver, null);
     const pulled = m.data.byteLength < m.totalBytes;
-    if (!pulled && m.data.byteLength <= INLINE_PUT_BYTES) {
-      this.notify(this.objects.ready(m.objectId, '', m.data.byteLength, m.data.slice())!);
-      return;
-    }
-    const nodeId = this.storeNode();
+    // Small puts, and any that came with their bytes while no node is up, stay here.
+    const nodeId = pulled || m.data.byteLength > INLINE_PUT_BYTES ? this.storeNode() : null;
     if (!nodeId) {
       if (pulled) {
         this.notify(
@@ -161,10 +158,9 @@ export class TaskService {
 
   /** A node stored a pulled put (or could not: the object fails with the node's reason). */
   putStored(nodeId: string, m: MessageOf<'ObjectReady'>): void {
-    const e = this.objects.get(m.objectId);
-    const expected = this.pulledPuts.get(m.objectId)?.nodeId === nodeId && e?.state === 'pending';
-    if (this.pulledPuts.get(m.objectId)?.nodeId === nodeId) this.pulledPuts.delete(m.objectId);
-    if (!expected) {
+    const placedHere = this.pulledPuts.get(m.objectId)?.nodeId === nodeId;
+    if (placedHere) this.pulledPuts.delete(m.objectId);
+    if (!placedHere || this.objects.get(m.objectId)?.state !== 'pending') {
       // Released meanwhile: the node's copy is nobody's.
       if (!m.failure) this.host.sendToNode(nodeId, { type: 'ReleaseObjects', objectIds: [m.objectId] });
       return;
