@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { submit, packageVersion } from './submit.js';
 import { startHeadCommand, startNodeCommand } from './start.js';
 import { formatInfo, localInfo } from './info.js';
+import { generateNexmark } from './nexmark.js';
 import { WrtError } from '../errors.js';
 
 const USAGE_CODES = new Set([
@@ -182,6 +183,37 @@ program
       }
     },
   );
+
+const nexmark = program.command('nexmark').description('the Nexmark benchmark: event generator (queries run with wrt submit)');
+nexmark
+  .command('generate')
+  .description('write Nexmark events 0..N-1 as DIR/person.csv, DIR/auction.csv and DIR/bid.csv')
+  .requiredOption('--events <n>', 'number of events (persons, auctions and bids together, 1:3:46)', int('--events'))
+  .option('--seed <n>', 'seed of every draw (same seed, same events)', int('--seed'), 0)
+  .requiredOption('--output <dir>', 'directory for the three CSV files')
+  .option('--overwrite', 'replace Nexmark files already in the directory')
+  .option('--json', 'print the summary as one JSON object on stdout')
+  .option('--no-progress', 'no progress bar even on a terminal')
+  .action(async (o: { events: number; seed: number; output: string; overwrite?: boolean; json?: boolean; progress: boolean }) => {
+    try {
+      const s = await generateNexmark({
+        events: o.events,
+        seed: o.seed,
+        output: o.output,
+        overwrite: !!o.overwrite,
+        progress: o.progress && !!process.stderr.isTTY && !o.json,
+      });
+      if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
+      else
+        process.stderr.write(
+          `wrt: ${s.events} Nexmark events (seed ${s.seed}): ${s.persons} persons, ${s.auctions} auctions, ${s.bids} bids, ` +
+            `${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(2)} s; files in ${s.output}\n`,
+        );
+      process.exit(0);
+    } catch (err) {
+      fail(err);
+    }
+  });
 
 program
   .command('status')
