@@ -1,0 +1,162 @@
+/**
+ * A keyed event-time window aggregation: Flink's `WindowOperator` with its `EventTimeTrigger`
+ * (flink-streaming-java), for one subtask that owns some keys.
+ *
+ * - Each element goes to the windows its assigner gives it; session windows merge with every
+ *   window of the same key they intersect, their accumulators merged.
+ * - A window fires when the watermark reaches its last timestamp (`end - 1`): `emit(key, window,
+ *   result)`. With allowed lateness L it keeps its contents until the watermark passes
+ *   `end - 1 + L`; an element arriving in that time is added and fires the window again at once
+ *   with the updated result (accumulating mode).
+ * - An element all of whose windows are past `end - 1 + L` is late: it goes to `late` (Flink's
+ *   late side output) or is dropped.
+ *
+ * Results fire in (time, registration) order, so equal inputs give equal output order.
+ */
+import { assignWindows, checkAssigner, maxTimestamp, type TimeWindow, type WindowAssigner } from './time-window.js';
+import { TimerQueue } from './timer-queue.js';
+
+/** An incremental aggregate (Flink's `AggregateFunction`); `merge` serves session windows. */
+export interface AggregateFunction<IN, ACC, OUT> {
+  create(): ACC;
+  add(acc: ACC, value: IN): ACC;
+  merge(a: ACC, b: ACC): ACC;
+  result(acc: ACC): OUT;
+}
+
+export interface WindowOperatorOptions<K, IN, ACC, OUT> {
+  assigner: WindowAssigner;
+  aggregate: AggregateFunction<IN, ACC, OUT>;
+  /** How long (event-time ms) a fired window still accepts elements (default 0). */
+  allowedLatenessMs?: number;
+  emit(key: K, window: TimeWindow, result: OUT): void;
+  /** Elements too late for every window they belong to; dropped when absent. */
+  late?(key: K, value: IN, timestampMs: number): void;
+}
+
+interface Pane<ACC> {
+  window: TimeWindow;
+  acc: ACC;
+}
+
+const paneId = (w: TimeWindow): string => `${w.start}:${w.end}`;
+
+export class WindowOperator<K, IN, ACC, OUT> {
+  private readonly panes = new Map<K, Map<string, Pane<ACC>>>();
+  private readonly timers = new TimerQueue<K, string>((k, ns) => `${String(k)}\u0000${ns}`);
+  private readonly lateness: number;
+  private wm = -Infinity;
+  /** Elements routed to `late` (or dropped) so far. */
+  lateElements = 0;
+
+  /** @throws RangeError for a bad assigner or a negative lateness. */
+  constructor(private readonly o: WindowOperatorOptions<K, IN, ACC, OUT>) {
+    checkAssigner(o.assigner);
+    this.lateness = o.allowedLatenessMs ?? 0;
+    if (!Number.isSafeInteger(this.lateness) || this.lateness < 0)
+      throw new RangeError(`allowedLatenessMs must be a non-negative integer, got ${this.lateness}`);
+  }
+
+  get currentWatermark(): number {
+    return this.wm;
+  }
+
+  /** Windows (over all keys) holding state now. */
+  get openWindows(): number {
+    let n = 0;
+    for (const m of this.panes.values()) n += m.size;
+    return n;
+  }
+
+  processElement(key: K, value: IN, timestampMs: number): void {
+    const placed =
+      this.o.assigner.kind === 'session'
+        ? this.addToSession(key, value, timestampMs, this.o.assigner.gapMs)
+        : this.addToWindows(key, value, timestampMs);
+    if (!placed) {
+      this.lateElements++;
+      this.o.late?.(key, value, timestampMs);
+    }
+  }
+
+  /** Advances event time to `watermarkMs`, firing and clearing windows in timer order. */
+  advanceWatermark(watermarkMs: number): void {
+    if (watermarkMs <= this.wm) return;
+    this.wm = watermarkMs;
+    for (let t = this.timers.pollUpTo(watermarkMs); t !== null; t = this.timers.pollUpTo(watermarkMs)) {
+      const panes = this.panes.get(t.key);
+      const pane = panes?.get(t.namespace);
+      if (!pane) continue; // merged away or already cleared
+      const last = maxTimestamp(pane.window);
+      if (t.time === last) this.o.emit(t.key, pane.window, this.o.aggregate.result(pane.acc));
+      if (t.time === last + this.lateness) {
+        panes!.delete(t.namespace);
+        if (panes!.size === 0) this.panes.delete(t.key);
+      }
+    }
+  }
+
+  private isLate(w: TimeWindow): boolean {
+    return maxTimestamp(w) + this.lateness <= this.wm;
+  }
+
+  private panesOf(key: K): Map<string, Pane<ACC>> {
+    let m = this.panes.get(key);
+    if (!m) this.panes.set(key, (m = new Map()));
+    return m;
+  }
+
+  /** Registers the window's firing (or fires it now when it is already due) and its cleanup. */
+  private schedule(key: K, pane: Pane<ACC>): void {
+    const id = paneId(pane.window);
+    const last = maxTimestamp(pane.window);
+    if (last <= this.wm) this.o.emit(key, pane.window, this.o.aggregate.result(pane.acc));
+    else this.timers.add(last, key, id);
+    this.timers.add(last + this.lateness, key, id);
+  }
+
+  private addToWindows(key: K, value: IN, t: number): boolean {
+    let placed = false;
+    for (const w of assignWindows(this.o.assigner, t)) {
+      if (this.isLate(w)) continue;
+      placed = true;
+      const panes = this.panesOf(key);
+      const id = paneId(w);
+      let pane = panes.get(id);
+      if (!pane) panes.set(id, (pane = { window: w, acc: this.o.aggregate.create() }));
+      pane.acc = this.o.aggregate.add(pane.acc, value);
+      this.schedule(key, pane);
+    }
+    return placed;
+  }
+
+  /** Session windows: the new window [t, t + gap) and every window it (transitively) touches become one. */
+  private addToSession(key: K, value: IN, t: number, gapMs: number): boolean {
+    let merged: TimeWindow = { start: t, end: t + gapMs };
+    const panes = this.panes.get(key);
+    const absorbed: Pane<ACC>[] = [];
+    if (panes) {
+      // Existing sessions of a key never touch each other; sweep until the cover stops growing.
+      for (let grew = true; grew;) {
+        grew = false;
+        for (const p of panes.values()) {
+          if (absorbed.includes(p) || !(p.window.start <= merged.end && p.window.end >= merged.start)) continue;
+          absorbed.push(p);
+          merged = { start: Math.min(merged.start, p.window.start), end: Math.max(merged.end, p.window.end) };
+          grew = true;
+        }
+      }
+    }
+    if (absorbed.length === 0 && this.isLate(merged)) return false;
+    const agg = this.o.aggregate;
+    let acc = agg.add(agg.create(), value);
+    for (const p of absorbed) {
+      acc = agg.merge(p.acc, acc);
+      panes!.delete(paneId(p.window));
+    }
+    const pane = { window: merged, acc };
+    this.panesOf(key).set(paneId(merged), pane);
+    this.schedule(key, pane);
+    return true;
+  }
+}
