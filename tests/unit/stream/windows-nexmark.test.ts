@@ -1,6 +1,7 @@
-// The window operator and watermarks on Nexmark events delivered out of order, checked against
-// the DuckDB oracle: q5 (sliding windows, then a per-window max), q8 (a tumbling-window join of
-// two streams) and q11 (session windows) must equal the reference SQL's results exactly.
+// The window operator, the interval join and watermarks on Nexmark events delivered out of order,
+// checked against the DuckDB oracle: q5 (sliding windows, then a per-window max), q7 (tumbling
+// max, interval-joined back to the bids), q8 (a tumbling-window join of two streams) and q11
+// (session windows) must equal the reference SQL's results exactly.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { generateNexmark } from '../../../runtime/cli/nexmark.js';
 import { NexmarkGenerator, type NexmarkEvent } from '../../../runtime/stream/nexmark/generator.js';
 import { BoundedOutOfOrdernessWatermarks } from '../../../runtime/stream/watermarks.js';
 import { WindowOperator } from '../../../runtime/stream/window-operator.js';
+import { IntervalJoinOperator } from '../../../runtime/stream/interval-join.js';
 import { maxTimestamp, type TimeWindow } from '../../../runtime/stream/time-window.js';
 import { diffResults, referenceResults, type QueryResult } from '../../helpers/nexmark-oracle.js';
 
@@ -37,6 +39,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 interface Run {
   q5: QueryResult;
+  q7: QueryResult;
   q8: QueryResult;
   q11: QueryResult;
   late: number;
@@ -67,6 +70,20 @@ function runQueries(boundMs: number, allowedLatenessMs: number): Run {
     allowedLatenessMs,
     emit: (auction, w, num) => hot.processElement(0, { auction, num }, maxTimestamp(w)),
   });
+  // q7: the highest price of each 10 s tumbling window (timestamp end - 1), joined by price with
+  // the bids in [end - 10 s, end]: bid time r and window time l match when l - 9999 ≤ r ≤ l + 1.
+  const q7rows: string[][] = [];
+  const q7join = new IntervalJoinOperator<number, null, NexmarkEvent & { kind: 'bid' }>({
+    lowerMs: -9999,
+    upperMs: 1,
+    emit: (_price, _w, b) => q7rows.push([String(b.auction), String(b.bidder), String(b.price), iso(b.dateTime), b.extra]),
+  });
+  const maxPrice = new WindowOperator<number, number, number, number>({
+    assigner: { kind: 'tumbling', sizeMs: 10_000 },
+    aggregate: { create: () => -Infinity, add: (a, p) => Math.max(a, p), merge: (a, b) => Math.max(a, b), result: (a) => a },
+    allowedLatenessMs,
+    emit: (_k, w, price) => q7join.processLeft(price, null, maxTimestamp(w)),
+  });
   // q8: persons and auctions in one keyed stream (person id = seller), 10 s tumbling windows.
   const q8final = new Map<string, string[][]>();
   const newUsers = new WindowOperator<number, string | null, { names: Set<string>; sold: boolean }, { names: Set<string>; sold: boolean }>({
@@ -91,13 +108,15 @@ function runQueries(boundMs: number, allowedLatenessMs: number): Run {
 
   const g = new NexmarkGenerator({ seed: SEED });
   const wm = new BoundedOutOfOrdernessWatermarks(boundMs);
-  const ops = [counts, hot, newUsers, sessions];
+  const ops = [counts, hot, maxPrice, q7join, newUsers, sessions];
   let i = 0;
   for (const id of disordered(EVENTS)) {
     const e: NexmarkEvent = g.event(id);
     wm.onEvent(e.dateTime);
     if (e.kind === 'bid') {
       counts.processElement(e.auction, null, e.dateTime);
+      maxPrice.processElement(0, e.price, e.dateTime);
+      q7join.processRight(e.price, e, e.dateTime);
       sessions.processElement(e.bidder, null, e.dateTime);
     } else if (e.kind === 'person') newUsers.processElement(e.id, e.name, e.dateTime);
     else newUsers.processElement(e.seller, null, e.dateTime);
@@ -107,16 +126,17 @@ function runQueries(boundMs: number, allowedLatenessMs: number): Run {
   for (const op of ops) op.advanceWatermark(Infinity); // end of input
   return {
     q5: { columns: ['auction', 'num'], rows: q5rows },
+    q7: { columns: ['auction', 'bidder', 'price', 'dateTime', 'extra'], rows: q7rows },
     q8: { columns: ['id', 'name', 'starttime'], rows: [...q8final.values()].flat() },
     q11: { columns: ['bidder', 'bid_count', 'starttime', 'endtime'], rows: q11rows },
-    late: counts.lateElements + newUsers.lateElements + sessions.lateElements,
+    late: counts.lateElements + maxPrice.lateElements + q7join.lateElements + newUsers.lateElements + sessions.lateElements,
   };
 }
 
-test('q5, q8 and q11 over out-of-order events equal the reference SQL; too tight a watermark does not', async () => {
+test('q5, q7, q8 and q11 over out-of-order events equal the reference SQL; too tight a watermark does not', async () => {
   const events = join(work, 'events');
   await generateNexmark({ events: EVENTS, seed: SEED, output: events, overwrite: false, progress: false });
-  const ref = await referenceResults(events, ['q5', 'q8', 'q11']);
+  const ref = await referenceResults(events, ['q5', 'q7', 'q8', 'q11']);
 
   const order = disordered(EVENTS);
   assert.ok(
@@ -129,8 +149,9 @@ test('q5, q8 and q11 over out-of-order events equal the reference SQL; too tight
   );
   const bounded = runQueries(100, 0);
   assert.equal(bounded.late, 0);
-  for (const q of ['q5', 'q8', 'q11'] as const) {
-    assert.ok(ref.get(q)!.rows.length > 10, `${q} has rows`);
+  for (const q of ['q5', 'q7', 'q8', 'q11'] as const) {
+    const least = { q5: 10, q7: 2, q8: 100, q11: 100 }[q]; // 15 s of event time: q7 has two windows
+    assert.ok(ref.get(q)!.rows.length >= least, `${q} has ${ref.get(q)!.rows.length} rows`);
     assert.equal(diffResults(ref.get(q)!, bounded[q]), null, q);
   }
 

@@ -6,6 +6,7 @@ import { assignWindows, checkAssigner, windowStart, type TimeWindow } from '../.
 import { BoundedOutOfOrdernessWatermarks, WatermarkValve } from '../../../runtime/stream/watermarks.js';
 import { WindowOperator, type AggregateFunction } from '../../../runtime/stream/window-operator.js';
 import { TimerQueue } from '../../../runtime/stream/timer-queue.js';
+import { IntervalJoinOperator } from '../../../runtime/stream/interval-join.js';
 
 const w = (start: number, end: number): TimeWindow => ({ start, end });
 
@@ -129,4 +130,25 @@ test('sessions: windows touching (gap apart exactly) merge, also out of order; a
   op.processElement('u', null, 44); // ... until 44 bridges them: [35,60)
   op.advanceWatermark(Infinity);
   assert.deepEqual(out, ['u[0,20)=2', 'v[21,31)=1', 'u[35,60)=3']);
+});
+
+test('interval join: bounds inclusive on both sides, either arrival order; buffers freed by the watermark', () => {
+  const pairs: string[] = [];
+  const j = new IntervalJoinOperator<string, string, string>({
+    lowerMs: -2,
+    upperMs: 1,
+    emit: (k, l, r, t) => pairs.push(`${k}:${l}+${r}@${t}`),
+  });
+  j.processRight('k', 'r7', 7);
+  j.processLeft('k', 'l8', 8); // 8 - 2 ≤ 7 ≤ 8 + 1
+  j.processLeft('k', 'l10', 10); // 7 < 10 - 2: no
+  j.processRight('k', 'r11', 11); // l10: 8 ≤ 11 ≤ 11
+  j.processRight('other', 'x', 10);
+  assert.deepEqual(pairs, ['k:l8+r7@8', 'k:l10+r11@11']);
+  assert.equal(j.buffered, 5);
+  j.advanceWatermark(20);
+  assert.equal(j.buffered, 0);
+  j.processLeft('k', 'old', 3);
+  assert.equal(j.lateElements, 1);
+  assert.throws(() => new IntervalJoinOperator({ lowerMs: 2, upperMs: 1, emit: () => {} }), /lowerMs ≤ upperMs/);
 });

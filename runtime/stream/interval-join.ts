@@ -1,0 +1,87 @@
+/**
+ * A keyed interval join (Flink's `IntervalJoinOperator`, `KeyedStream.intervalJoin`): a left
+ * element at time l and a right element of the same key at time r join when
+ * `l + lowerMs ≤ r ≤ l + upperMs` (both bounds inclusive). Each side is buffered per key while an
+ * element of the other side could still match it: a left element while the watermark is at most
+ * `l + upperMs`, a right element while it is at most `r - lowerMs`. Elements with a timestamp
+ * below the watermark on arrival are late and dropped (counted), as in Flink.
+ */
+import { TimerQueue } from './timer-queue.js';
+
+export interface IntervalJoinOptions<K, L, R> {
+  lowerMs: number;
+  upperMs: number;
+  /** Called for each matching pair, with the larger of the two timestamps. */
+  emit(key: K, left: L, right: R, timestampMs: number): void;
+}
+
+interface Buffered<T> {
+  t: number;
+  v: T;
+}
+
+interface Sides<L, R> {
+  left: Buffered<L>[];
+  right: Buffered<R>[];
+}
+
+export class IntervalJoinOperator<K, L, R> {
+  private readonly buffers = new Map<K, Sides<L, R>>();
+  private readonly timers = new TimerQueue<K, 'left' | 'right'>((k, side) => `${String(k)}\u0000${side}`);
+  private wm = -Infinity;
+  lateElements = 0;
+
+  /** @throws RangeError when lowerMs > upperMs or either is not an integer. */
+  constructor(private readonly o: IntervalJoinOptions<K, L, R>) {
+    if (!Number.isSafeInteger(o.lowerMs) || !Number.isSafeInteger(o.upperMs) || o.lowerMs > o.upperMs)
+      throw new RangeError(`interval join bounds must be integers with lowerMs ≤ upperMs, got [${o.lowerMs}, ${o.upperMs}]`);
+  }
+
+  processLeft(key: K, value: L, t: number): void {
+    if (t < this.wm) {
+      this.lateElements++;
+      return;
+    }
+    const sides = this.sides(key);
+    for (const r of sides.right) if (t + this.o.lowerMs <= r.t && r.t <= t + this.o.upperMs) this.o.emit(key, value, r.v, Math.max(t, r.t));
+    sides.left.push({ t, v: value });
+    this.timers.add(t + this.o.upperMs + 1, key, 'left');
+  }
+
+  processRight(key: K, value: R, t: number): void {
+    if (t < this.wm) {
+      this.lateElements++;
+      return;
+    }
+    const sides = this.sides(key);
+    for (const l of sides.left) if (l.t + this.o.lowerMs <= t && t <= l.t + this.o.upperMs) this.o.emit(key, l.v, value, Math.max(t, l.t));
+    sides.right.push({ t, v: value });
+    this.timers.add(t - this.o.lowerMs + 1, key, 'right');
+  }
+
+  /** Drops buffered elements that can no longer match. */
+  advanceWatermark(watermarkMs: number): void {
+    if (watermarkMs <= this.wm) return;
+    this.wm = watermarkMs;
+    for (let tm = this.timers.pollUpTo(watermarkMs); tm !== null; tm = this.timers.pollUpTo(watermarkMs)) {
+      const sides = this.buffers.get(tm.key);
+      if (!sides) continue;
+      if (tm.namespace === 'left') sides.left = sides.left.filter((l) => l.t + this.o.upperMs >= watermarkMs);
+      else sides.right = sides.right.filter((r) => r.t - this.o.lowerMs >= watermarkMs);
+      if (sides.left.length === 0 && sides.right.length === 0) this.buffers.delete(tm.key);
+    }
+  }
+
+  /** Elements (both sides, all keys) buffered now. */
+  get buffered(): number {
+    let n = 0;
+    for (const s of this.buffers.values()) n += s.left.length + s.right.length;
+    return n;
+  }
+
+  private sides(key: K): Sides<L, R> {
+    let s = this.buffers.get(key);
+    if (!s) this.buffers.set(key, (s = { left: [], right: [] }));
+    return s;
+  }
+}
