@@ -125,7 +125,13 @@ export class KeyedStateBackend {
     const t = this.table(name, 'map', o);
     const live = (): Record<string, Stamped<V>> => {
       const m = (this.entry(t) as Record<string, Stamped<V>> | undefined) ?? {};
-      for (const [k, e] of Object.entries(m)) if (this.expired(e)) delete m[k];
+      let dropped = false;
+      for (const [k, e] of Object.entries(m))
+        if (this.expired(e)) {
+          delete m[k];
+          dropped = true;
+        }
+      if (dropped && Object.keys(m).length === 0) this.drop(t);
       return m;
     };
     const write = (m: Record<string, Stamped<V>>): void => (Object.keys(m).length ? this.put(t, m) : this.drop(t));

@@ -44,6 +44,7 @@ test('value, list and map state are per key; TTL hides and drops expired entries
   assert.deepEqual(seen.get(), ['a']);
   assert.equal(last.get('x'), undefined, 'expired after 50 ms');
   assert.equal(last.contains('x'), false);
+  assert.deepEqual(b.keys('last'), [], 'a map whose entries all expired is gone');
   now = 120;
   assert.deepEqual(seen.get(), [], 'a expired at 100');
   b.setCurrentKey('k2');
