@@ -100,16 +100,19 @@ export class KeyedStateBackend {
     const t = this.table(name, 'list', o);
     const live = (): Stamped<T>[] => {
       const all = (this.entry(t) as Stamped<T>[] | undefined) ?? [];
+      if (!all.some((e) => this.expired(e))) return all;
       const kept = all.filter((e) => !this.expired(e));
-      if (kept.length !== all.length) {
-        if (kept.length) this.put(t, kept);
-        else this.drop(t);
-      }
+      if (kept.length) this.put(t, kept);
+      else this.drop(t);
       return kept;
     };
     return {
       get: () => live().map((e) => e.v),
-      add: (v) => this.put(t, [...live(), this.stamp(t, v)]),
+      add: (v) => {
+        const list = live();
+        list.push(this.stamp(t, v));
+        this.put(t, list);
+      },
       update: (values) =>
         values.length
           ? this.put(
@@ -140,7 +143,11 @@ export class KeyedStateBackend {
         const m = live();
         return Object.hasOwn(m, k) ? m[k]!.v : undefined;
       },
-      put: (k, v) => write({ ...live(), [k]: this.stamp(t, v) }),
+      put: (k, v) => {
+        const m = live();
+        m[k] = this.stamp(t, v);
+        write(m);
+      },
       remove: (k) => {
         const m = live();
         delete m[k];

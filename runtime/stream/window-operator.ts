@@ -13,7 +13,7 @@
  *
  * Results fire in (time, registration) order, so equal inputs give equal output order.
  */
-import { assignWindows, checkAssigner, maxTimestamp, type TimeWindow, type WindowAssigner } from './time-window.js';
+import { assignWindows, checkAssigner, cover, intersects, maxTimestamp, type TimeWindow, type WindowAssigner } from './time-window.js';
 import { TimerQueue } from './timer-queue.js';
 
 /** An incremental aggregate (Flink's `AggregateFunction`); `merge` serves session windows. */
@@ -130,23 +130,16 @@ export class WindowOperator<K, IN, ACC, OUT> {
     return placed;
   }
 
-  /** Session windows: the new window [t, t + gap) and every window it (transitively) touches become one. */
+  /**
+   * Session windows: the new window [t, t + gap) and every window of the key it touches become
+   * one. A key's sessions never touch each other, so those the new window touches are all there
+   * is to merge: their union with it is one interval and touches nothing else.
+   */
   private addToSession(key: K, value: IN, t: number, gapMs: number): boolean {
-    let merged: TimeWindow = { start: t, end: t + gapMs };
+    const fresh: TimeWindow = { start: t, end: t + gapMs };
     const panes = this.panes.get(key);
-    const absorbed: Pane<ACC>[] = [];
-    if (panes) {
-      // Existing sessions of a key never touch each other; sweep until the cover stops growing.
-      for (let grew = true; grew;) {
-        grew = false;
-        for (const p of panes.values()) {
-          if (absorbed.includes(p) || !(p.window.start <= merged.end && p.window.end >= merged.start)) continue;
-          absorbed.push(p);
-          merged = { start: Math.min(merged.start, p.window.start), end: Math.max(merged.end, p.window.end) };
-          grew = true;
-        }
-      }
-    }
+    const absorbed = panes ? [...panes.values()].filter((p) => intersects(p.window, fresh)) : [];
+    const merged = absorbed.reduce((w, p) => cover(w, p.window), fresh);
     if (absorbed.length === 0 && this.isLate(merged)) return false;
     const agg = this.o.aggregate;
     let acc = agg.add(agg.create(), value);

@@ -159,12 +159,13 @@ export function diffResults(expected: QueryResult, actual: QueryResult): string 
   }
   const extra: string[][] = [];
   for (const r of actual.rows) {
-    const list = pending.get(keyOf(r));
+    const k = keyOf(r);
+    const list = pending.get(k);
     const i = list ? list.findIndex((e) => e.every((v, j) => sameValue(v, r[j] ?? ''))) : -1;
     if (i < 0) extra.push(r);
     else {
       list!.splice(i, 1);
-      if (list!.length === 0) pending.delete(keyOf(r));
+      if (list!.length === 0) pending.delete(k);
     }
   }
   const missing = [...pending.values()].flat();
