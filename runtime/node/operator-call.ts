@@ -20,13 +20,16 @@ export function inputFrameBytes(lengths: number[]): number {
   return 16 + ((lengths.length * 4 + 7) & ~7) + lengths.reduce((s, n) => s + ((n + 7) & ~7), 0);
 }
 
-/** Writes an input frame (header and inputs, 8-aligned) into `dst`. */
-export function writeInputFrame(dst: Uint8Array, partitions: number, inputs: Uint8Array[]): void {
+/**
+ * Writes an input frame (header and inputs, 8-aligned) into `dst`. `port` fills the header's
+ * last word: stream operators read it as the input the batch came from (2: fired timers).
+ */
+export function writeInputFrame(dst: Uint8Array, partitions: number, inputs: Uint8Array[], port = 0): void {
   const dv = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   dv.setUint32(0, INPUT_MAGIC, true);
   dv.setUint32(4, partitions, true);
   dv.setUint32(8, inputs.length, true);
-  dv.setUint32(12, 0, true);
+  dv.setUint32(12, port, true);
   inputs.forEach((b, i) => dv.setUint32(16 + i * 4, b.byteLength, true));
   let at = 16 + ((inputs.length * 4 + 7) & ~7);
   for (const b of inputs) {
@@ -55,11 +58,12 @@ export function callOperator(
   partitions: number,
   inputs: Uint8Array[],
   outputCapBytes: number,
+  port = 0,
 ): Uint8Array {
   const e = operatorExports(instance, operator);
   const size = inputFrameBytes(inputs.map((b) => b.byteLength));
   const ptr = e.cabi_realloc(0, 0, 8, size);
-  writeInputFrame(new Uint8Array(e.memory.buffer, ptr, size), partitions, inputs);
+  writeInputFrame(new Uint8Array(e.memory.buffer, ptr, size), partitions, inputs, port);
   const retptr = (e[operator] as (p: number, n: number) => number)(ptr, size);
   const dv = new DataView(e.memory.buffer);
   const disc = dv.getUint8(retptr);
@@ -83,6 +87,35 @@ export function callOperator(
   e.cabi_realloc(ptr, size, 8, 0);
   if (result instanceof WrtError) throw result;
   return result;
+}
+
+/**
+ * Calls a stream pipeline's `configure` export (`func(args: list<u8>) -> result<list<u8>, string>`)
+ * with the job's arguments as `key=value` lines and returns the job graph bytes it gives.
+ * @throws WrtError `WRT_MISSING_EXPORT` without the export, `WRT_INVALID_ARGUMENT` carrying the
+ *   pipeline's own message for an `err` result.
+ */
+export function callConfigure(instance: WebAssembly.Instance, args: Record<string, string>): Uint8Array {
+  const e = operatorExports(instance, 'configure');
+  const input = new TextEncoder().encode(
+    Object.entries(args)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  );
+  const ptr = e.cabi_realloc(0, 0, 1, Math.max(1, input.byteLength));
+  new Uint8Array(e.memory.buffer, ptr, input.byteLength).set(input);
+  const retptr = (e.configure as (p: number, n: number) => number)(ptr, input.byteLength);
+  const dv = new DataView(e.memory.buffer);
+  const disc = dv.getUint8(retptr);
+  const outPtr = dv.getUint32(retptr + 4, true);
+  const outLen = dv.getUint32(retptr + 8, true);
+  if (outPtr + outLen > e.memory.buffer.byteLength)
+    throw new WrtError('WRT_BAD_JOB_GRAPH', 'configure() returned bytes outside the module memory');
+  const out = new Uint8Array(e.memory.buffer, outPtr, outLen).slice();
+  const post = e.cabi_post_configure;
+  if (typeof post === 'function') (post as (r: number) => void)(retptr);
+  if (disc !== 0) throw new WrtError('WRT_INVALID_ARGUMENT', `the pipeline refused its arguments: ${new TextDecoder().decode(out)}`);
+  return out;
 }
 
 /** Calls the pipeline's `graph` export (`func() -> list<u8>`) and returns a copy of its bytes. */

@@ -5,13 +5,56 @@
 import * as flatbuffers from 'flatbuffers';
 import { WrtError } from '../errors.js';
 import { CheckedByteBuffer, FrameBoundsError } from './checked-byte-buffer.js';
-import type { JobGraph, JobGraphVertex } from './messages.js';
+import type { JobGraph, JobGraphEdge, JobGraphVertex } from './messages.js';
 import { JobGraph as JobGraphTable } from './generated/wrt/protocol/job-graph.js';
 import { Vertex } from './generated/wrt/protocol/vertex.js';
 import { Edge } from './generated/wrt/protocol/edge.js';
+import { Column } from './generated/wrt/protocol/column.js';
+import { Property } from './generated/wrt/protocol/property.js';
+import { WindowSpec as WindowSpecTable } from './generated/wrt/protocol/window-spec.js';
+import { Aggregate } from './generated/wrt/protocol/aggregate.js';
+import { StateSpec as StateSpecTable } from './generated/wrt/protocol/state-spec.js';
 
-const KINDS = ['Source', 'Map', 'Reduce', 'Sink'] as const;
-const PARTITIONINGS = ['Forward', 'Hash'] as const;
+const KINDS = ['Source', 'Map', 'Reduce', 'Sink', 'Window', 'IntervalJoin', 'Process', 'Aggregate'] as const;
+const PARTITIONINGS = ['Forward', 'Hash', 'Rebalance', 'Global'] as const;
+const COLUMN_TYPES = ['I64', 'F64', 'Utf8', 'Timestamp'] as const;
+const WINDOW_KINDS = ['Tumbling', 'Sliding', 'Session'] as const;
+const STATE_KINDS = ['Value', 'List', 'Map'] as const;
+const AGGREGATES = ['count', 'sum', 'min', 'max', 'avg'] as const;
+
+const big = (n: number | undefined): bigint => BigInt(n ?? 0);
+const num = (n: bigint): number => (n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n));
+
+/** The stream fields of a vertex, written before `startVertex` (FlatBuffers forbids nesting). */
+function encodeStreamParts(b: flatbuffers.Builder, v: JobGraphVertex) {
+  const columns = v.columns?.map((c) => Column.createColumn(b, b.createString(c.name), COLUMN_TYPES.indexOf(c.type)));
+  const properties = v.properties
+    ? Object.entries(v.properties).map(([k, val]) => Property.createProperty(b, b.createString(k), b.createString(val)))
+    : undefined;
+  const aggregates = v.aggregates?.map((a) => Aggregate.createAggregate(b, b.createString(a.function), a.column));
+  const states = v.states?.map((st) =>
+    StateSpecTable.createStateSpec(b, b.createString(st.name), STATE_KINDS.indexOf(st.kind), big(st.ttlMs)),
+  );
+  const w = v.window;
+  return {
+    columns: columns && Vertex.createColumnsVector(b, columns),
+    properties: properties && Vertex.createPropertiesVector(b, properties),
+    aggregates: aggregates && Vertex.createAggregatesVector(b, aggregates),
+    states: states && Vertex.createStatesVector(b, states),
+    project: v.project && Vertex.createProjectVector(b, v.project),
+    window:
+      w &&
+      WindowSpecTable.createWindowSpec(
+        b,
+        WINDOW_KINDS.indexOf(w.kind),
+        big(w.sizeMs),
+        big(w.slideMs),
+        big(w.gapMs),
+        big(w.offsetMs),
+        big(w.allowedLatenessMs),
+      ),
+  };
+}
 
 /** @internal Writes a JobGraph table into `b`. */
 export function encodeJobGraphTable(b: flatbuffers.Builder, g: JobGraph): flatbuffers.Offset {
@@ -19,6 +62,7 @@ export function encodeJobGraphTable(b: flatbuffers.Builder, g: JobGraph): flatbu
     const id = b.createString(v.id);
     const op = b.createString(v.operator);
     const format = b.createString(v.format);
+    const sp = encodeStreamParts(b, v);
     Vertex.startVertex(b);
     Vertex.addId(b, id);
     Vertex.addKind(b, KINDS.indexOf(v.kind));
@@ -28,13 +72,90 @@ export function encodeJobGraphTable(b: flatbuffers.Builder, g: JobGraph): flatbu
     Vertex.addMaxMemoryBytes(b, BigInt(v.maxMemoryBytes));
     Vertex.addDeadlineMs(b, v.deadlineMs);
     Vertex.addGpus(b, v.gpus);
+    if (sp.columns !== undefined) Vertex.addColumns(b, sp.columns);
+    if (sp.properties !== undefined) Vertex.addProperties(b, sp.properties);
+    if (sp.window !== undefined) Vertex.addWindow(b, sp.window);
+    if (sp.aggregates !== undefined) Vertex.addAggregates(b, sp.aggregates);
+    if (sp.states !== undefined) Vertex.addStates(b, sp.states);
+    if (sp.project !== undefined) Vertex.addProject(b, sp.project);
+    if (v.lowerBoundMs) Vertex.addLowerBoundMs(b, big(v.lowerBoundMs));
+    if (v.upperBoundMs) Vertex.addUpperBoundMs(b, big(v.upperBoundMs));
+    if (v.watermarkBoundMs) Vertex.addWatermarkBoundMs(b, big(v.watermarkBoundMs));
     return Vertex.endVertex(b);
   });
-  const edges = g.edges.map((e) => Edge.createEdge(b, b.createString(e.from), b.createString(e.to), PARTITIONINGS.indexOf(e.partitioning)));
+  const edges = g.edges.map((e) => {
+    const from = b.createString(e.from);
+    const to = b.createString(e.to);
+    const key = e.key && Edge.createKeyVector(b, e.key);
+    Edge.startEdge(b);
+    Edge.addFrom(b, from);
+    Edge.addTo(b, to);
+    Edge.addPartitioning(b, PARTITIONINGS.indexOf(e.partitioning));
+    if (key !== undefined) Edge.addKey(b, key);
+    if (e.input) Edge.addInput(b, e.input);
+    return Edge.endEdge(b);
+  });
   const name = b.createString(g.name);
   const vv = JobGraphTable.createVerticesVector(b, vertices);
   const ev = JobGraphTable.createEdgesVector(b, edges);
-  return JobGraphTable.createJobGraph(b, name, vv, ev);
+  JobGraphTable.startJobGraph(b);
+  JobGraphTable.addName(b, name);
+  JobGraphTable.addVertices(b, vv);
+  JobGraphTable.addEdges(b, ev);
+  if (g.streaming) JobGraphTable.addStreaming(b, true);
+  if (g.maxParallelism) JobGraphTable.addMaxParallelism(b, g.maxParallelism);
+  return JobGraphTable.endJobGraph(b);
+}
+
+function list<T>(n: number, at: (i: number) => T | null, what: string): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = at(i);
+    if (x === null) throw new FrameBoundsError(`${what} ${i} missing`);
+    out.push(x);
+  }
+  return out;
+}
+
+/** The stream fields of a decoded vertex (only those present). */
+function decodeStreamParts(v: Vertex): Partial<JobGraphVertex> {
+  const out: Partial<JobGraphVertex> = {};
+  if (v.columnsLength() > 0)
+    out.columns = list(v.columnsLength(), (i) => v.columns(i), 'column').map((c) => ({
+      name: c.name() ?? '',
+      type: pick(COLUMN_TYPES, c.type(), 'column type'),
+    }));
+  if (v.propertiesLength() > 0)
+    out.properties = Object.fromEntries(
+      list(v.propertiesLength(), (i) => v.properties(i), 'property').map((p) => [p.key() ?? '', p.value() ?? '']),
+    );
+  const w = v.window();
+  if (w)
+    out.window = {
+      kind: pick(WINDOW_KINDS, w.kind(), 'window kind'),
+      sizeMs: num(w.sizeMs()),
+      slideMs: num(w.slideMs()),
+      gapMs: num(w.gapMs()),
+      offsetMs: num(w.offsetMs()),
+      allowedLatenessMs: num(w.allowedLatenessMs()),
+    };
+  if (v.aggregatesLength() > 0)
+    out.aggregates = list(v.aggregatesLength(), (i) => v.aggregates(i), 'aggregate').map((a) => {
+      const fn = a.function_() ?? '';
+      if (!(AGGREGATES as readonly string[]).includes(fn)) throw new FrameBoundsError(`unknown aggregate function "${fn}"`);
+      return { function: fn as (typeof AGGREGATES)[number], column: a.column() };
+    });
+  if (v.statesLength() > 0)
+    out.states = list(v.statesLength(), (i) => v.states(i), 'state').map((st) => ({
+      name: st.name() ?? '',
+      kind: pick(STATE_KINDS, st.kind(), 'state kind'),
+      ttlMs: num(st.ttlMs()),
+    }));
+  if (v.projectLength() > 0) out.project = list(v.projectLength(), (i) => v.project(i), 'project index');
+  if (v.lowerBoundMs() !== 0n) out.lowerBoundMs = Number(v.lowerBoundMs());
+  if (v.upperBoundMs() !== 0n) out.upperBoundMs = Number(v.upperBoundMs());
+  if (v.watermarkBoundMs() !== 0n) out.watermarkBoundMs = num(v.watermarkBoundMs());
+  return out;
 }
 
 function pick<T>(names: readonly T[], v: number, what: string): T {
@@ -59,15 +180,26 @@ export function decodeJobGraphTable(t: JobGraphTable): JobGraph {
       maxMemoryBytes: mem > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(mem),
       deadlineMs: v.deadlineMs(),
       gpus: v.gpus(),
+      ...decodeStreamParts(v),
     });
   }
   const edges = [];
   for (let i = 0; i < t.edgesLength(); i++) {
     const e = t.edges(i);
     if (!e) throw new FrameBoundsError(`edge ${i} missing`);
-    edges.push({ from: e.from() ?? '', to: e.to() ?? '', partitioning: pick(PARTITIONINGS, e.partitioning(), 'partitioning') });
+    const edge: JobGraphEdge = {
+      from: e.from() ?? '',
+      to: e.to() ?? '',
+      partitioning: pick(PARTITIONINGS, e.partitioning(), 'partitioning'),
+    };
+    if (e.keyLength() > 0) edge.key = list(e.keyLength(), (k) => e.key(k), 'key column');
+    if (e.input() !== 0) edge.input = e.input();
+    edges.push(edge);
   }
-  return { name: t.name() ?? '', vertices, edges };
+  const g: JobGraph = { name: t.name() ?? '', vertices, edges };
+  if (t.streaming()) g.streaming = true;
+  if (t.maxParallelism() !== 0) g.maxParallelism = t.maxParallelism();
+  return g;
 }
 
 /** Encodes a job graph as standalone FlatBuffers bytes (identifier "WJG1"). */
@@ -108,6 +240,7 @@ export function planBatchJob(g: JobGraph): BatchPlan {
   const bad = (why: string): never => {
     throw new WrtError('WRT_BAD_JOB_GRAPH', `job graph "${g.name}": ${why}`);
   };
+  if (g.streaming) bad('it is a stream job graph; the batch runner takes Source → Map → Reduce → Sink');
   const ids = new Set<string>();
   for (const v of g.vertices) {
     if (!v.id) bad('a vertex has no id');

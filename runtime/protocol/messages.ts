@@ -5,9 +5,40 @@
  */
 import type { FailureRecord } from '../errors.js';
 
+export type ColumnType = 'I64' | 'F64' | 'Utf8' | 'Timestamp';
+
+/** A column of a stream vertex's output rows (row batch layout WRB1, docs/batch-format.md). */
+export interface StreamColumn {
+  name: string;
+  type: ColumnType;
+}
+
+/** Event-time window assigner; every length in milliseconds. */
+export interface WindowSpec {
+  kind: 'Tumbling' | 'Sliding' | 'Session';
+  sizeMs: number;
+  slideMs: number;
+  gapMs: number;
+  offsetMs: number;
+  allowedLatenessMs: number;
+}
+
+/** A built-in aggregate over input column `column` (-1 for count). */
+export interface AggregateSpec {
+  function: 'count' | 'sum' | 'min' | 'max' | 'avg';
+  column: number;
+}
+
+/** Keyed state of a Process vertex; `ttlMs` 0 = forever (processing-time ms). */
+export interface StateSpec {
+  name: string;
+  kind: 'Value' | 'List' | 'Map';
+  ttlMs: number;
+}
+
 export interface JobGraphVertex {
   id: string;
-  kind: 'Source' | 'Map' | 'Reduce' | 'Sink';
+  kind: 'Source' | 'Map' | 'Reduce' | 'Sink' | 'Window' | 'IntervalJoin' | 'Process' | 'Aggregate';
   operator: string;
   /** Parallel subtasks; 0 = the runtime's default. */
   parallelism: number;
@@ -18,18 +49,37 @@ export interface JobGraphVertex {
   deadlineMs: number;
   /** GPUs each subtask needs (0 or 1); a GPU operator may import `wrt:runtime/gpu`. */
   gpus: number;
+  // Stream vertices only (absent in batch graphs); see job-graph.fbs.
+  columns?: StreamColumn[];
+  /** Connector options; `${arg}` values are replaced by job arguments at submission. */
+  properties?: Record<string, string>;
+  window?: WindowSpec;
+  aggregates?: AggregateSpec[];
+  states?: StateSpec[];
+  lowerBoundMs?: number;
+  upperBoundMs?: number;
+  project?: number[];
+  watermarkBoundMs?: number;
 }
 
 export interface JobGraphEdge {
   from: string;
   to: string;
-  partitioning: 'Forward' | 'Hash';
+  partitioning: 'Forward' | 'Hash' | 'Rebalance' | 'Global';
+  /** Streams: key columns of the sender for Hash partitioning. */
+  key?: number[];
+  /** Streams: the receiver's input (0 or 1). */
+  input?: number;
 }
 
 export interface JobGraph {
   name: string;
   vertices: JobGraphVertex[];
   edges: JobGraphEdge[];
+  /** A stream job graph; absent or false: a batch graph. */
+  streaming?: boolean;
+  /** Streams: key groups; 0 or absent = 128. */
+  maxParallelism?: number;
 }
 
 export interface ObjectLocation {

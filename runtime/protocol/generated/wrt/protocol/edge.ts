@@ -43,8 +43,34 @@ partitioning():Partitioning {
   return offset ? this.bb!.readInt8(this.bb_pos + offset) : Partitioning.Forward;
 }
 
+/**
+ * Streams: the key columns (indexes into the sender's columns) for Hash partitioning.
+ */
+key(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readUint16(this.bb!.__vector(this.bb_pos + offset) + index * 2) : 0;
+}
+
+keyLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+keyArray():Uint16Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? new Uint16Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+/**
+ * Streams: which input of the receiver (0 or 1; two-input operators).
+ */
+input():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readUint8(this.bb_pos + offset) : 0;
+}
+
 static startEdge(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(5);
 }
 
 static addFrom(builder:flatbuffers.Builder, fromOffset:flatbuffers.Offset) {
@@ -59,6 +85,31 @@ static addPartitioning(builder:flatbuffers.Builder, partitioning:Partitioning) {
   builder.addFieldInt8(2, partitioning, Partitioning.Forward);
 }
 
+static addKey(builder:flatbuffers.Builder, keyOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, keyOffset, 0);
+}
+
+static createKeyVector(builder:flatbuffers.Builder, data:number[]|Uint16Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createKeyVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createKeyVector(builder:flatbuffers.Builder, data:number[]|Uint16Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(2, data.length, 2);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt16(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startKeyVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(2, numElems, 2);
+}
+
+static addInput(builder:flatbuffers.Builder, input:number) {
+  builder.addFieldInt8(4, input, 0);
+}
+
 static endEdge(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // from
@@ -66,11 +117,13 @@ static endEdge(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createEdge(builder:flatbuffers.Builder, fromOffset:flatbuffers.Offset, toOffset:flatbuffers.Offset, partitioning:Partitioning):flatbuffers.Offset {
+static createEdge(builder:flatbuffers.Builder, fromOffset:flatbuffers.Offset, toOffset:flatbuffers.Offset, partitioning:Partitioning, keyOffset:flatbuffers.Offset, input:number):flatbuffers.Offset {
   Edge.startEdge(builder);
   Edge.addFrom(builder, fromOffset);
   Edge.addTo(builder, toOffset);
   Edge.addPartitioning(builder, partitioning);
+  Edge.addKey(builder, keyOffset);
+  Edge.addInput(builder, input);
   return Edge.endEdge(builder);
 }
 }

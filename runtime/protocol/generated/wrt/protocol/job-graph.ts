@@ -52,8 +52,24 @@ edgesLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * A stream job graph (continuous dataflow); false: the batch shape of the word count.
+ */
+streaming():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
+/**
+ * Streams: number of key groups (Flink's max parallelism); 0 = 128.
+ */
+maxParallelism():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startJobGraph(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(5);
 }
 
 static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
@@ -92,16 +108,26 @@ static startEdgesVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
+static addStreaming(builder:flatbuffers.Builder, streaming:boolean) {
+  builder.addFieldInt8(3, +streaming, +false);
+}
+
+static addMaxParallelism(builder:flatbuffers.Builder, maxParallelism:number) {
+  builder.addFieldInt32(4, maxParallelism, 0);
+}
+
 static endJobGraph(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createJobGraph(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, verticesOffset:flatbuffers.Offset, edgesOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createJobGraph(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, verticesOffset:flatbuffers.Offset, edgesOffset:flatbuffers.Offset, streaming:boolean, maxParallelism:number):flatbuffers.Offset {
   JobGraph.startJobGraph(builder);
   JobGraph.addName(builder, nameOffset);
   JobGraph.addVertices(builder, verticesOffset);
   JobGraph.addEdges(builder, edgesOffset);
+  JobGraph.addStreaming(builder, streaming);
+  JobGraph.addMaxParallelism(builder, maxParallelism);
   return JobGraph.endJobGraph(builder);
 }
 }

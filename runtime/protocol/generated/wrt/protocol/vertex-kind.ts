@@ -5,5 +5,25 @@ export enum VertexKind {
   Source = 0,
   Map = 1,
   Reduce = 2,
-  Sink = 3
+  Sink = 3,
+
+  /**
+   * Streams: keyed event-time window with built-in aggregates (docs/streaming.md).
+   */
+  Window = 4,
+
+  /**
+   * Streams: keyed interval join of two inputs.
+   */
+  IntervalJoin = 5,
+
+  /**
+   * Streams: a wasm operator over a keyed stream with keyed state and timers (host imports).
+   */
+  Process = 6,
+
+  /**
+   * Streams: keyed aggregation without windows; its final result is emitted at end of input.
+   */
+  Aggregate = 7
 }

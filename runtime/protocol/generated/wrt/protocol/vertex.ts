@@ -3,7 +3,12 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { Aggregate } from '../../wrt/protocol/aggregate.js';
+import { Column } from '../../wrt/protocol/column.js';
+import { Property } from '../../wrt/protocol/property.js';
+import { StateSpec } from '../../wrt/protocol/state-spec.js';
 import { VertexKind } from '../../wrt/protocol/vertex-kind.js';
+import { WindowSpec } from '../../wrt/protocol/window-spec.js';
 
 
 export class Vertex {
@@ -89,8 +94,107 @@ gpus():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Schema of the vertex's output rows (row batch layout WRB1).
+ */
+columns(index: number, obj?:Column):Column|null {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? (obj || new Column()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+columnsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+/**
+ * Connector options (sources and sinks).
+ */
+properties(index: number, obj?:Property):Property|null {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? (obj || new Property()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+propertiesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+/**
+ * Window vertices: the assigner.
+ */
+window(obj?:WindowSpec):WindowSpec|null {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? (obj || new WindowSpec()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
+/**
+ * Window and Aggregate vertices: the aggregates, in output order after the key columns.
+ */
+aggregates(index: number, obj?:Aggregate):Aggregate|null {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? (obj || new Aggregate()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+aggregatesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+/**
+ * Process vertices: the keyed state the operator uses.
+ */
+states(index: number, obj?:StateSpec):StateSpec|null {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? (obj || new StateSpec()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+statesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+/**
+ * IntervalJoin: a pair matches when lower_bound_ms <= right.time - left.time <= upper_bound_ms.
+ */
+lowerBoundMs():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+  return offset ? this.bb!.readInt64(this.bb_pos + offset) : BigInt('0');
+}
+
+upperBoundMs():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 32);
+  return offset ? this.bb!.readInt64(this.bb_pos + offset) : BigInt('0');
+}
+
+/**
+ * IntervalJoin: which columns of (left columns ++ right columns) the output keeps, in order.
+ */
+project(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 34);
+  return offset ? this.bb!.readUint16(this.bb!.__vector(this.bb_pos + offset) + index * 2) : 0;
+}
+
+projectLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 34);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+projectArray():Uint16Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 34);
+  return offset ? new Uint16Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+/**
+ * Sources: bounded out-of-orderness of the watermarks they emit, in milliseconds.
+ */
+watermarkBoundMs():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 36);
+  return offset ? this.bb!.readInt64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startVertex(builder:flatbuffers.Builder) {
-  builder.startObject(8);
+  builder.startObject(17);
 }
 
 static addId(builder:flatbuffers.Builder, idOffset:flatbuffers.Offset) {
@@ -125,22 +229,111 @@ static addGpus(builder:flatbuffers.Builder, gpus:number) {
   builder.addFieldInt32(7, gpus, 0);
 }
 
+static addColumns(builder:flatbuffers.Builder, columnsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(8, columnsOffset, 0);
+}
+
+static createColumnsVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startColumnsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addProperties(builder:flatbuffers.Builder, propertiesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(9, propertiesOffset, 0);
+}
+
+static createPropertiesVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startPropertiesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addWindow(builder:flatbuffers.Builder, windowOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(10, windowOffset, 0);
+}
+
+static addAggregates(builder:flatbuffers.Builder, aggregatesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(11, aggregatesOffset, 0);
+}
+
+static createAggregatesVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startAggregatesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addStates(builder:flatbuffers.Builder, statesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(12, statesOffset, 0);
+}
+
+static createStatesVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startStatesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addLowerBoundMs(builder:flatbuffers.Builder, lowerBoundMs:bigint) {
+  builder.addFieldInt64(13, lowerBoundMs, BigInt('0'));
+}
+
+static addUpperBoundMs(builder:flatbuffers.Builder, upperBoundMs:bigint) {
+  builder.addFieldInt64(14, upperBoundMs, BigInt('0'));
+}
+
+static addProject(builder:flatbuffers.Builder, projectOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(15, projectOffset, 0);
+}
+
+static createProjectVector(builder:flatbuffers.Builder, data:number[]|Uint16Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createProjectVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createProjectVector(builder:flatbuffers.Builder, data:number[]|Uint16Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(2, data.length, 2);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt16(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startProjectVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(2, numElems, 2);
+}
+
+static addWatermarkBoundMs(builder:flatbuffers.Builder, watermarkBoundMs:bigint) {
+  builder.addFieldInt64(16, watermarkBoundMs, BigInt('0'));
+}
+
 static endVertex(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // id
   return offset;
 }
 
-static createVertex(builder:flatbuffers.Builder, idOffset:flatbuffers.Offset, kind:VertexKind, operatorOffset:flatbuffers.Offset, parallelism:number, formatOffset:flatbuffers.Offset, maxMemoryBytes:bigint, deadlineMs:number, gpus:number):flatbuffers.Offset {
-  Vertex.startVertex(builder);
-  Vertex.addId(builder, idOffset);
-  Vertex.addKind(builder, kind);
-  Vertex.addOperator(builder, operatorOffset);
-  Vertex.addParallelism(builder, parallelism);
-  Vertex.addFormat(builder, formatOffset);
-  Vertex.addMaxMemoryBytes(builder, maxMemoryBytes);
-  Vertex.addDeadlineMs(builder, deadlineMs);
-  Vertex.addGpus(builder, gpus);
-  return Vertex.endVertex(builder);
-}
 }

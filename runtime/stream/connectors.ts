@@ -1,0 +1,135 @@
+/**
+ * Sources and sinks of stream jobs.
+ * - `nexmark` source (properties `table` = person | auction | bid, `events`, `seed`): subtask i of
+ *   p generates the events of that table among ids ≡ i (mod p) below `events`, in id order, so
+ *   its timestamps never decrease and p subtasks together make exactly `wrt nexmark generate`'s
+ *   events. Its position is the next event id (what a checkpoint will record).
+ * - `csv` sink: RFC 4180 records (LF), a header of the column names, timestamps ISO-8601 UTC with
+ *   milliseconds, F64 as JavaScript prints numbers.
+ */
+import type { JobGraphVertex, StreamColumn } from '../protocol/messages.js';
+import type { RowBatch } from './row-batch.js';
+import { RowBatchBuilder, type Value } from './row-batch.js';
+import { NexmarkGenerator, eventKind, type NexmarkEvent } from './nexmark/generator.js';
+import { csvRecord, isoTimestamp } from './csv.js';
+import { WrtError } from '../errors.js';
+
+export interface SourceStep {
+  batch: Uint8Array | null;
+  /** Event-time high mark of what was emitted so far (ms). */
+  maxTimestamp: number;
+  done: boolean;
+}
+
+export interface StreamSource {
+  /** Emits up to `maxRows` rows. */
+  next(maxRows: number): SourceStep;
+}
+
+const NEXMARK_COLUMNS: Record<string, string[]> = {
+  person: ['id', 'name', 'emailAddress', 'creditCard', 'city', 'state', 'dateTime', 'extra'],
+  auction: ['id', 'itemName', 'description', 'initialBid', 'reserve', 'dateTime', 'expires', 'seller', 'category', 'extra'],
+  bid: ['auction', 'bidder', 'price', 'channel', 'url', 'dateTime', 'extra'],
+};
+
+function intProperty(v: JobGraphVertex, name: string): number {
+  const raw = v.properties?.[name];
+  const n = Number(raw);
+  if (raw === undefined || raw === '' || !Number.isSafeInteger(n) || n < 0)
+    throw new WrtError(
+      'WRT_BAD_JOB_GRAPH',
+      `source "${v.id}": property "${name}" must be a non-negative integer, got ${JSON.stringify(raw)}`,
+    );
+  return n;
+}
+
+export class NexmarkSource implements StreamSource {
+  private readonly gen: NexmarkGenerator;
+  private readonly table: string;
+  private readonly events: number;
+  private nextId: number;
+  private maxTs = -Infinity;
+
+  /** @throws WrtError `WRT_BAD_JOB_GRAPH` for a bad table, count or seed, or columns unlike the table's. */
+  constructor(
+    v: JobGraphVertex,
+    private readonly index: number,
+    private readonly parallelism: number,
+  ) {
+    this.table = v.properties?.table ?? '';
+    const names = NEXMARK_COLUMNS[this.table];
+    if (!names)
+      throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": property "table" must be person, auction or bid, got "${this.table}"`);
+    const declared = (v.columns ?? []).map((c) => c.name);
+    if (declared.join(',') !== names.join(','))
+      throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": columns must be ${names.join(', ')} for table ${this.table}`);
+    this.events = intProperty(v, 'events');
+    this.gen = new NexmarkGenerator({ seed: intProperty(v, 'seed') });
+    this.nextId = index;
+    this.columns = v.columns!;
+  }
+  private readonly columns: StreamColumn[];
+
+  /** The next event id this subtask will look at (its replay position). */
+  get position(): number {
+    return this.nextId;
+  }
+
+  next(maxRows: number): SourceStep {
+    const b = new RowBatchBuilder(this.columns.map((c) => c.type));
+    let id = this.nextId;
+    while (b.rows < maxRows && id < this.events) {
+      if (eventKind(id) === this.table) {
+        const e = this.gen.event(id);
+        const row = rowOf(e);
+        b.add(e.dateTime, row);
+        this.maxTs = Math.max(this.maxTs, e.dateTime);
+      }
+      id += this.parallelism;
+    }
+    this.nextId = id;
+    return { batch: b.rows > 0 ? b.finish() : null, maxTimestamp: this.maxTs, done: id >= this.events };
+  }
+}
+
+function rowOf(e: NexmarkEvent): Value[] {
+  switch (e.kind) {
+    case 'person':
+      return [e.id, e.name, e.emailAddress, e.creditCard, e.city, e.state, e.dateTime, e.extra];
+    case 'auction':
+      return [e.id, e.itemName, e.description, e.initialBid, e.reserve, e.dateTime, e.expires, e.seller, e.category, e.extra];
+    case 'bid':
+      return [e.auction, e.bidder, e.price, e.channel, e.url, e.dateTime, e.extra];
+  }
+}
+
+/** @throws WrtError `WRT_BAD_JOB_GRAPH` for a format wrt has no source for. */
+export function createSource(v: JobGraphVertex, index: number, parallelism: number): StreamSource {
+  if (v.format === 'nexmark') return new NexmarkSource(v, index, parallelism);
+  throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": format "${v.format}" is not supported (supported: nexmark)`);
+}
+
+/** A CSV part file being written: the header, then one record per row. */
+export class CsvSink {
+  private readonly chunks: string[] = [];
+  private readonly encoder = new TextEncoder();
+  rows = 0;
+
+  constructor(private readonly columns: StreamColumn[]) {
+    this.chunks.push(csvRecord(columns.map((c) => c.name)));
+  }
+
+  write(batch: RowBatch): void {
+    const timestamps = this.columns.map((c) => c.type === 'Timestamp');
+    for (let r = 0; r < batch.rows; r++) {
+      const row = batch.row(r);
+      this.chunks.push(csvRecord(row.map((v, c) => (timestamps[c] ? isoTimestamp(v as number) : v))));
+    }
+    this.rows += batch.rows;
+  }
+
+  /** The part file's bytes so far. */
+  bytes(): Uint8Array {
+    return this.encoder.encode(this.chunks.join(''));
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * From a stream job graph to what runs: each vertex gets its parallelism and its input edges by
+ * port, `${arg}` properties get the job's arguments, and every shape rule is checked up front so a
+ * bad pipeline fails at submission with a message naming the vertex, not in the middle of a run.
+ */
+import type { JobGraph, JobGraphEdge, JobGraphVertex } from '../protocol/messages.js';
+import { WrtError } from '../errors.js';
+import { DEFAULT_MAX_PARALLELISM } from './key-groups.js';
+
+export interface PlannedVertex {
+  vertex: JobGraphVertex;
+  parallelism: number;
+  /** Input edges; `edge.input` is the port (0 or 1). */
+  inputs: JobGraphEdge[];
+  outputs: JobGraphEdge[];
+}
+
+export interface StreamPlan {
+  graph: JobGraph;
+  maxParallelism: number;
+  /** Vertices in topological order (sources first). */
+  vertices: PlannedVertex[];
+  byId: Map<string, PlannedVertex>;
+}
+
+const KEYED = new Set<JobGraphVertex['kind']>(['Window', 'IntervalJoin', 'Process', 'Aggregate']);
+const TWO_PORTS = new Set<JobGraphVertex['kind']>(['IntervalJoin', 'Process']);
+
+/**
+ * Validates `graph` and resolves it for a run.
+ * @param defaultParallelism subtasks of vertices whose parallelism is 0.
+ * @throws WrtError `WRT_BAD_JOB_GRAPH` naming the vertex or edge at fault; `WRT_INVALID_ARGUMENT`
+ *   when a property names a job argument that was not given.
+ */
+export function planStreamJob(graph: JobGraph, args: Record<string, string>, defaultParallelism: number): StreamPlan {
+  const bad = (why: string): never => {
+    throw new WrtError('WRT_BAD_JOB_GRAPH', `stream job graph "${graph.name}": ${why}`);
+  };
+  if (!graph.streaming) bad('it is not marked as a stream job graph');
+  const maxParallelism = graph.maxParallelism || DEFAULT_MAX_PARALLELISM;
+  const byId = new Map<string, PlannedVertex>();
+  for (const v of graph.vertices) {
+    if (!v.id) bad('a vertex has no id');
+    if (byId.has(v.id)) bad(`vertex id "${v.id}" is used twice`);
+    if (v.kind === 'Reduce') bad(`vertex "${v.id}" is a batch Reduce; stream graphs aggregate with Window or Aggregate`);
+    if ((v.kind === 'Map' || v.kind === 'Process') && !v.operator) bad(`${v.kind} vertex "${v.id}" names no operator export`);
+    if (v.kind === 'Window' && !v.window) bad(`Window vertex "${v.id}" has no window spec`);
+    if (v.kind !== 'Sink' && !(v.columns && v.columns.length > 0)) bad(`vertex "${v.id}" declares no output columns`);
+    const parallelism = KEYED.has(v.kind) && v.parallelism === 0 ? defaultParallelism : v.parallelism || defaultParallelism;
+    if (parallelism > maxParallelism) bad(`vertex "${v.id}" has parallelism ${parallelism}, over the job's ${maxParallelism} key groups`);
+    const properties = v.properties && substitute(v, args);
+    byId.set(v.id, { vertex: properties ? { ...v, properties } : v, parallelism, inputs: [], outputs: [] });
+  }
+  for (const e of graph.edges) {
+    const from = byId.get(e.from);
+    const to = byId.get(e.to);
+    if (!from || !to) bad(`edge ${e.from} → ${e.to} names an unknown vertex`);
+    const port = e.input ?? 0;
+    if (port > (TWO_PORTS.has(to!.vertex.kind) ? 1 : 0))
+      bad(`edge ${e.from} → ${e.to} goes to input ${port}, which ${to!.vertex.kind} vertices lack`);
+    if (e.partitioning === 'Forward' && from!.parallelism !== to!.parallelism)
+      bad(`Forward edge ${e.from} → ${e.to} joins parallelism ${from!.parallelism} to ${to!.parallelism}; use Rebalance`);
+    if (KEYED.has(to!.vertex.kind) && e.partitioning !== 'Hash' && e.partitioning !== 'Global')
+      bad(`${to!.vertex.kind} vertex "${e.to}" needs a keyed input (Hash or Global), got ${e.partitioning} from "${e.from}"`);
+    if (e.partitioning === 'Hash') {
+      const n = from!.vertex.columns?.length ?? 0;
+      if (!e.key || e.key.length === 0) bad(`Hash edge ${e.from} → ${e.to} has no key columns`);
+      for (const k of e.key!) if (k >= n) bad(`Hash edge ${e.from} → ${e.to} keys on column ${k}, but "${e.from}" has ${n}`);
+    }
+    if (e.partitioning === 'Global' && to!.parallelism !== 1) bad(`Global edge ${e.from} → ${e.to} needs "${e.to}" at parallelism 1`);
+    from!.outputs.push(e);
+    to!.inputs.push(e);
+  }
+  for (const pv of byId.values()) {
+    const v = pv.vertex;
+    if (v.kind === 'Source' && pv.inputs.length > 0) bad(`source "${v.id}" has inputs`);
+    if (v.kind !== 'Source' && pv.inputs.length === 0) bad(`vertex "${v.id}" has no input`);
+    if (v.kind === 'Sink' && pv.outputs.length > 0) bad(`sink "${v.id}" has outputs`);
+    if (v.kind === 'IntervalJoin' && new Set(pv.inputs.map((e) => e.input ?? 0)).size !== 2)
+      bad(`interval join "${v.id}" needs inputs 0 and 1`);
+    if (v.kind === 'Sink' && !v.columns) pv.vertex = { ...v, columns: byId.get(pv.inputs[0]!.from)!.vertex.columns! };
+  }
+  return { graph, maxParallelism, vertices: topological(graph, byId, bad), byId };
+}
+
+function substitute(v: JobGraphVertex, args: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(v.properties!).map(([k, val]) => {
+      const m = /^\$\{([^}]+)\}$/.exec(val);
+      if (!m) return [k, val];
+      const arg = args[m[1]!];
+      if (arg === undefined)
+        throw new WrtError('WRT_INVALID_ARGUMENT', `vertex "${v.id}" needs the job argument "${m[1]}": pass --arg ${m[1]}=VALUE`);
+      return [k, arg];
+    }),
+  );
+}
+
+function topological(graph: JobGraph, byId: Map<string, PlannedVertex>, bad: (why: string) => never): PlannedVertex[] {
+  const indegree = new Map([...byId.keys()].map((id) => [id, byId.get(id)!.inputs.length]));
+  const ready = [...byId.values()].filter((pv) => pv.inputs.length === 0);
+  const out: PlannedVertex[] = [];
+  while (ready.length > 0) {
+    const pv = ready.shift()!;
+    out.push(pv);
+    for (const e of pv.outputs) {
+      const n = indegree.get(e.to)! - 1;
+      indegree.set(e.to, n);
+      if (n === 0) ready.push(byId.get(e.to)!);
+    }
+  }
+  if (out.length !== graph.vertices.length) bad('the graph has a cycle');
+  return out;
+}

@@ -1,0 +1,331 @@
+/**
+ * The operators of a stream subtask, over row batches (WRB1): wasm Map and Process operators and
+ * the built-in Window, IntervalJoin and Aggregate. A subtask feeds each operator batches per input
+ * port and watermarks (after its inputs' valve); an operator emits batches through its
+ * {@link Output} and may emit only rows with timestamps at or after the last watermark it passed on
+ * (windows and timers fire before the watermark is forwarded).
+ */
+import type { AggregateSpec, ColumnType, JobGraphVertex, StateSpec, StreamColumn } from '../protocol/messages.js';
+import { RowBatch, RowBatchBuilder, type Value } from './row-batch.js';
+import { WindowOperator, type AggregateFunction } from './window-operator.js';
+import { IntervalJoinOperator } from './interval-join.js';
+import { TimerQueue } from './timer-queue.js';
+import { KeyedStateBackend, type StateKey } from './keyed-state.js';
+import type { KeyGroupRange } from './key-groups.js';
+import type { WindowAssigner } from './time-window.js';
+import { keyedStateImports, KEYED_STATE_MODULE, type KeyedStateContext } from './keyed-state-imports.js';
+import { callOperator } from '../node/operator-call.js';
+import { WrtError } from '../errors.js';
+
+/** Where an operator's output goes. */
+export interface Output {
+  emit(batch: Uint8Array): void;
+}
+
+export interface StreamOperator {
+  processBatch(port: number, batch: RowBatch): void;
+  /** The subtask's combined watermark advanced to `t` (ms). */
+  advanceWatermark(t: number): void;
+  /** Every input ended (after the final watermark). */
+  endInput(): void;
+}
+
+/** The key of row `r` from key columns `cols` (one column: its value; several: a JSON array; none: 0). */
+export function keyOfRow(batch: RowBatch, cols: readonly number[], r: number): StateKey {
+  if (cols.length === 0) return 0;
+  if (cols.length === 1) return batch.value(cols[0]!, r);
+  return JSON.stringify(cols.map((c) => batch.value(c, r)));
+}
+
+/** The key's column values back from {@link keyOfRow}. */
+export function keyValues(key: StateKey, arity: number): Value[] {
+  if (arity === 0) return [];
+  if (arity === 1) return [key];
+  return JSON.parse(key as string) as Value[];
+}
+
+const columnTypes = (cols: readonly StreamColumn[]): ColumnType[] => cols.map((c) => c.type);
+
+/** Checks a batch a wasm operator returned against the vertex's declared columns. */
+function checkOutput(v: JobGraphVertex, bytes: Uint8Array): RowBatch {
+  const b = new RowBatch(bytes);
+  const want = columnTypes(v.columns ?? []);
+  if (b.types.length !== want.length || b.types.some((t, i) => t !== want[i]))
+    throw new WrtError(
+      'WRT_OPERATOR_ERROR',
+      `operator "${v.operator}" of vertex "${v.id}" returned columns (${b.types.join(', ')}), but the job graph declares (${want.join(', ')})`,
+    );
+  return b;
+}
+
+/** Stateless wasm operator: one call per batch. */
+export class WasmMapOperator implements StreamOperator {
+  constructor(
+    private readonly v: JobGraphVertex,
+    private readonly instance: WebAssembly.Instance,
+    private readonly out: Output,
+    private readonly outputCapBytes: number,
+  ) {}
+
+  processBatch(port: number, batch: RowBatch): void {
+    const result = callOperator(this.instance, this.v.operator, 0, [batch.bytes], this.outputCapBytes, port);
+    if (checkOutput(this.v, result).rows > 0) this.out.emit(result);
+  }
+  advanceWatermark(): void {}
+  endInput(): void {}
+}
+
+/** Port of the timer batches a Process operator gets. */
+export const TIMER_PORT = 2;
+
+/**
+ * A wasm keyed process function: batches go to the export with their port; timers that the
+ * watermark passes go as a batch (the key columns, row time = timer time) on port 2.
+ */
+export class WasmProcessOperator implements StreamOperator {
+  readonly ctx: KeyedStateContext;
+  private readonly timers = new TimerQueue<StateKey, null>((k) => String(k));
+  private readonly deleted = new Set<string>();
+  private instance!: WebAssembly.Instance;
+
+  /**
+   * @param keys key columns of each input port (from the edges' `key`).
+   * @param keyTypes types of the key columns (the timer batch's columns).
+   */
+  constructor(
+    private readonly v: JobGraphVertex,
+    private readonly keys: number[][],
+    private readonly keyTypes: ColumnType[],
+    range: KeyGroupRange,
+    maxParallelism: number,
+    private readonly out: Output,
+    private readonly outputCapBytes: number,
+  ) {
+    const timerId = (k: StateKey, t: number) => `${t}\u0000${String(k)}`;
+    this.ctx = {
+      backend: new KeyedStateBackend(range, maxParallelism),
+      states: v.states ?? ([] as StateSpec[]),
+      keyOf: null,
+      currentKey: null,
+      watermark: -Infinity,
+      registerTimer: (k, t) => {
+        this.deleted.delete(timerId(k, t));
+        this.timers.add(t, k, null);
+      },
+      deleteTimer: (k, t) => this.deleted.add(timerId(k, t)),
+    };
+  }
+
+  /** The `wrt:runtime/keyed-state` imports for this operator's instance. */
+  imports(guest: () => WebAssembly.Instance | undefined): WebAssembly.Imports {
+    return { [KEYED_STATE_MODULE]: keyedStateImports(this.ctx, () => guest()?.exports as never) };
+  }
+
+  bind(instance: WebAssembly.Instance): void {
+    this.instance = instance;
+  }
+
+  private call(port: number, batch: RowBatch, keyOf: (r: number) => StateKey): void {
+    this.ctx.keyOf = keyOf;
+    this.ctx.currentKey = null;
+    try {
+      const result = callOperator(this.instance, this.v.operator, 0, [batch.bytes], this.outputCapBytes, port);
+      if (checkOutput(this.v, result).rows > 0) this.out.emit(result);
+    } finally {
+      this.ctx.keyOf = null;
+    }
+  }
+
+  processBatch(port: number, batch: RowBatch): void {
+    const cols = this.keys[port] ?? [];
+    this.call(port, batch, (r) => keyOfRow(batch, cols, r));
+  }
+
+  advanceWatermark(t: number): void {
+    this.ctx.watermark = t;
+    for (;;) {
+      const fired: { key: StateKey; time: number }[] = [];
+      for (let timer = this.timers.pollUpTo(t); timer; timer = this.timers.pollUpTo(t)) {
+        const id = `${timer.time}\u0000${String(timer.key)}`;
+        if (this.deleted.delete(id)) continue;
+        fired.push({ key: timer.key, time: timer.time });
+      }
+      if (fired.length === 0) return;
+      const b = new RowBatchBuilder(this.keyTypes);
+      for (const f of fired) b.add(f.time, keyValues(f.key, this.keyTypes.length));
+      this.call(TIMER_PORT, new RowBatch(b.finish()), (r) => fired[r]!.key);
+    }
+  }
+
+  endInput(): void {}
+}
+
+type Acc = number[];
+
+/** Built-in aggregates as one accumulator: per aggregate [value] or, for avg, [sum, count]. */
+export function builtinAggregate(specs: AggregateSpec[]): AggregateFunction<Value[], Acc, Value[]> {
+  const slots = specs.map((s) => (s.function === 'avg' ? 2 : 1));
+  const at: number[] = [];
+  slots.reduce((o, n, i) => ((at[i] = o), o + n), 0);
+  const size = slots.reduce((a, b) => a + b, 0);
+  return {
+    create: () =>
+      specs.flatMap((s) => (s.function === 'avg' ? [0, 0] : s.function === 'min' ? [Infinity] : s.function === 'max' ? [-Infinity] : [0])),
+    add(acc, row) {
+      specs.forEach((s, i) => {
+        const j = at[i]!;
+        const x = s.column < 0 ? 0 : (row[s.column] as number);
+        if (s.function === 'count') acc[j]!++;
+        else if (s.function === 'sum') acc[j] = acc[j]! + x;
+        else if (s.function === 'min') acc[j] = Math.min(acc[j]!, x);
+        else if (s.function === 'max') acc[j] = Math.max(acc[j]!, x);
+        else {
+          acc[j] = acc[j]! + x;
+          acc[j + 1]!++;
+        }
+      });
+      return acc;
+    },
+    merge(a, b) {
+      const out = new Array<number>(size);
+      specs.forEach((s, i) => {
+        const j = at[i]!;
+        if (s.function === 'min') out[j] = Math.min(a[j]!, b[j]!);
+        else if (s.function === 'max') out[j] = Math.max(a[j]!, b[j]!);
+        else {
+          out[j] = a[j]! + b[j]!;
+          if (s.function === 'avg') out[j + 1] = a[j + 1]! + b[j + 1]!;
+        }
+      });
+      return out;
+    },
+    result: (acc) => specs.map((s, i) => (s.function === 'avg' ? acc[at[i]!]! / acc[at[i]! + 1]! : acc[at[i]!]!)),
+  };
+}
+
+function assignerOf(v: JobGraphVertex): WindowAssigner {
+  const w = v.window!;
+  if (w.kind === 'Tumbling') return { kind: 'tumbling', sizeMs: w.sizeMs, offsetMs: w.offsetMs };
+  if (w.kind === 'Sliding') return { kind: 'sliding', sizeMs: w.sizeMs, slideMs: w.slideMs, offsetMs: w.offsetMs };
+  return { kind: 'session', gapMs: w.gapMs };
+}
+
+/** Rows collected during one call, emitted as one batch. */
+class RowSink {
+  private b: RowBatchBuilder;
+  constructor(
+    private readonly types: ColumnType[],
+    private readonly out: Output,
+  ) {
+    this.b = new RowBatchBuilder(types);
+  }
+  add(ts: number, row: Value[]): void {
+    this.b.add(ts, row);
+  }
+  flush(): void {
+    if (this.b.rows === 0) return;
+    this.out.emit(this.b.finish());
+    this.b = new RowBatchBuilder(this.types);
+  }
+}
+
+/** Keyed event-time window with built-in aggregates (runtime/stream/window-operator.ts). */
+export class WindowAggregateOperator implements StreamOperator {
+  private readonly op: WindowOperator<StateKey, Value[], Acc, Value[]>;
+  private readonly rows: RowSink;
+
+  constructor(
+    v: JobGraphVertex,
+    private readonly key: number[],
+    out: Output,
+  ) {
+    this.rows = new RowSink(columnTypes(v.columns ?? []), out);
+    this.op = new WindowOperator({
+      assigner: assignerOf(v),
+      aggregate: builtinAggregate(v.aggregates ?? []),
+      allowedLatenessMs: v.window!.allowedLatenessMs,
+      emit: (k, w, result) => this.rows.add(w.end - 1, [...keyValues(k, key.length), ...result, w.start, w.end]),
+    });
+  }
+
+  processBatch(_port: number, batch: RowBatch): void {
+    for (let r = 0; r < batch.rows; r++) this.op.processElement(keyOfRow(batch, this.key, r), batch.row(r), batch.timestamp(r));
+    this.rows.flush();
+  }
+  advanceWatermark(t: number): void {
+    this.op.advanceWatermark(t);
+    this.rows.flush();
+  }
+  endInput(): void {}
+}
+
+/** Keyed interval join: left on port 0, right on port 1; output = `project` of left ++ right. */
+export class IntervalJoinStreamOperator implements StreamOperator {
+  private readonly op: IntervalJoinOperator<StateKey, Value[], Value[]>;
+  private readonly rows: RowSink;
+
+  constructor(
+    v: JobGraphVertex,
+    private readonly keys: number[][],
+    out: Output,
+  ) {
+    this.rows = new RowSink(columnTypes(v.columns ?? []), out);
+    const project = v.project ?? [];
+    this.op = new IntervalJoinOperator({
+      lowerMs: v.lowerBoundMs ?? 0,
+      upperMs: v.upperBoundMs ?? 0,
+      emit: (_k, l, r, t) => {
+        const both = [...l, ...r];
+        this.rows.add(
+          t,
+          project.map((i) => both[i]!),
+        );
+      },
+    });
+  }
+
+  processBatch(port: number, batch: RowBatch): void {
+    const cols = this.keys[port] ?? [];
+    for (let r = 0; r < batch.rows; r++) {
+      const k = keyOfRow(batch, cols, r);
+      if (port === 0) this.op.processLeft(k, batch.row(r), batch.timestamp(r));
+      else this.op.processRight(k, batch.row(r), batch.timestamp(r));
+    }
+    this.rows.flush();
+  }
+  advanceWatermark(t: number): void {
+    this.op.advanceWatermark(t);
+  }
+  endInput(): void {}
+}
+
+/** Keyed aggregation without windows: the final value per key when the input ends (bounded jobs). */
+export class GroupAggregateOperator implements StreamOperator {
+  private readonly groups = new Map<StateKey, { acc: Acc; t: number }>();
+  private readonly fn: AggregateFunction<Value[], Acc, Value[]>;
+  private readonly rows: RowSink;
+
+  constructor(
+    v: JobGraphVertex,
+    private readonly key: number[],
+    out: Output,
+  ) {
+    this.fn = builtinAggregate(v.aggregates ?? []);
+    this.rows = new RowSink(columnTypes(v.columns ?? []), out);
+  }
+
+  processBatch(_port: number, batch: RowBatch): void {
+    for (let r = 0; r < batch.rows; r++) {
+      const k = keyOfRow(batch, this.key, r);
+      let g = this.groups.get(k);
+      if (!g) this.groups.set(k, (g = { acc: this.fn.create(), t: -Infinity }));
+      g.acc = this.fn.add(g.acc, batch.row(r));
+      g.t = Math.max(g.t, batch.timestamp(r));
+    }
+  }
+  advanceWatermark(): void {}
+  endInput(): void {
+    for (const [k, g] of this.groups) this.rows.add(g.t, [...keyValues(k, this.key.length), ...this.fn.result(g.acc)]);
+    this.rows.flush();
+  }
+}

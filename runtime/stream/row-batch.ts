@@ -1,0 +1,203 @@
+/**
+ * Row batches (WRB1, docs/batch-format.md): the rows stream operators exchange, columnar and
+ * fixed-width so host and wasm read them in place. Every row has an event timestamp (i64 ms since
+ * the epoch); columns are i64, f64, UTF-8 strings or timestamps (i64 ms). Integers are read as JS
+ * numbers and must stay within ±2^53. The AssemblyScript side is kernels/row-batch.ts.
+ */
+import type { ColumnType } from '../protocol/messages.js';
+import { WrtError } from '../errors.js';
+
+export const ROW_BATCH_MAGIC = 0x31425257; // "WRB1"
+export const COLUMN_CODES: Record<ColumnType, number> = { I64: 0, F64: 1, Utf8: 2, Timestamp: 3 };
+const TYPE_OF_CODE: ColumnType[] = ['I64', 'F64', 'Utf8', 'Timestamp'];
+
+export type Value = number | string;
+
+const typesEnd = (columns: number): number => 16 + ((columns + 7) & ~7);
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** A WRB1 batch read in place. */
+export class RowBatch {
+  readonly rows: number;
+  readonly types: ColumnType[];
+  private readonly dv: DataView;
+  private readonly ts: number;
+  private readonly col: number[] = [];
+  private readonly heap: number;
+
+  /** @throws WrtError `WRT_BAD_BATCH` when `bytes` is not a whole WRB1 batch. */
+  constructor(readonly bytes: Uint8Array) {
+    const bad = (why: string): never => {
+      throw new WrtError('WRT_BAD_BATCH', `row batch: ${why}`);
+    };
+    if (bytes.byteLength < 16) bad(`${bytes.byteLength} bytes is too short`);
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (this.dv.getUint32(0, true) !== ROW_BATCH_MAGIC) bad('the bytes lack the WRB1 magic');
+    this.rows = this.dv.getUint32(4, true);
+    const columns = this.dv.getUint32(8, true);
+    const heapBytes = this.dv.getUint32(12, true);
+    let at = typesEnd(columns);
+    if (at > bytes.byteLength) bad('truncated column types');
+    this.types = [];
+    for (let c = 0; c < columns; c++) {
+      const t = TYPE_OF_CODE[bytes[16 + c]!];
+      if (!t) bad(`column ${c} has unknown type code ${bytes[16 + c]}`);
+      this.types.push(t!);
+    }
+    this.ts = at;
+    at += this.rows * 8;
+    for (let c = 0; c < columns; c++) {
+      this.col.push(at);
+      at += this.rows * 8;
+    }
+    this.heap = at;
+    if (at + heapBytes > bytes.byteLength) bad(`${bytes.byteLength} bytes cannot hold ${this.rows} rows and a ${heapBytes}-byte heap`);
+  }
+
+  /** Event timestamp of row `r` (ms). */
+  timestamp(r: number): number {
+    return readI64(this.dv, this.ts + r * 8);
+  }
+  /** Column `c` of row `r`: a number for I64/F64/Timestamp, a string for Utf8. */
+  value(c: number, r: number): Value {
+    const t = this.types[c];
+    if (t === 'Utf8') return utf8.decode(this.strBytes(c, r));
+    if (t === 'F64') return this.dv.getFloat64(this.col[c]! + r * 8, true);
+    return readI64(this.dv, this.col[c]! + r * 8);
+  }
+  /** The UTF-8 bytes of string `(c, r)` (a view). */
+  strBytes(c: number, r: number): Uint8Array {
+    const at = this.col[c]! + r * 8;
+    const start = this.heap + this.dv.getUint32(at, true);
+    const end = start + this.dv.getUint32(at + 4, true);
+    if (end > this.bytes.byteLength) throw new WrtError('WRT_BAD_BATCH', `row batch: string (${c}, ${r}) runs past the batch`);
+    return this.bytes.subarray(start, end);
+  }
+  /** Row `r` as values in column order. */
+  row(r: number): Value[] {
+    const out: Value[] = [];
+    for (let c = 0; c < this.types.length; c++) out.push(this.value(c, r));
+    return out;
+  }
+}
+
+function readI64(dv: DataView, at: number): number {
+  return dv.getInt32(at + 4, true) * 4294967296 + dv.getUint32(at, true);
+}
+
+/** Builds a WRB1 batch from rows of values (numbers for numeric columns, strings for Utf8). */
+export class RowBatchBuilder {
+  private readonly timestamps: number[] = [];
+  private readonly cells: Value[][] = [];
+
+  constructor(readonly types: readonly ColumnType[]) {}
+
+  get rows(): number {
+    return this.timestamps.length;
+  }
+
+  add(timestampMs: number, values: readonly Value[]): void {
+    this.timestamps.push(timestampMs);
+    this.cells.push(values as Value[]);
+  }
+
+  /** @throws WrtError `WRT_BAD_BATCH` when a row's arity or a value's type does not fit the columns. */
+  finish(): Uint8Array {
+    const rows = this.rows;
+    const types = this.types;
+    const strings: Uint8Array[][] = types.map(() => []);
+    let heapBytes = 0;
+    for (const row of this.cells) {
+      if (row.length !== types.length) throw new WrtError('WRT_BAD_BATCH', `a row has ${row.length} values for ${types.length} columns`);
+      types.forEach((t, c) => {
+        const v = row[c]!;
+        if (t === 'Utf8') {
+          if (typeof v !== 'string') throw new WrtError('WRT_BAD_BATCH', `column ${c} is Utf8, got ${typeof v}`);
+          const b = encoder.encode(v);
+          strings[c]!.push(b);
+          heapBytes += b.byteLength;
+        } else if (typeof v !== 'number') throw new WrtError('WRT_BAD_BATCH', `column ${c} is ${t}, got a ${typeof v}`);
+      });
+    }
+    let size = typesEnd(types.length) + rows * 8 * (1 + types.length);
+    const heapAt = size;
+    size += (heapBytes + 7) & ~7;
+    const out = new Uint8Array(size);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, ROW_BATCH_MAGIC, true);
+    dv.setUint32(4, rows, true);
+    dv.setUint32(8, types.length, true);
+    dv.setUint32(12, heapBytes, true);
+    types.forEach((t, c) => (out[16 + c] = COLUMN_CODES[t]));
+    let at = typesEnd(types.length);
+    for (const ts of this.timestamps) {
+      dv.setBigInt64(at, BigInt(ts), true);
+      at += 8;
+    }
+    let heap = 0;
+    types.forEach((t, c) => {
+      if (t === 'Utf8') {
+        strings[c]!.forEach((b, r) => {
+          out.set(b, heapAt + heap);
+          dv.setUint32(at + r * 8, heap, true);
+          dv.setUint32(at + r * 8 + 4, b.byteLength, true);
+          heap += b.byteLength;
+        });
+        at += rows * 8;
+      } else {
+        for (let r = 0; r < rows; r++) {
+          const v = this.cells[r]![c] as number;
+          if (t === 'F64') dv.setFloat64(at + r * 8, v, true);
+          else dv.setBigInt64(at + r * 8, BigInt(Math.trunc(v)), true);
+        }
+        at += rows * 8;
+      }
+    });
+    return out;
+  }
+}
+
+/** The rows `rows` of `batch` (in that order) as a new batch, copied cell by cell without decoding. */
+export function selectRows(batch: RowBatch, rows: readonly number[]): Uint8Array {
+  const src = batch.bytes;
+  const sdv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const types = batch.types;
+  const n = rows.length;
+  const cols = types.length;
+  const srcRows = batch.rows;
+  const srcTs = typesEnd(cols);
+  const srcHeap = srcTs + srcRows * 8 * (1 + cols);
+  let heapBytes = 0;
+  types.forEach((t, c) => {
+    if (t !== 'Utf8') return;
+    for (const r of rows) heapBytes += sdv.getUint32(srcTs + (1 + c) * srcRows * 8 + r * 8 + 4, true);
+  });
+  const heapAt = typesEnd(cols) + n * 8 * (1 + cols);
+  const out = new Uint8Array(heapAt + ((heapBytes + 7) & ~7));
+  const dv = new DataView(out.buffer);
+  out.set(src.subarray(0, typesEnd(cols)));
+  dv.setUint32(4, n, true);
+  dv.setUint32(12, heapBytes, true);
+  // timestamps and fixed-width columns: 8 bytes a cell
+  for (let c = 0; c <= cols; c++) {
+    const from = srcTs + c * srcRows * 8;
+    const to = heapAt - (cols + 1 - c) * n * 8;
+    rows.forEach((r, i) => out.set(src.subarray(from + r * 8, from + r * 8 + 8), to + i * 8));
+  }
+  let heap = 0;
+  types.forEach((t, c) => {
+    if (t !== 'Utf8') return;
+    const col = typesEnd(cols) + (1 + c) * n * 8;
+    const srcCol = srcTs + (1 + c) * srcRows * 8;
+    rows.forEach((r, i) => {
+      const off = sdv.getUint32(srcCol + r * 8, true);
+      const len = sdv.getUint32(srcCol + r * 8 + 4, true);
+      out.set(src.subarray(srcHeap + off, srcHeap + off + len), heapAt + heap);
+      dv.setUint32(col + i * 8, heap, true);
+      dv.setUint32(col + i * 8 + 4, len, true);
+      heap += len;
+    });
+  });
+  return out;
+}

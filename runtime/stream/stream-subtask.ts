@@ -1,0 +1,224 @@
+/**
+ * One parallel instance of a stream vertex: its input channels (one per upstream subtask and
+ * edge), their watermark valve, its operator, and the partitioners of its output edges. It is fed
+ * stream elements — row batches, watermarks, end of input — and produces them; how they travel
+ * (in one thread, between slots, between nodes) is its host's business ({@link SubtaskHost}).
+ *
+ * Watermarks follow Flink: a subtask's event time is the minimum over its input channels; it
+ * advances its operator (windows and timers fire), then forwards the watermark on every output.
+ * A source emits `max timestamp − bound − 1` after each batch and {@link MAX_WATERMARK} when it
+ * is done; a channel's end counts as that maximum.
+ */
+import type { JobGraphEdge } from '../protocol/messages.js';
+import type { PlannedVertex, StreamPlan } from './execution-graph.js';
+import { RowBatch, selectRows } from './row-batch.js';
+import { WatermarkValve } from './watermarks.js';
+import { keyGroupRange, subtaskOfKey } from './key-groups.js';
+import {
+  GroupAggregateOperator,
+  IntervalJoinStreamOperator,
+  WasmMapOperator,
+  WasmProcessOperator,
+  WindowAggregateOperator,
+  keyOfRow,
+  type Output,
+  type StreamOperator,
+} from './operators.js';
+import { CsvSink, createSource, type StreamSource } from './connectors.js';
+import { WrtError } from '../errors.js';
+
+/** The watermark of a finished input (ms): every window and timer fires. */
+export const MAX_WATERMARK = Number.MAX_SAFE_INTEGER;
+
+export type StreamElement = { type: 'batch'; bytes: Uint8Array } | { type: 'watermark'; time: number } | { type: 'end' };
+
+/** What a subtask needs from where it runs. */
+export interface SubtaskHost {
+  /** Instantiates the pipeline's module with `imports` added (a fresh instance per subtask). */
+  instantiate(imports: WebAssembly.Imports): WebAssembly.Instance;
+  /** Delivers `element` on edge `edge` from subtask `from` to subtask `to` of the edge's target. */
+  send(edge: JobGraphEdge, from: number, to: number, element: StreamElement): void;
+  /** A sink subtask finished; `part` is its whole output file. */
+  sinkDone(vertexId: string, index: number, part: Uint8Array, rows: number): void;
+  outputCapBytes: number;
+}
+
+/** Splits batches of one output edge among the receiver's subtasks. */
+class Partitioner {
+  private next: number;
+
+  constructor(
+    readonly edge: JobGraphEdge,
+    private readonly from: number,
+    private readonly targets: number,
+    private readonly maxParallelism: number,
+    private readonly host: SubtaskHost,
+  ) {
+    this.next = from % targets;
+  }
+
+  batch(bytes: Uint8Array): void {
+    const p = this.edge.partitioning;
+    if (p === 'Forward') return this.host.send(this.edge, this.from, this.from, { type: 'batch', bytes });
+    if (p === 'Global') return this.host.send(this.edge, this.from, 0, { type: 'batch', bytes });
+    if (p === 'Rebalance') {
+      this.host.send(this.edge, this.from, this.next, { type: 'batch', bytes });
+      this.next = (this.next + 1) % this.targets;
+      return;
+    }
+    const batch = new RowBatch(bytes);
+    const rows: number[][] = Array.from({ length: this.targets }, () => []);
+    const key = this.edge.key ?? [];
+    for (let r = 0; r < batch.rows; r++) rows[subtaskOfKey(keyOfRow(batch, key, r), this.maxParallelism, this.targets)]!.push(r);
+    rows.forEach((rs, t) => {
+      if (rs.length === 0) return;
+      this.host.send(this.edge, this.from, t, { type: 'batch', bytes: rs.length === batch.rows ? bytes : selectRows(batch, rs) });
+    });
+  }
+
+  broadcast(element: StreamElement): void {
+    const p = this.edge.partitioning;
+    if (p === 'Forward') this.host.send(this.edge, this.from, this.from, element);
+    else if (p === 'Global') this.host.send(this.edge, this.from, 0, element);
+    else for (let t = 0; t < this.targets; t++) this.host.send(this.edge, this.from, t, element);
+  }
+}
+
+export class StreamSubtask {
+  readonly vertexId: string;
+  private readonly operator: StreamOperator | null = null;
+  private readonly source: StreamSource | null = null;
+  private readonly sink: CsvSink | null = null;
+  private readonly outputs: Partitioner[];
+  /** Channel index of (edge index in `inputs`, upstream subtask). */
+  private readonly channelBase: number[] = [];
+  private readonly valve: WatermarkValve;
+  private readonly ended: boolean[];
+  private endedCount = 0;
+  private finished = false;
+  private lastWatermark = -Infinity;
+  rowsIn = 0;
+
+  constructor(
+    readonly plan: StreamPlan,
+    readonly pv: PlannedVertex,
+    readonly index: number,
+    private readonly host: SubtaskHost,
+  ) {
+    const v = pv.vertex;
+    this.vertexId = v.id;
+    let channels = 0;
+    for (const e of pv.inputs) {
+      this.channelBase.push(channels);
+      // A Forward edge is one channel (from the subtask of equal index); the others, one per sender.
+      channels += e.partitioning === 'Forward' ? 1 : plan.byId.get(e.from)!.parallelism;
+    }
+    this.valve = new WatermarkValve(Math.max(1, channels));
+    this.ended = new Array<boolean>(channels).fill(false);
+    this.outputs = pv.outputs.map((e) => new Partitioner(e, index, plan.byId.get(e.to)!.parallelism, plan.maxParallelism, host));
+    const out: Output = { emit: (bytes) => this.outputs.forEach((o) => o.batch(bytes)) };
+    const keys = [0, 1].map((port) => pv.inputs.find((e) => (e.input ?? 0) === port)?.key ?? []);
+    const range = keyGroupRange(index, plan.maxParallelism, pv.parallelism);
+    switch (v.kind) {
+      case 'Source':
+        this.source = createSource(v, index, pv.parallelism);
+        break;
+      case 'Sink':
+        if (v.format !== 'csv')
+          throw new WrtError('WRT_BAD_JOB_GRAPH', `sink "${v.id}": format "${v.format}" is not supported (supported: csv)`);
+        this.sink = new CsvSink(v.columns ?? []);
+        break;
+      case 'Map':
+        this.operator = new WasmMapOperator(v, host.instantiate({}), out, host.outputCapBytes);
+        break;
+      case 'Process': {
+        const from = plan.byId.get(pv.inputs.find((e) => (e.input ?? 0) === 0)!.from)!.vertex;
+        const keyTypes = keys[0]!.map((k) => from.columns![k]!.type);
+        const op = new WasmProcessOperator(v, keys, keyTypes, range, plan.maxParallelism, out, host.outputCapBytes);
+        const made: { instance?: WebAssembly.Instance } = {};
+        made.instance = host.instantiate(op.imports(() => made.instance));
+        op.bind(made.instance);
+        this.operator = op;
+        break;
+      }
+      case 'Window':
+        this.operator = new WindowAggregateOperator(v, keys[0]!, out);
+        break;
+      case 'IntervalJoin':
+        this.operator = new IntervalJoinStreamOperator(v, keys, out);
+        break;
+      case 'Aggregate':
+        this.operator = new GroupAggregateOperator(v, keys[0]!, out);
+        break;
+      default:
+        throw new WrtError('WRT_BAD_JOB_GRAPH', `vertex "${v.id}": ${v.kind} vertices do not run in stream jobs`);
+    }
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Sources: emits up to `maxRows` rows and a watermark; returns false once the source is done. */
+  pump(maxRows: number): boolean {
+    if (!this.source || this.finished) return false;
+    const step = this.source.next(maxRows);
+    if (step.batch) this.outputs.forEach((o) => o.batch(step.batch!));
+    const bound = this.pv.vertex.watermarkBoundMs ?? 0;
+    if (step.done) {
+      this.forwardWatermark(MAX_WATERMARK);
+      this.finish();
+      return false;
+    }
+    if (Number.isFinite(step.maxTimestamp)) this.forwardWatermark(step.maxTimestamp - bound - 1);
+    return true;
+  }
+
+  private channel(edge: JobGraphEdge, from: number): number {
+    const i = this.pv.inputs.indexOf(edge);
+    if (i < 0) throw new WrtError('WRT_PROTOCOL', `subtask ${this.vertexId}#${this.index} got an element of an edge it does not read`);
+    return this.channelBase[i]! + (edge.partitioning === 'Forward' ? 0 : from);
+  }
+
+  /** Delivers one element from subtask `from` of `edge`'s sender. */
+  receive(edge: JobGraphEdge, from: number, element: StreamElement): void {
+    const c = this.channel(edge, from);
+    if (element.type === 'batch') {
+      const batch = new RowBatch(element.bytes);
+      this.rowsIn += batch.rows;
+      if (this.sink) this.sink.write(batch);
+      else this.operator!.processBatch(edge.input ?? 0, batch);
+    } else if (element.type === 'watermark') {
+      const w = this.valve.onWatermark(c, element.time);
+      if (w !== null) this.advance(w);
+    } else {
+      if (this.ended[c]) return;
+      this.ended[c] = true;
+      this.endedCount++;
+      const w = this.valve.onWatermark(c, MAX_WATERMARK);
+      if (w !== null) this.advance(w);
+      if (this.endedCount === this.ended.length) {
+        this.operator?.endInput();
+        this.finish();
+      }
+    }
+  }
+
+  private advance(w: number): void {
+    if (w <= this.lastWatermark) return;
+    this.operator?.advanceWatermark(w);
+    this.forwardWatermark(w);
+  }
+
+  private forwardWatermark(w: number): void {
+    if (w <= this.lastWatermark) return;
+    this.lastWatermark = w;
+    for (const o of this.outputs) o.broadcast({ type: 'watermark', time: w });
+  }
+
+  private finish(): void {
+    this.finished = true;
+    for (const o of this.outputs) o.broadcast({ type: 'end' });
+    if (this.sink) this.host.sinkDone(this.vertexId, this.index, this.sink.bytes(), this.sink.rows);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The Nexmark queries as stream job graphs, built with the DataStream API (sdk/datastream.ts).
+ * `scripts/build-wasm.mjs` encodes each into `build/graphs.ts` for the pipeline's `graph-for`
+ * export; the wasm operators they name are in `assembly/pipeline.ts`. What each query computes is
+ * stated in DuckDB's SQL in `sql/qN.sql`.
+ */
+import { StreamEnvironment, type StreamColumn, type DataStream } from '../../sdk/datastream.js';
+import type { JobGraph } from '../../runtime/protocol/messages.js';
+
+const i64 = (name: string): StreamColumn => ({ name, type: 'I64' });
+const f64 = (name: string): StreamColumn => ({ name, type: 'F64' });
+const str = (name: string): StreamColumn => ({ name, type: 'Utf8' });
+const ts = (name: string): StreamColumn => ({ name, type: 'Timestamp' });
+
+export const PERSON: StreamColumn[] = [
+  i64('id'),
+  str('name'),
+  str('emailAddress'),
+  str('creditCard'),
+  str('city'),
+  str('state'),
+  ts('dateTime'),
+  str('extra'),
+];
+export const AUCTION: StreamColumn[] = [
+  i64('id'),
+  str('itemName'),
+  str('description'),
+  i64('initialBid'),
+  i64('reserve'),
+  ts('dateTime'),
+  ts('expires'),
+  i64('seller'),
+  i64('category'),
+  str('extra'),
+];
+export const BID: StreamColumn[] = [i64('auction'), i64('bidder'), i64('price'), str('channel'), str('url'), ts('dateTime'), str('extra')];
+const BID_OUT = [i64('auction'), i64('bidder'), i64('price'), ts('dateTime'), str('extra')];
+
+export const QUERIES = ['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q7', 'q8', 'q11'] as const;
+export type Query = (typeof QUERIES)[number];
+
+/** A source of one Nexmark table; `events` and `seed` come from the job's `--arg`s. */
+function source(env: StreamEnvironment, table: 'person' | 'auction' | 'bid'): DataStream {
+  const columns = { person: PERSON, auction: AUCTION, bid: BID }[table];
+  return env.source(`${table}s`, { format: 'nexmark', columns, properties: { table, events: '${events}', seed: '${seed}' } });
+}
+
+const sink = (s: DataStream): void => s.sinkTo('sink', { format: 'csv' });
+
+const build: Record<Query, (env: StreamEnvironment) => void> = {
+  q0: (env) => sink(source(env, 'bid').map('project', 'q0project', BID_OUT)),
+  q1: (env) =>
+    sink(source(env, 'bid').map('euros', 'q1euros', [i64('auction'), i64('bidder'), f64('price'), ts('dateTime'), str('extra')])),
+  q2: (env) => sink(source(env, 'bid').map('select', 'q2select', [i64('auction'), i64('price')])),
+  q3: (env) => {
+    const auctions = source(env, 'auction').map('category10', 'q3auctions', [i64('seller'), i64('id')]);
+    const persons = source(env, 'person').map('westPersons', 'q3persons', [i64('id'), str('name'), str('city'), str('state')]);
+    const joined = auctions
+      .keyBy('seller')
+      .connect(persons.keyBy('id'))
+      .process(
+        'join',
+        'q3join',
+        [str('name'), str('city'), str('state'), i64('id')],
+        [
+          { name: 'person', kind: 'Value', ttlMs: 0 },
+          { name: 'auctions', kind: 'List', ttlMs: 0 },
+        ],
+      );
+    sink(joined);
+  },
+  q4: (env) => {
+    const auctions = source(env, 'auction').map('auctionTimes', 'q4auctions', [i64('id'), i64('category'), ts('dateTime'), ts('expires')]);
+    const bids = source(env, 'bid').map('bidPrices', 'q4bids', [i64('auction'), i64('price'), ts('dateTime')]);
+    const finals = auctions
+      .keyBy('id')
+      .connect(bids.keyBy('auction'))
+      .process(
+        'final',
+        'q4final',
+        [i64('category'), i64('final')],
+        [
+          { name: 'auction', kind: 'Value', ttlMs: 0 },
+          { name: 'max', kind: 'Value', ttlMs: 0 },
+          { name: 'early', kind: 'List', ttlMs: 0 },
+        ],
+      );
+    sink(finals.keyBy('category').aggregate('average', [{ function: 'avg', column: 'final', as: 'final' }]));
+  },
+  q5: (env) => {
+    const counts = source(env, 'bid')
+      .map('auctionIds', 'q5auctions', [i64('auction')])
+      .keyBy('auction')
+      .window({ kind: 'Sliding', sizeMs: 10_000, slideMs: 2_000 })
+      .aggregate('counts', [{ function: 'count', as: 'num' }]);
+    sink(
+      counts
+        .keyBy('window_start')
+        .process('hottest', 'q5hottest', [i64('auction'), i64('num')], [{ name: 'counts', kind: 'List', ttlMs: 0 }]),
+    );
+  },
+  q7: (env) => {
+    const bids = source(env, 'bid').map('project', 'q0project', BID_OUT);
+    const maxima = bids
+      .global()
+      .window({ kind: 'Tumbling', sizeMs: 10_000 })
+      .aggregate('maxPrice', [{ function: 'max', column: 'price', as: 'maxprice' }]);
+    // A maximum's row time is its window's end − 1; a bid joins when end − 10000 ≤ time ≤ end.
+    sink(
+      bids
+        .keyBy('price')
+        .intervalJoin(maxima.keyBy('maxprice'), -1, 9_999)
+        .project('highest', ['auction', 'bidder', 'price', 'dateTime', 'extra']),
+    );
+  },
+  q8: (env) => {
+    const persons = source(env, 'person').map('personNames', 'q8persons', [i64('id'), str('name')]);
+    const sellers = source(env, 'auction').map('sellers', 'q8sellers', [i64('seller')]);
+    const joined = persons
+      .keyBy('id')
+      .connect(sellers.keyBy('seller'))
+      .process(
+        'newUsers',
+        'q8join',
+        [i64('id'), str('name'), ts('starttime')],
+        [
+          { name: 'persons', kind: 'Map', ttlMs: 0 },
+          { name: 'sellers', kind: 'Map', ttlMs: 0 },
+        ],
+      );
+    sink(joined);
+  },
+  q11: (env) => {
+    const sessions = source(env, 'bid')
+      .map('bidders', 'q11bidders', [i64('bidder')])
+      .keyBy('bidder')
+      .window({ kind: 'Session', gapMs: 10_000 })
+      .aggregate('sessions', [{ function: 'count', as: 'bid_count' }], ['starttime', 'endtime']);
+    sink(sessions);
+  },
+};
+
+/** The job graph of query `q`. */
+export function nexmarkGraph(q: Query): JobGraph {
+  const env = new StreamEnvironment(`nexmark-${q}`);
+  build[q](env);
+  return env.build();
+}

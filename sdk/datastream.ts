@@ -1,0 +1,341 @@
+/**
+ * The DataStream API: builds a stream job graph (runtime/protocol/job-graph.fbs with
+ * `streaming: true`) the way Flink's `StreamExecutionEnvironment` does, for a pipeline to return
+ * from its `graph-for` export (encode it with `encodeJobGraph` at build time, ADR 0001) or for the
+ * runtime to run. Platform-free: the same in Node and in the browser.
+ *
+ * Rows are typed columns (row batch layout WRB1, docs/batch-format.md) with an event timestamp
+ * (ms). Operators named by string are exports of the pipeline's wasm module; windows, interval
+ * joins and aggregates are built into the runtime (runtime/stream/). Every time is milliseconds.
+ *
+ * ```ts
+ * const env = new StreamEnvironment('q11');
+ * env.source('bids', { format: 'nexmark', columns: BID, properties: { table: 'bid' } })
+ *   .keyBy('bidder')
+ *   .window({ kind: 'Session', gapMs: 10_000 })
+ *   .aggregate('sessions', [{ function: 'count', as: 'bid_count' }], ['starttime', 'endtime'])
+ *   .sinkTo('out', { format: 'csv' });
+ * const graph = env.build();
+ * ```
+ * Errors: `WrtError('WRT_BAD_JOB_GRAPH')` naming the vertex, for unknown columns, duplicate ids and
+ * bad window sizes.
+ */
+import { WrtError } from '../runtime/errors.js';
+import type {
+  AggregateSpec,
+  JobGraph,
+  JobGraphEdge,
+  JobGraphVertex,
+  StateSpec,
+  StreamColumn,
+  WindowSpec,
+} from '../runtime/protocol/messages.js';
+
+export type { StreamColumn, WindowSpec, StateSpec } from '../runtime/protocol/messages.js';
+
+/** Common vertex options. */
+export interface OperatorOptions {
+  /** Parallel subtasks; default: the environment's parallelism. */
+  parallelism?: number;
+  /** Linear-memory cap of a wasm operator instance, bytes. */
+  maxMemoryBytes?: number;
+  /** Deadline of one wasm call, ms. */
+  deadlineMs?: number;
+}
+
+export interface SourceOptions extends OperatorOptions {
+  /** "nexmark" (properties: table = person | auction | bid, events, seed). */
+  format: string;
+  columns: StreamColumn[];
+  properties?: Record<string, string>;
+  /** Bounded out-of-orderness of the source's watermarks, ms. @default 0 */
+  watermarkBoundMs?: number;
+}
+
+export interface SinkOptions extends OperatorOptions {
+  /** "csv": part-NNNNN.csv files with a header line (RFC 4180, ISO-8601 timestamps). */
+  format: string;
+  properties?: Record<string, string>;
+}
+
+/** A built-in aggregate and the name of its output column. */
+export interface AggregateOption {
+  function: AggregateSpec['function'];
+  /** Input column (not for count). */
+  column?: string;
+  as: string;
+}
+
+const bad = (why: string): never => {
+  throw new WrtError('WRT_BAD_JOB_GRAPH', why);
+};
+
+const blankVertex = (id: string, kind: JobGraphVertex['kind'], o: OperatorOptions, env: StreamEnvironment): JobGraphVertex => ({
+  id,
+  kind,
+  operator: '',
+  parallelism: o.parallelism ?? env.parallelism,
+  format: '',
+  maxMemoryBytes: o.maxMemoryBytes ?? 0,
+  deadlineMs: o.deadlineMs ?? 0,
+  gpus: 0,
+});
+
+export class StreamEnvironment {
+  private readonly vertices: JobGraphVertex[] = [];
+  private readonly edges: JobGraphEdge[] = [];
+
+  /**
+   * @param parallelism default subtasks per operator; 0 lets the runtime choose (its slots).
+   * @param maxParallelism key groups (Flink's max parallelism). @default 128
+   */
+  constructor(
+    readonly name: string,
+    readonly parallelism = 0,
+    readonly maxParallelism = 128,
+  ) {}
+
+  /** @internal */
+  add(
+    v: JobGraphVertex,
+    inputs: { stream: DataStream; partitioning: JobGraphEdge['partitioning']; key?: number[]; input?: number }[],
+  ): DataStream {
+    if (this.vertices.some((x) => x.id === v.id)) bad(`job graph "${this.name}": vertex id "${v.id}" is used twice`);
+    this.vertices.push(v);
+    for (const i of inputs) {
+      const e: JobGraphEdge = { from: i.stream.id, to: v.id, partitioning: i.partitioning };
+      if (i.key) e.key = i.key;
+      if (i.input) e.input = i.input;
+      this.edges.push(e);
+    }
+    return new DataStream(this, v.id, v.columns ?? [], v.parallelism);
+  }
+
+  source(id: string, o: SourceOptions): DataStream {
+    const v = blankVertex(id, 'Source', o, this);
+    v.format = o.format;
+    v.columns = o.columns;
+    if (o.properties) v.properties = o.properties;
+    if (o.watermarkBoundMs) v.watermarkBoundMs = o.watermarkBoundMs;
+    return this.add(v, []);
+  }
+
+  build(): JobGraph {
+    if (!this.vertices.some((v) => v.kind === 'Sink')) bad(`job graph "${this.name}" has no sink`);
+    return {
+      name: this.name,
+      vertices: this.vertices.map((v) => ({ ...v })),
+      edges: this.edges.map((e) => ({ ...e })),
+      streaming: true,
+      maxParallelism: this.maxParallelism,
+    };
+  }
+}
+
+export class DataStream {
+  constructor(
+    readonly env: StreamEnvironment,
+    readonly id: string,
+    readonly columns: StreamColumn[],
+    /** Subtasks of the vertex (0: the runtime's default). */
+    readonly parallelism: number,
+  ) {}
+
+  /** Forward when the receiver runs as many subtasks, else round robin (as Flink chooses). */
+  private edgeTo(parallelism: number) {
+    return { stream: this, partitioning: parallelism === this.parallelism ? ('Forward' as const) : ('Rebalance' as const) };
+  }
+
+  /** Index of column `name`. @throws WrtError `WRT_BAD_JOB_GRAPH`. */
+  column(name: string): number {
+    const i = this.columns.findIndex((c) => c.name === name);
+    if (i < 0) bad(`vertex "${this.id}" has no column "${name}" (columns: ${this.columns.map((c) => c.name).join(', ')})`);
+    return i;
+  }
+
+  /**
+   * A wasm operator over batches: map, filter, flatMap and projections alike take a row batch and
+   * return one with `columns` (export `operator(input: list<u8>) -> result<list<u8>, string>`).
+   */
+  map(id: string, operator: string, columns: StreamColumn[], o: OperatorOptions = {}): DataStream {
+    const v = blankVertex(id, 'Map', o, this.env);
+    v.operator = operator;
+    v.columns = columns;
+    return this.env.add(v, [this.edgeTo(v.parallelism)]);
+  }
+
+  /** Partitions by the values of `columns` (hash into key groups, Flink's `keyBy`). */
+  keyBy(...columns: string[]): KeyedStream {
+    return new KeyedStream(
+      this,
+      columns.map((c) => this.column(c)),
+    );
+  }
+
+  /** Everything to one subtask, keyed by nothing (a non-keyed window or aggregate). */
+  global(): KeyedStream {
+    return new KeyedStream(this, []);
+  }
+
+  sinkTo(id: string, o: SinkOptions): void {
+    const v = blankVertex(id, 'Sink', o, this.env);
+    v.format = o.format;
+    v.columns = this.columns;
+    if (o.properties) v.properties = o.properties;
+    this.env.add(v, [this.edgeTo(v.parallelism)]);
+  }
+}
+
+export class KeyedStream {
+  constructor(
+    readonly stream: DataStream,
+    readonly key: number[],
+  ) {}
+
+  /** @internal the edge into a keyed operator. */
+  edge(input = 0) {
+    return this.key.length === 0
+      ? { stream: this.stream, partitioning: 'Global' as const, input }
+      : { stream: this.stream, partitioning: 'Hash' as const, key: this.key, input };
+  }
+
+  keyColumns(): StreamColumn[] {
+    return this.key.map((k) => this.stream.columns[k]!);
+  }
+
+  window(spec: Partial<WindowSpec> & Pick<WindowSpec, 'kind'>): WindowedStream {
+    const w: WindowSpec = { sizeMs: 0, slideMs: 0, gapMs: 0, offsetMs: 0, allowedLatenessMs: 0, ...spec };
+    if (w.kind === 'Session' ? !(w.gapMs > 0) : !(w.sizeMs > 0))
+      bad(`a ${w.kind} window needs a positive ${w.kind === 'Session' ? 'gapMs' : 'sizeMs'}`);
+    if (w.kind === 'Sliding' && !(w.slideMs > 0)) bad('a Sliding window needs a positive slideMs');
+    return new WindowedStream(this, w);
+  }
+
+  /** Keyed aggregation without windows; bounded input: the final result per key at end of input. */
+  aggregate(id: string, aggregates: AggregateOption[], o: OperatorOptions = {}): DataStream {
+    const v = blankVertex(id, 'Aggregate', this.key.length === 0 ? { ...o, parallelism: 1 } : o, this.stream.env);
+    v.aggregates = aggregates.map((a) => aggregateSpec(this.stream, a));
+    v.columns = [...this.keyColumns(), ...aggregates.map((a) => aggregateColumn(this.stream, a))];
+    return this.stream.env.add(v, [this.edge()]);
+  }
+
+  /**
+   * A wasm keyed process function (Flink's `KeyedProcessFunction`): `operator` gets batches of
+   * rows, and batches of fired timers, and reaches `states` and timers through the
+   * `wrt:runtime/keyed-state` imports (docs/streaming.md).
+   */
+  process(id: string, operator: string, columns: StreamColumn[], states: StateSpec[], o: OperatorOptions = {}): DataStream {
+    return processVertex(id, operator, columns, states, o, [this]);
+  }
+
+  /** Two keyed inputs into one process function (Flink's `KeyedCoProcessFunction`); keys must agree in type. */
+  connect(other: KeyedStream): ConnectedStreams {
+    if (other.key.length !== this.key.length)
+      bad(`connected streams need keys of the same arity (${this.key.length} vs ${other.key.length})`);
+    return new ConnectedStreams(this, other);
+  }
+
+  /** Interval join (Flink's `KeyedStream.intervalJoin`): pairs with lower ≤ right.time − left.time ≤ upper. */
+  intervalJoin(right: KeyedStream, lowerMs: number, upperMs: number): IntervalJoin {
+    if (!(lowerMs <= upperMs)) bad(`interval join bounds are reversed: lower ${lowerMs} > upper ${upperMs}`);
+    return new IntervalJoin(this, right, lowerMs, upperMs);
+  }
+}
+
+function aggregateSpec(s: DataStream, a: AggregateOption): AggregateSpec {
+  if (a.function !== 'count' && a.column === undefined) bad(`aggregate ${a.function} "${a.as}" needs a column`);
+  return { function: a.function, column: a.function === 'count' ? -1 : s.column(a.column!) };
+}
+
+function aggregateColumn(s: DataStream, a: AggregateOption): StreamColumn {
+  if (a.function === 'count') return { name: a.as, type: 'I64' };
+  if (a.function === 'avg') return { name: a.as, type: 'F64' };
+  return { name: a.as, type: s.columns[s.column(a.column!)]!.type };
+}
+
+function processVertex(
+  id: string,
+  operator: string,
+  columns: StreamColumn[],
+  states: StateSpec[],
+  o: OperatorOptions,
+  inputs: KeyedStream[],
+): DataStream {
+  const env = inputs[0]!.stream.env;
+  const v = blankVertex(id, 'Process', inputs[0]!.key.length === 0 ? { ...o, parallelism: 1 } : o, env);
+  v.operator = operator;
+  v.columns = columns;
+  v.states = states;
+  return env.add(
+    v,
+    inputs.map((k, i) => k.edge(i)),
+  );
+}
+
+export class ConnectedStreams {
+  constructor(
+    readonly first: KeyedStream,
+    readonly second: KeyedStream,
+  ) {}
+
+  /** `operator` gets rows of the first input on port 0, of the second on port 1, timers on port 2. */
+  process(id: string, operator: string, columns: StreamColumn[], states: StateSpec[], o: OperatorOptions = {}): DataStream {
+    return processVertex(id, operator, columns, states, o, [this.first, this.second]);
+  }
+}
+
+export class IntervalJoin {
+  constructor(
+    readonly left: KeyedStream,
+    readonly right: KeyedStream,
+    readonly lowerMs: number,
+    readonly upperMs: number,
+  ) {}
+
+  /** The joined rows keep `columns`, named from the left's columns then the right's (left wins a clash). */
+  project(id: string, columns: string[], o: OperatorOptions = {}): DataStream {
+    const all = [...this.left.stream.columns, ...this.right.stream.columns];
+    const project = columns.map((name) => {
+      const i = all.findIndex((c) => c.name === name);
+      if (i < 0) bad(`interval join "${id}": no column "${name}" on either side`);
+      return i;
+    });
+    const v = blankVertex(id, 'IntervalJoin', this.left.key.length === 0 ? { ...o, parallelism: 1 } : o, this.left.stream.env);
+    v.lowerBoundMs = this.lowerMs;
+    v.upperBoundMs = this.upperMs;
+    v.project = project;
+    v.columns = project.map((i) => all[i]!);
+    return this.left.stream.env.add(v, [this.left.edge(0), this.right.edge(1)]);
+  }
+}
+
+export class WindowedStream {
+  constructor(
+    readonly keyed: KeyedStream,
+    readonly spec: WindowSpec,
+  ) {}
+
+  /**
+   * Built-in aggregates per key and window. Output columns: the key columns, the aggregates, then
+   * the window's start and end (timestamps, named by `windowColumns`); each row's timestamp is the
+   * window's last millisecond (end − 1).
+   */
+  aggregate(
+    id: string,
+    aggregates: AggregateOption[],
+    windowColumns: [string, string] = ['window_start', 'window_end'],
+    o: OperatorOptions = {},
+  ): DataStream {
+    const s = this.keyed.stream;
+    const v = blankVertex(id, 'Window', this.keyed.key.length === 0 ? { ...o, parallelism: 1 } : o, s.env);
+    v.window = this.spec;
+    v.aggregates = aggregates.map((a) => aggregateSpec(s, a));
+    v.columns = [
+      ...this.keyed.keyColumns(),
+      ...aggregates.map((a) => aggregateColumn(s, a)),
+      { name: windowColumns[0], type: 'Timestamp' },
+      { name: windowColumns[1], type: 'Timestamp' },
+    ];
+    return s.env.add(v, [this.keyed.edge()]);
+  }
+}
