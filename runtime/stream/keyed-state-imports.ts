@@ -158,3 +158,24 @@ export function keyedStateImports(ctx: KeyedStateContext, guest: () => GuestExpo
     watermark: () => (Number.isFinite(ctx.watermark) ? BigInt(ctx.watermark) : MIN_I64),
   };
 }
+
+/**
+ * Imports for an instance that must not use keyed state (Map operators, `configure`): each
+ * `wrt:runtime/keyed-state` function the module imports throws `WRT_OPERATOR_ERROR`.
+ */
+export function refusingKeyedState(module: WebAssembly.Module): WebAssembly.Imports {
+  const names = WebAssembly.Module.imports(module)
+    .filter((i) => i.module === KEYED_STATE_MODULE)
+    .map((i) => i.name);
+  if (names.length === 0) return {};
+  return {
+    [KEYED_STATE_MODULE]: Object.fromEntries(
+      names.map((name) => [
+        name,
+        () => {
+          throw new WrtError('WRT_OPERATOR_ERROR', `${name}: keyed state is only for Process operators`);
+        },
+      ]),
+    ),
+  };
+}

@@ -12,7 +12,7 @@ import { callConfigure } from '../../../runtime/node/operator-call.js';
 import { decodeJobGraph } from '../../../runtime/protocol/job-graph-codec.js';
 import { planStreamJob } from '../../../runtime/stream/execution-graph.js';
 import { runLocally } from '../../../runtime/stream/local-runner.js';
-import { KEYED_STATE_MODULE } from '../../../runtime/stream/keyed-state-imports.js';
+import { refusingKeyedState } from '../../../runtime/stream/keyed-state-imports.js';
 import {
   NEXMARK_QUERIES,
   diffResults,
@@ -21,7 +21,7 @@ import {
   type NexmarkQuery,
   type QueryResult,
 } from '../../helpers/nexmark-oracle.js';
-import { WrtError } from '../../../runtime/errors.js';
+import type { WrtError } from '../../../runtime/errors.js';
 
 const EVENTS = 60_000;
 const SEED = 11;
@@ -30,19 +30,7 @@ const module = new WebAssembly.Module(readFileSync(join(root, 'samples/nexmark/b
 const work = mkdtempSync(join(tmpdir(), 'wrt-nexmark-queries-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
-/** Keyed-state imports that refuse: what a Map operator or `configure` gets. */
-const refusing = (): WebAssembly.Imports => ({
-  [KEYED_STATE_MODULE]: Object.fromEntries(
-    WebAssembly.Module.imports(module)
-      .filter((i) => i.module === KEYED_STATE_MODULE)
-      .map((i) => [
-        i.name,
-        () => {
-          throw new WrtError('WRT_OPERATOR_ERROR', `${i.name}: keyed state is only for Process operators`);
-        },
-      ]),
-  ),
-});
+const refusing = (): WebAssembly.Imports => refusingKeyedState(module);
 
 function graphOf(args: Record<string, string>) {
   return decodeJobGraph(callConfigure(new WebAssembly.Instance(module, refusing()), args));

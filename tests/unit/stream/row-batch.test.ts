@@ -1,0 +1,54 @@
+// Row batches (WRB1): what the builder writes the reader gives back, selected rows keep their
+// cells, and malformed bytes are a clear WRT_BAD_BATCH, never a crash.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { RowBatch, RowBatchBuilder, selectRows } from '../../../runtime/stream/row-batch.js';
+import type { WrtError } from '../../../runtime/errors.js';
+
+const rows: [number, (number | string)[]][] = [
+  [1_436_918_400_000, [-5, 'héllo, "world"', 0.25, 1_436_918_400_123]],
+  [1_436_918_400_001, [2 ** 53 - 1, '', -1.5e300, 0]],
+  [-7, [0, '日本', Number.NaN, -1]],
+];
+
+function build(): Uint8Array {
+  const b = new RowBatchBuilder(['I64', 'Utf8', 'F64', 'Timestamp']);
+  for (const [t, r] of rows) b.add(t, r);
+  return b.finish();
+}
+
+test('builder and reader agree on every cell, timestamp and type', () => {
+  const batch = new RowBatch(build());
+  assert.equal(batch.rows, 3);
+  assert.deepEqual(batch.types, ['I64', 'Utf8', 'F64', 'Timestamp']);
+  rows.forEach(([t, r], i) => {
+    assert.equal(batch.timestamp(i), t);
+    assert.deepEqual(batch.row(i), r);
+  });
+  assert.equal(batch.bytes.byteLength % 8, 0);
+});
+
+test('selectRows copies the chosen rows in the chosen order', () => {
+  const batch = new RowBatch(build());
+  const picked = new RowBatch(selectRows(batch, [2, 0]));
+  assert.equal(picked.rows, 2);
+  assert.deepEqual(picked.row(0), rows[2]![1]);
+  assert.deepEqual(picked.row(1), rows[0]![1]);
+  assert.equal(picked.timestamp(0), -7);
+  assert.equal(new RowBatch(selectRows(batch, [])).rows, 0);
+});
+
+test('truncated, mislabelled and mistyped batches are WRT_BAD_BATCH', () => {
+  const bytes = build();
+  const bad = (e: WrtError) => e.code === 'WRT_BAD_BATCH';
+  for (const n of [0, 8, 16, 40, bytes.byteLength - 16]) assert.throws(() => new RowBatch(bytes.subarray(0, n)), bad, `length ${n}`);
+  const wrongMagic = bytes.slice();
+  wrongMagic[0] = 0;
+  assert.throws(() => new RowBatch(wrongMagic), bad);
+  const wrongType = bytes.slice();
+  wrongType[17] = 9;
+  assert.throws(() => new RowBatch(wrongType), bad);
+  const mistyped = new RowBatchBuilder(['I64']);
+  mistyped.add(0, ['x']);
+  assert.throws(() => mistyped.finish(), bad);
+});

@@ -1,0 +1,58 @@
+// The stream job graph: every Nexmark query's graph (built with the DataStream API) survives the
+// FlatBuffers round trip field for field, and the planner and builder refuse bad shapes by name.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeJobGraph, encodeJobGraph, planBatchJob } from '../../../runtime/protocol/job-graph-codec.js';
+import { planStreamJob } from '../../../runtime/stream/execution-graph.js';
+import { nexmarkGraph, QUERIES, BID } from '../../../samples/nexmark/graphs.js';
+import { StreamEnvironment } from '../../../sdk/datastream.js';
+import type { WrtError } from '../../../runtime/errors.js';
+
+const code = (c: string, re: RegExp) => (e: WrtError) => e.code === c && re.test(e.message);
+
+test('stream graphs round-trip through job-graph.fbs unchanged', () => {
+  for (const q of QUERIES) {
+    const g = nexmarkGraph(q);
+    assert.deepEqual(decodeJobGraph(encodeJobGraph(g)), g, q);
+  }
+  const q7 = nexmarkGraph('q7');
+  const join = q7.vertices.find((v) => v.kind === 'IntervalJoin')!;
+  assert.equal(join.lowerBoundMs, -1);
+  assert.equal(join.upperBoundMs, 9999);
+});
+
+test('the batch planner refuses a stream graph, and the stream planner a batch-like one', () => {
+  assert.throws(() => planBatchJob(nexmarkGraph('q0')), code('WRT_BAD_JOB_GRAPH', /stream job graph/));
+  const g = nexmarkGraph('q5');
+  assert.throws(() => planStreamJob({ ...g, streaming: false }, {}, 1), code('WRT_BAD_JOB_GRAPH', /not marked/));
+});
+
+test('the planner names unkeyed inputs of keyed operators, bad keys and cycles', () => {
+  const args = { events: '10', seed: '0' };
+  const g = nexmarkGraph('q11');
+  const unkeyed = { ...g, edges: g.edges.map((e) => (e.to === 'sessions' ? { ...e, partitioning: 'Rebalance' as const } : e)) };
+  assert.throws(() => planStreamJob(unkeyed, args, 2), code('WRT_BAD_JOB_GRAPH', /"sessions" needs a keyed input/));
+  const badKey = { ...g, edges: g.edges.map((e) => (e.to === 'sessions' ? { ...e, key: [7] } : e)) };
+  assert.throws(() => planStreamJob(badKey, args, 2), code('WRT_BAD_JOB_GRAPH', /keys on column 7/));
+  const cycle = { ...g, edges: [...g.edges, { from: 'sessions', to: 'bidders', partitioning: 'Forward' as const }] };
+  assert.throws(() => planStreamJob(cycle, args, 1), code('WRT_BAD_JOB_GRAPH', /cycle/));
+  const plan = planStreamJob(g, args, 3);
+  assert.deepEqual(
+    plan.vertices.map((v) => [v.vertex.id, v.parallelism]),
+    [
+      ['bids', 3],
+      ['bidders', 3],
+      ['sessions', 3],
+      ['sink', 3],
+    ],
+  );
+});
+
+test('the DataStream builder refuses unknown columns, reused ids and empty windows', () => {
+  const env = new StreamEnvironment('bad');
+  const bids = env.source('bids', { format: 'nexmark', columns: BID, properties: { table: 'bid' } });
+  assert.throws(() => bids.keyBy('nope'), code('WRT_BAD_JOB_GRAPH', /no column "nope".*auction, bidder/));
+  assert.throws(() => bids.keyBy('bidder').window({ kind: 'Tumbling' }), code('WRT_BAD_JOB_GRAPH', /positive sizeMs/));
+  assert.throws(() => env.source('bids', { format: 'nexmark', columns: BID }), code('WRT_BAD_JOB_GRAPH', /"bids" is used twice/));
+  assert.throws(() => env.build(), code('WRT_BAD_JOB_GRAPH', /no sink/));
+});
