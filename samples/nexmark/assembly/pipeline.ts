@@ -79,7 +79,22 @@ function input(ptr: usize, len: usize): Input {
   return r;
 }
 
-function done(w: RowBatchWriter): usize {
+/**
+ * Runs `each` on every row of the input batch with a writer of `types` (`rowsHint` 0: as many
+ * rows as the input) and returns the written batch, or the frame's error.
+ */
+function eachRow(
+  ptr: usize,
+  len: usize,
+  types: StaticArray<u8>,
+  rowsHint: u32,
+  each: (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter) => void,
+): usize {
+  const i = input(ptr, len);
+  if (i.error != null) return returnErr(i.error!);
+  const b = i.batch!;
+  const w = new RowBatchWriter(types, rowsHint == 0 ? b.rows : rowsHint);
+  for (let r: u32 = 0; r < b.rows; r++) each(i, b, r, w);
   const p = w.finish();
   return returnOk(p, w.len);
 }
@@ -97,54 +112,39 @@ const BID_OUT: StaticArray<u8> = [COL_I64, COL_I64, COL_I64, COL_TIMESTAMP, COL_
 
 /** q0 (and q7's bids): auction, bidder, price, dateTime, extra. */
 export function q0project(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const w = new RowBatchWriter(BID_OUT, b.rows);
-  for (let r: u32 = 0; r < b.rows; r++) {
+  return eachRow(ptr, len, BID_OUT, 0, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
     w.row(b.timestamp(r));
     w.i64(b.i64(0, r));
     w.i64(b.i64(1, r));
     w.i64(b.i64(2, r));
     w.i64(b.i64(5, r));
     w.bytes(b.strPtr(6, r), b.strLen(6, r));
-  }
-  return done(w);
+  });
 }
 
 const EUROS_OUT: StaticArray<u8> = [COL_I64, COL_I64, COL_F64, COL_TIMESTAMP, COL_UTF8];
 
 /** q1: the price in euros (0.908 × dollars). */
 export function q1euros(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const w = new RowBatchWriter(EUROS_OUT, b.rows);
-  for (let r: u32 = 0; r < b.rows; r++) {
+  return eachRow(ptr, len, EUROS_OUT, 0, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
     w.row(b.timestamp(r));
     w.i64(b.i64(0, r));
     w.i64(b.i64(1, r));
     w.f64(0.908 * <f64>b.i64(2, r));
     w.i64(b.i64(5, r));
     w.bytes(b.strPtr(6, r), b.strLen(6, r));
-  }
-  return done(w);
+  });
 }
 
 /** q2: bids on auctions whose id is a multiple of 123: auction, price. */
 export function q2select(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const w = new RowBatchWriter(types2(COL_I64, COL_I64), b.rows);
-  for (let r: u32 = 0; r < b.rows; r++) {
+  return eachRow(ptr, len, types2(COL_I64, COL_I64), 0, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
     const auction = b.i64(0, r);
-    if (auction % 123 != 0) continue;
+    if (auction % 123 != 0) return;
     w.row(b.timestamp(r));
     w.i64(auction);
     w.i64(b.i64(2, r));
-  }
-  return done(w);
+  });
 }
 
 /** A one-column projection of an i64 column. */
@@ -159,7 +159,8 @@ function projectOne(ptr: usize, len: usize, column: u32): usize {
     w.row(b.timestamp(r));
     w.i64(b.i64(column, r));
   }
-  return done(w);
+  const out = w.finish();
+  return returnOk(out, w.len);
 }
 
 export function q5auctions(ptr: usize, len: usize): usize {
@@ -175,17 +176,12 @@ export function q11bidders(ptr: usize, len: usize): usize {
 
 /** q3: auctions of category 10: seller, id. */
 export function q3auctions(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const w = new RowBatchWriter(types2(COL_I64, COL_I64), b.rows);
-  for (let r: u32 = 0; r < b.rows; r++) {
-    if (b.i64(8, r) != 10) continue;
+  return eachRow(ptr, len, types2(COL_I64, COL_I64), 0, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
+    if (b.i64(8, r) != 10) return;
     w.row(b.timestamp(r));
     w.i64(b.i64(7, r));
     w.i64(b.i64(0, r));
-  }
-  return done(w);
+  });
 }
 
 const PERSON_OUT: StaticArray<u8> = [COL_I64, COL_UTF8, COL_UTF8, COL_UTF8];
@@ -196,21 +192,16 @@ const PERSON_OUT: StaticArray<u8> = [COL_I64, COL_UTF8, COL_UTF8, COL_UTF8];
 
 /** q3: persons in Oregon, Idaho or California: id, name, city, state. */
 export function q3persons(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const w = new RowBatchWriter(PERSON_OUT, b.rows);
-  for (let r: u32 = 0; r < b.rows; r++) {
+  return eachRow(ptr, len, PERSON_OUT, 0, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
     const p = b.strPtr(5, r);
     const n = b.strLen(5, r);
-    if (!(isState(p, n, 0x4f, 0x52) || isState(p, n, 0x49, 0x44) || isState(p, n, 0x43, 0x41))) continue; // OR, ID, CA
+    if (!(isState(p, n, 0x4f, 0x52) || isState(p, n, 0x49, 0x44) || isState(p, n, 0x43, 0x41))) return; // OR, ID, CA
     w.row(b.timestamp(r));
     w.i64(b.i64(0, r));
     w.bytes(b.strPtr(1, r), b.strLen(1, r));
     w.bytes(b.strPtr(4, r), b.strLen(4, r));
     w.bytes(p, n);
-  }
-  return done(w);
+  });
 }
 
 /** Appends string (c, r) behind a u32 length. */
@@ -240,11 +231,7 @@ function emitSeller(w: RowBatchWriter, person: usize, ts: i64, auction: i64): vo
  * auctions seen before their seller.
  */
 export function q3join(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const w = new RowBatchWriter(Q3_OUT, 16);
-  for (let r: u32 = 0; r < b.rows; r++) {
+  return eachRow(ptr, len, Q3_OUT, 16, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
     setKey(r);
     if (i.port == 0) {
       const person = valueGet(0);
@@ -267,41 +254,31 @@ export function q3join(ptr: usize, len: usize): usize {
       clearState(1);
       buf.dispose();
     }
-  }
-  return done(w);
+  });
 }
+
+const Q4_AUCTION_OUT: StaticArray<u8> = [COL_I64, COL_I64, COL_TIMESTAMP, COL_TIMESTAMP];
+const Q4_BID_OUT: StaticArray<u8> = [COL_I64, COL_I64, COL_TIMESTAMP];
 
 /** q4: id, category, dateTime, expires of every auction. */
 export function q4auctions(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const t: StaticArray<u8> = [COL_I64, COL_I64, COL_TIMESTAMP, COL_TIMESTAMP];
-  const w = new RowBatchWriter(t, b.rows);
-  for (let r: u32 = 0; r < b.rows; r++) {
+  return eachRow(ptr, len, Q4_AUCTION_OUT, 0, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
     w.row(b.timestamp(r));
     w.i64(b.i64(0, r));
     w.i64(b.i64(8, r));
     w.i64(b.i64(5, r));
     w.i64(b.i64(6, r));
-  }
-  return done(w);
+  });
 }
 
 /** q4: auction, price, dateTime of every bid. */
 export function q4bids(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const t: StaticArray<u8> = [COL_I64, COL_I64, COL_TIMESTAMP];
-  const w = new RowBatchWriter(t, b.rows);
-  for (let r: u32 = 0; r < b.rows; r++) {
+  return eachRow(ptr, len, Q4_BID_OUT, 0, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
     w.row(b.timestamp(r));
     w.i64(b.i64(0, r));
     w.i64(b.i64(2, r));
     w.i64(b.i64(5, r));
-  }
-  return done(w);
+  });
 }
 
 /** Raises state 1 (the auction's highest price) to `price`. */
@@ -322,11 +299,7 @@ function raiseMax(price: i64): void {
  * A timer at `expires` emits category, final price.
  */
 export function q4final(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const w = new RowBatchWriter(types2(COL_I64, COL_I64), 16);
-  for (let r: u32 = 0; r < b.rows; r++) {
+  return eachRow(ptr, len, types2(COL_I64, COL_I64), 16, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
     setKey(r);
     if (i.port == 0) {
       const start = b.i64(2, r);
@@ -369,8 +342,7 @@ export function q4final(ptr: usize, len: usize): usize {
       clearState(1);
       clearState(2);
     }
-  }
-  return done(w);
+  });
 }
 
 /**
@@ -379,11 +351,7 @@ export function q4final(ptr: usize, len: usize): usize {
  * auctions with the highest count.
  */
 export function q5hottest(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const w = new RowBatchWriter(types2(COL_I64, COL_I64), 16);
-  for (let r: u32 = 0; r < b.rows; r++) {
+  return eachRow(ptr, len, types2(COL_I64, COL_I64), 16, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
     setKey(r);
     if (i.port == 0) {
       store<i64>(SCRATCH, b.i64(0, r));
@@ -403,22 +371,16 @@ export function q5hottest(ptr: usize, len: usize): usize {
       freeList(counts);
       clearState(0);
     }
-  }
-  return done(w);
+  });
 }
 
 /** q8: id, name of every person. */
 export function q8persons(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const w = new RowBatchWriter(types2(COL_I64, COL_UTF8), b.rows);
-  for (let r: u32 = 0; r < b.rows; r++) {
+  return eachRow(ptr, len, types2(COL_I64, COL_UTF8), 0, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
     w.row(b.timestamp(r));
     w.i64(b.i64(0, r));
     w.bytes(b.strPtr(1, r), b.strLen(1, r));
-  }
-  return done(w);
+  });
 }
 
 /** q8: the seller of every auction. */
@@ -435,11 +397,7 @@ const Q8_OUT: StaticArray<u8> = [COL_I64, COL_UTF8, COL_TIMESTAMP];
  * last millisecond emits id, name, window start when the person both joined and sold in it.
  */
 export function q8join(ptr: usize, len: usize): usize {
-  const i = input(ptr, len);
-  if (i.error != null) return returnErr(i.error!);
-  const b = i.batch!;
-  const w = new RowBatchWriter(Q8_OUT, 16);
-  for (let r: u32 = 0; r < b.rows; r++) {
+  return eachRow(ptr, len, Q8_OUT, 16, (i: Input, b: RowBatchReader, r: u32, w: RowBatchWriter): void => {
     setKey(r);
     if (i.port == 0 || i.port == 1) {
       const t = b.timestamp(r);
@@ -464,8 +422,7 @@ export function q8join(ptr: usize, len: usize): usize {
       mapRemove(0, SCRATCH, 8);
       mapRemove(1, SCRATCH, 8);
     }
-  }
-  return done(w);
+  });
 }
 
 export function cabi_post_q0project(retptr: usize): void {
