@@ -47,6 +47,47 @@ export function operatorExports(instance: WebAssembly.Instance, operator: string
   return e as OperatorExports;
 }
 
+/** What a `result<list<u8>, string>` export returned: `ok` bytes (null past the cap) or the error text. */
+interface ExportResult {
+  ok: boolean;
+  len: number;
+  bytes: Uint8Array | null;
+  message: string;
+}
+
+/**
+ * Calls export `name` of type `func(input: list<u8>) -> result<list<u8>, string>` through the
+ * canonical ABI: the input (`size` bytes, written by `fill` into memory from `cabi_realloc`), the
+ * result read from the return area (u8 discriminant at 0, u32 pointer at 4, u32 length at 8), then
+ * `cabi_post_<name>` and the input freed. An `ok` result over `capBytes` is not copied.
+ * @throws WrtError `errorCode` when the result lies outside the instance's memory.
+ */
+function callResultExport(
+  e: OperatorExports,
+  name: string,
+  size: number,
+  fill: (dst: Uint8Array) => void,
+  capBytes: number,
+  errorCode: 'WRT_OPERATOR_ERROR' | 'WRT_BAD_JOB_GRAPH',
+): ExportResult {
+  const ptr = e.cabi_realloc(0, 0, 8, Math.max(1, size));
+  fill(new Uint8Array(e.memory.buffer, ptr, size));
+  const retptr = (e[name] as (p: number, n: number) => number)(ptr, size);
+  const dv = new DataView(e.memory.buffer);
+  const ok = dv.getUint8(retptr) === 0;
+  const outPtr = dv.getUint32(retptr + 4, true);
+  const len = dv.getUint32(retptr + 8, true);
+  if (outPtr + len > e.memory.buffer.byteLength) throw new WrtError(errorCode, `export "${name}" returned a result outside its memory`);
+  const view = new Uint8Array(e.memory.buffer, outPtr, ok ? len : Math.min(len, 4096));
+  const result: ExportResult = ok
+    ? { ok, len, bytes: len > capBytes ? null : view.slice(), message: '' }
+    : { ok, len, bytes: null, message: new TextDecoder().decode(view) };
+  const post = e[`cabi_post_${name}`];
+  if (typeof post === 'function') (post as (r: number) => void)(retptr);
+  e.cabi_realloc(ptr, size, 8, 0);
+  return result;
+}
+
 /**
  * Runs `operator` once. Returns the output bytes (a copy, so the instance may be reused).
  * @throws WrtError `WRT_OPERATOR_ERROR` for an `err` result, `WRT_OUTPUT_CAP` when the output is
@@ -62,31 +103,18 @@ export function callOperator(
 ): Uint8Array {
   const e = operatorExports(instance, operator);
   const size = inputFrameBytes(inputs.map((b) => b.byteLength));
-  const ptr = e.cabi_realloc(0, 0, 8, size);
-  writeInputFrame(new Uint8Array(e.memory.buffer, ptr, size), partitions, inputs, port);
-  const retptr = (e[operator] as (p: number, n: number) => number)(ptr, size);
-  const dv = new DataView(e.memory.buffer);
-  const disc = dv.getUint8(retptr);
-  const outPtr = dv.getUint32(retptr + 4, true);
-  const outLen = dv.getUint32(retptr + 8, true);
-  if (outPtr + outLen > e.memory.buffer.byteLength) {
-    throw new WrtError('WRT_OPERATOR_ERROR', `operator "${operator}" returned a result outside its memory`);
-  }
-  let result: Uint8Array | WrtError;
-  if (disc === 0) {
-    result =
-      outLen > outputCapBytes
-        ? new WrtError('WRT_OUTPUT_CAP', `operator "${operator}" returned ${outLen} bytes, over its output cap of ${outputCapBytes} bytes`)
-        : new Uint8Array(e.memory.buffer, outPtr, outLen).slice();
-  } else {
-    const message = new TextDecoder().decode(new Uint8Array(e.memory.buffer, outPtr, Math.min(outLen, 4096)));
-    result = new WrtError('WRT_OPERATOR_ERROR', `operator "${operator}" failed: ${message}`);
-  }
-  const post = e[`cabi_post_${operator}`];
-  if (typeof post === 'function') (post as (r: number) => void)(retptr);
-  e.cabi_realloc(ptr, size, 8, 0);
-  if (result instanceof WrtError) throw result;
-  return result;
+  const r = callResultExport(
+    e,
+    operator,
+    size,
+    (dst) => writeInputFrame(dst, partitions, inputs, port),
+    outputCapBytes,
+    'WRT_OPERATOR_ERROR',
+  );
+  if (!r.ok) throw new WrtError('WRT_OPERATOR_ERROR', `operator "${operator}" failed: ${r.message}`);
+  if (!r.bytes)
+    throw new WrtError('WRT_OUTPUT_CAP', `operator "${operator}" returned ${r.len} bytes, over its output cap of ${outputCapBytes} bytes`);
+  return r.bytes;
 }
 
 /**
@@ -102,20 +130,9 @@ export function callConfigure(instance: WebAssembly.Instance, args: Record<strin
       .map(([k, v]) => `${k}=${v}\n`)
       .join(''),
   );
-  const ptr = e.cabi_realloc(0, 0, 1, Math.max(1, input.byteLength));
-  new Uint8Array(e.memory.buffer, ptr, input.byteLength).set(input);
-  const retptr = (e.configure as (p: number, n: number) => number)(ptr, input.byteLength);
-  const dv = new DataView(e.memory.buffer);
-  const disc = dv.getUint8(retptr);
-  const outPtr = dv.getUint32(retptr + 4, true);
-  const outLen = dv.getUint32(retptr + 8, true);
-  if (outPtr + outLen > e.memory.buffer.byteLength)
-    throw new WrtError('WRT_BAD_JOB_GRAPH', 'configure() returned bytes outside the module memory');
-  const out = new Uint8Array(e.memory.buffer, outPtr, outLen).slice();
-  const post = e.cabi_post_configure;
-  if (typeof post === 'function') (post as (r: number) => void)(retptr);
-  if (disc !== 0) throw new WrtError('WRT_INVALID_ARGUMENT', `the pipeline refused its arguments: ${new TextDecoder().decode(out)}`);
-  return out;
+  const r = callResultExport(e, 'configure', input.byteLength, (dst) => dst.set(input), Infinity, 'WRT_BAD_JOB_GRAPH');
+  if (!r.ok) throw new WrtError('WRT_INVALID_ARGUMENT', `the pipeline refused its arguments: ${r.message}`);
+  return r.bytes!;
 }
 
 /** Calls the pipeline's `graph` export (`func() -> list<u8>`) and returns a copy of its bytes. */

@@ -10,7 +10,7 @@ import { JobGraph as JobGraphTable } from './generated/wrt/protocol/job-graph.js
 import { Vertex } from './generated/wrt/protocol/vertex.js';
 import { Edge } from './generated/wrt/protocol/edge.js';
 import { Column } from './generated/wrt/protocol/column.js';
-import { Property } from './generated/wrt/protocol/property.js';
+import { KeyValue } from './generated/wrt/protocol/key-value.js';
 import { WindowSpec as WindowSpecTable } from './generated/wrt/protocol/window-spec.js';
 import { Aggregate } from './generated/wrt/protocol/aggregate.js';
 import { StateSpec as StateSpecTable } from './generated/wrt/protocol/state-spec.js';
@@ -29,7 +29,7 @@ const num = (n: bigint): number => (n > BigInt(Number.MAX_SAFE_INTEGER) ? Number
 function encodeStreamParts(b: flatbuffers.Builder, v: JobGraphVertex) {
   const columns = v.columns?.map((c) => Column.createColumn(b, b.createString(c.name), COLUMN_TYPES.indexOf(c.type)));
   const properties = v.properties
-    ? Object.entries(v.properties).map(([k, val]) => Property.createProperty(b, b.createString(k), b.createString(val)))
+    ? Object.entries(v.properties).map(([k, val]) => KeyValue.createKeyValue(b, b.createString(k), b.createString(val)))
     : undefined;
   const aggregates = v.aggregates?.map((a) => Aggregate.createAggregate(b, b.createString(a.function), a.column));
   const states = v.states?.map((st) =>

@@ -7,10 +7,11 @@
  * - `csv` sink: RFC 4180 records (LF), a header of the column names, timestamps ISO-8601 UTC with
  *   milliseconds, F64 as JavaScript prints numbers.
  */
-import type { JobGraphVertex, StreamColumn } from '../protocol/messages.js';
+import type { ColumnType, JobGraphVertex, StreamColumn } from '../protocol/messages.js';
 import type { RowBatch } from './row-batch.js';
-import { RowBatchBuilder, type Value } from './row-batch.js';
-import { NexmarkGenerator, eventKind, type NexmarkEvent } from './nexmark/generator.js';
+import { RowBatchBuilder } from './row-batch.js';
+import { NexmarkGenerator, eventKind, type NexmarkEventKind } from './nexmark/generator.js';
+import { NEXMARK_COLUMNS, nexmarkValues } from './nexmark/csv.js';
 import { csvRecord, isoTimestamp } from './csv.js';
 import { WrtError } from '../errors.js';
 
@@ -26,12 +27,6 @@ export interface StreamSource {
   next(maxRows: number): SourceStep;
 }
 
-const NEXMARK_COLUMNS: Record<string, string[]> = {
-  person: ['id', 'name', 'emailAddress', 'creditCard', 'city', 'state', 'dateTime', 'extra'],
-  auction: ['id', 'itemName', 'description', 'initialBid', 'reserve', 'dateTime', 'expires', 'seller', 'category', 'extra'],
-  bid: ['auction', 'bidder', 'price', 'channel', 'url', 'dateTime', 'extra'],
-};
-
 function intProperty(v: JobGraphVertex, name: string): number {
   const raw = v.properties?.[name];
   const n = Number(raw);
@@ -45,7 +40,8 @@ function intProperty(v: JobGraphVertex, name: string): number {
 
 export class NexmarkSource implements StreamSource {
   private readonly gen: NexmarkGenerator;
-  private readonly table: string;
+  private readonly table: NexmarkEventKind;
+  private readonly types: ColumnType[];
   private readonly events: number;
   private nextId: number;
   private maxTs = -Infinity;
@@ -56,19 +52,19 @@ export class NexmarkSource implements StreamSource {
     private readonly index: number,
     private readonly parallelism: number,
   ) {
-    this.table = v.properties?.table ?? '';
+    const table = v.properties?.table ?? '';
+    if (!Object.hasOwn(NEXMARK_COLUMNS, table))
+      throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": property "table" must be person, auction or bid, got "${table}"`);
+    this.table = table as NexmarkEventKind;
     const names = NEXMARK_COLUMNS[this.table];
-    if (!names)
-      throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": property "table" must be person, auction or bid, got "${this.table}"`);
     const declared = (v.columns ?? []).map((c) => c.name);
     if (declared.join(',') !== names.join(','))
       throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": columns must be ${names.join(', ')} for table ${this.table}`);
     this.events = intProperty(v, 'events');
     this.gen = new NexmarkGenerator({ seed: intProperty(v, 'seed') });
     this.nextId = index;
-    this.columns = v.columns!;
+    this.types = v.columns!.map((c) => c.type);
   }
-  private readonly columns: StreamColumn[];
 
   /** The next event id this subtask will look at (its replay position). */
   get position(): number {
@@ -76,30 +72,18 @@ export class NexmarkSource implements StreamSource {
   }
 
   next(maxRows: number): SourceStep {
-    const b = new RowBatchBuilder(this.columns.map((c) => c.type));
+    const b = new RowBatchBuilder(this.types);
     let id = this.nextId;
     while (b.rows < maxRows && id < this.events) {
       if (eventKind(id) === this.table) {
         const e = this.gen.event(id);
-        const row = rowOf(e);
-        b.add(e.dateTime, row);
+        b.add(e.dateTime, nexmarkValues(e));
         this.maxTs = Math.max(this.maxTs, e.dateTime);
       }
       id += this.parallelism;
     }
     this.nextId = id;
     return { batch: b.rows > 0 ? b.finish() : null, maxTimestamp: this.maxTs, done: id >= this.events };
-  }
-}
-
-function rowOf(e: NexmarkEvent): Value[] {
-  switch (e.kind) {
-    case 'person':
-      return [e.id, e.name, e.emailAddress, e.creditCard, e.city, e.state, e.dateTime, e.extra];
-    case 'auction':
-      return [e.id, e.itemName, e.description, e.initialBid, e.reserve, e.dateTime, e.expires, e.seller, e.category, e.extra];
-    case 'bid':
-      return [e.auction, e.bidder, e.price, e.channel, e.url, e.dateTime, e.extra];
   }
 }
 

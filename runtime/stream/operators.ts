@@ -75,6 +75,9 @@ export class WasmMapOperator implements StreamOperator {
   endInput(): void {}
 }
 
+/** Identifies a (key, time) timer among those deleted before they fired. */
+const timerId = (key: StateKey, time: number): string => `${time}\u0000${String(key)}`;
+
 /** Port of the timer batches a Process operator gets. */
 export const TIMER_PORT = 2;
 
@@ -101,7 +104,6 @@ export class WasmProcessOperator implements StreamOperator {
     private readonly out: Output,
     private readonly outputCapBytes: number,
   ) {
-    const timerId = (k: StateKey, t: number) => `${t}\u0000${String(k)}`;
     this.ctx = {
       backend: new KeyedStateBackend(range, maxParallelism),
       states: v.states ?? ([] as StateSpec[]),
@@ -146,8 +148,7 @@ export class WasmProcessOperator implements StreamOperator {
     for (;;) {
       const fired: { key: StateKey; time: number }[] = [];
       for (let timer = this.timers.pollUpTo(t); timer; timer = this.timers.pollUpTo(t)) {
-        const id = `${timer.time}\u0000${String(timer.key)}`;
-        if (this.deleted.delete(id)) continue;
+        if (this.deleted.delete(timerId(timer.key, timer.time))) continue;
         fired.push({ key: timer.key, time: timer.time });
       }
       if (fired.length === 0) return;

@@ -33,7 +33,6 @@ export { ObjectPull } from './wrt/protocol/object-pull.js';
 export { ObjectReady } from './wrt/protocol/object-ready.js';
 export { Partitioning } from './wrt/protocol/partitioning.js';
 export { Platform } from './wrt/protocol/platform.js';
-export { Property } from './wrt/protocol/property.js';
 export { PutObject } from './wrt/protocol/put-object.js';
 export { RegisterAck } from './wrt/protocol/register-ack.js';
 export { RegisterModule } from './wrt/protocol/register-module.js';

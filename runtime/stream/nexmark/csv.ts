@@ -17,25 +17,22 @@ export function nexmarkHeader(kind: NexmarkEventKind): string {
   return csvRecord(NEXMARK_COLUMNS[kind]);
 }
 
-/** One event as a CSV record of its kind's columns, with its newline. */
-export function nexmarkRecord(e: NexmarkEvent): string {
+/** One event's fields in its kind's column order (times as ms since the epoch). */
+export function nexmarkValues(e: NexmarkEvent): (string | number)[] {
   switch (e.kind) {
     case 'person':
-      return csvRecord([e.id, e.name, e.emailAddress, e.creditCard, e.city, e.state, isoTimestamp(e.dateTime), e.extra]);
+      return [e.id, e.name, e.emailAddress, e.creditCard, e.city, e.state, e.dateTime, e.extra];
     case 'auction':
-      return csvRecord([
-        e.id,
-        e.itemName,
-        e.description,
-        e.initialBid,
-        e.reserve,
-        isoTimestamp(e.dateTime),
-        isoTimestamp(e.expires),
-        e.seller,
-        e.category,
-        e.extra,
-      ]);
+      return [e.id, e.itemName, e.description, e.initialBid, e.reserve, e.dateTime, e.expires, e.seller, e.category, e.extra];
     case 'bid':
-      return csvRecord([e.auction, e.bidder, e.price, e.channel, e.url, isoTimestamp(e.dateTime), e.extra]);
+      return [e.auction, e.bidder, e.price, e.channel, e.url, e.dateTime, e.extra];
   }
+}
+
+const isTime = (column: string): boolean => column === 'dateTime' || column === 'expires';
+
+/** One event as a CSV record of its kind's columns, with its newline. */
+export function nexmarkRecord(e: NexmarkEvent): string {
+  const columns = NEXMARK_COLUMNS[e.kind];
+  return csvRecord(nexmarkValues(e).map((v, i) => (isTime(columns[i]!) ? isoTimestamp(v as number) : v)));
 }

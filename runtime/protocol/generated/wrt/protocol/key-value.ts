@@ -3,6 +3,10 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+/**
+ * A string pair: job arguments, and connector options (where a value `${name}` is replaced by
+ * the job argument `name` when the job starts).
+ */
 export class KeyValue {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;

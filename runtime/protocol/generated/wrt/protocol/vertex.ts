@@ -5,7 +5,7 @@ import * as flatbuffers from 'flatbuffers';
 
 import { Aggregate } from '../../wrt/protocol/aggregate.js';
 import { Column } from '../../wrt/protocol/column.js';
-import { Property } from '../../wrt/protocol/property.js';
+import { KeyValue } from '../../wrt/protocol/key-value.js';
 import { StateSpec } from '../../wrt/protocol/state-spec.js';
 import { VertexKind } from '../../wrt/protocol/vertex-kind.js';
 import { WindowSpec } from '../../wrt/protocol/window-spec.js';
@@ -110,9 +110,9 @@ columnsLength():number {
 /**
  * Connector options (sources and sinks).
  */
-properties(index: number, obj?:Property):Property|null {
+properties(index: number, obj?:KeyValue):KeyValue|null {
   const offset = this.bb!.__offset(this.bb_pos, 22);
-  return offset ? (obj || new Property()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+  return offset ? (obj || new KeyValue()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
 }
 
 propertiesLength():number {
