@@ -1,32 +1,40 @@
 /**
  * Loading a pipeline `.wasm` for submission. A component is taken apart with jco's transpile API,
  * in process, to find its core module (the fast path nodes instantiate directly); a core module
- * is taken as it is. The pipeline's `graph` export is called here, once, to get its job graph.
+ * is taken as it is. Its job graph comes from the module itself, here, once:
+ * - world `pipeline` (batch): the `graph` export;
+ * - world `stream-pipeline`: `configure(args)`, given the job's `--arg`s, returns a stream graph
+ *   (its keyed-state imports refuse every call at this point; operators get them on the nodes).
  */
 import { readFile } from 'node:fs/promises';
 import { WrtError } from '../errors.js';
 import { wasmKind } from '../node/wasm-binary.js';
-import { callGraph, operatorExports } from '../node/operator-call.js';
+import { callConfigure, callGraph, operatorExports } from '../node/operator-call.js';
 import { coreModuleOf } from '../platform/node/component-core.js';
 import { gpuImports } from '../node/gpu-bridge.js';
+import { refusingKeyedState } from '../stream/keyed-state-imports.js';
 import { decodeJobGraph, planBatchJob, type BatchPlan } from '../protocol/job-graph-codec.js';
+import { planStreamJob, type StreamPlan } from '../stream/execution-graph.js';
 import type { JobGraph } from '../protocol/messages.js';
 
-export interface LoadedPipeline {
+interface Loaded {
   /** The core module nodes run. */
   core: Uint8Array;
   graph: JobGraph;
-  plan: BatchPlan;
   kind: 'core' | 'component';
 }
 
+export type LoadedPipeline = (Loaded & { streaming: false; plan: BatchPlan }) | (Loaded & { streaming: true; plan: StreamPlan });
+
 /**
  * Reads and checks a pipeline.
+ * @param args the job's arguments (`--arg`), given to a stream pipeline's `configure`
  * @throws WrtError `WRT_INPUT_NOT_FOUND` (no such file), `WRT_NOT_WASM` (not wasm),
- *   `WRT_MISSING_EXPORT` (not a pipeline: no `graph`, or an operator its graph names is missing),
- *   `WRT_BAD_JOB_GRAPH` (graph malformed or of an unsupported shape).
+ *   `WRT_MISSING_EXPORT` (not a pipeline: neither `graph` nor `configure`, or an operator its
+ *   graph names is missing), `WRT_BAD_JOB_GRAPH` (graph malformed or of an unsupported shape),
+ *   `WRT_INVALID_ARGUMENT` (the pipeline refused its arguments, or a connector needs one not given).
  */
-export async function loadPipeline(path: string): Promise<LoadedPipeline> {
+export async function loadPipeline(path: string, args: Record<string, string> = {}): Promise<LoadedPipeline> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -36,25 +44,26 @@ export async function loadPipeline(path: string): Promise<LoadedPipeline> {
   const core = await coreModuleOf(bytes, path);
   const kind = wasmKind(bytes) === 'component' ? 'component' : 'core';
   let instance: WebAssembly.Instance;
+  let streaming: boolean;
   try {
     const module = await WebAssembly.compile(core as Uint8Array<ArrayBuffer>);
-    if (!WebAssembly.Module.exports(module).some((e) => e.name === 'graph')) {
+    const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+    streaming = exports.has('configure');
+    if (!streaming && !exports.has('graph')) {
       throw new WrtError(
         'WRT_MISSING_EXPORT',
-        `${path} lacks the pipeline world's "graph" export (wit/runtime.wit, world pipeline); is it a wrt pipeline?`,
+        `${path} lacks the "graph" export of world pipeline and the "configure" export of world stream-pipeline (wit/runtime.wit); is it a wrt pipeline?`,
       );
     }
     // The graph export runs here, on the CLI: a GPU import is linked but not granted.
     const made: { instance?: WebAssembly.Instance } = {};
-    instance = made.instance = await WebAssembly.instantiate(
+    const gpu = gpuImports(
       module,
-      gpuImports(
-        module,
-        false,
-        () => made.instance,
-        () => undefined,
-      ),
+      false,
+      () => made.instance,
+      () => undefined,
     );
+    instance = made.instance = await WebAssembly.instantiate(module, { ...refusingKeyedState(module), ...gpu });
   } catch (err) {
     if (err instanceof WrtError) throw err;
     if (err instanceof WebAssembly.LinkError) {
@@ -62,17 +71,24 @@ export async function loadPipeline(path: string): Promise<LoadedPipeline> {
     }
     throw new WrtError('WRT_NOT_WASM', `${path} is not valid WebAssembly: ${(err as Error).message}`);
   }
-  const graph = decodeJobGraph(callGraph(instance));
-  const plan = planBatchJob(graph);
-  for (const v of [plan.map, plan.reduce]) {
+  const requireOperator = (kindName: string, id: string, operator: string): void => {
     try {
-      operatorExports(instance, v.operator);
+      operatorExports(instance, operator);
     } catch (err) {
       throw new WrtError(
         'WRT_MISSING_EXPORT',
-        `${path}: the job graph's ${v.kind} vertex "${v.id}" names operator "${v.operator}", but ${(err as Error).message.replace(/^the module/, 'the module')}`,
+        `${path}: the job graph's ${kindName} vertex "${id}" names operator "${operator}", but ${(err as Error).message}`,
       );
     }
+  };
+  if (streaming) {
+    const graph = decodeJobGraph(callConfigure(instance, args));
+    const plan = planStreamJob(graph, args, 1);
+    for (const { vertex: v } of plan.vertices) if (v.kind === 'Map' || v.kind === 'Process') requireOperator(v.kind, v.id, v.operator);
+    return { core, graph, kind, streaming: true, plan };
   }
-  return { core, graph, plan, kind };
+  const graph = decodeJobGraph(callGraph(instance));
+  const plan = planBatchJob(graph);
+  for (const v of [plan.map, plan.reduce]) requireOperator(v.kind, v.id, v.operator);
+  return { core, graph, kind, streaming: false, plan };
 }

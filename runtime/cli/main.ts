@@ -1,7 +1,7 @@
 /** The `wrt` command. Exit codes: 0 success, 1 a job or runtime failure, 2 bad usage or input. */
 import process from 'node:process';
 import { Command, InvalidArgumentError } from 'commander';
-import { submit, packageVersion } from './submit.js';
+import { submitPipeline, packageVersion } from './submit.js';
 import { startHeadCommand, startNodeCommand } from './start.js';
 import { formatInfo, localInfo } from './info.js';
 import { generateNexmark } from './nexmark.js';
@@ -117,17 +117,18 @@ program
 
 program
   .command('submit')
-  .description('run a pipeline (.wasm) over input files and write its output')
-  .argument('<pipeline>', 'pipeline.wasm: a WebAssembly component or core module of the pipeline world')
-  .requiredOption('--input <paths...>', 'input files, directories or globs (quote globs)')
-  .requiredOption('--output <dir>', 'output directory: part-NNNNN.tsv files and _SUCCESS')
+  .description('run a pipeline (.wasm): a batch job over input files, or a stream job over its sources; write its output')
+  .argument('<pipeline>', 'pipeline.wasm: a WebAssembly component or core module of world pipeline or stream-pipeline')
+  .option('--input <paths...>', 'batch pipelines: input files, directories or globs (quote globs)')
+  .requiredOption('--output <dir>', 'output directory: part-NNNNN.tsv (batch) or part-NNNNN.csv (stream) files and _SUCCESS')
   .option('--address <url>', 'submit to a running cluster (default: start an embedded one and stop it after)')
   .option('--nodes <n>', 'embedded cluster: node processes', positive('--nodes'), 2)
   .option('--cpus <n>', 'embedded cluster: slots per node (default: cores / nodes)', positive('--cpus'))
   .option('--chunk-mb <n>', 'input chunk size in MiB', positive('--chunk-mb'), 4)
   .option('--operator-memory-mb <n>', 'linear-memory cap of each operator instance in MiB (default 256)', positive('--operator-memory-mb'))
   .option('--deadline-ms <n>', 'deadline of one operator call in ms (default 60000)', positive('--deadline-ms'))
-  .option('--arg <key=value...>', 'job argument (repeatable)')
+  .option('--arg <key=value...>', 'job argument (repeatable); stream pipelines get them in configure')
+  .option('--parallelism <n>', "stream jobs: subtasks of vertices that set none (default: the cluster's slots)", positive('--parallelism'))
   .option('--overwrite', 'replace the result in a non-empty output directory')
   .option('--json', 'print the summary as one JSON object on stdout')
   .option('--no-progress', 'no progress bar even on a terminal')
@@ -135,8 +136,9 @@ program
     async (
       pipeline: string,
       o: {
-        input: string[];
+        input?: string[];
         output: string;
+        parallelism?: number;
         address?: string;
         nodes: number;
         cpus?: number;
@@ -156,8 +158,9 @@ program
         args[kv.slice(0, i)] = kv.slice(i + 1);
       }
       try {
-        const s = await submit(pipeline, {
-          input: o.input,
+        const s = await submitPipeline(pipeline, {
+          input: o.input ?? [],
+          parallelism: o.parallelism === undefined ? undefined : Math.floor(o.parallelism),
           output: o.output,
           address: o.address,
           nodes: Math.floor(o.nodes),
@@ -171,7 +174,12 @@ program
           json: !!o.json,
         });
         if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
-        else {
+        else if ('kind' in s) {
+          process.stderr.write(
+            `wrt: stream job ${s.jobId} finished: ${s.subtasks} subtasks, ${s.partitions} part(s), ${s.bytesWritten} bytes written, ` +
+              `${s.seconds.toFixed(2)} s on ${s.nodes.length} node(s) (${s.nodes.join(', ')}); output in ${o.output}\n`,
+          );
+        } else {
           process.stderr.write(
             `wrt: job ${s.jobId} finished: ${s.bytesRead} bytes read, ${s.tokens} tokens, ${s.distinctTokens} distinct tokens, ` +
               `${s.seconds.toFixed(2)} s, ${s.mbPerSecond.toFixed(1)} MB/s on ${s.nodes.length} node(s) (${s.nodes.join(', ')}); output in ${o.output}\n`,

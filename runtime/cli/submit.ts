@@ -1,9 +1,15 @@
-/** `wrt submit PIPELINE.wasm --input … --output DIR`: runs a batch job and writes its output. */
+/**
+ * `wrt submit PIPELINE.wasm --output DIR …`: runs a job and writes its output.
+ * - Batch pipelines (world `pipeline`) read `--input` files in chunks; parts are `part-NNNNN.tsv`.
+ * - Stream pipelines (world `stream-pipeline`) get their graph from `configure(--arg …)`; their
+ *   sources are connectors (no `--input`); each sink subtask's output is `part-NNNNN.csv`.
+ * Both write `_SUCCESS` last, and leave nothing behind on failure (output-dir.ts).
+ */
 import process from 'node:process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { loadPipeline } from './load-pipeline.js';
+import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
 import { planChunks, readChunk, resolveInputs } from './input-chunks.js';
 import { OutputDir } from './output-dir.js';
 import { startLocalCluster, type LocalCluster } from '../platform/node/local-cluster.js';
@@ -12,6 +18,7 @@ import { nodePlatform } from '../platform/node/platform.js';
 import { WrtError } from '../errors.js';
 
 export interface SubmitOptions {
+  /** Batch pipelines only. */
   input: string[];
   output: string;
   address?: string;
@@ -22,8 +29,22 @@ export interface SubmitOptions {
   operatorMemoryMb?: number;
   deadlineMs?: number;
   arg: Record<string, string>;
+  /** Stream jobs: subtasks of vertices that set none. @default the cluster's slots */
+  parallelism?: number;
   progress: boolean;
   json: boolean;
+}
+
+/** What `wrt submit` reports for a stream job. */
+export interface StreamSubmitSummary {
+  jobId: string;
+  kind: 'stream';
+  subtasks: number;
+  /** Output part files (one per sink subtask). */
+  partitions: number;
+  bytesWritten: number;
+  seconds: number;
+  nodes: string[];
 }
 
 export interface SubmitSummary {
@@ -56,15 +77,8 @@ function tally(data: Uint8Array): { tokens: number; distinct: number } {
   return { tokens, distinct };
 }
 
-export async function submit(pipelinePath: string, o: SubmitOptions): Promise<SubmitSummary> {
-  const started = performance.now();
-  if (!(o.chunkMb > 0)) throw new WrtError('WRT_INVALID_ARGUMENT', `--chunk-mb must be a positive number, got ${o.chunkMb}`);
-  const pipeline = await loadPipeline(pipelinePath);
-  const files = await resolveInputs(o.input);
-  const plan = await planChunks(files, Math.round(o.chunkMb * 2 ** 20));
-  const out = await OutputDir.open(o.output, o.overwrite);
-  let cluster: LocalCluster | null = null;
-  const bar = o.progress
+function progressBar(o: SubmitOptions): cliProgress.SingleBar | null {
+  return o.progress
     ? new cliProgress.SingleBar(
         {
           format: 'wrt [{bar}] {percentage}% | {value}/{total} subtasks | {mb} MB',
@@ -75,14 +89,103 @@ export async function submit(pipelinePath: string, o: SubmitOptions): Promise<Su
         cliProgress.Presets.shades_classic,
       )
     : null;
+}
+
+/** Starts the embedded cluster unless `--address` names one. */
+async function embeddedCluster(o: SubmitOptions): Promise<LocalCluster | null> {
+  if (o.address) return null;
+  const cpus = o.cpus ?? Math.max(1, Math.floor(nodePlatform.hardwareConcurrency() / o.nodes));
+  return startLocalCluster(o.nodes, cpus);
+}
+
+/** Runs a batch or a stream pipeline, whichever `pipelinePath` is. */
+export async function submitPipeline(pipelinePath: string, o: SubmitOptions): Promise<SubmitSummary | StreamSubmitSummary> {
+  const pipeline = await loadPipeline(pipelinePath, o.arg);
+  return pipeline.streaming ? submitStream(pipeline, o) : submit(pipelinePath, o, pipeline);
+}
+
+/**
+ * Runs a stream pipeline: bounded sources run to their end, then the job finishes.
+ * @throws WrtError `WRT_INVALID_ARGUMENT` when given `--input`, `WRT_OUTPUT_EXISTS`, or the job's failure.
+ */
+export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming: true }>, o: SubmitOptions): Promise<StreamSubmitSummary> {
+  const started = performance.now();
+  if (o.input.length > 0)
+    throw new WrtError('WRT_INVALID_ARGUMENT', 'a stream pipeline reads its sources (connectors), not --input; drop --input');
+  const out = await OutputDir.open(o.output, o.overwrite, 'csv');
+  const bar = progressBar(o);
+  let cluster: LocalCluster | null = null;
+  let jobId = '';
+  let bytesWritten = 0;
+  const partitions = pipeline.plan.vertices.reduce((n, v) => n + (v.vertex.kind === 'Sink' ? v.parallelism : 0), 0);
+  try {
+    cluster = await embeddedCluster(o);
+    bar?.start(1, 0, { mb: '0' });
+    const status = await runJob(
+      nodePlatform,
+      o.address ?? cluster!.address,
+      {
+        name: pipeline.graph.name,
+        module: pipeline.core,
+        graph: pipeline.graph,
+        inputChunks: 0,
+        inputBytes: 0,
+        args: o.arg,
+        operatorMaxMemoryBytes: o.operatorMemoryMb ? Math.round(o.operatorMemoryMb * 2 ** 20) : 0,
+        operatorDeadlineMs: 0,
+        parallelism: o.parallelism ?? 0,
+      },
+      {
+        readChunk: () => Promise.reject(new WrtError('WRT_PROTOCOL', 'the head asked a stream job for an input chunk')),
+        onOutput: async (partition, data) => {
+          bytesWritten += data.byteLength;
+          await out.writePart(partition, data);
+        },
+        onAccepted: (id) => (jobId = id),
+        onStatus: (s) => {
+          bar?.setTotal(s.tasksTotal);
+          bar?.update(s.tasksDone, { mb: (s.bytesDone / 1e6).toFixed(1) });
+        },
+      },
+    );
+    bar?.stop();
+    // Parts by sink subtask: the head's plan may differ in parallelism from the CLI's (0 = cluster slots).
+    await out.commit(Math.max(out.partsWritten, partitions));
+    return {
+      jobId,
+      kind: 'stream',
+      subtasks: status.tasksTotal,
+      partitions: Math.max(out.partsWritten, partitions),
+      bytesWritten,
+      seconds: (performance.now() - started) / 1000,
+      nodes: status.nodes,
+    };
+  } catch (err) {
+    bar?.stop();
+    await out.abort();
+    throw err;
+  } finally {
+    await cluster?.stop();
+  }
+}
+
+/** Runs a batch pipeline over `--input`. */
+export async function submit(pipelinePath: string, o: SubmitOptions, loaded?: LoadedPipeline): Promise<SubmitSummary> {
+  const started = performance.now();
+  if (!(o.chunkMb > 0)) throw new WrtError('WRT_INVALID_ARGUMENT', `--chunk-mb must be a positive number, got ${o.chunkMb}`);
+  const pipeline = loaded ?? (await loadPipeline(pipelinePath, o.arg));
+  if (pipeline.streaming) throw new WrtError('WRT_INVALID_ARGUMENT', `${pipelinePath} is a stream pipeline; run it with submitPipeline`);
+  if (o.input.length === 0) throw new WrtError('WRT_INVALID_ARGUMENT', `${pipelinePath} is a batch pipeline: give its input with --input`);
+  const files = await resolveInputs(o.input);
+  const plan = await planChunks(files, Math.round(o.chunkMb * 2 ** 20));
+  const out = await OutputDir.open(o.output, o.overwrite);
+  let cluster: LocalCluster | null = null;
+  const bar = progressBar(o);
   let tokens = 0;
   let distinct = 0;
   let jobId = '';
   try {
-    if (!o.address) {
-      const cpus = o.cpus ?? Math.max(1, Math.floor(nodePlatform.hardwareConcurrency() / o.nodes));
-      cluster = await startLocalCluster(o.nodes, cpus);
-    }
+    cluster = await embeddedCluster(o);
     bar?.start(1, 0, { mb: '0' });
     const status = await runJob(
       nodePlatform,

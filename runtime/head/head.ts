@@ -13,6 +13,7 @@ import type { Message, MessageOf } from '../protocol/messages.js';
 import { decodeFrame, encodeMessage } from '../protocol/codec.js';
 import { planBatchJob } from '../protocol/job-graph-codec.js';
 import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
+import { StreamJob } from '../scheduler/stream-job.js';
 import type { NodeLoad } from '../scheduler/placement.js';
 import { TaskService } from '../scheduler/task-service.js';
 import { WrtError, toFailure } from '../errors.js';
@@ -44,7 +45,7 @@ interface NodeEntry extends NodeLoad {
 }
 
 interface JobEntry {
-  job: BatchJob;
+  job: BatchJob | StreamJob;
   client: Connection;
   submittedAt: number;
   endedAt: number | null;
@@ -231,6 +232,16 @@ export class Head {
         this.pumpAll();
         return;
       }
+      case 'JobOutput': {
+        const e = this.jobs.get(msg.jobId);
+        if (e?.job instanceof StreamJob) e.job.onOutput(msg, Date.now());
+        return;
+      }
+      case 'StreamData':
+      case 'StreamCredit':
+        // Between slots on different nodes (browser nodes accept no connections).
+        if (this.nodes.get(msg.nodeId)?.alive) this.sendTo(msg.nodeId, msg);
+        return;
       case 'ObjectPull':
         // A node resolving a task's ObjectRef argument does not know where it lives (nodeId ''):
         // the object directory does.
@@ -330,7 +341,7 @@ export class Head {
         return this.relayChunk(msg);
       case 'InputChunk': {
         const e = this.jobs.get(msg.jobId);
-        if (e && e.client === conn) e.job.onInputChunk(msg.index, msg.data);
+        if (e && e.client === conn && e.job instanceof BatchJob) e.job.onInputChunk(msg.index, msg.data);
         return;
       }
       default:
@@ -339,6 +350,7 @@ export class Head {
   }
 
   private submit(conn: Connection, m: MessageOf<'SubmitJob'>): void {
+    if (m.graph.streaming) return this.submitStream(conn, m);
     const plan = planBatchJob(m.graph);
     if (m.inputChunks === 0) throw new WrtError('WRT_INVALID_ARGUMENT', 'the job has no input');
     const jobId = `j-${this.nextJob++}`;
@@ -357,6 +369,27 @@ export class Head {
     this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
     conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId }));
     this.log(`head: job ${jobId} "${job.spec.name}" accepted: ${m.inputChunks} input chunks, ${job.partitions} partitions`);
+    job.pump(Date.now());
+  }
+
+  /** A stream job: planned here (bad graphs and missing arguments are refused at once), then deployed whole. */
+  private submitStream(conn: Connection, m: MessageOf<'SubmitJob'>): void {
+    const jobId = `j-${this.nextJob++}`;
+    let slots = 0;
+    for (const n of this.nodes.values()) if (n.alive) slots += n.cpus;
+    const job = new StreamJob(this.jobHost(conn), {
+      jobId,
+      name: m.name || m.graph.name,
+      module: m.module.slice(),
+      moduleHash: `${jobId}-module`,
+      graph: m.graph,
+      args: m.args,
+      parallelism: m.parallelism || Math.max(1, slots),
+      maxMemoryBytes: m.operatorMaxMemoryBytes || this.options.defaultMaxMemoryBytes || 256 * 2 ** 20,
+    });
+    this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
+    conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId }));
+    this.log(`head: stream job ${jobId} "${job.spec.name}" accepted: ${job.total} subtasks, ${job.slots} slot(s)`);
     job.pump(Date.now());
   }
 

@@ -18,6 +18,7 @@ import { runGpuKernel, serveGpuRequest } from './gpu-tasks.js';
 import type { GpuRequestHandler } from './gpu-bridge.js';
 import { InboundPull, failedChunk, serveRange } from '../store/object-transfer.js';
 import { GPU_TASK_PREFIX, gpuKernelOf, gpuOutputBytes, parseGpuParams } from './gpu-kernel-contract.js';
+import { StreamSlots } from './stream-slots.js';
 
 /** Task results up to this many bytes travel back inline instead of staying in the store (Ray: 100 KiB). */
 export const INLINE_RESULT_BYTES = 100 * 1024;
@@ -58,6 +59,8 @@ export class NodeAgent {
   private conn: Connection | null = null;
   private readonly store: ObjectStore;
   private readonly slots: SlotPool;
+  /** Slots of stream jobs: each a thread of its own, outside the pool. */
+  private readonly streams: StreamSlots;
   private readonly moduleBytes = new Map<string, Uint8Array>();
   private readonly compiled = new Map<string, Promise<WebAssembly.Module>>();
   /** Pulls in progress, by request id. */
@@ -95,6 +98,13 @@ export class NodeAgent {
       spill: platform.spillStorage(this.name, options.spillDir),
     });
     this.slots = new SlotPool(platform, this.store.memory, this.cpus, this.serveGpu);
+    this.streams = new StreamSlots(platform, this.store.memory, {
+      nodeId: () => this.nodeId,
+      send: (m) => this.send(m),
+      module: (hash, bytes, maxMemoryBytes) => this.compile(hash, bytes, maxMemoryBytes),
+      outputCapBytes: this.outputCapBytes,
+      log: (line) => platform.log(line),
+    });
   }
 
   on(listener: (e: NodeAgentEvent) => void): void {
@@ -177,6 +187,7 @@ export class NodeAgent {
     this.stopHeartbeat();
     this.conn?.close(1000, 'node stopping');
     for (const a of this.actors.values()) a.kill();
+    this.streams.stopAll();
     await this.slots.close();
     this.store.close();
     this.gpu?.destroy();
@@ -187,7 +198,7 @@ export class NodeAgent {
     this.heartbeat = setInterval(() => {
       this.send({
         type: 'Heartbeat',
-        runningTasks: this.running,
+        runningTasks: this.running + this.streams.running,
         storeUsedBytes: this.store.usedBytes,
         tasksFinished: this.tasksFinished,
         storeSpilledBytes: this.store.stats.spilledBytes,
@@ -233,6 +244,12 @@ export class NodeAgent {
       case 'ReleaseObjects':
         for (const id of msg.objectIds) this.store.release(id);
         break;
+      case 'DeployStreamSlot':
+      case 'StreamData':
+      case 'StreamCredit':
+      case 'CancelJob':
+        this.streams.handle(msg);
+        break;
       case 'ErrorMessage':
         this.platform.log(`wrt node: head reports ${msg.failure.code}: ${msg.failure.message}`);
         break;
@@ -246,13 +263,18 @@ export class NodeAgent {
    * first deployment of a module to this node and are kept for later ones.
    */
   private module(d: MessageOf<'DeployTask'>): Promise<WebAssembly.Module> {
-    if (d.module.byteLength > 0 && !this.moduleBytes.has(d.moduleHash)) this.moduleBytes.set(d.moduleHash, d.module.slice());
-    const key = `${d.moduleHash}/${d.maxMemoryBytes}`;
+    return this.compile(d.moduleHash, d.module, d.maxMemoryBytes);
+  }
+
+  /** Module `hash` (its bytes given the first time, else empty) compiled with its memory capped. */
+  private compile(hash: string, module: Uint8Array, maxMemoryBytes: number): Promise<WebAssembly.Module> {
+    if (module.byteLength > 0 && !this.moduleBytes.has(hash)) this.moduleBytes.set(hash, module.slice());
+    const key = `${hash}/${maxMemoryBytes}`;
     let m = this.compiled.get(key);
     if (!m) {
-      const bytes = this.moduleBytes.get(d.moduleHash);
-      if (!bytes) return Promise.reject(new WrtError('WRT_MISSING_EXPORT', `module ${d.moduleHash} was never sent to this node`));
-      m = WebAssembly.compile(capMemory(bytes, Math.floor(d.maxMemoryBytes / WASM_PAGE_BYTES)) as Uint8Array<ArrayBuffer>);
+      const bytes = this.moduleBytes.get(hash);
+      if (!bytes) return Promise.reject(new WrtError('WRT_MISSING_EXPORT', `module ${hash} was never sent to this node`));
+      m = WebAssembly.compile(capMemory(bytes, Math.floor(maxMemoryBytes / WASM_PAGE_BYTES)) as Uint8Array<ArrayBuffer>);
       this.compiled.set(key, m);
     }
     return m;

@@ -5,7 +5,7 @@
  * pointer at 4, u32 length at 8) and released with `cabi_post_<export>`.
  * The input is written as an operator input frame (WOI1, docs/batch-format.md).
  */
-import { WrtError } from '../errors.js';
+import { WrtError, toFailure } from '../errors.js';
 
 export const INPUT_MAGIC = 0x31494f57; // "WOI1"
 
@@ -149,4 +149,32 @@ export function callGraph(instance: WebAssembly.Instance): Uint8Array {
   const out = new Uint8Array(e.memory.buffer, ptr, len).slice();
   e.cabi_post_graph?.(retptr);
   return out;
+}
+
+/** The failure record of an error thrown by a wasm call: trap, memory cap, link error or an error result. */
+export function classifyFailure(err: unknown, operator: string, instance: WebAssembly.Instance | undefined, capBytes: number) {
+  if (err instanceof WebAssembly.RuntimeError) {
+    const memory = instance?.exports.memory;
+    const used = memory instanceof WebAssembly.Memory ? memory.buffer.byteLength : 0;
+    // A grow that fails at the cap makes AssemblyScript's allocator trap; memory is then near the cap.
+    if (used >= capBytes * 0.875) {
+      return {
+        code: 'WRT_MEMORY_CAP',
+        message: `operator "${operator}" exceeded its memory cap of ${capBytes} bytes (linear memory at ${used} bytes; trap: ${err.message})`,
+        retryable: false,
+      };
+    }
+    return { code: 'WRT_OPERATOR_TRAP', message: `operator "${operator}" trapped: ${err.message}`, retryable: false };
+  }
+  if (err instanceof WebAssembly.LinkError) {
+    return {
+      code: 'WRT_MISSING_EXPORT',
+      message: `operator "${operator}": the module imports what its world does not grant: ${err.message}`,
+      retryable: false,
+    };
+  }
+  if (err instanceof RangeError) {
+    return { code: 'WRT_MEMORY_CAP', message: `operator "${operator}": ${err.message}`, retryable: false };
+  }
+  return toFailure(err, 'WRT_OPERATOR_ERROR');
 }

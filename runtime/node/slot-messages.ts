@@ -1,6 +1,8 @@
 /** Messages between a node agent and its slot threads (structured clone, not the wire protocol). */
 import type { FailureRecord } from '../errors.js';
 import type { GpuRequest } from './gpu-bridge.js';
+import type { JobGraph } from '../protocol/messages.js';
+import type { StreamElement } from '../stream/stream-subtask.js';
 
 /** A byte range of the node's object-store arena. */
 export interface ArenaRange {
@@ -23,7 +25,35 @@ export type SlotRequest =
       maxMemoryBytes: number;
       /** The call was granted a GPU: its `wrt:runtime/gpu` import runs kernels (runtime/node/gpu-bridge.ts). */
       gpu: boolean;
-    };
+    }
+  | StreamSlotRequest;
+
+/** Agent → a slot thread that runs one slot of a stream job (runtime/node/stream-slot-thread.ts). */
+export type StreamSlotRequest =
+  | {
+      type: 'stream-open';
+      jobId: string;
+      slot: number;
+      module: WebAssembly.Module;
+      graph: JobGraph;
+      args: Record<string, string>;
+      parallelism: number;
+      credits: number;
+      outputCapBytes: number;
+      maxMemoryBytes: number;
+    }
+  /** An element from another slot; `edge` indexes the graph's edges. */
+  | { type: 'stream-in'; edge: number; from: number; to: number; element: StreamElement }
+  | { type: 'stream-credit'; edge: number; from: number; to: number; credits: number };
+
+/** A stream slot thread → the agent. */
+export type StreamSlotReply =
+  | { type: 'stream-out'; edge: number; from: number; to: number; element: StreamElement }
+  | { type: 'stream-grant'; edge: number; from: number; to: number; credits: number }
+  | { type: 'stream-sink'; partition: number; bytes: Uint8Array; rows: number | null }
+  | { type: 'stream-subtask-done'; vertexId: string; index: number }
+  | { type: 'stream-finished' }
+  | { type: 'stream-failed'; failure: FailureRecord };
 
 export type SlotReply =
   | { type: 'ready' }

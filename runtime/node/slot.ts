@@ -7,20 +7,28 @@
  */
 import type { SlotParent } from '../platform/platform.js';
 import type { SlotReply, SlotRequest } from './slot-messages.js';
-import { callOperator } from './operator-call.js';
-import { WrtError, toFailure } from '../errors.js';
+import { callOperator, classifyFailure } from './operator-call.js';
+import { WrtError } from '../errors.js';
 import { gpuImports } from './gpu-bridge.js';
+import { streamSlotHandler } from './stream-slot-thread.js';
 
 export function runSlot(parent: SlotParent): void {
   let arena: WebAssembly.Memory | null = null;
   const instances = new Map<string, WebAssembly.Instance>();
   const reply = (m: SlotReply, transfer?: Transferable[]): void => parent.postMessage(m, transfer);
+  let stream: ReturnType<typeof streamSlotHandler> | null = null;
 
   parent.onMessage((raw) => {
     const msg = raw as SlotRequest;
     if (msg.type === 'init') {
       arena = msg.arena;
       reply({ type: 'ready' });
+      return;
+    }
+    if (msg.type !== 'call') {
+      // This thread runs one slot of a stream job from now on.
+      stream ??= streamSlotHandler(parent);
+      stream(msg);
       return;
     }
     const started = performance.now();
@@ -48,34 +56,7 @@ export function runSlot(parent: SlotParent): void {
       // An error result leaves the instance as it was; anything else (a trap) may have broken it.
       if (!(err instanceof WrtError && (err.code === 'WRT_OPERATOR_ERROR' || err.code === 'WRT_OUTPUT_CAP')))
         instances.delete(msg.moduleKey);
-      reply({ type: 'failed', callId: msg.callId, failure: classify(err, msg.operator, instance, msg.maxMemoryBytes) });
+      reply({ type: 'failed', callId: msg.callId, failure: classifyFailure(err, msg.operator, instance, msg.maxMemoryBytes) });
     }
   });
-}
-
-function classify(err: unknown, operator: string, instance: WebAssembly.Instance | undefined, capBytes: number) {
-  if (err instanceof WebAssembly.RuntimeError) {
-    const memory = instance?.exports.memory;
-    const used = memory instanceof WebAssembly.Memory ? memory.buffer.byteLength : 0;
-    // A grow that fails at the cap makes AssemblyScript's allocator trap; memory is then near the cap.
-    if (used >= capBytes * 0.875) {
-      return {
-        code: 'WRT_MEMORY_CAP',
-        message: `operator "${operator}" exceeded its memory cap of ${capBytes} bytes (linear memory at ${used} bytes; trap: ${err.message})`,
-        retryable: false,
-      };
-    }
-    return { code: 'WRT_OPERATOR_TRAP', message: `operator "${operator}" trapped: ${err.message}`, retryable: false };
-  }
-  if (err instanceof WebAssembly.LinkError) {
-    return {
-      code: 'WRT_MISSING_EXPORT',
-      message: `operator "${operator}": the module imports what its world does not grant: ${err.message}`,
-      retryable: false,
-    };
-  }
-  if (err instanceof RangeError) {
-    return { code: 'WRT_MEMORY_CAP', message: `operator "${operator}": ${err.message}`, retryable: false };
-  }
-  return toFailure(err, 'WRT_OPERATOR_ERROR');
 }

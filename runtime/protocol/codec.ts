@@ -11,6 +11,7 @@ import { WrtError, type FailureRecord } from '../errors.js';
 import { CheckedByteBuffer, FrameBoundsError } from './checked-byte-buffer.js';
 import type { JobGraph, Message, ObjectLocation as Location, ResourceMap, TaskArg, TaskOptions } from './messages.js';
 import { decodeJobGraphTable, encodeJobGraphTable } from './job-graph-codec.js';
+import { decodeKeyValues, decodeStreamBody, encodeKeyValues, encodeStreamBody, isStreamMessage } from './stream-codec.js';
 import { Envelope } from './generated/wrt/protocol/envelope.js';
 import { Message as Kind } from './generated/wrt/protocol/message.js';
 import { RegisterNode } from './generated/wrt/protocol/register-node.js';
@@ -29,7 +30,6 @@ import { ObjectChunk } from './generated/wrt/protocol/object-chunk.js';
 import { ReleaseObjects } from './generated/wrt/protocol/release-objects.js';
 import { ErrorMessage } from './generated/wrt/protocol/error-message.js';
 import { Failure } from './generated/wrt/protocol/failure.js';
-import { KeyValue } from './generated/wrt/protocol/key-value.js';
 import { ObjectLocation } from './generated/wrt/protocol/object-location.js';
 import { Platform } from './generated/wrt/protocol/platform.js';
 import { Resource } from './generated/wrt/protocol/resource.js';
@@ -122,6 +122,7 @@ function vectorOf(b: B, offsets: flatbuffers.Offset[]): flatbuffers.Offset {
 }
 
 function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
+  if (isStreamMessage(m)) return encodeStreamBody(b, m);
   switch (m.type) {
     case 'RegisterNode': {
       const name = b.createString(m.name);
@@ -163,10 +164,7 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       const name = b.createString(m.name);
       const module = b.createByteVector(m.module);
       const graph = encodeJobGraphTable(b, m.graph);
-      const args = vectorOf(
-        b,
-        Object.entries(m.args).map(([k, v]) => KeyValue.createKeyValue(b, b.createString(k), b.createString(v))),
-      );
+      const args = encodeKeyValues(b, m.args);
       SubmitJob.startSubmitJob(b);
       SubmitJob.addRequestId(b, m.requestId);
       SubmitJob.addName(b, name);
@@ -177,6 +175,7 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       SubmitJob.addArgs(b, args);
       SubmitJob.addOperatorMaxMemoryBytes(b, BigInt(m.operatorMaxMemoryBytes));
       SubmitJob.addOperatorDeadlineMs(b, m.operatorDeadlineMs);
+      SubmitJob.addParallelism(b, m.parallelism ?? 0);
       return [Kind.SubmitJob, SubmitJob.endSubmitJob(b)];
     }
     case 'JobAccepted':
@@ -458,6 +457,8 @@ function enumName<T extends string>(names: readonly T[], v: number, what: string
 }
 
 function decodeBody(r: Reader, env: Envelope): Message {
+  const stream = decodeStreamBody(r, env);
+  if (stream) return stream;
   const kind = env.messageType();
   switch (kind) {
     case Kind.RegisterNode: {
@@ -498,8 +499,7 @@ function decodeBody(r: Reader, env: Envelope): Message {
     case Kind.SubmitJob: {
       const t = env.message(new SubmitJob()) as SubmitJob;
       const g = t.graph();
-      const args: Record<string, string> = {};
-      for (const kv of r.list(t.argsLength(), (i) => t.args(i))) args[r.str(kv.key())] = r.str(kv.value());
+      const args = decodeKeyValues(r, t.argsLength(), (i) => t.args(i));
       const graph: JobGraph = g ? decodeJobGraphTable(g) : { name: '', vertices: [], edges: [] };
       return {
         type: 'SubmitJob',
@@ -512,6 +512,7 @@ function decodeBody(r: Reader, env: Envelope): Message {
         args,
         operatorMaxMemoryBytes: r.num(t.operatorMaxMemoryBytes()),
         operatorDeadlineMs: t.operatorDeadlineMs(),
+        parallelism: t.parallelism(),
       };
     }
     case Kind.JobAccepted: {

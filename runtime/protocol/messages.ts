@@ -152,6 +152,8 @@ export type Message =
       args: Record<string, string>;
       operatorMaxMemoryBytes: number;
       operatorDeadlineMs: number;
+      /** Stream jobs: subtasks of vertices that set no parallelism; 0 (or absent) = the cluster's slots. */
+      parallelism?: number;
     }
   | { type: 'JobAccepted'; requestId: number; jobId: string }
   | {
@@ -251,7 +253,44 @@ export type Message =
       inline: boolean;
       failure: FailureRecord | null;
     }
-  | { type: 'CancelTask'; objectId: string; force: boolean };
+  | { type: 'CancelTask'; objectId: string; force: boolean }
+  | {
+      type: 'DeployStreamSlot';
+      jobId: string;
+      /** Runs subtask `slot` of every vertex whose parallelism exceeds it. */
+      slot: number;
+      moduleHash: string;
+      /** Empty when the node already holds the module of `moduleHash`. */
+      module: Uint8Array;
+      graph: JobGraph;
+      args: Record<string, string>;
+      /** Subtasks of vertices that set no parallelism. */
+      parallelism: number;
+      /** Node id of every slot, by slot index. */
+      slotNodes: string[];
+      maxMemoryBytes: number;
+      /** Batches a sender may have in flight per channel. */
+      channelCredits: number;
+    }
+  | {
+      type: 'StreamData';
+      jobId: string;
+      /** The node that runs subtask `to`. */
+      nodeId: string;
+      /** Index of the edge in the job graph's `edges`. */
+      edge: number;
+      from: number;
+      to: number;
+      kind: StreamElementKind;
+      /** Watermark time (ms) when `kind` is Watermark. */
+      time: number;
+      /** A WRB1 row batch when `kind` is Batch. */
+      data: Uint8Array | null;
+    }
+  | { type: 'StreamCredit'; jobId: string; nodeId: string; edge: number; from: number; to: number; credits: number }
+  | { type: 'CancelJob'; jobId: string; reason: string };
+
+export type StreamElementKind = 'Batch' | 'Watermark' | 'End';
 
 export type MessageType = Message['type'];
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;

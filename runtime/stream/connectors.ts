@@ -93,27 +93,37 @@ export function createSource(v: JobGraphVertex, index: number, parallelism: numb
   throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": format "${v.format}" is not supported (supported: nexmark)`);
 }
 
-/** A CSV part file being written: the header, then one record per row. */
+/** A CSV part file being written: the header, then one record per row, handed out in pieces. */
 export class CsvSink {
-  private readonly chunks: string[] = [];
+  private chunks: string[] = [];
   private readonly encoder = new TextEncoder();
+  /** UTF-16 code units buffered since the last {@link drain} (about the bytes, for ASCII). */
+  buffered = 0;
   rows = 0;
 
   constructor(private readonly columns: StreamColumn[]) {
-    this.chunks.push(csvRecord(columns.map((c) => c.name)));
+    this.push(csvRecord(columns.map((c) => c.name)));
+  }
+
+  private push(record: string): void {
+    this.chunks.push(record);
+    this.buffered += record.length;
   }
 
   write(batch: RowBatch): void {
     const timestamps = this.columns.map((c) => c.type === 'Timestamp');
     for (let r = 0; r < batch.rows; r++) {
       const row = batch.row(r);
-      this.chunks.push(csvRecord(row.map((v, c) => (timestamps[c] ? isoTimestamp(v as number) : v))));
+      this.push(csvRecord(row.map((v, c) => (timestamps[c] ? isoTimestamp(v as number) : v))));
     }
     this.rows += batch.rows;
   }
 
-  /** The part file's bytes so far. */
-  bytes(): Uint8Array {
-    return this.encoder.encode(this.chunks.join(''));
+  /** The part file's bytes written since the last drain (the first piece starts with the header). */
+  drain(): Uint8Array {
+    const bytes = this.encoder.encode(this.chunks.join(''));
+    this.chunks = [];
+    this.buffered = 0;
+    return bytes;
   }
 }

@@ -25,15 +25,17 @@ export interface LocalRunResult {
 
 export function runLocally(plan: StreamPlan, o: LocalRunOptions): LocalRunResult {
   const queue: { edge: JobGraphEdge; from: number; to: number; element: StreamElement }[] = [];
-  const parts = new Map<string, { part: Uint8Array; rows: number }[]>();
+  const pieces = new Map<string, { pieces: Uint8Array[]; rows: number }[]>();
   const host: SubtaskHost = {
     instantiate: (imports) => o.instantiate(imports),
     outputCapBytes: o.outputCapBytes ?? 64 * 2 ** 20,
     send: (edge, from, to, element) => queue.push({ edge, from, to, element }),
-    sinkDone: (id, index, part, rows) => {
-      const list = parts.get(id) ?? [];
-      list[index] = { part, rows };
-      parts.set(id, list);
+    sinkOutput: (id, index, bytes, rows) => {
+      const list = pieces.get(id) ?? [];
+      const p = (list[index] ??= { pieces: [], rows: 0 });
+      p.pieces.push(bytes);
+      if (rows !== null) p.rows = rows;
+      pieces.set(id, list);
     },
   };
   const subtasks = new Map<string, StreamSubtask[]>();
@@ -59,5 +61,22 @@ export function runLocally(plan: StreamPlan, o: LocalRunOptions): LocalRunResult
     if (live.length === 0) break;
     live = live.filter((s) => s.pump(batchRows));
   }
+  const parts = new Map<string, { part: Uint8Array; rows: number }[]>();
+  for (const [id, list] of pieces)
+    parts.set(
+      id,
+      Array.from(list, (p) => ({ part: concatBytes(p.pieces), rows: p.rows })),
+    );
   return { parts };
+}
+
+/** The concatenation of `pieces`. */
+export function concatBytes(pieces: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }

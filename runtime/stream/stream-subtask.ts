@@ -27,6 +27,9 @@ import {
 import { CsvSink, createSource, type StreamSource } from './connectors.js';
 import { WrtError } from '../errors.js';
 
+/** A sink hands its part file on in pieces of about this many bytes. */
+export const SINK_PIECE_BYTES = 1 << 20;
+
 /** The watermark of a finished input (ms): every window and timer fires. */
 export const MAX_WATERMARK = Number.MAX_SAFE_INTEGER;
 
@@ -38,8 +41,11 @@ export interface SubtaskHost {
   instantiate(imports: WebAssembly.Imports): WebAssembly.Instance;
   /** Delivers `element` on edge `edge` from subtask `from` to subtask `to` of the edge's target. */
   send(edge: JobGraphEdge, from: number, to: number, element: StreamElement): void;
-  /** A sink subtask finished; `part` is its whole output file. */
-  sinkDone(vertexId: string, index: number, part: Uint8Array, rows: number): void;
+  /**
+   * The next piece of a sink subtask's part file (pieces concatenate to the file; the first starts
+   * with the header). `rows` is given with the last piece only: the rows of the whole part.
+   */
+  sinkOutput(vertexId: string, index: number, bytes: Uint8Array, rows: number | null): void;
   outputCapBytes: number;
 }
 
@@ -186,8 +192,10 @@ export class StreamSubtask {
     if (element.type === 'batch') {
       const batch = new RowBatch(element.bytes);
       this.rowsIn += batch.rows;
-      if (this.sink) this.sink.write(batch);
-      else this.operator!.processBatch(edge.input ?? 0, batch);
+      if (this.sink) {
+        this.sink.write(batch);
+        if (this.sink.buffered >= SINK_PIECE_BYTES) this.host.sinkOutput(this.vertexId, this.index, this.sink.drain(), null);
+      } else this.operator!.processBatch(edge.input ?? 0, batch);
     } else if (element.type === 'watermark') {
       const w = this.valve.onWatermark(c, element.time);
       if (w !== null) this.advance(w);
@@ -219,6 +227,6 @@ export class StreamSubtask {
   private finish(): void {
     this.finished = true;
     for (const o of this.outputs) o.broadcast({ type: 'end' });
-    if (this.sink) this.host.sinkDone(this.vertexId, this.index, this.sink.bytes(), this.sink.rows);
+    if (this.sink) this.host.sinkOutput(this.vertexId, this.index, this.sink.drain(), this.sink.rows);
   }
 }

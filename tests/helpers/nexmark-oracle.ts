@@ -181,3 +181,18 @@ export function diffResults(expected: QueryResult, actual: QueryResult): string 
     (extra.length ? `\n  unexpected:\n    ${show(extra)}` : '')
   );
 }
+
+/** The result in a directory of `part-*.csv` files (each with the header line), as written by `wrt submit`. */
+export async function readCsvParts(dir: string, files: string[]): Promise<QueryResult> {
+  let columns: string[] | null = null;
+  const rows: string[][] = [];
+  for (const f of files.filter((n) => /^part-\d{5}\.csv$/.test(n)).sort()) {
+    const [header, ...records] = parseCsv(await readFile(join(dir, f), 'utf8'));
+    if (!header) throw new Error(`${f} has no header line`);
+    if (columns && columns.join(',') !== header.join(','))
+      throw new Error(`${f}: header ${header.join(',')} differs from ${columns.join(',')}`);
+    columns = header;
+    rows.push(...records);
+  }
+  return { columns: columns ?? [], rows };
+}

@@ -7,8 +7,8 @@ import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { WrtError } from '../../errors.js';
 import { wasmKind } from '../../node/wasm-binary.js';
 
-/** Interfaces a component may import: wrt provides them to the core module itself. */
-const GRANTED_IMPORTS = new Set(['wrt:runtime/gpu']);
+/** Interfaces a component may import: wrt provides them to the core module itself (gpu-bridge.ts, keyed-state-imports.ts). */
+const GRANTED_IMPORTS = new Set(['wrt:runtime/gpu', 'wrt:runtime/keyed-state']);
 
 /**
  * The core module of `bytes` (a component or a core module, named `label` in errors). A component

@@ -4,9 +4,11 @@
 import { ActorCall } from '../../wrt/protocol/actor-call.js';
 import { ActorInfo } from '../../wrt/protocol/actor-info.js';
 import { ActorState } from '../../wrt/protocol/actor-state.js';
+import { CancelJob } from '../../wrt/protocol/cancel-job.js';
 import { CancelTask } from '../../wrt/protocol/cancel-task.js';
 import { ChunkRequest } from '../../wrt/protocol/chunk-request.js';
 import { CreateActor } from '../../wrt/protocol/create-actor.js';
+import { DeployStreamSlot } from '../../wrt/protocol/deploy-stream-slot.js';
 import { DeployTask } from '../../wrt/protocol/deploy-task.js';
 import { ErrorMessage } from '../../wrt/protocol/error-message.js';
 import { Heartbeat } from '../../wrt/protocol/heartbeat.js';
@@ -23,6 +25,8 @@ import { RegisterAck } from '../../wrt/protocol/register-ack.js';
 import { RegisterModule } from '../../wrt/protocol/register-module.js';
 import { RegisterNode } from '../../wrt/protocol/register-node.js';
 import { ReleaseObjects } from '../../wrt/protocol/release-objects.js';
+import { StreamCredit } from '../../wrt/protocol/stream-credit.js';
+import { StreamData } from '../../wrt/protocol/stream-data.js';
 import { SubmitJob } from '../../wrt/protocol/submit-job.js';
 import { SubmitTask } from '../../wrt/protocol/submit-task.js';
 import { TaskStatus } from '../../wrt/protocol/task-status.js';
@@ -54,13 +58,17 @@ export enum Message {
   ActorInfo = 22,
   PutObject = 23,
   ObjectReady = 24,
-  CancelTask = 25
+  CancelTask = 25,
+  DeployStreamSlot = 26,
+  StreamData = 27,
+  StreamCredit = 28,
+  CancelJob = 29
 }
 
 export function unionToMessage(
   type: Message,
-  accessor: (obj:ActorCall|ActorInfo|ActorState|CancelTask|ChunkRequest|CreateActor|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|SubmitJob|SubmitTask|TaskStatus) => ActorCall|ActorInfo|ActorState|CancelTask|ChunkRequest|CreateActor|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|SubmitJob|SubmitTask|TaskStatus|null
-): ActorCall|ActorInfo|ActorState|CancelTask|ChunkRequest|CreateActor|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|SubmitJob|SubmitTask|TaskStatus|null {
+  accessor: (obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|null
+): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(new RegisterNode())! as RegisterNode;
@@ -88,15 +96,19 @@ export function unionToMessage(
     case 'PutObject': return accessor(new PutObject())! as PutObject;
     case 'ObjectReady': return accessor(new ObjectReady())! as ObjectReady;
     case 'CancelTask': return accessor(new CancelTask())! as CancelTask;
+    case 'DeployStreamSlot': return accessor(new DeployStreamSlot())! as DeployStreamSlot;
+    case 'StreamData': return accessor(new StreamData())! as StreamData;
+    case 'StreamCredit': return accessor(new StreamCredit())! as StreamCredit;
+    case 'CancelJob': return accessor(new CancelJob())! as CancelJob;
     default: return null;
   }
 }
 
 export function unionListToMessage(
   type: Message, 
-  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|CancelTask|ChunkRequest|CreateActor|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|SubmitJob|SubmitTask|TaskStatus) => ActorCall|ActorInfo|ActorState|CancelTask|ChunkRequest|CreateActor|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|SubmitJob|SubmitTask|TaskStatus|null, 
+  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|null, 
   index: number
-): ActorCall|ActorInfo|ActorState|CancelTask|ChunkRequest|CreateActor|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|SubmitJob|SubmitTask|TaskStatus|null {
+): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(index, new RegisterNode())! as RegisterNode;
@@ -124,6 +136,10 @@ export function unionListToMessage(
     case 'PutObject': return accessor(index, new PutObject())! as PutObject;
     case 'ObjectReady': return accessor(index, new ObjectReady())! as ObjectReady;
     case 'CancelTask': return accessor(index, new CancelTask())! as CancelTask;
+    case 'DeployStreamSlot': return accessor(index, new DeployStreamSlot())! as DeployStreamSlot;
+    case 'StreamData': return accessor(index, new StreamData())! as StreamData;
+    case 'StreamCredit': return accessor(index, new StreamCredit())! as StreamCredit;
+    case 'CancelJob': return accessor(index, new CancelJob())! as CancelJob;
     default: return null;
   }
 }

@@ -94,8 +94,16 @@ operatorDeadlineMs():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Stream jobs: subtasks of vertices that set no parallelism; 0 = the cluster's slots.
+ */
+parallelism():number {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startSubmitJob(builder:flatbuffers.Builder) {
-  builder.startObject(9);
+  builder.startObject(10);
 }
 
 static addRequestId(builder:flatbuffers.Builder, requestId:number) {
@@ -156,6 +164,10 @@ static addOperatorMaxMemoryBytes(builder:flatbuffers.Builder, operatorMaxMemoryB
 
 static addOperatorDeadlineMs(builder:flatbuffers.Builder, operatorDeadlineMs:number) {
   builder.addFieldInt32(8, operatorDeadlineMs, 0);
+}
+
+static addParallelism(builder:flatbuffers.Builder, parallelism:number) {
+  builder.addFieldInt32(9, parallelism, 0);
 }
 
 static endSubmitJob(builder:flatbuffers.Builder):flatbuffers.Offset {

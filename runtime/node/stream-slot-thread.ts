@@ -1,0 +1,95 @@
+/**
+ * The body of a slot thread that runs one slot of a stream job: plans the job graph (as the head
+ * did; planning is deterministic), builds the slot's {@link StreamSlot} and passes elements,
+ * credits and sink output between it and the node agent. Every wasm instance is the pipeline's
+ * module with the imports of its operator kind: keyed state for Process operators, a refusing
+ * `wrt:runtime/keyed-state` for the rest, and `wrt:runtime/gpu` (not granted) where imported.
+ */
+import type { SlotParent } from '../platform/platform.js';
+import type { StreamSlotReply, StreamSlotRequest } from './slot-messages.js';
+import { planStreamJob } from '../stream/execution-graph.js';
+import { StreamSlot } from '../stream/stream-slot.js';
+import { refusingKeyedState } from '../stream/keyed-state-imports.js';
+import { gpuImports } from './gpu-bridge.js';
+import { classifyFailure } from './operator-call.js';
+
+/** A macrotask: `setImmediate` where there is one (Node), a MessageChannel turn in browsers. */
+function macrotask(): (fn: () => void) => void {
+  if (typeof setImmediate === 'function') return (fn) => setImmediate(fn);
+  const channel = new MessageChannel();
+  const queue: (() => void)[] = [];
+  channel.port1.onmessage = () => queue.shift()?.();
+  return (fn) => {
+    queue.push(fn);
+    channel.port2.postMessage(0);
+  };
+}
+
+/** Handles the stream messages of one slot thread; `open` is the first. */
+export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) => void {
+  let slot: StreamSlot | null = null;
+  let failed = false;
+  let capBytes = 0;
+  const instances: WebAssembly.Instance[] = [];
+  const reply = (m: StreamSlotReply, transfer?: Transferable[]): void => parent.postMessage(m, transfer);
+  const schedule = macrotask();
+  return (msg) => {
+    if (failed) return;
+    try {
+      if (msg.type === 'stream-open') {
+        const module = msg.module;
+        capBytes = msg.maxMemoryBytes;
+        const plan = planStreamJob(msg.graph, msg.args, msg.parallelism);
+        slot = new StreamSlot(
+          plan,
+          msg.slot,
+          {
+            instantiate: (imports) => {
+              const made: { instance?: WebAssembly.Instance } = {};
+              const gpu = gpuImports(
+                module,
+                false,
+                () => made.instance,
+                (m, transfer) => parent.postMessage(m, transfer),
+              );
+              made.instance = new WebAssembly.Instance(module, { ...refusingKeyedState(module), ...gpu, ...imports });
+              instances.push(made.instance);
+              return made.instance;
+            },
+            outputCapBytes: msg.outputCapBytes,
+            sendRemote: (edge, from, to, element) => reply({ type: 'stream-out', edge, from, to, element }),
+            grantCredit: (edge, from, to, credits) => reply({ type: 'stream-grant', edge, from, to, credits }),
+            sinkOutput: (partition, bytes, rows) => reply({ type: 'stream-sink', partition, bytes, rows }, [bytes.buffer as ArrayBuffer]),
+            subtaskDone: (vertexId, index) => reply({ type: 'stream-subtask-done', vertexId, index }),
+            finished: () => reply({ type: 'stream-finished' }),
+            failed: (err, vertexId) => fail(err, vertexId),
+            schedule,
+          },
+          { credits: msg.credits },
+        );
+        slot.start();
+      } else if (!slot) throw new Error(`stream slot thread got ${msg.type} before stream-open`);
+      else if (msg.type === 'stream-in') slot.receive(msg.edge, msg.from, msg.to, msg.element);
+      else slot.credit(msg.edge, msg.from, msg.to, msg.credits);
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  function fail(err: unknown, vertexId = ''): void {
+    failed = true;
+    slot?.stop();
+    // The instance that grew most tells a memory cap from another trap.
+    const fullest = instances.reduce<WebAssembly.Instance | undefined>(
+      (a, i) => (a && memoryBytes(a) >= memoryBytes(i) ? a : i),
+      undefined,
+    );
+    const label = (vertexId && slot?.plan.byId.get(vertexId)?.vertex.operator) || vertexId || `slot ${slot?.slot ?? '?'}`;
+    reply({ type: 'stream-failed', failure: classifyFailure(err, label, fullest, capBytes) });
+  }
+}
+
+function memoryBytes(i: WebAssembly.Instance): number {
+  const m = i.exports.memory;
+  return m instanceof WebAssembly.Memory ? m.buffer.byteLength : 0;
+}

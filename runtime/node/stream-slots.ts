@@ -1,0 +1,213 @@
+/**
+ * The node agent's side of stream jobs: one slot thread per deployed stream slot, and the routing
+ * of what slots send. An element or credit for a slot of this node goes straight to its thread;
+ * one for a slot elsewhere becomes a StreamData / StreamCredit message that the head relays to
+ * that slot's node (browser nodes accept no connections, so slots talk through the head, as object
+ * transfers do). Sink output goes to the head as JobOutput pieces; a finished subtask is reported
+ * with TaskStatus (`task_id` "JOB/VERTEX#INDEX").
+ */
+import type { Platform, SlotThread } from '../platform/platform.js';
+import type { Message, MessageOf } from '../protocol/messages.js';
+import type { StreamSlotReply, StreamSlotRequest } from './slot-messages.js';
+import type { StreamElement } from '../stream/stream-subtask.js';
+import { toFailure, type FailureRecord } from '../errors.js';
+
+/** What the slots need from their agent. */
+export interface StreamSlotsHost {
+  nodeId(): string;
+  send(m: Message): void;
+  /** The compiled module of a deployment, capped at `maxMemoryBytes`. */
+  module(moduleHash: string, module: Uint8Array, maxMemoryBytes: number): Promise<WebAssembly.Module>;
+  outputCapBytes: number;
+  log(line: string): void;
+}
+
+interface RunningSlot {
+  thread: SlotThread;
+  /** Messages for the thread until it has been opened (the module is still compiling). */
+  backlog: StreamSlotRequest[] | null;
+}
+
+interface StreamJobOnNode {
+  slotNodes: string[];
+  slots: Map<number, RunningSlot>;
+}
+
+function elementOf(m: MessageOf<'StreamData'>): StreamElement {
+  if (m.kind === 'Batch') return { type: 'batch', bytes: m.data!.slice() };
+  if (m.kind === 'Watermark') return { type: 'watermark', time: m.time };
+  return { type: 'end' };
+}
+
+function dataOf(jobId: string, nodeId: string, r: Extract<StreamSlotRequest, { type: 'stream-in' }>): MessageOf<'StreamData'> {
+  const e = r.element;
+  const kind = e.type === 'batch' ? 'Batch' : e.type === 'watermark' ? 'Watermark' : 'End';
+  return {
+    type: 'StreamData',
+    jobId,
+    nodeId,
+    edge: r.edge,
+    from: r.from,
+    to: r.to,
+    kind,
+    time: e.type === 'watermark' ? e.time : 0,
+    data: e.type === 'batch' ? e.bytes : null,
+  };
+}
+
+/** A batch's buffer when the batch owns all of it (then it moves to the thread instead of being copied). */
+function transferOf(m: StreamSlotRequest): Transferable[] {
+  if (m.type !== 'stream-in' || m.element.type !== 'batch') return [];
+  const b = m.element.bytes;
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? [b.buffer as ArrayBuffer] : [];
+}
+
+export class StreamSlots {
+  private readonly jobs = new Map<string, StreamJobOnNode>();
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly arena: WebAssembly.Memory,
+    private readonly host: StreamSlotsHost,
+  ) {}
+
+  /** Slot threads running now. */
+  get running(): number {
+    let n = 0;
+    for (const j of this.jobs.values()) n += j.slots.size;
+    return n;
+  }
+
+  handle(m: MessageOf<'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob'>): void {
+    switch (m.type) {
+      case 'DeployStreamSlot':
+        return this.deploy(m);
+      case 'StreamData':
+        return this.post(m.jobId, m.to, { type: 'stream-in', edge: m.edge, from: m.from, to: m.to, element: elementOf(m) });
+      case 'StreamCredit':
+        return this.post(m.jobId, m.from, { type: 'stream-credit', edge: m.edge, from: m.from, to: m.to, credits: m.credits });
+      case 'CancelJob':
+        return this.cancel(m.jobId);
+    }
+  }
+
+  private deploy(d: MessageOf<'DeployStreamSlot'>): void {
+    let job = this.jobs.get(d.jobId);
+    if (!job) {
+      job = { slotNodes: d.slotNodes, slots: new Map() };
+      this.jobs.set(d.jobId, job);
+    }
+    const thread = this.platform.spawnSlot();
+    const running: RunningSlot = { thread, backlog: [] };
+    job.slots.set(d.slot, running);
+    thread.onMessage = (msg) => this.fromSlot(d.jobId, d.slot, msg as StreamSlotReply | { type: 'ready' });
+    thread.onError = (err) => this.slotFailed(d.jobId, d.slot, { code: 'WRT_SLOT_DIED', message: err.message, retryable: true });
+    thread.postMessage({ type: 'init', arena: this.arena });
+    this.host.module(d.moduleHash, d.module, d.maxMemoryBytes).then(
+      (module) => {
+        if (job.slots.get(d.slot) !== running) return;
+        running.thread.postMessage({
+          type: 'stream-open',
+          jobId: d.jobId,
+          slot: d.slot,
+          module,
+          graph: d.graph,
+          args: d.args,
+          parallelism: d.parallelism,
+          credits: d.channelCredits,
+          outputCapBytes: this.host.outputCapBytes,
+          maxMemoryBytes: d.maxMemoryBytes,
+        } satisfies StreamSlotRequest);
+        for (const m of running.backlog ?? []) running.thread.postMessage(m, transferOf(m));
+        running.backlog = null;
+      },
+      (err: unknown) => this.slotFailed(d.jobId, d.slot, toFailure(err, 'WRT_MISSING_EXPORT')),
+    );
+  }
+
+  /** Delivers to slot `slot` of `jobId`: its thread when it runs here, else its node through the head. */
+  private post(jobId: string, slot: number, m: StreamSlotRequest): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return; // a late element or credit of a job that has ended here
+    const node = job.slotNodes[slot];
+    if (node !== this.host.nodeId()) {
+      if (m.type === 'stream-in') this.host.send(dataOf(jobId, node ?? '', m));
+      else if (m.type === 'stream-credit')
+        this.host.send({ type: 'StreamCredit', jobId, nodeId: node ?? '', edge: m.edge, from: m.from, to: m.to, credits: m.credits });
+      return;
+    }
+    const running = job.slots.get(slot);
+    if (!running) return;
+    if (running.backlog) running.backlog.push(m);
+    else running.thread.postMessage(m, transferOf(m));
+  }
+
+  private fromSlot(jobId: string, slot: number, r: StreamSlotReply | { type: 'ready' }): void {
+    switch (r.type) {
+      case 'ready':
+        return;
+      case 'stream-out':
+        return this.post(jobId, r.to, { type: 'stream-in', edge: r.edge, from: r.from, to: r.to, element: r.element });
+      case 'stream-grant':
+        return this.post(jobId, r.from, { type: 'stream-credit', edge: r.edge, from: r.from, to: r.to, credits: r.credits });
+      case 'stream-sink':
+        this.host.send({ type: 'JobOutput', jobId, partition: r.partition, data: r.bytes });
+        return;
+      case 'stream-subtask-done':
+        this.host.send(this.status(jobId, `${jobId}/${r.vertexId}#${r.index}`, 'Finished', null));
+        return;
+      case 'stream-finished':
+        this.stopSlot(jobId, slot);
+        return;
+      case 'stream-failed':
+        this.slotFailed(jobId, slot, r.failure);
+        return;
+    }
+  }
+
+  private status(jobId: string, taskId: string, state: 'Finished' | 'Failed', failure: FailureRecord | null): Message {
+    return {
+      type: 'TaskStatus',
+      jobId,
+      taskId,
+      state,
+      outputs: [],
+      data: null,
+      failure,
+      inputBytes: 0,
+      returnId: '',
+      returnBytes: 0,
+      returnInline: false,
+    };
+  }
+
+  private slotFailed(jobId: string, slot: number, failure: FailureRecord): void {
+    if (!this.jobs.get(jobId)?.slots.has(slot)) return;
+    this.host.log(`wrt node: stream job ${jobId} slot ${slot} failed: ${failure.code}: ${failure.message}`);
+    this.host.send(this.status(jobId, `${jobId}/slot#${slot}`, 'Failed', failure));
+    this.stopSlot(jobId, slot);
+  }
+
+  private stopSlot(jobId: string, slot: number): void {
+    const job = this.jobs.get(jobId);
+    const running = job?.slots.get(slot);
+    if (!job || !running) return;
+    job.slots.delete(slot);
+    void running.thread.terminate();
+    // Credits that arrive for a slot that has finished here are dropped (post finds no job).
+    if (job.slots.size === 0) this.jobs.delete(jobId);
+  }
+
+  /** Stops every slot of `jobId` on this node. */
+  cancel(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    for (const slot of [...job.slots.keys()]) this.stopSlot(jobId, slot);
+    this.jobs.delete(jobId);
+  }
+
+  /** Stops every slot (the node is stopping). */
+  stopAll(): void {
+    for (const id of [...this.jobs.keys()]) this.cancel(id);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Encoding and decoding of the stream-execution messages of wire.fbs (DeployStreamSlot,
+ * StreamData, StreamCredit, CancelJob), kept apart from codec.ts, which calls in here for them.
+ * Decoding reads through codec.ts's guarded reader, so a malformed table is a `WRT_PROTOCOL` error.
+ */
+import type * as flatbuffers from 'flatbuffers';
+import type { Message, MessageOf, StreamElementKind } from './messages.js';
+import { decodeJobGraphTable, encodeJobGraphTable } from './job-graph-codec.js';
+import { Message as Kind } from './generated/wrt/protocol/message.js';
+import type { Envelope } from './generated/wrt/protocol/envelope.js';
+import { KeyValue } from './generated/wrt/protocol/key-value.js';
+import { DeployStreamSlot } from './generated/wrt/protocol/deploy-stream-slot.js';
+import { StreamData } from './generated/wrt/protocol/stream-data.js';
+import { StreamCredit } from './generated/wrt/protocol/stream-credit.js';
+import { CancelJob } from './generated/wrt/protocol/cancel-job.js';
+
+type B = flatbuffers.Builder;
+export type StreamMessage = MessageOf<'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob'>;
+
+const ELEMENT_KINDS: readonly StreamElementKind[] = ['Batch', 'Watermark', 'End'];
+
+/** What decoding needs from codec.ts's guarded reader. */
+export interface GuardedReader {
+  str(s: string | null): string;
+  num(v: bigint): number;
+  bytes(a: Uint8Array | null): Uint8Array;
+  list<T>(n: number, at: (i: number) => T | null): T[];
+}
+
+export function isStreamMessage(m: Message): m is StreamMessage {
+  return m.type === 'DeployStreamSlot' || m.type === 'StreamData' || m.type === 'StreamCredit' || m.type === 'CancelJob';
+}
+
+/** Encodes an argument map as a vector of KeyValue tables. */
+export function encodeKeyValues(b: B, map: Record<string, string>): flatbuffers.Offset {
+  const items = Object.entries(map).map(([k, v]) => KeyValue.createKeyValue(b, b.createString(k), b.createString(v)));
+  b.startVector(4, items.length, 4);
+  for (let i = items.length - 1; i >= 0; i--) b.addOffset(items[i]!);
+  return b.endVector();
+}
+
+export function decodeKeyValues(r: GuardedReader, n: number, at: (i: number) => KeyValue | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of r.list(n, at)) out[r.str(kv.key())] = r.str(kv.value());
+  return out;
+}
+
+export function encodeStreamBody(b: B, m: StreamMessage): [Kind, flatbuffers.Offset] {
+  switch (m.type) {
+    case 'DeployStreamSlot': {
+      const job = b.createString(m.jobId);
+      const hash = b.createString(m.moduleHash);
+      const module = b.createByteVector(m.module);
+      const graph = encodeJobGraphTable(b, m.graph);
+      const args = encodeKeyValues(b, m.args);
+      const nodes = DeployStreamSlot.createSlotNodesVector(
+        b,
+        m.slotNodes.map((n) => b.createString(n)),
+      );
+      DeployStreamSlot.startDeployStreamSlot(b);
+      DeployStreamSlot.addJobId(b, job);
+      DeployStreamSlot.addSlot(b, m.slot);
+      DeployStreamSlot.addModuleHash(b, hash);
+      DeployStreamSlot.addModule(b, module);
+      DeployStreamSlot.addGraph(b, graph);
+      DeployStreamSlot.addArgs(b, args);
+      DeployStreamSlot.addParallelism(b, m.parallelism);
+      DeployStreamSlot.addSlotNodes(b, nodes);
+      DeployStreamSlot.addMaxMemoryBytes(b, BigInt(m.maxMemoryBytes));
+      DeployStreamSlot.addChannelCredits(b, m.channelCredits);
+      return [Kind.DeployStreamSlot, DeployStreamSlot.endDeployStreamSlot(b)];
+    }
+    case 'StreamData': {
+      const job = b.createString(m.jobId);
+      const node = b.createString(m.nodeId);
+      const data = m.data ? b.createByteVector(m.data) : 0;
+      StreamData.startStreamData(b);
+      StreamData.addJobId(b, job);
+      StreamData.addNodeId(b, node);
+      StreamData.addEdge(b, m.edge);
+      StreamData.addFrom(b, m.from);
+      StreamData.addTo(b, m.to);
+      StreamData.addKind(b, ELEMENT_KINDS.indexOf(m.kind));
+      StreamData.addTime(b, BigInt(m.time));
+      if (data) StreamData.addData(b, data);
+      return [Kind.StreamData, StreamData.endStreamData(b)];
+    }
+    case 'StreamCredit': {
+      const [job, node] = [m.jobId, m.nodeId].map((s) => b.createString(s));
+      return [Kind.StreamCredit, StreamCredit.createStreamCredit(b, job!, node!, m.edge, m.from, m.to, m.credits)];
+    }
+    case 'CancelJob': {
+      const [job, reason] = [m.jobId, m.reason].map((s) => b.createString(s));
+      return [Kind.CancelJob, CancelJob.createCancelJob(b, job!, reason!)];
+    }
+  }
+}
+
+/** Decodes a stream message, or returns null for another kind. */
+export function decodeStreamBody(r: GuardedReader, env: Envelope): StreamMessage | null {
+  switch (env.messageType()) {
+    case Kind.DeployStreamSlot: {
+      const t = env.message(new DeployStreamSlot()) as DeployStreamSlot;
+      const graph = t.graph();
+      if (!graph) throw new RangeError('DeployStreamSlot without a graph');
+      return {
+        type: 'DeployStreamSlot',
+        jobId: r.str(t.jobId()),
+        slot: t.slot(),
+        moduleHash: r.str(t.moduleHash()),
+        module: r.bytes(t.moduleArray()),
+        graph: decodeJobGraphTable(graph),
+        args: decodeKeyValues(r, t.argsLength(), (i) => t.args(i)),
+        parallelism: t.parallelism(),
+        slotNodes: r.list(t.slotNodesLength(), (i) => t.slotNodes(i)),
+        maxMemoryBytes: r.num(t.maxMemoryBytes()),
+        channelCredits: t.channelCredits(),
+      };
+    }
+    case Kind.StreamData: {
+      const t = env.message(new StreamData()) as StreamData;
+      const kind = ELEMENT_KINDS[t.kind()];
+      if (kind === undefined) throw new RangeError(`unknown stream element kind ${t.kind()}`);
+      return {
+        type: 'StreamData',
+        jobId: r.str(t.jobId()),
+        nodeId: r.str(t.nodeId()),
+        edge: t.edge(),
+        from: t.from(),
+        to: t.to(),
+        kind,
+        time: Number(t.time()),
+        data: kind === 'Batch' ? r.bytes(t.dataArray()) : null,
+      };
+    }
+    case Kind.StreamCredit: {
+      const t = env.message(new StreamCredit()) as StreamCredit;
+      return {
+        type: 'StreamCredit',
+        jobId: r.str(t.jobId()),
+        nodeId: r.str(t.nodeId()),
+        edge: t.edge(),
+        from: t.from(),
+        to: t.to(),
+        credits: t.credits(),
+      };
+    }
+    case Kind.CancelJob: {
+      const t = env.message(new CancelJob()) as CancelJob;
+      return { type: 'CancelJob', jobId: r.str(t.jobId()), reason: r.str(t.reason()) };
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * One slot of a stream job on a node: subtask `slot` of every vertex whose parallelism exceeds it
+ * (Flink's slot sharing), run in one thread. Elements between two subtasks of the slot are handed
+ * over at once (operator chaining: no serialisation, no queue that can grow); elements for a
+ * subtask in another slot leave through the host, flow-controlled by credit.
+ *
+ * Credit-based flow control (after Flink's network stack, FLINK-7282): the sender of every
+ * channel between slots starts with `credits` batches it may have in flight; the receiver returns
+ * one credit for each batch it has processed. A batch that finds no credit waits in the channel's
+ * queue, and watermarks and ends wait behind it, so order is kept. A subtask that has a waiting
+ * batch on any of its channels — or that hands over to a subtask of this slot that has — is
+ * *blocked*: it takes no input and, if a source, reads nothing, until credit comes back. Memory is
+ * thus bounded by credits × channels plus one batch's output per subtask, and a slow sink slows its
+ * sources down instead of filling memory. Blocking is per subtask, not per slot: the graph is
+ * acyclic, so the most downstream blocked subtask can always make progress and slots that feed
+ * each other both ways cannot deadlock.
+ *
+ * The slot works in slices of about `sliceMs` and then yields (`host.schedule`), so credits and
+ * elements arriving from other slots are taken in between.
+ */
+import type { JobGraphEdge } from '../protocol/messages.js';
+import type { StreamPlan } from './execution-graph.js';
+import { StreamSubtask, type StreamElement, type SubtaskHost } from './stream-subtask.js';
+
+export interface StreamSlotHost {
+  /** A fresh instance of the pipeline module with `imports` added. */
+  instantiate(imports: WebAssembly.Imports): WebAssembly.Instance;
+  outputCapBytes: number;
+  /** An element for subtask `to` of the target of edge `edge` (an index into `graph.edges`), in another slot. */
+  sendRemote(edge: number, from: number, to: number, element: StreamElement): void;
+  /** Gives the sender of channel (`edge`, `from` → `to`) `credits` more batches. */
+  grantCredit(edge: number, from: number, to: number, credits: number): void;
+  /** A piece of sink output: part `partition` of the job's output (sink vertices in graph order). */
+  sinkOutput(partition: number, bytes: Uint8Array, rows: number | null): void;
+  subtaskDone(vertexId: string, index: number): void;
+  /** The slot has finished: every subtask is done and every element has left. */
+  finished(): void;
+  /** The slot stopped on `err`, thrown while subtask `vertexId` of it ran ('' if none did). */
+  failed(err: unknown, vertexId: string): void;
+  /** Runs `fn` after pending messages have been taken (a macrotask). */
+  schedule(fn: () => void): void;
+}
+
+export interface StreamSlotOptions {
+  /** Batches a sender may have in flight per channel. @default 8 */
+  credits?: number;
+  /** Rows a source subtask emits per batch. @default 1024 */
+  batchRows?: number;
+  /** Work between yields, ms. @default 5 */
+  sliceMs?: number;
+}
+
+interface Delivery {
+  edge: JobGraphEdge;
+  from: number;
+  element: StreamElement;
+}
+
+/** The sending side of one channel to another slot. */
+class OutboundChannel {
+  private readonly waiting: StreamElement[] = [];
+
+  constructor(
+    private credits: number,
+    private readonly post: (element: StreamElement) => void,
+  ) {}
+
+  get blocked(): boolean {
+    return this.waiting.length > 0;
+  }
+
+  get idle(): boolean {
+    return this.waiting.length === 0;
+  }
+
+  send(element: StreamElement): void {
+    if (this.waiting.length > 0 || (element.type === 'batch' && this.credits === 0)) {
+      this.waiting.push(element);
+      return;
+    }
+    if (element.type === 'batch') this.credits--;
+    this.post(element);
+  }
+
+  grant(credits: number): void {
+    this.credits += credits;
+    while (this.waiting.length > 0) {
+      const e = this.waiting[0]!;
+      if (e.type === 'batch') {
+        if (this.credits === 0) return;
+        this.credits--;
+      }
+      this.waiting.shift();
+      this.post(e);
+    }
+  }
+}
+
+export class StreamSlot {
+  private readonly subtasks: StreamSubtask[] = [];
+  /** Subtasks of this slot by vertex id. */
+  private readonly byVertex = new Map<string, StreamSubtask>();
+  private readonly edgeIndex = new Map<JobGraphEdge, number>();
+  /** Elements from other slots waiting to be processed, by receiving subtask. */
+  private readonly inbox = new Map<StreamSubtask, Delivery[]>();
+  /** Handovers inside the slot, processed before anything else. */
+  private readonly local: (Delivery & { to: StreamSubtask })[] = [];
+  private readonly outbound = new Map<string, OutboundChannel>();
+  /** Outbound channels of each subtask. */
+  private readonly channelsOf = new Map<StreamSubtask, OutboundChannel[]>();
+  private readonly sinkBase = new Map<string, number>();
+  private readonly credits: number;
+  private readonly batchRows: number;
+  private readonly sliceMs: number;
+  private scheduled = false;
+  private stopped = false;
+  private reportedDone = new Set<StreamSubtask>();
+  /** The subtask running now (names the culprit of a failure). */
+  private current: StreamSubtask | null = null;
+
+  constructor(
+    readonly plan: StreamPlan,
+    readonly slot: number,
+    private readonly host: StreamSlotHost,
+    o: StreamSlotOptions = {},
+  ) {
+    this.credits = o.credits ?? 8;
+    this.batchRows = o.batchRows ?? 1024;
+    this.sliceMs = o.sliceMs ?? 5;
+    plan.graph.edges.forEach((e, i) => this.edgeIndex.set(e, i));
+    let partitions = 0;
+    for (const pv of plan.vertices) {
+      if (pv.vertex.kind === 'Sink') {
+        this.sinkBase.set(pv.vertex.id, partitions);
+        partitions += pv.parallelism;
+      }
+    }
+    for (const pv of plan.vertices) {
+      if (pv.parallelism <= slot) continue;
+      let self: StreamSubtask | null = null;
+      const subHost: SubtaskHost = {
+        instantiate: (imports) => host.instantiate(imports),
+        outputCapBytes: host.outputCapBytes,
+        send: (edge, from, to, element) => {
+          if (to === slot) this.local.push({ edge, from, element, to: this.byVertex.get(edge.to)! });
+          else this.channel(self!, edge, from, to).send(element);
+        },
+        sinkOutput: (id, index, bytes, rows) => host.sinkOutput(this.sinkBase.get(id)! + index, bytes, rows),
+      };
+      self = new StreamSubtask(plan, pv, slot, subHost);
+      this.subtasks.push(self);
+      this.byVertex.set(pv.vertex.id, self);
+      this.inbox.set(self, []);
+      this.channelsOf.set(self, []);
+    }
+  }
+
+  /** Vertex ids of this slot's subtasks, sources first. */
+  get vertexIds(): string[] {
+    return this.subtasks.map((s) => s.vertexId);
+  }
+
+  private channel(sender: StreamSubtask, edge: JobGraphEdge, from: number, to: number): OutboundChannel {
+    const i = this.edgeIndex.get(edge)!;
+    const key = `${i}/${from}/${to}`;
+    let c = this.outbound.get(key);
+    if (!c) {
+      c = new OutboundChannel(this.credits, (element) => this.host.sendRemote(i, from, to, element));
+      this.outbound.set(key, c);
+      this.channelsOf.get(sender)!.push(c);
+    }
+    return c;
+  }
+
+  /** An element from another slot for this slot's subtask `to` of edge `edge`'s target. */
+  receive(edge: number, from: number, to: number, element: StreamElement): void {
+    const e = this.plan.graph.edges[edge];
+    const target = e && to === this.slot ? this.byVertex.get(e.to) : undefined;
+    if (!e || !target) throw new Error(`slot ${this.slot} has no subtask ${e?.to ?? `of edge ${edge}`}#${to}`);
+    this.inbox.get(target)!.push({ edge: e, from, element });
+    this.wake();
+  }
+
+  /** Credit for channel (`edge`, `from` → `to`) of one of this slot's senders. */
+  credit(edge: number, from: number, to: number, credits: number): void {
+    this.outbound.get(`${edge}/${from}/${to}`)?.grant(credits);
+    this.wake();
+  }
+
+  /** Starts the sources (and anything already received). */
+  start(): void {
+    this.wake();
+  }
+
+  /** Stops at once; nothing more is sent. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private wake(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    this.host.schedule(() => {
+      this.scheduled = false;
+      this.run();
+    });
+  }
+
+  /** True when `s` or a subtask of this slot downstream of it waits for credit. */
+  private blocked(s: StreamSubtask): boolean {
+    if (this.channelsOf.get(s)!.some((c) => c.blocked)) return true;
+    for (const e of s.pv.outputs) {
+      const next = this.byVertex.get(e.to);
+      if (next && this.blocked(next)) return true;
+    }
+    return false;
+  }
+
+  private drainLocal(): void {
+    for (let d = this.local.shift(); d; d = this.local.shift()) {
+      this.current = d.to;
+      d.to.receive(d.edge, d.from, d.element);
+    }
+  }
+
+  private run(): void {
+    if (this.stopped) return;
+    const until = performance.now() + this.sliceMs;
+    try {
+      for (;;) {
+        let progressed = false;
+        // Downstream first: what it frees lets the upstream go on.
+        for (let i = this.subtasks.length - 1; i >= 0; i--) {
+          const s = this.subtasks[i]!;
+          const q = this.inbox.get(s)!;
+          while (q.length > 0 && !this.blocked(s)) {
+            const d = q.shift()!;
+            this.current = s;
+            s.receive(d.edge, d.from, d.element);
+            this.drainLocal();
+            if (d.element.type === 'batch') this.host.grantCredit(this.edgeIndex.get(d.edge)!, d.from, this.slot, 1);
+            progressed = true;
+            if (performance.now() >= until) break;
+          }
+        }
+        for (const s of this.subtasks) {
+          if (s.pv.vertex.kind !== 'Source' || s.done || this.blocked(s)) continue;
+          this.current = s;
+          s.pump(this.batchRows);
+          this.drainLocal();
+          progressed = true;
+        }
+        this.reportDone();
+        if (this.stopped) return;
+        if (!progressed) return;
+        if (performance.now() >= until) {
+          this.wake();
+          return;
+        }
+      }
+    } catch (err) {
+      this.stopped = true;
+      this.host.failed(err, this.current?.vertexId ?? '');
+    }
+  }
+
+  private reportDone(): void {
+    for (const s of this.subtasks) {
+      if (!s.done || this.reportedDone.has(s)) continue;
+      this.reportedDone.add(s);
+      this.host.subtaskDone(s.vertexId, this.slot);
+    }
+    if (this.reportedDone.size === this.subtasks.length && [...this.outbound.values()].every((c) => c.idle)) {
+      this.stopped = true;
+      this.host.finished();
+    }
+  }
+}

@@ -1,0 +1,150 @@
+// Slots of a stream job wired to each other as the node agents wire them, in one thread: the
+// credit-based flow control keeps every channel at most `credits` batches ahead of its receiver —
+// a receiver that returns no credit stops its senders, sources included — and, once credit flows,
+// the slots finish with the same output as the reference runner.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { callConfigure } from '../../../runtime/node/operator-call.js';
+import { decodeJobGraph } from '../../../runtime/protocol/job-graph-codec.js';
+import { planStreamJob, type StreamPlan } from '../../../runtime/stream/execution-graph.js';
+import { runLocally, concatBytes } from '../../../runtime/stream/local-runner.js';
+import { refusingKeyedState } from '../../../runtime/stream/keyed-state-imports.js';
+import { StreamSlot } from '../../../runtime/stream/stream-slot.js';
+import type { StreamElement } from '../../../runtime/stream/stream-subtask.js';
+
+const root = join(import.meta.dirname, '../../../..');
+const module = new WebAssembly.Module(readFileSync(join(root, 'samples/nexmark/build/pipeline.core.wasm')));
+const instantiate = (imports: WebAssembly.Imports): WebAssembly.Instance =>
+  new WebAssembly.Instance(module, { ...refusingKeyedState(module), ...imports });
+const CREDITS = 3;
+
+function planOf(query: string, events: number, parallelism: number): StreamPlan {
+  const args = { query, events: String(events), seed: '3' };
+  return planStreamJob(decodeJobGraph(callConfigure(instantiate({}), args)), args, parallelism);
+}
+
+/** Slots of one job connected as the agents connect them; credits can be held back. */
+class Harness {
+  readonly slots: StreamSlot[] = [];
+  /** Batches sent minus credits returned, by channel. */
+  readonly inFlight = new Map<string, number>();
+  maxInFlight = 0;
+  batchesSent = 0;
+  holdCredits = true;
+  readonly held: (() => void)[] = [];
+  readonly parts = new Map<number, Uint8Array[]>();
+  finished = 0;
+  failure: unknown = null;
+  failedVertex = '';
+  private pending = 0;
+
+  constructor(plan: StreamPlan) {
+    const count = Math.max(...plan.vertices.map((v) => v.parallelism));
+    for (let s = 0; s < count; s++) {
+      this.slots.push(
+        new StreamSlot(
+          plan,
+          s,
+          {
+            instantiate,
+            outputCapBytes: 64 << 20,
+            sendRemote: (edge, from, to, element) => this.deliver(edge, from, to, element),
+            grantCredit: (edge, from, to, credits) => {
+              const give = (): void => {
+                const key = `${edge}/${from}/${to}`;
+                this.inFlight.set(key, this.inFlight.get(key)! - credits);
+                this.later(() => this.slots[from]!.credit(edge, from, to, credits));
+              };
+              if (this.holdCredits) this.held.push(give);
+              else give();
+            },
+            sinkOutput: (partition, bytes) => this.parts.set(partition, [...(this.parts.get(partition) ?? []), bytes]),
+            subtaskDone: () => {},
+            finished: () => this.finished++,
+            failed: (err, vertexId) => {
+              this.failure = err;
+              this.failedVertex = vertexId;
+            },
+            schedule: (fn) => this.later(fn),
+          },
+          { credits: CREDITS, batchRows: 200 },
+        ),
+      );
+    }
+  }
+
+  private deliver(edge: number, from: number, to: number, element: StreamElement): void {
+    if (element.type === 'batch') {
+      const key = `${edge}/${from}/${to}`;
+      const n = (this.inFlight.get(key) ?? 0) + 1;
+      this.inFlight.set(key, n);
+      this.maxInFlight = Math.max(this.maxInFlight, n);
+      this.batchesSent++;
+    }
+    this.later(() => this.slots[to]!.receive(edge, from, to, element));
+  }
+
+  /** Runs `fn` in a later macrotask (messages between threads are asynchronous). */
+  private later(fn: () => void): void {
+    this.pending++;
+    setImmediate(() => {
+      this.pending--;
+      fn();
+    });
+  }
+
+  /** Resolves once nothing is scheduled: every slot waits for a message. */
+  async quiet(): Promise<void> {
+    while (this.pending > 0) await new Promise((r) => setImmediate(r));
+  }
+}
+
+test('a receiver that returns no credit stops its senders after `credits` batches per channel; then the job completes exactly', async () => {
+  const plan = planOf('q5', 40_000, 2);
+  const h = new Harness(plan);
+  h.slots.forEach((s) => s.start());
+  await h.quiet();
+  assert.equal(h.failure, null);
+  assert.equal(h.finished, 0, 'the job must not finish without credit');
+  assert.equal(h.maxInFlight, CREDITS, 'a channel filled its credit and went no further');
+  for (const [channel, n] of h.inFlight) assert.ok(n <= CREDITS, `${channel}: ${n} batches in flight`);
+  const stalledAt = h.batchesSent;
+  // 40,000 events → 36,800 bids in batches of 200 per source subtask: far more than the credit allows.
+  assert.ok(stalledAt <= CREDITS * h.inFlight.size, `${stalledAt} batches sent while stalled`);
+
+  h.holdCredits = false;
+  for (const give of h.held.splice(0)) give();
+  while (h.finished < h.slots.length && h.failure === null) await new Promise((r) => setImmediate(r));
+  assert.equal(h.failure, null);
+  assert.ok(h.batchesSent > stalledAt * 4);
+  assert.ok(h.maxInFlight <= CREDITS);
+  for (const [channel, n] of h.inFlight) assert.equal(n, 0, `${channel}: every batch was credited back`);
+
+  const reference = runLocally(plan, { instantiate, batchRows: 200 }).parts.get('sink')!;
+  const lines = (b: Uint8Array): string[] => new TextDecoder().decode(b).split('\n').sort();
+  assert.equal(h.parts.size, reference.length);
+  reference.forEach((r, i) => assert.deepEqual(lines(concatBytes(h.parts.get(i)!)), lines(r.part), `part ${i}`));
+});
+
+test('a batch that arrives corrupted fails the receiving subtask, which the failure names', async () => {
+  const plan = planOf('q5', 5_000, 2);
+  const h = new Harness(plan);
+  h.holdCredits = false;
+  const slot = h.slots[1]!;
+  const receive = slot.receive.bind(slot);
+  slot.receive = (edge, from, to, element) =>
+    receive(edge, from, to, element.type === 'batch' ? { type: 'batch', bytes: element.bytes.slice(0, 10) } : element);
+  h.slots.forEach((s) => s.start());
+  while (h.failure === null && h.finished < h.slots.length) await new Promise((r) => setImmediate(r));
+  assert.match(String(h.failure), /WRT_BAD_BATCH|truncated|row batch/i);
+  const receiver = plan.byId.get(h.failedVertex);
+  assert.ok(receiver, `"${h.failedVertex}" is a vertex of the job`);
+  assert.ok(
+    receiver.inputs.some((e) => e.partitioning === 'Hash'),
+    `"${h.failedVertex}" reads a keyed channel, the only kind that crosses slots here`,
+  );
+  await h.quiet();
+  assert.equal(h.finished, 0);
+});
