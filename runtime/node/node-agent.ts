@@ -248,6 +248,7 @@ export class NodeAgent {
       case 'StreamData':
       case 'StreamCredit':
       case 'CancelJob':
+      case 'TriggerCheckpoint':
         this.streams.handle(msg);
         break;
       case 'ErrorMessage':

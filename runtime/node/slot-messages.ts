@@ -41,7 +41,11 @@ export type StreamSlotRequest =
       credits: number;
       outputCapBytes: number;
       maxMemoryBytes: number;
+      /** States of a checkpoint to start from, by vertex id (empty: a fresh start). */
+      restore: Map<string, Uint8Array>;
     }
+  /** Start checkpoint `id` at this slot's sources. */
+  | { type: 'stream-trigger'; id: number }
   /** An element from another slot; `edge` indexes the graph's edges. */
   | { type: 'stream-in'; edge: number; from: number; to: number; element: StreamElement }
   | { type: 'stream-credit'; edge: number; from: number; to: number; credits: number };
@@ -50,8 +54,9 @@ export type StreamSlotRequest =
 export type StreamSlotReply =
   | { type: 'stream-out'; edge: number; from: number; to: number; element: StreamElement }
   | { type: 'stream-grant'; edge: number; from: number; to: number; credits: number }
-  | { type: 'stream-sink'; partition: number; bytes: Uint8Array; rows: number | null }
-  | { type: 'stream-subtask-done'; vertexId: string; index: number }
+  | { type: 'stream-sink'; partition: number; bytes: Uint8Array; rows: number | null; epoch: number }
+  | { type: 'stream-checkpointed'; vertexId: string; index: number; id: number; state: Uint8Array }
+  | { type: 'stream-subtask-done'; vertexId: string; index: number; state: Uint8Array }
   | { type: 'stream-finished' }
   | { type: 'stream-failed'; failure: FailureRecord };
 

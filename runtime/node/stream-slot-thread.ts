@@ -59,17 +59,23 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
             outputCapBytes: msg.outputCapBytes,
             sendRemote: (edge, from, to, element) => reply({ type: 'stream-out', edge, from, to, element }),
             grantCredit: (edge, from, to, credits) => reply({ type: 'stream-grant', edge, from, to, credits }),
-            sinkOutput: (partition, bytes, rows) => reply({ type: 'stream-sink', partition, bytes, rows }, [bytes.buffer as ArrayBuffer]),
-            subtaskDone: (vertexId, index) => reply({ type: 'stream-subtask-done', vertexId, index }),
+            sinkOutput: (partition, bytes, rows, epoch) =>
+              reply({ type: 'stream-sink', partition, bytes, rows, epoch }, [bytes.buffer as ArrayBuffer]),
+            checkpointed: (vertexId, index, id, state) =>
+              reply({ type: 'stream-checkpointed', vertexId, index, id, state }, [state.buffer as ArrayBuffer]),
+            subtaskDone: (vertexId, index, state) =>
+              reply({ type: 'stream-subtask-done', vertexId, index, state }, [state.buffer as ArrayBuffer]),
             finished: () => reply({ type: 'stream-finished' }),
             failed: (err, vertexId) => fail(err, vertexId),
             schedule,
           },
           { credits: msg.credits },
         );
+        slot.restore(msg.restore);
         slot.start();
       } else if (!slot) throw new Error(`stream slot thread got ${msg.type} before stream-open`);
       else if (msg.type === 'stream-in') slot.receive(msg.edge, msg.from, msg.to, msg.element);
+      else if (msg.type === 'stream-trigger') slot.trigger(msg.id);
       else slot.credit(msg.edge, msg.from, msg.to, msg.credits);
     } catch (err) {
       fail(err);

@@ -36,12 +36,13 @@ interface StreamJobOnNode {
 function elementOf(m: MessageOf<'StreamData'>): StreamElement {
   if (m.kind === 'Batch') return { type: 'batch', bytes: m.data!.slice() };
   if (m.kind === 'Watermark') return { type: 'watermark', time: m.time };
+  if (m.kind === 'Barrier') return { type: 'barrier', id: m.time };
   return { type: 'end' };
 }
 
 function dataOf(jobId: string, nodeId: string, r: Extract<StreamSlotRequest, { type: 'stream-in' }>): MessageOf<'StreamData'> {
   const e = r.element;
-  const kind = e.type === 'batch' ? 'Batch' : e.type === 'watermark' ? 'Watermark' : 'End';
+  const kind = e.type === 'batch' ? 'Batch' : e.type === 'watermark' ? 'Watermark' : e.type === 'barrier' ? 'Barrier' : 'End';
   return {
     type: 'StreamData',
     jobId,
@@ -50,7 +51,7 @@ function dataOf(jobId: string, nodeId: string, r: Extract<StreamSlotRequest, { t
     from: r.from,
     to: r.to,
     kind,
-    time: e.type === 'watermark' ? e.time : 0,
+    time: e.type === 'watermark' ? e.time : e.type === 'barrier' ? e.id : 0,
     data: e.type === 'batch' ? e.bytes : null,
   };
 }
@@ -78,7 +79,7 @@ export class StreamSlots {
     return n;
   }
 
-  handle(m: MessageOf<'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob'>): void {
+  handle(m: MessageOf<'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob' | 'TriggerCheckpoint' | 'CheckpointAck'>): void {
     switch (m.type) {
       case 'DeployStreamSlot':
         return this.deploy(m);
@@ -88,6 +89,16 @@ export class StreamSlots {
         return this.post(m.jobId, m.from, { type: 'stream-credit', edge: m.edge, from: m.from, to: m.to, credits: m.credits });
       case 'CancelJob':
         return this.cancel(m.jobId);
+      case 'TriggerCheckpoint':
+        for (const running of this.jobs.get(m.jobId)?.slots.values() ?? []) {
+          const t: StreamSlotRequest = { type: 'stream-trigger', id: m.checkpointId };
+          if (running.backlog) running.backlog.push(t);
+          else running.thread.postMessage(t);
+        }
+        return;
+      case 'CheckpointAck':
+        this.host.log('wrt node: ignoring a CheckpointAck (nodes send them, the head takes them)');
+        return;
     }
   }
 
@@ -117,6 +128,7 @@ export class StreamSlots {
           credits: d.channelCredits,
           outputCapBytes: this.host.outputCapBytes,
           maxMemoryBytes: d.maxMemoryBytes,
+          restore: new Map(d.restore.filter((r) => r.index === d.slot).map((r) => [r.vertex, r.state.slice()])),
         } satisfies StreamSlotRequest);
         for (const m of running.backlog ?? []) running.thread.postMessage(m, transferOf(m));
         running.backlog = null;
@@ -151,10 +163,13 @@ export class StreamSlots {
       case 'stream-grant':
         return this.post(jobId, r.from, { type: 'stream-credit', edge: r.edge, from: r.from, to: r.to, credits: r.credits });
       case 'stream-sink':
-        this.host.send({ type: 'JobOutput', jobId, partition: r.partition, data: r.bytes });
+        this.host.send({ type: 'JobOutput', jobId, partition: r.partition, data: r.bytes, epoch: r.epoch });
+        return;
+      case 'stream-checkpointed':
+        this.host.send({ type: 'CheckpointAck', jobId, checkpointId: r.id, state: { vertex: r.vertexId, index: r.index, state: r.state } });
         return;
       case 'stream-subtask-done':
-        this.host.send(this.status(jobId, `${jobId}/${r.vertexId}#${r.index}`, 'Finished', null));
+        this.host.send({ ...this.status(jobId, `${jobId}/${r.vertexId}#${r.index}`, 'Finished', null), data: r.state });
         return;
       case 'stream-finished':
         this.stopSlot(jobId, slot);
@@ -165,7 +180,7 @@ export class StreamSlots {
     }
   }
 
-  private status(jobId: string, taskId: string, state: 'Finished' | 'Failed', failure: FailureRecord | null): Message {
+  private status(jobId: string, taskId: string, state: 'Finished' | 'Failed', failure: FailureRecord | null): MessageOf<'TaskStatus'> {
     return {
       type: 'TaskStatus',
       jobId,

@@ -176,6 +176,7 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       SubmitJob.addOperatorMaxMemoryBytes(b, BigInt(m.operatorMaxMemoryBytes));
       SubmitJob.addOperatorDeadlineMs(b, m.operatorDeadlineMs);
       SubmitJob.addParallelism(b, m.parallelism ?? 0);
+      SubmitJob.addCheckpointIntervalMs(b, m.checkpointIntervalMs ?? 0);
       return [Kind.SubmitJob, SubmitJob.endSubmitJob(b)];
     }
     case 'JobAccepted':
@@ -205,7 +206,7 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
     }
     case 'JobOutput': {
       const id = b.createString(m.jobId);
-      return [Kind.JobOutput, JobOutput.createJobOutput(b, id, m.partition, b.createByteVector(m.data))];
+      return [Kind.JobOutput, JobOutput.createJobOutput(b, id, m.partition, b.createByteVector(m.data), BigInt(m.epoch ?? 0))];
     }
     case 'DeployTask': {
       const job = b.createString(m.jobId);
@@ -513,6 +514,7 @@ function decodeBody(r: Reader, env: Envelope): Message {
         operatorMaxMemoryBytes: r.num(t.operatorMaxMemoryBytes()),
         operatorDeadlineMs: t.operatorDeadlineMs(),
         parallelism: t.parallelism(),
+        checkpointIntervalMs: t.checkpointIntervalMs(),
       };
     }
     case Kind.JobAccepted: {
@@ -542,7 +544,13 @@ function decodeBody(r: Reader, env: Envelope): Message {
     }
     case Kind.JobOutput: {
       const t = env.message(new JobOutput()) as JobOutput;
-      return { type: 'JobOutput', jobId: r.str(t.jobId()), partition: t.partition(), data: r.bytes(t.dataArray()) };
+      return {
+        type: 'JobOutput',
+        jobId: r.str(t.jobId()),
+        partition: t.partition(),
+        data: r.bytes(t.dataArray()),
+        epoch: r.num(t.epoch()),
+      };
     }
     case Kind.DeployTask: {
       const t = env.message(new DeployTask()) as DeployTask;

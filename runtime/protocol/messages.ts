@@ -154,6 +154,8 @@ export type Message =
       operatorDeadlineMs: number;
       /** Stream jobs: subtasks of vertices that set no parallelism; 0 (or absent) = the cluster's slots. */
       parallelism?: number;
+      /** Stream jobs: ms between checkpoints; 0 (or absent) = none. */
+      checkpointIntervalMs?: number;
     }
   | { type: 'JobAccepted'; requestId: number; jobId: string }
   | {
@@ -168,7 +170,14 @@ export type Message =
     }
   | { type: 'ChunkRequest'; jobId: string; index: number }
   | { type: 'InputChunk'; jobId: string; index: number; data: Uint8Array }
-  | { type: 'JobOutput'; jobId: string; partition: number; data: Uint8Array }
+  | {
+      type: 'JobOutput';
+      jobId: string;
+      partition: number;
+      data: Uint8Array;
+      /** Stream jobs, node → head: the last checkpoint its sink passed before this piece (0: none). */
+      epoch?: number;
+    }
   | {
       type: 'DeployTask';
       jobId: string;
@@ -271,6 +280,8 @@ export type Message =
       maxMemoryBytes: number;
       /** Batches a sender may have in flight per channel. */
       channelCredits: number;
+      /** A restart: the states of the slot's subtasks in the checkpoint it starts from. */
+      restore: SubtaskState[];
     }
   | {
       type: 'StreamData';
@@ -282,15 +293,24 @@ export type Message =
       from: number;
       to: number;
       kind: StreamElementKind;
-      /** Watermark time (ms) when `kind` is Watermark. */
+      /** Watermark time (ms) when `kind` is Watermark; the checkpoint id of a Barrier. */
       time: number;
       /** A WRB1 row batch when `kind` is Batch. */
       data: Uint8Array | null;
     }
   | { type: 'StreamCredit'; jobId: string; nodeId: string; edge: number; from: number; to: number; credits: number }
-  | { type: 'CancelJob'; jobId: string; reason: string };
+  | { type: 'CancelJob'; jobId: string; reason: string }
+  | { type: 'TriggerCheckpoint'; jobId: string; checkpointId: number }
+  | { type: 'CheckpointAck'; jobId: string; checkpointId: number; state: SubtaskState };
 
-export type StreamElementKind = 'Batch' | 'Watermark' | 'End';
+export type StreamElementKind = 'Batch' | 'Watermark' | 'End' | 'Barrier';
+
+/** The snapshot of subtask `vertex`#`index` (stream-subtask.ts). */
+export interface SubtaskState {
+  vertex: string;
+  index: number;
+  state: Uint8Array;
+}
 
 export type MessageType = Message['type'];
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;

@@ -4,7 +4,7 @@
  * Decoding reads through codec.ts's guarded reader, so a malformed table is a `WRT_PROTOCOL` error.
  */
 import type * as flatbuffers from 'flatbuffers';
-import type { Message, MessageOf, StreamElementKind } from './messages.js';
+import type { Message, MessageOf, StreamElementKind, SubtaskState } from './messages.js';
 import { decodeJobGraphTable, encodeJobGraphTable } from './job-graph-codec.js';
 import { Message as Kind } from './generated/wrt/protocol/message.js';
 import type { Envelope } from './generated/wrt/protocol/envelope.js';
@@ -13,11 +13,16 @@ import { DeployStreamSlot } from './generated/wrt/protocol/deploy-stream-slot.js
 import { StreamData } from './generated/wrt/protocol/stream-data.js';
 import { StreamCredit } from './generated/wrt/protocol/stream-credit.js';
 import { CancelJob } from './generated/wrt/protocol/cancel-job.js';
+import { SubtaskState as SubtaskStateTable } from './generated/wrt/protocol/subtask-state.js';
+import { TriggerCheckpoint } from './generated/wrt/protocol/trigger-checkpoint.js';
+import { CheckpointAck } from './generated/wrt/protocol/checkpoint-ack.js';
 
 type B = flatbuffers.Builder;
-export type StreamMessage = MessageOf<'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob'>;
+export type StreamMessage = MessageOf<
+  'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob' | 'TriggerCheckpoint' | 'CheckpointAck'
+>;
 
-const ELEMENT_KINDS: readonly StreamElementKind[] = ['Batch', 'Watermark', 'End'];
+const ELEMENT_KINDS: readonly StreamElementKind[] = ['Batch', 'Watermark', 'End', 'Barrier'];
 
 /** What decoding needs from codec.ts's guarded reader. */
 export interface GuardedReader {
@@ -28,7 +33,14 @@ export interface GuardedReader {
 }
 
 export function isStreamMessage(m: Message): m is StreamMessage {
-  return m.type === 'DeployStreamSlot' || m.type === 'StreamData' || m.type === 'StreamCredit' || m.type === 'CancelJob';
+  return (
+    m.type === 'DeployStreamSlot' ||
+    m.type === 'StreamData' ||
+    m.type === 'StreamCredit' ||
+    m.type === 'CancelJob' ||
+    m.type === 'TriggerCheckpoint' ||
+    m.type === 'CheckpointAck'
+  );
 }
 
 /** Encodes an argument map as a vector of KeyValue tables. */
@@ -45,6 +57,14 @@ export function decodeKeyValues(r: GuardedReader, n: number, at: (i: number) => 
   return out;
 }
 
+function encodeSubtaskState(b: B, s: SubtaskState): flatbuffers.Offset {
+  return SubtaskStateTable.createSubtaskState(b, b.createString(s.vertex), s.index, b.createByteVector(s.state));
+}
+
+function decodeSubtaskState(r: GuardedReader, t: SubtaskStateTable): SubtaskState {
+  return { vertex: r.str(t.vertex()), index: t.index(), state: r.bytes(t.stateArray()) };
+}
+
 export function encodeStreamBody(b: B, m: StreamMessage): [Kind, flatbuffers.Offset] {
   switch (m.type) {
     case 'DeployStreamSlot': {
@@ -57,6 +77,10 @@ export function encodeStreamBody(b: B, m: StreamMessage): [Kind, flatbuffers.Off
         b,
         m.slotNodes.map((n) => b.createString(n)),
       );
+      const restore = DeployStreamSlot.createRestoreVector(
+        b,
+        m.restore.map((s) => encodeSubtaskState(b, s)),
+      );
       DeployStreamSlot.startDeployStreamSlot(b);
       DeployStreamSlot.addJobId(b, job);
       DeployStreamSlot.addSlot(b, m.slot);
@@ -68,6 +92,7 @@ export function encodeStreamBody(b: B, m: StreamMessage): [Kind, flatbuffers.Off
       DeployStreamSlot.addSlotNodes(b, nodes);
       DeployStreamSlot.addMaxMemoryBytes(b, BigInt(m.maxMemoryBytes));
       DeployStreamSlot.addChannelCredits(b, m.channelCredits);
+      DeployStreamSlot.addRestore(b, restore);
       return [Kind.DeployStreamSlot, DeployStreamSlot.endDeployStreamSlot(b)];
     }
     case 'StreamData': {
@@ -93,6 +118,17 @@ export function encodeStreamBody(b: B, m: StreamMessage): [Kind, flatbuffers.Off
       const [job, reason] = [m.jobId, m.reason].map((s) => b.createString(s));
       return [Kind.CancelJob, CancelJob.createCancelJob(b, job!, reason!)];
     }
+    case 'TriggerCheckpoint':
+      return [Kind.TriggerCheckpoint, TriggerCheckpoint.createTriggerCheckpoint(b, b.createString(m.jobId), BigInt(m.checkpointId))];
+    case 'CheckpointAck': {
+      const job = b.createString(m.jobId);
+      const state = encodeSubtaskState(b, m.state);
+      CheckpointAck.startCheckpointAck(b);
+      CheckpointAck.addJobId(b, job);
+      CheckpointAck.addCheckpointId(b, BigInt(m.checkpointId));
+      CheckpointAck.addState(b, state);
+      return [Kind.CheckpointAck, CheckpointAck.endCheckpointAck(b)];
+    }
   }
 }
 
@@ -115,6 +151,7 @@ export function decodeStreamBody(r: GuardedReader, env: Envelope): StreamMessage
         slotNodes: r.list(t.slotNodesLength(), (i) => t.slotNodes(i)),
         maxMemoryBytes: r.num(t.maxMemoryBytes()),
         channelCredits: t.channelCredits(),
+        restore: r.list(t.restoreLength(), (i) => t.restore(i)).map((s) => decodeSubtaskState(r, s)),
       };
     }
     case Kind.StreamData: {
@@ -148,6 +185,16 @@ export function decodeStreamBody(r: GuardedReader, env: Envelope): StreamMessage
     case Kind.CancelJob: {
       const t = env.message(new CancelJob()) as CancelJob;
       return { type: 'CancelJob', jobId: r.str(t.jobId()), reason: r.str(t.reason()) };
+    }
+    case Kind.TriggerCheckpoint: {
+      const t = env.message(new TriggerCheckpoint()) as TriggerCheckpoint;
+      return { type: 'TriggerCheckpoint', jobId: r.str(t.jobId()), checkpointId: r.num(t.checkpointId()) };
+    }
+    case Kind.CheckpointAck: {
+      const t = env.message(new CheckpointAck()) as CheckpointAck;
+      const state = t.state();
+      if (!state) throw new RangeError('CheckpointAck without a state');
+      return { type: 'CheckpointAck', jobId: r.str(t.jobId()), checkpointId: r.num(t.checkpointId()), state: decodeSubtaskState(r, state) };
     }
     default:
       return null;

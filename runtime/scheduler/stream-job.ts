@@ -107,6 +107,7 @@ export class StreamJob {
         slotNodes: this.slotNodes,
         maxMemoryBytes: this.spec.maxMemoryBytes,
         channelCredits: CHANNEL_CREDITS,
+        restore: [],
       });
     }
     this.host.log(`job ${this.spec.jobId}: ${this.total} subtasks in ${this.slots} slot(s) on ${new Set(this.slotNodes).size} node(s)`);

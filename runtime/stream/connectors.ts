@@ -25,6 +25,10 @@ export interface SourceStep {
 export interface StreamSource {
   /** Emits up to `maxRows` rows. */
   next(maxRows: number): SourceStep;
+  /** The replay position, taken at a checkpoint barrier. */
+  snapshot(): unknown;
+  /** Rewinds a fresh source to a position of {@link snapshot}. */
+  restore(state: unknown): void;
 }
 
 function intProperty(v: JobGraphVertex, name: string): number {
@@ -69,6 +73,16 @@ export class NexmarkSource implements StreamSource {
   /** The next event id this subtask will look at (its replay position). */
   get position(): number {
     return this.nextId;
+  }
+
+  snapshot(): { nextId: number; maxTs: number } {
+    return { nextId: this.nextId, maxTs: this.maxTs };
+  }
+
+  restore(state: unknown): void {
+    const s = state as { nextId: number; maxTs: number };
+    this.nextId = s.nextId;
+    this.maxTs = s.maxTs;
   }
 
   next(maxRows: number): SourceStep {
@@ -117,6 +131,13 @@ export class CsvSink {
       this.push(csvRecord(row.map((v, c) => (timestamps[c] ? isoTimestamp(v as number) : v))));
     }
     this.rows += batch.rows;
+  }
+
+  /** After a restore: the header and the rows before the checkpoint were committed already. */
+  restore(rows: number): void {
+    this.chunks = [];
+    this.buffered = 0;
+    this.rows = rows;
   }
 
   /** The part file's bytes written since the last drain (the first piece starts with the header). */

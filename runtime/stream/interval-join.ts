@@ -25,6 +25,14 @@ interface Sides<L, R> {
   right: Buffered<R>[];
 }
 
+export interface IntervalJoinSnapshot<K, L, R> {
+  wm: number;
+  late: number;
+  /** Per key: buffered [time, value] of each side. */
+  buffers: [K, [number, L][], [number, R][]][];
+  timers: [number, K, 'left' | 'right'][];
+}
+
 export class IntervalJoinOperator<K, L, R> {
   private readonly buffers = new Map<K, Sides<L, R>>();
   private readonly timers = new TimerQueue<K, 'left' | 'right'>((k, side) => `${String(k)}\u0000${side}`);
@@ -35,6 +43,25 @@ export class IntervalJoinOperator<K, L, R> {
   constructor(private readonly o: IntervalJoinOptions<K, L, R>) {
     if (!Number.isSafeInteger(o.lowerMs) || !Number.isSafeInteger(o.upperMs) || o.lowerMs > o.upperMs)
       throw new RangeError(`interval join bounds must be integers with lowerMs ≤ upperMs, got [${o.lowerMs}, ${o.upperMs}]`);
+  }
+
+  /** The operator's state: watermark, buffered elements and timers (plain values). */
+  snapshot(): IntervalJoinSnapshot<K, L, R> {
+    return {
+      wm: this.wm,
+      late: this.lateElements,
+      buffers: [...this.buffers].map(([k, s]) => [k, s.left.map((l) => [l.t, l.v]), s.right.map((r) => [r.t, r.v])]),
+      timers: this.timers.entries(),
+    };
+  }
+
+  /** Takes the state of {@link snapshot} (into a fresh operator). */
+  restore(s: IntervalJoinSnapshot<K, L, R>): void {
+    this.wm = s.wm;
+    this.lateElements = s.late;
+    for (const [k, left, right] of s.buffers)
+      this.buffers.set(k, { left: left.map(([t, v]) => ({ t, v })), right: right.map(([t, v]) => ({ t, v })) });
+    for (const [t, k, side] of s.timers) this.timers.add(t, k, side);
   }
 
   processLeft(key: K, value: L, t: number): void {

@@ -28,6 +28,10 @@ export interface StreamOperator {
   advanceWatermark(t: number): void;
   /** Every input ended (after the final watermark). */
   endInput(): void;
+  /** The operator's state as plain values (written by state-codec.ts), taken at a checkpoint barrier. */
+  snapshot(): unknown;
+  /** Takes the state of {@link snapshot} into a fresh operator. */
+  restore(state: unknown): void;
 }
 
 /** The key of row `r` from key columns `cols` (one column: its value; several: a JSON array; none: 0). */
@@ -73,6 +77,11 @@ export class WasmMapOperator implements StreamOperator {
   }
   advanceWatermark(): void {}
   endInput(): void {}
+  /** Stateless: a Map operator's wasm memory is not part of checkpoints. */
+  snapshot(): null {
+    return null;
+  }
+  restore(): void {}
 }
 
 /** Identifies a (key, time) timer among those deleted before they fired. */
@@ -85,6 +94,13 @@ export const TIMER_PORT = 2;
  * A wasm keyed process function: batches go to the export with their port; timers that the
  * watermark passes go as a batch (the key columns, row time = timer time) on port 2.
  */
+interface ProcessSnapshot {
+  backend: string;
+  timers: [number, StateKey][];
+  deleted: string[];
+  watermark: number;
+}
+
 export class WasmProcessOperator implements StreamOperator {
   readonly ctx: KeyedStateContext;
   private readonly timers = new TimerQueue<StateKey, null>((k) => String(k));
@@ -159,6 +175,24 @@ export class WasmProcessOperator implements StreamOperator {
   }
 
   endInput(): void {}
+
+  /** Keyed state (the backend's own snapshot, by key group), timers and the watermark; not the wasm memory. */
+  snapshot(): ProcessSnapshot {
+    return {
+      backend: new TextDecoder().decode(this.ctx.backend.snapshot()),
+      timers: this.timers.entries().map(([t, k]) => [t, k]),
+      deleted: [...this.deleted],
+      watermark: this.ctx.watermark,
+    };
+  }
+
+  restore(state: unknown): void {
+    const s = state as ProcessSnapshot;
+    this.ctx.backend.restore([new TextEncoder().encode(s.backend)]);
+    for (const [t, k] of s.timers) this.timers.add(t, k, null);
+    for (const d of s.deleted) this.deleted.add(d);
+    this.ctx.watermark = s.watermark;
+  }
 }
 
 type Acc = number[];
@@ -258,6 +292,12 @@ export class WindowAggregateOperator implements StreamOperator {
     this.rows.flush();
   }
   endInput(): void {}
+  snapshot(): unknown {
+    return this.op.snapshot();
+  }
+  restore(state: unknown): void {
+    this.op.restore(state as ReturnType<typeof this.op.snapshot>);
+  }
 }
 
 /** Keyed interval join: left on port 0, right on port 1; output = `project` of left ++ right. */
@@ -298,6 +338,12 @@ export class IntervalJoinStreamOperator implements StreamOperator {
     this.op.advanceWatermark(t);
   }
   endInput(): void {}
+  snapshot(): unknown {
+    return this.op.snapshot();
+  }
+  restore(state: unknown): void {
+    this.op.restore(state as ReturnType<typeof this.op.snapshot>);
+  }
 }
 
 /** Keyed aggregation without windows: the final value per key when the input ends (bounded jobs). */
@@ -328,5 +374,12 @@ export class GroupAggregateOperator implements StreamOperator {
   endInput(): void {
     for (const [k, g] of this.groups) this.rows.add(g.t, [...keyValues(k, this.key.length), ...this.fn.result(g.acc)]);
     this.rows.flush();
+  }
+  /** Per key: [key, accumulator, latest timestamp]. */
+  snapshot(): [StateKey, Acc, number][] {
+    return [...this.groups].map(([k, g]) => [k, g.acc, g.t]);
+  }
+  restore(state: unknown): void {
+    for (const [k, acc, t] of state as [StateKey, Acc, number][]) this.groups.set(k, { acc, t });
   }
 }

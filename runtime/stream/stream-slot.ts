@@ -30,9 +30,15 @@ export interface StreamSlotHost {
   sendRemote(edge: number, from: number, to: number, element: StreamElement): void;
   /** Gives the sender of channel (`edge`, `from` → `to`) `credits` more batches. */
   grantCredit(edge: number, from: number, to: number, credits: number): void;
-  /** A piece of sink output: part `partition` of the job's output (sink vertices in graph order). */
-  sinkOutput(partition: number, bytes: Uint8Array, rows: number | null): void;
-  subtaskDone(vertexId: string, index: number): void;
+  /**
+   * A piece of sink output: part `partition` of the job's output (sink vertices in graph order);
+   * `epoch` is the last checkpoint the sink passed before it (stream-subtask.ts).
+   */
+  sinkOutput(partition: number, bytes: Uint8Array, rows: number | null, epoch: number): void;
+  /** Subtask `vertexId`#`index` took its snapshot for checkpoint `id`. */
+  checkpointed(vertexId: string, index: number, id: number, state: Uint8Array): void;
+  /** Subtask `vertexId`#`index` finished; `state` is its final snapshot (what a later checkpoint holds for it). */
+  subtaskDone(vertexId: string, index: number, state: Uint8Array): void;
   /** The slot has finished: every subtask is done and every element has left. */
   finished(): void;
   /** The slot stopped on `err`, thrown while subtask `vertexId` of it ran ('' if none did). */
@@ -113,6 +119,7 @@ export class StreamSlot {
   private readonly batchRows: number;
   private readonly sliceMs: number;
   private scheduled = false;
+  private readonly triggers: number[] = [];
   private stopped = false;
   private reportedDone = new Set<StreamSubtask>();
   /** The subtask running now (names the culprit of a failure). */
@@ -145,7 +152,8 @@ export class StreamSlot {
           if (to === slot) this.local.push({ edge, from, element, to: this.byVertex.get(edge.to)! });
           else this.channel(self!, edge, from, to).send(element);
         },
-        sinkOutput: (id, index, bytes, rows) => host.sinkOutput(this.sinkBase.get(id)! + index, bytes, rows),
+        sinkOutput: (id, index, bytes, rows, epoch) => host.sinkOutput(this.sinkBase.get(id)! + index, bytes, rows, epoch),
+        checkpointed: (id, index, cp, state) => host.checkpointed(id, index, cp, state),
       };
       self = new StreamSubtask(plan, pv, slot, subHost);
       this.subtasks.push(self);
@@ -184,6 +192,20 @@ export class StreamSlot {
   /** Credit for channel (`edge`, `from` → `to`) of one of this slot's senders. */
   credit(edge: number, from: number, to: number, credits: number): void {
     this.outbound.get(`${edge}/${from}/${to}`)?.grant(credits);
+    this.wake();
+  }
+
+  /** Takes the subtasks' states of a checkpoint (by vertex id) before {@link start}. */
+  restore(states: Map<string, Uint8Array>): void {
+    for (const s of this.subtasks) {
+      const state = states.get(s.vertexId);
+      if (state) s.restore(state);
+    }
+  }
+
+  /** Starts checkpoint `id` at this slot's sources (barriers go out between two source batches). */
+  trigger(id: number): void {
+    this.triggers.push(id);
     this.wake();
   }
 
@@ -227,6 +249,14 @@ export class StreamSlot {
     if (this.stopped) return;
     const until = performance.now() + this.sliceMs;
     try {
+      for (let id = this.triggers.shift(); id !== undefined; id = this.triggers.shift()) {
+        for (const s of this.subtasks) {
+          if (s.pv.vertex.kind !== 'Source') continue;
+          this.current = s;
+          s.injectBarrier(id);
+          this.drainLocal();
+        }
+      }
       for (;;) {
         let progressed = false;
         // Downstream first: what it frees lets the upstream go on.
@@ -268,7 +298,7 @@ export class StreamSlot {
     for (const s of this.subtasks) {
       if (!s.done || this.reportedDone.has(s)) continue;
       this.reportedDone.add(s);
-      this.host.subtaskDone(s.vertexId, this.slot);
+      this.host.subtaskDone(s.vertexId, this.slot, s.snapshot());
     }
     if (this.reportedDone.size === this.subtasks.length && [...this.outbound.values()].every((c) => c.idle)) {
       this.stopped = true;

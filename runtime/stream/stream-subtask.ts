@@ -26,6 +26,20 @@ import {
 } from './operators.js';
 import { CsvSink, createSource, type StreamSource } from './connectors.js';
 import { WrtError } from '../errors.js';
+import { decodeState, encodeState } from './state-codec.js';
+
+/** What a subtask's snapshot holds (state-codec.ts writes it). */
+interface SubtaskSnapshot {
+  v: 1;
+  lastWatermark: number;
+  valve: { watermarks: number[]; output: number };
+  ended: boolean[];
+  finished: boolean;
+  lastCheckpoint: number;
+  operator: unknown;
+  source: unknown;
+  sinkRows: number;
+}
 
 /** A sink hands its part file on in pieces of about this many bytes. */
 export const SINK_PIECE_BYTES = 1 << 20;
@@ -33,7 +47,12 @@ export const SINK_PIECE_BYTES = 1 << 20;
 /** The watermark of a finished input (ms): every window and timer fires. */
 export const MAX_WATERMARK = Number.MAX_SAFE_INTEGER;
 
-export type StreamElement = { type: 'batch'; bytes: Uint8Array } | { type: 'watermark'; time: number } | { type: 'end' };
+export type StreamElement =
+  | { type: 'batch'; bytes: Uint8Array }
+  | { type: 'watermark'; time: number }
+  | { type: 'end' }
+  /** Checkpoint barrier `id` (ids grow from 1). */
+  | { type: 'barrier'; id: number };
 
 /** What a subtask needs from where it runs. */
 export interface SubtaskHost {
@@ -44,8 +63,12 @@ export interface SubtaskHost {
   /**
    * The next piece of a sink subtask's part file (pieces concatenate to the file; the first starts
    * with the header). `rows` is given with the last piece only: the rows of the whole part.
+   * `epoch` is the id of the last checkpoint barrier the sink passed before writing the piece (0:
+   * none): the piece belongs to the output committed when a later checkpoint completes.
    */
-  sinkOutput(vertexId: string, index: number, bytes: Uint8Array, rows: number | null): void;
+  sinkOutput(vertexId: string, index: number, bytes: Uint8Array, rows: number | null, epoch: number): void;
+  /** The subtask took its snapshot for checkpoint `id` (aligned: every input's barrier had arrived). */
+  checkpointed?(vertexId: string, index: number, id: number, state: Uint8Array): void;
   outputCapBytes: number;
 }
 
@@ -103,6 +126,12 @@ export class StreamSubtask {
   private endedCount = 0;
   private finished = false;
   private lastWatermark = -Infinity;
+  /** Id of the last checkpoint this subtask took part in (0: none). */
+  private lastCheckpoint = 0;
+  /** The checkpoint being aligned, the channels whose barrier arrived, and what they sent since. */
+  private aligning: number | null = null;
+  private barrierSeen: boolean[] = [];
+  private held: { edge: JobGraphEdge; from: number; element: StreamElement }[] = [];
   rowsIn = 0;
 
   constructor(
@@ -186,15 +215,32 @@ export class StreamSubtask {
     return this.channelBase[i]! + (edge.partitioning === 'Forward' ? 0 : from);
   }
 
-  /** Delivers one element from subtask `from` of `edge`'s sender. */
+  /**
+   * Delivers one element from subtask `from` of `edge`'s sender. Checkpoint barriers are aligned
+   * (Flink's exactly-once mode): after a channel's barrier, what it sends is held back until every
+   * other channel's barrier (or end) has come; then the subtask takes its snapshot, passes the
+   * barrier on and goes through what it held.
+   */
   receive(edge: JobGraphEdge, from: number, element: StreamElement): void {
     const c = this.channel(edge, from);
-    if (element.type === 'batch') {
+    if (this.aligning !== null && this.barrierSeen[c]) {
+      this.held.push({ edge, from, element });
+      return;
+    }
+    if (element.type === 'barrier') {
+      if (this.aligning === null) {
+        this.aligning = element.id;
+        this.barrierSeen = new Array<boolean>(this.ended.length).fill(false);
+      }
+      this.barrierSeen[c] = true;
+      this.completeAlignment();
+    } else if (element.type === 'batch') {
       const batch = new RowBatch(element.bytes);
       this.rowsIn += batch.rows;
       if (this.sink) {
         this.sink.write(batch);
-        if (this.sink.buffered >= SINK_PIECE_BYTES) this.host.sinkOutput(this.vertexId, this.index, this.sink.drain(), null);
+        if (this.sink.buffered >= SINK_PIECE_BYTES)
+          this.host.sinkOutput(this.vertexId, this.index, this.sink.drain(), null, this.lastCheckpoint);
       } else this.operator!.processBatch(edge.input ?? 0, batch);
     } else if (element.type === 'watermark') {
       const w = this.valve.onWatermark(c, element.time);
@@ -205,11 +251,80 @@ export class StreamSubtask {
       this.endedCount++;
       const w = this.valve.onWatermark(c, MAX_WATERMARK);
       if (w !== null) this.advance(w);
+      this.completeAlignment();
       if (this.endedCount === this.ended.length) {
         this.operator?.endInput();
         this.finish();
       }
     }
+  }
+
+  /** Ends an alignment once every channel has sent its barrier or ended. */
+  private completeAlignment(): void {
+    if (this.aligning === null || this.ended.some((e, c) => !e && !this.barrierSeen[c])) return;
+    const id = this.aligning;
+    this.aligning = null;
+    this.checkpoint(id);
+    for (const d of this.held.splice(0)) this.receive(d.edge, d.from, d.element);
+  }
+
+  /** Sources: checkpoint `id` starts here (between two batches). Returns false once the source is done. */
+  injectBarrier(id: number): boolean {
+    if (this.finished) return false;
+    this.checkpoint(id);
+    return true;
+  }
+
+  /** Snapshots this subtask for checkpoint `id` and passes the barrier on. */
+  private checkpoint(id: number): void {
+    if (this.sink && this.sink.buffered > 0) this.host.sinkOutput(this.vertexId, this.index, this.sink.drain(), null, this.lastCheckpoint);
+    this.lastCheckpoint = id;
+    this.host.checkpointed?.(this.vertexId, this.index, id, this.snapshot());
+    for (const o of this.outputs) o.broadcast({ type: 'barrier', id });
+  }
+
+  /** The subtask's state now (what a checkpoint holds; after the end, its final state). */
+  snapshot(): Uint8Array {
+    const s: SubtaskSnapshot = {
+      v: 1,
+      lastWatermark: this.lastWatermark,
+      valve: this.valve.snapshot(),
+      ended: this.ended,
+      finished: this.finished,
+      lastCheckpoint: this.lastCheckpoint,
+      operator: this.operator?.snapshot() ?? null,
+      source: this.source?.snapshot() ?? null,
+      sinkRows: this.sink?.rows ?? 0,
+    };
+    return encodeState(s);
+  }
+
+  /**
+   * Takes a {@link snapshot} into this fresh subtask (a restart from a checkpoint). A subtask that
+   * had finished stays finished and sends nothing: its receivers' snapshots have its end.
+   * @throws WrtError `WRT_BAD_CHECKPOINT` when the bytes are not a snapshot of this vertex's shape.
+   */
+  restore(bytes: Uint8Array): void {
+    let s: SubtaskSnapshot;
+    try {
+      s = decodeState<SubtaskSnapshot>(bytes);
+    } catch (err) {
+      throw new WrtError(
+        'WRT_BAD_CHECKPOINT',
+        `subtask ${this.vertexId}#${this.index}: its checkpoint state is not readable: ${(err as Error).message}`,
+      );
+    }
+    if (s.v !== 1 || s.ended.length !== this.ended.length)
+      throw new WrtError('WRT_BAD_CHECKPOINT', `subtask ${this.vertexId}#${this.index}: its checkpoint state is of another job shape`);
+    this.lastWatermark = s.lastWatermark;
+    this.valve.restore(s.valve);
+    s.ended.forEach((e, c) => (this.ended[c] = e));
+    this.endedCount = s.ended.filter(Boolean).length;
+    this.finished = s.finished;
+    this.lastCheckpoint = s.lastCheckpoint;
+    if (s.operator !== null) this.operator?.restore(s.operator);
+    if (s.source !== null) this.source?.restore(s.source);
+    this.sink?.restore(s.sinkRows);
   }
 
   private advance(w: number): void {
@@ -227,6 +342,6 @@ export class StreamSubtask {
   private finish(): void {
     this.finished = true;
     for (const o of this.outputs) o.broadcast({ type: 'end' });
-    if (this.sink) this.host.sinkOutput(this.vertexId, this.index, this.sink.drain(), this.sink.rows);
+    if (this.sink) this.host.sinkOutput(this.vertexId, this.index, this.sink.drain(), this.sink.rows, this.lastCheckpoint);
   }
 }

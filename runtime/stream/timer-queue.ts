@@ -69,6 +69,11 @@ export class TimerQueue<K, N> {
     return top;
   }
 
+  /** Every timer as [time, key, namespace], in firing order (for snapshots; re-`add` them in order to restore). */
+  entries(): [number, K, N][] {
+    return [...this.heap].sort((a, b) => (this.less(a, b) ? -1 : 1)).map((e) => [e.time, e.key, e.namespace]);
+  }
+
   private less(a: Entry<K, N>, b: Entry<K, N>): boolean {
     return a.time < b.time || (a.time === b.time && a.seq < b.seq);
   }

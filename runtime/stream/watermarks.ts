@@ -69,6 +69,17 @@ export class WatermarkValve {
     return this.advance();
   }
 
+  /** Per-channel watermarks and the output, for snapshots. */
+  snapshot(): { watermarks: number[]; output: number } {
+    return { watermarks: [...this.watermarks], output: this.output };
+  }
+
+  /** Takes the state of {@link snapshot} (same channel count). */
+  restore(s: { watermarks: number[]; output: number }): void {
+    s.watermarks.forEach((w, c) => (this.watermarks[c] = w));
+    this.output = s.output;
+  }
+
   /** Channel `c` goes idle (true) or becomes active again (false). */
   onIdle(c: number, idle: boolean): number | null {
     this.idle[c] = idle;

@@ -39,6 +39,14 @@ interface Pane<ACC> {
   acc: ACC;
 }
 
+export interface WindowOperatorSnapshot<K, ACC> {
+  wm: number;
+  late: number;
+  /** Per key: its windows as [start, end, accumulator]. */
+  panes: [K, [number, number, ACC][]][];
+  timers: [number, K, string][];
+}
+
 const paneId = (w: TimeWindow): string => `${w.start}:${w.end}`;
 
 export class WindowOperator<K, IN, ACC, OUT> {
@@ -66,6 +74,27 @@ export class WindowOperator<K, IN, ACC, OUT> {
     let n = 0;
     for (const m of this.panes.values()) n += m.size;
     return n;
+  }
+
+  /** The operator's state: watermark, panes and timers (plain values; state-codec.ts writes them). */
+  snapshot(): WindowOperatorSnapshot<K, ACC> {
+    return {
+      wm: this.wm,
+      late: this.lateElements,
+      panes: [...this.panes].map(([k, m]) => [k, [...m.values()].map((p) => [p.window.start, p.window.end, p.acc])]),
+      timers: this.timers.entries(),
+    };
+  }
+
+  /** Takes the state of {@link snapshot} (into a fresh operator). */
+  restore(s: WindowOperatorSnapshot<K, ACC>): void {
+    this.wm = s.wm;
+    this.lateElements = s.late;
+    for (const [k, panes] of s.panes) {
+      const m = this.panesOf(k);
+      for (const [start, end, acc] of panes) m.set(paneId({ start, end }), { window: { start, end }, acc });
+    }
+    for (const [t, k, ns] of s.timers) this.timers.add(t, k, ns);
   }
 
   processElement(key: K, value: IN, timestampMs: number): void {

@@ -58,7 +58,7 @@ export const SAMPLES: Message[] = [
   { type: 'JobStatus', jobId: 'j-1', state: 'Failed', tasksTotal: 10, tasksDone: 3, bytesDone: 77, message: 'boom', nodes: ['a', 'b'] },
   { type: 'ChunkRequest', jobId: 'j-1', index: 4 },
   { type: 'InputChunk', jobId: 'j-1', index: 4, data: bytes(1000) },
-  { type: 'JobOutput', jobId: 'j-1', partition: 2, data: bytes(10) },
+  { type: 'JobOutput', jobId: 'j-1', partition: 2, epoch: 3, data: bytes(10) },
   {
     type: 'DeployTask',
     jobId: 'j-1',
@@ -149,6 +149,7 @@ export const SAMPLES: Message[] = [
     slotNodes: ['n-1', 'n-2', 'n-1'],
     maxMemoryBytes: 2 ** 28,
     channelCredits: 8,
+    restore: [{ vertex: 'window', index: 2, state: bytes(40) }],
   },
   { type: 'StreamData', jobId: 'j-2', nodeId: 'n-2', edge: 3, from: 1, to: 2, kind: 'Batch', time: 0, data: bytes(48) },
   { type: 'StreamData', jobId: 'j-2', nodeId: 'n-2', edge: 3, from: 1, to: 2, kind: 'Watermark', time: 1436918400999, data: null },
@@ -156,4 +157,7 @@ export const SAMPLES: Message[] = [
   { type: 'StreamData', jobId: 'j-2', nodeId: 'n-1', edge: 3, from: 2, to: 0, kind: 'End', time: 0, data: null },
   { type: 'StreamCredit', jobId: 'j-2', nodeId: 'n-1', edge: 3, from: 2, to: 0, credits: 4 },
   { type: 'CancelJob', jobId: 'j-2', reason: 'the submitting client disconnected' },
+  { type: 'StreamData', jobId: 'j-2@1', nodeId: 'n-1', edge: 1, from: 0, to: 1, kind: 'Barrier', time: 7, data: null },
+  { type: 'TriggerCheckpoint', jobId: 'j-2@1', checkpointId: 7 },
+  { type: 'CheckpointAck', jobId: 'j-2@1', checkpointId: 7, state: { vertex: 'sink', index: 1, state: bytes(20) } },
 ];

@@ -5,6 +5,7 @@ import * as flatbuffers from 'flatbuffers';
 
 import { JobGraph } from '../../wrt/protocol/job-graph.js';
 import { KeyValue } from '../../wrt/protocol/key-value.js';
+import { SubtaskState } from '../../wrt/protocol/subtask-state.js';
 
 
 /**
@@ -119,8 +120,21 @@ channelCredits():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
+/**
+ * A restart: the slot's subtasks' states in the checkpoint it starts from.
+ */
+restore(index: number, obj?:SubtaskState):SubtaskState|null {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? (obj || new SubtaskState()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+restoreLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startDeployStreamSlot(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(11);
 }
 
 static addJobId(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset) {
@@ -197,6 +211,22 @@ static addMaxMemoryBytes(builder:flatbuffers.Builder, maxMemoryBytes:bigint) {
 
 static addChannelCredits(builder:flatbuffers.Builder, channelCredits:number) {
   builder.addFieldInt32(9, channelCredits, 0);
+}
+
+static addRestore(builder:flatbuffers.Builder, restoreOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(10, restoreOffset, 0);
+}
+
+static createRestoreVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startRestoreVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
 }
 
 static endDeployStreamSlot(builder:flatbuffers.Builder):flatbuffers.Offset {

@@ -4,7 +4,9 @@
 import * as flatbuffers from 'flatbuffers';
 
 /**
- * head → client: one finished output partition (the sink's bytes for part `partition`).
+ * head → client: one finished output partition (the sink's bytes for part `partition`), or for a
+ * stream job the next piece of it. node → head (stream jobs): a piece written after checkpoint
+ * `epoch` (0: before any), committed when a later checkpoint completes.
  */
 export class JobOutput {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -51,8 +53,13 @@ dataArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+epoch():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startJobOutput(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(4);
 }
 
 static addJobId(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset) {
@@ -79,16 +86,21 @@ static startDataVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(1, numElems, 1);
 }
 
+static addEpoch(builder:flatbuffers.Builder, epoch:bigint) {
+  builder.addFieldInt64(3, epoch, BigInt('0'));
+}
+
 static endJobOutput(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createJobOutput(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset, partition:number, dataOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createJobOutput(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset, partition:number, dataOffset:flatbuffers.Offset, epoch:bigint):flatbuffers.Offset {
   JobOutput.startJobOutput(builder);
   JobOutput.addJobId(builder, jobIdOffset);
   JobOutput.addPartition(builder, partition);
   JobOutput.addData(builder, dataOffset);
+  JobOutput.addEpoch(builder, epoch);
   return JobOutput.endJobOutput(builder);
 }
 }

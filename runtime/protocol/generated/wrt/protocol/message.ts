@@ -6,6 +6,7 @@ import { ActorInfo } from '../../wrt/protocol/actor-info.js';
 import { ActorState } from '../../wrt/protocol/actor-state.js';
 import { CancelJob } from '../../wrt/protocol/cancel-job.js';
 import { CancelTask } from '../../wrt/protocol/cancel-task.js';
+import { CheckpointAck } from '../../wrt/protocol/checkpoint-ack.js';
 import { ChunkRequest } from '../../wrt/protocol/chunk-request.js';
 import { CreateActor } from '../../wrt/protocol/create-actor.js';
 import { DeployStreamSlot } from '../../wrt/protocol/deploy-stream-slot.js';
@@ -30,6 +31,7 @@ import { StreamData } from '../../wrt/protocol/stream-data.js';
 import { SubmitJob } from '../../wrt/protocol/submit-job.js';
 import { SubmitTask } from '../../wrt/protocol/submit-task.js';
 import { TaskStatus } from '../../wrt/protocol/task-status.js';
+import { TriggerCheckpoint } from '../../wrt/protocol/trigger-checkpoint.js';
 
 
 export enum Message {
@@ -62,13 +64,15 @@ export enum Message {
   DeployStreamSlot = 26,
   StreamData = 27,
   StreamCredit = 28,
-  CancelJob = 29
+  CancelJob = 29,
+  TriggerCheckpoint = 30,
+  CheckpointAck = 31
 }
 
 export function unionToMessage(
   type: Message,
-  accessor: (obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|null
-): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|null {
+  accessor: (obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null
+): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(new RegisterNode())! as RegisterNode;
@@ -100,15 +104,17 @@ export function unionToMessage(
     case 'StreamData': return accessor(new StreamData())! as StreamData;
     case 'StreamCredit': return accessor(new StreamCredit())! as StreamCredit;
     case 'CancelJob': return accessor(new CancelJob())! as CancelJob;
+    case 'TriggerCheckpoint': return accessor(new TriggerCheckpoint())! as TriggerCheckpoint;
+    case 'CheckpointAck': return accessor(new CheckpointAck())! as CheckpointAck;
     default: return null;
   }
 }
 
 export function unionListToMessage(
   type: Message, 
-  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|null, 
+  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null, 
   index: number
-): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|null {
+): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(index, new RegisterNode())! as RegisterNode;
@@ -140,6 +146,8 @@ export function unionListToMessage(
     case 'StreamData': return accessor(index, new StreamData())! as StreamData;
     case 'StreamCredit': return accessor(index, new StreamCredit())! as StreamCredit;
     case 'CancelJob': return accessor(index, new CancelJob())! as CancelJob;
+    case 'TriggerCheckpoint': return accessor(index, new TriggerCheckpoint())! as TriggerCheckpoint;
+    case 'CheckpointAck': return accessor(index, new CheckpointAck())! as CheckpointAck;
     default: return null;
   }
 }

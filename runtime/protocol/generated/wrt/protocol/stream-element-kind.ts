@@ -4,5 +4,6 @@
 export enum StreamElementKind {
   Batch = 0,
   Watermark = 1,
-  End = 2
+  End = 2,
+  Barrier = 3
 }

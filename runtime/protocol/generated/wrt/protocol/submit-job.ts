@@ -102,8 +102,16 @@ parallelism():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Stream jobs: ms between checkpoints; 0 = no checkpoints (a failure fails the job).
+ */
+checkpointIntervalMs():number {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startSubmitJob(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(11);
 }
 
 static addRequestId(builder:flatbuffers.Builder, requestId:number) {
@@ -168,6 +176,10 @@ static addOperatorDeadlineMs(builder:flatbuffers.Builder, operatorDeadlineMs:num
 
 static addParallelism(builder:flatbuffers.Builder, parallelism:number) {
   builder.addFieldInt32(9, parallelism, 0);
+}
+
+static addCheckpointIntervalMs(builder:flatbuffers.Builder, checkpointIntervalMs:number) {
+  builder.addFieldInt32(10, checkpointIntervalMs, 0);
 }
 
 static endSubmitJob(builder:flatbuffers.Builder):flatbuffers.Offset {
