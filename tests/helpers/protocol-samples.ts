@@ -53,6 +53,7 @@ export const SAMPLES: Message[] = [
     operatorMaxMemoryBytes: 2 ** 28,
     operatorDeadlineMs: 999,
     parallelism: 3,
+    checkpointIntervalMs: 1000,
   },
   { type: 'JobAccepted', requestId: 7, jobId: 'j-1' },
   { type: 'JobStatus', jobId: 'j-1', state: 'Failed', tasksTotal: 10, tasksDone: 3, bytesDone: 77, message: 'boom', nodes: ['a', 'b'] },
