@@ -1,5 +1,7 @@
 /** The `wrt` command. Exit codes: 0 success, 1 a job or runtime failure, 2 bad usage or input. */
 import process from 'node:process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { submitPipeline, packageVersion } from './submit.js';
 import { startHeadCommand, startNodeCommand } from './start.js';
@@ -77,6 +79,7 @@ program
   .option('--heartbeat-interval-ms <n>', 'head: how often nodes heartbeat', positive('--heartbeat-interval-ms'), 1000)
   .option('--heartbeat-timeout-ms <n>', 'head: silence after which a node is declared lost', positive('--heartbeat-timeout-ms'), 5000)
   .option('--quiet', 'head: do not log cluster events to stderr')
+  .option('--checkpoint-dir <dir>', "head: where stream jobs' checkpoints go (default: wrt-checkpoints under the temp directory)")
   .action(
     async (o: {
       head?: boolean;
@@ -90,6 +93,7 @@ program
       heartbeatIntervalMs: number;
       heartbeatTimeoutMs: number;
       quiet?: boolean;
+      checkpointDir?: string;
       resources?: Record<string, number>;
       gpu: boolean;
     }) => {
@@ -101,6 +105,7 @@ program
           heartbeatIntervalMs: o.heartbeatIntervalMs,
           heartbeatTimeoutMs: o.heartbeatTimeoutMs,
           quiet: !!o.quiet,
+          checkpointDir: o.checkpointDir ?? join(tmpdir(), 'wrt-checkpoints'),
         });
       else
         await startNodeCommand({
@@ -128,6 +133,11 @@ program
   .option('--operator-memory-mb <n>', 'linear-memory cap of each operator instance in MiB (default 256)', positive('--operator-memory-mb'))
   .option('--deadline-ms <n>', 'deadline of one operator call in ms (default 60000)', positive('--deadline-ms'))
   .option('--arg <key=value...>', 'job argument (repeatable); stream pipelines get them in configure')
+  .option(
+    '--checkpoint-interval-ms <n>',
+    'stream jobs: take a checkpoint this often; a lost node then restarts the job from the latest (default: none)',
+    positive('--checkpoint-interval-ms'),
+  )
   .option('--parallelism <n>', "stream jobs: subtasks of vertices that set none (default: the cluster's slots)", positive('--parallelism'))
   .option('--overwrite', 'replace the result in a non-empty output directory')
   .option('--json', 'print the summary as one JSON object on stdout')
@@ -139,6 +149,7 @@ program
         input?: string[];
         output: string;
         parallelism?: number;
+        checkpointIntervalMs?: number;
         address?: string;
         nodes: number;
         cpus?: number;
@@ -161,6 +172,7 @@ program
         const s = await submitPipeline(pipeline, {
           input: o.input ?? [],
           parallelism: o.parallelism === undefined ? undefined : Math.floor(o.parallelism),
+          checkpointIntervalMs: o.checkpointIntervalMs === undefined ? undefined : Math.floor(o.checkpointIntervalMs),
           output: o.output,
           address: o.address,
           nodes: Math.floor(o.nodes),

@@ -6,6 +6,7 @@ import { startHeadServer } from '../platform/node/server.js';
 import { nodePlatform } from '../platform/node/platform.js';
 import { NodeAgent } from '../node/node-agent.js';
 import { headWebSocketUrl } from '../client/job-client.js';
+import { checkpointDirectory } from '../platform/node/checkpoint-dir.js';
 
 /** Runs `stop` once on SIGINT or SIGTERM, then exits 0. */
 function onShutdown(stop: () => Promise<void>): void {
@@ -28,6 +29,8 @@ export interface HeadCommandOptions {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   quiet: boolean;
+  /** Where stream jobs' checkpoints go. */
+  checkpointDir: string;
 }
 
 export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
@@ -35,6 +38,7 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
     heartbeatIntervalMs: o.heartbeatIntervalMs,
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     log: o.quiet ? () => {} : (line) => process.stderr.write(line + '\n'),
+    checkpoints: checkpointDirectory(o.checkpointDir),
   });
   head.onNodeRegistered((n) => process.stdout.write(`node joined ${n.id} ${n.name} ${n.platform} ${n.cpus} gpus=${n.gpus}\n`));
   const server = await startHeadServer(

@@ -31,6 +31,8 @@ export interface SubmitOptions {
   arg: Record<string, string>;
   /** Stream jobs: subtasks of vertices that set none. @default the cluster's slots */
   parallelism?: number;
+  /** Stream jobs: ms between checkpoints. @default none */
+  checkpointIntervalMs?: number;
   progress: boolean;
   json: boolean;
 }
@@ -134,6 +136,7 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
         operatorMaxMemoryBytes: o.operatorMemoryMb ? Math.round(o.operatorMemoryMb * 2 ** 20) : 0,
         operatorDeadlineMs: 0,
         parallelism: o.parallelism ?? 0,
+        checkpointIntervalMs: o.checkpointIntervalMs ?? 0,
       },
       {
         readChunk: () => Promise.reject(new WrtError('WRT_PROTOCOL', 'the head asked a stream job for an input chunk')),

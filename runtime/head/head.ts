@@ -13,7 +13,8 @@ import type { Message, MessageOf } from '../protocol/messages.js';
 import { decodeFrame, encodeMessage } from '../protocol/codec.js';
 import { planBatchJob } from '../protocol/job-graph-codec.js';
 import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
-import { StreamJob } from '../scheduler/stream-job.js';
+import { StreamJob, parseExecutionId } from '../scheduler/stream-job.js';
+import type { CheckpointStore } from '../scheduler/checkpoint-store.js';
 import type { NodeLoad } from '../scheduler/placement.js';
 import { TaskService } from '../scheduler/task-service.js';
 import { WrtError, toFailure } from '../errors.js';
@@ -29,6 +30,8 @@ export interface HeadOptions {
   /** Operator call deadline when neither graph nor submission sets one, ms. @default 60000 */
   defaultDeadlineMs?: number;
   log?: (line: string) => void;
+  /** Where stream jobs' checkpoints go. @default the head's memory (the latest per job) */
+  checkpoints?: CheckpointStore;
 }
 
 interface NodeEntry extends NodeLoad {
@@ -221,20 +224,25 @@ export class Head {
           this.tasks.taskStatus(id, msg);
           return;
         }
-        const e = this.jobs.get(msg.jobId);
+        const e = this.jobs.get(parseExecutionId(msg.jobId)[0]);
         if (!e) {
           if (msg.state !== 'Running') node.inFlight = Math.max(0, node.inFlight - 1);
           if (msg.outputs.length) this.sendTo(id, { type: 'ReleaseObjects', objectIds: msg.outputs.map((o) => o.objectId) });
           return;
         }
         e.job.onTaskStatus(id, msg, Date.now());
-        if (e.job.state !== 'Running') this.endJob(msg.jobId);
+        if (e.job.state !== 'Running') this.endJob(e.job.spec.jobId);
         this.pumpAll();
         return;
       }
       case 'JobOutput': {
-        const e = this.jobs.get(msg.jobId);
+        const e = this.jobs.get(parseExecutionId(msg.jobId)[0]);
         if (e?.job instanceof StreamJob) e.job.onOutput(msg, Date.now());
+        return;
+      }
+      case 'CheckpointAck': {
+        const e = this.jobs.get(parseExecutionId(msg.jobId)[0]);
+        if (e?.job instanceof StreamJob) e.job.onCheckpointAck(msg);
         return;
       }
       case 'StreamData':
@@ -386,6 +394,8 @@ export class Head {
       args: m.args,
       parallelism: m.parallelism || Math.max(1, slots),
       maxMemoryBytes: m.operatorMaxMemoryBytes || this.options.defaultMaxMemoryBytes || 256 * 2 ** 20,
+      checkpointIntervalMs: m.checkpointIntervalMs ?? 0,
+      checkpoints: this.options.checkpoints,
     });
     this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
     conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId }));

@@ -3,19 +3,33 @@
  * slot per parallel pipeline (the largest parallelism of any vertex; Flink's slot sharing), deploys
  * all of them at once — a stream job runs whole or not at all — and follows its subtasks to the
  * end. Between slots, elements flow node to node through the head's relay (head.ts) with credit
- * (stream-slot.ts); sink output comes back as JobOutput pieces that go on to the client.
+ * (stream-slot.ts).
  *
- * Failure: a failed subtask or a lost node fails the job (restarting from a checkpoint is the next
- * step of #4); the slots still running are cancelled.
+ * Checkpoints (when `checkpointIntervalMs` > 0; Flink's checkpoint coordinator): every interval,
+ * once the previous one is done, the head sends TriggerCheckpoint to the slots; the sources inject
+ * barrier N, subtasks align and acknowledge with their snapshots; when every subtask has — or had
+ * finished before, its final state standing in — the checkpoint is written to the store and only
+ * then is the sink output it covers committed (sent on to the client): a two-phase sink. Output
+ * written after the last completed checkpoint stays pending.
+ *
+ * Failure: a lost node (or a slot thread that died) restarts the job from its latest completed
+ * checkpoint, up to {@link MAX_RESTARTS} times: every slot is cancelled, pending output dropped,
+ * and the slots deployed again with the checkpoint's states (sources rewind to their positions).
+ * Each deployment is an *attempt*; the slots of attempt k run as `JOB@k`, so nothing of an old
+ * attempt is mistaken for the new one. A failure of user code fails the job. Without checkpoints
+ * any failure fails the job.
  */
 import type { JobGraph, MessageOf } from '../protocol/messages.js';
 import type { FailureRecord } from '../errors.js';
 import type { JobHost } from './batch-job.js';
 import { NO_NODE_GRACE_MS } from './batch-job.js';
 import { planStreamJob, type StreamPlan } from '../stream/execution-graph.js';
+import { memoryCheckpointStore, type CheckpointStore, type CompletedCheckpoint } from './checkpoint-store.js';
 
 /** Batches a sender may have in flight on one channel between slots. */
 export const CHANNEL_CREDITS = 8;
+/** Restarts from a checkpoint before the job fails (Flink's fixed-delay strategy, no delay). */
+export const MAX_RESTARTS = 3;
 
 export interface StreamJobSpec {
   jobId: string;
@@ -27,6 +41,21 @@ export interface StreamJobSpec {
   /** Subtasks of vertices that set no parallelism. */
   parallelism: number;
   maxMemoryBytes: number;
+  /** 0: no checkpoints. */
+  checkpointIntervalMs: number;
+  checkpoints?: CheckpointStore;
+}
+
+interface PendingPiece {
+  partition: number;
+  data: Uint8Array;
+  epoch: number;
+}
+
+/** "JOB@ATTEMPT" → [JOB, ATTEMPT]. */
+export function parseExecutionId(id: string): [string, number] {
+  const at = id.lastIndexOf('@');
+  return at < 0 ? [id, 0] : [id.slice(0, at), Number(id.slice(at + 1))];
 }
 
 export class StreamJob {
@@ -35,13 +64,24 @@ export class StreamJob {
   readonly plan: StreamPlan;
   /** Slots the job needs: the largest parallelism of its vertices. */
   readonly slots: number;
-  /** Node of each slot once deployed. */
+  /** Node of each slot of the current attempt once deployed. */
   private slotNodes: string[] = [];
-  private readonly finished = new Set<string>();
+  private attempt = 1;
+  restarts = 0;
+  private readonly finished = new Map<string, Uint8Array>();
   private waitingSince: number | null = null;
   private lastProgress = 0;
   private released = false;
+  private readonly sinkKeys: string[] = [];
+  private readonly store: CheckpointStore;
+  /** Checkpoint ids grow across attempts. */
+  private nextCheckpoint = 1;
+  private pendingCheckpoint: { id: number; acks: Map<string, Uint8Array>; writing: boolean } | null = null;
+  private lastTrigger = 0;
+  latest: CompletedCheckpoint | null = null;
+  private pieces: PendingPiece[] = [];
   bytesDone = 0;
+  private readonly nodesUsed = new Set<string>();
 
   /** @throws WrtError `WRT_BAD_JOB_GRAPH` / `WRT_INVALID_ARGUMENT` from planning. */
   constructor(
@@ -50,6 +90,14 @@ export class StreamJob {
   ) {
     this.plan = planStreamJob(spec.graph, spec.args, spec.parallelism);
     this.slots = Math.max(...this.plan.vertices.map((v) => v.parallelism));
+    this.store = spec.checkpoints ?? memoryCheckpointStore;
+    for (const pv of this.plan.vertices) {
+      if (pv.vertex.kind === 'Sink') for (let i = 0; i < pv.parallelism; i++) this.sinkKeys.push(`${pv.vertex.id}#${i}`);
+    }
+  }
+
+  get executionId(): string {
+    return `${this.spec.jobId}@${this.attempt}`;
   }
 
   get total(): number {
@@ -64,9 +112,17 @@ export class StreamJob {
     return this.state !== 'Running';
   }
 
-  /** Deploys every slot once the cluster has room for all of them. */
+  private get checkpointing(): boolean {
+    return this.spec.checkpointIntervalMs > 0;
+  }
+
+  /** Deploys every slot once the cluster has room for all of them; triggers checkpoints when due. */
   pump(now: number): void {
-    if (this.terminal || this.slotNodes.length > 0) return;
+    if (this.terminal) return;
+    if (this.slotNodes.length > 0) {
+      this.maybeTrigger(now);
+      return;
+    }
     const loads = [...this.host.loads()].filter((n) => n.alive);
     const free = new Map(loads.map((n) => [n.id, Math.max(0, n.cpus - n.inFlight)]));
     const room = [...free.values()].reduce((a, b) => a + b, 0);
@@ -85,19 +141,27 @@ export class StreamJob {
         });
       return;
     }
+    this.waitingSince = null;
+    this.released = false;
     // Spread: each slot goes to the node with the most free slots left.
     for (let s = 0; s < this.slots; s++) {
       let best = '';
       for (const [id, n] of free) if (!best || n > free.get(best)!) best = id;
       free.set(best, free.get(best)! - 1);
       this.slotNodes.push(best);
+      this.nodesUsed.add(this.host.nodeName(best));
       this.host.taskStarted(best, 0);
     }
     for (let s = 0; s < this.slots; s++) {
       const nodeId = this.slotNodes[s]!;
+      const restore = [...(this.latest?.states ?? [])].flatMap(([key, state]) => {
+        const at = key.lastIndexOf('#');
+        const index = Number(key.slice(at + 1));
+        return index === s ? [{ vertex: key.slice(0, at), index, state }] : [];
+      });
       this.host.sendToNode(nodeId, {
         type: 'DeployStreamSlot',
-        jobId: this.spec.jobId,
+        jobId: this.executionId,
         slot: s,
         moduleHash: this.spec.moduleHash,
         module: this.host.needsModule(nodeId, this.spec.moduleHash) ? this.spec.module : new Uint8Array(0),
@@ -107,45 +171,142 @@ export class StreamJob {
         slotNodes: this.slotNodes,
         maxMemoryBytes: this.spec.maxMemoryBytes,
         channelCredits: CHANNEL_CREDITS,
-        restore: [],
+        restore,
       });
     }
-    this.host.log(`job ${this.spec.jobId}: ${this.total} subtasks in ${this.slots} slot(s) on ${new Set(this.slotNodes).size} node(s)`);
+    const where = this.slotNodes.map((n, s) => `slot ${s} on ${this.host.nodeName(n)}`).join(', ');
+    const from = this.latest ? ` from checkpoint ${this.latest.id}` : '';
+    this.host.log(`job ${this.spec.jobId}: attempt ${this.attempt}${from}: ${this.total} subtasks; ${where}`);
+    this.lastTrigger = now;
     this.progress(now, true);
   }
 
-  /** A piece of sink output from a node: on to the client. */
+  private maybeTrigger(now: number): void {
+    if (!this.checkpointing || this.pendingCheckpoint || now - this.lastTrigger < this.spec.checkpointIntervalMs) return;
+    if (this.finished.size === this.total) return;
+    this.lastTrigger = now;
+    const id = this.nextCheckpoint++;
+    this.pendingCheckpoint = { id, acks: new Map(), writing: false };
+    for (const n of new Set(this.slotNodes))
+      this.host.sendToNode(n, { type: 'TriggerCheckpoint', jobId: this.executionId, checkpointId: id });
+  }
+
+  /** Whether a message of execution `id` is of the running attempt. */
+  private current(id: string): boolean {
+    return !this.terminal && parseExecutionId(id)[1] === this.attempt && this.slotNodes.length > 0;
+  }
+
+  /** A piece of sink output from a node: committed at once without checkpoints, else when a checkpoint covers it. */
   onOutput(m: MessageOf<'JobOutput'>, now: number): void {
-    if (this.terminal) return;
-    this.bytesDone += m.data.byteLength;
-    this.host.sendToClient(m);
+    if (!this.current(m.jobId)) return;
+    if (this.checkpointing) this.pieces.push({ partition: m.partition, data: m.data.slice(), epoch: m.epoch ?? 0 });
+    else this.commitPiece(m.partition, m.data);
     this.progress(now, false);
   }
 
+  private commitPiece(partition: number, data: Uint8Array): void {
+    this.bytesDone += data.byteLength;
+    this.host.sendToClient({ type: 'JobOutput', jobId: this.spec.jobId, partition, data });
+  }
+
+  onCheckpointAck(m: MessageOf<'CheckpointAck'>): void {
+    const p = this.pendingCheckpoint;
+    if (!this.current(m.jobId) || !p || p.id !== m.checkpointId) return;
+    p.acks.set(`${m.state.vertex}#${m.state.index}`, m.state.state.slice());
+    this.completeCheckpoint();
+  }
+
+  /** Writes the pending checkpoint once every subtask acknowledged it or had finished, then commits what it covers. */
+  private completeCheckpoint(): void {
+    const p = this.pendingCheckpoint;
+    if (!p || p.writing) return;
+    const states = new Map<string, Uint8Array>();
+    for (const pv of this.plan.vertices) {
+      for (let i = 0; i < pv.parallelism; i++) {
+        const key = `${pv.vertex.id}#${i}`;
+        const state = p.acks.get(key) ?? this.finished.get(key);
+        if (!state) return;
+        states.set(key, state);
+      }
+    }
+    p.writing = true;
+    const attempt = this.attempt;
+    this.store.write(this.spec.jobId, p.id, states).then(
+      (path) => {
+        if (this.terminal || attempt !== this.attempt || this.pendingCheckpoint !== p) return;
+        this.pendingCheckpoint = null;
+        this.latest = { jobId: this.spec.jobId, id: p.id, states, path };
+        // Commit: pieces a sink wrote before barrier p.id, and everything of sinks that finished before it.
+        const covered = (piece: PendingPiece): boolean => piece.epoch < p.id || !p.acks.has(this.sinkKeys[piece.partition]!);
+        for (const piece of this.pieces.filter(covered)) this.commitPiece(piece.partition, piece.data);
+        this.pieces = this.pieces.filter((piece) => !covered(piece));
+        this.host.log(`job ${this.spec.jobId}: checkpoint ${p.id} completed (${states.size} subtasks) at ${path}`);
+      },
+      (err: Error) => {
+        if (this.pendingCheckpoint === p) this.pendingCheckpoint = null;
+        this.host.log(`job ${this.spec.jobId}: checkpoint ${p.id} could not be written: ${err.message}`);
+      },
+    );
+  }
+
   onTaskStatus(nodeId: string, s: MessageOf<'TaskStatus'>, now: number): void {
-    if (this.terminal || s.state === 'Running') return;
+    if (!this.current(s.jobId) || s.state === 'Running') return;
+    const task = s.taskId.slice(s.taskId.indexOf('/') + 1);
     if (s.state === 'Failed') {
       const f = s.failure ?? { code: 'WRT_JOB_FAILED', message: 'unknown failure', retryable: false };
-      this.fail({ ...f, message: `${s.taskId.slice(this.spec.jobId.length + 1)} on node ${this.host.nodeName(nodeId)}: ${f.message}` });
+      const failure = { ...f, message: `${task} on node ${this.host.nodeName(nodeId)}: ${f.message}` };
+      if (f.retryable) this.restart(failure, now);
+      else this.fail(failure);
       return;
     }
-    this.finished.add(s.taskId);
+    this.finished.set(task, (s.data ?? new Uint8Array(0)).slice());
+    this.completeCheckpoint();
     if (this.finished.size === this.total) {
+      for (const piece of this.pieces) this.commitPiece(piece.partition, piece.data);
+      this.pieces = [];
       this.state = 'Finished';
-      this.message = `${this.total} subtasks in ${this.slots} slot(s) on ${new Set(this.slotNodes).size} node(s)`;
+      const restarts = this.restarts ? `, ${this.restarts} restart(s)` : '';
+      this.message = `${this.total} subtasks in ${this.slots} slot(s) on ${new Set(this.slotNodes).size} node(s)${restarts}`;
       this.releaseSlots();
+      void this.store.discard(this.spec.jobId);
       this.progress(now, true);
     } else this.progress(now, false);
   }
 
-  onNodeLost(nodeId: string): void {
+  onNodeLost(nodeId: string, now = Date.now()): void {
     if (this.terminal || !this.slotNodes.includes(nodeId)) return;
     const slots = this.slotNodes.flatMap((n, s) => (n === nodeId ? [s] : []));
-    this.fail({
-      code: 'WRT_NODE_LOST',
-      message: `node ${this.host.nodeName(nodeId)} running slot(s) ${slots.join(', ')} was lost (restart from a checkpoint is not implemented yet)`,
-      retryable: false,
-    });
+    this.restart(
+      {
+        code: 'WRT_NODE_LOST',
+        message: `node ${this.host.nodeName(nodeId)} running slot(s) ${slots.join(', ')} was lost`,
+        retryable: true,
+      },
+      now,
+    );
+  }
+
+  /** Cancels the running attempt and deploys the next from the latest checkpoint (or fails the job). */
+  private restart(f: FailureRecord, now: number): void {
+    if (!this.checkpointing) {
+      this.fail({ ...f, message: `${f.message} (the job takes no checkpoints, so it cannot restart)` });
+      return;
+    }
+    if (this.restarts >= MAX_RESTARTS) {
+      this.fail({ ...f, message: `${f.message}; restarted ${MAX_RESTARTS} times already` });
+      return;
+    }
+    this.restarts++;
+    this.releaseSlots(`restarting: ${f.message}`);
+    this.host.log(
+      `job ${this.spec.jobId}: ${f.message}; restarting from ${this.latest ? `checkpoint ${this.latest.id}` : 'the beginning'}`,
+    );
+    this.attempt++;
+    this.slotNodes = [];
+    this.finished.clear();
+    this.pieces = [];
+    this.pendingCheckpoint = null;
+    this.pump(now);
   }
 
   private progress(now: number, force: boolean): void {
@@ -163,7 +324,7 @@ export class StreamJob {
       tasksDone: this.done,
       bytesDone: this.bytesDone,
       message: this.message,
-      nodes: [...new Set(this.slotNodes.map((n) => this.host.nodeName(n)))].sort(),
+      nodes: [...this.nodesUsed].sort(),
     };
   }
 
@@ -172,12 +333,12 @@ export class StreamJob {
     return new Map();
   }
 
-  /** Gives the slots back and stops any still running. */
+  /** Gives the slots of the running attempt back and stops any still running. */
   private releaseSlots(cancelReason?: string): void {
     if (this.released) return;
     this.released = true;
     for (const n of new Set(this.slotNodes)) {
-      if (cancelReason !== undefined) this.host.sendToNode(n, { type: 'CancelJob', jobId: this.spec.jobId, reason: cancelReason });
+      if (cancelReason !== undefined) this.host.sendToNode(n, { type: 'CancelJob', jobId: this.executionId, reason: cancelReason });
     }
     for (const n of this.slotNodes) this.host.taskEnded(n, 0);
   }
