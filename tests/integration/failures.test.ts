@@ -65,7 +65,12 @@ test('a missing pipeline file', async () => {
 });
 
 test('a component lacking the pipeline exports', async () => {
-  await expectFailure(join(FIXTURES, 'no-pipeline.wasm'), [], 2, /WRT_MISSING_EXPORT: .*lacks the pipeline world's "graph" export/);
+  await expectFailure(
+    join(FIXTURES, 'no-pipeline.wasm'),
+    [],
+    2,
+    /WRT_MISSING_EXPORT: .*lacks the "graph" export of world pipeline and the "configure" export of world stream-pipeline/,
+  );
 });
 
 test('an operator that traps names the operator and the trap', async () => {
