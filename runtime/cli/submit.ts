@@ -13,7 +13,7 @@ import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
 import { planChunks, readChunk, resolveInputs } from './input-chunks.js';
 import { OutputDir } from './output-dir.js';
 import { startLocalCluster, type LocalCluster } from '../platform/node/local-cluster.js';
-import { runJob } from '../client/job-client.js';
+import { runJob, type JobStatusUpdate } from '../client/job-client.js';
 import { nodePlatform } from '../platform/node/platform.js';
 import { WrtError } from '../errors.js';
 
@@ -93,6 +93,14 @@ function progressBar(o: SubmitOptions): cliProgress.SingleBar | null {
     : null;
 }
 
+/** Shows a job's progress (subtasks done, MB) on the bar, if any. */
+function showProgress(bar: cliProgress.SingleBar | null): (s: JobStatusUpdate) => void {
+  return (s) => {
+    bar?.setTotal(s.tasksTotal);
+    bar?.update(s.tasksDone, { mb: (s.bytesDone / 1e6).toFixed(1) });
+  };
+}
+
 /** Starts the embedded cluster unless `--address` names one. */
 async function embeddedCluster(o: SubmitOptions): Promise<LocalCluster | null> {
   if (o.address) return null;
@@ -145,10 +153,7 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
           await out.writePart(partition, data);
         },
         onAccepted: (id) => (jobId = id),
-        onStatus: (s) => {
-          bar?.setTotal(s.tasksTotal);
-          bar?.update(s.tasksDone, { mb: (s.bytesDone / 1e6).toFixed(1) });
-        },
+        onStatus: showProgress(bar),
       },
     );
     bar?.stop();
@@ -212,10 +217,7 @@ export async function submit(pipelinePath: string, o: SubmitOptions, loaded?: Lo
           await out.writePart(partition, data);
         },
         onAccepted: (id) => (jobId = id),
-        onStatus: (s) => {
-          bar?.setTotal(s.tasksTotal);
-          bar?.update(s.tasksDone, { mb: (s.bytesDone / 1e6).toFixed(1) });
-        },
+        onStatus: showProgress(bar),
       },
     );
     bar?.stop();

@@ -13,6 +13,7 @@ import type { Message, ObjectLocation, MessageOf } from '../protocol/messages.js
 import type { BatchPlan } from '../protocol/job-graph-codec.js';
 import type { FailureRecord } from '../errors.js';
 import { placeSubtask, type NodeLoad } from './placement.js';
+import { ClusterJob } from './cluster-job.js';
 
 /** Attempts of one subtask lost to node failures before the job fails. */
 export const MAX_TASK_ATTEMPTS = 4;
@@ -57,21 +58,17 @@ export interface BatchJobSpec {
   deadlineMs: { map: number; reduce: number };
 }
 
-export class BatchJob {
-  state: 'Running' | 'Finished' | 'Failed' | 'Cancelled' = 'Running';
-  message = '';
+export class BatchJob extends ClusterJob {
   readonly maps: Subtask[];
   readonly reduces: Subtask[];
   readonly partitions: number;
-  bytesDone = 0;
-  private readonly nodesUsed = new Set<string>();
   private noNodeSince: number | null = null;
-  private lastProgress = 0;
 
   constructor(
     private readonly host: JobHost,
     readonly spec: BatchJobSpec,
   ) {
+    super(host, spec.jobId);
     this.partitions = spec.plan.reduce.parallelism || 4;
     const mk = (kind: string, i: number): Subtask => ({
       id: `${spec.jobId}/${kind}-${i}`,
@@ -249,25 +246,6 @@ export class BatchJob {
     // Reduces still running elsewhere may be pulling from the dead node; they fail with
     // WRT_OBJECT_LOST and are retried once the lost map outputs exist again.
     this.pump(now);
-  }
-
-  private progress(now: number, force: boolean): void {
-    if (!force && now - this.lastProgress < 100) return;
-    this.lastProgress = now;
-    this.host.sendToClient(this.statusMessage());
-  }
-
-  statusMessage(): MessageOf<'JobStatus'> {
-    return {
-      type: 'JobStatus',
-      jobId: this.spec.jobId,
-      state: this.state,
-      tasksTotal: this.total,
-      tasksDone: this.done,
-      bytesDone: this.bytesDone,
-      message: this.message,
-      nodes: [...this.nodesUsed].sort(),
-    };
   }
 
   /** Every object this job left on nodes, by node. */

@@ -22,6 +22,7 @@
 import type { JobGraph, MessageOf } from '../protocol/messages.js';
 import type { FailureRecord } from '../errors.js';
 import type { JobHost } from './batch-job.js';
+import { ClusterJob } from './cluster-job.js';
 import { NO_NODE_GRACE_MS } from './batch-job.js';
 import { planStreamJob, type StreamPlan } from '../stream/execution-graph.js';
 import { memoryCheckpointStore, type CheckpointStore, type CompletedCheckpoint } from './checkpoint-store.js';
@@ -58,9 +59,7 @@ export function parseExecutionId(id: string): [string, number] {
   return at < 0 ? [id, 0] : [id.slice(0, at), Number(id.slice(at + 1))];
 }
 
-export class StreamJob {
-  state: 'Running' | 'Finished' | 'Failed' | 'Cancelled' = 'Running';
-  message = '';
+export class StreamJob extends ClusterJob {
   readonly plan: StreamPlan;
   /** Slots the job needs: the largest parallelism of its vertices. */
   readonly slots: number;
@@ -70,7 +69,6 @@ export class StreamJob {
   restarts = 0;
   private readonly finished = new Map<string, Uint8Array>();
   private waitingSince: number | null = null;
-  private lastProgress = 0;
   private released = false;
   private readonly sinkKeys: string[] = [];
   private readonly store: CheckpointStore;
@@ -80,14 +78,13 @@ export class StreamJob {
   private lastTrigger = 0;
   latest: CompletedCheckpoint | null = null;
   private pieces: PendingPiece[] = [];
-  bytesDone = 0;
-  private readonly nodesUsed = new Set<string>();
 
   /** @throws WrtError `WRT_BAD_JOB_GRAPH` / `WRT_INVALID_ARGUMENT` from planning. */
   constructor(
     private readonly host: JobHost,
     readonly spec: StreamJobSpec,
   ) {
+    super(host, spec.jobId);
     this.plan = planStreamJob(spec.graph, spec.args, spec.parallelism);
     this.slots = Math.max(...this.plan.vertices.map((v) => v.parallelism));
     this.store = spec.checkpoints ?? memoryCheckpointStore;
@@ -307,25 +304,6 @@ export class StreamJob {
     this.pieces = [];
     this.pendingCheckpoint = null;
     this.pump(now);
-  }
-
-  private progress(now: number, force: boolean): void {
-    if (!force && now - this.lastProgress < 100) return;
-    this.lastProgress = now;
-    this.host.sendToClient(this.statusMessage());
-  }
-
-  statusMessage(): MessageOf<'JobStatus'> {
-    return {
-      type: 'JobStatus',
-      jobId: this.spec.jobId,
-      state: this.state,
-      tasksTotal: this.total,
-      tasksDone: this.done,
-      bytesDone: this.bytesDone,
-      message: this.message,
-      nodes: [...this.nodesUsed].sort(),
-    };
   }
 
   /** Stream jobs keep nothing in object stores. */
