@@ -78,6 +78,8 @@ export class StreamJob extends ClusterJob {
   private lastTrigger = 0;
   latest: CompletedCheckpoint | null = null;
   private pieces: PendingPiece[] = [];
+  /** The store's last write (a finished job's checkpoints are removed only after it). */
+  private storeWork: Promise<unknown> = Promise.resolve();
 
   /** @throws WrtError `WRT_BAD_JOB_GRAPH` / `WRT_INVALID_ARGUMENT` from planning. */
   constructor(
@@ -228,7 +230,9 @@ export class StreamJob extends ClusterJob {
     }
     p.writing = true;
     const attempt = this.attempt;
-    this.store.write(this.spec.jobId, p.id, states).then(
+    const write = this.store.write(this.spec.jobId, p.id, states);
+    this.storeWork = write.catch(() => {});
+    write.then(
       (path) => {
         if (this.terminal || attempt !== this.attempt || this.pendingCheckpoint !== p) return;
         this.pendingCheckpoint = null;
@@ -265,7 +269,13 @@ export class StreamJob extends ClusterJob {
       const restarts = this.restarts ? `, ${this.restarts} restart(s)` : '';
       this.message = `${this.total} subtasks in ${this.slots} slot(s) on ${new Set(this.slotNodes).size} node(s)${restarts}`;
       this.releaseSlots();
-      void this.store.discard(this.spec.jobId);
+      const jobId = this.spec.jobId;
+      void this.storeWork
+        .then(() => this.store.discard(jobId))
+        .then(
+          () => this.host.log(`job ${jobId}: checkpoints removed`),
+          (err: Error) => this.host.log(`job ${jobId}: checkpoints could not be removed: ${err.message}`),
+        );
       this.progress(now, true);
     } else this.progress(now, false);
   }

@@ -80,6 +80,7 @@ test('q5 with checkpoints: a node SIGKILLed mid-run; the job restarts from its c
   const reference = (await referenceResults(join(work, 'events'), ['q5'])).get('q5')!;
   const diff = diffResults(reference, await readCsvParts(out, files));
   assert.equal(diff, null, diff ?? '');
-  // A finished job's checkpoints are removed.
+  // A finished job's checkpoints are removed (after any write still in flight).
+  await cluster.head.waitFor(new RegExp(`job ${job}: checkpoints removed`));
   assert.equal(existsSync(join(checkpoints, job)), false);
 });
