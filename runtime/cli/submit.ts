@@ -157,13 +157,14 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
       },
     );
     bar?.stop();
-    // Parts by sink subtask: the head's plan may differ in parallelism from the CLI's (0 = cluster slots).
-    await out.commit(Math.max(out.partsWritten, partitions));
+    // One part per sink subtask, each with its header: the head's parallelism may exceed the CLI's plan (0 = cluster slots).
+    const parts = Math.max(out.partsWritten, partitions);
+    await out.commit(parts);
     return {
       jobId,
       kind: 'stream',
       subtasks: status.tasksTotal,
-      partitions: Math.max(out.partsWritten, partitions),
+      partitions: parts,
       bytesWritten,
       seconds: (performance.now() - started) / 1000,
       nodes: status.nodes,

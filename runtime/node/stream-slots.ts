@@ -79,7 +79,7 @@ export class StreamSlots {
     return n;
   }
 
-  handle(m: MessageOf<'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob' | 'TriggerCheckpoint' | 'CheckpointAck'>): void {
+  handle(m: MessageOf<'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob' | 'TriggerCheckpoint'>): void {
     switch (m.type) {
       case 'DeployStreamSlot':
         return this.deploy(m);
@@ -95,9 +95,6 @@ export class StreamSlots {
           if (running.backlog) running.backlog.push(t);
           else running.thread.postMessage(t);
         }
-        return;
-      case 'CheckpointAck':
-        this.host.log('wrt node: ignoring a CheckpointAck (nodes send them, the head takes them)');
         return;
     }
   }

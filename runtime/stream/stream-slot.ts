@@ -21,6 +21,7 @@
 import type { JobGraphEdge } from '../protocol/messages.js';
 import type { StreamPlan } from './execution-graph.js';
 import { StreamSubtask, type StreamElement, type SubtaskHost } from './stream-subtask.js';
+import { WrtError } from '../errors.js';
 
 export interface StreamSlotHost {
   /** A fresh instance of the pipeline module with `imports` added. */
@@ -71,12 +72,9 @@ class OutboundChannel {
     private readonly post: (element: StreamElement) => void,
   ) {}
 
+  /** A batch (and what follows it) waits for credit. */
   get blocked(): boolean {
     return this.waiting.length > 0;
-  }
-
-  get idle(): boolean {
-    return this.waiting.length === 0;
   }
 
   send(element: StreamElement): void {
@@ -163,11 +161,6 @@ export class StreamSlot {
     }
   }
 
-  /** Vertex ids of this slot's subtasks, sources first. */
-  get vertexIds(): string[] {
-    return this.subtasks.map((s) => s.vertexId);
-  }
-
   private channel(sender: StreamSubtask, edge: JobGraphEdge, from: number, to: number): OutboundChannel {
     const i = this.edgeIndex.get(edge)!;
     const key = `${i}/${from}/${to}`;
@@ -184,7 +177,8 @@ export class StreamSlot {
   receive(edge: number, from: number, to: number, element: StreamElement): void {
     const e = this.plan.graph.edges[edge];
     const target = e && to === this.slot ? this.byVertex.get(e.to) : undefined;
-    if (!e || !target) throw new Error(`slot ${this.slot} has no subtask ${e?.to ?? `of edge ${edge}`}#${to}`);
+    if (!e || !target)
+      throw new WrtError('WRT_PROTOCOL', `slot ${this.slot} has no subtask ${e?.to ?? `of edge ${edge}`}#${to} to take an element`);
     this.inbox.get(target)!.push({ edge: e, from, element });
     this.wake();
   }
@@ -300,7 +294,7 @@ export class StreamSlot {
       this.reportedDone.add(s);
       this.host.subtaskDone(s.vertexId, this.slot, s.snapshot());
     }
-    if (this.reportedDone.size === this.subtasks.length && [...this.outbound.values()].every((c) => c.idle)) {
+    if (this.reportedDone.size === this.subtasks.length && [...this.outbound.values()].every((c) => !c.blocked)) {
       this.stopped = true;
       this.host.finished();
     }

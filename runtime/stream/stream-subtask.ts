@@ -268,11 +268,9 @@ export class StreamSubtask {
     for (const d of this.held.splice(0)) this.receive(d.edge, d.from, d.element);
   }
 
-  /** Sources: checkpoint `id` starts here (between two batches). Returns false once the source is done. */
-  injectBarrier(id: number): boolean {
-    if (this.finished) return false;
-    this.checkpoint(id);
-    return true;
+  /** Sources: checkpoint `id` starts here (between two batches); a finished source has no part in it. */
+  injectBarrier(id: number): void {
+    if (!this.finished) this.checkpoint(id);
   }
 
   /** Snapshots this subtask for checkpoint `id` and passes the barrier on. */
