@@ -31,10 +31,12 @@ test('a call cancelled while it waits for a slot never runs, and old cancel hand
   });
   const pool = new SlotPool(nodePlatform, arena, 1);
   try {
-    let first!: CallControl;
-    const spinning = pool.call(call('spin'), (ctl) => (first = ctl));
+    let running!: (ctl: CallControl) => void;
+    const started = new Promise<CallControl>((r) => (running = r));
+    const spinning = pool.call(call('spin'), (ctl) => running(ctl));
     const queued = pool.call(call('add'), (ctl) => ctl.cancel(new WrtError('WRT_TASK_CANCELLED', 'cancelled while queued')));
-    await new Promise((r) => setTimeout(r, 50));
+    // The spin call has reached its thread (its control is handed out when it is sent).
+    const first = await started;
     first.cancel(new WrtError('WRT_TASK_CANCELLED', 'cancelled while running'));
     await assert.rejects(spinning, /cancelled while running/);
     await assert.rejects(queued, /cancelled while queued/);
