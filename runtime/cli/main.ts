@@ -1,13 +1,16 @@
 /** The `wrt` command. Exit codes: 0 success, 1 a job or runtime failure, 2 bad usage or input. */
 import process from 'node:process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { submitPipeline, packageVersion } from './submit.js';
 import { startHeadCommand, startNodeCommand } from './start.js';
 import { formatInfo, localInfo } from './info.js';
 import { generateNexmark } from './nexmark.js';
 import { WrtError } from '../errors.js';
+import { controlJob } from '../client/job-client.js';
+import { nodePlatform } from '../platform/node/platform.js';
+import type { JobAction } from '../protocol/messages.js';
 
 const USAGE_CODES = new Set([
   'WRT_INVALID_ARGUMENT',
@@ -16,6 +19,7 @@ const USAGE_CODES = new Set([
   'WRT_NOT_WASM',
   'WRT_MISSING_EXPORT',
   'WRT_BAD_JOB_GRAPH',
+  'WRT_BAD_CHECKPOINT',
 ]);
 
 function fail(err: unknown): never {
@@ -80,6 +84,10 @@ program
   .option('--heartbeat-timeout-ms <n>', 'head: silence after which a node is declared lost', positive('--heartbeat-timeout-ms'), 5000)
   .option('--quiet', 'head: do not log cluster events to stderr')
   .option('--checkpoint-dir <dir>', "head: where stream jobs' checkpoints go (default: wrt-checkpoints under the temp directory)")
+  .option(
+    '--savepoint-dir <dir>',
+    'head: where savepoints go when wrt savepoint / stop name none (default: wrt-savepoints under the temp directory)',
+  )
   .action(
     async (o: {
       head?: boolean;
@@ -94,6 +102,7 @@ program
       heartbeatTimeoutMs: number;
       quiet?: boolean;
       checkpointDir?: string;
+      savepointDir?: string;
       resources?: Record<string, number>;
       gpu: boolean;
     }) => {
@@ -106,6 +115,7 @@ program
           heartbeatTimeoutMs: o.heartbeatTimeoutMs,
           quiet: !!o.quiet,
           checkpointDir: o.checkpointDir ?? join(tmpdir(), 'wrt-checkpoints'),
+          savepointDir: o.savepointDir ?? join(tmpdir(), 'wrt-savepoints'),
         });
       else
         await startNodeCommand({
@@ -139,6 +149,10 @@ program
     positive('--checkpoint-interval-ms'),
   )
   .option('--parallelism <n>', "stream jobs: subtasks of vertices that set none (default: the cluster's slots)", positive('--parallelism'))
+  .option(
+    '--from-savepoint <path>',
+    "stream jobs: start from this savepoint (from wrt savepoint / wrt stop) or a failed job's chk-N directory",
+  )
   .option('--overwrite', 'replace the result in a non-empty output directory')
   .option('--json', 'print the summary as one JSON object on stdout')
   .option('--no-progress', 'no progress bar even on a terminal')
@@ -150,6 +164,7 @@ program
         output: string;
         parallelism?: number;
         checkpointIntervalMs?: number;
+        fromSavepoint?: string;
         address?: string;
         nodes: number;
         cpus?: number;
@@ -173,6 +188,7 @@ program
           input: o.input ?? [],
           parallelism: o.parallelism === undefined ? undefined : Math.floor(o.parallelism),
           checkpointIntervalMs: o.checkpointIntervalMs === undefined ? undefined : Math.floor(o.checkpointIntervalMs),
+          fromSavepoint: o.fromSavepoint,
           output: o.output,
           address: o.address,
           nodes: Math.floor(o.nodes),
@@ -186,7 +202,12 @@ program
           json: !!o.json,
         });
         if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
-        else if ('kind' in s) {
+        else if ('kind' in s && s.state === 'Stopped') {
+          process.stderr.write(
+            `wrt: stream job ${s.jobId} ${s.message}: ${s.partitions} part(s) hold the output up to it (no _SUCCESS) in ${o.output}; ` +
+              `continue with wrt submit … --from-savepoint PATH\n`,
+          );
+        } else if ('kind' in s) {
           process.stderr.write(
             `wrt: stream job ${s.jobId} finished: ${s.subtasks} subtasks, ${s.partitions} part(s), ${s.bytesWritten} bytes written, ` +
               `${s.seconds.toFixed(2)} s on ${s.nodes.length} node(s) (${s.nodes.join(', ')}); output in ${o.output}\n`,
@@ -203,6 +224,40 @@ program
       }
     },
   );
+
+/** `wrt savepoint|stop|cancel JOB`: one JobControl request to the head. */
+function jobControlCommand(name: string, description: string, action: JobAction, takesDir: boolean): void {
+  const cmd = program
+    .command(name)
+    .description(description)
+    .argument('<job>', 'the job id (wrt submit prints it; wrt status lists the jobs)')
+    .option('--address <url>', 'the head (ws:// or http:// HOST:PORT)', 'ws://127.0.0.1:8265');
+  if (takesDir) cmd.argument('[dir]', "where the savepoint goes, on the head's file system (default: the head's --savepoint-dir)");
+  cmd.action(async (job: string, ...rest: unknown[]) => {
+    const dir = takesDir ? ((rest[0] as string | undefined) ?? '') : '';
+    const o = rest[takesDir ? 1 : 0] as { address: string };
+    try {
+      const path = await controlJob(nodePlatform, o.address, job, action, dir && !dir.startsWith('memory:') ? resolve(dir) : dir);
+      if (path) process.stdout.write(path + '\n');
+      process.stderr.write(
+        action === 'Cancel'
+          ? `wrt: job ${job} cancelled\n`
+          : `wrt: ${action === 'Stop' ? `job ${job} stopped; ` : ''}savepoint of ${job} at ${path}\n`,
+      );
+      process.exit(0);
+    } catch (err) {
+      fail(err);
+    }
+  });
+}
+jobControlCommand('savepoint', 'take a savepoint of a running stream job (it goes on running); prints its path', 'Savepoint', true);
+jobControlCommand(
+  'stop',
+  'take a savepoint of a running stream job and end it, its output committed up to the savepoint; prints the path',
+  'Stop',
+  true,
+);
+jobControlCommand('cancel', 'cancel a running job (its uncommitted output and its checkpoints are dropped)', 'Cancel', false);
 
 const nexmark = program.command('nexmark').description('the Nexmark benchmark: event generator (queries run with wrt submit)');
 nexmark

@@ -4,7 +4,7 @@
  * and renamed only when the whole job has succeeded; on failure the temporary files are removed,
  * so a directory never holds a half-written result.
  */
-import { appendFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import process from 'node:process';
 import { WrtError } from '../errors.js';
@@ -16,6 +16,8 @@ export class OutputDir {
   private constructor(
     readonly dir: string,
     readonly ext: string,
+    /** Whether {@link open} made the directory (then {@link abort} removes it again). */
+    private readonly created: boolean,
   ) {}
 
   private partName(p: number): string {
@@ -34,7 +36,7 @@ export class OutputDir {
       }
     }
     await mkdir(dir, { recursive: true });
-    return new OutputDir(dir, ext);
+    return new OutputDir(dir, ext, entries === null);
   }
 
   private tmp(p: number): string {
@@ -53,19 +55,25 @@ export class OutputDir {
     this.written.add(partition);
   }
 
-  /** Renames every part into place (replacing an earlier result's files) and writes _SUCCESS. */
-  async commit(partitions: number): Promise<void> {
+  /**
+   * Renames every part into place (replacing an earlier result's files) and writes _SUCCESS —
+   * unless `success` is false: a stream job stopped with a savepoint leaves its output up to the
+   * savepoint without the marker.
+   */
+  async commit(partitions: number, success = true): Promise<void> {
     for (let p = 0; p < partitions; p++) if (!this.written.has(p)) await this.writePart(p, new Uint8Array(0));
     const stale = (await readdir(this.dir)).filter((f) => f === '_SUCCESS' || /^part-\d{5}\.(tsv|csv)$/.test(f));
     for (const f of stale) await rm(join(this.dir, f));
     for (let p = 0; p < partitions; p++) await rename(this.tmp(p), join(this.dir, this.partName(p)));
+    if (!success) return;
     const marker = join(this.dir, `._SUCCESS.${this.tag}.tmp`);
     await writeFile(marker, '');
     await rename(marker, join(this.dir, '_SUCCESS'));
   }
 
-  /** Removes what this run wrote. */
+  /** Removes what this run wrote, and the directory if this run made it and it is empty. */
   async abort(): Promise<void> {
     for (const p of this.written) await rm(this.tmp(p), { force: true });
+    if (this.created) await rmdir(this.dir).catch(() => {});
   }
 }

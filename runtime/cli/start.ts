@@ -31,6 +31,8 @@ export interface HeadCommandOptions {
   quiet: boolean;
   /** Where stream jobs' checkpoints go. */
   checkpointDir: string;
+  /** Where savepoints go when `wrt savepoint` / `wrt stop` name no directory. */
+  savepointDir: string;
 }
 
 export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
@@ -38,7 +40,7 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
     heartbeatIntervalMs: o.heartbeatIntervalMs,
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     log: o.quiet ? () => {} : (line) => process.stderr.write(line + '\n'),
-    checkpoints: checkpointDirectory(o.checkpointDir),
+    checkpoints: checkpointDirectory(o.checkpointDir, o.savepointDir),
   });
   head.onNodeRegistered((n) => process.stdout.write(`node joined ${n.id} ${n.name} ${n.platform} ${n.cpus} gpus=${n.gpus}\n`));
   const server = await startHeadServer(

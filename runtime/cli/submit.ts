@@ -7,7 +7,7 @@
  */
 import process from 'node:process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
 import { planChunks, readChunk, resolveInputs } from './input-chunks.js';
@@ -33,6 +33,8 @@ export interface SubmitOptions {
   parallelism?: number;
   /** Stream jobs: ms between checkpoints. @default none */
   checkpointIntervalMs?: number;
+  /** Stream jobs: a savepoint directory (on the head) to start from. */
+  fromSavepoint?: string;
   progress: boolean;
   json: boolean;
 }
@@ -41,6 +43,10 @@ export interface SubmitOptions {
 export interface StreamSubmitSummary {
   jobId: string;
   kind: 'stream';
+  /** Stopped: ended by `wrt stop`; the output holds what its savepoint covers, and no _SUCCESS. */
+  state: 'Finished' | 'Stopped';
+  /** The head's last word on the job (for Stopped: where the savepoint is). */
+  message: string;
   subtasks: number;
   /** Output part files (one per sink subtask). */
   partitions: number;
@@ -122,6 +128,8 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
   const started = performance.now();
   if (o.input.length > 0)
     throw new WrtError('WRT_INVALID_ARGUMENT', 'a stream pipeline reads its sources (connectors), not --input; drop --input');
+  // The head reads the savepoint: a path is taken relative to here (the same machine or a shared file system).
+  const restorePath = !o.fromSavepoint ? '' : o.fromSavepoint.startsWith('memory:') ? o.fromSavepoint : resolve(o.fromSavepoint);
   const out = await OutputDir.open(o.output, o.overwrite, 'csv');
   const bar = progressBar(o);
   let cluster: LocalCluster | null = null;
@@ -145,6 +153,7 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
         operatorDeadlineMs: 0,
         parallelism: o.parallelism ?? 0,
         checkpointIntervalMs: o.checkpointIntervalMs ?? 0,
+        restorePath,
       },
       {
         readChunk: () => Promise.reject(new WrtError('WRT_PROTOCOL', 'the head asked a stream job for an input chunk')),
@@ -152,17 +161,26 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
           bytesWritten += data.byteLength;
           await out.writePart(partition, data);
         },
-        onAccepted: (id) => (jobId = id),
+        onAccepted: (id) => {
+          jobId = id;
+          if (o.address)
+            process.stderr.write(
+              `wrt: stream job ${id} accepted by ${o.address} (wrt savepoint|stop|cancel ${id} --address ${o.address})\n`,
+            );
+        },
         onStatus: showProgress(bar),
       },
     );
     bar?.stop();
     // One part per sink subtask, each with its header: the head's parallelism may exceed the CLI's plan (0 = cluster slots).
     const parts = Math.max(out.partsWritten, partitions);
-    await out.commit(parts);
+    const stopped = status.state === 'Stopped';
+    await out.commit(parts, !stopped);
     return {
       jobId,
       kind: 'stream',
+      state: stopped ? 'Stopped' : 'Finished',
+      message: status.message,
       subtasks: status.tasksTotal,
       partitions: parts,
       bytesWritten,
@@ -185,6 +203,11 @@ export async function submit(pipelinePath: string, o: SubmitOptions, loaded?: Lo
   const pipeline = loaded ?? (await loadPipeline(pipelinePath, o.arg));
   if (pipeline.streaming) throw new WrtError('WRT_INVALID_ARGUMENT', `${pipelinePath} is a stream pipeline; run it with submitPipeline`);
   if (o.input.length === 0) throw new WrtError('WRT_INVALID_ARGUMENT', `${pipelinePath} is a batch pipeline: give its input with --input`);
+  if (o.fromSavepoint)
+    throw new WrtError(
+      'WRT_INVALID_ARGUMENT',
+      `${pipelinePath} is a batch pipeline; only stream jobs start from a savepoint, drop --from-savepoint`,
+    );
   const files = await resolveInputs(o.input);
   const plan = await planChunks(files, Math.round(o.chunkMb * 2 ** 20));
   const out = await OutputDir.open(o.output, o.overwrite);

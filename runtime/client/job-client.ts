@@ -4,7 +4,7 @@
  * resolves with the final status. Platform-neutral.
  */
 import type { Platform } from '../platform/platform.js';
-import type { Message, MessageOf } from '../protocol/messages.js';
+import type { JobAction, Message, MessageOf } from '../protocol/messages.js';
 import { decodeFrame, encodeMessage } from '../protocol/codec.js';
 import { WrtError, fromFailure } from '../errors.js';
 
@@ -43,7 +43,7 @@ function jobFailure(s: JobStatusUpdate): WrtError {
 
 /**
  * Runs one job to its end.
- * @returns the final status (state Finished)
+ * @returns the final status (state Finished, or Stopped for a stream job ended by `wrt stop`)
  * @throws WrtError with the failing subtask's code (e.g. `WRT_OPERATOR_TRAP`) when the job fails,
  *   `WRT_CONNECTION` when the head goes away, or the code of an ErrorMessage the head sends.
  */
@@ -101,7 +101,7 @@ export async function runJob(platform: Platform, address: string, job: JobSubmis
         }
         case 'JobStatus':
           cb.onStatus?.(msg);
-          if (msg.state === 'Finished') settle(null, msg);
+          if (msg.state === 'Finished' || msg.state === 'Stopped') settle(null, msg);
           else if (msg.state !== 'Running') settle(jobFailure(msg));
           break;
         case 'ErrorMessage':
@@ -113,5 +113,50 @@ export async function runJob(platform: Platform, address: string, job: JobSubmis
     };
     conn.onClose = (reason) => settle(new WrtError('WRT_CONNECTION', `the head closed the connection before the job ended (${reason})`));
     send({ type: 'SubmitJob', requestId: 1, ...job });
+  });
+}
+
+/**
+ * Asks the head to act on a running job (`wrt savepoint`, `wrt cancel`, `wrt stop`) and waits for
+ * the answer: a savepoint is written once every subtask has taken its snapshot (seconds, or longer
+ * under back-pressure).
+ * @param savepointDir a directory on the head's file system; '' = the head's default
+ * @returns where the savepoint was written ('' for Cancel)
+ * @throws WrtError `WRT_INVALID_ARGUMENT` (no such running job; a batch job asked for a savepoint),
+ *   `WRT_BAD_CHECKPOINT` (the savepoint could not be written), `WRT_JOB_FAILED` (the job ended
+ *   first), `WRT_CONNECTION`.
+ */
+export async function controlJob(
+  platform: Platform,
+  address: string,
+  jobId: string,
+  action: JobAction,
+  savepointDir = '',
+): Promise<string> {
+  const conn = await platform.connect(headWebSocketUrl(address));
+  return new Promise<string>((resolve, reject) => {
+    let settled = false;
+    const settle = (err: Error | null, path = ''): void => {
+      if (settled) return;
+      settled = true;
+      conn.close(1000, 'done');
+      if (err) reject(err);
+      else resolve(path);
+    };
+    conn.onMessage = (frame) => {
+      let msgs: Message[];
+      try {
+        msgs = decodeFrame(frame);
+      } catch (err) {
+        settle(err as Error);
+        return;
+      }
+      for (const msg of msgs) {
+        if (msg.type === 'JobControlDone') settle(null, msg.savepointPath);
+        else if (msg.type === 'ErrorMessage') settle(fromFailure(msg.failure));
+      }
+    };
+    conn.onClose = (reason) => settle(new WrtError('WRT_CONNECTION', `the head closed the connection before answering (${reason})`));
+    conn.send(encodeMessage({ type: 'JobControl', requestId: 1, jobId, action, savepointDir }));
   });
 }

@@ -14,7 +14,7 @@ import { decodeFrame, encodeMessage } from '../protocol/codec.js';
 import { planBatchJob } from '../protocol/job-graph-codec.js';
 import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
 import { StreamJob, parseExecutionId } from '../scheduler/stream-job.js';
-import type { CheckpointStore } from '../scheduler/checkpoint-store.js';
+import { memoryCheckpointStore, type CheckpointStore } from '../scheduler/checkpoint-store.js';
 import type { NodeLoad } from '../scheduler/placement.js';
 import { TaskService } from '../scheduler/task-service.js';
 import { WrtError, toFailure } from '../errors.js';
@@ -30,7 +30,7 @@ export interface HeadOptions {
   /** Operator call deadline when neither graph nor submission sets one, ms. @default 60000 */
   defaultDeadlineMs?: number;
   log?: (line: string) => void;
-  /** Where stream jobs' checkpoints go. @default the head's memory (the latest per job) */
+  /** Where stream jobs' checkpoints and savepoints go. @default the head's memory (the latest checkpoint per job, every savepoint) */
   checkpoints?: CheckpointStore;
 }
 
@@ -91,8 +91,12 @@ export class Head {
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
   private readonly log: (line: string) => void;
+  private readonly checkpoints: CheckpointStore;
+  /** Client connections that have closed (a job accepted after its client left would run for no one). */
+  private readonly closedClients = new WeakSet<Connection>();
 
   constructor(private readonly options: HeadOptions = {}) {
+    this.checkpoints = options.checkpoints ?? memoryCheckpointStore();
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 5000;
     this.log = options.log ?? (() => {});
@@ -157,6 +161,7 @@ export class Head {
       if (role.kind === 'node') this.lose(role.id, `connection closed: ${reason}`);
       else if (role.kind === 'client') {
         this.drivers.delete(role.id);
+        this.closedClients.add(conn);
         this.failPullsTo(role.id);
         this.tasks.driverGone(role.id);
         for (const [id, e] of this.jobs) {
@@ -352,9 +357,49 @@ export class Head {
         if (e && e.client === conn && e.job instanceof BatchJob) e.job.onInputChunk(msg.index, msg.data);
         return;
       }
+      case 'JobControl':
+        return this.control(conn, msg);
       default:
         throw new WrtError('WRT_PROTOCOL', `a client may not send ${msg.type}`);
     }
+  }
+
+  /**
+   * `wrt savepoint` / `wrt cancel` / `wrt stop` from any client: answered with JobControlDone,
+   * or an ErrorMessage with the request's id.
+   * @throws WrtError `WRT_INVALID_ARGUMENT` for a job that is unknown, not running, or a batch job asked for a savepoint.
+   */
+  private control(conn: Connection, m: MessageOf<'JobControl'>): void {
+    const e = this.jobs.get(m.jobId);
+    if (!e) {
+      const running = [...this.jobs.values()].filter((j) => j.job.state === 'Running').map((j) => j.job.spec.jobId);
+      throw new WrtError('WRT_INVALID_ARGUMENT', `no job ${m.jobId} on this head (running: ${running.join(', ') || 'none'})`);
+    }
+    if (e.job.state !== 'Running')
+      throw new WrtError('WRT_INVALID_ARGUMENT', `job ${m.jobId} is ${e.job.state.toLowerCase()}, not running`);
+    const reply = (savepointPath: string): void =>
+      conn.send(encodeMessage({ type: 'JobControlDone', requestId: m.requestId, jobId: m.jobId, savepointPath }));
+    if (m.action === 'Cancel') {
+      this.log(`head: job ${m.jobId} cancelled by a client`);
+      e.job.cancel(`job ${m.jobId} was cancelled (wrt cancel)`);
+      this.endJob(m.jobId);
+      reply('');
+      return;
+    }
+    const job = e.job;
+    if (!(job instanceof StreamJob))
+      throw new WrtError('WRT_INVALID_ARGUMENT', `job ${m.jobId} is a batch job; only stream jobs take savepoints`);
+    this.log(`head: job ${m.jobId}: ${m.action === 'Stop' ? 'stop with a savepoint' : 'savepoint'} asked for`);
+    job.requestSavepoint({
+      dir: m.savepointDir,
+      stop: m.action === 'Stop',
+      done: (failure, path) => {
+        if (failure) conn.send(encodeMessage({ type: 'ErrorMessage', requestId: m.requestId, failure }));
+        else reply(path);
+        if (job.state !== 'Running') this.endJob(m.jobId);
+      },
+    });
+    job.pump(Date.now());
   }
 
   private submit(conn: Connection, m: MessageOf<'SubmitJob'>): void {
@@ -380,7 +425,11 @@ export class Head {
     job.pump(Date.now());
   }
 
-  /** A stream job: planned here (bad graphs and missing arguments are refused at once), then deployed whole. */
+  /**
+   * A stream job: planned here (bad graphs and missing arguments are refused at once), then deployed
+   * whole; from a savepoint when `restorePath` names one (a savepoint that cannot be read or does
+   * not fit the job is refused with `WRT_BAD_CHECKPOINT`).
+   */
   private submitStream(conn: Connection, m: MessageOf<'SubmitJob'>): void {
     const jobId = `j-${this.nextJob++}`;
     let slots = 0;
@@ -395,12 +444,28 @@ export class Head {
       parallelism: m.parallelism || Math.max(1, slots),
       maxMemoryBytes: m.operatorMaxMemoryBytes || this.options.defaultMaxMemoryBytes || 256 * 2 ** 20,
       checkpointIntervalMs: m.checkpointIntervalMs ?? 0,
-      checkpoints: this.options.checkpoints,
+      checkpoints: this.checkpoints,
     });
-    this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
-    conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId }));
-    this.log(`head: stream job ${jobId} "${job.spec.name}" accepted: ${job.total} subtasks, ${job.slots} slot(s)`);
-    job.pump(Date.now());
+    const accept = (): void => {
+      if (this.closedClients.has(conn)) return;
+      this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
+      conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId }));
+      const from = job.latest ? ` from savepoint ${job.latest.path}` : '';
+      this.log(`head: stream job ${jobId} "${job.spec.name}" accepted${from}: ${job.total} subtasks, ${job.slots} slot(s)`);
+      job.pump(Date.now());
+    };
+    if (!m.restorePath) return accept();
+    this.checkpoints
+      .read(m.restorePath)
+      .then((cp) => {
+        job.restoreFrom(cp);
+        accept();
+      })
+      .catch((err: unknown) => {
+        const failure = toFailure(err, 'WRT_BAD_CHECKPOINT');
+        this.log(`head: ${failure.code}: ${failure.message}`);
+        conn.send(encodeMessage({ type: 'ErrorMessage', requestId: m.requestId, failure }));
+      });
   }
 
   private jobHost(client: Connection): JobHost {
@@ -467,8 +532,7 @@ export class Head {
   private pumpAll(): void {
     const now = Date.now();
     for (const [id, e] of this.jobs) {
-      if (e.job.state !== 'Running') continue;
-      e.job.pump(now);
+      if (e.job.state === 'Running') e.job.pump(now);
       if (e.job.state !== 'Running') this.endJob(id);
     }
   }

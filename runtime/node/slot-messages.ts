@@ -43,6 +43,8 @@ export type StreamSlotRequest =
       maxMemoryBytes: number;
       /** States of a checkpoint to start from, by vertex id (empty: a fresh start). */
       restore: Map<string, Uint8Array>;
+      /** Started from a savepoint: sinks write new part files. */
+      freshOutput: boolean;
     }
   /** Start checkpoint `id` at this slot's sources. */
   | { type: 'stream-trigger'; id: number }

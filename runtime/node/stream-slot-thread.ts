@@ -71,7 +71,7 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
           },
           { credits: msg.credits },
         );
-        slot.restore(msg.restore);
+        slot.restore(msg.restore, msg.freshOutput);
         slot.start();
       } else if (!slot) throw new Error(`stream slot thread got ${msg.type} before stream-open`);
       else if (msg.type === 'stream-in') slot.receive(msg.edge, msg.from, msg.to, msg.element);

@@ -126,6 +126,7 @@ export class StreamSlots {
           outputCapBytes: this.host.outputCapBytes,
           maxMemoryBytes: d.maxMemoryBytes,
           restore: new Map(d.restore.filter((r) => r.index === d.slot).map((r) => [r.vertex, r.state.slice()])),
+          freshOutput: !!d.freshOutput,
         } satisfies StreamSlotRequest);
         for (const m of running.backlog ?? []) running.thread.postMessage(m, transferOf(m));
         running.backlog = null;

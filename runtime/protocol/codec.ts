@@ -50,7 +50,7 @@ import { CancelTask } from './generated/wrt/protocol/cancel-task.js';
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 const FILE_IDENTIFIER = 'WRT1';
 
-const JOB_STATES = ['Running', 'Finished', 'Failed', 'Cancelled'] as const;
+const JOB_STATES = ['Running', 'Finished', 'Failed', 'Cancelled', 'Stopped'] as const;
 const TASK_STATES = ['Running', 'Finished', 'Failed'] as const;
 const DEPLOY_KINDS = ['Operator', 'Task', 'ActorCreate', 'ActorCall', 'ActorKill'] as const;
 const ACTOR_STATES = ['Pending', 'Alive', 'Restarting', 'Dead'] as const;
@@ -165,6 +165,7 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       const module = b.createByteVector(m.module);
       const graph = encodeJobGraphTable(b, m.graph);
       const args = encodeKeyValues(b, m.args);
+      const restorePath = b.createString(m.restorePath ?? '');
       SubmitJob.startSubmitJob(b);
       SubmitJob.addRequestId(b, m.requestId);
       SubmitJob.addName(b, name);
@@ -177,6 +178,7 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
       SubmitJob.addOperatorDeadlineMs(b, m.operatorDeadlineMs);
       SubmitJob.addParallelism(b, m.parallelism ?? 0);
       SubmitJob.addCheckpointIntervalMs(b, m.checkpointIntervalMs ?? 0);
+      SubmitJob.addRestorePath(b, restorePath);
       return [Kind.SubmitJob, SubmitJob.endSubmitJob(b)];
     }
     case 'JobAccepted':
@@ -515,6 +517,7 @@ function decodeBody(r: Reader, env: Envelope): Message {
         operatorDeadlineMs: t.operatorDeadlineMs(),
         parallelism: t.parallelism(),
         checkpointIntervalMs: t.checkpointIntervalMs(),
+        restorePath: r.str(t.restorePath()),
       };
     }
     case Kind.JobAccepted: {

@@ -88,7 +88,11 @@ export interface ObjectLocation {
   sizeBytes: number;
 }
 
-export type JobState = 'Running' | 'Finished' | 'Failed' | 'Cancelled';
+/** Stopped: a stream job ended by `wrt stop` once its savepoint was written. */
+export type JobState = 'Running' | 'Finished' | 'Failed' | 'Cancelled' | 'Stopped';
+
+/** What `wrt savepoint` / `wrt cancel` / `wrt stop` ask of a running job. */
+export type JobAction = 'Savepoint' | 'Cancel' | 'Stop';
 
 /** Amounts of resources by name (`cpus`, `gpus`, `memoryBytes` are separate fields). */
 export type ResourceMap = Record<string, number>;
@@ -156,6 +160,8 @@ export type Message =
       parallelism?: number;
       /** Stream jobs: ms between checkpoints; 0 (or absent) = none. */
       checkpointIntervalMs?: number;
+      /** Stream jobs: a savepoint (or retained checkpoint) directory on the head to start from; '' (or absent) = none. */
+      restorePath?: string;
     }
   | { type: 'JobAccepted'; requestId: number; jobId: string }
   | {
@@ -282,6 +288,8 @@ export type Message =
       channelCredits: number;
       /** A restart: the states of the slot's subtasks in the checkpoint it starts from. */
       restore: SubtaskState[];
+      /** Started from a savepoint: sinks begin new part files rather than continue the restored ones. */
+      freshOutput?: boolean;
     }
   | {
       type: 'StreamData';
@@ -301,7 +309,11 @@ export type Message =
   | { type: 'StreamCredit'; jobId: string; nodeId: string; edge: number; from: number; to: number; credits: number }
   | { type: 'CancelJob'; jobId: string; reason: string }
   | { type: 'TriggerCheckpoint'; jobId: string; checkpointId: number }
-  | { type: 'CheckpointAck'; jobId: string; checkpointId: number; state: SubtaskState };
+  | { type: 'CheckpointAck'; jobId: string; checkpointId: number; state: SubtaskState }
+  /** `savepointDir`: a directory on the head's file system; '' = the head's default. */
+  | { type: 'JobControl'; requestId: number; jobId: string; action: JobAction; savepointDir: string }
+  /** `savepointPath`: where the savepoint was written ('' for Cancel). */
+  | { type: 'JobControlDone'; requestId: number; jobId: string; savepointPath: string };
 
 export type StreamElementKind = 'Batch' | 'Watermark' | 'End' | 'Barrier';
 

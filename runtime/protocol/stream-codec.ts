@@ -4,7 +4,7 @@
  * Decoding reads through codec.ts's guarded reader, so a malformed table is a `WRT_PROTOCOL` error.
  */
 import type * as flatbuffers from 'flatbuffers';
-import type { Message, MessageOf, StreamElementKind, SubtaskState } from './messages.js';
+import type { JobAction, Message, MessageOf, StreamElementKind, SubtaskState } from './messages.js';
 import { decodeJobGraphTable, encodeJobGraphTable } from './job-graph-codec.js';
 import { Message as Kind } from './generated/wrt/protocol/message.js';
 import type { Envelope } from './generated/wrt/protocol/envelope.js';
@@ -16,11 +16,15 @@ import { CancelJob } from './generated/wrt/protocol/cancel-job.js';
 import { SubtaskState as SubtaskStateTable } from './generated/wrt/protocol/subtask-state.js';
 import { TriggerCheckpoint } from './generated/wrt/protocol/trigger-checkpoint.js';
 import { CheckpointAck } from './generated/wrt/protocol/checkpoint-ack.js';
+import { JobControl } from './generated/wrt/protocol/job-control.js';
+import { JobControlDone } from './generated/wrt/protocol/job-control-done.js';
 
 type B = flatbuffers.Builder;
 export type StreamMessage = MessageOf<
-  'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob' | 'TriggerCheckpoint' | 'CheckpointAck'
+  'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob' | 'TriggerCheckpoint' | 'CheckpointAck' | 'JobControl' | 'JobControlDone'
 >;
+
+const JOB_ACTIONS: readonly JobAction[] = ['Savepoint', 'Cancel', 'Stop'];
 
 const ELEMENT_KINDS: readonly StreamElementKind[] = ['Batch', 'Watermark', 'End', 'Barrier'];
 
@@ -39,7 +43,9 @@ export function isStreamMessage(m: Message): m is StreamMessage {
     m.type === 'StreamCredit' ||
     m.type === 'CancelJob' ||
     m.type === 'TriggerCheckpoint' ||
-    m.type === 'CheckpointAck'
+    m.type === 'CheckpointAck' ||
+    m.type === 'JobControl' ||
+    m.type === 'JobControlDone'
   );
 }
 
@@ -93,6 +99,7 @@ export function encodeStreamBody(b: B, m: StreamMessage): [Kind, flatbuffers.Off
       DeployStreamSlot.addMaxMemoryBytes(b, BigInt(m.maxMemoryBytes));
       DeployStreamSlot.addChannelCredits(b, m.channelCredits);
       DeployStreamSlot.addRestore(b, restore);
+      DeployStreamSlot.addFreshOutput(b, !!m.freshOutput);
       return [Kind.DeployStreamSlot, DeployStreamSlot.endDeployStreamSlot(b)];
     }
     case 'StreamData': {
@@ -129,6 +136,14 @@ export function encodeStreamBody(b: B, m: StreamMessage): [Kind, flatbuffers.Off
       CheckpointAck.addState(b, state);
       return [Kind.CheckpointAck, CheckpointAck.endCheckpointAck(b)];
     }
+    case 'JobControl': {
+      const [job, dir] = [m.jobId, m.savepointDir].map((s) => b.createString(s));
+      return [Kind.JobControl, JobControl.createJobControl(b, m.requestId, job!, JOB_ACTIONS.indexOf(m.action), dir!)];
+    }
+    case 'JobControlDone': {
+      const [job, path] = [m.jobId, m.savepointPath].map((s) => b.createString(s));
+      return [Kind.JobControlDone, JobControlDone.createJobControlDone(b, m.requestId, job!, path!)];
+    }
   }
 }
 
@@ -152,6 +167,7 @@ export function decodeStreamBody(r: GuardedReader, env: Envelope): StreamMessage
         maxMemoryBytes: r.num(t.maxMemoryBytes()),
         channelCredits: t.channelCredits(),
         restore: r.list(t.restoreLength(), (i) => t.restore(i)).map((s) => decodeSubtaskState(r, s)),
+        freshOutput: t.freshOutput(),
       };
     }
     case Kind.StreamData: {
@@ -195,6 +211,16 @@ export function decodeStreamBody(r: GuardedReader, env: Envelope): StreamMessage
       const state = t.state();
       if (!state) throw new RangeError('CheckpointAck without a state');
       return { type: 'CheckpointAck', jobId: r.str(t.jobId()), checkpointId: r.num(t.checkpointId()), state: decodeSubtaskState(r, state) };
+    }
+    case Kind.JobControl: {
+      const t = env.message(new JobControl()) as JobControl;
+      const action = JOB_ACTIONS[t.action()];
+      if (!action) throw new RangeError(`unknown job action ${t.action()}`);
+      return { type: 'JobControl', requestId: t.requestId(), jobId: r.str(t.jobId()), action, savepointDir: r.str(t.savepointDir()) };
+    }
+    case Kind.JobControlDone: {
+      const t = env.message(new JobControlDone()) as JobControlDone;
+      return { type: 'JobControlDone', requestId: t.requestId(), jobId: r.str(t.jobId()), savepointPath: r.str(t.savepointPath()) };
     }
     default:
       return null;

@@ -2,7 +2,7 @@
  * What batch and stream jobs share on the head: their state, the nodes they used and the
  * JobStatus they send the client (at most every 100 ms unless forced).
  */
-import type { MessageOf } from '../protocol/messages.js';
+import type { JobState, MessageOf } from '../protocol/messages.js';
 
 /** What a job needs of the head to report progress. */
 export interface ProgressHost {
@@ -10,7 +10,7 @@ export interface ProgressHost {
 }
 
 export abstract class ClusterJob {
-  state: 'Running' | 'Finished' | 'Failed' | 'Cancelled' = 'Running';
+  state: JobState = 'Running';
   message = '';
   bytesDone = 0;
   /** Names of the nodes that ran the job's subtasks. */

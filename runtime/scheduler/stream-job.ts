@@ -18,9 +18,15 @@
  * Each deployment is an *attempt*; the slots of attempt k run as `JOB@k`, so nothing of an old
  * attempt is mistaken for the new one. A failure of user code fails the job. Without checkpoints
  * any failure fails the job.
+ *
+ * Savepoints (`wrt savepoint`, `wrt stop`; Flink's): a checkpoint triggered on request, at once
+ * (after one in flight), even in a job without periodic checkpoints, written where wrt never
+ * removes it. Stop commits exactly the output its savepoint covers and ends the job (state
+ * Stopped), so a job started from that savepoint (`restoreFrom`) continues the output with nothing
+ * lost or repeated; its sinks begin new part files.
  */
 import type { JobGraph, MessageOf } from '../protocol/messages.js';
-import type { FailureRecord } from '../errors.js';
+import { WrtError, type FailureRecord } from '../errors.js';
 import type { JobHost } from './batch-job.js';
 import { ClusterJob } from './cluster-job.js';
 import { NO_NODE_GRACE_MS } from './batch-job.js';
@@ -45,6 +51,22 @@ export interface StreamJobSpec {
   /** 0: no checkpoints. */
   checkpointIntervalMs: number;
   checkpoints?: CheckpointStore;
+}
+
+/** A savepoint asked for; `done` gets its path or why there is none. */
+export interface SavepointRequest {
+  /** Where to write it ('' = the store's default). */
+  dir: string;
+  /** End the job once it is written (`wrt stop`). */
+  stop: boolean;
+  done(err: FailureRecord | null, path: string): void;
+}
+
+interface PendingCheckpoint {
+  id: number;
+  acks: Map<string, Uint8Array>;
+  writing: boolean;
+  savepoint: SavepointRequest | null;
 }
 
 interface PendingPiece {
@@ -74,7 +96,11 @@ export class StreamJob extends ClusterJob {
   private readonly store: CheckpointStore;
   /** Checkpoint ids grow across attempts. */
   private nextCheckpoint = 1;
-  private pendingCheckpoint: { id: number; acks: Map<string, Uint8Array>; writing: boolean } | null = null;
+  private pendingCheckpoint: PendingCheckpoint | null = null;
+  /** Savepoints asked for and not yet triggered. */
+  private savepointRequests: SavepointRequest[] = [];
+  /** The savepoint the job was started from, while it is still the latest checkpoint. */
+  private restoredFrom: CompletedCheckpoint | null = null;
   private lastTrigger = 0;
   latest: CompletedCheckpoint | null = null;
   private pieces: PendingPiece[] = [];
@@ -89,10 +115,69 @@ export class StreamJob extends ClusterJob {
     super(host, spec.jobId);
     this.plan = planStreamJob(spec.graph, spec.args, spec.parallelism);
     this.slots = Math.max(...this.plan.vertices.map((v) => v.parallelism));
-    this.store = spec.checkpoints ?? memoryCheckpointStore;
+    this.store = spec.checkpoints ?? memoryCheckpointStore();
     for (const pv of this.plan.vertices) {
       if (pv.vertex.kind === 'Sink') for (let i = 0; i < pv.parallelism; i++) this.sinkKeys.push(`${pv.vertex.id}#${i}`);
     }
+  }
+
+  /**
+   * Starts the job from savepoint `cp` (before the first {@link pump}): its subtasks' states must be
+   * exactly those of this job's plan, vertex by vertex at the same parallelism.
+   * @throws WrtError `WRT_BAD_CHECKPOINT` naming the vertex that does not fit.
+   */
+  restoreFrom(cp: CompletedCheckpoint): void {
+    const planned = new Map(this.plan.vertices.map((pv) => [pv.vertex.id, pv.parallelism]));
+    const saved = new Map<string, number>();
+    for (const key of cp.states.keys()) {
+      const at = key.lastIndexOf('#');
+      const vertex = key.slice(0, at);
+      saved.set(vertex, Math.max(saved.get(vertex) ?? 0, Number(key.slice(at + 1)) + 1));
+    }
+    for (const [vertex, n] of saved) {
+      if (!planned.has(vertex))
+        throw new WrtError(
+          'WRT_BAD_CHECKPOINT',
+          `savepoint ${cp.path} holds state of vertex "${vertex}", which this job graph does not have; submit the pipeline and arguments it was taken from`,
+        );
+      if (planned.get(vertex) !== n)
+        throw new WrtError(
+          'WRT_BAD_CHECKPOINT',
+          `vertex "${vertex}" ran at parallelism ${n} in savepoint ${cp.path} but would run at ${planned.get(vertex)} here; submit with --parallelism ${n} (rescaling on restore is not supported yet)`,
+        );
+    }
+    for (const [vertex, n] of planned) {
+      for (let i = 0; i < n; i++)
+        if (!cp.states.has(`${vertex}#${i}`))
+          throw new WrtError(
+            'WRT_BAD_CHECKPOINT',
+            `savepoint ${cp.path} has no state for subtask ${vertex}#${i} of this job; submit the pipeline and arguments it was taken from`,
+          );
+    }
+    this.latest = { ...cp, jobId: this.spec.jobId };
+    this.restoredFrom = this.latest;
+    this.nextCheckpoint = cp.id + 1;
+  }
+
+  /** Asks for a savepoint; triggered at the next {@link pump} once no checkpoint is in flight. */
+  requestSavepoint(request: SavepointRequest): void {
+    let answered = false;
+    const r: SavepointRequest = {
+      ...request,
+      done: (err, path) => {
+        if (answered) return;
+        answered = true;
+        request.done(err, path);
+      },
+    };
+    if (this.terminal)
+      return r.done(
+        { code: 'WRT_INVALID_ARGUMENT', message: `job ${this.spec.jobId} is ${this.state.toLowerCase()}`, retryable: false },
+        '',
+      );
+    if (r.stop && (this.pendingCheckpoint?.savepoint?.stop || this.savepointRequests.some((q) => q.stop)))
+      return r.done({ code: 'WRT_INVALID_ARGUMENT', message: `job ${this.spec.jobId} is already stopping`, retryable: false }, '');
+    this.savepointRequests.push(r);
   }
 
   get executionId(): string {
@@ -171,6 +256,7 @@ export class StreamJob extends ClusterJob {
         maxMemoryBytes: this.spec.maxMemoryBytes,
         channelCredits: CHANNEL_CREDITS,
         restore,
+        freshOutput: this.latest !== null && this.latest === this.restoredFrom,
       });
     }
     const where = this.slotNodes.map((n, s) => `slot ${s} on ${this.host.nodeName(n)}`).join(', ');
@@ -181,11 +267,12 @@ export class StreamJob extends ClusterJob {
   }
 
   private maybeTrigger(now: number): void {
-    if (!this.checkpointing || this.pendingCheckpoint || now - this.lastTrigger < this.spec.checkpointIntervalMs) return;
-    if (this.finished.size === this.total) return;
+    if (this.pendingCheckpoint || this.finished.size === this.total) return;
+    const savepoint = this.savepointRequests.shift() ?? null;
+    if (!savepoint && (!this.checkpointing || now - this.lastTrigger < this.spec.checkpointIntervalMs)) return;
     this.lastTrigger = now;
     const id = this.nextCheckpoint++;
-    this.pendingCheckpoint = { id, acks: new Map(), writing: false };
+    this.pendingCheckpoint = { id, acks: new Map(), writing: false, savepoint };
     for (const n of new Set(this.slotNodes))
       this.host.sendToNode(n, { type: 'TriggerCheckpoint', jobId: this.executionId, checkpointId: id });
   }
@@ -198,7 +285,9 @@ export class StreamJob extends ClusterJob {
   /** A piece of sink output from a node: committed at once without checkpoints, else when a checkpoint covers it. */
   onOutput(m: MessageOf<'JobOutput'>, now: number): void {
     if (!this.current(m.jobId)) return;
-    if (this.checkpointing) this.pieces.push({ partition: m.partition, data: m.data.slice(), epoch: m.epoch ?? 0 });
+    // While stopping, output after the savepoint's barrier must not reach the client either.
+    if (this.checkpointing || this.pendingCheckpoint?.savepoint?.stop)
+      this.pieces.push({ partition: m.partition, data: m.data.slice(), epoch: m.epoch ?? 0 });
     else this.commitPiece(m.partition, m.data);
     this.progress(now, false);
   }
@@ -230,24 +319,77 @@ export class StreamJob extends ClusterJob {
     }
     p.writing = true;
     const attempt = this.attempt;
-    const write = this.store.write(this.spec.jobId, p.id, states);
+    const sp = p.savepoint;
+    const write = sp ? this.store.writeSavepoint(this.spec.jobId, p.id, states, sp.dir) : this.store.write(this.spec.jobId, p.id, states);
     this.storeWork = write.catch(() => {});
+    const what = sp ? 'savepoint' : 'checkpoint';
     write.then(
       (path) => {
-        if (this.terminal || attempt !== this.attempt || this.pendingCheckpoint !== p) return;
+        if (this.terminal || attempt !== this.attempt || this.pendingCheckpoint !== p) {
+          sp?.done(
+            {
+              code: 'WRT_JOB_FAILED',
+              message: `job ${this.spec.jobId} ended or restarted while its savepoint was written`,
+              retryable: false,
+            },
+            '',
+          );
+          return;
+        }
         this.pendingCheckpoint = null;
         this.latest = { jobId: this.spec.jobId, id: p.id, states, path };
+        this.restoredFrom = null;
         // Commit: pieces a sink wrote before barrier p.id, and everything of sinks that finished before it.
         const covered = (piece: PendingPiece): boolean => piece.epoch < p.id || !p.acks.has(this.sinkKeys[piece.partition]!);
         for (const piece of this.pieces.filter(covered)) this.commitPiece(piece.partition, piece.data);
         this.pieces = this.pieces.filter((piece) => !covered(piece));
-        this.host.log(`job ${this.spec.jobId}: checkpoint ${p.id} completed (${states.size} subtasks) at ${path}`);
+        this.host.log(`job ${this.spec.jobId}: ${what} ${p.id} completed (${states.size} subtasks) at ${path}`);
+        if (sp?.stop) this.end('Stopped', `stopped with savepoint ${p.id} at ${path}`, Date.now());
+        sp?.done(null, path);
       },
       (err: Error) => {
         if (this.pendingCheckpoint === p) this.pendingCheckpoint = null;
-        this.host.log(`job ${this.spec.jobId}: checkpoint ${p.id} could not be written: ${err.message}`);
+        this.host.log(`job ${this.spec.jobId}: ${what} ${p.id} could not be written: ${err.message}`);
+        sp?.done({ code: 'WRT_BAD_CHECKPOINT', message: `the savepoint could not be written: ${err.message}`, retryable: false }, '');
       },
     );
+  }
+
+  /**
+   * Ends the job (finished, stopped or cancelled): gives its slots back (cancelling them unless
+   * they finished), drops the checkpoints once the last write is done, answers savepoint requests
+   * still open and reports the final state.
+   */
+  private end(state: 'Finished' | 'Stopped' | 'Cancelled', message: string, now: number): void {
+    this.state = state;
+    this.message = message;
+    this.pieces = [];
+    this.releaseSlots(state === 'Finished' ? undefined : message);
+    this.rejectSavepoints();
+    const jobId = this.spec.jobId;
+    void this.storeWork
+      .then(() => this.store.discard(jobId))
+      .then(
+        () => this.host.log(`job ${jobId}: checkpoints removed`),
+        (err: Error) => this.host.log(`job ${jobId}: checkpoints could not be removed: ${err.message}`),
+      );
+    this.progress(now, true);
+  }
+
+  /** Savepoints asked for that will not be taken now: the job ended. */
+  private rejectSavepoints(): void {
+    const open = [...this.savepointRequests, ...(this.pendingCheckpoint?.savepoint ? [this.pendingCheckpoint.savepoint] : [])];
+    this.savepointRequests = [];
+    if (this.pendingCheckpoint) this.pendingCheckpoint.savepoint = null;
+    for (const r of open)
+      r.done(
+        {
+          code: 'WRT_JOB_FAILED',
+          message: `job ${this.spec.jobId} ${this.state.toLowerCase()} before the savepoint completed`,
+          retryable: false,
+        },
+        '',
+      );
   }
 
   onTaskStatus(nodeId: string, s: MessageOf<'TaskStatus'>, now: number): void {
@@ -264,19 +406,8 @@ export class StreamJob extends ClusterJob {
     this.completeCheckpoint();
     if (this.finished.size === this.total) {
       for (const piece of this.pieces) this.commitPiece(piece.partition, piece.data);
-      this.pieces = [];
-      this.state = 'Finished';
       const restarts = this.restarts ? `, ${this.restarts} restart(s)` : '';
-      this.message = `${this.total} subtasks in ${this.slots} slot(s) on ${new Set(this.slotNodes).size} node(s)${restarts}`;
-      this.releaseSlots();
-      const jobId = this.spec.jobId;
-      void this.storeWork
-        .then(() => this.store.discard(jobId))
-        .then(
-          () => this.host.log(`job ${jobId}: checkpoints removed`),
-          (err: Error) => this.host.log(`job ${jobId}: checkpoints could not be removed: ${err.message}`),
-        );
-      this.progress(now, true);
+      this.end('Finished', `${this.total} subtasks in ${this.slots} slot(s) on ${new Set(this.slotNodes).size} node(s)${restarts}`, now);
     } else this.progress(now, false);
   }
 
@@ -312,6 +443,8 @@ export class StreamJob extends ClusterJob {
     this.slotNodes = [];
     this.finished.clear();
     this.pieces = [];
+    const sp = this.pendingCheckpoint?.savepoint;
+    if (sp && !this.pendingCheckpoint!.writing) this.savepointRequests.unshift(sp); // taken again by the next attempt
     this.pendingCheckpoint = null;
     this.pump(now);
   }
@@ -337,13 +470,13 @@ export class StreamJob extends ClusterJob {
     this.message = `${f.code}: ${f.message}`;
     this.host.log(`job ${this.spec.jobId} failed: ${this.message}`);
     this.releaseSlots(this.message);
+    this.rejectSavepoints();
     this.progress(0, true);
   }
 
+  /** Stops every slot; the checkpoints go (Flink's default retention: deleted on cancellation). */
   cancel(reason: string): void {
     if (this.terminal) return;
-    this.state = 'Cancelled';
-    this.message = reason;
-    this.releaseSlots(reason);
+    this.end('Cancelled', reason, Date.now());
   }
 }

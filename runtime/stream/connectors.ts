@@ -6,6 +6,7 @@
  *   events. Its position is the next event id (what a checkpoint will record).
  * - `csv` sink: RFC 4180 records (LF), a header of the column names, timestamps ISO-8601 UTC with
  *   milliseconds, F64 as JavaScript prints numbers.
+ * - `blackhole` sink: counts rows, writes nothing (for benchmarks, as Flink's Nexmark).
  */
 import type { ColumnType, JobGraphVertex, StreamColumn } from '../protocol/messages.js';
 import type { RowBatch } from './row-batch.js';
@@ -107,8 +108,51 @@ export function createSource(v: JobGraphVertex, index: number, parallelism: numb
   throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": format "${v.format}" is not supported (supported: nexmark)`);
 }
 
+/** What a sink subtask writes to: its part file, handed out in pieces. */
+export interface StreamSink {
+  /** Bytes buffered since the last {@link drain} (about; UTF-16 code units for CSV). */
+  readonly buffered: number;
+  /** Rows written since the job began (restored across restarts). */
+  readonly rows: number;
+  write(batch: RowBatch): void;
+  /** After a restore from a checkpoint of `rows` rows; `freshOutput`: a new part file begins. */
+  restore(rows: number, freshOutput?: boolean): void;
+  drain(): Uint8Array;
+}
+
+/**
+ * Format `blackhole` (Flink's BlackHole connector, which Nexmark's figures use): counts the rows
+ * and writes nothing; its part files are empty.
+ */
+export class BlackholeSink implements StreamSink {
+  readonly buffered = 0;
+  rows = 0;
+
+  write(batch: RowBatch): void {
+    this.rows += batch.rows;
+  }
+
+  restore(rows: number): void {
+    this.rows = rows;
+  }
+
+  drain(): Uint8Array {
+    return new Uint8Array(0);
+  }
+}
+
+/**
+ * A sink of a vertex of format `csv` or `blackhole`.
+ * @throws WrtError `WRT_BAD_JOB_GRAPH` for another format.
+ */
+export function createSink(v: JobGraphVertex): StreamSink {
+  if (v.format === 'csv') return new CsvSink(v.columns ?? []);
+  if (v.format === 'blackhole') return new BlackholeSink();
+  throw new WrtError('WRT_BAD_JOB_GRAPH', `sink "${v.id}": format "${v.format}" is not supported (supported: csv, blackhole)`);
+}
+
 /** A CSV part file being written: the header, then one record per row, handed out in pieces. */
-export class CsvSink {
+export class CsvSink implements StreamSink {
   private chunks: string[] = [];
   private readonly encoder = new TextEncoder();
   /** UTF-16 code units buffered since the last {@link drain} (about the bytes, for ASCII). */
@@ -133,11 +177,15 @@ export class CsvSink {
     this.rows += batch.rows;
   }
 
-  /** After a restore: the header and the rows before the checkpoint were committed already. */
-  restore(rows: number): void {
+  /**
+   * After a restore: the header and the rows before the checkpoint were committed already — unless
+   * `freshOutput` (a job started from a savepoint writes new part files), which starts with the header.
+   */
+  restore(rows: number, freshOutput = false): void {
     this.chunks = [];
     this.buffered = 0;
     this.rows = rows;
+    if (freshOutput) this.push(csvRecord(this.columns.map((c) => c.name)));
   }
 
   /** The part file's bytes written since the last drain (the first piece starts with the header). */

@@ -189,11 +189,14 @@ export class StreamSlot {
     this.wake();
   }
 
-  /** Takes the subtasks' states of a checkpoint (by vertex id) before {@link start}. */
-  restore(states: Map<string, Uint8Array>): void {
+  /**
+   * Takes the subtasks' states of a checkpoint (by vertex id) before {@link start};
+   * `freshOutput`: the job starts from a savepoint and its sinks write new part files.
+   */
+  restore(states: Map<string, Uint8Array>, freshOutput = false): void {
     for (const s of this.subtasks) {
       const state = states.get(s.vertexId);
-      if (state) s.restore(state);
+      if (state) s.restore(state, freshOutput);
     }
   }
 

@@ -24,7 +24,7 @@ import {
   type Output,
   type StreamOperator,
 } from './operators.js';
-import { CsvSink, createSource, type StreamSource } from './connectors.js';
+import { createSink, createSource, type StreamSink, type StreamSource } from './connectors.js';
 import { WrtError } from '../errors.js';
 import { decodeState, encodeState } from './state-codec.js';
 
@@ -117,7 +117,7 @@ export class StreamSubtask {
   readonly vertexId: string;
   private readonly operator: StreamOperator | null = null;
   private readonly source: StreamSource | null = null;
-  private readonly sink: CsvSink | null = null;
+  private readonly sink: StreamSink | null = null;
   private readonly outputs: Partitioner[];
   /** Channel index of (edge index in `inputs`, upstream subtask). */
   private readonly channelBase: number[] = [];
@@ -159,9 +159,7 @@ export class StreamSubtask {
         this.source = createSource(v, index, pv.parallelism);
         break;
       case 'Sink':
-        if (v.format !== 'csv')
-          throw new WrtError('WRT_BAD_JOB_GRAPH', `sink "${v.id}": format "${v.format}" is not supported (supported: csv)`);
-        this.sink = new CsvSink(v.columns ?? []);
+        this.sink = createSink(v);
         break;
       case 'Map':
         this.operator = new WasmMapOperator(v, host.instantiate({}), out, host.outputCapBytes);
@@ -300,9 +298,10 @@ export class StreamSubtask {
   /**
    * Takes a {@link snapshot} into this fresh subtask (a restart from a checkpoint). A subtask that
    * had finished stays finished and sends nothing: its receivers' snapshots have its end.
+   * `freshOutput` (a job started from a savepoint): a sink starts a new part file, header first.
    * @throws WrtError `WRT_BAD_CHECKPOINT` when the bytes are not a snapshot of this vertex's shape.
    */
-  restore(bytes: Uint8Array): void {
+  restore(bytes: Uint8Array, freshOutput = false): void {
     let s: SubtaskSnapshot;
     try {
       s = decodeState<SubtaskSnapshot>(bytes);
@@ -322,7 +321,10 @@ export class StreamSubtask {
     this.lastCheckpoint = s.lastCheckpoint;
     if (s.operator !== null) this.operator?.restore(s.operator);
     if (s.source !== null) this.source?.restore(s.source);
-    this.sink?.restore(s.sinkRows);
+    this.sink?.restore(s.sinkRows, freshOutput);
+    // A sink that had finished writes nothing more: its new part file is the header alone.
+    if (freshOutput && this.sink && this.finished)
+      this.host.sinkOutput(this.vertexId, this.index, this.sink.drain(), this.sink.rows, this.lastCheckpoint);
   }
 
   private advance(w: number): void {

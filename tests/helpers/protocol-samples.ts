@@ -54,6 +54,7 @@ export const SAMPLES: Message[] = [
     operatorDeadlineMs: 999,
     parallelism: 3,
     checkpointIntervalMs: 1000,
+    restorePath: '/tmp/savepoints/savepoint-j-1-3',
   },
   { type: 'JobAccepted', requestId: 7, jobId: 'j-1' },
   { type: 'JobStatus', jobId: 'j-1', state: 'Failed', tasksTotal: 10, tasksDone: 3, bytesDone: 77, message: 'boom', nodes: ['a', 'b'] },
@@ -151,6 +152,7 @@ export const SAMPLES: Message[] = [
     maxMemoryBytes: 2 ** 28,
     channelCredits: 8,
     restore: [{ vertex: 'window', index: 2, state: bytes(40) }],
+    freshOutput: true,
   },
   { type: 'StreamData', jobId: 'j-2', nodeId: 'n-2', edge: 3, from: 1, to: 2, kind: 'Batch', time: 0, data: bytes(48) },
   { type: 'StreamData', jobId: 'j-2', nodeId: 'n-2', edge: 3, from: 1, to: 2, kind: 'Watermark', time: 1436918400999, data: null },
@@ -161,4 +163,7 @@ export const SAMPLES: Message[] = [
   { type: 'StreamData', jobId: 'j-2@1', nodeId: 'n-1', edge: 1, from: 0, to: 1, kind: 'Barrier', time: 7, data: null },
   { type: 'TriggerCheckpoint', jobId: 'j-2@1', checkpointId: 7 },
   { type: 'CheckpointAck', jobId: 'j-2@1', checkpointId: 7, state: { vertex: 'sink', index: 1, state: bytes(20) } },
+  { type: 'JobControl', requestId: 4, jobId: 'j-2', action: 'Stop', savepointDir: '/tmp/sp' },
+  { type: 'JobControlDone', requestId: 4, jobId: 'j-2', savepointPath: '/tmp/sp/savepoint-j-2-5' },
+  { type: 'JobStatus', jobId: 'j-2', state: 'Stopped', tasksTotal: 4, tasksDone: 0, bytesDone: 9, message: 'stopped', nodes: [] },
 ];

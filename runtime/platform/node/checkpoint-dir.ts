@@ -1,27 +1,93 @@
 /**
- * Checkpoints in a directory (the Node head's default store): `DIR/JOB/chk-N/` holds one file per
- * subtask, `VERTEX-INDEX.state`, and `_metadata` (JSON: job, checkpoint id, subtask list, time). A
- * checkpoint is written under a temporary name and renamed into place, so a crash never leaves a
- * half-written `chk-N`; the job's older checkpoints are removed after (Flink retains one by default).
+ * Checkpoints and savepoints in directories (the Node head's default store).
+ * - Checkpoint N of job JOB: `BASE/JOB/chk-N/`; the job's older ones are removed once it is in
+ *   place (Flink retains one by default), all of them when the job finishes or is cancelled; a
+ *   failed job's latest stays, to restart from with `--from-savepoint`.
+ * - A savepoint: `DIR/savepoint-JOB-N-RANDOM/` (DIR: the one asked for, else SAVEPOINT_BASE), never
+ *   removed by wrt.
+ * Both hold one file per subtask, `VERTEX-INDEX.state` (the snapshot bytes of stream-subtask.ts),
+ * and `_metadata` (JSON: `{ kind, job, checkpoint, subtasks: ["VERTEX#INDEX", …], completedAt }`).
+ * Each is written under a temporary name and renamed into place, so a crash never leaves a
+ * half-written one.
  */
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import process from 'node:process';
-import type { CheckpointStore } from '../../scheduler/checkpoint-store.js';
+import { savepointSuffix, type CheckpointStore, type CompletedCheckpoint } from '../../scheduler/checkpoint-store.js';
+import { WrtError } from '../../errors.js';
 
 const fileOf = (key: string): string => `${key.replace('#', '-')}.state`;
 
-export function checkpointDirectory(base: string): CheckpointStore {
+interface Metadata {
+  kind: 'checkpoint' | 'savepoint';
+  job: string;
+  checkpoint: number;
+  subtasks: string[];
+  completedAt: string;
+}
+
+/** Writes `states` and `_metadata` into `final` through a temporary sibling directory. */
+async function writeAtomically(
+  final: string,
+  kind: Metadata['kind'],
+  jobId: string,
+  id: number,
+  states: Map<string, Uint8Array>,
+): Promise<void> {
+  const tmp = join(final, '..', `.${final.split(/[\\/]/).pop()}.${process.pid}.tmp`);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  for (const [key, state] of states) await writeFile(join(tmp, fileOf(key)), state);
+  const metadata: Metadata = { kind, job: jobId, checkpoint: id, subtasks: [...states.keys()], completedAt: new Date().toISOString() };
+  await writeFile(join(tmp, '_metadata'), JSON.stringify(metadata, null, 2));
+  await rename(tmp, final);
+}
+
+const bad = (path: string, what: string): WrtError =>
+  new WrtError(
+    'WRT_BAD_CHECKPOINT',
+    `"${path}" is not a readable savepoint: ${what} (give a directory written by wrt savepoint / wrt stop, or a chk-N directory)`,
+  );
+
+/** Reads a savepoint or checkpoint directory. @throws WrtError `WRT_BAD_CHECKPOINT` naming what is wrong. */
+export async function readCheckpointDir(path: string): Promise<CompletedCheckpoint> {
+  let text: string;
+  try {
+    text = await readFile(join(path, '_metadata'), 'utf8');
+  } catch (err) {
+    throw bad(path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it has no _metadata file' : (err as Error).message);
+  }
+  let meta: Partial<Metadata>;
+  try {
+    meta = JSON.parse(text) as Partial<Metadata>;
+  } catch {
+    throw bad(path, '_metadata is not JSON');
+  }
+  const keyOk = (k: unknown): k is string => typeof k === 'string' && /^.+#\d+$/.test(k);
+  if (!Number.isInteger(meta.checkpoint) || !Array.isArray(meta.subtasks) || !meta.subtasks.every(keyOk))
+    throw bad(path, '_metadata lacks a checkpoint number or its subtask list');
+  const states = new Map<string, Uint8Array>();
+  for (const key of meta.subtasks) {
+    try {
+      states.set(key, new Uint8Array(await readFile(join(path, fileOf(key)))));
+    } catch {
+      throw bad(path, `the state of subtask ${key} (${fileOf(key)}) is missing`);
+    }
+  }
+  return { jobId: meta.job ?? '', id: meta.checkpoint!, states, path };
+}
+
+/**
+ * @param base where checkpoints go
+ * @param savepointBase where savepoints go when no directory is asked for
+ */
+export function checkpointDirectory(base: string, savepointBase: string): CheckpointStore {
   return {
     async write(jobId, id, states) {
       const jobDir = join(base, jobId);
       const final = join(jobDir, `chk-${id}`);
-      const tmp = join(jobDir, `.chk-${id}.${process.pid}.tmp`);
-      await mkdir(tmp, { recursive: true });
-      for (const [key, state] of states) await writeFile(join(tmp, fileOf(key)), state);
-      const metadata = { job: jobId, checkpoint: id, subtasks: [...states.keys()], completedAt: new Date().toISOString() };
-      await writeFile(join(tmp, '_metadata'), JSON.stringify(metadata, null, 2));
-      await rename(tmp, final);
+      await mkdir(jobDir, { recursive: true });
+      await writeAtomically(final, 'checkpoint', jobId, id, states);
       for (const f of await readdir(jobDir))
         if (f !== `chk-${id}` && /^chk-\d+$/.test(f)) await rm(join(jobDir, f), { recursive: true, force: true });
       return final;
@@ -29,5 +95,13 @@ export function checkpointDirectory(base: string): CheckpointStore {
     async discard(jobId) {
       await rm(join(base, jobId), { recursive: true, force: true });
     },
+    async writeSavepoint(jobId, id, states, dir) {
+      const parent = resolve(dir || savepointBase);
+      await mkdir(parent, { recursive: true });
+      const final = join(parent, `savepoint-${jobId}-${id}-${savepointSuffix()}`);
+      await writeAtomically(final, 'savepoint', jobId, id, states);
+      return final;
+    },
+    read: readCheckpointDir,
   };
 }

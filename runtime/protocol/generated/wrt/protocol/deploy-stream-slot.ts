@@ -133,8 +133,17 @@ restoreLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * The job starts from a savepoint into new output: sinks begin new part files (with headers)
+ * instead of continuing the ones their restored state was committed to.
+ */
+freshOutput():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startDeployStreamSlot(builder:flatbuffers.Builder) {
-  builder.startObject(11);
+  builder.startObject(12);
 }
 
 static addJobId(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset) {
@@ -227,6 +236,10 @@ static createRestoreVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[
 
 static startRestoreVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
+}
+
+static addFreshOutput(builder:flatbuffers.Builder, freshOutput:boolean) {
+  builder.addFieldInt8(11, +freshOutput, +false);
 }
 
 static endDeployStreamSlot(builder:flatbuffers.Builder):flatbuffers.Offset {

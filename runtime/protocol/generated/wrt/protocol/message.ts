@@ -15,6 +15,8 @@ import { ErrorMessage } from '../../wrt/protocol/error-message.js';
 import { Heartbeat } from '../../wrt/protocol/heartbeat.js';
 import { InputChunk } from '../../wrt/protocol/input-chunk.js';
 import { JobAccepted } from '../../wrt/protocol/job-accepted.js';
+import { JobControl } from '../../wrt/protocol/job-control.js';
+import { JobControlDone } from '../../wrt/protocol/job-control-done.js';
 import { JobOutput } from '../../wrt/protocol/job-output.js';
 import { JobStatus } from '../../wrt/protocol/job-status.js';
 import { LookupActor } from '../../wrt/protocol/lookup-actor.js';
@@ -66,13 +68,15 @@ export enum Message {
   StreamCredit = 28,
   CancelJob = 29,
   TriggerCheckpoint = 30,
-  CheckpointAck = 31
+  CheckpointAck = 31,
+  JobControl = 32,
+  JobControlDone = 33
 }
 
 export function unionToMessage(
   type: Message,
-  accessor: (obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null
-): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
+  accessor: (obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null
+): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(new RegisterNode())! as RegisterNode;
@@ -106,15 +110,17 @@ export function unionToMessage(
     case 'CancelJob': return accessor(new CancelJob())! as CancelJob;
     case 'TriggerCheckpoint': return accessor(new TriggerCheckpoint())! as TriggerCheckpoint;
     case 'CheckpointAck': return accessor(new CheckpointAck())! as CheckpointAck;
+    case 'JobControl': return accessor(new JobControl())! as JobControl;
+    case 'JobControlDone': return accessor(new JobControlDone())! as JobControlDone;
     default: return null;
   }
 }
 
 export function unionListToMessage(
   type: Message, 
-  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null, 
+  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null, 
   index: number
-): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
+): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(index, new RegisterNode())! as RegisterNode;
@@ -148,6 +154,8 @@ export function unionListToMessage(
     case 'CancelJob': return accessor(index, new CancelJob())! as CancelJob;
     case 'TriggerCheckpoint': return accessor(index, new TriggerCheckpoint())! as TriggerCheckpoint;
     case 'CheckpointAck': return accessor(index, new CheckpointAck())! as CheckpointAck;
+    case 'JobControl': return accessor(index, new JobControl())! as JobControl;
+    case 'JobControlDone': return accessor(index, new JobControlDone())! as JobControlDone;
     default: return null;
   }
 }

@@ -110,8 +110,19 @@ checkpointIntervalMs():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Stream jobs: start from this savepoint (or retained checkpoint) directory on the head's file
+ * system instead of from the sources' beginning; empty = none.
+ */
+restorePath():string|null
+restorePath(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+restorePath(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startSubmitJob(builder:flatbuffers.Builder) {
-  builder.startObject(11);
+  builder.startObject(12);
 }
 
 static addRequestId(builder:flatbuffers.Builder, requestId:number) {
@@ -180,6 +191,10 @@ static addParallelism(builder:flatbuffers.Builder, parallelism:number) {
 
 static addCheckpointIntervalMs(builder:flatbuffers.Builder, checkpointIntervalMs:number) {
   builder.addFieldInt32(10, checkpointIntervalMs, 0);
+}
+
+static addRestorePath(builder:flatbuffers.Builder, restorePathOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(11, restorePathOffset, 0);
 }
 
 static endSubmitJob(builder:flatbuffers.Builder):flatbuffers.Offset {
