@@ -82,6 +82,21 @@ export class RowBatch {
   }
 }
 
+/** Bytes of `s` in UTF-8 (lone surrogates count 3, as TextEncoder writes U+FFFD). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a pair: 2 code units, 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
 function readI64(dv: DataView, at: number): number {
   return dv.getInt32(at + 4, true) * 4294967296 + dv.getUint32(at, true);
 }
@@ -106,19 +121,21 @@ export class RowBatchBuilder {
   finish(): Uint8Array {
     const rows = this.rows;
     const types = this.types;
-    const strings: Uint8Array[][] = types.map(() => []);
+    // UTF-8 length of every string, by column then row; strings are written straight into the batch.
+    const lengths = types.map((t) => (t === 'Utf8' ? new Uint32Array(rows) : null));
     let heapBytes = 0;
-    for (const row of this.cells) {
+    for (let r = 0; r < rows; r++) {
+      const row = this.cells[r]!;
       if (row.length !== types.length) throw new WrtError('WRT_BAD_BATCH', `a row has ${row.length} values for ${types.length} columns`);
-      types.forEach((t, c) => {
+      for (let c = 0; c < types.length; c++) {
         const v = row[c]!;
-        if (t === 'Utf8') {
+        if (types[c] === 'Utf8') {
           if (typeof v !== 'string') throw new WrtError('WRT_BAD_BATCH', `column ${c} is Utf8, got ${typeof v}`);
-          const b = encoder.encode(v);
-          strings[c]!.push(b);
-          heapBytes += b.byteLength;
-        } else if (typeof v !== 'number') throw new WrtError('WRT_BAD_BATCH', `column ${c} is ${t}, got a ${typeof v}`);
-      });
+          const n = utf8Length(v);
+          lengths[c]![r] = n;
+          heapBytes += n;
+        } else if (typeof v !== 'number') throw new WrtError('WRT_BAD_BATCH', `column ${c} is ${types[c]}, got a ${typeof v}`);
+      }
     }
     let size = typesEnd(types.length) + rows * 8 * (1 + types.length);
     const heapAt = size;
@@ -138,12 +155,17 @@ export class RowBatchBuilder {
     let heap = 0;
     types.forEach((t, c) => {
       if (t === 'Utf8') {
-        strings[c]!.forEach((b, r) => {
-          out.set(b, heapAt + heap);
+        const lens = lengths[c]!;
+        for (let r = 0; r < rows; r++) {
+          const v = this.cells[r]![c] as string;
+          const n = lens[r]!;
+          const p = heapAt + heap;
+          if (n === v.length) for (let i = 0; i < n; i++) out[p + i] = v.charCodeAt(i);
+          else encoder.encodeInto(v, out.subarray(p, p + n));
           dv.setUint32(at + r * 8, heap, true);
-          dv.setUint32(at + r * 8 + 4, b.byteLength, true);
-          heap += b.byteLength;
-        });
+          dv.setUint32(at + r * 8 + 4, n, true);
+          heap += n;
+        }
         at += rows * 8;
       } else {
         for (let r = 0; r < rows; r++) {

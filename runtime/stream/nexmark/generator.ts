@@ -148,28 +148,38 @@ function nextPrice(r: JavaRandom): number {
 }
 
 /** A string of 3..maxLength-1 letters with about one `space` in 13, trimmed (Beam's `nextString`). */
+/** Char codes of a string being generated: one flat string at the end, not a chain of one-letter concatenations. */
+let codes = new Uint16Array(256);
+function codesFor(length: number): Uint16Array {
+  if (codes.length < length) codes = new Uint16Array(Math.max(length, codes.length * 2));
+  return codes;
+}
+const flat = (c: Uint16Array, length: number): string => String.fromCharCode.apply(null, c.subarray(0, length) as unknown as number[]);
+
 function nextString(r: JavaRandom, maxLength: number, space = ' '): string {
-  let len = MIN_STRING_LENGTH + r.nextInt(maxLength - MIN_STRING_LENGTH);
-  let s = '';
-  while (len-- > 0) s += r.nextInt(13) === 0 ? space : String.fromCharCode(97 + r.nextInt(26));
+  const len = MIN_STRING_LENGTH + r.nextInt(maxLength - MIN_STRING_LENGTH);
+  const c = codesFor(len);
+  const spaceCode = space.charCodeAt(0);
+  for (let i = 0; i < len; i++) c[i] = r.nextInt(13) === 0 ? spaceCode : 97 + r.nextInt(26);
+  const s = flat(c, len);
   return space === ' ' ? s.trim() : s;
 }
 
 function nextExactString(r: JavaRandom, length: number): string {
-  let s = '';
+  const c = codesFor(length);
   let rnd = 0;
   let n = 0;
-  while (length-- > 0) {
+  for (let i = 0; i < length; i++) {
     if (n === 0) {
       rnd = r.nextInt();
       n = 6;
     }
     // Java's % and / on int truncate toward zero; a negative rnd gives a code below 'a' as in Java.
-    s += String.fromCharCode(97 + (rnd % 26));
+    c[i] = 97 + (rnd % 26);
     rnd = Math.trunc(rnd / 26);
     n--;
   }
-  return s;
+  return flat(c, length);
 }
 
 /** Padding that brings an event's idealized size to `average` bytes on average. */

@@ -9,6 +9,7 @@ const rows: [number, (number | string)[]][] = [
   [1_436_918_400_000, [-5, 'héllo, "world"', 0.25, 1_436_918_400_123]],
   [1_436_918_400_001, [2 ** 53 - 1, '', -1.5e300, 0]],
   [-7, [0, '日本', Number.NaN, -1]],
+  [8, [1, 'pair 😀 then ascii', 1, 2]],
 ];
 
 function build(): Uint8Array {
@@ -19,13 +20,22 @@ function build(): Uint8Array {
 
 test('builder and reader agree on every cell, timestamp and type', () => {
   const batch = new RowBatch(build());
-  assert.equal(batch.rows, 3);
+  assert.equal(batch.rows, rows.length);
   assert.deepEqual(batch.types, ['I64', 'Utf8', 'F64', 'Timestamp']);
   rows.forEach(([t, r], i) => {
     assert.equal(batch.timestamp(i), t);
     assert.deepEqual(batch.row(i), r);
   });
   assert.equal(batch.bytes.byteLength % 8, 0);
+});
+
+test('strings are written as TextEncoder writes them: ASCII, 2-, 3- and 4-byte sequences, lone surrogates as U+FFFD', () => {
+  const strings = ['plain ascii', 'é', '日本語', '😀x', 'a\ud800b', '\udc00', 'end\ud83d'];
+  const b = new RowBatchBuilder(['Utf8']);
+  strings.forEach((s, i) => b.add(i, [s]));
+  const batch = new RowBatch(b.finish());
+  const encoder = new TextEncoder();
+  strings.forEach((s, i) => assert.deepEqual(batch.strBytes(0, i), encoder.encode(s), JSON.stringify(s)));
 });
 
 test('selectRows copies the chosen rows in the chosen order', () => {
