@@ -103,10 +103,16 @@ export class StreamEnvironment {
     if (this.vertices.some((x) => x.id === v.id)) bad(`job graph "${this.name}": vertex id "${v.id}" is used twice`);
     this.vertices.push(v);
     for (const i of inputs) {
-      const e: JobGraphEdge = { from: i.stream.id, to: v.id, partitioning: i.partitioning };
-      if (i.key) e.key = i.key;
-      if (i.input) e.input = i.input;
-      this.edges.push(e);
+      // A union is one edge from each of its members (the receiver reads them as one input).
+      for (const m of i.stream.members) {
+        let partitioning = i.partitioning;
+        if (partitioning === 'Forward' || partitioning === 'Rebalance')
+          partitioning = m.parallelism === v.parallelism ? 'Forward' : 'Rebalance';
+        const e: JobGraphEdge = { from: m.id, to: v.id, partitioning };
+        if (i.key) e.key = i.key;
+        if (i.input) e.input = i.input;
+        this.edges.push(e);
+      }
     }
     return new DataStream(this, v.id, v.columns ?? [], v.parallelism);
   }
@@ -139,7 +145,28 @@ export class DataStream {
     readonly columns: StreamColumn[],
     /** Subtasks of the vertex (0: the runtime's default). */
     readonly parallelism: number,
-  ) {}
+    /** @internal the vertices a {@link union} reads from; a plain stream is its own one member. */
+    readonly members: readonly DataStream[] = [],
+  ) {
+    if (members.length === 0) this.members = [this];
+  }
+
+  /**
+   * The elements of this stream and of `others` as one stream (Flink's `union`): no vertex of its
+   * own — whatever consumes it gets one input edge from each, and takes the smallest of their
+   * watermarks. Every stream must have the same columns (names and types, in order).
+   * @throws WrtError `WRT_BAD_JOB_GRAPH` naming the stream whose columns differ.
+   */
+  union(...others: DataStream[]): DataStream {
+    const shape = (s: DataStream): string => s.columns.map((c) => `${c.name}:${c.type}`).join(', ');
+    for (const o of others) {
+      if (o.env !== this.env) bad(`union: stream "${o.id}" belongs to another job graph`);
+      if (shape(o) !== shape(this))
+        bad(`union: stream "${o.id}" has columns (${shape(o)}), stream "${this.id}" has (${shape(this)}); union needs the same columns`);
+    }
+    const members = [...new Set([this, ...others].flatMap((s) => s.members))];
+    return new DataStream(this.env, `union(${members.map((m) => m.id).join(', ')})`, this.columns, this.parallelism, members);
+  }
 
   /** Forward when the receiver runs as many subtasks, else round robin (as Flink chooses). */
   private edgeTo(parallelism: number) {
