@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   WRT_MISSING_EXPORT: 'A module lacks an export that its world or job graph requires.',
   WRT_BAD_JOB_GRAPH: 'A job graph is malformed or of a shape this runtime does not run.',
   WRT_BAD_BATCH: 'A row batch (WRB1) is truncated or malformed, or a row does not fit its columns.',
+  WRT_BAD_INPUT: "A source's record does not parse into its declared columns; the message names the file and where.",
   WRT_BAD_CHECKPOINT: 'A checkpoint or savepoint cannot be read, or does not fit the job restored from it.',
   WRT_OPERATOR_TRAP: 'A wasm operator trapped (unreachable, out-of-bounds access, ...).',
   WRT_OPERATOR_ERROR: 'A wasm operator returned an error result.',

@@ -37,7 +37,21 @@ export interface SlotThread {
 export interface SlotParent {
   postMessage(message: unknown, transfer?: Transferable[]): void;
   onMessage(handler: (message: unknown) => void): void;
+  /** Opens a file for a stream job's file source; absent where there is no file system (browsers). */
+  openFile?: OpenFile;
 }
+
+/** A file opened for reading by a source (runtime/stream/file-source.ts). Synchronous: sources run inside a slot's turn. */
+export interface SourceFile {
+  /** Bytes. */
+  readonly size: number;
+  /** Up to `length` bytes from byte `offset` (fewer only at the end). */
+  read(offset: number, length: number): Uint8Array;
+  close(): void;
+}
+
+/** @throws Error (the platform's) when the file cannot be opened. */
+export type OpenFile = (path: string) => SourceFile;
 
 /**
  * Where a node's object store spills objects when its arena is full (Node: files). Synchronous:

@@ -6,6 +6,7 @@
  *   events. Its position is the next event id (what a checkpoint will record).
  * - `csv` sink: RFC 4180 records (LF), a header of the column names, timestamps ISO-8601 UTC with
  *   milliseconds, F64 as JavaScript prints numbers.
+ * - `text`, `csv`, `jsonl` sources: bounded files, split by byte ranges (file-source.ts).
  * - `blackhole` sink: counts rows, writes nothing (for benchmarks, as Flink's Nexmark).
  */
 import type { ColumnType, JobGraphVertex, StreamColumn } from '../protocol/messages.js';
@@ -15,6 +16,8 @@ import { NexmarkGenerator, eventKind, type NexmarkEventKind } from './nexmark/ge
 import { NEXMARK_COLUMNS, nexmarkValues } from './nexmark/csv.js';
 import { csvRecord, isoTimestamp } from './csv.js';
 import { WrtError } from '../errors.js';
+import type { OpenFile } from '../platform/platform.js';
+import { FILE_FORMATS, FileSource } from './file-source.js';
 
 export interface SourceStep {
   batch: Uint8Array | null;
@@ -103,9 +106,13 @@ export class NexmarkSource implements StreamSource {
 }
 
 /** @throws WrtError `WRT_BAD_JOB_GRAPH` for a format wrt has no source for. */
-export function createSource(v: JobGraphVertex, index: number, parallelism: number): StreamSource {
+export function createSource(v: JobGraphVertex, index: number, parallelism: number, openFile?: OpenFile): StreamSource {
   if (v.format === 'nexmark') return new NexmarkSource(v, index, parallelism);
-  throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": format "${v.format}" is not supported (supported: nexmark)`);
+  if ((FILE_FORMATS as readonly string[]).includes(v.format)) return new FileSource(v, index, parallelism, openFile);
+  throw new WrtError(
+    'WRT_BAD_JOB_GRAPH',
+    `source "${v.id}": format "${v.format}" is not supported (supported: nexmark, ${FILE_FORMATS.join(', ')})`,
+  );
 }
 
 /** What a sink subtask writes to: its part file, handed out in pieces. */

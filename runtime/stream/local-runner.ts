@@ -5,6 +5,7 @@
  * and the body a slot runs for a chain of subtasks; across slots and nodes the same
  * {@link StreamSubtask}s are wired by the node agent instead.
  */
+import type { OpenFile } from '../platform/platform.js';
 import type { JobGraphEdge } from '../protocol/messages.js';
 import type { StreamPlan } from './execution-graph.js';
 import { StreamSubtask, type StreamElement, type SubtaskHost } from './stream-subtask.js';
@@ -14,6 +15,8 @@ export interface LocalRunOptions {
   batchRows?: number;
   /** Output cap of one wasm call in bytes. @default 64 MiB */
   outputCapBytes?: number;
+  /** For file sources. */
+  openFile?: OpenFile;
   /** A fresh instance of the pipeline module with `imports` added. */
   instantiate(imports: WebAssembly.Imports): WebAssembly.Instance;
 }
@@ -29,6 +32,7 @@ export function runLocally(plan: StreamPlan, o: LocalRunOptions): LocalRunResult
   const host: SubtaskHost = {
     instantiate: (imports) => o.instantiate(imports),
     outputCapBytes: o.outputCapBytes ?? 64 * 2 ** 20,
+    openFile: o.openFile,
     send: (edge, from, to, element) => queue.push({ edge, from, to, element }),
     sinkOutput: (id, index, bytes, rows) => {
       const list = pieces.get(id) ?? [];

@@ -24,6 +24,7 @@ import {
   type Output,
   type StreamOperator,
 } from './operators.js';
+import type { OpenFile } from '../platform/platform.js';
 import { createSink, createSource, type StreamSink, type StreamSource } from './connectors.js';
 import { WrtError } from '../errors.js';
 import { decodeState, encodeState } from './state-codec.js';
@@ -70,6 +71,8 @@ export interface SubtaskHost {
   /** The subtask took its snapshot for checkpoint `id` (aligned: every input's barrier had arrived). */
   checkpointed?(vertexId: string, index: number, id: number, state: Uint8Array): void;
   outputCapBytes: number;
+  /** For file sources; absent where there is no file system (browser nodes). */
+  openFile?: OpenFile;
 }
 
 /** Splits batches of one output edge among the receiver's subtasks. */
@@ -156,7 +159,7 @@ export class StreamSubtask {
     const range = keyGroupRange(index, plan.maxParallelism, pv.parallelism);
     switch (v.kind) {
       case 'Source':
-        this.source = createSource(v, index, pv.parallelism);
+        this.source = createSource(v, index, pv.parallelism, host.openFile);
         break;
       case 'Sink':
         this.sink = createSink(v);

@@ -1,10 +1,12 @@
 /** Entry of a slot thread in Node (worker_threads). */
 import { parentPort } from 'node:worker_threads';
 import { runSlot } from '../../node/slot.js';
+import { openFile } from './source-file.js';
 
 if (!parentPort) throw new Error('slot-entry must run in a worker thread');
 const port = parentPort;
 runSlot({
   postMessage: (m, transfer) => port.postMessage(m, transfer as never),
   onMessage: (handler) => port.on('message', handler),
+  openFile,
 });
