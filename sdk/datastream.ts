@@ -267,6 +267,42 @@ export class KeyedStream {
     if (!(lowerMs <= upperMs)) bad(`interval join bounds are reversed: lower ${lowerMs} > upper ${upperMs}`);
     return new IntervalJoin(this, right, lowerMs, upperMs);
   }
+
+  /**
+   * Window join (Flink's `join(…).where(…).equalTo(…).window(…)`): every pair of a left and a
+   * right element with the same key in the same tumbling or sliding event-time window, emitted when
+   * the window fires, at its last millisecond. Keys must agree in arity.
+   */
+  join(right: KeyedStream): { window(spec: Partial<WindowSpec> & Pick<WindowSpec, 'kind'>): WindowJoin } {
+    if (right.key.length !== this.key.length) bad(`window join: keys of ${this.key.length} and ${right.key.length} columns`);
+    return {
+      window: (spec) => {
+        if (spec.kind === 'Session') bad('a window join takes tumbling or sliding windows, not session windows');
+        return new WindowJoin(this, right, this.window(spec).spec);
+      },
+    };
+  }
+}
+
+/** The vertex of a two-input join whose output keeps `columns` of left ++ right (left wins a name clash). */
+function joinVertex(
+  kind: 'IntervalJoin' | 'WindowJoin',
+  id: string,
+  left: KeyedStream,
+  right: KeyedStream,
+  columns: string[],
+  o: OperatorOptions,
+): JobGraphVertex {
+  const all = [...left.stream.columns, ...right.stream.columns];
+  const project = columns.map((name) => {
+    const i = all.findIndex((c) => c.name === name);
+    if (i < 0) bad(`${kind === 'IntervalJoin' ? 'interval' : 'window'} join "${id}": no column "${name}" on either side`);
+    return i;
+  });
+  const v = blankVertex(id, kind, left.key.length === 0 ? { ...o, parallelism: 1 } : o, left.stream.env);
+  v.project = project;
+  v.columns = project.map((i) => all[i]!);
+  return v;
 }
 
 function aggregateSpec(s: DataStream, a: AggregateOption): AggregateSpec {
@@ -321,17 +357,24 @@ export class IntervalJoin {
 
   /** The joined rows keep `columns`, named from the left's columns then the right's (left wins a clash). */
   project(id: string, columns: string[], o: OperatorOptions = {}): DataStream {
-    const all = [...this.left.stream.columns, ...this.right.stream.columns];
-    const project = columns.map((name) => {
-      const i = all.findIndex((c) => c.name === name);
-      if (i < 0) bad(`interval join "${id}": no column "${name}" on either side`);
-      return i;
-    });
-    const v = blankVertex(id, 'IntervalJoin', this.left.key.length === 0 ? { ...o, parallelism: 1 } : o, this.left.stream.env);
+    const v = joinVertex('IntervalJoin', id, this.left, this.right, columns, o);
     v.lowerBoundMs = this.lowerMs;
     v.upperBoundMs = this.upperMs;
-    v.project = project;
-    v.columns = project.map((i) => all[i]!);
+    return this.left.stream.env.add(v, [this.left.edge(0), this.right.edge(1)]);
+  }
+}
+
+export class WindowJoin {
+  constructor(
+    readonly left: KeyedStream,
+    readonly right: KeyedStream,
+    readonly spec: WindowSpec,
+  ) {}
+
+  /** The joined rows keep `columns`, named from the left's columns then the right's (left wins a clash). */
+  project(id: string, columns: string[], o: OperatorOptions = {}): DataStream {
+    const v = joinVertex('WindowJoin', id, this.left, this.right, columns, o);
+    v.window = this.spec;
     return this.left.stream.env.add(v, [this.left.edge(0), this.right.edge(1)]);
   }
 }

@@ -15,7 +15,7 @@ import { WindowSpec as WindowSpecTable } from './generated/wrt/protocol/window-s
 import { Aggregate } from './generated/wrt/protocol/aggregate.js';
 import { StateSpec as StateSpecTable } from './generated/wrt/protocol/state-spec.js';
 
-const KINDS = ['Source', 'Map', 'Reduce', 'Sink', 'Window', 'IntervalJoin', 'Process', 'Aggregate'] as const;
+const KINDS = ['Source', 'Map', 'Reduce', 'Sink', 'Window', 'IntervalJoin', 'Process', 'Aggregate', 'WindowJoin'] as const;
 const PARTITIONINGS = ['Forward', 'Hash', 'Rebalance', 'Global'] as const;
 const COLUMN_TYPES = ['I64', 'F64', 'Utf8', 'Timestamp'] as const;
 const WINDOW_KINDS = ['Tumbling', 'Sliding', 'Session'] as const;

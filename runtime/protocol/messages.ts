@@ -38,7 +38,7 @@ export interface StateSpec {
 
 export interface JobGraphVertex {
   id: string;
-  kind: 'Source' | 'Map' | 'Reduce' | 'Sink' | 'Window' | 'IntervalJoin' | 'Process' | 'Aggregate';
+  kind: 'Source' | 'Map' | 'Reduce' | 'Sink' | 'Window' | 'IntervalJoin' | 'Process' | 'Aggregate' | 'WindowJoin';
   operator: string;
   /** Parallel subtasks; 0 = the runtime's default. */
   parallelism: number;

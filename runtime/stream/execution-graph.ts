@@ -23,8 +23,8 @@ export interface StreamPlan {
   byId: Map<string, PlannedVertex>;
 }
 
-const KEYED = new Set<JobGraphVertex['kind']>(['Window', 'IntervalJoin', 'Process', 'Aggregate']);
-const TWO_PORTS = new Set<JobGraphVertex['kind']>(['IntervalJoin', 'Process']);
+const KEYED = new Set<JobGraphVertex['kind']>(['Window', 'IntervalJoin', 'Process', 'Aggregate', 'WindowJoin']);
+const TWO_PORTS = new Set<JobGraphVertex['kind']>(['IntervalJoin', 'Process', 'WindowJoin']);
 
 /**
  * Validates `graph` and resolves it for a run.
@@ -44,7 +44,9 @@ export function planStreamJob(graph: JobGraph, args: Record<string, string>, def
     if (byId.has(v.id)) bad(`vertex id "${v.id}" is used twice`);
     if (v.kind === 'Reduce') bad(`vertex "${v.id}" is a batch Reduce; stream graphs aggregate with Window or Aggregate`);
     if ((v.kind === 'Map' || v.kind === 'Process') && !v.operator) bad(`${v.kind} vertex "${v.id}" names no operator export`);
-    if (v.kind === 'Window' && !v.window) bad(`Window vertex "${v.id}" has no window spec`);
+    if ((v.kind === 'Window' || v.kind === 'WindowJoin') && !v.window) bad(`${v.kind} vertex "${v.id}" has no window spec`);
+    if (v.kind === 'WindowJoin' && v.window!.kind === 'Session')
+      bad(`window join "${v.id}" takes tumbling or sliding windows, not session windows`);
     if (v.kind !== 'Sink' && !(v.columns && v.columns.length > 0)) bad(`vertex "${v.id}" declares no output columns`);
     const parallelism = KEYED.has(v.kind) && v.parallelism === 0 ? defaultParallelism : v.parallelism || defaultParallelism;
     if (parallelism > maxParallelism) bad(`vertex "${v.id}" has parallelism ${parallelism}, over the job's ${maxParallelism} key groups`);
@@ -76,8 +78,8 @@ export function planStreamJob(graph: JobGraph, args: Record<string, string>, def
     if (v.kind === 'Source' && pv.inputs.length > 0) bad(`source "${v.id}" has inputs`);
     if (v.kind !== 'Source' && pv.inputs.length === 0) bad(`vertex "${v.id}" has no input`);
     if (v.kind === 'Sink' && pv.outputs.length > 0) bad(`sink "${v.id}" has outputs`);
-    if (v.kind === 'IntervalJoin' && new Set(pv.inputs.map((e) => e.input ?? 0)).size !== 2)
-      bad(`interval join "${v.id}" needs inputs 0 and 1`);
+    if ((v.kind === 'IntervalJoin' || v.kind === 'WindowJoin') && new Set(pv.inputs.map((e) => e.input ?? 0)).size !== 2)
+      bad(`${v.kind === 'IntervalJoin' ? 'interval' : 'window'} join "${v.id}" needs inputs 0 and 1`);
     if (v.kind === 'Sink' && !v.columns) pv.vertex = { ...v, columns: byId.get(pv.inputs[0]!.from)!.vertex.columns! };
   }
   return { graph, maxParallelism, vertices: topological(graph, byId, bad), byId };

@@ -9,6 +9,7 @@ import type { AggregateSpec, ColumnType, JobGraphVertex, StateSpec, StreamColumn
 import { RowBatch, RowBatchBuilder, type Value } from './row-batch.js';
 import { WindowOperator, type AggregateFunction } from './window-operator.js';
 import { IntervalJoinOperator } from './interval-join.js';
+import { WindowJoinOperator } from './window-join.js';
 import { TimerQueue } from './timer-queue.js';
 import { KeyedStateBackend, type StateKey } from './keyed-state.js';
 import type { KeyGroupRange } from './key-groups.js';
@@ -336,6 +337,51 @@ export class IntervalJoinStreamOperator implements StreamOperator {
   }
   advanceWatermark(t: number): void {
     this.op.advanceWatermark(t);
+  }
+  endInput(): void {}
+  snapshot(): unknown {
+    return this.op.snapshot();
+  }
+  restore(state: unknown): void {
+    this.op.restore(state as ReturnType<typeof this.op.snapshot>);
+  }
+}
+
+/** Keyed window join: left on port 0, right on port 1; output = `project` of left ++ right, at the window's last millisecond. */
+export class WindowJoinStreamOperator implements StreamOperator {
+  private readonly op: WindowJoinOperator<StateKey, Value[], Value[]>;
+  private readonly rows: RowSink;
+
+  constructor(
+    v: JobGraphVertex,
+    private readonly keys: number[][],
+    out: Output,
+  ) {
+    this.rows = new RowSink(columnTypes(v.columns ?? []), out);
+    const project = v.project ?? [];
+    this.op = new WindowJoinOperator({
+      assigner: assignerOf(v),
+      emit: (_k, l, r, w) => {
+        const both = [...l, ...r];
+        this.rows.add(
+          w.end - 1,
+          project.map((i) => both[i]!),
+        );
+      },
+    });
+  }
+
+  processBatch(port: number, batch: RowBatch): void {
+    const cols = this.keys[port] ?? [];
+    for (let r = 0; r < batch.rows; r++) {
+      const k = keyOfRow(batch, cols, r);
+      if (port === 0) this.op.processLeft(k, batch.row(r), batch.timestamp(r));
+      else this.op.processRight(k, batch.row(r), batch.timestamp(r));
+    }
+  }
+  advanceWatermark(t: number): void {
+    this.op.advanceWatermark(t);
+    this.rows.flush();
   }
   endInput(): void {}
   snapshot(): unknown {

@@ -17,6 +17,7 @@ import { keyGroupRange, subtaskOfKey } from './key-groups.js';
 import {
   GroupAggregateOperator,
   IntervalJoinStreamOperator,
+  WindowJoinStreamOperator,
   WasmMapOperator,
   WasmProcessOperator,
   WindowAggregateOperator,
@@ -182,6 +183,9 @@ export class StreamSubtask {
         break;
       case 'IntervalJoin':
         this.operator = new IntervalJoinStreamOperator(v, keys, out);
+        break;
+      case 'WindowJoin':
+        this.operator = new WindowJoinStreamOperator(v, keys, out);
         break;
       case 'Aggregate':
         this.operator = new GroupAggregateOperator(v, keys[0]!, out);

@@ -25,5 +25,10 @@ export enum VertexKind {
   /**
    * Streams: keyed aggregation without windows; its final result is emitted at end of input.
    */
-  Aggregate = 7
+  Aggregate = 7,
+
+  /**
+   * Streams: keyed window join of two inputs (tumbling or sliding `window`; output = `project`).
+   */
+  WindowJoin = 8
 }

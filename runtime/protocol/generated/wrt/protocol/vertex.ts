@@ -168,7 +168,7 @@ upperBoundMs():bigint {
 }
 
 /**
- * IntervalJoin: which columns of (left columns ++ right columns) the output keeps, in order.
+ * IntervalJoin, WindowJoin: which columns of (left columns ++ right columns) the output keeps, in order.
  */
 project(index: number):number|null {
   const offset = this.bb!.__offset(this.bb_pos, 34);
