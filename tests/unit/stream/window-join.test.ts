@@ -12,7 +12,6 @@ import { runLocally } from '../../../runtime/stream/local-runner.js';
 import { NexmarkGenerator, eventKind, type Auction, type Person } from '../../../runtime/stream/nexmark/generator.js';
 import { assignWindows, type WindowAssigner } from '../../../runtime/stream/time-window.js';
 import { WindowJoinOperator } from '../../../runtime/stream/window-join.js';
-import { isoTimestamp } from '../../../runtime/stream/csv.js';
 import { parseCsv } from '../../helpers/nexmark-oracle.js';
 import type { WindowSpec } from '../../../runtime/protocol/messages.js';
 import type { WrtError } from '../../../runtime/errors.js';
