@@ -301,28 +301,34 @@ export class WindowAggregateOperator implements StreamOperator {
   }
 }
 
-/** Keyed interval join: left on port 0, right on port 1; output = `project` of left ++ right. */
-export class IntervalJoinStreamOperator implements StreamOperator {
-  private readonly op: IntervalJoinOperator<StateKey, Value[], Value[]>;
+/** What the two keyed joins (interval-join.ts, window-join.ts) have in common. */
+interface KeyedJoin {
+  processLeft(key: StateKey, value: Value[], t: number): void;
+  processRight(key: StateKey, value: Value[], t: number): void;
+  advanceWatermark(t: number): void;
+  snapshot(): unknown;
+  restore(s: never): void;
+}
+
+/** A keyed two-input join: left on port 0, right on port 1; output rows = `project` of left ++ right. */
+class JoinStreamOperator implements StreamOperator {
+  private readonly op: KeyedJoin;
   private readonly rows: RowSink;
 
   constructor(
     v: JobGraphVertex,
     private readonly keys: number[][],
     out: Output,
+    make: (emit: (left: Value[], right: Value[], t: number) => void) => KeyedJoin,
   ) {
     this.rows = new RowSink(columnTypes(v.columns ?? []), out);
     const project = v.project ?? [];
-    this.op = new IntervalJoinOperator({
-      lowerMs: v.lowerBoundMs ?? 0,
-      upperMs: v.upperBoundMs ?? 0,
-      emit: (_k, l, r, t) => {
-        const both = [...l, ...r];
-        this.rows.add(
-          t,
-          project.map((i) => both[i]!),
-        );
-      },
+    this.op = make((l, r, t) => {
+      const both = [...l, ...r];
+      this.rows.add(
+        t,
+        project.map((i) => both[i]!),
+      );
     });
   }
 
@@ -337,58 +343,44 @@ export class IntervalJoinStreamOperator implements StreamOperator {
   }
   advanceWatermark(t: number): void {
     this.op.advanceWatermark(t);
+    this.rows.flush();
   }
   endInput(): void {}
   snapshot(): unknown {
     return this.op.snapshot();
   }
   restore(state: unknown): void {
-    this.op.restore(state as ReturnType<typeof this.op.snapshot>);
+    this.op.restore(state as never);
   }
 }
 
-/** Keyed window join: left on port 0, right on port 1; output = `project` of left ++ right, at the window's last millisecond. */
-export class WindowJoinStreamOperator implements StreamOperator {
-  private readonly op: WindowJoinOperator<StateKey, Value[], Value[]>;
-  private readonly rows: RowSink;
+/** Keyed interval join (interval-join.ts); a pair's time is the later of the two. */
+export class IntervalJoinStreamOperator extends JoinStreamOperator {
+  constructor(v: JobGraphVertex, keys: number[][], out: Output) {
+    super(
+      v,
+      keys,
+      out,
+      (emit) =>
+        new IntervalJoinOperator<StateKey, Value[], Value[]>({
+          lowerMs: v.lowerBoundMs ?? 0,
+          upperMs: v.upperBoundMs ?? 0,
+          emit: (_k, l, r, t) => emit(l, r, t),
+        }),
+    );
+  }
+}
 
-  constructor(
-    v: JobGraphVertex,
-    private readonly keys: number[][],
-    out: Output,
-  ) {
-    this.rows = new RowSink(columnTypes(v.columns ?? []), out);
-    const project = v.project ?? [];
-    this.op = new WindowJoinOperator({
-      assigner: assignerOf(v),
-      emit: (_k, l, r, w) => {
-        const both = [...l, ...r];
-        this.rows.add(
-          w.end - 1,
-          project.map((i) => both[i]!),
-        );
-      },
-    });
-  }
-
-  processBatch(port: number, batch: RowBatch): void {
-    const cols = this.keys[port] ?? [];
-    for (let r = 0; r < batch.rows; r++) {
-      const k = keyOfRow(batch, cols, r);
-      if (port === 0) this.op.processLeft(k, batch.row(r), batch.timestamp(r));
-      else this.op.processRight(k, batch.row(r), batch.timestamp(r));
-    }
-  }
-  advanceWatermark(t: number): void {
-    this.op.advanceWatermark(t);
-    this.rows.flush();
-  }
-  endInput(): void {}
-  snapshot(): unknown {
-    return this.op.snapshot();
-  }
-  restore(state: unknown): void {
-    this.op.restore(state as ReturnType<typeof this.op.snapshot>);
+/** Keyed window join (window-join.ts); a pair's time is its window's last millisecond. */
+export class WindowJoinStreamOperator extends JoinStreamOperator {
+  constructor(v: JobGraphVertex, keys: number[][], out: Output) {
+    super(
+      v,
+      keys,
+      out,
+      (emit) =>
+        new WindowJoinOperator<StateKey, Value[], Value[]>({ assigner: assignerOf(v), emit: (_k, l, r, w) => emit(l, r, w.end - 1) }),
+    );
   }
 }
 
