@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isoTimestamp } from '../../runtime/stream/csv.js';
 import type { StreamColumn } from '../../runtime/protocol/messages.js';
+import { StreamEnvironment } from '../../sdk/datastream.js';
 
 export const ORDER_COLUMNS: StreamColumn[] = [
   { name: 'user', type: 'Utf8' },
@@ -59,4 +60,22 @@ export function expectedWindowSums(rows: Order[]): string[] {
     sums.set(key, e);
   }
   return [...sums].map(([k, e]) => `${k.split('|')[0]}|${e.n}|${e.sum}|${k.split('|')[1]}`).sort();
+}
+
+/**
+ * The graph both file-source tests run: the CSV orders (event time from `at`, 200 ms out of order)
+ * counted and summed per user in 1 s tumbling windows, into a CSV sink. `path` may be `${input}`.
+ */
+export function ordersPerSecond(path: string, parallelism = 0): StreamEnvironment {
+  const env = new StreamEnvironment('orders-per-second', parallelism);
+  env
+    .source('orders', { format: 'csv', columns: ORDER_COLUMNS, watermarkBoundMs: 200, properties: { path, timestamp: 'at' } })
+    .keyBy('user')
+    .window({ kind: 'Tumbling', sizeMs: 1000 })
+    .aggregate('sums', [
+      { function: 'count', as: 'n' },
+      { function: 'sum', column: 'amount', as: 'amount' },
+    ])
+    .sinkTo('out', { format: 'csv' });
+  return env;
 }

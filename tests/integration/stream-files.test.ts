@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, TestCluster, clusterFixture } from '../helpers/wrt-process.js';
 import { parseCsv } from '../helpers/nexmark-oracle.js';
-import { ORDER_COLUMNS, expectedWindowSums, orders, writeOrderFiles } from '../helpers/file-streams.js';
-import { StreamEnvironment } from '../../sdk/datastream.js';
+import { expectedWindowSums, orders, ordersPerSecond, writeOrderFiles } from '../helpers/file-streams.js';
 import { runJob } from '../../runtime/client/job-client.js';
 import { nodePlatform } from '../../runtime/platform/node/platform.js';
 
@@ -21,16 +20,7 @@ test('a csv file source split across two node processes feeds a keyed window; th
   ]);
   const rows = orders(20_000);
   const files = writeOrderFiles(f.work, rows);
-  const env = new StreamEnvironment('orders-per-second', 2);
-  env
-    .source('orders', { format: 'csv', columns: ORDER_COLUMNS, watermarkBoundMs: 200, properties: { path: '${input}', timestamp: 'at' } })
-    .keyBy('user')
-    .window({ kind: 'Tumbling', sizeMs: 1000 })
-    .aggregate('sums', [
-      { function: 'count', as: 'n' },
-      { function: 'sum', column: 'amount', as: 'amount' },
-    ])
-    .sinkTo('out', { format: 'csv' });
+  const env = ordersPerSecond('${input}', 2);
   const parts = new Map<number, string>();
   const decoder = new TextDecoder();
   const status = await runJob(

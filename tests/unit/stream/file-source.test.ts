@@ -14,7 +14,7 @@ import { FileSource, parseCsvLine } from '../../../runtime/stream/file-source.js
 import { RowBatch } from '../../../runtime/stream/row-batch.js';
 import { openFile } from '../../../runtime/platform/node/source-file.js';
 import { parseCsv } from '../../helpers/nexmark-oracle.js';
-import { ORDER_COLUMNS, expectedWindowSums, orders, writeOrderFiles } from '../../helpers/file-streams.js';
+import { ORDER_COLUMNS, expectedWindowSums, orders, ordersPerSecond, writeOrderFiles } from '../../helpers/file-streams.js';
 import type { JobGraphVertex } from '../../../runtime/protocol/messages.js';
 import type { WrtError } from '../../../runtime/errors.js';
 
@@ -57,17 +57,7 @@ test('csv, jsonl and text sources read every record once at parallelism 1, 2 and
 
 test('an event-time window over a csv file (timestamp column, bounded out-of-orderness) equals the reference', () => {
   for (const p of [1, 3]) {
-    const env = new StreamEnvironment('orders-per-second');
-    env
-      .source('orders', { format: 'csv', columns: ORDER_COLUMNS, watermarkBoundMs: 200, properties: { path: files.csv, timestamp: 'at' } })
-      .keyBy('user')
-      .window({ kind: 'Tumbling', sizeMs: 1000 })
-      .aggregate('sums', [
-        { function: 'count', as: 'n' },
-        { function: 'sum', column: 'amount', as: 'amount' },
-      ])
-      .sinkTo('out', { format: 'csv' });
-    assert.deepEqual(sorted(run(env, p).map((r) => r.slice(0, 4))), expectedWindowSums(ROWS), `parallelism ${p}`);
+    assert.deepEqual(sorted(run(ordersPerSecond(files.csv), p).map((r) => r.slice(0, 4))), expectedWindowSums(ROWS), `parallelism ${p}`);
   }
 });
 
