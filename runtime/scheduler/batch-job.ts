@@ -272,11 +272,13 @@ export class BatchJob extends ClusterJob {
     this.progress(0, true);
   }
 
+  /** Ends the job; its client (if still connected: `wrt cancel` comes from another) gets the final status. */
   cancel(reason: string): void {
     if (this.terminal) return;
     this.state = 'Cancelled';
     this.message = reason;
     this.releaseUndeployed();
+    this.progress(0, true);
   }
 
   /** Placed subtasks still waiting for their input chunk will never be deployed: free their room. */
