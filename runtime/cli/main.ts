@@ -1,9 +1,9 @@
 /** The `wrt` command. Exit codes: 0 success, 1 a job or runtime failure, 2 bad usage or input. */
 import process from 'node:process';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { submitPipeline, packageVersion } from './submit.js';
+import { headPath, submitPipeline, packageVersion } from './submit.js';
 import { startHeadCommand, startNodeCommand } from './start.js';
 import { formatInfo, localInfo } from './info.js';
 import { generateNexmark } from './nexmark.js';
@@ -237,7 +237,7 @@ function jobControlCommand(name: string, description: string, action: JobAction,
     const dir = takesDir ? ((rest[0] as string | undefined) ?? '') : '';
     const o = rest[takesDir ? 1 : 0] as { address: string };
     try {
-      const path = await controlJob(nodePlatform, o.address, job, action, dir && !dir.startsWith('memory:') ? resolve(dir) : dir);
+      const path = await controlJob(nodePlatform, o.address, job, action, headPath(dir));
       if (path) process.stdout.write(path + '\n');
       process.stderr.write(
         action === 'Cancel'

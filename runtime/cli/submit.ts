@@ -114,6 +114,15 @@ async function embeddedCluster(o: SubmitOptions): Promise<LocalCluster | null> {
   return startLocalCluster(o.nodes, cpus);
 }
 
+/**
+ * A path the head will read or write (a savepoint): made absolute against this process's working
+ * directory (the head runs on this machine or shares its file system); `memory:` paths (a head
+ * without --checkpoint-dir) and '' stay as they are.
+ */
+export function headPath(path: string): string {
+  return !path || path.startsWith('memory:') ? path : resolve(path);
+}
+
 /** Runs a batch or a stream pipeline, whichever `pipelinePath` is. */
 export async function submitPipeline(pipelinePath: string, o: SubmitOptions): Promise<SubmitSummary | StreamSubmitSummary> {
   const pipeline = await loadPipeline(pipelinePath, o.arg);
@@ -128,8 +137,7 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
   const started = performance.now();
   if (o.input.length > 0)
     throw new WrtError('WRT_INVALID_ARGUMENT', 'a stream pipeline reads its sources (connectors), not --input; drop --input');
-  // The head reads the savepoint: a path is taken relative to here (the same machine or a shared file system).
-  const restorePath = !o.fromSavepoint ? '' : o.fromSavepoint.startsWith('memory:') ? o.fromSavepoint : resolve(o.fromSavepoint);
+  const restorePath = headPath(o.fromSavepoint ?? '');
   const out = await OutputDir.open(o.output, o.overwrite, 'csv');
   const bar = progressBar(o);
   let cluster: LocalCluster | null = null;

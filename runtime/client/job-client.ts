@@ -3,7 +3,7 @@
  * serves the input chunks the head asks for, receives output partitions and progress, and
  * resolves with the final status. Platform-neutral.
  */
-import type { Platform } from '../platform/platform.js';
+import type { Connection, Platform } from '../platform/platform.js';
 import type { JobAction, Message, MessageOf } from '../protocol/messages.js';
 import { decodeFrame, encodeMessage } from '../protocol/codec.js';
 import { WrtError, fromFailure } from '../errors.js';
@@ -32,6 +32,21 @@ export function headWebSocketUrl(address: string): string {
   }
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/ws';
   return url.toString();
+}
+
+/** Feeds the messages of each frame to `handle`; a frame that does not decode closes the connection (1002) and goes to `fail`. */
+function onMessages(conn: Connection, handle: (m: Message) => void, fail: (err: Error) => void): void {
+  conn.onMessage = (frame) => {
+    let msgs: Message[];
+    try {
+      msgs = decodeFrame(frame);
+    } catch (err) {
+      conn.close(1002, 'protocol error');
+      fail(err as Error);
+      return;
+    }
+    for (const msg of msgs) handle(msg);
+  };
 }
 
 /** Rebuilds the error of a failed job; its message is "CODE: what happened" (BatchJob.fail). */
@@ -68,17 +83,6 @@ export async function runJob(platform: Platform, address: string, job: JobSubmis
       );
     };
     const send = (m: Message): void => conn.send(encodeMessage(m));
-    conn.onMessage = (frame) => {
-      let msgs: Message[];
-      try {
-        msgs = decodeFrame(frame);
-      } catch (err) {
-        conn.close(1002, 'protocol error');
-        settle(err as Error);
-        return;
-      }
-      for (const msg of msgs) handle(msg);
-    };
     const handle = (msg: Message): void => {
       switch (msg.type) {
         case 'JobAccepted':
@@ -111,6 +115,7 @@ export async function runJob(platform: Platform, address: string, job: JobSubmis
           break;
       }
     };
+    onMessages(conn, handle, (err) => settle(err));
     conn.onClose = (reason) => settle(new WrtError('WRT_CONNECTION', `the head closed the connection before the job ended (${reason})`));
     send({ type: 'SubmitJob', requestId: 1, ...job });
   });
@@ -143,19 +148,14 @@ export async function controlJob(
       if (err) reject(err);
       else resolve(path);
     };
-    conn.onMessage = (frame) => {
-      let msgs: Message[];
-      try {
-        msgs = decodeFrame(frame);
-      } catch (err) {
-        settle(err as Error);
-        return;
-      }
-      for (const msg of msgs) {
+    onMessages(
+      conn,
+      (msg) => {
         if (msg.type === 'JobControlDone') settle(null, msg.savepointPath);
         else if (msg.type === 'ErrorMessage') settle(fromFailure(msg.failure));
-      }
-    };
+      },
+      (err) => settle(err),
+    );
     conn.onClose = (reason) => settle(new WrtError('WRT_CONNECTION', `the head closed the connection before answering (${reason})`));
     conn.send(encodeMessage({ type: 'JobControl', requestId: 1, jobId, action, savepointDir }));
   });

@@ -160,16 +160,7 @@ export class StreamJob extends ClusterJob {
   }
 
   /** Asks for a savepoint; triggered at the next {@link pump} once no checkpoint is in flight. */
-  requestSavepoint(request: SavepointRequest): void {
-    let answered = false;
-    const r: SavepointRequest = {
-      ...request,
-      done: (err, path) => {
-        if (answered) return;
-        answered = true;
-        request.done(err, path);
-      },
-    };
+  requestSavepoint(r: SavepointRequest): void {
     if (this.terminal)
       return r.done(
         { code: 'WRT_INVALID_ARGUMENT', message: `job ${this.spec.jobId} is ${this.state.toLowerCase()}`, retryable: false },
@@ -319,12 +310,16 @@ export class StreamJob extends ClusterJob {
     }
     p.writing = true;
     const attempt = this.attempt;
-    const sp = p.savepoint;
-    const write = sp ? this.store.writeSavepoint(this.spec.jobId, p.id, states, sp.dir) : this.store.write(this.spec.jobId, p.id, states);
+    // The callbacks read `p.savepoint` when they run: a request the job has answered meanwhile (it
+    // ended: rejectSavepoints) is gone from it, so each request is answered once.
+    const what = p.savepoint ? 'savepoint' : 'checkpoint';
+    const write = p.savepoint
+      ? this.store.writeSavepoint(this.spec.jobId, p.id, states, p.savepoint.dir)
+      : this.store.write(this.spec.jobId, p.id, states);
     this.storeWork = write.catch(() => {});
-    const what = sp ? 'savepoint' : 'checkpoint';
     write.then(
       (path) => {
+        const sp = p.savepoint;
         if (this.terminal || attempt !== this.attempt || this.pendingCheckpoint !== p) {
           sp?.done(
             {
@@ -350,7 +345,10 @@ export class StreamJob extends ClusterJob {
       (err: Error) => {
         if (this.pendingCheckpoint === p) this.pendingCheckpoint = null;
         this.host.log(`job ${this.spec.jobId}: ${what} ${p.id} could not be written: ${err.message}`);
-        sp?.done({ code: 'WRT_BAD_CHECKPOINT', message: `the savepoint could not be written: ${err.message}`, retryable: false }, '');
+        p.savepoint?.done(
+          { code: 'WRT_BAD_CHECKPOINT', message: `the savepoint could not be written: ${err.message}`, retryable: false },
+          '',
+        );
       },
     );
   }

@@ -77,6 +77,8 @@ export class FileSource implements StreamSource {
   private readonly types: ColumnType[];
   private readonly names: string[];
   private readonly tsColumn: number;
+  private readonly openFile: OpenFile;
+  /** Open only inside {@link withFile}: a subtask cancelled between two batches holds no descriptor. */
   private file: SourceFile | null = null;
   private readonly end: number;
   /** Byte offset of the next line to read. */
@@ -111,17 +113,35 @@ export class FileSource implements StreamSource {
         'WRT_BAD_JOB_GRAPH',
         `source "${v.id}" reads a file, and this node has no file system (a browser node); run it on Node nodes`,
       );
-    try {
-      this.file = openFile(this.path);
-    } catch (err) {
-      throw new WrtError('WRT_INPUT_NOT_FOUND', `source "${v.id}": cannot open ${this.path}: ${(err as Error).message}`);
-    }
-    const size = this.file.size;
-    const start = Math.floor((index * size) / parallelism);
-    this.end = Math.floor(((index + 1) * size) / parallelism);
+    this.openFile = (path) => {
+      try {
+        return openFile(path);
+      } catch (err) {
+        throw new WrtError('WRT_INPUT_NOT_FOUND', `source "${v.id}": cannot open ${path}: ${(err as Error).message}`);
+      }
+    };
+    const { start, end, size } = this.withFile((f) => ({
+      start: Math.floor((index * f.size) / parallelism),
+      end: Math.floor(((index + 1) * f.size) / parallelism),
+      size: f.size,
+    }));
+    this.end = end;
     // The first line of the split is the first that starts at or after `start`; the line at 0 is the header.
-    this.offset = start === 0 ? 0 : this.lineStartFrom(start - 1);
-    if (start === 0 && this.format === 'csv' && header === 'true') this.offset = this.lineStartFrom(0);
+    this.offset = start;
+    if (size > 0 && (start > 0 || (this.format === 'csv' && header === 'true')))
+      this.offset = this.withFile(() => this.lineStartFrom(start === 0 ? 0 : start - 1));
+  }
+
+  /** Runs `fn` with the file open, and closes it after. */
+  private withFile<T>(fn: (f: SourceFile) => T): T {
+    const f = this.openFile(this.path);
+    this.file = f;
+    try {
+      return fn(f);
+    } finally {
+      this.file = null;
+      f.close();
+    }
   }
 
   /** Offset just past the first LF at or after `from` (the file's size if none). */
@@ -177,6 +197,11 @@ export class FileSource implements StreamSource {
 
   next(maxRows: number): SourceStep {
     const b = new RowBatchBuilder(this.types);
+    if (this.offset < this.end) this.withFile(() => this.readRows(b, maxRows));
+    return { batch: b.rows > 0 ? b.finish() : null, maxTimestamp: this.maxTs, done: this.offset >= this.end };
+  }
+
+  private readRows(b: RowBatchBuilder, maxRows: number): void {
     while (b.rows < maxRows && this.offset < this.end) {
       const l = this.line();
       if (!l) {
@@ -193,14 +218,6 @@ export class FileSource implements StreamSource {
       b.add(ts, values);
       if (ts > this.maxTs) this.maxTs = ts;
     }
-    const done = this.offset >= this.end;
-    if (done) this.close();
-    return { batch: b.rows > 0 ? b.finish() : null, maxTimestamp: this.maxTs, done };
-  }
-
-  private close(): void {
-    this.file?.close();
-    this.file = null;
   }
 
   private parse(line: string, at: number): Value[] {

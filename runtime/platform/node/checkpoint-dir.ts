@@ -11,7 +11,7 @@
  * half-written one.
  */
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { savepointSuffix, type CheckpointStore, type CompletedCheckpoint } from '../../scheduler/checkpoint-store.js';
 import { WrtError } from '../../errors.js';
@@ -34,7 +34,7 @@ async function writeAtomically(
   id: number,
   states: Map<string, Uint8Array>,
 ): Promise<void> {
-  const tmp = join(final, '..', `.${final.split(/[\\/]/).pop()}.${process.pid}.tmp`);
+  const tmp = join(dirname(final), `.${basename(final)}.${process.pid}.tmp`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   for (const [key, state] of states) await writeFile(join(tmp, fileOf(key)), state);
