@@ -135,7 +135,10 @@ program
   .description('run a pipeline (.wasm): a batch job over input files, or a stream job over its sources; write its output')
   .argument('<pipeline>', 'pipeline.wasm: a WebAssembly component or core module of world pipeline or stream-pipeline')
   .option('--input <paths...>', 'batch pipelines: input files, directories or globs (quote globs)')
-  .requiredOption('--output <dir>', 'output directory: part-NNNNN.tsv (batch) or part-NNNNN.csv (stream) files and _SUCCESS')
+  .option(
+    '--output <dir>',
+    'output directory: part-NNNNN.tsv (batch) or part-NNNNN.csv (stream) files and _SUCCESS (a stream job whose sinks all write elsewhere, as NATS, needs none)',
+  )
   .option('--address <url>', 'submit to a running cluster (default: start an embedded one and stop it after)')
   .option('--nodes <n>', 'embedded cluster: node processes', positive('--nodes'), 2)
   .option('--cpus <n>', 'embedded cluster: slots per node (default: cores / nodes)', positive('--cpus'))
@@ -161,7 +164,7 @@ program
       pipeline: string,
       o: {
         input?: string[];
-        output: string;
+        output?: string;
         parallelism?: number;
         checkpointIntervalMs?: number;
         fromSavepoint?: string;
@@ -210,7 +213,7 @@ program
         } else if ('kind' in s) {
           process.stderr.write(
             `wrt: stream job ${s.jobId} finished: ${s.subtasks} subtasks, ${s.partitions} part(s), ${s.bytesWritten} bytes written, ` +
-              `${s.seconds.toFixed(2)} s on ${s.nodes.length} node(s) (${s.nodes.join(', ')}); output in ${o.output}\n`,
+              `${s.seconds.toFixed(2)} s on ${s.nodes.length} node(s) (${s.nodes.join(', ')})${o.output ? `; output in ${o.output}` : ''}\n`,
           );
         } else {
           process.stderr.write(

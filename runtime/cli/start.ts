@@ -7,6 +7,7 @@ import { nodePlatform } from '../platform/node/platform.js';
 import { NodeAgent } from '../node/node-agent.js';
 import { headWebSocketUrl } from '../client/job-client.js';
 import { checkpointDirectory } from '../platform/node/checkpoint-dir.js';
+import { connectJetStream } from '../platform/node/jetstream.js';
 
 /** Runs `stop` once on SIGINT or SIGTERM, then exits 0. */
 function onShutdown(stop: () => Promise<void>): void {
@@ -41,6 +42,7 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     log: o.quiet ? () => {} : (line) => process.stderr.write(line + '\n'),
     checkpoints: checkpointDirectory(o.checkpointDir, o.savepointDir),
+    connectJetStream,
   });
   head.onNodeRegistered((n) => process.stdout.write(`node joined ${n.id} ${n.name} ${n.platform} ${n.cpus} gpus=${n.gpus}\n`));
   const server = await startHeadServer(

@@ -20,7 +20,8 @@ import { WrtError } from '../errors.js';
 export interface SubmitOptions {
   /** Batch pipelines only. */
   input: string[];
-  output: string;
+  /** Required for batch jobs and for stream jobs with csv sinks. */
+  output?: string;
   address?: string;
   chunkMb: number;
   overwrite: boolean;
@@ -138,7 +139,10 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
   if (o.input.length > 0)
     throw new WrtError('WRT_INVALID_ARGUMENT', 'a stream pipeline reads its sources (connectors), not --input; drop --input');
   const restorePath = headPath(o.fromSavepoint ?? '');
-  const out = await OutputDir.open(o.output, o.overwrite, 'csv');
+  const csvSink = pipeline.plan.vertices.find((v) => v.vertex.kind === 'Sink' && v.vertex.format === 'csv');
+  if (!o.output && csvSink)
+    throw new WrtError('WRT_INVALID_ARGUMENT', `sink "${csvSink.vertex.id}" writes CSV part files: give the directory with --output DIR`);
+  const out = o.output ? await OutputDir.open(o.output, o.overwrite, 'csv') : null;
   const bar = progressBar(o);
   let cluster: LocalCluster | null = null;
   let jobId = '';
@@ -167,7 +171,7 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
         readChunk: () => Promise.reject(new WrtError('WRT_PROTOCOL', 'the head asked a stream job for an input chunk')),
         onOutput: async (partition, data) => {
           bytesWritten += data.byteLength;
-          await out.writePart(partition, data);
+          await out?.writePart(partition, data);
         },
         onAccepted: (id) => {
           jobId = id;
@@ -181,9 +185,9 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
     );
     bar?.stop();
     // One part per sink subtask, each with its header: the head's parallelism may exceed the CLI's plan (0 = cluster slots).
-    const parts = Math.max(out.partsWritten, partitions);
+    const parts = out ? Math.max(out.partsWritten, partitions) : 0;
     const stopped = status.state === 'Stopped';
-    await out.commit(parts, !stopped);
+    await out?.commit(parts, !stopped);
     return {
       jobId,
       kind: 'stream',
@@ -197,7 +201,7 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
     };
   } catch (err) {
     bar?.stop();
-    await out.abort();
+    await out?.abort();
     throw err;
   } finally {
     await cluster?.stop();
@@ -211,6 +215,7 @@ export async function submit(pipelinePath: string, o: SubmitOptions, loaded?: Lo
   const pipeline = loaded ?? (await loadPipeline(pipelinePath, o.arg));
   if (pipeline.streaming) throw new WrtError('WRT_INVALID_ARGUMENT', `${pipelinePath} is a stream pipeline; run it with submitPipeline`);
   if (o.input.length === 0) throw new WrtError('WRT_INVALID_ARGUMENT', `${pipelinePath} is a batch pipeline: give its input with --input`);
+  if (!o.output) throw new WrtError('WRT_INVALID_ARGUMENT', `${pipelinePath} is a batch pipeline: give its output directory with --output`);
   if (o.fromSavepoint)
     throw new WrtError(
       'WRT_INVALID_ARGUMENT',

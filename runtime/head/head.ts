@@ -8,7 +8,7 @@
  * `heartbeatTimeoutMs` (default 5000 ms; nodes heartbeat every `heartbeatIntervalMs`, default
  * 1000 ms) is declared lost and disconnected. Its subtasks are rescheduled.
  */
-import type { Connection } from '../platform/platform.js';
+import type { ConnectJetStream, Connection } from '../platform/platform.js';
 import type { Message, MessageOf } from '../protocol/messages.js';
 import { decodeFrame, encodeMessage } from '../protocol/codec.js';
 import { planBatchJob } from '../protocol/job-graph-codec.js';
@@ -32,6 +32,8 @@ export interface HeadOptions {
   log?: (line: string) => void;
   /** Where stream jobs' checkpoints and savepoints go. @default the head's memory (the latest checkpoint per job, every savepoint) */
   checkpoints?: CheckpointStore;
+  /** NATS JetStream, for publishing the committed output of stream jobs' `nats` sinks. @default none: such jobs are refused */
+  connectJetStream?: ConnectJetStream;
 }
 
 interface NodeEntry extends NodeLoad {
@@ -445,6 +447,7 @@ export class Head {
       maxMemoryBytes: m.operatorMaxMemoryBytes || this.options.defaultMaxMemoryBytes || 256 * 2 ** 20,
       checkpointIntervalMs: m.checkpointIntervalMs ?? 0,
       checkpoints: this.checkpoints,
+      connectJetStream: this.options.connectJetStream,
     });
     const accept = (): void => {
       if (this.closedClients.has(conn)) return;

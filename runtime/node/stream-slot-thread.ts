@@ -57,7 +57,7 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
               return made.instance;
             },
             outputCapBytes: msg.outputCapBytes,
-            openFile: parent.openFile,
+            connectors: parent.connectors,
             sendRemote: (edge, from, to, element) => reply({ type: 'stream-out', edge, from, to, element }),
             grantCredit: (edge, from, to, credits) => reply({ type: 'stream-grant', edge, from, to, credits }),
             sinkOutput: (partition, bytes, rows, epoch) =>

@@ -37,8 +37,19 @@ export interface SlotThread {
 export interface SlotParent {
   postMessage(message: unknown, transfer?: Transferable[]): void;
   onMessage(handler: (message: unknown) => void): void;
-  /** Opens a file for a stream job's file source; absent where there is no file system (browsers). */
+  /** What stream connectors of the slot's jobs reach outside the sandbox through. */
+  connectors?: ConnectorAccess;
+}
+
+/**
+ * What stream connectors (runtime/stream/connectors.ts) reach outside the sandbox through; a member
+ * is absent where the platform has none (a browser node has no file system and no NATS over TCP).
+ */
+export interface ConnectorAccess {
+  /** Files of file sources. */
   openFile?: OpenFile;
+  /** NATS JetStream, for `nats` sources and sinks. */
+  connectJetStream?: ConnectJetStream;
 }
 
 /** A file opened for reading by a source (runtime/stream/file-source.ts). Synchronous: sources run inside a slot's turn. */
@@ -52,6 +63,57 @@ export interface SourceFile {
 
 /** @throws Error (the platform's) when the file cannot be opened. */
 export type OpenFile = (path: string) => SourceFile;
+
+/** A message of a JetStream stream. */
+export interface JetStreamMessage {
+  /** The stream sequence number (from 1). */
+  seq: number;
+  subject: string;
+  data: Uint8Array;
+  /** When the stream stored it, ms since the epoch. */
+  timestampMs: number;
+}
+
+/**
+ * One subject filter of a JetStream stream read in stream order from a start sequence (an ordered
+ * consumer without acks: the reader's position is the reader's own business, kept in checkpoints).
+ * Messages are fetched ahead into a bounded buffer; the buffer refills as {@link take} empties it.
+ */
+export interface JetStreamReader {
+  /** Messages matching the filter at or after the start sequence when the reader opened. */
+  readonly pendingAtOpen: number;
+  /** Up to `max` buffered messages, in order; none when nothing has arrived (it does not wait). */
+  take(max: number): JetStreamMessage[];
+  /** Called when messages arrive while the buffer was empty, and when the reader fails. */
+  onReady: (() => void) | null;
+  /** Why the reader stopped (the connection closed, the stream went away), once it has. */
+  readonly error: Error | null;
+  close(): void;
+}
+
+/** A connection to a NATS server with JetStream. */
+export interface JetStreamLink {
+  /**
+   * Opens a reader of `stream`'s messages on `filter` (a subject, wildcards allowed) from stream
+   * sequence `startSeq` on.
+   * @throws Error when the stream does not exist.
+   */
+  read(stream: string, filter: string, startSeq: number): Promise<JetStreamReader>;
+  /**
+   * Publishes one message and waits for the stream's acknowledgement. `msgId` goes in the
+   * `Nats-Msg-Id` header: the stream drops a second message of one id within its duplicate window
+   * (`duplicate` is then true).
+   * @throws Error when no stream takes `subject`, or on timeout.
+   */
+  publish(subject: string, data: Uint8Array, msgId: string): Promise<{ seq: number; duplicate: boolean }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the NATS servers `servers` (comma-separated `nats://host:port` URLs).
+ * @throws Error when none can be reached.
+ */
+export type ConnectJetStream = (servers: string) => Promise<JetStreamLink>;
 
 /**
  * Where a node's object store spills objects when its arena is full (Node: files). Synchronous:

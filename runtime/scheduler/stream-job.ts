@@ -32,6 +32,8 @@ import { ClusterJob } from './cluster-job.js';
 import { NO_NODE_GRACE_MS } from './batch-job.js';
 import { planStreamJob, type StreamPlan } from '../stream/execution-graph.js';
 import { memoryCheckpointStore, type CheckpointStore, type CompletedCheckpoint } from './checkpoint-store.js';
+import { JetStreamCommitter } from '../stream/nats-connector.js';
+import type { ConnectJetStream } from '../platform/platform.js';
 
 /** Batches a sender may have in flight on one channel between slots. */
 export const CHANNEL_CREDITS = 8;
@@ -51,6 +53,8 @@ export interface StreamJobSpec {
   /** 0: no checkpoints. */
   checkpointIntervalMs: number;
   checkpoints?: CheckpointStore;
+  /** For `nats` sinks, whose committed output the head publishes (absent: such jobs are refused). */
+  connectJetStream?: ConnectJetStream;
 }
 
 /** A savepoint asked for; `done` gets its path or why there is none. */
@@ -106,6 +110,10 @@ export class StreamJob extends ClusterJob {
   private pieces: PendingPiece[] = [];
   /** The store's last write (a finished job's checkpoints are removed only after it). */
   private storeWork: Promise<unknown> = Promise.resolve();
+  /** Publishes the committed output of `nats` sinks. */
+  private readonly committer: JetStreamCommitter;
+  /** The job has ended and waits for its committed output to be published before it says so. */
+  private ending = false;
 
   /** @throws WrtError `WRT_BAD_JOB_GRAPH` / `WRT_INVALID_ARGUMENT` from planning. */
   constructor(
@@ -116,9 +124,14 @@ export class StreamJob extends ClusterJob {
     this.plan = planStreamJob(spec.graph, spec.args, spec.parallelism);
     this.slots = Math.max(...this.plan.vertices.map((v) => v.parallelism));
     this.store = spec.checkpoints ?? memoryCheckpointStore();
-    for (const pv of this.plan.vertices) {
-      if (pv.vertex.kind === 'Sink') for (let i = 0; i < pv.parallelism; i++) this.sinkKeys.push(`${pv.vertex.id}#${i}`);
-    }
+    const sinks = this.plan.vertices.filter((pv) => pv.vertex.kind === 'Sink');
+    for (const pv of sinks) for (let i = 0; i < pv.parallelism; i++) this.sinkKeys.push(`${pv.vertex.id}#${i}`);
+    const run = globalThis.crypto.randomUUID().slice(0, 8);
+    this.committer = new JetStreamCommitter(
+      sinks.map((pv) => ({ vertex: pv.vertex, parallelism: pv.parallelism })),
+      spec.connectJetStream,
+      `${spec.jobId}-${run}`,
+    );
   }
 
   /**
@@ -184,7 +197,7 @@ export class StreamJob extends ClusterJob {
   }
 
   private get terminal(): boolean {
-    return this.state !== 'Running';
+    return this.state !== 'Running' || this.ending;
   }
 
   private get checkpointing(): boolean {
@@ -285,7 +298,8 @@ export class StreamJob extends ClusterJob {
 
   private commitPiece(partition: number, data: Uint8Array): void {
     this.bytesDone += data.byteLength;
-    this.host.sendToClient({ type: 'JobOutput', jobId: this.spec.jobId, partition, data });
+    if (this.committer.handles(partition)) this.committer.commit(partition, data);
+    else this.host.sendToClient({ type: 'JobOutput', jobId: this.spec.jobId, partition, data });
   }
 
   onCheckpointAck(m: MessageOf<'CheckpointAck'>): void {
@@ -359,11 +373,11 @@ export class StreamJob extends ClusterJob {
    * still open and reports the final state.
    */
   private end(state: 'Finished' | 'Stopped' | 'Cancelled', message: string, now: number): void {
-    this.state = state;
-    this.message = message;
+    if (this.terminal) return;
+    this.ending = true;
     this.pieces = [];
     this.releaseSlots(state === 'Finished' ? undefined : message);
-    this.rejectSavepoints();
+    this.rejectSavepoints(state);
     const jobId = this.spec.jobId;
     void this.storeWork
       .then(() => this.store.discard(jobId))
@@ -371,11 +385,30 @@ export class StreamJob extends ClusterJob {
         () => this.host.log(`job ${jobId}: checkpoints removed`),
         (err: Error) => this.host.log(`job ${jobId}: checkpoints could not be removed: ${err.message}`),
       );
-    this.progress(now, true);
+    const report = (s: 'Finished' | 'Stopped' | 'Cancelled' | 'Failed', m: string, at: number): void => {
+      this.state = s;
+      this.message = m;
+      this.progress(at, true);
+    };
+    if (!this.committer.hasSinks) return report(state, message, now);
+    // Committed output must be published before the job says it ended.
+    this.committer
+      .flush()
+      .then(
+        () => {
+          this.host.log(`job ${jobId}: ${this.committer.published} NATS message(s) published`);
+          report(state, message, Date.now());
+        },
+        (err: WrtError) => {
+          this.host.log(`job ${jobId} failed: ${err.code}: ${err.message}`);
+          report('Failed', `${err.code}: ${err.message}`, Date.now());
+        },
+      )
+      .finally(() => void this.committer.close());
   }
 
-  /** Savepoints asked for that will not be taken now: the job ended. */
-  private rejectSavepoints(): void {
+  /** Savepoints asked for that will not be taken now: the job ended (as `state`). */
+  private rejectSavepoints(state: string = this.state): void {
     const open = [...this.savepointRequests, ...(this.pendingCheckpoint?.savepoint ? [this.pendingCheckpoint.savepoint] : [])];
     this.savepointRequests = [];
     if (this.pendingCheckpoint) this.pendingCheckpoint.savepoint = null;
@@ -383,7 +416,7 @@ export class StreamJob extends ClusterJob {
       r.done(
         {
           code: 'WRT_JOB_FAILED',
-          message: `job ${this.spec.jobId} ${this.state.toLowerCase()} before the savepoint completed`,
+          message: `job ${this.spec.jobId} ${state.toLowerCase()} before the savepoint completed`,
           retryable: false,
         },
         '',
@@ -469,6 +502,7 @@ export class StreamJob extends ClusterJob {
     this.host.log(`job ${this.spec.jobId} failed: ${this.message}`);
     this.releaseSlots(this.message);
     this.rejectSavepoints();
+    void this.committer.close();
     this.progress(0, true);
   }
 

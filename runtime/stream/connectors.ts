@@ -8,6 +8,7 @@
  *   milliseconds, F64 as JavaScript prints numbers.
  * - `text`, `csv`, `jsonl` sources: bounded files, split by byte ranges (file-source.ts).
  * - `blackhole` sink: counts rows, writes nothing (for benchmarks, as Flink's Nexmark).
+ * - `nats` source and sink: NATS JetStream, replayable and exactly once (nats-connector.ts).
  */
 import type { ColumnType, JobGraphVertex, StreamColumn } from '../protocol/messages.js';
 import type { RowBatch } from './row-batch.js';
@@ -16,10 +17,12 @@ import { NexmarkGenerator, eventKind, type NexmarkEventKind } from './nexmark/ge
 import { NEXMARK_COLUMNS, nexmarkValues } from './nexmark/csv.js';
 import { csvRecord, isoTimestamp } from './csv.js';
 import { WrtError } from '../errors.js';
-import type { OpenFile } from '../platform/platform.js';
+import type { ConnectorAccess } from '../platform/platform.js';
 import { FILE_FORMATS, FileSource } from './file-source.js';
+import { NatsSink, NatsSource } from './nats-connector.js';
 
 export interface SourceStep {
+  /** Null when nothing was read: the source is done, or (`done` false) it waits for data and will wake its slot. */
   batch: Uint8Array | null;
   /** Event-time high mark of what was emitted so far (ms). */
   maxTimestamp: number;
@@ -27,7 +30,10 @@ export interface SourceStep {
 }
 
 export interface StreamSource {
-  /** Emits up to `maxRows` rows. */
+  /**
+   * Emits up to `maxRows` rows; never waits. A source whose data arrives asynchronously (NATS)
+   * returns no batch when it has none and calls the `wake` it was made with once it has.
+   */
   next(maxRows: number): SourceStep;
   /** The replay position, taken at a checkpoint barrier. */
   snapshot(): unknown;
@@ -105,13 +111,23 @@ export class NexmarkSource implements StreamSource {
   }
 }
 
-/** @throws WrtError `WRT_BAD_JOB_GRAPH` for a format wrt has no source for. */
-export function createSource(v: JobGraphVertex, index: number, parallelism: number, openFile?: OpenFile): StreamSource {
+/**
+ * Subtask `index` of `parallelism` of source vertex `v`; `wake` runs its slot again (asynchronous sources).
+ * @throws WrtError `WRT_BAD_JOB_GRAPH` for a format wrt has no source for, or one the platform cannot reach.
+ */
+export function createSource(
+  v: JobGraphVertex,
+  index: number,
+  parallelism: number,
+  access: ConnectorAccess,
+  wake: () => void = () => {},
+): StreamSource {
   if (v.format === 'nexmark') return new NexmarkSource(v, index, parallelism);
-  if ((FILE_FORMATS as readonly string[]).includes(v.format)) return new FileSource(v, index, parallelism, openFile);
+  if ((FILE_FORMATS as readonly string[]).includes(v.format)) return new FileSource(v, index, parallelism, access.openFile);
+  if (v.format === 'nats') return new NatsSource(v, index, parallelism, access, wake);
   throw new WrtError(
     'WRT_BAD_JOB_GRAPH',
-    `source "${v.id}": format "${v.format}" is not supported (supported: nexmark, ${FILE_FORMATS.join(', ')})`,
+    `source "${v.id}": format "${v.format}" is not supported (supported: nexmark, ${FILE_FORMATS.join(', ')}, nats)`,
   );
 }
 
@@ -149,13 +165,14 @@ export class BlackholeSink implements StreamSink {
 }
 
 /**
- * A sink of a vertex of format `csv` or `blackhole`.
+ * A sink of a vertex of format `csv`, `blackhole` or `nats`.
  * @throws WrtError `WRT_BAD_JOB_GRAPH` for another format.
  */
 export function createSink(v: JobGraphVertex): StreamSink {
   if (v.format === 'csv') return new CsvSink(v.columns ?? []);
   if (v.format === 'blackhole') return new BlackholeSink();
-  throw new WrtError('WRT_BAD_JOB_GRAPH', `sink "${v.id}": format "${v.format}" is not supported (supported: csv, blackhole)`);
+  if (v.format === 'nats') return new NatsSink(v);
+  throw new WrtError('WRT_BAD_JOB_GRAPH', `sink "${v.id}": format "${v.format}" is not supported (supported: csv, blackhole, nats)`);
 }
 
 /** A CSV part file being written: the header, then one record per row, handed out in pieces. */

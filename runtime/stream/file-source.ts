@@ -23,9 +23,12 @@
  */
 import type { ColumnType, JobGraphVertex } from '../protocol/messages.js';
 import type { OpenFile, SourceFile } from '../platform/platform.js';
-import { RowBatchBuilder, type Value } from './row-batch.js';
+import { RowBatchBuilder } from './row-batch.js';
+import { RecordParser } from './record-format.js';
 import type { SourceStep, StreamSource } from './connectors.js';
 import { WrtError } from '../errors.js';
+
+export { parseCsvLine } from './record-format.js';
 
 export const FILE_FORMATS = ['text', 'csv', 'jsonl'] as const;
 type FileFormat = (typeof FILE_FORMATS)[number];
@@ -35,47 +38,11 @@ const READ_BYTES = 1 << 20;
 const LF = 0x0a;
 const decoder = new TextDecoder();
 
-/** Splits one CSV record (RFC 4180 quoting, no line breaks inside fields). @returns null when a quote is not closed. */
-export function parseCsvLine(line: string): string[] | null {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (line.charCodeAt(i) === 0x22) {
-      let value = '';
-      i++;
-      for (;;) {
-        const q = line.indexOf('"', i);
-        if (q < 0) return null;
-        value += line.slice(i, q);
-        if (line.charCodeAt(q + 1) === 0x22) {
-          value += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-      fields.push(value);
-      if (i >= line.length) return fields;
-      if (line.charCodeAt(i) !== 0x2c) return null;
-      i++;
-    } else {
-      const comma = line.indexOf(',', i);
-      if (comma < 0) {
-        fields.push(line.slice(i));
-        return fields;
-      }
-      fields.push(line.slice(i, comma));
-      i = comma + 1;
-    }
-  }
-}
-
 export class FileSource implements StreamSource {
   private readonly format: FileFormat;
   private readonly path: string;
   private readonly types: ColumnType[];
-  private readonly names: string[];
+  private readonly parser: RecordParser;
   private readonly tsColumn: number;
   private readonly openFile: OpenFile;
   /** Open only inside {@link withFile}: a subtask cancelled between two batches holds no descriptor. */
@@ -98,14 +65,8 @@ export class FileSource implements StreamSource {
     if (!this.path) bad('give the file as property "path" (for example "${input}" with --arg input=/abs/path)');
     const columns = v.columns ?? [];
     this.types = columns.map((c) => c.type);
-    this.names = columns.map((c) => c.name);
-    if (this.format === 'text' && !(columns.length === 1 && columns[0]!.type === 'Utf8'))
-      bad('a text source has exactly one Utf8 column (the line)');
-    const ts = v.properties?.timestamp;
-    this.tsColumn = ts ? this.names.indexOf(ts) : -1;
-    if (ts && this.tsColumn < 0) bad(`property "timestamp" names "${ts}", which is not one of its columns (${this.names.join(', ')})`);
-    if (this.tsColumn >= 0 && this.types[this.tsColumn] !== 'Timestamp' && this.types[this.tsColumn] !== 'I64')
-      bad(`its timestamp column "${ts}" must be Timestamp or I64 (ms)`);
+    this.parser = new RecordParser(this.format === 'jsonl' ? 'json' : this.format, columns, `source "${v.id}" (${v.format})`);
+    this.tsColumn = timestampColumn(v);
     const header = v.properties?.header ?? 'true';
     if (header !== 'true' && header !== 'false') bad(`property "header" must be true or false, got "${header}"`);
     if (!openFile)
@@ -213,48 +174,28 @@ export class FileSource implements StreamSource {
       let text = decoder.decode(l.bytes);
       if (text.endsWith('\r')) text = text.slice(0, -1);
       if (text.length === 0) continue;
-      const values = this.parse(text, at);
+      const values = this.parser.parse(text, `${this.path}, the line at byte ${at}`);
       const ts = this.tsColumn >= 0 ? (values[this.tsColumn] as number) : 0;
       b.add(ts, values);
       if (ts > this.maxTs) this.maxTs = ts;
     }
   }
+}
 
-  private parse(line: string, at: number): Value[] {
-    const fail = (why: string): never => {
-      throw new WrtError('WRT_BAD_INPUT', `${this.path}, the line at byte ${at}: ${why}`);
-    };
-    if (this.format === 'text') return [line];
-    if (this.format === 'csv') {
-      const fields = parseCsvLine(line);
-      if (!fields) return fail('a quoted field is not closed (a CSV record must be one line)');
-      if (fields.length !== this.types.length) fail(`${fields.length} fields for ${this.types.length} columns (${this.names.join(', ')})`);
-      return fields.map((f, c) => this.convert(f, c, fail));
-    }
-    let o: unknown;
-    try {
-      o = JSON.parse(line);
-    } catch (err) {
-      return fail(`not JSON: ${(err as Error).message}`);
-    }
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) return fail('not a JSON object');
-    return this.names.map((name, c) => {
-      const value = (o as Record<string, unknown>)[name];
-      if (value === undefined || value === null) return fail(`field "${name}" is missing`);
-      return this.convert(value, c, fail);
-    });
-  }
-
-  private convert(raw: unknown, c: number, fail: (why: string) => never): Value {
-    const t = this.types[c]!;
-    const name = this.names[c]!;
-    if (t === 'Utf8') return typeof raw === 'string' ? raw : fail(`field "${name}" must be a string`);
-    if (t === 'Timestamp' && typeof raw === 'string' && !/^-?\d+$/.test(raw)) {
-      const ms = Date.parse(raw);
-      return Number.isFinite(ms) ? ms : fail(`field "${name}" is not an ISO-8601 time or integer ms: "${raw}"`);
-    }
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-    if (t === 'F64') return Number.isNaN(n) && raw !== 'NaN' ? fail(`field "${name}" is not a number: ${JSON.stringify(raw)}`) : n;
-    return Number.isSafeInteger(n) ? n : fail(`field "${name}" is not an integer: ${JSON.stringify(raw)}`);
-  }
+/**
+ * The column index of property `timestamp` of source `v` (-1 without one: event time 0 or the
+ * connector's own).
+ * @throws WrtError `WRT_BAD_JOB_GRAPH` when it names no column, or one not Timestamp or I64.
+ */
+export function timestampColumn(v: JobGraphVertex): number {
+  const ts = v.properties?.timestamp;
+  if (!ts) return -1;
+  const columns = v.columns ?? [];
+  const c = columns.findIndex((col) => col.name === ts);
+  const bad = (why: string): never => {
+    throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}" (${v.format}): ${why}`);
+  };
+  if (c < 0) bad(`property "timestamp" names "${ts}", which is not one of its columns (${columns.map((col) => col.name).join(', ')})`);
+  if (columns[c]!.type !== 'Timestamp' && columns[c]!.type !== 'I64') bad(`its timestamp column "${ts}" must be Timestamp or I64 (ms)`);
+  return c;
 }

@@ -5,7 +5,7 @@
  * and the body a slot runs for a chain of subtasks; across slots and nodes the same
  * {@link StreamSubtask}s are wired by the node agent instead.
  */
-import type { OpenFile } from '../platform/platform.js';
+import type { ConnectorAccess } from '../platform/platform.js';
 import type { JobGraphEdge } from '../protocol/messages.js';
 import type { StreamPlan } from './execution-graph.js';
 import { StreamSubtask, type StreamElement, type SubtaskHost } from './stream-subtask.js';
@@ -15,8 +15,8 @@ export interface LocalRunOptions {
   batchRows?: number;
   /** Output cap of one wasm call in bytes. @default 64 MiB */
   outputCapBytes?: number;
-  /** For file sources. */
-  openFile?: OpenFile;
+  /** For file sources (sources that wait for data, as NATS, do not run here). */
+  connectors?: ConnectorAccess;
   /** A fresh instance of the pipeline module with `imports` added. */
   instantiate(imports: WebAssembly.Imports): WebAssembly.Instance;
 }
@@ -32,7 +32,7 @@ export function runLocally(plan: StreamPlan, o: LocalRunOptions): LocalRunResult
   const host: SubtaskHost = {
     instantiate: (imports) => o.instantiate(imports),
     outputCapBytes: o.outputCapBytes ?? 64 * 2 ** 20,
-    openFile: o.openFile,
+    connectors: o.connectors,
     send: (edge, from, to, element) => queue.push({ edge, from, to, element }),
     sinkOutput: (id, index, bytes, rows) => {
       const list = pieces.get(id) ?? [];
@@ -63,7 +63,8 @@ export function runLocally(plan: StreamPlan, o: LocalRunOptions): LocalRunResult
     }
     queue.length = 0;
     if (live.length === 0) break;
-    live = live.filter((s) => s.pump(batchRows));
+    for (const s of live) s.pump(batchRows);
+    live = live.filter((s) => !s.done);
   }
   const parts = new Map<string, { part: Uint8Array; rows: number }[]>();
   for (const [id, list] of pieces)

@@ -18,7 +18,7 @@
  * The slot works in slices of about `sliceMs` and then yields (`host.schedule`), so credits and
  * elements arriving from other slots are taken in between.
  */
-import type { OpenFile } from '../platform/platform.js';
+import type { ConnectorAccess } from '../platform/platform.js';
 import type { JobGraphEdge } from '../protocol/messages.js';
 import type { StreamPlan } from './execution-graph.js';
 import { StreamSubtask, type StreamElement, type SubtaskHost } from './stream-subtask.js';
@@ -28,8 +28,8 @@ export interface StreamSlotHost {
   /** A fresh instance of the pipeline module with `imports` added. */
   instantiate(imports: WebAssembly.Imports): WebAssembly.Instance;
   outputCapBytes: number;
-  /** For file sources (absent in browsers). */
-  openFile?: OpenFile;
+  /** What sources and sinks reach outside through (files, NATS; absent in browsers). */
+  connectors?: ConnectorAccess;
   /** An element for subtask `to` of the target of edge `edge` (an index into `graph.edges`), in another slot. */
   sendRemote(edge: number, from: number, to: number, element: StreamElement): void;
   /** Gives the sender of channel (`edge`, `from` → `to`) `credits` more batches. */
@@ -149,7 +149,8 @@ export class StreamSlot {
       const subHost: SubtaskHost = {
         instantiate: (imports) => host.instantiate(imports),
         outputCapBytes: host.outputCapBytes,
-        openFile: host.openFile,
+        connectors: host.connectors,
+        wake: () => this.wake(),
         send: (edge, from, to, element) => {
           if (to === slot) this.local.push({ edge, from, element, to: this.byVertex.get(edge.to)! });
           else this.channel(self!, edge, from, to).send(element);
@@ -277,9 +278,8 @@ export class StreamSlot {
         for (const s of this.subtasks) {
           if (s.pv.vertex.kind !== 'Source' || s.done || this.blocked(s)) continue;
           this.current = s;
-          s.pump(this.batchRows);
+          if (s.pump(this.batchRows)) progressed = true;
           this.drainLocal();
-          progressed = true;
         }
         this.reportDone();
         if (this.stopped) return;

@@ -25,7 +25,7 @@ import {
   type Output,
   type StreamOperator,
 } from './operators.js';
-import type { OpenFile } from '../platform/platform.js';
+import type { ConnectorAccess } from '../platform/platform.js';
 import { createSink, createSource, type StreamSink, type StreamSource } from './connectors.js';
 import { WrtError } from '../errors.js';
 import { decodeState, encodeState } from './state-codec.js';
@@ -72,8 +72,10 @@ export interface SubtaskHost {
   /** The subtask took its snapshot for checkpoint `id` (aligned: every input's barrier had arrived). */
   checkpointed?(vertexId: string, index: number, id: number, state: Uint8Array): void;
   outputCapBytes: number;
-  /** For file sources; absent where there is no file system (browser nodes). */
-  openFile?: OpenFile;
+  /** What sources and sinks reach outside through (files, NATS); absent in browser nodes. */
+  connectors?: ConnectorAccess;
+  /** Runs the subtask's slot again soon: a source that had nothing now has data (or failed). */
+  wake?: () => void;
 }
 
 /** Splits batches of one output edge among the receiver's subtasks. */
@@ -160,7 +162,7 @@ export class StreamSubtask {
     const range = keyGroupRange(index, plan.maxParallelism, pv.parallelism);
     switch (v.kind) {
       case 'Source':
-        this.source = createSource(v, index, pv.parallelism, host.openFile);
+        this.source = createSource(v, index, pv.parallelism, host.connectors ?? {}, () => host.wake?.());
         break;
       case 'Sink':
         this.sink = createSink(v);
@@ -199,7 +201,10 @@ export class StreamSubtask {
     return this.finished;
   }
 
-  /** Sources: emits up to `maxRows` rows and a watermark; returns false once the source is done. */
+  /**
+   * Sources: emits up to `maxRows` rows and a watermark. Returns false when there was nothing to
+   * do: the source is done, or it waits for data (it wakes the slot when data comes).
+   */
   pump(maxRows: number): boolean {
     if (!this.source || this.finished) return false;
     const step = this.source.next(maxRows);
@@ -208,10 +213,10 @@ export class StreamSubtask {
     if (step.done) {
       this.forwardWatermark(MAX_WATERMARK);
       this.finish();
-      return false;
+      return true;
     }
     if (Number.isFinite(step.maxTimestamp)) this.forwardWatermark(step.maxTimestamp - bound - 1);
-    return true;
+    return step.batch !== null;
   }
 
   private channel(edge: JobGraphEdge, from: number): number {

@@ -28,7 +28,7 @@ function run(env: StreamEnvironment, parallelism: number): string[][] {
     instantiate: () => {
       throw new Error('no wasm operators here');
     },
-    openFile,
+    connectors: { openFile },
     batchRows: 333,
   });
   const decoder = new TextDecoder();
