@@ -50,6 +50,12 @@ export interface SourceOptions extends OperatorOptions {
   properties?: Record<string, string>;
   /** Bounded out-of-orderness of the source's watermarks, ms. @default 0 */
   watermarkBoundMs?: number;
+  /**
+   * Processing time (ms) without data after which the source — or one split of it, as a NATS
+   * subject filter — is idle: it stops holding back the watermark downstream until data comes
+   * again (Flink's `WatermarkStrategy.withIdleness`). @default never idle
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface SinkOptions extends OperatorOptions {
@@ -123,6 +129,11 @@ export class StreamEnvironment {
     v.columns = o.columns;
     if (o.properties) v.properties = o.properties;
     if (o.watermarkBoundMs) v.watermarkBoundMs = o.watermarkBoundMs;
+    if (o.idleTimeoutMs !== undefined) {
+      if (!(Number.isSafeInteger(o.idleTimeoutMs) && o.idleTimeoutMs > 0))
+        bad(`source "${id}": idleTimeoutMs must be a positive integer (ms), got ${o.idleTimeoutMs}`);
+      v.idleTimeoutMs = o.idleTimeoutMs;
+    }
     return this.add(v, []);
   }
 

@@ -37,12 +37,14 @@ function elementOf(m: MessageOf<'StreamData'>): StreamElement {
   if (m.kind === 'Batch') return { type: 'batch', bytes: m.data!.slice() };
   if (m.kind === 'Watermark') return { type: 'watermark', time: m.time };
   if (m.kind === 'Barrier') return { type: 'barrier', id: m.time };
+  if (m.kind === 'Status') return { type: 'status', idle: m.time === 1 };
   return { type: 'end' };
 }
 
 function dataOf(jobId: string, nodeId: string, r: Extract<StreamSlotRequest, { type: 'stream-in' }>): MessageOf<'StreamData'> {
   const e = r.element;
-  const kind = e.type === 'batch' ? 'Batch' : e.type === 'watermark' ? 'Watermark' : e.type === 'barrier' ? 'Barrier' : 'End';
+  const kinds = { batch: 'Batch', watermark: 'Watermark', barrier: 'Barrier', status: 'Status', end: 'End' } as const;
+  const kind = kinds[e.type];
   return {
     type: 'StreamData',
     jobId,
@@ -51,7 +53,7 @@ function dataOf(jobId: string, nodeId: string, r: Extract<StreamSlotRequest, { t
     from: r.from,
     to: r.to,
     kind,
-    time: e.type === 'watermark' ? e.time : e.type === 'barrier' ? e.id : 0,
+    time: e.type === 'watermark' ? e.time : e.type === 'barrier' ? e.id : e.type === 'status' ? Number(e.idle) : 0,
     data: e.type === 'batch' ? e.bytes : null,
   };
 }

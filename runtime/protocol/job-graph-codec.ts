@@ -81,6 +81,7 @@ export function encodeJobGraphTable(b: flatbuffers.Builder, g: JobGraph): flatbu
     if (v.lowerBoundMs) Vertex.addLowerBoundMs(b, big(v.lowerBoundMs));
     if (v.upperBoundMs) Vertex.addUpperBoundMs(b, big(v.upperBoundMs));
     if (v.watermarkBoundMs) Vertex.addWatermarkBoundMs(b, big(v.watermarkBoundMs));
+    if (v.idleTimeoutMs) Vertex.addIdleTimeoutMs(b, big(v.idleTimeoutMs));
     return Vertex.endVertex(b);
   });
   const edges = g.edges.map((e) => {
@@ -155,6 +156,7 @@ function decodeStreamParts(v: Vertex): Partial<JobGraphVertex> {
   if (v.lowerBoundMs() !== 0n) out.lowerBoundMs = Number(v.lowerBoundMs());
   if (v.upperBoundMs() !== 0n) out.upperBoundMs = Number(v.upperBoundMs());
   if (v.watermarkBoundMs() !== 0n) out.watermarkBoundMs = num(v.watermarkBoundMs());
+  if (v.idleTimeoutMs() !== 0n) out.idleTimeoutMs = num(v.idleTimeoutMs());
   return out;
 }
 

@@ -60,6 +60,7 @@ export interface JobGraphVertex {
   upperBoundMs?: number;
   project?: number[];
   watermarkBoundMs?: number;
+  idleTimeoutMs?: number;
 }
 
 export interface JobGraphEdge {
@@ -315,7 +316,7 @@ export type Message =
   /** `savepointPath`: where the savepoint was written ('' for Cancel). */
   | { type: 'JobControlDone'; requestId: number; jobId: string; savepointPath: string };
 
-export type StreamElementKind = 'Batch' | 'Watermark' | 'End' | 'Barrier';
+export type StreamElementKind = 'Batch' | 'Watermark' | 'End' | 'Barrier' | 'Status';
 
 /** The snapshot of subtask `vertex`#`index` (stream-subtask.ts). */
 export interface SubtaskState {

@@ -26,7 +26,7 @@ export type StreamMessage = MessageOf<
 
 const JOB_ACTIONS: readonly JobAction[] = ['Savepoint', 'Cancel', 'Stop'];
 
-const ELEMENT_KINDS: readonly StreamElementKind[] = ['Batch', 'Watermark', 'End', 'Barrier'];
+const ELEMENT_KINDS: readonly StreamElementKind[] = ['Batch', 'Watermark', 'End', 'Barrier', 'Status'];
 
 /** What decoding needs from codec.ts's guarded reader. */
 export interface GuardedReader {

@@ -14,6 +14,8 @@
  *   record) or `text` (one Utf8 column) — record-format.ts.
  * - `timestamp`: the column holding event time (Timestamp or I64 ms); without it, the time the
  *   stream stored the message.
+ * - The vertex's `idleTimeoutMs` (SDK source option) applies per filter: a filter without messages
+ *   for that long stops holding back the subtask's event time.
  * - `bounded`: `latest` reads the messages the stream held when the source first opened, then
  *   finishes (Flink's `setBounded(latest)`); without it the source reads on until the job is
  *   stopped or cancelled.
@@ -100,6 +102,9 @@ export class NatsSource implements StreamSource {
   private closed = false;
   /** The split read first in the next batch (round robin). */
   private turn = 0;
+  /** Idle timeout of a filter, ms (0: never idle), and when each filter last had data (performance.now()). */
+  private readonly idleTimeoutMs: number;
+  private readonly lastDataAt: number[];
 
   /** @throws WrtError `WRT_BAD_JOB_GRAPH` (see the module comment). */
   constructor(
@@ -126,6 +131,8 @@ export class NatsSource implements StreamSource {
     this.types = (v.columns ?? []).map((c) => c.type);
     this.tsColumn = timestampColumn(v);
     this.connect = connectorOf(v, access, 'source');
+    this.idleTimeoutMs = v.idleTimeoutMs ?? 0;
+    this.lastDataAt = this.splits.map(() => performance.now());
   }
 
   snapshot(): { splits: Split[] } {
@@ -203,7 +210,9 @@ export class NatsSource implements StreamSource {
       const reader = this.readers[j]!;
       if (reader.error) throw connectionError(this.v, this.servers, reader.error);
       const limit = Math.min(share, maxRows - b.rows, split.remaining ?? Infinity);
-      for (const m of reader.take(limit)) {
+      const messages = reader.take(limit);
+      if (messages.length > 0) this.lastDataAt[j] = performance.now();
+      for (const m of messages) {
         const values = this.parser.parse(decoder.decode(m.data), `source "${this.v.id}": message ${m.seq} on ${m.subject}`);
         const ts = this.tsColumn >= 0 ? (values[this.tsColumn] as number) : m.timestampMs;
         b.add(ts, values);
@@ -220,12 +229,17 @@ export class NatsSource implements StreamSource {
 
   /**
    * The subtask's event-time high mark: the least over its filters still being read (each filter is
-   * read in order, the filters are not in step with each other: Flink's per-split watermarks).
+   * read in order, the filters are not in step with each other: Flink's per-split watermarks),
+   * leaving out filters idle for the vertex's `idleTimeoutMs`; -Infinity when none is left.
    */
   private eventTime(): number {
+    const now = performance.now();
     let t = Infinity;
-    for (const s of this.splits) if (s.remaining !== 0 && s.maxTs < t) t = s.maxTs;
-    return t;
+    this.splits.forEach((s, j) => {
+      const idle = this.idleTimeoutMs > 0 && now - this.lastDataAt[j]! >= this.idleTimeoutMs;
+      if (s.remaining !== 0 && !idle && s.maxTs < t) t = s.maxTs;
+    });
+    return t === Infinity ? -Infinity : t;
   }
 
   private close(): void {

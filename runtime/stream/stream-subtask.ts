@@ -8,6 +8,11 @@
  * advances its operator (windows and timers fire), then forwards the watermark on every output.
  * A source emits `max timestamp − bound − 1` after each batch and {@link MAX_WATERMARK} when it
  * is done; a channel's end counts as that maximum.
+ *
+ * Idleness (Flink's WatermarkStatus): a source with `idleTimeoutMs` that has had no data for that
+ * long sends an *idle* status on its outputs, and *active* again before its next batch. A
+ * receiving valve leaves idle channels out of its minimum; a subtask whose input channels are all
+ * idle (or ended) passes idle on, and active once one of them is active again.
  */
 import type { JobGraphEdge } from '../protocol/messages.js';
 import type { PlannedVertex, StreamPlan } from './execution-graph.js';
@@ -54,7 +59,9 @@ export type StreamElement =
   | { type: 'watermark'; time: number }
   | { type: 'end' }
   /** Checkpoint barrier `id` (ids grow from 1). */
-  | { type: 'barrier'; id: number };
+  | { type: 'barrier'; id: number }
+  /** The sender went idle (true) or became active again (false). */
+  | { type: 'status'; idle: boolean };
 
 /** What a subtask needs from where it runs. */
 export interface SubtaskHost {
@@ -138,6 +145,11 @@ export class StreamSubtask {
   private aligning: number | null = null;
   private barrierSeen: boolean[] = [];
   private held: { edge: JobGraphEdge; from: number; element: StreamElement }[] = [];
+  /** Whether this subtask told its receivers it is idle. */
+  private idle = false;
+  /** Sources with an idle timeout: when data last came (performance.now() ms), and the pending wake-up. */
+  private lastDataAt = -1;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
   rowsIn = 0;
 
   constructor(
@@ -208,6 +220,7 @@ export class StreamSubtask {
   pump(maxRows: number): boolean {
     if (!this.source || this.finished) return false;
     const step = this.source.next(maxRows);
+    this.trackIdleness(step.batch !== null || step.done);
     if (step.batch) this.outputs.forEach((o) => o.batch(step.batch!));
     const bound = this.pv.vertex.watermarkBoundMs ?? 0;
     if (step.done) {
@@ -217,6 +230,32 @@ export class StreamSubtask {
     }
     if (Number.isFinite(step.maxTimestamp)) this.forwardWatermark(step.maxTimestamp - bound - 1);
     return step.batch !== null;
+  }
+
+  /** Sources with an idle timeout: goes idle after that long without data, active again with data. */
+  private trackIdleness(data: boolean): void {
+    const timeout = this.pv.vertex.idleTimeoutMs ?? 0;
+    if (timeout <= 0) return;
+    const now = performance.now();
+    if (data || this.lastDataAt < 0) {
+      this.lastDataAt = now;
+      if (data) this.setIdle(false);
+      return;
+    }
+    const quiet = now - this.lastDataAt;
+    if (quiet >= timeout) this.setIdle(true);
+    else if (!this.idleTimer)
+      // Nothing may wake the slot before then: look again when the timeout is up.
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = null;
+        this.host.wake?.();
+      }, timeout - quiet);
+  }
+
+  private setIdle(idle: boolean): void {
+    if (idle === this.idle) return;
+    this.idle = idle;
+    for (const o of this.outputs) o.broadcast({ type: 'status', idle });
   }
 
   private channel(edge: JobGraphEdge, from: number): number {
@@ -255,6 +294,11 @@ export class StreamSubtask {
     } else if (element.type === 'watermark') {
       const w = this.valve.onWatermark(c, element.time);
       if (w !== null) this.advance(w);
+      this.setIdle(false);
+    } else if (element.type === 'status') {
+      const w = this.valve.onIdle(c, element.idle);
+      if (w !== null) this.advance(w);
+      this.setIdle(this.valve.allIdle(this.ended));
     } else {
       if (this.ended[c]) return;
       this.ended[c] = true;
@@ -353,6 +397,7 @@ export class StreamSubtask {
 
   private finish(): void {
     this.finished = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     for (const o of this.outputs) o.broadcast({ type: 'end' });
     if (this.sink) this.host.sinkOutput(this.vertexId, this.index, this.sink.drain(), this.sink.rows, this.lastCheckpoint);
   }

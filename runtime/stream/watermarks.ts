@@ -80,6 +80,11 @@ export class WatermarkValve {
     this.output = s.output;
   }
 
+  /** Whether every channel is idle, counting those `ended` marks as idle (they hold nothing back). */
+  allIdle(ended: readonly boolean[]): boolean {
+    return this.idle.every((idle, c) => idle || ended[c]);
+  }
+
   /** Channel `c` goes idle (true) or becomes active again (false). */
   onIdle(c: number, idle: boolean): number | null {
     this.idle[c] = idle;

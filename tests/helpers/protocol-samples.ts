@@ -161,6 +161,7 @@ export const SAMPLES: Message[] = [
   { type: 'StreamCredit', jobId: 'j-2', nodeId: 'n-1', edge: 3, from: 2, to: 0, credits: 4 },
   { type: 'CancelJob', jobId: 'j-2', reason: 'the submitting client disconnected' },
   { type: 'StreamData', jobId: 'j-2@1', nodeId: 'n-1', edge: 1, from: 0, to: 1, kind: 'Barrier', time: 7, data: null },
+  { type: 'StreamData', jobId: 'j-2@1', nodeId: 'n-1', edge: 1, from: 1, to: 0, kind: 'Status', time: 1, data: null },
   { type: 'TriggerCheckpoint', jobId: 'j-2@1', checkpointId: 7 },
   { type: 'CheckpointAck', jobId: 'j-2@1', checkpointId: 7, state: { vertex: 'sink', index: 1, state: bytes(20) } },
   { type: 'JobControl', requestId: 4, jobId: 'j-2', action: 'Stop', savepointDir: '/tmp/sp' },

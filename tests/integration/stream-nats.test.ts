@@ -13,7 +13,7 @@ import { NatsServer } from '../helpers/nats-server.js';
 import { ORDER_COLUMNS, expectedWindowSums, orders, type Order } from '../helpers/file-streams.js';
 import { isoTimestamp } from '../../runtime/stream/csv.js';
 import { StreamEnvironment } from '../../sdk/datastream.js';
-import { runJob } from '../../runtime/client/job-client.js';
+import { controlJob, runJob } from '../../runtime/client/job-client.js';
 import { nodePlatform } from '../../runtime/platform/node/platform.js';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -239,4 +239,67 @@ test('a node SIGKILLed mid-run: the job restarts from its checkpoint and the sin
   const expected = rows.map((r) => JSON.stringify({ user: r.user, amount: r.amount, price: r.price, at: isoTimestamp(r.at) }));
   assert.deepEqual(out.payloads.sort(), expected.sort());
   assert.equal(new Set(out.ids).size, out.ids.length);
+});
+
+test('unbounded, with idleness: filters and a whole subtask without data stop holding the watermark; windows fire while the job runs', async () => {
+  assert.ok(nats && f.cluster);
+  // Only live.0 gets orders. Subtask 0 reads live.0 and live.2 (live.2 idle: per-filter idleness),
+  // subtask 1 reads live.1 alone (idle as a whole: an idle status goes downstream).
+  const rows = orders(5000);
+  await publishOrders('LIVE', 'live', []);
+  rows.forEach((r) => client!.nc.publish('live.0', JSON.stringify({ ...r, at: r.at })));
+  await client!.nc.flush();
+  await client!.jsm.streams.add({ name: 'LIVESUMS', subjects: ['livesums'] });
+  const env = new StreamEnvironment('nats-idle', 2);
+  env
+    .source('orders', {
+      format: 'nats',
+      columns: ORDER_COLUMNS,
+      watermarkBoundMs: 200,
+      idleTimeoutMs: 300,
+      properties: { servers: '${nats}', stream: 'LIVE', subjects: 'live.0,live.1,live.2', timestamp: 'at' },
+    })
+    .keyBy('user')
+    .window({ kind: 'Tumbling', sizeMs: 1000 })
+    .aggregate('sums', [
+      { function: 'count', as: 'n' },
+      { function: 'sum', column: 'amount', as: 'amount' },
+    ])
+    .sinkTo('out', { format: 'nats', properties: { servers: '${nats}', subject: 'livesums' } });
+  // The watermark reaches max(at) - 200 - 1: the windows that end by then fire, the last ones wait.
+  const watermark = Math.max(...rows.map((r) => r.at)) - 201;
+  const expected = expectedWindowSums(rows).filter((line) => Date.parse(line.split('|')[3]!) + 999 <= watermark);
+  let accepted: (id: string) => void = () => {};
+  const jobId = new Promise<string>((resolve) => (accepted = resolve));
+  const job = runJob(
+    nodePlatform,
+    f.cluster.address,
+    {
+      name: 'nats-idle',
+      module: MODULE,
+      graph: env.build(),
+      inputChunks: 0,
+      inputBytes: 0,
+      args: { nats: nats.url },
+      operatorMaxMemoryBytes: 0,
+      operatorDeadlineMs: 0,
+      parallelism: 2,
+      checkpointIntervalMs: 200,
+    },
+    { readChunk: () => Promise.reject(new Error('no input chunks')), onOutput: () => {}, onAccepted: accepted },
+  ).catch((err: Error) => ({ state: 'Failed', message: err.message }));
+  const id = await jobId;
+  // The job never ends by itself: wait until the fired windows are committed, then cancel it.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const stored = (await client!.jsm.streams.info('LIVESUMS')).state.messages;
+    if (stored >= expected.length) break;
+    if (Date.now() > deadline) assert.fail(`only ${stored} of ${expected.length} window results were published`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await controlJob(nodePlatform, f.cluster.address, id, 'Cancel');
+  const ended = await job;
+  assert.match(ended.message, /cancel/i);
+  const out = await readStream('LIVESUMS');
+  assert.deepEqual(sums(out.payloads), expected);
 });

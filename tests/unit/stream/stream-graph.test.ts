@@ -54,5 +54,17 @@ test('the DataStream builder refuses unknown columns, reused ids and empty windo
   assert.throws(() => bids.keyBy('nope'), code('WRT_BAD_JOB_GRAPH', /no column "nope".*auction, bidder/));
   assert.throws(() => bids.keyBy('bidder').window({ kind: 'Tumbling' }), code('WRT_BAD_JOB_GRAPH', /positive sizeMs/));
   assert.throws(() => env.source('bids', { format: 'nexmark', columns: BID }), code('WRT_BAD_JOB_GRAPH', /"bids" is used twice/));
+  assert.throws(
+    () => env.source('late', { format: 'nexmark', columns: BID, idleTimeoutMs: 0 }),
+    code('WRT_BAD_JOB_GRAPH', /idleTimeoutMs must be a positive integer/),
+  );
   assert.throws(() => env.build(), code('WRT_BAD_JOB_GRAPH', /no sink/));
+});
+
+test('a source idle timeout survives the FlatBuffers round trip', () => {
+  const env = new StreamEnvironment('idle');
+  env.source('bids', { format: 'nexmark', columns: BID, watermarkBoundMs: 5, idleTimeoutMs: 1500 }).sinkTo('out', { format: 'csv' });
+  const g = env.build();
+  assert.equal(g.vertices[0]!.idleTimeoutMs, 1500);
+  assert.deepEqual(decodeJobGraph(encodeJobGraph(g)), g);
 });

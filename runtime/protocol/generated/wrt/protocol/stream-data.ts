@@ -8,8 +8,8 @@ import { StreamElementKind } from '../../wrt/protocol/stream-element-kind.js';
 
 /**
  * One element on the channel (edge `edge` of the graph, subtask `from` → subtask `to`) between
- * slots on different nodes: node → head → node `node_id`. `time` is the watermark (ms), or the
- * checkpoint id of a barrier.
+ * slots on different nodes: node → head → node `node_id`. `time` is the watermark (ms), the
+ * checkpoint id of a barrier, or for Status 1 (the sender went idle) or 0 (active again).
  */
 export class StreamData {
   bb: flatbuffers.ByteBuffer|null = null;

@@ -5,5 +5,6 @@ export enum StreamElementKind {
   Batch = 0,
   Watermark = 1,
   End = 2,
-  Barrier = 3
+  Barrier = 3,
+  Status = 4
 }

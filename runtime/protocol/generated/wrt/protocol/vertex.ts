@@ -193,8 +193,17 @@ watermarkBoundMs():bigint {
   return offset ? this.bb!.readInt64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * Sources: processing time (ms) without data after which a source (or one split of it) is idle
+ * and stops holding back the watermark downstream (Flink's withIdleness); 0 = never idle.
+ */
+idleTimeoutMs():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 38);
+  return offset ? this.bb!.readInt64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startVertex(builder:flatbuffers.Builder) {
-  builder.startObject(17);
+  builder.startObject(18);
 }
 
 static addId(builder:flatbuffers.Builder, idOffset:flatbuffers.Offset) {
@@ -328,6 +337,10 @@ static startProjectVector(builder:flatbuffers.Builder, numElems:number) {
 
 static addWatermarkBoundMs(builder:flatbuffers.Builder, watermarkBoundMs:bigint) {
   builder.addFieldInt64(16, watermarkBoundMs, BigInt('0'));
+}
+
+static addIdleTimeoutMs(builder:flatbuffers.Builder, idleTimeoutMs:bigint) {
+  builder.addFieldInt64(17, idleTimeoutMs, BigInt('0'));
 }
 
 static endVertex(builder:flatbuffers.Builder):flatbuffers.Offset {
