@@ -117,10 +117,23 @@ export class StreamEnvironment {
         const e: JobGraphEdge = { from: m.id, to: v.id, partitioning };
         if (i.key) e.key = i.key;
         if (i.input) e.input = i.input;
+        if (m.output) e.output = m.output;
         this.edges.push(e);
       }
     }
     return new DataStream(this, v.id, v.columns ?? [], v.parallelism);
+  }
+
+  /** @internal vertex `id` and the columns of its first input (what a Window's late data carries). */
+  inputOf(id: string): { vertex: JobGraphVertex | undefined; columns: StreamColumn[] } {
+    const vertex = this.vertices.find((v) => v.id === id);
+    const columnsOf = (e: JobGraphEdge | undefined): StreamColumn[] =>
+      !e
+        ? []
+        : e.output === 1
+          ? columnsOf(this.edges.find((x) => x.to === e.from && !x.input))
+          : (this.vertices.find((v) => v.id === e.from)?.columns ?? []);
+    return { vertex, columns: columnsOf(this.edges.find((e) => e.to === id && !e.input)) };
   }
 
   source(id: string, o: SourceOptions): DataStream {
@@ -158,8 +171,24 @@ export class DataStream {
     readonly parallelism: number,
     /** @internal the vertices a {@link union} reads from; a plain stream is its own one member. */
     readonly members: readonly DataStream[] = [],
+    /** @internal which output of the vertex (1: a Window's late side output). */
+    readonly output = 0,
   ) {
     if (members.length === 0) this.members = [this];
+  }
+
+  /**
+   * The late side output of a window aggregation (Flink's `sideOutputLateData`): the elements that
+   * came too late for every window they belong to (after the window's last millisecond plus its
+   * allowed lateness had passed the watermark), as they came — the window's input columns and
+   * timestamps. Without a reader, late elements are dropped.
+   * @throws WrtError `WRT_BAD_JOB_GRAPH` when this stream is not a window aggregation's result.
+   */
+  lateData(): DataStream {
+    const { vertex, columns } = this.env.inputOf(this.id);
+    if (this.members.length !== 1 || this.output !== 0 || vertex?.kind !== 'Window')
+      bad(`lateData(): "${this.id}" is not the result of a window aggregation`);
+    return new DataStream(this.env, this.id, columns, this.parallelism, [], 1);
   }
 
   /**

@@ -94,6 +94,7 @@ export function encodeJobGraphTable(b: flatbuffers.Builder, g: JobGraph): flatbu
     Edge.addPartitioning(b, PARTITIONINGS.indexOf(e.partitioning));
     if (key !== undefined) Edge.addKey(b, key);
     if (e.input) Edge.addInput(b, e.input);
+    if (e.output) Edge.addOutput(b, e.output);
     return Edge.endEdge(b);
   });
   const name = b.createString(g.name);
@@ -196,6 +197,7 @@ export function decodeJobGraphTable(t: JobGraphTable): JobGraph {
     };
     if (e.keyLength() > 0) edge.key = list(e.keyLength(), (k) => e.key(k), 'key column');
     if (e.input() !== 0) edge.input = e.input();
+    if (e.output() !== 0) edge.output = e.output();
     edges.push(edge);
   }
   const g: JobGraph = { name: t.name() ?? '', vertices, edges };

@@ -71,6 +71,8 @@ export interface JobGraphEdge {
   key?: number[];
   /** Streams: the receiver's input (0 or 1). */
   input?: number;
+  /** Streams: the sender's output (0 its results, 1 a Window's late side output). */
+  output?: number;
 }
 
 export interface JobGraph {

@@ -3,7 +3,7 @@
  * port, `${arg}` properties get the job's arguments, and every shape rule is checked up front so a
  * bad pipeline fails at submission with a message naming the vertex, not in the middle of a run.
  */
-import type { JobGraph, JobGraphEdge, JobGraphVertex } from '../protocol/messages.js';
+import type { JobGraph, JobGraphEdge, JobGraphVertex, StreamColumn } from '../protocol/messages.js';
 import { WrtError } from '../errors.js';
 import { DEFAULT_MAX_PARALLELISM } from './key-groups.js';
 
@@ -64,14 +64,18 @@ export function planStreamJob(graph: JobGraph, args: Record<string, string>, def
       bad(`Forward edge ${e.from} → ${e.to} joins parallelism ${from!.parallelism} to ${to!.parallelism}; use Rebalance`);
     if (KEYED.has(to!.vertex.kind) && e.partitioning !== 'Hash' && e.partitioning !== 'Global')
       bad(`${to!.vertex.kind} vertex "${e.to}" needs a keyed input (Hash or Global), got ${e.partitioning} from "${e.from}"`);
-    if (e.partitioning === 'Hash') {
-      const n = from!.vertex.columns?.length ?? 0;
-      if (!e.key || e.key.length === 0) bad(`Hash edge ${e.from} → ${e.to} has no key columns`);
-      for (const k of e.key!) if (k >= n) bad(`Hash edge ${e.from} → ${e.to} keys on column ${k}, but "${e.from}" has ${n}`);
-    }
+    const output = e.output ?? 0;
+    if (output > 1 || (output === 1 && from!.vertex.kind !== 'Window'))
+      bad(`edge ${e.from} → ${e.to} leaves output ${output} of "${e.from}"; only Window vertices have a second output (late data)`);
     if (e.partitioning === 'Global' && to!.parallelism !== 1) bad(`Global edge ${e.from} → ${e.to} needs "${e.to}" at parallelism 1`);
     from!.outputs.push(e);
     to!.inputs.push(e);
+  }
+  for (const e of graph.edges) {
+    if (e.partitioning !== 'Hash') continue;
+    const n = edgeColumns(byId, e).length;
+    if (!e.key || e.key.length === 0) bad(`Hash edge ${e.from} → ${e.to} has no key columns`);
+    for (const k of e.key!) if (k >= n) bad(`Hash edge ${e.from} → ${e.to} keys on column ${k}, but "${e.from}" has ${n}`);
   }
   for (const pv of byId.values()) {
     const v = pv.vertex;
@@ -80,9 +84,19 @@ export function planStreamJob(graph: JobGraph, args: Record<string, string>, def
     if (v.kind === 'Sink' && pv.outputs.length > 0) bad(`sink "${v.id}" has outputs`);
     if ((v.kind === 'IntervalJoin' || v.kind === 'WindowJoin') && new Set(pv.inputs.map((e) => e.input ?? 0)).size !== 2)
       bad(`${v.kind === 'IntervalJoin' ? 'interval' : 'window'} join "${v.id}" needs inputs 0 and 1`);
-    if (v.kind === 'Sink' && !v.columns) pv.vertex = { ...v, columns: byId.get(pv.inputs[0]!.from)!.vertex.columns! };
+    if (v.kind === 'Sink' && !v.columns) pv.vertex = { ...v, columns: edgeColumns(byId, pv.inputs[0]!) };
   }
   return { graph, maxParallelism, vertices: topological(graph, byId, bad), byId };
+}
+
+/**
+ * The columns of what travels on edge `e`: its sender's output columns, or for a Window's late side
+ * output (`e.output` 1) the columns of the Window's own input.
+ */
+export function edgeColumns(byId: Map<string, PlannedVertex>, e: JobGraphEdge): StreamColumn[] {
+  const from = byId.get(e.from)!;
+  if ((e.output ?? 0) === 0 || from.inputs.length === 0) return from.vertex.columns ?? [];
+  return edgeColumns(byId, from.inputs[0]!);
 }
 
 function substitute(v: JobGraphVertex, args: Record<string, string>): Record<string, string> {

@@ -21,6 +21,8 @@ import { WrtError } from '../errors.js';
 /** Where an operator's output goes. */
 export interface Output {
   emit(batch: Uint8Array): void;
+  /** A Window's late side output (absent: no edge reads it, late elements are dropped). */
+  emitLate?(batch: Uint8Array): void;
 }
 
 export interface StreamOperator {
@@ -269,24 +271,31 @@ class RowSink {
 export class WindowAggregateOperator implements StreamOperator {
   private readonly op: WindowOperator<StateKey, Value[], Acc, Value[]>;
   private readonly rows: RowSink;
+  /** Late elements, as they came (the input's columns), when an edge reads the late side output. */
+  private readonly late: RowSink | null;
 
+  /** @param inputColumns the columns of the window's input (those of its late side output). */
   constructor(
     v: JobGraphVertex,
     private readonly key: number[],
     out: Output,
+    inputColumns: StreamColumn[],
   ) {
     this.rows = new RowSink(columnTypes(v.columns ?? []), out);
+    this.late = out.emitLate ? new RowSink(columnTypes(inputColumns), { emit: (b) => out.emitLate!(b) }) : null;
     this.op = new WindowOperator({
       assigner: assignerOf(v),
       aggregate: builtinAggregate(v.aggregates ?? []),
       allowedLatenessMs: v.window!.allowedLatenessMs,
       emit: (k, w, result) => this.rows.add(w.end - 1, [...keyValues(k, key.length), ...result, w.start, w.end]),
+      late: this.late ? (_k, row, t) => this.late!.add(t, row) : undefined,
     });
   }
 
   processBatch(_port: number, batch: RowBatch): void {
     for (let r = 0; r < batch.rows; r++) this.op.processElement(keyOfRow(batch, this.key, r), batch.row(r), batch.timestamp(r));
     this.rows.flush();
+    this.late?.flush();
   }
   advanceWatermark(t: number): void {
     this.op.advanceWatermark(t);

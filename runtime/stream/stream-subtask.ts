@@ -15,7 +15,7 @@
  * idle (or ended) passes idle on, and active once one of them is active again.
  */
 import type { JobGraphEdge } from '../protocol/messages.js';
-import type { PlannedVertex, StreamPlan } from './execution-graph.js';
+import { edgeColumns, type PlannedVertex, type StreamPlan } from './execution-graph.js';
 import { RowBatch, selectRows } from './row-batch.js';
 import { WatermarkValve } from './watermarks.js';
 import { keyGroupRange, subtaskOfKey } from './key-groups.js';
@@ -169,7 +169,12 @@ export class StreamSubtask {
     this.valve = new WatermarkValve(Math.max(1, channels));
     this.ended = new Array<boolean>(channels).fill(false);
     this.outputs = pv.outputs.map((e) => new Partitioner(e, index, plan.byId.get(e.to)!.parallelism, plan.maxParallelism, host));
-    const out: Output = { emit: (bytes) => this.outputs.forEach((o) => o.batch(bytes)) };
+    const results = this.outputs.filter((o) => (o.edge.output ?? 0) === 0);
+    const late = this.outputs.filter((o) => o.edge.output === 1);
+    const out: Output = {
+      emit: (bytes) => results.forEach((o) => o.batch(bytes)),
+      emitLate: late.length > 0 ? (bytes) => late.forEach((o) => o.batch(bytes)) : undefined,
+    };
     const keys = [0, 1].map((port) => pv.inputs.find((e) => (e.input ?? 0) === port)?.key ?? []);
     const range = keyGroupRange(index, plan.maxParallelism, pv.parallelism);
     switch (v.kind) {
@@ -183,8 +188,11 @@ export class StreamSubtask {
         this.operator = new WasmMapOperator(v, host.instantiate({}), out, host.outputCapBytes);
         break;
       case 'Process': {
-        const from = plan.byId.get(pv.inputs.find((e) => (e.input ?? 0) === 0)!.from)!.vertex;
-        const keyTypes = keys[0]!.map((k) => from.columns![k]!.type);
+        const from = edgeColumns(
+          plan.byId,
+          pv.inputs.find((e) => (e.input ?? 0) === 0)!,
+        );
+        const keyTypes = keys[0]!.map((k) => from[k]!.type);
         const op = new WasmProcessOperator(v, keys, keyTypes, range, plan.maxParallelism, out, host.outputCapBytes);
         const made: { instance?: WebAssembly.Instance } = {};
         made.instance = host.instantiate(op.imports(() => made.instance));
@@ -193,7 +201,7 @@ export class StreamSubtask {
         break;
       }
       case 'Window':
-        this.operator = new WindowAggregateOperator(v, keys[0]!, out);
+        this.operator = new WindowAggregateOperator(v, keys[0]!, out, edgeColumns(plan.byId, pv.inputs[0]!));
         break;
       case 'IntervalJoin':
         this.operator = new IntervalJoinStreamOperator(v, keys, out);

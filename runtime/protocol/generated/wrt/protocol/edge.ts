@@ -69,8 +69,17 @@ input():number {
   return offset ? this.bb!.readUint8(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Streams: which output of the sender: 0 its results; 1 a Window vertex's late side output
+ * (elements too late for every window they belong to, with the columns of the window's input).
+ */
+output():number {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.readUint8(this.bb_pos + offset) : 0;
+}
+
 static startEdge(builder:flatbuffers.Builder) {
-  builder.startObject(5);
+  builder.startObject(6);
 }
 
 static addFrom(builder:flatbuffers.Builder, fromOffset:flatbuffers.Offset) {
@@ -110,6 +119,10 @@ static addInput(builder:flatbuffers.Builder, input:number) {
   builder.addFieldInt8(4, input, 0);
 }
 
+static addOutput(builder:flatbuffers.Builder, output:number) {
+  builder.addFieldInt8(5, output, 0);
+}
+
 static endEdge(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // from
@@ -117,13 +130,14 @@ static endEdge(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createEdge(builder:flatbuffers.Builder, fromOffset:flatbuffers.Offset, toOffset:flatbuffers.Offset, partitioning:Partitioning, keyOffset:flatbuffers.Offset, input:number):flatbuffers.Offset {
+static createEdge(builder:flatbuffers.Builder, fromOffset:flatbuffers.Offset, toOffset:flatbuffers.Offset, partitioning:Partitioning, keyOffset:flatbuffers.Offset, input:number, output:number):flatbuffers.Offset {
   Edge.startEdge(builder);
   Edge.addFrom(builder, fromOffset);
   Edge.addTo(builder, toOffset);
   Edge.addPartitioning(builder, partitioning);
   Edge.addKey(builder, keyOffset);
   Edge.addInput(builder, input);
+  Edge.addOutput(builder, output);
   return Edge.endEdge(builder);
 }
 }
