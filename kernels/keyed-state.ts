@@ -27,6 +27,12 @@ declare function hostRegisterTimer(time: i64): void;
 declare function hostDeleteTimer(time: i64): void;
 @external('wrt:runtime/keyed-state@0.1.0', 'watermark')
 declare function hostWatermark(): i64;
+@external('wrt:runtime/keyed-state@0.1.0', 'register-processing-timer')
+declare function hostRegisterProcessingTimer(time: i64): void;
+@external('wrt:runtime/keyed-state@0.1.0', 'delete-processing-timer')
+declare function hostDeleteProcessingTimer(time: i64): void;
+@external('wrt:runtime/keyed-state@0.1.0', 'processing-time')
+declare function hostProcessingTime(): i64;
 
 
 /** Return area: option<list<u8>> = u8 @0, ptr @4, len @8; list<list<u8>> = ptr @0, count @4. */
@@ -113,4 +119,18 @@ export function deleteTimer(time: i64): void {
 
 export function watermark(): i64 {
   return hostWatermark();
+}
+
+/** A processing-time timer for the current key at `time` (ms since the epoch); fires on port 3. */
+export function registerProcessingTimer(time: i64): void {
+  hostRegisterProcessingTimer(time);
+}
+
+export function deleteProcessingTimer(time: i64): void {
+  hostDeleteProcessingTimer(time);
+}
+
+/** The node's clock, ms since the epoch. */
+export function processingTime(): i64 {
+  return hostProcessingTime();
 }

@@ -102,5 +102,7 @@ const other = await compile('tests/fixtures/assembly/no-pipeline.ts', 'tests/fix
 await component(other, 'wit/runtime.wit', 'task-module', 'tests/fixtures/build/no-pipeline.wasm');
 const tasks = await compile('tests/fixtures/assembly/tasks.ts', 'tests/fixtures/build/tasks.core.wasm');
 await component(tasks, 'tests/fixtures/tasks.wit', 'tasks', 'tests/fixtures/build/tasks.wasm');
+// stream operators for the engine's tests (core module only)
+await compile('tests/fixtures/assembly/stream-ops.ts', 'tests/fixtures/build/stream-ops.core.wasm');
 writeAtomic(join(root, 'tests/fixtures/build/not-wasm.wasm'), 'this is a text file, not WebAssembly\n');
 console.log(`build-wasm: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

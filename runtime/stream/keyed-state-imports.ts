@@ -1,5 +1,5 @@
 /**
- * The host side of `wrt:runtime/keyed-state` (wit/runtime.wit): keyed state and event-time timers
+ * The host side of `wrt:runtime/keyed-state` (wit/runtime.wit): keyed state, event-time and processing-time timers
  * for a wasm Process operator, lowered by hand as the canonical ABI does (component-model
  * CanonicalABI.md): `list<u8>` arguments arrive as (ptr, len) in the instance's memory; results
  * that do not fit one core value are written to the caller's return area, and lists the host
@@ -25,6 +25,8 @@ export interface KeyedStateContext {
   watermark: number;
   registerTimer(key: StateKey, time: number): void;
   deleteTimer(key: StateKey, time: number): void;
+  registerProcessingTimer(key: StateKey, time: number): void;
+  deleteProcessingTimer(key: StateKey, time: number): void;
 }
 
 interface GuestExports {
@@ -156,6 +158,9 @@ export function keyedStateImports(ctx: KeyedStateContext, guest: () => GuestExpo
     'register-timer': (time: bigint) => ctx.registerTimer(key(), Number(time)),
     'delete-timer': (time: bigint) => ctx.deleteTimer(key(), Number(time)),
     watermark: () => (Number.isFinite(ctx.watermark) ? BigInt(ctx.watermark) : MIN_I64),
+    'register-processing-timer': (time: bigint) => ctx.registerProcessingTimer(key(), Number(time)),
+    'delete-processing-timer': (time: bigint) => ctx.deleteProcessingTimer(key(), Number(time)),
+    'processing-time': () => BigInt(Date.now()),
   };
 }
 

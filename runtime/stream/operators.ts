@@ -35,6 +35,10 @@ export interface StreamOperator {
   snapshot(): unknown;
   /** Takes the state of {@link snapshot} into a fresh operator. */
   restore(state: unknown): void;
+  /** The earliest processing-time timer (ms since the epoch), or null; absent: the operator has none. */
+  nextProcessingTime?(): number | null;
+  /** Fires the processing-time timers due at `now` (ms since the epoch); true when any fired. */
+  onProcessingTime?(now: number): boolean;
 }
 
 /** The key of row `r` from key columns `cols` (one column: its value; several: a JSON array; none: 0). */
@@ -90,24 +94,70 @@ export class WasmMapOperator implements StreamOperator {
 /** Identifies a (key, time) timer among those deleted before they fired. */
 const timerId = (key: StateKey, time: number): string => `${time}\u0000${String(key)}`;
 
-/** Port of the timer batches a Process operator gets. */
+/** Port of the event-time timer batches a Process operator gets. */
 export const TIMER_PORT = 2;
+/** Port of the processing-time timer batches a Process operator gets. */
+export const PROCESSING_TIMER_PORT = 3;
 
-/**
- * A wasm keyed process function: batches go to the export with their port; timers that the
- * watermark passes go as a batch (the key columns, row time = timer time) on port 2.
- */
 interface ProcessSnapshot {
   backend: string;
   timers: [number, StateKey][];
   deleted: string[];
   watermark: number;
+  /** Processing-time timers (absent in snapshots taken before they existed). */
+  processing?: { timers: [number, StateKey][]; deleted: string[] };
 }
 
+/** One timer domain of a Process operator: timers per (key, time), deletions remembered until due. */
+class KeyedTimers {
+  private readonly queue = new TimerQueue<StateKey, null>((k) => String(k));
+  private readonly deleted = new Set<string>();
+
+  register(key: StateKey, time: number): void {
+    this.deleted.delete(timerId(key, time));
+    this.queue.add(time, key, null);
+  }
+
+  remove(key: StateKey, time: number): void {
+    this.deleted.add(timerId(key, time));
+  }
+
+  /** The earliest pending time (deleted timers included: they are skipped when due). */
+  get next(): number | null {
+    return this.queue.peekTime();
+  }
+
+  /** Takes the timers due at `upTo`, in time order, leaving out deleted ones. */
+  due(upTo: number): { key: StateKey; time: number }[] {
+    const fired: { key: StateKey; time: number }[] = [];
+    for (let timer = this.queue.pollUpTo(upTo); timer; timer = this.queue.pollUpTo(upTo)) {
+      if (this.deleted.delete(timerId(timer.key, timer.time))) continue;
+      fired.push({ key: timer.key, time: timer.time });
+    }
+    return fired;
+  }
+
+  snapshot(): { timers: [number, StateKey][]; deleted: string[] } {
+    return { timers: this.queue.entries().map(([t, k]) => [t, k]), deleted: [...this.deleted] };
+  }
+
+  restore(s: { timers: [number, StateKey][]; deleted: string[] }): void {
+    for (const [t, k] of s.timers) this.queue.add(t, k, null);
+    for (const d of s.deleted) this.deleted.add(d);
+  }
+}
+
+/**
+ * A wasm keyed process function (Flink's KeyedProcessFunction): batches go to the export with
+ * their port; event-time timers that the watermark passes go as a batch (the key columns, row time
+ * = timer time) on port 2, processing-time timers whose time the clock (Date.now(), ms) has
+ * reached likewise on port 3. Both kinds are in checkpoints; processing-time timers still pending
+ * when the input ends are dropped (the job is over; nothing would wait for them).
+ */
 export class WasmProcessOperator implements StreamOperator {
   readonly ctx: KeyedStateContext;
-  private readonly timers = new TimerQueue<StateKey, null>((k) => String(k));
-  private readonly deleted = new Set<string>();
+  private readonly timers = new KeyedTimers();
+  private readonly processingTimers = new KeyedTimers();
   private instance!: WebAssembly.Instance;
 
   /**
@@ -129,11 +179,10 @@ export class WasmProcessOperator implements StreamOperator {
       keyOf: null,
       currentKey: null,
       watermark: -Infinity,
-      registerTimer: (k, t) => {
-        this.deleted.delete(timerId(k, t));
-        this.timers.add(t, k, null);
-      },
-      deleteTimer: (k, t) => this.deleted.add(timerId(k, t)),
+      registerTimer: (k, t) => this.timers.register(k, t),
+      deleteTimer: (k, t) => this.timers.remove(k, t),
+      registerProcessingTimer: (k, t) => this.processingTimers.register(k, t),
+      deleteProcessingTimer: (k, t) => this.processingTimers.remove(k, t),
     };
   }
 
@@ -164,36 +213,46 @@ export class WasmProcessOperator implements StreamOperator {
 
   advanceWatermark(t: number): void {
     this.ctx.watermark = t;
-    for (;;) {
-      const fired: { key: StateKey; time: number }[] = [];
-      for (let timer = this.timers.pollUpTo(t); timer; timer = this.timers.pollUpTo(t)) {
-        if (this.deleted.delete(timerId(timer.key, timer.time))) continue;
-        fired.push({ key: timer.key, time: timer.time });
-      }
-      if (fired.length === 0) return;
-      const b = new RowBatchBuilder(this.keyTypes);
-      for (const f of fired) b.add(f.time, keyValues(f.key, this.keyTypes.length));
-      this.call(TIMER_PORT, new RowBatch(b.finish()), (r) => fired[r]!.key);
-    }
+    // Timers set by fired timers at or before `t` fire in the same advance.
+    for (let fired = this.timers.due(t); fired.length > 0; fired = this.timers.due(t)) this.fire(TIMER_PORT, fired);
+  }
+
+  /** Calls the operator with a batch of fired timers: their key columns, row time = timer time. */
+  private fire(port: number, fired: { key: StateKey; time: number }[]): void {
+    const b = new RowBatchBuilder(this.keyTypes);
+    for (const f of fired) b.add(f.time, keyValues(f.key, this.keyTypes.length));
+    this.call(port, new RowBatch(b.finish()), (r) => fired[r]!.key);
+  }
+
+  nextProcessingTime(): number | null {
+    return this.processingTimers.next;
+  }
+
+  onProcessingTime(now: number): boolean {
+    const fired = this.processingTimers.due(now);
+    if (fired.length > 0) this.fire(PROCESSING_TIMER_PORT, fired);
+    return fired.length > 0;
   }
 
   endInput(): void {}
 
   /** Keyed state (the backend's own snapshot, by key group), timers and the watermark; not the wasm memory. */
   snapshot(): ProcessSnapshot {
+    const t = this.timers.snapshot();
     return {
       backend: new TextDecoder().decode(this.ctx.backend.snapshot()),
-      timers: this.timers.entries().map(([t, k]) => [t, k]),
-      deleted: [...this.deleted],
+      timers: t.timers,
+      deleted: t.deleted,
       watermark: this.ctx.watermark,
+      processing: this.processingTimers.snapshot(),
     };
   }
 
   restore(state: unknown): void {
     const s = state as ProcessSnapshot;
     this.ctx.backend.restore([new TextEncoder().encode(s.backend)]);
-    for (const [t, k] of s.timers) this.timers.add(t, k, null);
-    for (const d of s.deleted) this.deleted.add(d);
+    this.timers.restore(s);
+    if (s.processing) this.processingTimers.restore(s.processing);
     this.ctx.watermark = s.watermark;
   }
 }

@@ -276,6 +276,12 @@ export class StreamSlot {
           }
         }
         for (const s of this.subtasks) {
+          if (this.blocked(s)) continue;
+          this.current = s;
+          if (s.fireProcessingTimers()) progressed = true;
+          this.drainLocal();
+        }
+        for (const s of this.subtasks) {
           if (s.pv.vertex.kind !== 'Source' || s.done || this.blocked(s)) continue;
           this.current = s;
           if (s.pump(this.batchRows)) progressed = true;
@@ -283,6 +289,7 @@ export class StreamSlot {
         }
         this.reportDone();
         if (this.stopped) return;
+        for (const s of this.subtasks) s.armProcessingTimer();
         if (!progressed) return;
         if (performance.now() >= until) {
           this.wake();

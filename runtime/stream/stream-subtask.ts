@@ -150,6 +150,9 @@ export class StreamSubtask {
   /** Sources with an idle timeout: when data last came (performance.now() ms), and the pending wake-up. */
   private lastDataAt = -1;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The wake-up armed for the operator's next processing-time timer, and its time (ms since the epoch). */
+  private processingWake: ReturnType<typeof setTimeout> | null = null;
+  private processingWakeAt = Infinity;
   rowsIn = 0;
 
   constructor(
@@ -238,6 +241,31 @@ export class StreamSubtask {
     }
     if (Number.isFinite(step.maxTimestamp)) this.forwardWatermark(step.maxTimestamp - bound - 1);
     return step.batch !== null;
+  }
+
+  /** Fires the operator's processing-time timers that are due; true when any fired. */
+  fireProcessingTimers(): boolean {
+    if (this.finished || !this.operator?.onProcessingTime) return false;
+    const next = this.operator.nextProcessingTime!();
+    if (next === null || next > Date.now()) return false;
+    return this.operator.onProcessingTime(Date.now());
+  }
+
+  /** Makes sure the slot wakes when the operator's earliest processing-time timer is due. */
+  armProcessingTimer(): void {
+    if (this.finished || !this.operator?.nextProcessingTime) return;
+    const next = this.operator.nextProcessingTime();
+    if (next === null || next >= this.processingWakeAt) return;
+    if (this.processingWake) clearTimeout(this.processingWake);
+    this.processingWakeAt = next;
+    this.processingWake = setTimeout(
+      () => {
+        this.processingWake = null;
+        this.processingWakeAt = Infinity;
+        this.host.wake?.();
+      },
+      Math.max(0, next - Date.now()),
+    );
   }
 
   /** Sources with an idle timeout: goes idle after that long without data, active again with data. */
@@ -406,6 +434,7 @@ export class StreamSubtask {
   private finish(): void {
     this.finished = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.processingWake) clearTimeout(this.processingWake);
     for (const o of this.outputs) o.broadcast({ type: 'end' });
     if (this.sink) this.host.sinkOutput(this.vertexId, this.index, this.sink.drain(), this.sink.rows, this.lastCheckpoint);
   }

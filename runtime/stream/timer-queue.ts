@@ -45,6 +45,11 @@ export class TimerQueue<K, N> {
     return true;
   }
 
+  /** The earliest timer's time, or null when there is none. */
+  peekTime(): number | null {
+    return this.heap.length === 0 ? null : this.heap[0]!.time;
+  }
+
   /** Removes and returns the earliest timer with time ≤ `upTo`, or null. */
   pollUpTo(upTo: number): Timer<K, N> | null {
     const h = this.heap;
