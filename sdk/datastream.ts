@@ -23,6 +23,7 @@
 import { WrtError } from '../runtime/errors.js';
 import type {
   AggregateSpec,
+  ColumnType,
   JobGraph,
   JobGraphEdge,
   JobGraphVertex,
@@ -66,10 +67,18 @@ export interface SinkOptions extends OperatorOptions {
 
 /** A built-in aggregate and the name of its output column. */
 export interface AggregateOption {
+  /**
+   * Built-in, or `wasm`: a user aggregate function, the module's export `operator` (windows only;
+   * it gets the values of `column` of each fired window and returns one result each, of `type`).
+   */
   function: AggregateSpec['function'];
   /** Input column (not for count). */
   column?: string;
   as: string;
+  /** `wasm`: the export. */
+  operator?: string;
+  /** `wasm`: the result's column type. */
+  type?: ColumnType;
 }
 
 const bad = (why: string): never => {
@@ -347,11 +356,17 @@ function joinVertex(
 
 function aggregateSpec(s: DataStream, a: AggregateOption): AggregateSpec {
   if (a.function !== 'count' && a.column === undefined) bad(`aggregate ${a.function} "${a.as}" needs a column`);
-  return { function: a.function, column: a.function === 'count' ? -1 : s.column(a.column!) };
+  const spec: AggregateSpec = { function: a.function, column: a.function === 'count' ? -1 : s.column(a.column!) };
+  if (a.function === 'wasm') {
+    if (!a.operator || !a.type) bad(`wasm aggregate "${a.as}" needs its operator export and its result type`);
+    spec.operator = a.operator;
+  }
+  return spec;
 }
 
 function aggregateColumn(s: DataStream, a: AggregateOption): StreamColumn {
   if (a.function === 'count') return { name: a.as, type: 'I64' };
+  if (a.function === 'wasm') return { name: a.as, type: a.type! };
   if (a.function === 'avg') return { name: a.as, type: 'F64' };
   return { name: a.as, type: s.columns[s.column(a.column!)]!.type };
 }

@@ -5,7 +5,7 @@
 import * as flatbuffers from 'flatbuffers';
 import { WrtError } from '../errors.js';
 import { CheckedByteBuffer, FrameBoundsError } from './checked-byte-buffer.js';
-import type { JobGraph, JobGraphEdge, JobGraphVertex } from './messages.js';
+import type { AggregateSpec, JobGraph, JobGraphEdge, JobGraphVertex } from './messages.js';
 import { JobGraph as JobGraphTable } from './generated/wrt/protocol/job-graph.js';
 import { Vertex } from './generated/wrt/protocol/vertex.js';
 import { Edge } from './generated/wrt/protocol/edge.js';
@@ -20,7 +20,7 @@ const PARTITIONINGS = ['Forward', 'Hash', 'Rebalance', 'Global'] as const;
 const COLUMN_TYPES = ['I64', 'F64', 'Utf8', 'Timestamp'] as const;
 const WINDOW_KINDS = ['Tumbling', 'Sliding', 'Session'] as const;
 const STATE_KINDS = ['Value', 'List', 'Map'] as const;
-const AGGREGATES = ['count', 'sum', 'min', 'max', 'avg'] as const;
+const AGGREGATES = ['count', 'sum', 'min', 'max', 'avg', 'wasm'] as const;
 
 const big = (n: number | undefined): bigint => BigInt(n ?? 0);
 const num = (n: bigint): number => (n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n));
@@ -31,7 +31,9 @@ function encodeStreamParts(b: flatbuffers.Builder, v: JobGraphVertex) {
   const properties = v.properties
     ? Object.entries(v.properties).map(([k, val]) => KeyValue.createKeyValue(b, b.createString(k), b.createString(val)))
     : undefined;
-  const aggregates = v.aggregates?.map((a) => Aggregate.createAggregate(b, b.createString(a.function), a.column));
+  const aggregates = v.aggregates?.map((a) =>
+    Aggregate.createAggregate(b, b.createString(a.function), a.column, a.operator ? b.createString(a.operator) : 0),
+  );
   const states = v.states?.map((st) =>
     StateSpecTable.createStateSpec(b, b.createString(st.name), STATE_KINDS.indexOf(st.kind), big(st.ttlMs)),
   );
@@ -145,7 +147,9 @@ function decodeStreamParts(v: Vertex): Partial<JobGraphVertex> {
     out.aggregates = list(v.aggregatesLength(), (i) => v.aggregates(i), 'aggregate').map((a) => {
       const fn = a.function_() ?? '';
       if (!(AGGREGATES as readonly string[]).includes(fn)) throw new FrameBoundsError(`unknown aggregate function "${fn}"`);
-      return { function: fn as (typeof AGGREGATES)[number], column: a.column() };
+      const spec: AggregateSpec = { function: fn as (typeof AGGREGATES)[number], column: a.column() };
+      if (a.operator()) spec.operator = a.operator()!;
+      return spec;
     });
   if (v.statesLength() > 0)
     out.states = list(v.statesLength(), (i) => v.states(i), 'state').map((st) => ({

@@ -25,8 +25,11 @@ export interface WindowSpec {
 
 /** A built-in aggregate over input column `column` (-1 for count). */
 export interface AggregateSpec {
-  function: 'count' | 'sum' | 'min' | 'max' | 'avg';
+  /** Built-in, or `wasm`: a user aggregate function (the module's export `operator`). */
+  function: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'wasm';
   column: number;
+  /** `wasm`: the export's name. */
+  operator?: string;
 }
 
 /** Keyed state of a Process vertex; `ttlMs` 0 = forever (processing-time ms). */

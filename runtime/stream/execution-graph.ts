@@ -47,6 +47,12 @@ export function planStreamJob(graph: JobGraph, args: Record<string, string>, def
     if ((v.kind === 'Window' || v.kind === 'WindowJoin') && !v.window) bad(`${v.kind} vertex "${v.id}" has no window spec`);
     if (v.kind === 'WindowJoin' && v.window!.kind === 'Session')
       bad(`window join "${v.id}" takes tumbling or sliding windows, not session windows`);
+    for (const a of v.aggregates ?? []) {
+      if (a.function !== 'wasm') continue;
+      if (v.kind !== 'Window') bad(`${v.kind} vertex "${v.id}": wasm aggregates run in windows only`);
+      if (!a.operator) bad(`window "${v.id}": a wasm aggregate names no operator export`);
+      if (a.column < 0) bad(`window "${v.id}": wasm aggregate "${a.operator}" names no input column`);
+    }
     if (v.kind !== 'Sink' && !(v.columns && v.columns.length > 0)) bad(`vertex "${v.id}" declares no output columns`);
     const parallelism = KEYED.has(v.kind) && v.parallelism === 0 ? defaultParallelism : v.parallelism || defaultParallelism;
     if (parallelism > maxParallelism) bad(`vertex "${v.id}" has parallelism ${parallelism}, over the job's ${maxParallelism} key groups`);

@@ -204,7 +204,14 @@ export class StreamSubtask {
         break;
       }
       case 'Window':
-        this.operator = new WindowAggregateOperator(v, keys[0]!, out, edgeColumns(plan.byId, pv.inputs[0]!));
+        this.operator = new WindowAggregateOperator(
+          v,
+          keys[0]!,
+          out,
+          edgeColumns(plan.byId, pv.inputs[0]!),
+          () => host.instantiate({}),
+          host.outputCapBytes,
+        );
         break;
       case 'IntervalJoin':
         this.operator = new IntervalJoinStreamOperator(v, keys, out);

@@ -25,6 +25,9 @@ static getSizePrefixedRootAsAggregate(bb:flatbuffers.ByteBuffer, obj?:Aggregate)
   return (obj || new Aggregate()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * count, sum, min, max, avg; or wasm: a user aggregate function, the module's export `operator`.
+ */
 function_():string|null
 function_(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 function_(optionalEncoding?:any):string|Uint8Array|null {
@@ -37,8 +40,18 @@ column():number {
   return offset ? this.bb!.readInt32(this.bb_pos + offset) : -1;
 }
 
+/**
+ * wasm: the export called with the values of fired windows (docs/streaming.md).
+ */
+operator():string|null
+operator(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+operator(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startAggregate(builder:flatbuffers.Builder) {
-  builder.startObject(2);
+  builder.startObject(3);
 }
 
 static addFunction(builder:flatbuffers.Builder, function_Offset:flatbuffers.Offset) {
@@ -49,16 +62,21 @@ static addColumn(builder:flatbuffers.Builder, column:number) {
   builder.addFieldInt32(1, column, -1);
 }
 
+static addOperator(builder:flatbuffers.Builder, operatorOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(2, operatorOffset, 0);
+}
+
 static endAggregate(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // function
   return offset;
 }
 
-static createAggregate(builder:flatbuffers.Builder, function_Offset:flatbuffers.Offset, column:number):flatbuffers.Offset {
+static createAggregate(builder:flatbuffers.Builder, function_Offset:flatbuffers.Offset, column:number, operatorOffset:flatbuffers.Offset):flatbuffers.Offset {
   Aggregate.startAggregate(builder);
   Aggregate.addFunction(builder, function_Offset);
   Aggregate.addColumn(builder, column);
+  Aggregate.addOperator(builder, operatorOffset);
   return Aggregate.endAggregate(builder);
 }
 }
