@@ -753,13 +753,22 @@ export function decodeFrame(frame: Uint8Array): Message[] {
     throw new WrtError('WRT_PROTOCOL', `frame of ${frame.byteLength} bytes exceeds the ${MAX_FRAME_BYTES}-byte limit`);
   }
   if (frame.byteLength === 0) throw new WrtError('WRT_PROTOCOL', 'empty frame');
-  const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const out: Message[] = [];
-  for (let at = 0; at < frame.byteLength;) {
-    const n = at + 4 <= frame.byteLength ? dv.getUint32(at, true) : -1;
-    if (n < 0 || at + 4 + n > frame.byteLength)
-      throw new WrtError('WRT_PROTOCOL', `malformed frame: message at byte ${at} runs past the frame's ${frame.byteLength} bytes`);
-    out.push(decodeMessage(frame.subarray(at + 4, at + 4 + n)));
+  return splitFrame(frame, 'frame').map(decodeMessage);
+}
+
+/**
+ * The pieces of bytes laid out as {@link encodeFrame} does (u32 little-endian byte length, then
+ * the bytes; repeated), as views into `bytes`.
+ * @throws WrtError `WRT_PROTOCOL` naming `what` when a length runs past the end.
+ */
+export function splitFrame(bytes: Uint8Array, what: string): Uint8Array[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.byteLength;) {
+    const n = at + 4 <= bytes.byteLength ? dv.getUint32(at, true) : -1;
+    if (n < 0 || at + 4 + n > bytes.byteLength)
+      throw new WrtError('WRT_PROTOCOL', `malformed ${what}: the piece at byte ${at} runs past its ${bytes.byteLength} bytes`);
+    out.push(bytes.subarray(at + 4, at + 4 + n));
     at += 4 + n;
   }
   return out;

@@ -41,6 +41,7 @@ import { RECORD_FORMATS, RecordParser, RecordWriter, type RecordFormat } from '.
 import type { SourceStep, StreamSink, StreamSource } from './connectors.js';
 import { timestampColumn } from './file-source.js';
 import { WrtError } from '../errors.js';
+import { encodeFrame, splitFrame } from '../protocol/codec.js';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -250,30 +251,12 @@ export class NatsSource implements StreamSource {
   }
 }
 
-/** Sink messages travel to the head as frames: a u32 (little-endian) byte length, then the payload. */
-export function frameMessages(payloads: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(payloads.reduce((n, p) => n + 4 + p.byteLength, 0));
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (const p of payloads) {
-    view.setUint32(at, p.byteLength, true);
-    out.set(p, at + 4);
-    at += 4 + p.byteLength;
-  }
-  return out;
-}
+/** Sink messages travel to the head as frames: a u32 (little-endian) byte length, then the payload (codec.ts's framing). */
+export const frameMessages: (payloads: readonly Uint8Array[]) => Uint8Array = encodeFrame;
 
 /** The payloads of {@link frameMessages}' bytes. @throws WrtError `WRT_PROTOCOL` for a cut frame. */
 export function unframeMessages(bytes: Uint8Array): Uint8Array[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Uint8Array[] = [];
-  for (let at = 0; at < bytes.byteLength;) {
-    const n = at + 4 <= bytes.byteLength ? view.getUint32(at, true) : -1;
-    if (n < 0 || at + 4 + n > bytes.byteLength) throw new WrtError('WRT_PROTOCOL', `a NATS sink piece is cut at byte ${at}`);
-    out.push(bytes.subarray(at + 4, at + 4 + n));
-    at += 4 + n;
-  }
-  return out;
+  return splitFrame(bytes, 'NATS sink piece');
 }
 
 /** Format `nats` sink subtask: each row becomes one message payload, held until {@link drain}. */

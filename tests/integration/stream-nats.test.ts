@@ -13,7 +13,7 @@ import { NatsServer } from '../helpers/nats-server.js';
 import { ORDER_COLUMNS, expectedWindowSums, orders, type Order } from '../helpers/file-streams.js';
 import { isoTimestamp } from '../../runtime/stream/csv.js';
 import { StreamEnvironment } from '../../sdk/datastream.js';
-import { controlJob, runJob } from '../../runtime/client/job-client.js';
+import { controlJob, runJob, type JobStatusUpdate } from '../../runtime/client/job-client.js';
 import { nodePlatform } from '../../runtime/platform/node/platform.js';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -116,26 +116,10 @@ test('nats source and sink: orders on three subjects, a keyed window on two node
   const rows = orders(20_000);
   await publishOrders('ORDERS', 'orders', rows);
   await client.jsm.streams.add({ name: 'SUMS', subjects: ['sums'] });
-  const status = await runJob(
-    nodePlatform,
-    f.cluster.address,
-    {
-      name: 'nats-orders',
-      module: MODULE, // built-in operators only; any module serves
-      graph: natsOrdersPerSecond('ORDERS', 'orders', 'sums').build(),
-      inputChunks: 0,
-      inputBytes: 0,
-      args: { nats: nats.url },
-      operatorMaxMemoryBytes: 0,
-      operatorDeadlineMs: 0,
-      parallelism: 2,
-      checkpointIntervalMs: 200,
-    },
-    {
-      readChunk: () => Promise.reject(new Error('no input chunks')),
-      onOutput: () => assert.fail('a nats sink sends nothing to the client'),
-    },
-  );
+  const status = await startNatsJob(natsOrdersPerSecond('ORDERS', 'orders', 'sums').build(), {
+    checkpointIntervalMs: 200,
+    onOutput: () => assert.fail('a nats sink sends nothing to the client'),
+  });
   assert.equal(status.state, 'Finished', status.message);
   assert.deepEqual(status.nodes, ['alpha', 'beta']);
   const out = await readStream('SUMS');
@@ -143,14 +127,17 @@ test('nats source and sink: orders on three subjects, a keyed window on two node
   assert.equal(new Set(out.ids).size, out.ids.length, 'every message has its own Nats-Msg-Id');
 });
 
-/** Runs `graph` with `--arg nats=URL`; a failed job comes back as its state and message. */
-async function runNatsJob(graph: ReturnType<StreamEnvironment['build']>): Promise<{ state: string; message: string }> {
+/** Submits `graph` with `--arg nats=URL` at parallelism 2 to the test cluster. */
+function startNatsJob(
+  graph: ReturnType<StreamEnvironment['build']>,
+  o: { checkpointIntervalMs?: number; onAccepted?: (id: string) => void; onOutput?: () => void } = {},
+): Promise<JobStatusUpdate> {
   return runJob(
     nodePlatform,
     f.cluster!.address,
     {
       name: graph.name,
-      module: MODULE,
+      module: MODULE, // built-in operators only; any module serves
       graph,
       inputChunks: 0,
       inputBytes: 0,
@@ -158,10 +145,15 @@ async function runNatsJob(graph: ReturnType<StreamEnvironment['build']>): Promis
       operatorMaxMemoryBytes: 0,
       operatorDeadlineMs: 0,
       parallelism: 2,
-      checkpointIntervalMs: 0,
+      checkpointIntervalMs: o.checkpointIntervalMs ?? 0,
     },
-    { readChunk: () => Promise.reject(new Error('no input chunks')), onOutput: () => {} },
-  ).catch((err: Error & { code?: string }) => ({ state: 'Failed', message: `${err.code}: ${err.message}` }));
+    { readChunk: () => Promise.reject(new Error('no input chunks')), onOutput: o.onOutput ?? (() => {}), onAccepted: o.onAccepted },
+  );
+}
+
+/** {@link startNatsJob} to its end; a failed job comes back as its state and "CODE: message". */
+function runNatsJob(graph: ReturnType<StreamEnvironment['build']>): Promise<{ state: string; message: string }> {
+  return startNatsJob(graph).catch((err: Error & { code?: string }) => ({ state: 'Failed', message: `${err.code}: ${err.message}` }));
 }
 
 test('errors: a missing stream (WRT_INPUT_NOT_FOUND), a sink subject no stream takes (WRT_SINK_FAILED), a csv sink without --output', async () => {
@@ -208,23 +200,7 @@ test('a node SIGKILLed mid-run: the job restarts from its checkpoint and the sin
   const graph = env.build();
   let accepted: (id: string) => void = () => {};
   const jobId = new Promise<string>((resolve) => (accepted = resolve));
-  const job = runJob(
-    nodePlatform,
-    f.cluster.address,
-    {
-      name: 'nats-orders-fault',
-      module: MODULE,
-      graph,
-      inputChunks: 0,
-      inputBytes: 0,
-      args: { nats: nats.url },
-      operatorMaxMemoryBytes: 0,
-      operatorDeadlineMs: 0,
-      parallelism: 2,
-      checkpointIntervalMs: 200,
-    },
-    { readChunk: () => Promise.reject(new Error('no input chunks')), onOutput: () => {}, onAccepted: accepted },
-  );
+  const job = startNatsJob(graph, { checkpointIntervalMs: 200, onAccepted: accepted });
   const id = await jobId;
   const placed = await f.cluster.head.waitFor(new RegExp(`job ${id}: attempt 1: \\d+ subtasks; slot 0 on (\\w+), slot 1 on (\\w+)`));
   await f.cluster.head.waitFor(new RegExp(`job ${id}: checkpoint 2 completed`));
@@ -271,23 +247,10 @@ test('unbounded, with idleness: filters and a whole subtask without data stop ho
   const expected = expectedWindowSums(rows).filter((line) => Date.parse(line.split('|')[3]!) + 999 <= watermark);
   let accepted: (id: string) => void = () => {};
   const jobId = new Promise<string>((resolve) => (accepted = resolve));
-  const job = runJob(
-    nodePlatform,
-    f.cluster.address,
-    {
-      name: 'nats-idle',
-      module: MODULE,
-      graph: env.build(),
-      inputChunks: 0,
-      inputBytes: 0,
-      args: { nats: nats.url },
-      operatorMaxMemoryBytes: 0,
-      operatorDeadlineMs: 0,
-      parallelism: 2,
-      checkpointIntervalMs: 200,
-    },
-    { readChunk: () => Promise.reject(new Error('no input chunks')), onOutput: () => {}, onAccepted: accepted },
-  ).catch((err: Error) => ({ state: 'Failed', message: err.message }));
+  const job = startNatsJob(env.build(), { checkpointIntervalMs: 200, onAccepted: accepted }).catch((err: Error) => ({
+    state: 'Failed',
+    message: err.message,
+  }));
   const id = await jobId;
   // The job never ends by itself: wait until the fired windows are committed, then cancel it.
   const deadline = Date.now() + 60_000;
