@@ -53,6 +53,12 @@ export function parseCsvLine(line: string): string[] | null {
   }
 }
 
+/** @throws WrtError `WRT_BAD_JOB_GRAPH` when a `text` record's columns are not one Utf8 column. */
+function checkTextColumns(format: RecordFormat, columns: readonly StreamColumn[], where: string): void {
+  if (format === 'text' && !(columns.length === 1 && columns[0]!.type === 'Utf8'))
+    throw new WrtError('WRT_BAD_JOB_GRAPH', `${where}: a text record has exactly one Utf8 column (the record)`);
+}
+
 /** Reads records of one format into rows of the given columns. */
 export class RecordParser {
   private readonly types: ColumnType[];
@@ -69,8 +75,7 @@ export class RecordParser {
   ) {
     this.types = columns.map((c) => c.type);
     this.names = columns.map((c) => c.name);
-    if (format === 'text' && !(columns.length === 1 && columns[0]!.type === 'Utf8'))
-      throw new WrtError('WRT_BAD_JOB_GRAPH', `${where}: a text record has exactly one Utf8 column (the record)`);
+    checkTextColumns(format, columns, where);
   }
 
   /**
@@ -130,8 +135,7 @@ export class RecordWriter {
   ) {
     this.names = columns.map((c) => c.name);
     this.timestamps = columns.map((c) => c.type === 'Timestamp');
-    if (format === 'text' && !(columns.length === 1 && columns[0]!.type === 'Utf8'))
-      throw new WrtError('WRT_BAD_JOB_GRAPH', `${where}: a text record has exactly one Utf8 column (the record)`);
+    checkTextColumns(format, columns, where);
   }
 
   write(row: readonly Value[]): string {
