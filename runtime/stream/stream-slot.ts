@@ -105,6 +105,8 @@ class OutboundChannel {
 
 export class StreamSlot {
   private readonly subtasks: StreamSubtask[] = [];
+  /** Subtasks whose operators can set processing-time timers. */
+  private readonly timed: StreamSubtask[] = [];
   /** Subtasks of this slot by vertex id. */
   private readonly byVertex = new Map<string, StreamSubtask>();
   private readonly edgeIndex = new Map<JobGraphEdge, number>();
@@ -160,6 +162,7 @@ export class StreamSlot {
       };
       self = new StreamSubtask(plan, pv, slot, subHost);
       this.subtasks.push(self);
+      if (self.hasProcessingTimers) this.timed.push(self);
       this.byVertex.set(pv.vertex.id, self);
       this.inbox.set(self, []);
       this.channelsOf.set(self, []);
@@ -275,7 +278,7 @@ export class StreamSlot {
             if (performance.now() >= until) break;
           }
         }
-        for (const s of this.subtasks) {
+        for (const s of this.timed) {
           if (this.blocked(s)) continue;
           this.current = s;
           if (s.fireProcessingTimers()) progressed = true;
@@ -289,7 +292,7 @@ export class StreamSlot {
         }
         this.reportDone();
         if (this.stopped) return;
-        for (const s of this.subtasks) s.armProcessingTimer();
+        for (const s of this.timed) s.armProcessingTimer();
         if (!progressed) return;
         if (performance.now() >= until) {
           this.wake();

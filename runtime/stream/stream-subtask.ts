@@ -250,6 +250,11 @@ export class StreamSubtask {
     return step.batch !== null;
   }
 
+  /** Whether the operator can have processing-time timers (wasm Process operators). */
+  get hasProcessingTimers(): boolean {
+    return !!this.operator?.onProcessingTime;
+  }
+
   /** Fires the operator's processing-time timers that are due; true when any fired. */
   fireProcessingTimers(): boolean {
     if (this.finished || !this.operator?.onProcessingTime) return false;
