@@ -76,6 +76,8 @@ export class NodeAgent {
   private readonly cancellers = new Map<string, CallControl>();
   /** Tasks cancelled before they reached a slot. */
   private readonly cancelledEarly = new Set<string>();
+  /** Operator calls of batch subtasks running now, by job (a cancelled job's are stopped). */
+  private readonly jobCalls = new Map<string, Set<CallControl>>();
   readonly cpus: number;
   readonly name: string;
   private readonly outputCapBytes: number;
@@ -244,10 +246,13 @@ export class NodeAgent {
       case 'ReleaseObjects':
         for (const id of msg.objectIds) this.store.release(id);
         break;
+      case 'CancelJob':
+        this.cancelJobCalls(msg.jobId, msg.reason);
+        this.streams.handle(msg);
+        break;
       case 'DeployStreamSlot':
       case 'StreamData':
       case 'StreamCredit':
-      case 'CancelJob':
       case 'TriggerCheckpoint':
         this.streams.handle(msg);
         break;
@@ -281,6 +286,15 @@ export class NodeAgent {
     return m;
   }
 
+  /** Stops the running batch subtasks of job `jobId` (the head cancelled it or it failed). */
+  private cancelJobCalls(jobId: string, reason: string): void {
+    const calls = this.jobCalls.get(jobId);
+    if (!calls) return;
+    this.jobCalls.delete(jobId);
+    this.platform.log(`wrt node: stopping ${calls.size} running subtask(s) of job ${jobId}: ${reason}`);
+    for (const ctl of calls) ctl.cancel(new WrtError('WRT_TASK_CANCELLED', `job ${jobId} ended while this subtask ran: ${reason}`));
+  }
+
   private async runTask(d: MessageOf<'DeployTask'>): Promise<void> {
     this.running++;
     const temporary: string[] = [];
@@ -300,7 +314,18 @@ export class NodeAgent {
         inputBytes += input.sizeBytes;
       }
       const started = performance.now();
-      const output = await this.slots.call(this.callSpec(d, module, ranges));
+      let control: CallControl | null = null;
+      const output = await this.slots
+        .call(this.callSpec(d, module, ranges), (ctl) => {
+          control = ctl;
+          const calls = this.jobCalls.get(d.jobId) ?? new Set<CallControl>();
+          this.jobCalls.set(d.jobId, calls.add(ctl));
+        })
+        .finally(() => {
+          const calls = this.jobCalls.get(d.jobId);
+          if (control) calls?.delete(control);
+          if (calls?.size === 0) this.jobCalls.delete(d.jobId);
+        });
       const outputs: ObjectLocation[] = [];
       if (d.output === 'store') {
         splitPartitioned(output, d.partitions, d.operator).forEach((part, i) => {

@@ -269,6 +269,7 @@ export class BatchJob extends ClusterJob {
     this.message = `${f.code}: ${f.message}`;
     this.host.log(`job ${this.spec.jobId} failed: ${this.message}`);
     this.releaseUndeployed();
+    this.stopRunning(this.message);
     this.progress(0, true);
   }
 
@@ -278,7 +279,17 @@ export class BatchJob extends ClusterJob {
     this.state = 'Cancelled';
     this.message = reason;
     this.releaseUndeployed();
+    this.stopRunning(reason);
     this.progress(0, true);
+  }
+
+  /**
+   * Tells the nodes still running subtasks of the ended job to stop them (their slots are replaced);
+   * the nodes then report those subtasks failed, which frees their room here.
+   */
+  private stopRunning(reason: string): void {
+    const nodes = new Set([...this.maps, ...this.reduces].flatMap((t) => (t.state === 'running' && t.nodeId ? [t.nodeId] : [])));
+    for (const n of nodes) this.host.sendToNode(n, { type: 'CancelJob', jobId: this.spec.jobId, reason });
   }
 
   /** Placed subtasks still waiting for their input chunk will never be deployed: free their room. */

@@ -166,6 +166,8 @@ export class TestCluster {
   async status(): Promise<{
     nodes: {
       name: string;
+      /** Subtasks and tasks running on the node now. */
+      running: number;
       tasksFinished: number;
       platform: string;
       storeUsedBytes: number;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CORPUS, FIXTURES, WORDCOUNT, TestCluster, killAll, runWrt } from '../helpers/wrt-process.js';
+import { CORPUS, FIXTURES, WORDCOUNT, TestCluster, killAll, runWrt, startWrt } from '../helpers/wrt-process.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wrt-fail-'));
 const input = join(CORPUS, 'spam-1', '000*.txt');
@@ -109,5 +109,37 @@ test('an operator that exceeds its deadline', async () => {
     1,
     /WRT_DEADLINE: .*operator "tokenize" ran past its deadline of 500 ms/,
   );
+  await expectClusterUsable();
+});
+
+test('wrt cancel stops the running subtasks of a batch job on their nodes (their slots are free at once)', async () => {
+  const out = join(work, `cancel-${n++}`);
+  // Map operators that never return, with a deadline far beyond the test.
+  const submit = startWrt([
+    'submit',
+    join(FIXTURES, 'spin.wasm'),
+    '--address',
+    cluster.address,
+    '--input',
+    input,
+    '--output',
+    out,
+    '--deadline-ms',
+    '600000',
+  ]);
+  const accepted = await cluster.head.waitFor(/head: job (j-\d+) "[^"]*" accepted/);
+  const job = accepted[1]!;
+  const running = async (): Promise<number> => (await cluster.status()).nodes.reduce((a, node) => a + node.running, 0);
+  while ((await running()) < 1) await new Promise((resolve) => setTimeout(resolve, 50));
+  const cancel = await runWrt(['cancel', job, '--address', cluster.address]);
+  assert.equal(cancel.code, 0, cancel.stderr);
+  assert.equal(await submit.exited, 1);
+  assert.match(submit.stderr, new RegExp(`job ${job} cancelled`));
+  // Without the stop, the slot would stay busy until the 600 s deadline.
+  const deadline = Date.now() + 30_000;
+  while ((await running()) > 0) {
+    assert.ok(Date.now() < deadline, 'the cancelled subtasks still run 30 s after wrt cancel');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   await expectClusterUsable();
 });
