@@ -175,7 +175,7 @@ export class TestCluster {
       gpus: number;
       gpuAdapter: string;
     }[];
-    jobs: { state: string; nodes: string[] }[];
+    jobs: { id: string; state: string; nodes: string[] }[];
   }> {
     // A GET is safe to repeat: undici may reuse a keep-alive socket the head's HTTP server is
     // closing at that moment ("other side closed"), more likely on a loaded machine.

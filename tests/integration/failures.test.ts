@@ -24,9 +24,22 @@ test.after(async () => {
 });
 
 let n = 0;
+/** `wrt submit PIPELINE` to the test cluster over the test input, into `out`. */
+const submitArgs = (pipeline: string, out: string, extra: string[] = []): string[] => [
+  'submit',
+  pipeline,
+  '--address',
+  cluster.address,
+  '--input',
+  input,
+  '--output',
+  out,
+  ...extra,
+];
+
 async function expectFailure(pipeline: string, extra: string[], code: number, message: RegExp): Promise<void> {
   const out = join(work, `out-${n++}`);
-  const r = await runWrt(['submit', pipeline, '--address', cluster.address, '--input', input, '--output', out, ...extra]);
+  const r = await runWrt(submitArgs(pipeline, out, extra));
   assert.equal(r.code, code, `exit code; stderr: ${r.stderr}`);
   assert.match(r.stderr, message);
   assert.ok(!existsSync(join(out, '_SUCCESS')), '_SUCCESS written for a failed job');
@@ -35,7 +48,7 @@ async function expectFailure(pipeline: string, extra: string[], code: number, me
 
 async function expectClusterUsable(): Promise<void> {
   const out = join(work, `ok-${n++}`);
-  const r = await runWrt(['submit', WORDCOUNT, '--address', cluster.address, '--input', input, '--output', out]);
+  const r = await runWrt(submitArgs(WORDCOUNT, out));
   assert.equal(r.code, 0, r.stderr);
   assert.ok(existsSync(join(out, '_SUCCESS')));
 }
@@ -115,22 +128,16 @@ test('an operator that exceeds its deadline', async () => {
 test('wrt cancel stops the running subtasks of a batch job on their nodes (their slots are free at once)', async () => {
   const out = join(work, `cancel-${n++}`);
   // Map operators that never return, with a deadline far beyond the test.
-  const submit = startWrt([
-    'submit',
-    join(FIXTURES, 'spin.wasm'),
-    '--address',
-    cluster.address,
-    '--input',
-    input,
-    '--output',
-    out,
-    '--deadline-ms',
-    '600000',
-  ]);
-  const accepted = await cluster.head.waitFor(/head: job (j-\d+) "[^"]*" accepted/);
-  const job = accepted[1]!;
+  const submit = startWrt(submitArgs(join(FIXTURES, 'spin.wasm'), out, ['--deadline-ms', '600000']));
   const running = async (): Promise<number> => (await cluster.status()).nodes.reduce((a, node) => a + node.running, 0);
-  while ((await running()) < 1) await new Promise((resolve) => setTimeout(resolve, 50));
+  // The job is the one running now (this file's tests run one after another).
+  let job = '';
+  for (;;) {
+    const s = await cluster.status();
+    job = s.jobs.find((j) => j.state === 'Running')?.id ?? '';
+    if (job && s.nodes.some((node) => node.running > 0)) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const cancel = await runWrt(['cancel', job, '--address', cluster.address]);
   assert.equal(cancel.code, 0, cancel.stderr);
   assert.equal(await submit.exited, 1);
