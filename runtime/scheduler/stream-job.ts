@@ -396,7 +396,8 @@ export class StreamJob extends ClusterJob {
       .flush()
       .then(
         () => {
-          this.host.log(`job ${jobId}: ${this.committer.published} NATS message(s) published`);
+          const c = this.committer;
+          this.host.log(`job ${jobId}: ${c.published} NATS message(s) published (${c.duplicates} dropped by the stream as duplicates)`);
           report(state, message, Date.now());
         },
         (err: WrtError) => {

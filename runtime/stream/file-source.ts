@@ -24,11 +24,9 @@
 import type { ColumnType, JobGraphVertex } from '../protocol/messages.js';
 import type { OpenFile, SourceFile } from '../platform/platform.js';
 import { RowBatchBuilder } from './row-batch.js';
-import { RecordParser } from './record-format.js';
+import { RecordParser, timestampColumn } from './record-format.js';
 import type { SourceStep, StreamSource } from './connectors.js';
 import { WrtError } from '../errors.js';
-
-export { parseCsvLine } from './record-format.js';
 
 export const FILE_FORMATS = ['text', 'csv', 'jsonl'] as const;
 type FileFormat = (typeof FILE_FORMATS)[number];
@@ -180,22 +178,4 @@ export class FileSource implements StreamSource {
       if (ts > this.maxTs) this.maxTs = ts;
     }
   }
-}
-
-/**
- * The column index of property `timestamp` of source `v` (-1 without one: event time 0 or the
- * connector's own).
- * @throws WrtError `WRT_BAD_JOB_GRAPH` when it names no column, or one not Timestamp or I64.
- */
-export function timestampColumn(v: JobGraphVertex): number {
-  const ts = v.properties?.timestamp;
-  if (!ts) return -1;
-  const columns = v.columns ?? [];
-  const c = columns.findIndex((col) => col.name === ts);
-  const bad = (why: string): never => {
-    throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}" (${v.format}): ${why}`);
-  };
-  if (c < 0) bad(`property "timestamp" names "${ts}", which is not one of its columns (${columns.map((col) => col.name).join(', ')})`);
-  if (columns[c]!.type !== 'Timestamp' && columns[c]!.type !== 'I64') bad(`its timestamp column "${ts}" must be Timestamp or I64 (ms)`);
-  return c;
 }

@@ -37,9 +37,8 @@
 import type { ColumnType, JobGraphVertex } from '../protocol/messages.js';
 import type { ConnectJetStream, ConnectorAccess, JetStreamLink, JetStreamReader } from '../platform/platform.js';
 import { RowBatchBuilder, type RowBatch } from './row-batch.js';
-import { RECORD_FORMATS, RecordParser, RecordWriter, type RecordFormat } from './record-format.js';
+import { RECORD_FORMATS, RecordParser, RecordWriter, timestampColumn, type RecordFormat } from './record-format.js';
 import type { SourceStep, StreamSink, StreamSource } from './connectors.js';
-import { timestampColumn } from './file-source.js';
 import { WrtError } from '../errors.js';
 import { encodeFrame, splitFrame } from '../protocol/codec.js';
 

@@ -9,7 +9,7 @@
  * ISO-8601 (`2015-07-15T00:00:00.000Z`) or integer milliseconds. Written records use the same
  * forms (timestamps ISO-8601 UTC with milliseconds), so what a sink writes its source can read.
  */
-import type { ColumnType, StreamColumn } from '../protocol/messages.js';
+import type { ColumnType, JobGraphVertex, StreamColumn } from '../protocol/messages.js';
 import type { Value } from './row-batch.js';
 import { csvRecord, isoTimestamp } from './csv.js';
 import { WrtError } from '../errors.js';
@@ -146,4 +146,22 @@ export class RecordWriter {
     this.names.forEach((name, c) => (o[name] = values[c]!));
     return JSON.stringify(o);
   }
+}
+
+/**
+ * The column index of property `timestamp` of source `v` (-1 without one: event time 0 or the
+ * connector's own).
+ * @throws WrtError `WRT_BAD_JOB_GRAPH` when it names no column, or one not Timestamp or I64.
+ */
+export function timestampColumn(v: JobGraphVertex): number {
+  const ts = v.properties?.timestamp;
+  if (!ts) return -1;
+  const columns = v.columns ?? [];
+  const c = columns.findIndex((col) => col.name === ts);
+  const bad = (why: string): never => {
+    throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}" (${v.format}): ${why}`);
+  };
+  if (c < 0) bad(`property "timestamp" names "${ts}", which is not one of its columns (${columns.map((col) => col.name).join(', ')})`);
+  if (columns[c]!.type !== 'Timestamp' && columns[c]!.type !== 'I64') bad(`its timestamp column "${ts}" must be Timestamp or I64 (ms)`);
+  return c;
 }

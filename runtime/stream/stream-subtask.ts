@@ -258,8 +258,6 @@ export class StreamSubtask {
   /** Fires the operator's processing-time timers that are due; true when any fired. */
   fireProcessingTimers(): boolean {
     if (this.finished || !this.operator?.onProcessingTime) return false;
-    const next = this.operator.nextProcessingTime!();
-    if (next === null || next > Date.now()) return false;
     return this.operator.onProcessingTime(Date.now());
   }
 
