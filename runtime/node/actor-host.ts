@@ -10,9 +10,18 @@ import { SlotWorker, type OperatorCall } from './slot-pool.js';
 import { WrtError, ACTOR_ENDING_CODES } from '../errors.js';
 import type { GpuRequestHandler } from './gpu-bridge.js';
 
+interface PendingCall {
+  prepare: Promise<Omit<OperatorCall, 'moduleKey'>>;
+  /** Set once `prepare` has settled. */
+  prepared: { call: Omit<OperatorCall, 'moduleKey'> } | { error: unknown } | null;
+  resolve: (output: Uint8Array) => void;
+  reject: (err: unknown) => void;
+}
+
 export class ActorHost {
   private readonly worker: SlotWorker;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Calls whose arguments are still being fetched, or that wait for an earlier such call. */
+  private readonly pending: PendingCall[] = [];
   dead: WrtError | null = null;
   private deathReported = false;
 
@@ -34,8 +43,13 @@ export class ActorHost {
   private die(reason: WrtError, byCall: boolean): void {
     if (this.dead) return;
     this.dead = reason;
-    void this.worker.close();
+    void this.worker.close(this.deadError());
+    this.drain();
     if (!byCall) this.reportDeath();
+  }
+
+  private deadError(): WrtError {
+    return new WrtError('WRT_ACTOR_DIED', `actor ${this.actorId} is dead: ${this.dead!.message}`);
   }
 
   /** Tells the node (once) that this actor is dead. */
@@ -47,21 +61,38 @@ export class ActorHost {
 
   /**
    * Queues one call (the constructor or a method) behind every earlier one. `prepare` runs at once
-   * (fetching arguments); the call itself waits its turn.
+   * (fetching arguments); the call goes to the actor's thread once it and every earlier call have
+   * been prepared, so calls run in the order they were enqueued.
    */
   enqueue(prepare: Promise<Omit<OperatorCall, 'moduleKey'>>): Promise<Uint8Array> {
-    const result = this.chain.then(async () => {
-      const call = await prepare;
-      if (this.dead) throw new WrtError('WRT_ACTOR_DIED', `actor ${this.actorId} is dead: ${this.dead.message}`);
-      try {
-        return await this.worker.run({ ...call, moduleKey: this.actorId });
-      } catch (err) {
-        if (err instanceof WrtError && ACTOR_ENDING_CODES.has(err.code)) this.die(err, true);
-        throw err;
-      }
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const p: PendingCall = { prepare, prepared: null, resolve, reject };
+      this.pending.push(p);
+      prepare.then(
+        (call) => {
+          p.prepared = { call };
+          this.drain();
+        },
+        (error: unknown) => {
+          p.prepared = { error };
+          this.drain();
+        },
+      );
     });
-    this.chain = result.catch(() => undefined);
-    return result;
+  }
+
+  /** Hands the prepared calls at the front of the line to the thread, in order. */
+  private drain(): void {
+    while (this.pending.length > 0 && (this.pending[0]!.prepared || this.dead)) {
+      const p = this.pending.shift()!;
+      if (this.dead) p.reject(this.deadError());
+      else if ('error' in p.prepared!) p.reject(p.prepared.error);
+      else
+        this.worker.run({ ...p.prepared!.call, moduleKey: this.actorId }).then(p.resolve, (err: unknown) => {
+          if (err instanceof WrtError && ACTOR_ENDING_CODES.has(err.code)) this.die(err, true);
+          p.reject(err);
+        });
+    }
   }
 
   /** Ends the actor on request (ActorKill). */

@@ -10,22 +10,33 @@ export interface ArenaRange {
   length: number;
 }
 
+/** One call of a `calls` batch. */
+export interface CallRequest {
+  callId: number;
+  /** Module and memory cap this instance is for; `module` is sent the first time a slot sees the key. */
+  moduleKey: string;
+  module: WebAssembly.Module | null;
+  operator: string;
+  partitions: number;
+  inputs: ArenaRange[];
+  outputCapBytes: number;
+  maxMemoryBytes: number;
+  /** The call was granted a GPU: its `wrt:runtime/gpu` import runs kernels (runtime/node/gpu-bridge.ts). */
+  gpu: boolean;
+}
+
+/** The result of one call, in the order the calls were sent. */
+export type CallReply =
+  { type: 'done'; callId: number; output: Uint8Array; elapsedMs: number } | { type: 'failed'; callId: number; failure: FailureRecord };
+
 export type SlotRequest =
-  | { type: 'init'; arena: WebAssembly.Memory }
-  | {
-      type: 'call';
-      callId: number;
-      /** Module and memory cap this instance is for; `module` is sent the first time a slot sees the key. */
-      moduleKey: string;
-      module: WebAssembly.Module | null;
-      operator: string;
-      partitions: number;
-      inputs: ArenaRange[];
-      outputCapBytes: number;
-      maxMemoryBytes: number;
-      /** The call was granted a GPU: its `wrt:runtime/gpu` import runs kernels (runtime/node/gpu-bridge.ts). */
-      gpu: boolean;
-    }
+  /**
+   * `progress` (task slots only): a SharedArrayBuffer where the thread keeps the id of the call it
+   * is running and when it started (layout: runtime/node/slot-pool.ts `PROGRESS_*`).
+   */
+  | { type: 'init'; arena: WebAssembly.Memory; progress?: SharedArrayBuffer }
+  /** Calls to run one after another. */
+  | { type: 'calls'; calls: CallRequest[] }
   | StreamSlotRequest;
 
 /** Agent → a slot thread that runs one slot of a stream job (runtime/node/stream-slot-thread.ts). */
@@ -64,6 +75,6 @@ export type StreamSlotReply =
 
 export type SlotReply =
   | { type: 'ready' }
-  | { type: 'done'; callId: number; output: Uint8Array; elapsedMs: number }
-  | { type: 'failed'; callId: number; failure: FailureRecord }
+  /** Replies of the current batch so far (all of it, or what finished within REPLY_FLUSH_MS). */
+  | { type: 'replies'; replies: CallReply[] }
   | GpuRequest;

@@ -1,14 +1,21 @@
 /**
- * Slots: worker threads that run wasm calls. A {@link SlotWorker} owns one thread and runs one call
- * at a time; a call past its deadline, or a cancelled one, terminates the thread (the only way to
- * stop running wasm) and a fresh thread takes its place — with its wasm instances gone, which is
- * why actors, whose state is their instance, are told through `onReset`. A {@link SlotPool} hands
- * calls to whichever of its workers is free.
+ * Slots: worker threads that run wasm calls. A {@link SlotWorker} owns one thread and runs its
+ * calls one after another, in the order given; a call past its deadline, or a cancelled one,
+ * terminates the thread (the only way to stop running wasm) and a fresh thread takes its place —
+ * with its wasm instances gone, which is why actors, whose state is their instance, are told
+ * through `onReset`. A {@link SlotPool} hands calls to whichever of its workers is free.
+ *
+ * Calls travel in batches: while a worker's thread runs one batch, later calls gather, and the
+ * next batch is one structured-clone message; the thread answers with one message per batch (or
+ * every {@link REPLY_FLUSH_MS} while a batch runs long). Small calls (a no-op task costs
+ * microseconds) would otherwise spend most of their time in `postMessage`. The thread writes the
+ * call it is running and when it started into a shared progress word, which the worker's
+ * watchdog reads to enforce deadlines and to know which call a cancel or a crash hit.
  */
 import type { Platform, SlotThread } from '../platform/platform.js';
-import type { ArenaRange, SlotReply } from './slot-messages.js';
+import type { ArenaRange, CallReply, CallRequest, SlotReply } from './slot-messages.js';
 import { WrtError, fromFailure } from '../errors.js';
-import { failGpuRequest, type GpuRequest, type GpuRequestHandler } from './gpu-bridge.js';
+import { failGpuRequest, type GpuRequestHandler } from './gpu-bridge.js';
 
 export interface OperatorCall {
   moduleKey: string;
@@ -28,16 +35,46 @@ export interface CallControl {
   cancel(reason: WrtError): void;
 }
 
+/** Most calls in one batch message. */
+export const MAX_BATCH_CALLS = 64;
+/** A thread running a batch posts the replies it has after this many milliseconds. */
+export const REPLY_FLUSH_MS = 2;
+
+interface QueuedCall {
+  callId: number;
+  call: OperatorCall;
+  resolve: (output: Uint8Array) => void;
+  reject: (err: WrtError) => void;
+}
+
+/** The progress word's layout (a SharedArrayBuffer of {@link PROGRESS_BYTES}). */
+export const PROGRESS_BYTES = 16;
+/** Int32 index: the id of the call the thread is running (0: none). */
+export const PROGRESS_CALL = 0;
+/** Float64 index: when it started, ms since the epoch (`performance.timeOrigin + performance.now()`). */
+export const PROGRESS_STARTED = 1;
+
 export class SlotWorker {
   private thread!: SlotThread;
-  private ready!: Promise<void>;
+  private ready = false;
+  /** Module keys whose module the current thread has been sent. */
   private loaded = new Set<string>();
-  private pending: ((reply: Exclude<SlotReply, GpuRequest>) => void) | null = null;
-  private abort: ((err: WrtError) => void) | null = null;
+  /** Calls not yet sent, in order. */
+  private queue: QueuedCall[] = [];
+  /** The batch the thread has, in order; replies settle them from the front. */
+  private inFlight: QueuedCall[] = [];
+  private progressCall!: Int32Array;
+  private progressStarted!: Float64Array;
+  private watchdog: ReturnType<typeof setTimeout> | null = null;
+  private pumpScheduled = false;
   private nextCallId = 1;
-  private closed = false;
+  private closed: WrtError | null = null;
   /** Called after the thread was replaced (its wasm instances are gone). */
   onReset: ((reason: WrtError) => void) | null = null;
+  /** Called whenever the worker has no call left (queued or running). */
+  onIdle: (() => void) | null = null;
+  /** Mean milliseconds of recent calls (for batch sizing). */
+  meanCallMs = 0;
 
   /**
    * @param gpu runs the thread's `wrt:runtime/gpu` requests; without it they fail with
@@ -51,80 +88,127 @@ export class SlotWorker {
     this.spawn();
   }
 
+  /** Calls queued or running. */
+  get outstanding(): number {
+    return this.queue.length + this.inFlight.length;
+  }
+
   private spawn(): void {
     const thread = this.platform.spawnSlot();
     this.thread = thread;
     this.loaded = new Set();
-    let readyResolve!: () => void;
-    this.ready = new Promise((r) => (readyResolve = r));
+    this.ready = false;
+    const progress = new SharedArrayBuffer(PROGRESS_BYTES);
+    this.progressCall = new Int32Array(progress);
+    this.progressStarted = new Float64Array(progress);
     thread.onMessage = (m) => {
+      if (thread !== this.thread) return;
       const reply = m as SlotReply;
-      if (reply.type === 'ready') readyResolve();
-      else if (reply.type === 'gpu') {
+      if (reply.type === 'ready') {
+        this.ready = true;
+        this.pump();
+      } else if (reply.type === 'gpu') {
         if (this.gpu) void this.gpu(reply);
         else failGpuRequest(reply.reply, 'WRT_GPU_UNAVAILABLE: this node has no GPU');
-      } else this.pending?.(reply);
+      } else if (reply.type === 'replies') this.settle(reply.replies);
     };
-    thread.onError = (err) => this.reset(new WrtError('WRT_SLOT_DIED', `slot thread died: ${err.message}`, { retryable: true }));
-    thread.postMessage({ type: 'init', arena: this.arena });
+    thread.onError = (err) => {
+      if (thread === this.thread) this.reset(new WrtError('WRT_SLOT_DIED', `slot thread died: ${err.message}`, { retryable: true }));
+    };
+    thread.postMessage({ type: 'init', arena: this.arena, progress });
   }
 
-  /** Stops the current call with `reason`, terminates the thread and starts a new one. */
-  private reset(reason: WrtError): void {
-    const abort = this.abort;
-    this.pending = null;
-    this.abort = null;
-    void this.thread.terminate();
-    if (!this.closed) this.spawn();
-    abort?.(reason);
-    this.onReset?.(reason);
+  private settle(replies: CallReply[]): void {
+    for (const r of replies) {
+      const q = this.inFlight[0];
+      if (!q || q.callId !== r.callId) continue; // not this thread's batch (sent before a reset)
+      this.inFlight.shift();
+      if (r.type === 'done') {
+        this.meanCallMs = this.meanCallMs * 0.8 + r.elapsedMs * 0.2;
+        q.resolve(r.output);
+      } else q.reject(fromFailure(r.failure));
+    }
+    if (this.inFlight.length === 0) {
+      this.disarm();
+      this.pump();
+      if (this.outstanding === 0) this.onIdle?.();
+    } else this.arm();
   }
 
   /**
-   * Runs one call; the caller must not start another before this one settles.
-   * @throws WrtError with the failure's code (`WRT_OPERATOR_TRAP`, `WRT_MEMORY_CAP`,
-   *   `WRT_OPERATOR_ERROR`, `WRT_OUTPUT_CAP`), `WRT_DEADLINE` after `deadlineMs`, or the reason
-   *   given to `control.cancel`.
+   * Stops the running call with `reason`, terminates the thread and starts a new one. The other
+   * calls of the batch go back to the front of the queue, to run on the fresh thread (calls of the
+   * batch that had finished run again: their replies were lost with the thread).
+   * @param culprit the call `reason` is for; without one, the call the thread was running
    */
-  async run(c: OperatorCall, control?: (ctl: CallControl) => void): Promise<Uint8Array> {
-    await this.ready;
-    if (this.closed) throw new WrtError('WRT_CONNECTION', 'node is shutting down');
-    const callId = this.nextCallId++;
-    const send = !this.loaded.has(c.moduleKey);
-    this.loaded.add(c.moduleKey);
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
+  private reset(reason: WrtError, culprit?: QueuedCall): void {
+    const running = this.running();
+    const hit = culprit ?? running ?? this.inFlight[0];
+    const requeue = this.inFlight.filter((q) => q !== hit);
+    this.inFlight = [];
+    this.disarm();
+    void this.thread.terminate();
+    this.queue.unshift(...requeue);
+    if (!this.closed) this.spawn();
+    hit?.reject(reason);
+    this.onReset?.(reason);
+    if (!this.closed && this.outstanding === 0) this.onIdle?.();
+  }
+
+  /** The in-flight call the thread is running now, per its progress word. */
+  private running(): QueuedCall | undefined {
+    const id = Atomics.load(this.progressCall, PROGRESS_CALL);
+    return id === 0 ? undefined : this.inFlight.find((q) => q.callId === id);
+  }
+
+  /**
+   * Arms the watchdog for the earliest moment a call of the batch may pass its deadline: the
+   * running call's start plus its deadline, or now plus the deadline of a call not started yet.
+   */
+  private arm(): void {
+    if (this.watchdog) return;
+    const now = performance.timeOrigin + performance.now();
+    const r = this.running();
+    let due = Infinity;
+    for (const q of this.inFlight) {
+      if (q === r) due = Math.min(due, this.progressStarted[PROGRESS_STARTED]! + q.call.deadlineMs - now);
+      else due = Math.min(due, q.call.deadlineMs);
+    }
+    if (!Number.isFinite(due)) return;
+    this.watchdog = setTimeout(
+      () => {
+        this.watchdog = null;
+        const late = this.running();
+        if (late && performance.timeOrigin + performance.now() >= this.progressStarted[PROGRESS_STARTED]! + late.call.deadlineMs) {
           this.reset(
-            new WrtError('WRT_DEADLINE', `operator "${c.operator}" ran past its deadline of ${c.deadlineMs} ms; its slot was replaced`),
-          ),
-        c.deadlineMs,
-      );
-      const abort = (err: WrtError): void => {
-        clearTimeout(timer);
-        reject(err);
-      };
-      this.abort = abort;
-      // Cancelling resets the thread only while this call is the one running.
-      control?.({ cancel: (reason) => (this.abort === abort ? this.reset(reason) : undefined) });
-      // Cancelled from inside `control`: the thread was replaced, so the call must not be sent
-      // (the fresh thread would run it and its reply would settle the next call).
-      if (this.abort !== abort) return;
-      this.pending = (reply) => {
-        // A reply to another call (one sent before a reset) is not this call's result.
-        if (reply.type !== 'ready' && reply.callId !== callId) return;
-        clearTimeout(timer);
-        this.pending = null;
-        this.abort = null;
-        if (reply.type === 'done') resolve(reply.output);
-        else if (reply.type === 'failed') {
-          this.loaded.delete(c.moduleKey);
-          reject(fromFailure(reply.failure));
-        }
-      };
-      this.thread.postMessage({
-        type: 'call',
-        callId,
+            new WrtError(
+              'WRT_DEADLINE',
+              `operator "${late.call.operator}" ran past its deadline of ${late.call.deadlineMs} ms; its slot was replaced`,
+            ),
+            late,
+          );
+        } else if (this.inFlight.length > 0) this.arm();
+      },
+      Math.max(1, Math.ceil(due)),
+    );
+  }
+
+  private disarm(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+
+  /** Sends the queued calls as one batch when the thread has none. */
+  private pump(): void {
+    if (!this.ready || this.inFlight.length > 0 || this.queue.length === 0 || this.closed) return;
+    const batch = this.queue.splice(0, MAX_BATCH_CALLS);
+    this.inFlight = batch;
+    const calls = batch.map((q): CallRequest => {
+      const c = q.call;
+      const send = !this.loaded.has(c.moduleKey);
+      this.loaded.add(c.moduleKey);
+      return {
+        callId: q.callId,
         moduleKey: c.moduleKey,
         module: send ? c.module : null,
         operator: c.operator,
@@ -133,21 +217,67 @@ export class SlotWorker {
         outputCapBytes: c.outputCapBytes,
         maxMemoryBytes: c.maxMemoryBytes,
         gpu: c.gpu === true,
-      });
+      };
+    });
+    this.thread.postMessage({ type: 'calls', calls });
+    this.arm();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
     });
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    this.abort?.(new WrtError('WRT_CONNECTION', 'node is shutting down'));
+  /**
+   * Queues one call behind the worker's earlier ones; calls queued in one turn leave together.
+   * @throws WrtError with the failure's code (`WRT_OPERATOR_TRAP`, `WRT_MEMORY_CAP`,
+   *   `WRT_OPERATOR_ERROR`, `WRT_OUTPUT_CAP`), `WRT_DEADLINE` after `deadlineMs` of running, or
+   *   the reason given to `control.cancel`.
+   */
+  run(c: OperatorCall, control?: (ctl: CallControl) => void): Promise<Uint8Array> {
+    if (this.closed) return Promise.reject(this.closed);
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const q: QueuedCall = { callId: this.nextCallId++, call: c, resolve, reject };
+      this.queue.push(q);
+      this.schedulePump();
+      control?.({ cancel: (reason) => this.cancel(q, reason) });
+    });
+  }
+
+  /** A queued call is dropped; a sent one is stopped by replacing the thread (so it never runs on). */
+  private cancel(q: QueuedCall, reason: WrtError): void {
+    const at = this.queue.indexOf(q);
+    if (at >= 0) {
+      this.queue.splice(at, 1);
+      q.reject(reason);
+      if (this.outstanding === 0) this.onIdle?.();
+    } else if (this.inFlight.includes(q)) this.reset(reason, q);
+  }
+
+  /** Stops the thread; every queued or running call fails with `reason`. */
+  async close(reason = new WrtError('WRT_CONNECTION', 'node is shutting down')): Promise<void> {
+    if (this.closed) return;
+    this.closed = reason;
+    this.disarm();
+    for (const q of [...this.inFlight.splice(0), ...this.queue.splice(0)]) q.reject(reason);
     await this.thread.terminate();
   }
 }
 
 export class SlotPool {
   private readonly workers: SlotWorker[] = [];
-  private readonly idle: SlotWorker[] = [];
-  private readonly waiting: ((w: SlotWorker) => void)[] = [];
+  /** Calls waiting for a worker, in order. */
+  private readonly waiting: {
+    call: OperatorCall;
+    /** Takes the worker's control of the call once it is handed over. */
+    handed: (ctl: CallControl) => void;
+    resolve: (o: Uint8Array) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
 
   constructor(
     platform: Platform,
@@ -157,28 +287,61 @@ export class SlotPool {
   ) {
     for (let i = 0; i < size; i++) {
       const w = new SlotWorker(platform, arena, gpu);
+      w.onIdle = () => this.feed(w);
       this.workers.push(w);
-      this.idle.push(w);
     }
   }
 
-  private release(w: SlotWorker): void {
-    const next = this.waiting.shift();
-    if (next) next(w);
-    else this.idle.push(w);
+  /**
+   * Gives an idle worker its share of the waiting calls: as many as run in about
+   * {@link REPLY_FLUSH_MS} at the worker's recent pace, at most an even split of the queue.
+   */
+  private feed(w: SlotWorker, share = Math.ceil(this.waiting.length / this.workers.length)): void {
+    if (w.outstanding > 0 || this.waiting.length === 0) return;
+    const pace = w.meanCallMs > 0 ? Math.floor(REPLY_FLUSH_MS / w.meanCallMs) : MAX_BATCH_CALLS;
+    const n = Math.max(1, Math.min(share, pace, MAX_BATCH_CALLS));
+    for (const c of this.waiting.splice(0, n)) w.run(c.call, c.handed).then(c.resolve, c.reject);
   }
 
-  /** Runs one call in the next free slot (see {@link SlotWorker.run}). */
-  async call(c: OperatorCall, control?: (ctl: CallControl) => void): Promise<Uint8Array> {
-    const w = this.idle.pop() ?? (await new Promise<SlotWorker>((resolve) => this.waiting.push(resolve)));
-    try {
-      return await w.run(c, control);
-    } finally {
-      this.release(w);
-    }
+  /**
+   * Runs one call in the next free slot (see {@link SlotWorker.run}). `control` gets the call's
+   * control at once: cancelling a call that still waits for a slot drops it; one handed to a slot
+   * is stopped there.
+   */
+  call(c: OperatorCall, control?: (ctl: CallControl) => void): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      let onWorker: CallControl | null = null;
+      const entry = { call: c, handed: (ctl: CallControl) => (onWorker = ctl), resolve, reject };
+      this.waiting.push(entry);
+      control?.({
+        cancel: (reason) => {
+          if (onWorker) return onWorker.cancel(reason);
+          const at = this.waiting.indexOf(entry);
+          if (at < 0) return;
+          this.waiting.splice(at, 1);
+          reject(reason);
+        },
+      });
+      this.scheduleFeed();
+    });
+  }
+
+  private feedScheduled = false;
+
+  /** Feeds the idle workers once this turn's calls have all arrived (so a burst is split evenly). */
+  private scheduleFeed(): void {
+    if (this.feedScheduled) return;
+    this.feedScheduled = true;
+    queueMicrotask(() => {
+      this.feedScheduled = false;
+      const idle = this.workers.filter((w) => w.outstanding === 0);
+      const share = Math.ceil(this.waiting.length / Math.max(1, idle.length));
+      for (const w of idle) this.feed(w, share);
+    });
   }
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
+    for (const c of this.waiting.splice(0)) c.reject(new WrtError('WRT_CONNECTION', 'node is shutting down'));
   }
 }

@@ -6,7 +6,8 @@
  * the `wrt:runtime/gpu` import (gpu-bridge.ts).
  */
 import type { SlotParent } from '../platform/platform.js';
-import type { SlotReply, SlotRequest } from './slot-messages.js';
+import type { CallReply, CallRequest, SlotReply, SlotRequest } from './slot-messages.js';
+import { PROGRESS_CALL, PROGRESS_STARTED, REPLY_FLUSH_MS } from './slot-pool.js';
 import { callOperator, classifyFailure } from './operator-call.js';
 import { WrtError } from '../errors.js';
 import { gpuImports } from './gpu-bridge.js';
@@ -14,49 +15,84 @@ import { streamSlotHandler } from './stream-slot-thread.js';
 
 export function runSlot(parent: SlotParent): void {
   let arena: WebAssembly.Memory | null = null;
+  let progressCall: Int32Array | null = null;
+  let progressStarted: Float64Array | null = null;
+  const modules = new Map<string, WebAssembly.Module>();
   const instances = new Map<string, WebAssembly.Instance>();
   const reply = (m: SlotReply, transfer?: Transferable[]): void => parent.postMessage(m, transfer);
   let stream: ReturnType<typeof streamSlotHandler> | null = null;
 
-  parent.onMessage((raw) => {
-    const msg = raw as SlotRequest;
-    if (msg.type === 'init') {
-      arena = msg.arena;
-      reply({ type: 'ready' });
-      return;
-    }
-    if (msg.type !== 'call') {
-      // This thread runs one slot of a stream job from now on.
-      stream ??= streamSlotHandler(parent);
-      stream(msg);
-      return;
-    }
+  /** Runs one call; a trapped instance is dropped (the next call of its module makes a new one). */
+  const run = (msg: CallRequest): CallReply => {
     const started = performance.now();
+    if (msg.module) modules.set(msg.moduleKey, msg.module);
     let instance = instances.get(msg.moduleKey);
     try {
       if (!instance) {
-        if (!msg.module) throw new WrtError('WRT_MISSING_EXPORT', `slot has no module for ${msg.moduleKey}`);
+        const module = modules.get(msg.moduleKey);
+        if (!module) throw new WrtError('WRT_MISSING_EXPORT', `slot has no module for ${msg.moduleKey}`);
         // The sandbox: no imports but `wrt:runtime/gpu` (an `err` unless the call was granted a
         // GPU). A module that imports anything else fails here.
         const made: { instance?: WebAssembly.Instance } = {};
         const imports = gpuImports(
-          msg.module,
+          module,
           msg.gpu,
           () => made.instance,
           (m, transfer) => parent.postMessage(m, transfer),
         );
-        instance = made.instance = new WebAssembly.Instance(msg.module, imports);
+        instance = made.instance = new WebAssembly.Instance(module, imports);
         instances.set(msg.moduleKey, instance);
       }
       const buffer = arena!.buffer;
       const inputs = msg.inputs.map((r) => new Uint8Array(buffer, r.offset, r.length));
       const output = callOperator(instance, msg.operator, msg.partitions, inputs, msg.outputCapBytes);
-      reply({ type: 'done', callId: msg.callId, output, elapsedMs: performance.now() - started }, [output.buffer]);
+      return { type: 'done', callId: msg.callId, output, elapsedMs: performance.now() - started };
     } catch (err) {
       // An error result leaves the instance as it was; anything else (a trap) may have broken it.
       if (!(err instanceof WrtError && (err.code === 'WRT_OPERATOR_ERROR' || err.code === 'WRT_OUTPUT_CAP')))
         instances.delete(msg.moduleKey);
-      reply({ type: 'failed', callId: msg.callId, failure: classifyFailure(err, msg.operator, instance, msg.maxMemoryBytes) });
+      return { type: 'failed', callId: msg.callId, failure: classifyFailure(err, msg.operator, instance, msg.maxMemoryBytes) };
     }
+  };
+
+  const post = (replies: CallReply[]): void =>
+    reply(
+      { type: 'replies', replies },
+      replies.flatMap((r) => (r.type === 'done' ? [r.output.buffer as ArrayBuffer] : [])),
+    );
+
+  parent.onMessage((raw) => {
+    const msg = raw as SlotRequest;
+    if (msg.type === 'init') {
+      arena = msg.arena;
+      if (msg.progress) {
+        progressCall = new Int32Array(msg.progress);
+        progressStarted = new Float64Array(msg.progress);
+      }
+      reply({ type: 'ready' });
+      return;
+    }
+    if (msg.type !== 'calls') {
+      // This thread runs one slot of a stream job from now on.
+      stream ??= streamSlotHandler(parent);
+      stream(msg);
+      return;
+    }
+    let replies: CallReply[] = [];
+    let flushed = performance.now();
+    for (const call of msg.calls) {
+      if (progressCall) {
+        progressStarted![PROGRESS_STARTED] = performance.timeOrigin + performance.now();
+        Atomics.store(progressCall, PROGRESS_CALL, call.callId);
+      }
+      replies.push(run(call));
+      if (performance.now() - flushed >= REPLY_FLUSH_MS) {
+        post(replies);
+        replies = [];
+        flushed = performance.now();
+      }
+    }
+    if (progressCall) Atomics.store(progressCall, PROGRESS_CALL, 0);
+    if (replies.length > 0) post(replies);
   });
 }
