@@ -5,7 +5,7 @@
  */
 import type { Connection, Platform } from '../runtime/platform/platform.js';
 import type { Message, MessageOf, TaskArg } from '../runtime/protocol/messages.js';
-import { decodeFrame, encodeMessage } from '../runtime/protocol/codec.js';
+import { decodeFrame, sendMessage } from '../runtime/protocol/codec.js';
 import { WrtError, type FailureRecord } from '../runtime/errors.js';
 import { headWebSocketUrl } from '../runtime/client/job-client.js';
 import { ObjectRef } from './object-ref.js';
@@ -15,6 +15,10 @@ import { compileOptions, type RemoteOptions } from './options.js';
 import { WasmModule } from './wasm-module.js';
 import { GpuTasks } from './gpu.js';
 import { InboundPull, OBJECT_CHUNK_BYTES, failedChunk, serveRange } from '../runtime/store/object-transfer.js';
+import type { LocalObjects } from '../runtime/node/node-agent.js';
+
+/** Puts up to this many bytes travel in their message (the head keeps them); larger ones go to a node's store. */
+const LOCAL_PUT_MIN_BYTES = 100 * 1024;
 
 /** Turns a module source (path, URL or bytes) into the core module bytes nodes run. */
 export type ModuleLoader = (source: string | URL | Uint8Array) => Promise<Uint8Array>;
@@ -69,6 +73,8 @@ export class Runtime {
   private readonly actorWaiters = new Map<string, (() => void)[]>();
   private readonly lookups = new Map<number, (m: MessageOf<'ActorInfo'>) => void>();
   private readonly finalizer = new FinalizationRegistry<string>((id) => this.releaseId(id));
+  /** Views of the local node's arena handed out by `get`: each keeps its object until collected. */
+  private readonly heldViews = new FinalizationRegistry<() => void>((done) => done());
   private readonly token = crypto.randomUUID().slice(0, 8);
   private counter = 0;
   private closed: WrtError | null = null;
@@ -82,6 +88,7 @@ export class Runtime {
     private readonly conn: Connection,
     private readonly loader: ModuleLoader,
     private readonly onShutdown: () => Promise<void>,
+    private readonly local: LocalObjects | null = null,
   ) {
     conn.onMessage = (frame) => {
       let msgs: Message[];
@@ -93,6 +100,9 @@ export class Runtime {
       }
       for (const msg of msgs) this.handle(msg);
     };
+    conn.onMessages = (msgs) => {
+      for (const msg of msgs) this.handle(msg);
+    };
     conn.onClose = (reason) => {
       this.closed = new WrtError('WRT_CONNECTION', `lost the head: ${reason}`);
       for (const o of this.objects.values()) for (const w of o.waiters.splice(0)) w();
@@ -102,15 +112,20 @@ export class Runtime {
     };
   }
 
-  /** Connects to the head at `address`. @throws WrtError `WRT_CONNECTION`. */
+  /**
+   * Connects to the head at `address`. `local`: the node sharing this process (the embedded
+   * cluster), whose arena puts are written into and gets read from directly.
+   * @throws WrtError `WRT_CONNECTION`.
+   */
   static async connect(
     platform: Platform,
     address: string,
     loader: ModuleLoader,
     onShutdown: () => Promise<void> = async () => {},
+    local: LocalObjects | null = null,
   ): Promise<Runtime> {
     const url = headWebSocketUrl(address);
-    const rt = new Runtime(await platform.connect(url), loader, onShutdown);
+    const rt = new Runtime(await platform.connect(url), loader, onShutdown, local);
     rt.address = url;
     return rt;
   }
@@ -121,7 +136,7 @@ export class Runtime {
 
   private send(m: Message): void {
     if (this.closed) throw this.closed;
-    this.conn.send(encodeMessage(m));
+    sendMessage(this.conn, m);
   }
 
   private handle(msg: Message): void {
@@ -191,7 +206,10 @@ export class Runtime {
         if (this.objects.get(a.id)?.released !== false) throw new WrtError('WRT_OBJECT_LOST', `${a} was released`);
         return { data: null, objectId: a.id };
       }
-      return { data: encodeArg(a), objectId: '' };
+      const bytes = encodeArg(a);
+      // Sent as an object (in memory), the bytes must be ours: the caller may change theirs.
+      const own = this.conn.sendObject !== undefined && (ArrayBuffer.isView(a) || a instanceof ArrayBuffer);
+      return { data: own ? bytes.slice() : bytes, objectId: '' };
     });
   }
 
@@ -263,20 +281,34 @@ export class Runtime {
 
   /**
    * Stores `value` (encoded as a task argument would be) as an object; returns its ref. The bytes
-   * are copied at once (changing `value` later does not change the object). Up to one chunk
-   * (1 MiB) they travel in one message; larger values are kept here until the node storing them
-   * has pulled them (flow-controlled, any size up to the node's arena).
+   * are copied at once (changing `value` later does not change the object). Up to 100 KiB they
+   * travel in one message; larger values go to a node's store: straight into the arena of the node
+   * sharing this process (the embedded cluster: one copy), else kept here until the node storing
+   * them has pulled them (flow-controlled, any size up to the node's arena).
    */
   put(value: ArgValue): ObjectRef {
     const objectId = this.nextId('o');
     const data = encodeArg(value);
     const ref = this.track(objectId, '', '');
+    if (this.local?.nodeId && data.byteLength > LOCAL_PUT_MIN_BYTES && this.putLocal(objectId, data)) return ref;
     if (data.byteLength <= OBJECT_CHUNK_BYTES) this.send({ type: 'PutObject', objectId, data, totalBytes: data.byteLength, source: '' });
     else {
       this.outgoing.set(objectId, data.slice());
       this.send({ type: 'PutObject', objectId, data: new Uint8Array(0), totalBytes: data.byteLength, source: '' });
     }
     return ref;
+  }
+
+  /** Writes a put into the local node's arena; false when it has no room (the put goes the usual way). */
+  private putLocal(objectId: string, data: Uint8Array): boolean {
+    try {
+      this.local!.put(objectId, data);
+    } catch (err) {
+      if (err instanceof WrtError && err.code === 'WRT_OBJECT_STORE_FULL') return false;
+      throw err;
+    }
+    this.send({ type: 'PutObject', objectId, data: new Uint8Array(0), totalBytes: data.byteLength, source: this.local!.nodeId });
+    return true;
   }
 
   private state(ref: ObjectRef): ObjectState {
@@ -306,6 +338,12 @@ export class Runtime {
       }
       if (o.failure) throw new TaskError(o.failure, ref.taskId, ref.functionName);
       if (o.inline) return o.inline;
+      const held = this.local?.hold(ref.id);
+      if (held) {
+        // A view of the local arena, not a copy: the object stays while the view is reachable.
+        this.heldViews.register(held.view, held.done);
+        return held.view;
+      }
       const requestId = ++this.counter;
       const pull = new InboundPull(
         { requestId, objectId: ref.id, nodeId: '', requester: '' },
@@ -327,7 +365,9 @@ export class Runtime {
   }
 
   /**
-   * The bytes of one object, or of each of several, once ready.
+   * The bytes of one object, or of each of several, once ready. An object in the arena of the node
+   * sharing this process (embedded cluster) comes back as a view of it, not a copy: it stays
+   * there while the view is reachable; do not write to it.
    * @throws TaskError with the failing task's code; WrtError `WRT_TIMEOUT` after `timeoutMs`.
    */
   get(ref: ObjectRef, options?: GetOptions): Promise<Uint8Array>;

@@ -10,7 +10,7 @@
  */
 import type { ConnectJetStream, Connection } from '../platform/platform.js';
 import type { Message, MessageOf } from '../protocol/messages.js';
-import { decodeFrame, encodeMessage } from '../protocol/codec.js';
+import { decodeFrame, encodeMessage, sendMessage } from '../protocol/codec.js';
 import { planBatchJob } from '../protocol/job-graph-codec.js';
 import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
 import { StreamJob, parseExecutionId } from '../scheduler/stream-job.js';
@@ -106,7 +106,10 @@ export class Head {
     this.tasks = new TaskService({
       nodes: () => this.nodes.values(),
       sendToNode: (nodeId, m) => this.sendTo(nodeId, m),
-      sendToDriver: (driverId, m) => this.drivers.get(driverId)?.send(encodeMessage(m)),
+      sendToDriver: (driverId, m) => {
+        const conn = this.drivers.get(driverId);
+        if (conn) sendMessage(conn, m);
+      },
       needsModule: (nodeId, hash) => this.needsModule(nodeId, hash),
       log: this.log,
     });
@@ -137,6 +140,10 @@ export class Head {
         conn.close(1002, 'protocol error');
         return;
       }
+      for (const msg of msgs) handleOne(msg);
+      this.tasks.schedule();
+    };
+    conn.onMessages = (msgs) => {
       for (const msg of msgs) handleOne(msg);
       this.tasks.schedule();
     };
@@ -497,8 +504,8 @@ export class Head {
   /** Sends to a live node, or to a driver (ids `d-N`). */
   private sendTo(id: string, m: Message): void {
     const n = this.nodes.get(id);
-    if (n?.alive) n.conn.send(encodeMessage(m));
-    else this.drivers.get(id)?.send(encodeMessage(m));
+    const conn = n?.alive ? n.conn : this.drivers.get(id);
+    if (conn) sendMessage(conn, m);
   }
 
   private endJob(jobId: string): void {

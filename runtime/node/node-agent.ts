@@ -5,7 +5,7 @@
  */
 import type { Connection, Platform } from '../platform/platform.js';
 import type { Message, MessageOf, ObjectLocation } from '../protocol/messages.js';
-import { decodeFrame, encodeMessage } from '../protocol/codec.js';
+import { decodeFrame, sendMessage } from '../protocol/codec.js';
 import { ObjectStore } from '../store/object-store.js';
 import { SlotPool, type CallControl, type OperatorCall } from './slot-pool.js';
 import { ActorHost } from './actor-host.js';
@@ -45,6 +45,26 @@ export interface NodeAgentOptions {
    * @default true
    */
   gpu?: boolean;
+}
+
+/**
+ * What a driver in this node's process (the SDK's embedded cluster) uses to put and get objects in
+ * the node's arena directly, instead of moving their bytes through protocol messages.
+ */
+export interface LocalObjects {
+  /** The node's id (a put's `source`). */
+  readonly nodeId: string;
+  /**
+   * Copies `bytes` into the arena as object `id`, holding one reference (dropped by the head's
+   * `ReleaseObjects`, as for a task's output).
+   * @throws WrtError `WRT_OBJECT_STORE_FULL` when neither growing nor spilling makes room
+   */
+  put(id: string, bytes: Uint8Array): void;
+  /**
+   * A view of object `id` in the arena, kept there (a reference and a pin: never spilled, never
+   * freed) until `done()`; null when this node does not hold it.
+   */
+  hold(id: string): { view: Uint8Array; done: () => void } | null;
 }
 
 export type NodeAgentEvent =
@@ -145,6 +165,17 @@ export class NodeAgent {
     const conn = await this.platform.connect(this.options.address);
     this.conn = conn;
     const registered = new Promise<string>((resolve, reject) => {
+      const receive = (msgs: Message[]): void => {
+        for (const msg of msgs) {
+          if (msg.type === 'RegisterAck') {
+            this.nodeId = msg.nodeId;
+            this.startHeartbeat(msg.heartbeatIntervalMs);
+            resolve(msg.nodeId);
+            this.emit({ type: 'registered', nodeId: msg.nodeId });
+          } else this.handle(msg);
+        }
+      };
+      conn.onMessages = receive;
       conn.onMessage = (frame) => {
         let msgs: Message[];
         try {
@@ -154,14 +185,7 @@ export class NodeAgent {
           conn.close(1002, 'protocol error');
           return;
         }
-        for (const msg of msgs) {
-          if (msg.type === 'RegisterAck') {
-            this.nodeId = msg.nodeId;
-            this.startHeartbeat(msg.heartbeatIntervalMs);
-            resolve(msg.nodeId);
-            this.emit({ type: 'registered', nodeId: msg.nodeId });
-          } else this.handle(msg);
-        }
+        receive(msgs);
       };
       conn.onClose = (reason) => {
         reject(new WrtError('WRT_CONNECTION', `head closed the connection: ${reason}`));
@@ -182,6 +206,33 @@ export class NodeAgent {
       gpuAdapter: this.gpuAdapter,
     });
     return registered;
+  }
+
+  /** This node's objects, for a driver in the same process. */
+  localObjects(): LocalObjects {
+    const store = this.store;
+    const nodeId = (): string => this.nodeId;
+    return {
+      get nodeId() {
+        return nodeId();
+      },
+      put: (id, bytes) => store.put(id, bytes),
+      hold: (id) => {
+        if (!store.has(id)) return null;
+        const range = store.pin(id);
+        store.retain(id);
+        let held = true;
+        return {
+          view: new Uint8Array(store.memory.buffer, range.offset, range.length),
+          done: () => {
+            if (!held) return;
+            held = false;
+            store.unpin(id);
+            store.release(id);
+          },
+        };
+      },
+    };
   }
 
   /** Leaves the cluster and stops every slot thread. */
@@ -216,7 +267,7 @@ export class NodeAgent {
   }
 
   private send(m: Message): void {
-    this.conn?.send(encodeMessage(m));
+    if (this.conn) sendMessage(this.conn, m);
   }
 
   private handle(msg: Message): void {

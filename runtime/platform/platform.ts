@@ -3,6 +3,7 @@
  * `runtime/platform/browser/` implement it under the same file names; everything else in
  * `runtime/` receives a {@link Platform} and touches no Node built-in and no DOM global.
  */
+import type { Message } from '../protocol/messages.js';
 
 /** A message-oriented, ordered, reliable connection (a WebSocket) carrying binary frames. */
 export interface Connection {
@@ -21,6 +22,18 @@ export interface Connection {
   onClose: ((reason: string) => void) | null;
   /** A label for logs (peer address). */
   readonly peer: string;
+  /**
+   * In-memory connections only (memory-connection.ts): sends a message object as it is, without
+   * encoding it, when the peer takes objects ({@link onMessages}); use `sendMessage` of
+   * protocol/codec.ts, which falls back to {@link send}. The sender must not change the message
+   * or the buffers it holds afterwards.
+   */
+  sendObject?(message: Message): void;
+  /**
+   * Set by receivers that take message objects: an in-memory connection calls it instead of
+   * {@link onMessage}, with the messages of one turn in order.
+   */
+  onMessages?: ((messages: Message[]) => void) | null;
 }
 
 /** A worker thread (Node `worker_threads` or a Web Worker) running `slot-entry`. */

@@ -9,6 +9,7 @@
 import * as flatbuffers from 'flatbuffers';
 import { WrtError, type FailureRecord } from '../errors.js';
 import { CheckedByteBuffer, FrameBoundsError } from './checked-byte-buffer.js';
+import type { Connection } from '../platform/platform.js';
 import type { JobGraph, Message, ObjectLocation as Location, ResourceMap, TaskArg, TaskOptions } from './messages.js';
 import { decodeJobGraphTable, encodeJobGraphTable } from './job-graph-codec.js';
 import { decodeKeyValues, decodeStreamBody, encodeKeyValues, encodeStreamBody, isStreamMessage } from './stream-codec.js';
@@ -794,4 +795,13 @@ export function decodeMessage(frame: Uint8Array): Message {
     }
     throw new WrtError('WRT_PROTOCOL', `malformed frame: ${String(err)}`, { cause: err });
   }
+}
+
+/**
+ * Sends `m` on `conn`: as an object where the connection takes objects (in memory), else encoded.
+ * The caller must not change `m` or its buffers afterwards.
+ */
+export function sendMessage(conn: Connection, m: Message): void {
+  if (conn.sendObject) conn.sendObject(m);
+  else conn.send(encodeMessage(m));
 }

@@ -121,13 +121,28 @@ export class TaskService {
   }
 
   /**
-   * A driver's put. Up to {@link INLINE_PUT_BYTES} it stays here; larger ones go to the node with
+   * A driver's put. With a `source`, node `source` holds it already (a driver in that node's
+   * process stored it). Up to {@link INLINE_PUT_BYTES} it stays here; larger ones go to the node with
    * the emptiest store: with their bytes (ready at once: the node stores them before it reads any
    * later message), or — larger than one chunk — as a pulled put that the node fetches from the
    * driver and reports with `ObjectReady` ({@link putStored}).
    */
   put(driver: string, m: MessageOf<'PutObject'>): void {
     this.objects.create(m.objectId, driver, null);
+    if (m.source) {
+      // Stored already, by a driver sharing node `source`'s process (the embedded cluster).
+      const holder = [...this.host.nodes()].find((n) => n.id === m.source && n.alive);
+      this.notify(
+        holder
+          ? this.objects.ready(m.objectId, holder.id, m.totalBytes, null)!
+          : this.objects.fail(m.objectId, {
+              code: 'WRT_OBJECT_LOST',
+              message: `put ${m.objectId}: node ${m.source} is not alive`,
+              retryable: false,
+            })!,
+      );
+      return;
+    }
     const pulled = m.data.byteLength < m.totalBytes;
     // Small puts, and any that came with their bytes while no node is up, stay here.
     const nodeId = pulled || m.data.byteLength > INLINE_PUT_BYTES ? this.storeNode() : null;

@@ -18,11 +18,13 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-function spawnWrt(args: string[]): ChildProcess {
+/** Starts `wrt ARGS` from this package's own CLI. */
+export function spawnWrt(args: string[]): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-async function stopProcess(p: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after 5 s; resolves once `p` has exited. */
+export async function stopProcess(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const exited = once(p, 'exit');
   p.kill('SIGTERM');

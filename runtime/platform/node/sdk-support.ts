@@ -2,7 +2,9 @@
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { coreModuleOf, loadCoreModule } from './component-core.js';
-import { startLocalCluster, type LocalCluster } from './local-cluster.js';
+import { startLocalCluster } from './local-cluster.js';
+import { startEmbeddedCluster as startInProcess, type EmbeddedCluster } from './embedded-cluster.js';
+import { nodePlatform } from './platform.js';
 import { WrtError } from '../../errors.js';
 
 /** Loads a module from a path, a file: or http(s): URL, or bytes; returns its core module. */
@@ -17,7 +19,14 @@ export async function loadModuleSource(source: string | URL | Uint8Array): Promi
   return loadCoreModule(text.startsWith('file:') ? fileURLToPath(text) : text);
 }
 
-/** Starts a local head and `nodes` node processes (default: one node with every core). */
-export function startEmbeddedCluster(nodes = 1, cpus?: number, gpuNodes = nodes): Promise<LocalCluster> {
-  return startLocalCluster(nodes, cpus ?? Math.max(1, Math.floor(availableParallelism() / nodes)), false, gpuNodes);
+/**
+ * Starts an embedded cluster: by default the head and the first node in this process (the others
+ * as processes; docs/adr/0006); with `processes`, a head process and `nodes` node processes.
+ * `cpus` defaults to the cores divided among the nodes.
+ */
+export async function startEmbeddedCluster(nodes = 1, cpus?: number, gpuNodes = nodes, processes = false): Promise<EmbeddedCluster> {
+  const slots = cpus ?? Math.max(1, Math.floor(availableParallelism() / nodes));
+  if (!processes) return startInProcess({ nodes, cpus: slots, gpuNodes });
+  const cluster = await startLocalCluster(nodes, slots, false, gpuNodes);
+  return { address: cluster.address, platform: nodePlatform, local: null, stop: () => cluster.stop() };
 }

@@ -8,6 +8,8 @@ import * as flatbuffers from 'flatbuffers';
  * chunk comes with no `data` and its `total_bytes`: the driver keeps the bytes and the node that
  * stores it pulls them (ObjectPull with `node_id` = `source`, the driver), so a put of any size
  * moves with the pull's flow control. head → node: the same, `source` naming the driver.
+ * A driver in the same process as a node (the SDK's embedded cluster) stores the bytes in that
+ * node's arena itself and says so with no `data`, its `total_bytes`, and `source` = the node's id.
  */
 export class PutObject {
   bb: flatbuffers.ByteBuffer|null = null;

@@ -1,0 +1,104 @@
+/**
+ * The SDK's embedded cluster (`init()` with no address; docs/adr/0006): the head and the first node
+ * run in the driver's own process, like Flink's MiniCluster or Spark's `local[*]`. Slots are still
+ * worker threads with their own wasm instances and the node's arena; head, node agent and driver
+ * speak the ordinary protocol over in-memory connections ({@link memoryConnectionPair}) instead of
+ * loopback sockets. The head also listens on a loopback port, so other drivers, `wrt status` and
+ * browser tabs can join; nodes beyond the first are separate `wrt start` processes.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { Head } from '../../head/head.js';
+import { driverPage, volunteerPage } from '../../head/volunteer-page.js';
+import { NodeAgent, type LocalObjects } from '../../node/node-agent.js';
+import { memoryConnectionPair } from '../memory-connection.js';
+import type { Platform } from '../platform.js';
+import { checkpointDirectory } from './checkpoint-dir.js';
+import { connectJetStream } from './jetstream.js';
+import { nodePlatform } from './platform.js';
+import { startHeadServer } from './server.js';
+import { spawnWrt, stopProcess } from './local-cluster.js';
+import { WrtError } from '../../errors.js';
+
+export interface EmbeddedClusterOptions {
+  /** Nodes: the first in this process, the others `wrt start` processes. @default 1 */
+  nodes?: number;
+  /** Slots per node. */
+  cpus: number;
+  /** How many nodes (from the first) offer their WebGPU adapter. @default all */
+  gpuNodes?: number;
+}
+
+export interface EmbeddedCluster {
+  /** The head's WebSocket URL on loopback (for other drivers and tools). */
+  address: string;
+  /** The platform the driver connects with: `address` reaches the head in memory. */
+  platform: Platform;
+  /** The in-process node's objects (null for a cluster of processes). */
+  local: LocalObjects | null;
+  /** Stops the extra node processes, the in-process node's slots, and the head. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts the head and the in-process node; resolves once every node has joined. @throws WrtError `WRT_CONNECTION`. */
+export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Promise<EmbeddedCluster> {
+  const nodes = Math.max(1, options.nodes ?? 1);
+  const gpuNodes = options.gpuNodes ?? nodes;
+  const head = new Head({
+    checkpoints: checkpointDirectory(join(tmpdir(), 'wrt-checkpoints'), join(tmpdir(), 'wrt-savepoints')),
+    connectJetStream,
+  });
+  let joined = 0;
+  const allJoined = new Promise<void>((resolve) =>
+    head.onNodeRegistered(() => {
+      if (++joined >= nodes) resolve();
+    }),
+  );
+  const server = await startHeadServer(
+    '127.0.0.1',
+    0,
+    { pages: { '/': volunteerPage, '/driver': driverPage }, api: (name) => (name === 'status' ? head.status() : undefined) },
+    (c) => head.accept(c),
+  );
+  const address = `ws://127.0.0.1:${server.port}/ws`;
+  const platform: Platform = {
+    ...nodePlatform,
+    connect: async (url) => {
+      if (url !== address) return nodePlatform.connect(url);
+      const [mine, heads] = memoryConnectionPair(`${address} (in process)`, 'in process');
+      head.accept(heads);
+      return mine;
+    },
+  };
+  const agent = new NodeAgent(platform, { address, cpus: options.cpus, name: 'local-1', gpu: gpuNodes > 0 });
+  const processes: ChildProcess[] = [];
+  let stopped: Promise<void> | null = null;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      await Promise.all(processes.map(stopProcess));
+      await agent.stop();
+      head.close();
+      await server.close();
+    })());
+  try {
+    await agent.start();
+    for (let i = 1; i < nodes; i++) {
+      const gpu = i < gpuNodes ? [] : ['--no-gpu'];
+      const p = spawnWrt(['start', '--address', address, '--cpus', String(options.cpus), '--name', `local-${i + 1}`, ...gpu]);
+      processes.push(p);
+      p.stderr?.resume();
+      p.stdout?.resume();
+    }
+    const exited = new Promise<never>((_, reject) =>
+      processes.forEach((p, i) =>
+        p.once('exit', (code) => reject(new WrtError('WRT_CONNECTION', `local node ${i + 2} exited (code ${code}) before it joined`))),
+      ),
+    );
+    await Promise.race([allJoined, exited]);
+    return { address, platform, local: agent.localObjects(), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
