@@ -1,5 +1,5 @@
 /**
- * `npm run bench:core -- [--json] [--vs-ray] [--seconds S]`
+ * `npm run bench:core -- [--json] [--vs-ray] [--seconds S] [--processes] [--only METRIC,...]`
  *
  * wrt's versions of Ray's core microbenchmarks (the metric names of Ray's ray_perf.py) with no-op
  * wasm functions (tests/fixtures/build/tasks.wasm: `noop`), on an embedded cluster of one node
@@ -20,6 +20,8 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const vsRay = args.includes('--vs-ray');
 const seconds = Number(args[args.indexOf('--seconds') + 1]) || 2;
+const processes = args.includes('--processes');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : null;
 
 /** Runs `fn` repeatedly for about `seconds`; returns operations per second. */
 async function timed(fn: () => Promise<unknown>, opsPerCall = 1): Promise<number> {
@@ -34,58 +36,72 @@ async function timed(fn: () => Promise<unknown>, opsPerCall = 1): Promise<number
 }
 
 async function wrtSuite(): Promise<Record<string, number>> {
-  const rt = await init();
+  const rt = await init({ processes });
   const clients: Runtime[] = [];
   try {
     const mod = await rt.load(TASKS);
     const noop = mod.remote('noop');
-    const r: Record<string, number> = {};
     const release = (refs: ObjectRef[]): void => refs.forEach((x) => x.release());
     const batch = async (rt2: Runtime, f: () => ObjectRef, n: number): Promise<void> => {
       const refs = Array.from({ length: n }, f);
       await rt2.get(refs);
       release(refs);
     };
-    r.single_client_tasks_sync = await timed(async () => {
-      const ref = noop.call();
+    const sync = async (f: () => ObjectRef): Promise<void> => {
+      const ref = f();
       await rt.get(ref);
       ref.release();
-    });
-    r.single_client_tasks_async = await timed(() => batch(rt, () => noop.call(), 1000), 1000);
-    for (let i = 0; i < 2; i++) clients.push(await init({ address: rt.address }));
-    const clientNoops = await Promise.all(clients.map(async (c) => (await c.load(TASKS)).remote('noop')));
-    r.multi_client_tasks_async = await timed(() => Promise.all(clients.map((c, i) => batch(c, () => clientNoops[i]!.call(), 500))), 1000);
-    const actor = await mod.actor('counter').create(0);
-    r['1_1_actor_calls_sync'] = await timed(async () => {
-      const ref = actor.call('noop');
-      await rt.get(ref);
-      ref.release();
-    });
-    r['1_1_actor_calls_async'] = await timed(() => batch(rt, () => actor.call('noop'), 1000), 1000);
-    const actors = await Promise.all([0, 1].map(() => mod.actor('counter').create(0)));
-    r.n_n_actor_calls_async = await timed(async () => {
-      const refs = actors.flatMap((a) => Array.from({ length: 500 }, () => a.call('noop')));
-      await rt.get(refs);
-      release(refs);
-    }, 1000);
-    r.single_client_put_calls = await timed(async () => {
-      const ref = rt.put(0);
-      await rt.wait([ref]);
-      ref.release();
-    });
-    const small = rt.put(0);
-    r.single_client_get_calls = await timed(() => rt.get(small));
-    const big = new Uint8Array(32 * 1024 * 1024);
-    r.single_client_put_gigabytes =
-      ((await timed(async () => {
-        const ref = rt.put(big);
-        await rt.wait([ref]);
-        ref.release();
-      })) *
-        big.byteLength) /
-      1e9;
-    const refs = Array.from({ length: 1000 }, (_, i) => rt.put(i));
-    r.single_client_wait_1k_refs = await timed(() => rt.wait(refs, { numReturns: 1000 }));
+    };
+    const metrics: Record<string, () => Promise<number>> = {
+      single_client_tasks_sync: () => timed(() => sync(() => noop.call())),
+      single_client_tasks_async: () => timed(() => batch(rt, () => noop.call(), 1000), 1000),
+      multi_client_tasks_async: async () => {
+        for (let i = 0; i < 2; i++) clients.push(await init({ address: rt.address }));
+        const noops = await Promise.all(clients.map(async (c) => (await c.load(TASKS)).remote('noop')));
+        return timed(() => Promise.all(clients.map((c, i) => batch(c, () => noops[i]!.call(), 500))), 1000);
+      },
+      '1_1_actor_calls_sync': async () => {
+        const actor = await mod.actor('counter').create(0);
+        return timed(() => sync(() => actor.call('noop')));
+      },
+      '1_1_actor_calls_async': async () => {
+        const actor = await mod.actor('counter').create(0);
+        return timed(() => batch(rt, () => actor.call('noop'), 1000), 1000);
+      },
+      n_n_actor_calls_async: async () => {
+        const actors = await Promise.all([0, 1].map(() => mod.actor('counter').create(0)));
+        return timed(async () => {
+          const refs = actors.flatMap((a) => Array.from({ length: 500 }, () => a.call('noop')));
+          await rt.get(refs);
+          release(refs);
+        }, 1000);
+      },
+      single_client_put_calls: () =>
+        timed(async () => {
+          const ref = rt.put(0);
+          await rt.wait([ref]);
+          ref.release();
+        }),
+      single_client_get_calls: () => {
+        const small = rt.put(0);
+        return timed(() => rt.get(small));
+      },
+      single_client_put_gigabytes: async () => {
+        const big = new Uint8Array(32 * 1024 * 1024);
+        const rate = await timed(async () => {
+          const ref = rt.put(big);
+          await rt.wait([ref]);
+          ref.release();
+        });
+        return (rate * big.byteLength) / 1e9;
+      },
+      single_client_wait_1k_refs: () => {
+        const refs = Array.from({ length: 1000 }, (_, i) => rt.put(i));
+        return timed(() => rt.wait(refs, { numReturns: 1000 }));
+      },
+    };
+    const r: Record<string, number> = {};
+    for (const [name, measure] of Object.entries(metrics)) if (!only || only.includes(name)) r[name] = await measure();
     return r;
   } finally {
     for (const c of clients) await c.shutdown();
