@@ -36,7 +36,12 @@ export interface CallControl {
 }
 
 /** Most calls in one batch message. */
-export const MAX_BATCH_CALLS = 64;
+export const MAX_BATCH_CALLS = 256;
+/**
+ * Batches a thread may hold at once: while it runs one, the next waits in its port, so it never
+ * idles for a round trip between them.
+ */
+export const MAX_BATCHES_IN_FLIGHT = 2;
 /** A thread running a batch posts the replies it has after this many milliseconds. */
 export const REPLY_FLUSH_MS = 2;
 
@@ -61,8 +66,10 @@ export class SlotWorker {
   private loaded = new Set<string>();
   /** Calls not yet sent, in order. */
   private queue: QueuedCall[] = [];
-  /** The batch the thread has, in order; replies settle them from the front. */
+  /** The calls the thread has (its batches, in order); replies settle them from the front. */
   private inFlight: QueuedCall[] = [];
+  /** The last call id of each batch the thread has. */
+  private batchEnds: number[] = [];
   private progressCall!: Int32Array;
   private progressStarted!: Float64Array;
   private watchdog: ReturnType<typeof setTimeout> | null = null;
@@ -71,8 +78,8 @@ export class SlotWorker {
   private closed: WrtError | null = null;
   /** Called after the thread was replaced (its wasm instances are gone). */
   onReset: ((reason: WrtError) => void) | null = null;
-  /** Called whenever the worker has no call left (queued or running). */
-  onIdle: (() => void) | null = null;
+  /** Called when the worker can take more calls (see {@link hasRoom}). */
+  onRoom: (() => void) | null = null;
   /** Mean milliseconds of recent calls (for batch sizing). */
   meanCallMs = 0;
 
@@ -91,6 +98,15 @@ export class SlotWorker {
   /** Calls queued or running. */
   get outstanding(): number {
     return this.queue.length + this.inFlight.length;
+  }
+
+  /**
+   * Nothing waits to be sent, and the thread has no batch — or one of calls fast enough (recent
+   * mean under 1 ms) that a second batch behind it will not keep another slot waiting long.
+   */
+  get hasRoom(): boolean {
+    if (this.closed || this.queue.length > 0) return false;
+    return this.batchEnds.length === 0 || (this.batchEnds.length < MAX_BATCHES_IN_FLIGHT && this.meanCallMs < 1);
   }
 
   private spawn(): void {
@@ -123,16 +139,16 @@ export class SlotWorker {
       const q = this.inFlight[0];
       if (!q || q.callId !== r.callId) continue; // not this thread's batch (sent before a reset)
       this.inFlight.shift();
+      if (q.callId === this.batchEnds[0]) this.batchEnds.shift();
       if (r.type === 'done') {
-        this.meanCallMs = this.meanCallMs * 0.8 + r.elapsedMs * 0.2;
+        this.meanCallMs = this.meanCallMs === 0 ? r.elapsedMs : this.meanCallMs * 0.8 + r.elapsedMs * 0.2;
         q.resolve(r.output);
       } else q.reject(fromFailure(r.failure));
     }
-    if (this.inFlight.length === 0) {
-      this.disarm();
-      this.pump();
-      if (this.outstanding === 0) this.onIdle?.();
-    } else this.arm();
+    this.disarm();
+    this.pump();
+    if (this.inFlight.length > 0) this.arm();
+    if (this.hasRoom) this.onRoom?.();
   }
 
   /**
@@ -146,13 +162,14 @@ export class SlotWorker {
     const hit = culprit ?? running ?? this.inFlight[0];
     const requeue = this.inFlight.filter((q) => q !== hit);
     this.inFlight = [];
+    this.batchEnds = [];
     this.disarm();
     void this.thread.terminate();
     this.queue.unshift(...requeue);
     if (!this.closed) this.spawn();
     hit?.reject(reason);
     this.onReset?.(reason);
-    if (!this.closed && this.outstanding === 0) this.onIdle?.();
+    if (this.hasRoom) this.onRoom?.();
   }
 
   /** The in-flight call the thread is running now, per its progress word. */
@@ -198,11 +215,15 @@ export class SlotWorker {
     this.watchdog = null;
   }
 
-  /** Sends the queued calls as one batch when the thread has none. */
+  /** Sends queued calls, a batch at a time, while the thread has room for one. */
   private pump(): void {
-    if (!this.ready || this.inFlight.length > 0 || this.queue.length === 0 || this.closed) return;
+    while (this.ready && !this.closed && this.queue.length > 0 && this.batchEnds.length < MAX_BATCHES_IN_FLIGHT) this.send();
+  }
+
+  private send(): void {
     const batch = this.queue.splice(0, MAX_BATCH_CALLS);
-    this.inFlight = batch;
+    this.inFlight.push(...batch);
+    this.batchEnds.push(batch[batch.length - 1]!.callId);
     const calls = batch.map((q): CallRequest => {
       const c = q.call;
       const send = !this.loaded.has(c.moduleKey);
@@ -220,6 +241,7 @@ export class SlotWorker {
       };
     });
     this.thread.postMessage({ type: 'calls', calls });
+    this.disarm();
     this.arm();
   }
 
@@ -254,7 +276,7 @@ export class SlotWorker {
     if (at >= 0) {
       this.queue.splice(at, 1);
       q.reject(reason);
-      if (this.outstanding === 0) this.onIdle?.();
+      if (this.hasRoom) this.onRoom?.();
     } else if (this.inFlight.includes(q)) this.reset(reason, q);
   }
 
@@ -263,6 +285,7 @@ export class SlotWorker {
     if (this.closed) return;
     this.closed = reason;
     this.disarm();
+    this.batchEnds = [];
     for (const q of [...this.inFlight.splice(0), ...this.queue.splice(0)]) q.reject(reason);
     await this.thread.terminate();
   }
@@ -287,7 +310,7 @@ export class SlotPool {
   ) {
     for (let i = 0; i < size; i++) {
       const w = new SlotWorker(platform, arena, gpu);
-      w.onIdle = () => this.feed(w);
+      w.onRoom = () => this.feed(w);
       this.workers.push(w);
     }
   }
@@ -297,8 +320,9 @@ export class SlotPool {
    * {@link REPLY_FLUSH_MS} at the worker's recent pace, at most an even split of the queue.
    */
   private feed(w: SlotWorker, share = Math.ceil(this.waiting.length / this.workers.length)): void {
-    if (w.outstanding > 0 || this.waiting.length === 0) return;
-    const pace = w.meanCallMs > 0 ? Math.floor(REPLY_FLUSH_MS / w.meanCallMs) : MAX_BATCH_CALLS;
+    if (!w.hasRoom || this.waiting.length === 0) return;
+    // A worker that has not run a call yet gets one: its pace is unknown.
+    const pace = w.meanCallMs > 0 ? Math.floor(REPLY_FLUSH_MS / w.meanCallMs) : 1;
     const n = Math.max(1, Math.min(share, pace, MAX_BATCH_CALLS));
     for (const c of this.waiting.splice(0, n)) w.run(c.call, c.handed).then(c.resolve, c.reject);
   }
@@ -334,7 +358,7 @@ export class SlotPool {
     this.feedScheduled = true;
     queueMicrotask(() => {
       this.feedScheduled = false;
-      const idle = this.workers.filter((w) => w.outstanding === 0);
+      const idle = this.workers.filter((w) => w.hasRoom);
       const share = Math.ceil(this.waiting.length / Math.max(1, idle.length));
       for (const w of idle) this.feed(w, share);
     });
