@@ -50,6 +50,12 @@ export interface SlotThread {
 export interface SlotParent {
   postMessage(message: unknown, transfer?: Transferable[]): void;
   onMessage(handler: (message: unknown) => void): void;
+  /**
+   * Takes the next message from the parent without waiting, if one has arrived (it is then not
+   * given to the `onMessage` handler); undefined when none has. Absent where the platform cannot
+   * (browsers): task slots then wait for messages in their event loop only.
+   */
+  poll?(): unknown;
   /** What stream connectors of the slot's jobs reach outside the sandbox through. */
   connectors?: ConnectorAccess;
 }
