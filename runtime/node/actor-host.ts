@@ -11,8 +11,7 @@ import { WrtError, ACTOR_ENDING_CODES } from '../errors.js';
 import type { GpuRequestHandler } from './gpu-bridge.js';
 
 interface PendingCall {
-  prepare: Promise<Omit<OperatorCall, 'moduleKey'>>;
-  /** Set once `prepare` has settled. */
+  /** Set once the call's preparation (fetching arguments) has settled. */
   prepared: { call: Omit<OperatorCall, 'moduleKey'> } | { error: unknown } | null;
   resolve: (output: Uint8Array) => void;
   reject: (err: unknown) => void;
@@ -61,12 +60,18 @@ export class ActorHost {
 
   /**
    * Queues one call (the constructor or a method) behind every earlier one. `prepare` runs at once
-   * (fetching arguments); the call goes to the actor's thread once it and every earlier call have
-   * been prepared, so calls run in the order they were enqueued.
+   * (fetching arguments), or is the call itself when it needed nothing fetched; the call goes to
+   * the actor's thread once it and every earlier call have been prepared, so calls run in the
+   * order they were enqueued.
    */
-  enqueue(prepare: Promise<Omit<OperatorCall, 'moduleKey'>>): Promise<Uint8Array> {
+  enqueue(prepare: Promise<Omit<OperatorCall, 'moduleKey'>> | Omit<OperatorCall, 'moduleKey'>): Promise<Uint8Array> {
     return new Promise<Uint8Array>((resolve, reject) => {
-      const p: PendingCall = { prepare, prepared: null, resolve, reject };
+      if (!(prepare instanceof Promise)) {
+        this.pending.push({ prepared: { call: prepare }, resolve, reject });
+        this.drain();
+        return;
+      }
+      const p: PendingCall = { prepared: null, resolve, reject };
       this.pending.push(p);
       prepare.then(
         (call) => {

@@ -83,6 +83,8 @@ export class NodeAgent {
   private readonly streams: StreamSlots;
   private readonly moduleBytes = new Map<string, Uint8Array>();
   private readonly compiled = new Map<string, Promise<WebAssembly.Module>>();
+  /** The same modules once compiled, for calls that can be prepared without waiting. */
+  private readonly compiledNow = new Map<string, WebAssembly.Module>();
   /** Pulls in progress, by request id. */
   private readonly pulls = new Map<number, InboundPull>();
   /** The same pulls by object id: a second user of an object on its way waits for the first pull. */
@@ -332,6 +334,10 @@ export class NodeAgent {
       const bytes = this.moduleBytes.get(hash);
       if (!bytes) return Promise.reject(new WrtError('WRT_MISSING_EXPORT', `module ${hash} was never sent to this node`));
       m = WebAssembly.compile(capMemory(bytes, Math.floor(maxMemoryBytes / WASM_PAGE_BYTES)) as Uint8Array<ArrayBuffer>);
+      m.then(
+        (compiled) => this.compiledNow.set(key, compiled),
+        () => {},
+      );
       this.compiled.set(key, m);
     }
     return m;
@@ -429,6 +435,15 @@ export class NodeAgent {
    * Resolves a task's arguments to pinned arena ranges: inline bytes are stored, objects of this
    * node are retained, remote objects pulled. `temporary` collects the ids for {@link releaseHeld}.
    */
+  /** {@link resolveArgs} for a call whose arguments are all inline. */
+  private storeInlineArgs(d: MessageOf<'DeployTask'>, temporary: string[]): ArenaRange[] {
+    return d.args.map((a, i) => {
+      const id = `${d.taskId}/arg${i}`;
+      this.store.put(id, a.data ?? new Uint8Array(0));
+      return this.hold(id, temporary);
+    });
+  }
+
   private async resolveArgs(d: MessageOf<'DeployTask'>, temporary: string[]): Promise<ArenaRange[]> {
     const ranges: ArenaRange[] = [];
     for (const [i, a] of d.args.entries()) {
@@ -620,7 +635,17 @@ export class NodeAgent {
       return;
     }
     const temporary: string[] = [];
-    const prepare = this.module(d).then(async (module) => this.callSpec(d, module, await this.resolveArgs(d, temporary)));
+    // Compiled module and no object arguments (the usual call): prepared at once, no promises.
+    const compiled = this.compiledNow.get(`${d.moduleHash}/${d.maxMemoryBytes}`);
+    let prepare: Promise<OperatorCall> | OperatorCall;
+    try {
+      prepare =
+        compiled && d.args.every((a) => !a.objectId)
+          ? this.callSpec(d, compiled, this.storeInlineArgs(d, temporary))
+          : this.module(d).then(async (module) => this.callSpec(d, module, await this.resolveArgs(d, temporary)));
+    } catch (err) {
+      prepare = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     this.running++;
     actor
       .enqueue(prepare)

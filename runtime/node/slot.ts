@@ -13,6 +13,9 @@ import { WrtError } from '../errors.js';
 import { gpuImports } from './gpu-bridge.js';
 import { streamSlotHandler } from './stream-slot-thread.js';
 
+/** Outputs up to this many bytes share one buffer per reply message. */
+const SHARED_OUTPUT_BYTES = 4096;
+
 /** How long a task slot thread looks for its next batch after one, in ms (see `runSlot`). */
 export const IDLE_POLL_MS = 0.2;
 
@@ -58,11 +61,26 @@ export function runSlot(parent: SlotParent): void {
     }
   };
 
-  const post = (replies: CallReply[]): void =>
-    reply(
-      { type: 'replies', replies },
-      replies.flatMap((r) => (r.type === 'done' ? [r.output.buffer as ArrayBuffer] : [])),
-    );
+  /**
+   * Posts replies; small outputs share one transferred buffer (each a view of it), large ones
+   * travel in their own: a transferred buffer costs both threads an allocation.
+   */
+  const post = (replies: CallReply[]): void => {
+    let small = 0;
+    for (const r of replies) if (r.type === 'done' && r.output.byteLength <= SHARED_OUTPUT_BYTES) small += r.output.byteLength;
+    const shared = new Uint8Array(small);
+    const transfer: ArrayBuffer[] = [shared.buffer];
+    let at = 0;
+    for (const r of replies) {
+      if (r.type !== 'done') continue;
+      if (r.output.byteLength <= SHARED_OUTPUT_BYTES) {
+        shared.set(r.output, at);
+        r.output = shared.subarray(at, at + r.output.byteLength);
+        at += r.output.byteLength;
+      } else transfer.push(r.output.buffer as ArrayBuffer);
+    }
+    reply({ type: 'replies', replies }, transfer);
+  };
 
   const handle = (raw: unknown): void => {
     const msg = raw as SlotRequest;
