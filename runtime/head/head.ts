@@ -140,13 +140,9 @@ export class Head {
         conn.close(1002, 'protocol error');
         return;
       }
-      for (const msg of msgs) handleOne(msg);
-      this.tasks.schedule();
+      this.tasks.batch(() => msgs.forEach(handleOne));
     };
-    conn.onMessages = (msgs) => {
-      for (const msg of msgs) handleOne(msg);
-      this.tasks.schedule();
-    };
+    conn.onMessages = (msgs) => this.tasks.batch(() => msgs.forEach(handleOne));
     const handleOne = (msg: Message): void => {
       try {
         if (role.kind === 'unknown') {

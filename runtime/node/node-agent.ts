@@ -510,8 +510,10 @@ export class NodeAgent {
     this.running++;
     const temporary: string[] = [];
     try {
-      const module = await this.module(d);
-      const inputs = await this.resolveArgs(d, temporary);
+      const ready = this.compiledNow.get(`${d.moduleHash}/${d.maxMemoryBytes}`);
+      const inline = ready !== undefined && d.args.every((a) => !a.objectId);
+      const module = inline ? ready : await this.module(d);
+      const inputs = inline ? this.storeInlineArgs(d, temporary) : await this.resolveArgs(d, temporary);
       const started = performance.now();
       const cancelled = (): WrtError => new WrtError('WRT_TASK_CANCELLED', `task of ${d.returnId} was cancelled before it ran`);
       if (this.cancelledEarly.delete(d.returnId)) throw cancelled();

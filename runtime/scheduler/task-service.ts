@@ -349,8 +349,26 @@ export class TaskService {
     this.schedule();
   }
 
+  private deferring = false;
+
+  /**
+   * Runs `fn` (handling several messages) with scheduling deferred to its end: one pass over the
+   * queue instead of one per message. The head handles each frame's messages in one.
+   */
+  batch(fn: () => void): void {
+    if (this.deferring) return fn();
+    this.deferring = true;
+    try {
+      fn();
+    } finally {
+      this.deferring = false;
+      this.schedule();
+    }
+  }
+
   /** Runs whatever can run now: called after every event that may free capacity or settle an object. */
   schedule(): void {
+    if (this.deferring) return;
     if (this.dependentsMayRun) {
       this.dependentsMayRun = false;
       this.retryActors();

@@ -70,7 +70,9 @@ test('init() runs a head and a node in this process; another driver joins over i
 });
 
 test('puts land in the in-process arena; gets of stored objects are views that keep their object', async () => {
-  const baseline = (await until((st) => st.nodes[0]!.storeUsedBytes >= 0, 'the node reports')).nodes[0]!.storeUsedBytes;
+  // (What earlier calls left may still be on its way out: the end checks for at most this.)
+  const baseline = (await status()).nodes[0]!.storeUsedBytes;
+  assert.ok(baseline < 2 ** 20, `the arena starts nearly empty (${baseline} bytes)`);
   const size = 4 * 2 ** 20;
   const data = new Uint8Array(size);
   for (let i = 0; i < size; i++) data[i] = (i * 7) % 251;
@@ -90,7 +92,7 @@ test('puts land in the in-process arena; gets of stored objects are views that k
   let filledView: Uint8Array | null = await rt.get(filled);
   assert.ok(filledView.buffer instanceof SharedArrayBuffer);
   assert.equal(filledView[300_000], 300_000 % 251);
-  await until((st) => st.nodes[0]!.storeUsedBytes >= baseline + size + 500_000, 'the node holds both objects');
+  await until((st) => st.nodes[0]!.storeUsedBytes >= size + 500_000, 'the node holds both objects');
   // Released refs: the views still hold their objects, with the same bytes.
   put.release();
   filled.release();
@@ -102,6 +104,6 @@ test('puts land in the in-process arena; gets of stored objects are views that k
   filledView = null;
   await until((st) => {
     gc(); // the views' finalizers run after a collection
-    return st.nodes[0]!.storeUsedBytes === baseline;
+    return st.nodes[0]!.storeUsedBytes <= baseline;
   }, 'the arena is back at its baseline');
 });
