@@ -16,6 +16,7 @@ import { WasmModule } from './wasm-module.js';
 import { GpuTasks } from './gpu.js';
 import { InboundPull, OBJECT_CHUNK_BYTES, failedChunk, serveRange } from '../runtime/store/object-transfer.js';
 import type { LocalObjects } from '../runtime/node/node-agent.js';
+import { copyBytes } from '../runtime/store/small-copy.js';
 
 /** Puts up to this many bytes travel in their message (the head keeps them); larger ones go to a node's store. */
 const LOCAL_PUT_MIN_BYTES = 100 * 1024;
@@ -146,7 +147,7 @@ export class Runtime {
         if (!o) return;
         o.ready = true;
         o.failure = msg.failure;
-        o.inline = msg.inline ? (msg.data?.slice() ?? new Uint8Array(0)) : null;
+        o.inline = msg.inline ? copyBytes(msg.data ?? new Uint8Array(0)) : null;
         o.sizeBytes = msg.sizeBytes;
         this.outgoing.delete(msg.objectId);
         for (const w of o.waiters.splice(0)) w();
@@ -367,7 +368,9 @@ export class Runtime {
   /**
    * The bytes of one object, or of each of several, once ready. An object in the arena of the node
    * sharing this process (embedded cluster) comes back as a view of it, not a copy: it stays
-   * there while the view is reachable; do not write to it.
+   * there while the view is reachable; do not write to it. Small results (up to 512 bytes) are
+   * views of a buffer shared with other results (as Node's pooled Buffers are): read them through
+   * `byteOffset` / `byteLength` (`view`, `asNumber` do), not through `.buffer` alone.
    * @throws TaskError with the failing task's code; WrtError `WRT_TIMEOUT` after `timeoutMs`.
    */
   get(ref: ObjectRef, options?: GetOptions): Promise<Uint8Array>;

@@ -459,29 +459,23 @@ export class NodeAgent {
 
   /** Reports a task or actor-call result: inline when small, else kept in the store. */
   private finishWithResult(d: MessageOf<'DeployTask'>, output: Uint8Array, inputBytes: number): void {
-    const base = {
-      type: 'TaskStatus' as const,
+    const inline = d.returnId !== '' && output.byteLength <= INLINE_RESULT_BYTES;
+    const stored = d.returnId !== '' && !inline;
+    if (stored) this.store.put(d.returnId, output);
+    // One literal (no spreads): this runs once per call.
+    this.send({
+      type: 'TaskStatus',
       jobId: d.jobId,
       taskId: d.taskId,
       returnId: d.returnId,
       returnBytes: output.byteLength,
       failure: null,
       inputBytes,
-    };
-    if (!d.returnId) {
-      this.send({ ...base, state: 'Finished', outputs: [], data: null, returnInline: false });
-    } else if (output.byteLength <= INLINE_RESULT_BYTES) {
-      this.send({ ...base, state: 'Finished', outputs: [], data: output, returnInline: true });
-    } else {
-      this.store.put(d.returnId, output);
-      this.send({
-        ...base,
-        state: 'Finished',
-        outputs: [{ objectId: d.returnId, nodeId: this.nodeId, sizeBytes: output.byteLength }],
-        data: null,
-        returnInline: false,
-      });
-    }
+      state: 'Finished',
+      outputs: stored ? [{ objectId: d.returnId, nodeId: this.nodeId, sizeBytes: output.byteLength }] : [],
+      data: inline ? output : null,
+      returnInline: inline,
+    });
   }
 
   private failTask(d: MessageOf<'DeployTask'>, err: unknown): void {

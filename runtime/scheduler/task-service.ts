@@ -12,6 +12,7 @@
  *   arguments exist; when it dies, calls in flight fail with `WRT_ACTOR_DIED` and it restarts up to
  *   `maxRestarts` times, its constructor run again with the original arguments.
  */
+import { copyBytes } from '../store/small-copy.js';
 import type { Message, MessageOf, TaskArg, TaskOptions, ActorLifecycle } from '../protocol/messages.js';
 import { ACTOR_ENDING_CODES, type FailureRecord } from '../errors.js';
 import { ObjectDirectory, type ObjectEntry } from './object-directory.js';
@@ -506,7 +507,7 @@ export class TaskService {
           t.spec.returnId,
           s!.returnInline ? '' : nodeId,
           s!.returnBytes,
-          s!.returnInline ? (s!.data?.slice() ?? new Uint8Array(0)) : null,
+          s!.returnInline ? copyBytes(s!.data ?? new Uint8Array(0)) : null,
         );
     if (first) for (const a of t.spec.args) if (a.objectId) this.drop(a.objectId);
     if (e) this.notify(e);
@@ -664,7 +665,7 @@ export class TaskService {
           s.returnId,
           s.returnInline ? '' : nodeId,
           s.returnBytes,
-          s.returnInline ? (s.data?.slice() ?? new Uint8Array(0)) : null,
+          s.returnInline ? copyBytes(s.data ?? new Uint8Array(0)) : null,
         )!,
       );
     } else this.failCall(s.returnId, args, s.failure ?? { code: 'WRT_OPERATOR_ERROR', message: 'unknown failure', retryable: false });
