@@ -26,6 +26,9 @@ export const DEFAULT_TASK_DEADLINE_MS = 60_000;
 /** Objects put by drivers up to this size stay on the head. */
 export const INLINE_PUT_BYTES = 100 * 1024;
 
+/** The empty `module` of a deployment whose node has the module already (shared: never written). */
+const NO_BYTES = new Uint8Array(0);
+
 export interface TaskNode {
   id: string;
   alive: boolean;
@@ -450,7 +453,7 @@ export class TaskService {
     this.host.sendToNode(nodeId, {
       type: 'DeployTask',
       jobId: '',
-      module: module && this.host.needsModule(nodeId, fields.moduleHash) ? module : new Uint8Array(0),
+      module: module && this.host.needsModule(nodeId, fields.moduleHash) ? module : NO_BYTES,
       partitions: 0,
       inputs: [],
       inlineInput: null,
@@ -458,7 +461,13 @@ export class TaskService {
       maxMemoryBytes: o.memoryBytes || DEFAULT_TASK_MEMORY_BYTES,
       deadlineMs: o.deadlineMs || DEFAULT_TASK_DEADLINE_MS,
       gpus: o.gpus > 0 ? o.gpus : 0,
-      ...fields,
+      // Each field by name (no spread): this runs once per task and per actor call.
+      taskId: fields.taskId,
+      moduleHash: fields.moduleHash,
+      operator: fields.operator,
+      returnId: fields.returnId,
+      actorId: fields.actorId,
+      kind: fields.kind,
       args: this.wireArgs(fields.args),
     });
   }
