@@ -9,6 +9,7 @@
 import * as flatbuffers from 'flatbuffers';
 import { WrtError, type FailureRecord } from '../errors.js';
 import { CheckedByteBuffer, FrameBoundsError } from './checked-byte-buffer.js';
+import { copyBytes } from '../store/small-copy.js';
 import type { Connection } from '../platform/platform.js';
 import type { JobGraph, Message, ObjectLocation as Location, ResourceMap, TaskArg, TaskOptions } from './messages.js';
 import { decodeJobGraphTable, encodeJobGraphTable } from './job-graph-codec.js';
@@ -379,14 +380,29 @@ function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
 export function encodeMessage(m: Message): Uint8Array {
   let size = 'data' in m && m.data ? m.data.byteLength : 'module' in m ? m.module.byteLength : 0;
   if ('args' in m && Array.isArray(m.args)) for (const a of m.args) size += a.data?.byteLength ?? 0;
-  const b = new flatbuffers.Builder(256 + size);
+  // Small messages (most control messages) are built in one reused builder and copied out
+  // (copyBytes: from a shared slab), instead of allocating a builder and its buffer each.
+  const small = size <= SMALL_MESSAGE_BYTES;
+  let b: flatbuffers.Builder;
+  if (small) {
+    b = sharedBuilder;
+    b.clear();
+  } else b = new flatbuffers.Builder(256 + size);
   const [kind, body] = encodeBody(b, m);
   Envelope.startEnvelope(b);
   Envelope.addMessageType(b, kind);
   Envelope.addMessage(b, body);
   b.finish(Envelope.endEnvelope(b), FILE_IDENTIFIER);
-  return b.asUint8Array();
+  if (!small) return b.asUint8Array();
+  const out = copyBytes(b.asUint8Array());
+  // A builder grown by an unusually large small message does not stay that large.
+  if (b.dataBuffer().capacity() > 64 * 1024) sharedBuilder = new flatbuffers.Builder(1024);
+  return out;
 }
+
+/** Messages whose payload bytes are at most this go through the shared builder. */
+const SMALL_MESSAGE_BYTES = 256;
+let sharedBuilder = new flatbuffers.Builder(1024);
 
 // ---- decoding ---------------------------------------------------------------------------------
 
