@@ -107,3 +107,25 @@ test('puts land in the in-process arena; gets of stored objects are views that k
     return st.nodes[0]!.storeUsedBytes <= baseline;
   }, 'the arena is back at its baseline');
 });
+
+test('init({ nodes: 2 }) adds a node process; objects there come back as copies; shutdown stops it', async () => {
+  const rt2 = await init({ nodes: 2, cpus: 1, gpuNodes: 0 });
+  let stopped = false;
+  try {
+    const res = await fetch(rt2.address.replace(/^ws/, 'http').replace(/\/ws$/, '/api/status'));
+    const st = (await res.json()) as ClusterStatus;
+    assert.deepEqual(st.nodes.map((n) => n.name).sort(), ['local-1', 'local-2']);
+    const m = await rt2.load(TASKS);
+    // Two results too big to travel inline, one per node (each node has one slot).
+    const refs = [m.remote('fill').call(300_000), m.remote('fill').call(300_000)];
+    const views = await rt2.get(refs);
+    for (const v of views) assert.equal(v[250_000], 250_000 % 251);
+    // Whichever came from the node process is a copy, not a view of this process's arena.
+    assert.ok(views.some((v) => !(v.buffer instanceof SharedArrayBuffer)));
+    await rt2.shutdown();
+    stopped = true;
+    await assert.rejects(fetch(rt2.address.replace(/^ws/, 'http') + '/api/status'));
+  } finally {
+    if (!stopped) await rt2.shutdown();
+  }
+});
