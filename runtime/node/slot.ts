@@ -16,8 +16,13 @@ import { streamSlotHandler } from './stream-slot-thread.js';
 /** Outputs up to this many bytes share one buffer per reply message. */
 const SHARED_OUTPUT_BYTES = 4096;
 
-/** How long a task slot thread looks for its next batch after one, in ms (see `runSlot`). */
-export const IDLE_POLL_MS = 0.2;
+/**
+ * How long a task slot thread looks for its next batch after one, in ms (see `runSlot`). Long
+ * enough to cover a synchronous caller's round trip to the head and back (0.2 ms caught in-process
+ * drivers only; 1 ms halved a remote driver's synchronous actor call), short enough that an idle
+ * slot costs at most this much CPU after its last batch.
+ */
+export const IDLE_POLL_MS = 1;
 
 export function runSlot(parent: SlotParent): void {
   let arena: WebAssembly.Memory | null = null;
@@ -120,9 +125,9 @@ export function runSlot(parent: SlotParent): void {
   parent.onMessage((raw) => {
     handle(raw);
     // After a batch of calls, look for the next one for a moment before going back to the event
-    // loop: a thread woken by a message takes tens of microseconds to run (about 70 µs of a
-    // 100 µs round trip on the 2-core CI machine), a synchronous caller's next call often comes
-    // sooner than that.
+    // loop: waking a sleeping thread costs tens to hundreds of microseconds (about 70 µs of a
+    // 100 µs round trip on the 2-core CI machine, more after a longer sleep), and a synchronous
+    // caller's next call often comes sooner than IDLE_POLL_MS.
     while (parent.poll && !stream && (raw as SlotRequest).type === 'calls') {
       const until = performance.now() + IDLE_POLL_MS;
       let next: unknown;
