@@ -282,10 +282,11 @@ export class Runtime {
 
   /**
    * Stores `value` (encoded as a task argument would be) as an object; returns its ref. The bytes
-   * are copied at once (changing `value` later does not change the object). Up to 100 KiB they
-   * travel in one message; larger values go to a node's store: straight into the arena of the node
-   * sharing this process (the embedded cluster: one copy), else kept here until the node storing
-   * them has pulled them (flow-controlled, any size up to the node's arena).
+   * are copied at once (changing `value` later does not change the object). With a node sharing
+   * this process (the embedded cluster), values over 100 KiB go straight into its arena (one copy).
+   * Otherwise up to 1 MiB travel in one message (the head keeps up to 100 KiB, a node stores
+   * larger ones); larger values are kept here until the node storing them has pulled them
+   * (flow-controlled, any size up to the node's arena).
    */
   put(value: ArgValue): ObjectRef {
     const objectId = this.nextId('o');
