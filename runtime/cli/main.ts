@@ -1,7 +1,5 @@
 /** The `wrt` command. Exit codes: 0 success, 1 a job or runtime failure, 2 bad usage or input. */
 import process from 'node:process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { headPath, submitPipeline, packageVersion } from './submit.js';
 import { startHeadCommand, startNodeCommand } from './start.js';
@@ -10,6 +8,7 @@ import { generateNexmark } from './nexmark.js';
 import { WrtError } from '../errors.js';
 import { controlJob } from '../client/job-client.js';
 import { nodePlatform } from '../platform/node/platform.js';
+import { DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE } from '../platform/node/checkpoint-dir.js';
 import type { JobAction } from '../protocol/messages.js';
 
 const USAGE_CODES = new Set([
@@ -114,8 +113,8 @@ program
           heartbeatIntervalMs: o.heartbeatIntervalMs,
           heartbeatTimeoutMs: o.heartbeatTimeoutMs,
           quiet: !!o.quiet,
-          checkpointDir: o.checkpointDir ?? join(tmpdir(), 'wrt-checkpoints'),
-          savepointDir: o.savepointDir ?? join(tmpdir(), 'wrt-savepoints'),
+          checkpointDir: o.checkpointDir ?? DEFAULT_CHECKPOINT_BASE,
+          savepointDir: o.savepointDir ?? DEFAULT_SAVEPOINT_BASE,
         });
       else
         await startNodeCommand({

@@ -1,8 +1,7 @@
 /** `wrt start --head` and `wrt start --address URL`: the long-running cluster processes. */
 import process from 'node:process';
 import { Head } from '../head/head.js';
-import { driverPage, volunteerPage } from '../head/volunteer-page.js';
-import { startHeadServer } from '../platform/node/server.js';
+import { serveHead } from '../platform/node/server.js';
 import { nodePlatform } from '../platform/node/platform.js';
 import { NodeAgent } from '../node/node-agent.js';
 import { headWebSocketUrl } from '../client/job-client.js';
@@ -45,12 +44,7 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
     connectJetStream,
   });
   head.onNodeRegistered((n) => process.stdout.write(`node joined ${n.id} ${n.name} ${n.platform} ${n.cpus} gpus=${n.gpus}\n`));
-  const server = await startHeadServer(
-    o.host,
-    o.port,
-    { pages: { '/': volunteerPage, '/driver': driverPage }, api: (name) => (name === 'status' ? head.status() : undefined) },
-    (c) => head.accept(c),
-  );
+  const server = await serveHead(head, o.host, o.port);
   const shown = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
   process.stdout.write(
     `wrt head listening on ws://${shown}:${server.port}/ws (volunteer page and status: http://${shown}:${server.port}/)\n`,

@@ -328,7 +328,7 @@ export class NodeAgent {
   /** Module `hash` (its bytes given the first time, else empty) compiled with its memory capped. */
   private compile(hash: string, module: Uint8Array, maxMemoryBytes: number): Promise<WebAssembly.Module> {
     if (module.byteLength > 0 && !this.moduleBytes.has(hash)) this.moduleBytes.set(hash, module.slice());
-    const key = `${hash}/${maxMemoryBytes}`;
+    const key = compiledKey(hash, maxMemoryBytes);
     let m = this.compiled.get(key);
     if (!m) {
       const bytes = this.moduleBytes.get(hash);
@@ -435,6 +435,18 @@ export class NodeAgent {
    * Resolves a task's arguments to pinned arena ranges: inline bytes are stored, objects of this
    * node are retained, remote objects pulled. `temporary` collects the ids for {@link releaseHeld}.
    */
+  /**
+   * The slot call of task or actor call `d`: at once when its module is compiled and its
+   * arguments are all inline (the usual call: no promises on the way), else once the module is
+   * compiled and the object arguments are here. Objects it stores or holds go into `temporary`.
+   * @throws WrtError `WRT_OBJECT_STORE_FULL` (at once) when an inline argument does not fit
+   */
+  private prepareCall(d: MessageOf<'DeployTask'>, temporary: string[]): OperatorCall | Promise<OperatorCall> {
+    const compiled = this.compiledNow.get(compiledKey(d.moduleHash, d.maxMemoryBytes));
+    if (compiled && d.args.every((a) => !a.objectId)) return this.callSpec(d, compiled, this.storeInlineArgs(d, temporary));
+    return this.module(d).then(async (module) => this.callSpec(d, module, await this.resolveArgs(d, temporary)));
+  }
+
   /** {@link resolveArgs} for a call whose arguments are all inline. */
   private storeInlineArgs(d: MessageOf<'DeployTask'>, temporary: string[]): ArenaRange[] {
     return d.args.map((a, i) => {
@@ -504,14 +516,12 @@ export class NodeAgent {
     this.running++;
     const temporary: string[] = [];
     try {
-      const ready = this.compiledNow.get(`${d.moduleHash}/${d.maxMemoryBytes}`);
-      const inline = ready !== undefined && d.args.every((a) => !a.objectId);
-      const module = inline ? ready : await this.module(d);
-      const inputs = inline ? this.storeInlineArgs(d, temporary) : await this.resolveArgs(d, temporary);
+      const prepared = this.prepareCall(d, temporary);
+      const spec = prepared instanceof Promise ? await prepared : prepared;
       const started = performance.now();
       const cancelled = (): WrtError => new WrtError('WRT_TASK_CANCELLED', `task of ${d.returnId} was cancelled before it ran`);
       if (this.cancelledEarly.delete(d.returnId)) throw cancelled();
-      const output = await this.slots.call(this.callSpec(d, module, inputs), (ctl) => {
+      const output = await this.slots.call(spec, (ctl) => {
         if (this.cancelledEarly.delete(d.returnId)) ctl.cancel(cancelled());
         else this.cancellers.set(d.returnId, ctl);
       });
@@ -519,7 +529,7 @@ export class NodeAgent {
       this.finishWithResult(
         d,
         output,
-        inputs.reduce((s, r) => s + r.length, 0),
+        spec.inputs.reduce((s, r) => s + r.length, 0),
       );
       this.emit({ type: 'task-finished', taskId: d.taskId, operator: d.operator, elapsedMs: performance.now() - started });
     } catch (err) {
@@ -631,14 +641,9 @@ export class NodeAgent {
       return;
     }
     const temporary: string[] = [];
-    // Compiled module and no object arguments (the usual call): prepared at once, no promises.
-    const compiled = this.compiledNow.get(`${d.moduleHash}/${d.maxMemoryBytes}`);
     let prepare: Promise<OperatorCall> | OperatorCall;
     try {
-      prepare =
-        compiled && d.args.every((a) => !a.objectId)
-          ? this.callSpec(d, compiled, this.storeInlineArgs(d, temporary))
-          : this.module(d).then(async (module) => this.callSpec(d, module, await this.resolveArgs(d, temporary)));
+      prepare = this.prepareCall(d, temporary);
     } catch (err) {
       prepare = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -759,4 +764,9 @@ export class NodeAgent {
  */
 function moduleKeyOf(d: MessageOf<'DeployTask'>): string {
   return `${d.moduleHash}/${d.maxMemoryBytes}${d.gpus > 0 ? '/gpu' : ''}`;
+}
+
+/** Compiled modules are kept per module and memory cap (the cap is compiled into the module). */
+function compiledKey(hash: string, maxMemoryBytes: number): string {
+  return `${hash}/${maxMemoryBytes}`;
 }

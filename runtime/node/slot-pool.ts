@@ -95,11 +95,6 @@ export class SlotWorker {
     this.spawn();
   }
 
-  /** Calls queued or running. */
-  get outstanding(): number {
-    return this.queue.length + this.inFlight.length;
-  }
-
   /**
    * Nothing waits to be sent, and the thread has no batch — or one of calls fast enough (recent
    * mean under 1 ms) that a second batch behind it will not keep another slot waiting long.

@@ -13,8 +13,14 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import process from 'node:process';
+import { tmpdir } from 'node:os';
 import { savepointSuffix, type CheckpointStore, type CompletedCheckpoint } from '../../scheduler/checkpoint-store.js';
 import { WrtError } from '../../errors.js';
+
+/** Where a head keeps checkpoints unless told otherwise (`wrt start --checkpoint-dir`). */
+export const DEFAULT_CHECKPOINT_BASE = join(tmpdir(), 'wrt-checkpoints');
+/** Where savepoints go when none is named (`wrt start --savepoint-dir`). */
+export const DEFAULT_SAVEPOINT_BASE = join(tmpdir(), 'wrt-savepoints');
 
 const fileOf = (key: string): string => `${key.replace('#', '-')}.state`;
 

@@ -6,19 +6,16 @@
  * loopback sockets. The head also listens on a loopback port, so other drivers, `wrt status` and
  * browser tabs can join; nodes beyond the first are separate `wrt start` processes.
  */
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Head } from '../../head/head.js';
-import { driverPage, volunteerPage } from '../../head/volunteer-page.js';
 import { NodeAgent, type LocalObjects } from '../../node/node-agent.js';
 import { memoryConnectionPair } from '../memory-connection.js';
 import type { Platform } from '../platform.js';
-import { checkpointDirectory } from './checkpoint-dir.js';
+import { DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE, checkpointDirectory } from './checkpoint-dir.js';
 import { connectJetStream } from './jetstream.js';
 import { nodePlatform } from './platform.js';
-import { startHeadServer } from './server.js';
-import { spawnWrt, stopProcess } from './local-cluster.js';
+import { serveHead } from './server.js';
+import { spawnNode, stopProcess } from './local-cluster.js';
 import { WrtError } from '../../errors.js';
 
 export interface EmbeddedClusterOptions {
@@ -46,7 +43,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   const nodes = Math.max(1, options.nodes ?? 1);
   const gpuNodes = options.gpuNodes ?? nodes;
   const head = new Head({
-    checkpoints: checkpointDirectory(join(tmpdir(), 'wrt-checkpoints'), join(tmpdir(), 'wrt-savepoints')),
+    checkpoints: checkpointDirectory(DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE),
     connectJetStream,
   });
   let joined = 0;
@@ -55,12 +52,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
       if (++joined >= nodes) resolve();
     }),
   );
-  const server = await startHeadServer(
-    '127.0.0.1',
-    0,
-    { pages: { '/': volunteerPage, '/driver': driverPage }, api: (name) => (name === 'status' ? head.status() : undefined) },
-    (c) => head.accept(c),
-  );
+  const server = await serveHead(head, '127.0.0.1', 0);
   const address = `ws://127.0.0.1:${server.port}/ws`;
   const platform: Platform = {
     ...nodePlatform,
@@ -84,8 +76,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   try {
     await agent.start();
     for (let i = 1; i < nodes; i++) {
-      const gpu = i < gpuNodes ? [] : ['--no-gpu'];
-      const p = spawnWrt(['start', '--address', address, '--cpus', String(options.cpus), '--name', `local-${i + 1}`, ...gpu]);
+      const p = spawnNode(address, options.cpus, i, i < gpuNodes);
       processes.push(p);
       p.stderr?.resume();
       p.stdout?.resume();

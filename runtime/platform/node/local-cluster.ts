@@ -23,6 +23,11 @@ export function spawnWrt(args: string[]): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** Starts local node `index` (named `local-<index + 1>`) of a cluster whose head is at `address`. */
+export function spawnNode(address: string, cpus: number, index: number, gpu: boolean): ChildProcess {
+  return spawnWrt(['start', '--address', address, '--cpus', String(cpus), '--name', `local-${index + 1}`, ...(gpu ? [] : ['--no-gpu'])]);
+}
+
 /** SIGTERM, then SIGKILL after 5 s; resolves once `p` has exited. */
 export async function stopProcess(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
@@ -82,8 +87,7 @@ export async function startLocalCluster(nodes: number, cpus: number, verbose = f
       head.once('exit', () => reject(new WrtError('WRT_CONNECTION', 'the head exited while nodes were joining')));
     });
     for (let i = 0; i < nodes; i++) {
-      const gpu = i < gpuNodes ? [] : ['--no-gpu'];
-      const n = spawnWrt(['start', '--address', address, '--cpus', String(cpus), '--name', `local-${i + 1}`, ...gpu]);
+      const n = spawnNode(address, cpus, i, i < gpuNodes);
       processes.push(n);
       if (verbose) n.stderr?.pipe(process.stderr);
       n.once('exit', (code) => {

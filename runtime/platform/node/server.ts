@@ -12,6 +12,8 @@ import { WebSocketServer } from 'ws';
 import { connectionOverWebSocket, type WebSocketLike } from '../websocket-connection.js';
 import type { Connection } from '../platform.js';
 import { MAX_FRAME_BYTES } from '../../protocol/codec.js';
+import type { Head } from '../../head/head.js';
+import { driverPage, volunteerPage } from '../../head/volunteer-page.js';
 
 const ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -86,4 +88,14 @@ export function startHeadServer(
       });
     });
   });
+}
+
+/** Serves `head` on `host:port` (port 0 picks a free one): its pages, `/api/status`, and its WebSocket. */
+export function serveHead(head: Head, host: string, port: number): Promise<HeadServer> {
+  return startHeadServer(
+    host,
+    port,
+    { pages: { '/': volunteerPage, '/driver': driverPage }, api: (name) => (name === 'status' ? head.status() : undefined) },
+    (c) => head.accept(c),
+  );
 }
