@@ -15,7 +15,8 @@ import { planBatchJob } from '../protocol/job-graph-codec.js';
 import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
 import { StreamJob, parseExecutionId } from '../scheduler/stream-job.js';
 import { memoryCheckpointStore, type CheckpointStore } from '../scheduler/checkpoint-store.js';
-import type { NodeLoad } from '../scheduler/placement.js';
+import { ResourceLedger } from '../scheduler/resource-ledger.js';
+import type { Resources } from '../scheduler/resources.js';
 import { TaskService } from '../scheduler/task-service.js';
 import { WrtError, toFailure } from '../errors.js';
 import { endsObject, failedChunk, serveRange } from '../store/object-transfer.js';
@@ -36,7 +37,12 @@ export interface HeadOptions {
   connectJetStream?: ConnectJetStream;
 }
 
-interface NodeEntry extends NodeLoad {
+interface NodeEntry {
+  id: string;
+  alive: boolean;
+  cpus: number;
+  /** What the node offers (`gpus` among them); the ledger holds what is granted of it. */
+  total: Resources;
   name: string;
   platform: 'node' | 'browser';
   conn: Connection;
@@ -67,6 +73,7 @@ export interface ClusterStatus {
     gpus: number;
     /** The adapter, or why the node has none. */
     gpuAdapter: string;
+    /** Grants the node holds in the resource ledger: queued and running tasks, actors, batch subtasks, stream slots. */
     running: number;
     tasksFinished: number;
     /** Object-store arena bytes in use. */
@@ -86,6 +93,8 @@ export class Head {
   private readonly relayedPulls = new Map<string, { requester: string; requestId: number; objectId: string; owner: string }>();
   private nextDriver = 1;
   readonly tasks: TaskService;
+  /** Every node's capacity and every grant on it: tasks, actors, batch subtasks, stream slots. */
+  readonly ledger = new ResourceLedger();
   private readonly nodeListeners: ((n: ClusterStatus['nodes'][number]) => void)[] = [];
   private nextNode = 1;
   private nextJob = 1;
@@ -105,6 +114,7 @@ export class Head {
     this.timer = setInterval(() => this.tick(), Math.min(500, this.heartbeatIntervalMs));
     this.tasks = new TaskService({
       nodes: () => this.nodes.values(),
+      ledger: this.ledger,
       sendToNode: (nodeId, m) => this.sendTo(nodeId, m),
       sendToDriver: (driverId, m) => {
         const conn = this.drivers.get(driverId);
@@ -188,8 +198,6 @@ export class Head {
       platform: m.platform,
       cpus: Math.max(1, m.cpus),
       total: { ...m.resources, cpus: Math.max(1, m.cpus), gpus: m.gpus, memoryBytes: m.memoryBytes },
-      inFlight: 0,
-      gpusInFlight: 0,
       alive: true,
       conn,
       lastSeen: now,
@@ -201,6 +209,7 @@ export class Head {
       gpuAdapter: m.gpuAdapter,
     };
     this.nodes.set(id, entry);
+    this.ledger.addNode(id, entry.total);
     conn.send(
       encodeMessage({
         type: 'RegisterAck',
@@ -236,7 +245,7 @@ export class Head {
         }
         const e = this.jobs.get(parseExecutionId(msg.jobId)[0]);
         if (!e) {
-          if (msg.state !== 'Running') node.inFlight = Math.max(0, node.inFlight - 1);
+          if (msg.state !== 'Running') this.ledger.release(`batch:${msg.taskId}`);
           if (msg.outputs.length) this.sendTo(id, { type: 'ReleaseObjects', objectIds: msg.outputs.map((o) => o.objectId) });
           return;
         }
@@ -476,23 +485,11 @@ export class Head {
 
   private jobHost(client: Connection): JobHost {
     return {
-      loads: () => this.nodes.values(),
+      ledger: this.ledger,
       sendToNode: (nodeId, m) => this.sendTo(nodeId, m),
       sendToClient: (m) => client.send(encodeMessage(m)),
       nodeName: (nodeId) => this.nodes.get(nodeId)?.name ?? nodeId,
       needsModule: (nodeId, hash) => this.needsModule(nodeId, hash),
-      taskStarted: (nodeId, gpus) => {
-        const n = this.nodes.get(nodeId);
-        if (!n) return;
-        n.inFlight++;
-        n.gpusInFlight += gpus;
-      },
-      taskEnded: (nodeId, gpus) => {
-        const n = this.nodes.get(nodeId);
-        if (!n) return;
-        n.inFlight = Math.max(0, n.inFlight - 1);
-        n.gpusInFlight = Math.max(0, n.gpusInFlight - gpus);
-      },
       log: this.log,
     };
   }
@@ -520,7 +517,7 @@ export class Head {
     const n = this.nodes.get(nodeId);
     if (!n || !n.alive) return;
     n.alive = false;
-    n.inFlight = 0;
+    this.ledger.removeNode(nodeId);
     this.log(`head: node ${nodeId} "${n.name}" lost (${reason})`);
     n.conn.close(1001, 'declared lost');
     const now = Date.now();
@@ -560,7 +557,7 @@ export class Head {
         cpus: n.cpus,
         gpus: n.total.gpus ?? 0,
         gpuAdapter: n.gpuAdapter,
-        running: n.inFlight,
+        running: this.ledger.count(n.id),
         tasksFinished: n.tasksFinished,
         storeUsedBytes: n.storeUsedBytes,
         spill: n.spill,

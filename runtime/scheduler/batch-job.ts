@@ -12,7 +12,9 @@
 import type { Message, ObjectLocation, MessageOf } from '../protocol/messages.js';
 import type { BatchPlan } from '../protocol/job-graph-codec.js';
 import type { FailureRecord } from '../errors.js';
-import { placeSubtask, type NodeLoad } from './placement.js';
+import { placeOne } from './placement.js';
+import type { ResourceLedger } from './resource-ledger.js';
+import type { Resources } from './resources.js';
 import { ClusterJob } from './cluster-job.js';
 
 /** Attempts of one subtask lost to node failures before the job fails. */
@@ -34,16 +36,14 @@ interface Subtask {
 
 /** What a job needs from the head. */
 export interface JobHost {
-  loads(): Iterable<NodeLoad>;
-  /** Sends to a node; counts toward its in-flight subtasks when `deploy`. */
+  /** The cluster's one ledger: placed subtasks hold grants in it (keys `batch:SUBTASK#ATTEMPT`, `stream:…`). */
+  ledger: ResourceLedger;
+  /** Sends to a node. */
   sendToNode(nodeId: string, m: Message): void;
   sendToClient(m: Message): void;
   nodeName(nodeId: string): string;
   /** True the first time a node is asked for `hash` (the module must then travel with the task). */
   needsModule(nodeId: string, hash: string): boolean;
-  /** A subtask was placed on / left `nodeId`, holding `gpus` of its GPUs. */
-  taskStarted(nodeId: string, gpus: number): void;
-  taskEnded(nodeId: string, gpus: number): void;
   log(line: string): void;
 }
 
@@ -101,10 +101,11 @@ export class BatchJob extends ClusterJob {
     const mapsDone = this.maps.every((t) => t.state === 'done');
     const stage = mapsDone ? this.reduces : this.maps;
     const gpus = (mapsDone ? this.spec.plan.reduce : this.spec.plan.map).gpus;
+    const req: Resources = gpus > 0 ? { cpus: 1, gpus } : { cpus: 1 };
     for (const t of stage) {
       if (t.state !== 'pending') continue;
       const local = mapsDone ? this.localBytes(t.index) : undefined;
-      const p = placeSubtask(this.host.loads(), local, gpus);
+      const p = placeOne(this.host.ledger, req, 'batch', local);
       if (p.kind !== 'placed') {
         if (p.kind === 'infeasible') {
           // Nodes may still join (a volunteer tab with a GPU): wait a grace period first.
@@ -118,7 +119,7 @@ export class BatchJob extends ClusterJob {
       this.noNodeSince = null;
       t.nodeId = p.nodeId;
       t.attempt++;
-      this.host.taskStarted(p.nodeId, gpus);
+      this.host.ledger.grant(`batch:${t.id}#${t.attempt}`, p.nodeId, req, 'batch');
       if (mapsDone) this.deployReduce(t);
       else {
         t.state = 'fetching';
@@ -190,7 +191,7 @@ export class BatchJob extends ClusterJob {
   onTaskStatus(nodeId: string, s: MessageOf<'TaskStatus'>, now: number): void {
     const t = this.find(s.taskId);
     if (s.state === 'Running') return;
-    this.host.taskEnded(nodeId, this.gpusOf(s.taskId));
+    this.host.ledger.release(`batch:${s.taskId}`);
     if (this.terminal) {
       // Objects of a job that has ended are not wanted.
       if (s.outputs.length) this.host.sendToNode(nodeId, { type: 'ReleaseObjects', objectIds: s.outputs.map((o) => o.objectId) });
@@ -294,6 +295,6 @@ export class BatchJob extends ClusterJob {
 
   /** Placed subtasks still waiting for their input chunk will never be deployed: free their room. */
   private releaseUndeployed(): void {
-    for (const t of this.maps) if (t.state === 'fetching' && t.nodeId) this.host.taskEnded(t.nodeId, this.gpusOf(t));
+    for (const t of this.maps) if (t.state === 'fetching' && t.nodeId) this.host.ledger.release(`batch:${t.id}#${t.attempt}`);
   }
 }

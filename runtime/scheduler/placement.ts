@@ -1,61 +1,78 @@
 /**
- * Placement of subtasks on nodes (the cluster-wide decision, as Ray's `cluster_*` scheduling):
- * a node may hold up to `CPU_QUEUE_FACTOR` subtasks per slot (one running, the rest with their
- * inputs arriving), the least loaded feasible node wins, and data locality breaks ties in favour of
- * the node that already holds the most input bytes. A subtask that needs `gpus` goes only to a node
- * that offers them, and a node runs at most `gpus` such subtasks at once (a GPU subtask has the
- * device to itself, as a Ray task with `num_gpus=1`). The outcome is a value, not an exception.
+ * Placement policies over the {@link ResourceLedger} (the cluster-wide decision, as Ray's
+ * `cluster_*` scheduling): each reads what the ledger says nodes have left and returns its outcome
+ * as a value — `placed`, `wait` (feasible, not now: try again when capacity frees up) or
+ * `infeasible` (no live node could ever run it) — never an exception. The caller records the grant.
+ *
+ * - tasks and actors: the node holding most of the argument bytes, then the least CPU in use;
+ * - batch subtasks: the least loaded node, then the one holding most of the input bytes;
+ * - stream slots: all of a job's slots at once, each on the node with most free cores left.
  */
-import { CPU_QUEUE_FACTOR, type Resources } from './resources.js';
-
-export interface NodeLoad {
-  id: string;
-  cpus: number;
-  inFlight: number;
-  alive: boolean;
-  /** What the node offers (`gpus` among them). */
-  total: Resources;
-  /** GPUs that placed subtasks hold. */
-  gpusInFlight: number;
-}
+import type { GrantKind, ResourceLedger } from './resource-ledger.js';
+import type { Resources } from './resources.js';
 
 export type Placement =
   { kind: 'placed'; nodeId: string } | { kind: 'wait' } | { kind: 'infeasible'; code: 'WRT_NO_NODES' | 'WRT_INFEASIBLE'; reason: string };
 
 /**
- * Picks a node for one subtask.
- * @param localBytes bytes of the subtask's inputs already on each node (by node id)
- * @param gpus GPUs the subtask needs (0 or more)
+ * Picks a node for one grant of `req` of `kind`.
+ * @param localBytes bytes of the work's inputs already on each node (by node id)
+ * @param preferLocal true: locality first, then load (tasks, actors); false: load first, then locality (batch)
  */
-export function placeSubtask(nodes: Iterable<NodeLoad>, localBytes?: Map<string, number>, gpus = 0): Placement {
-  let best: NodeLoad | null = null;
+export function placeOne(
+  ledger: ResourceLedger,
+  req: Resources,
+  kind: GrantKind,
+  localBytes?: ReadonlyMap<string, number>,
+  preferLocal = kind !== 'batch',
+): Placement {
+  let best: string | null = null;
   let bestScore = Infinity;
   let any = false;
   let feasible = false;
-  for (const n of nodes) {
-    if (!n.alive) continue;
+  for (const n of ledger.capacities()) {
     any = true;
-    const offered = n.total.gpus ?? 0;
-    if (gpus > offered) continue;
+    if (!ledger.feasibleOn(n.id, req)) continue;
     feasible = true;
-    if (n.inFlight >= n.cpus * CPU_QUEUE_FACTOR) continue;
-    if (gpus > 0 && n.gpusInFlight + gpus > offered) continue;
-    // Load first (fraction of capacity in use), then locality: more local bytes is better.
-    const load = n.inFlight / n.cpus;
+    if (!ledger.fits(n.id, req, kind)) continue;
+    const load = (n.used.cpus ?? 0) / Math.max(1, n.total.cpus ?? 1);
     const local = localBytes?.get(n.id) ?? 0;
-    const score = load * 1e15 - local;
+    // Lower is better. Load is a fraction in [0, 1]; locality counts bytes.
+    const score = preferLocal ? -local * 1e3 + load : load * 1e15 - local;
     if (score < bestScore) {
       bestScore = score;
-      best = n;
+      best = n.id;
     }
   }
-  if (best) return { kind: 'placed', nodeId: best.id };
+  if (best) return { kind: 'placed', nodeId: best };
   if (feasible) return { kind: 'wait' };
   return any
-    ? {
-        kind: 'infeasible',
-        code: 'WRT_INFEASIBLE',
-        reason: `no live node offers gpus: ${gpus} (nodes without a WebGPU adapter offer none)`,
-      }
+    ? { kind: 'infeasible', code: 'WRT_INFEASIBLE', reason: ledger.infeasible(req) ?? 'no live node offers what it needs' }
     : { kind: 'infeasible', code: 'WRT_NO_NODES', reason: 'the cluster has no live node' };
+}
+
+export type GangPlacement = { kind: 'placed'; nodeIds: string[] } | { kind: 'wait'; free: number; capacity: number; nodes: number };
+
+/**
+ * Places `slots` stream slots (one core each) at once, or none: each goes to the node with the most
+ * free cores left, which spreads a job over the cluster. `free` counts whole free cores.
+ */
+export function placeSlots(ledger: ResourceLedger, slots: number): GangPlacement {
+  const free = new Map<string, number>();
+  let capacity = 0;
+  for (const n of ledger.capacities()) {
+    const cores = n.total.cpus ?? 0;
+    capacity += cores;
+    free.set(n.id, Math.max(0, Math.floor(cores - (n.used.cpus ?? 0) + 1e-9)));
+  }
+  const room = [...free.values()].reduce((a, b) => a + b, 0);
+  if (room < slots) return { kind: 'wait', free: room, capacity, nodes: free.size };
+  const nodeIds: string[] = [];
+  for (let s = 0; s < slots; s++) {
+    let best = '';
+    for (const [id, n] of free) if (!best || n > free.get(best)!) best = id;
+    free.set(best, free.get(best)! - 1);
+    nodeIds.push(best);
+  }
+  return { kind: 'placed', nodeIds };
 }

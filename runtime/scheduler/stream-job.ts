@@ -29,6 +29,7 @@ import type { JobGraph, MessageOf } from '../protocol/messages.js';
 import { WrtError, type FailureRecord } from '../errors.js';
 import type { JobHost } from './batch-job.js';
 import { ClusterJob } from './cluster-job.js';
+import { placeSlots } from './placement.js';
 import { NO_NODE_GRACE_MS } from './batch-job.js';
 import { planStreamJob, type StreamPlan } from '../stream/execution-graph.js';
 import { memoryCheckpointStore, type CheckpointStore, type CompletedCheckpoint } from './checkpoint-store.js';
@@ -188,6 +189,11 @@ export class StreamJob extends ClusterJob {
     return `${this.spec.jobId}@${this.attempt}`;
   }
 
+  /** The ledger key of slot `s` of the running attempt. */
+  private slotGrant(s: number): string {
+    return `stream:${this.executionId}/${s}`;
+  }
+
   get total(): number {
     return this.plan.vertices.reduce((n, v) => n + v.parallelism, 0);
   }
@@ -211,11 +217,9 @@ export class StreamJob extends ClusterJob {
       this.maybeTrigger(now);
       return;
     }
-    const loads = [...this.host.loads()].filter((n) => n.alive);
-    const free = new Map(loads.map((n) => [n.id, Math.max(0, n.cpus - n.inFlight)]));
-    const room = [...free.values()].reduce((a, b) => a + b, 0);
-    if (room < this.slots) {
-      const capacity = loads.reduce((a, n) => a + n.cpus, 0);
+    const placed = placeSlots(this.host.ledger, this.slots);
+    if (placed.kind === 'wait') {
+      const { free: room, capacity } = placed;
       if (this.waitingSince === null)
         this.host.log(
           `job ${this.spec.jobId}: needs ${this.slots} slots, ${room} of ${capacity} free; waiting up to ${NO_NODE_GRACE_MS} ms`,
@@ -224,7 +228,7 @@ export class StreamJob extends ClusterJob {
       if (now - this.waitingSince > NO_NODE_GRACE_MS)
         this.fail({
           code: 'WRT_INFEASIBLE',
-          message: `the stream job needs ${this.slots} slots at once (its largest parallelism) but the cluster has ${room} free of ${capacity} on ${loads.length} node(s); lower the parallelism or add nodes`,
+          message: `the stream job needs ${this.slots} slots at once (its largest parallelism) but the cluster has ${room} free of ${capacity} on ${placed.nodes} node(s); lower the parallelism or add nodes`,
           retryable: false,
         });
       return;
@@ -233,12 +237,10 @@ export class StreamJob extends ClusterJob {
     this.released = false;
     // Spread: each slot goes to the node with the most free slots left.
     for (let s = 0; s < this.slots; s++) {
-      let best = '';
-      for (const [id, n] of free) if (!best || n > free.get(best)!) best = id;
-      free.set(best, free.get(best)! - 1);
-      this.slotNodes.push(best);
-      this.nodesUsed.add(this.host.nodeName(best));
-      this.host.taskStarted(best, 0);
+      const nodeId = placed.nodeIds[s]!;
+      this.slotNodes.push(nodeId);
+      this.nodesUsed.add(this.host.nodeName(nodeId));
+      this.host.ledger.grant(this.slotGrant(s), nodeId, { cpus: 1 }, 'stream');
     }
     for (let s = 0; s < this.slots; s++) {
       const nodeId = this.slotNodes[s]!;
@@ -493,7 +495,7 @@ export class StreamJob extends ClusterJob {
     for (const n of new Set(this.slotNodes)) {
       if (cancelReason !== undefined) this.host.sendToNode(n, { type: 'CancelJob', jobId: this.executionId, reason: cancelReason });
     }
-    for (const n of this.slotNodes) this.host.taskEnded(n, 0);
+    for (let s = 0; s < this.slotNodes.length; s++) this.host.ledger.release(this.slotGrant(s));
   }
 
   fail(f: FailureRecord): void {

@@ -16,7 +16,9 @@ import { copyBytes } from '../store/small-copy.js';
 import type { Message, MessageOf, TaskArg, TaskOptions, ActorLifecycle } from '../protocol/messages.js';
 import { ACTOR_ENDING_CODES, type FailureRecord } from '../errors.js';
 import { ObjectDirectory, type ObjectEntry } from './object-directory.js';
-import { add, describe, missing, placeable, type Resources } from './resources.js';
+import type { Resources } from './resources.js';
+import type { ResourceLedger } from './resource-ledger.js';
+import { placeOne } from './placement.js';
 
 /** Node failures (and user errors, with retryExceptions) a task survives by default (Ray: 3). */
 export const DEFAULT_MAX_RETRIES = 3;
@@ -38,6 +40,8 @@ export interface TaskNode {
 
 export interface TaskHost {
   nodes(): Iterable<TaskNode>;
+  /** The cluster's one ledger: tasks and actors take their grants from it (keys `task:ID#ATTEMPT`, `actor:ID`). */
+  ledger: ResourceLedger;
   sendToNode(nodeId: string, m: Message): void;
   sendToDriver(driverId: string, m: Message): void;
   /** True the first time a node is asked for `moduleId`. */
@@ -89,7 +93,6 @@ export class TaskService {
   private readonly actorNames = new Map<string, string>();
   /** Actor-call return id → actor id. */
   private readonly callActor = new Map<string, string>();
-  private readonly used = new Map<string, Resources>();
   /** Pulled puts not yet stored, by object id: the node pulling and the size in bytes. */
   private readonly pulledPuts = new Map<string, { nodeId: string; totalBytes: number }>();
   /** Set when an object settled: queued tasks and actor calls may now run. */
@@ -299,7 +302,7 @@ export class TaskService {
     const t = this.tasks.get(base ?? '');
     if (t) {
       if (t.state !== 'running' || t.nodeId !== nodeId || String(t.attempt) !== attempt) return true;
-      this.used.set(nodeId, add(this.used.get(nodeId) ?? {}, t.requirement, -1));
+      this.host.ledger.release(`task:${s.taskId}`);
       if (s.state === 'Finished') this.finishTask(t, null, s, nodeId);
       else this.taskFailed(t, s.failure ?? { code: 'WRT_OPERATOR_ERROR', message: 'unknown failure', retryable: false });
       this.schedule();
@@ -319,8 +322,8 @@ export class TaskService {
     if (a && a.nodeId === nodeId && a.state !== 'Dead') this.actorLost(a, m.message);
   }
 
+  /** A node is gone (the head has taken it out of the ledger, with its grants). */
   nodeLost(nodeId: string): void {
-    this.used.delete(nodeId);
     for (const t of this.tasks.values()) {
       if (t.state === 'running' && t.nodeId === nodeId) {
         this.taskFailed(t, {
@@ -394,7 +397,7 @@ export class TaskService {
         this.queue.unshift(moved!);
         continue;
       }
-      const nodeId = this.pick(t.requirement, t.spec.args);
+      const nodeId = this.pick(t.requirement, t.spec.args, 'task');
       if (!nodeId) return;
       this.queue.shift();
       this.deployTask(t, nodeId);
@@ -408,33 +411,20 @@ export class TaskService {
   }
 
   private infeasible(req: Resources): string | null {
-    const nodes = [...this.host.nodes()].filter((n) => n.alive);
-    if (nodes.length === 0) return null; // nodes may still join: wait
-    for (const n of nodes) if (!missing(req, n.total)) return null;
-    const lacking = missing(req, nodes[0]!.total);
-    return `no node offers ${describe(req)} (short of ${lacking}; nodes offer: ${nodes.map((n) => describe(n.total)).join(' | ')})`;
+    return this.host.ledger.infeasible(req);
   }
 
-  /** The node with room for `req`, most argument bytes first, then least CPU in use. */
-  private pick(req: Resources, args: TaskArg[]): string | null {
-    let best: string | null = null;
-    let bestScore = -Infinity;
-    for (const n of this.host.nodes()) {
-      if (!n.alive) continue;
-      const used = this.used.get(n.id) ?? {};
-      if (missing(add(used, req), placeable(n.total))) continue;
-      let local = 0;
-      for (const a of args) {
-        const e = a.objectId ? this.objects.get(a.objectId) : undefined;
-        if (e?.nodeId === n.id) local += e.sizeBytes;
-      }
-      const score = local * 1e3 - (used.cpus ?? 0) / Math.max(1, n.total.cpus ?? 1);
-      if (score > bestScore) {
-        bestScore = score;
-        best = n.id;
-      }
+  /** The node with room for `req` in the ledger, most argument bytes first, then least CPU in use. */
+  private pick(req: Resources, args: TaskArg[], kind: 'task' | 'actor'): string | null {
+    let local: Map<string, number> | undefined;
+    for (const a of args) {
+      const e = a.objectId ? this.objects.get(a.objectId) : undefined;
+      if (!e?.nodeId) continue;
+      local ??= new Map();
+      local.set(e.nodeId, (local.get(e.nodeId) ?? 0) + e.sizeBytes);
     }
-    return best;
+    const p = placeOne(this.host.ledger, req, kind, local);
+    return p.kind === 'placed' ? p.nodeId : null;
   }
 
   private wireArgs(args: TaskArg[]): TaskArg[] {
@@ -476,7 +466,7 @@ export class TaskService {
     t.state = 'running';
     t.nodeId = nodeId;
     t.attempt++;
-    this.used.set(nodeId, add(this.used.get(nodeId) ?? {}, t.requirement));
+    this.host.ledger.grant(`task:${t.spec.taskId}#${t.attempt}`, nodeId, t.requirement, 'task');
     const s = t.spec;
     this.deploy(
       nodeId,
@@ -575,13 +565,13 @@ export class TaskService {
 
   private placeActor(a: ActorRecord): void {
     if (a.spec.args.some((x) => x.objectId && this.objects.get(x.objectId)?.state === 'pending')) return; // placed once they exist
-    const nodeId = this.pick(a.requirement, a.spec.args);
+    const nodeId = this.pick(a.requirement, a.spec.args, 'actor');
     if (!nodeId) {
       a.state = a.state === 'Restarting' ? 'Restarting' : 'Pending';
       return; // placed when capacity appears (see retryActors)
     }
     a.nodeId = nodeId;
-    this.used.set(nodeId, add(this.used.get(nodeId) ?? {}, a.requirement));
+    this.host.ledger.grant(`actor:${a.spec.actorId}`, nodeId, a.requirement, 'actor');
     const s = a.spec;
     this.deploy(
       nodeId,
@@ -688,7 +678,7 @@ export class TaskService {
 
   private actorLost(a: ActorRecord, why: string, constructorFailed = false): void {
     a.ending = false;
-    if (a.nodeId) this.used.set(a.nodeId, add(this.used.get(a.nodeId) ?? {}, a.requirement, -1));
+    this.host.ledger.release(`actor:${a.spec.actorId}`);
     for (const [id, args] of a.inFlight)
       this.failCall(id, args, {
         code: 'WRT_ACTOR_DIED',
@@ -741,7 +731,7 @@ export class TaskService {
         kind: 'ActorKill',
         gpus: 0,
       });
-      this.used.set(a.nodeId, add(this.used.get(a.nodeId) ?? {}, a.requirement, -1));
+      this.host.ledger.release(`actor:${a.spec.actorId}`);
     }
     a.state = 'Dead';
     this.actors.delete(a.spec.actorId);

@@ -2,6 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { TaskService, type TaskNode } from '../../../runtime/scheduler/task-service.js';
+import { ResourceLedger } from '../../../runtime/scheduler/resource-ledger.js';
 import type { Message, MessageOf, TaskOptions } from '../../../runtime/protocol/messages.js';
 
 const OPTIONS: TaskOptions = {
@@ -19,8 +20,11 @@ function harness() {
   const toNode: MessageOf<'DeployTask'>[] = [];
   const toDriver: Message[] = [];
   const node: TaskNode = { id: 'n1', alive: true, total: { cpus: 2 }, storeUsedBytes: 0 };
+  const ledger = new ResourceLedger();
+  ledger.addNode(node.id, node.total);
   const service = new TaskService({
     nodes: () => [node],
+    ledger,
     sendToNode: (_id, m) => {
       if (m.type === 'DeployTask') toNode.push(m);
     },
