@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { resolveInputs } from '../runtime/cli/input-chunks.js';
-import { startLocalCluster } from '../runtime/platform/node/local-cluster.js';
+import { startLocalCluster } from '../runtime/launch/node/local-cluster.js';
 import { submit } from '../runtime/cli/submit.js';
 
 const WORDCOUNT = fileURLToPath(new URL('../../samples/wordcount/build/pipeline.wasm', import.meta.url));

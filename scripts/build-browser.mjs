@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the node agent for the browser (esbuild) from the same sources the Node node runs:
-//   dist/browser/node-agent.js   the page's module script (runtime/platform/browser/node-main.ts)
+//   dist/browser/node-agent.js   the page's module script (runtime/launch/browser/node-main.ts)
 //   dist/browser/slot-entry.js   the slot Web Worker (runtime/platform/browser/slot-entry.ts)
 //   dist/browser/sdk.js          the SDK for browser drivers (sdk/browser.ts)
 //   dist/browser/gpu.js          wrt/gpu for pages that load it without a bundler (gpu/browser.ts)
@@ -12,7 +12,7 @@ const started = Date.now();
 await build({
   absWorkingDir: root,
   entryPoints: {
-    'node-agent': 'runtime/platform/browser/node-main.ts',
+    'node-agent': 'runtime/launch/browser/node-main.ts',
     'slot-entry': 'runtime/platform/browser/slot-entry.ts',
     sdk: 'sdk/browser.ts',
     gpu: 'gpu/browser.ts',

@@ -4,7 +4,7 @@
  * client; see docs/adr/0002).
  */
 import { browserPlatform } from '../runtime/platform/browser/platform.js';
-import { wasmKind } from '../runtime/node/wasm-binary.js';
+import { wasmKind } from '../runtime/sandbox/wasm-binary.js';
 import { WrtError } from '../runtime/errors.js';
 import { Runtime } from './runtime.js';
 

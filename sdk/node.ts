@@ -4,7 +4,7 @@
  * joins a running one.
  */
 import { nodePlatform } from '../runtime/platform/node/platform.js';
-import { loadModuleSource, startEmbeddedCluster } from '../runtime/platform/node/sdk-support.js';
+import { loadModuleSource, startEmbeddedCluster } from '../runtime/launch/node/sdk-support.js';
 import { Runtime } from './runtime.js';
 
 export * from './index.js';

@@ -8,8 +8,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { WrtError } from '../errors.js';
-import { wasmKind } from '../node/wasm-binary.js';
-import { callConfigure, callGraph, operatorExports } from '../node/operator-call.js';
+import { wasmKind } from '../sandbox/wasm-binary.js';
+import { callConfigure, callGraph, operatorExports } from '../sandbox/operator-call.js';
 import { coreModuleOf } from '../platform/node/component-core.js';
 import { gpuImports } from '../node/gpu-bridge.js';
 import { refusingKeyedState } from '../stream/keyed-state-imports.js';

@@ -1,12 +1,13 @@
 /** `wrt start --head` and `wrt start --address URL`: the long-running cluster processes. */
 import process from 'node:process';
 import { Head } from '../head/head.js';
-import { serveHead } from '../platform/node/server.js';
+import { serveHead } from '../launch/node/head-server.js';
 import { nodePlatform } from '../platform/node/platform.js';
 import { NodeAgent } from '../node/node-agent.js';
 import { headWebSocketUrl } from '../client/job-client.js';
 import { checkpointDirectory } from '../platform/node/checkpoint-dir.js';
 import { connectJetStream } from '../platform/node/jetstream.js';
+import { reportReady } from '../launch/node/local-cluster.js';
 
 /** Runs `stop` once on SIGINT or SIGTERM, then exits 0. */
 function onShutdown(stop: () => Promise<void>): void {
@@ -43,12 +44,16 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
     checkpoints: checkpointDirectory(o.checkpointDir, o.savepointDir),
     connectJetStream,
   });
-  head.onNodeRegistered((n) => process.stdout.write(`node joined ${n.id} ${n.name} ${n.platform} ${n.cpus} gpus=${n.gpus}\n`));
+  head.onNodeRegistered((n) => {
+    process.stdout.write(`node joined ${n.id} ${n.name} ${n.platform} ${n.cpus} gpus=${n.gpus}\n`);
+    reportReady({ type: 'wrt-node-registered', nodeId: n.id, name: n.name });
+  });
   const server = await serveHead(head, o.host, o.port);
   const shown = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
   process.stdout.write(
     `wrt head listening on ws://${shown}:${server.port}/ws (volunteer page and status: http://${shown}:${server.port}/)\n`,
   );
+  reportReady({ type: 'wrt-head-listening', address: `ws://${shown}:${server.port}/ws` });
   onShutdown(async () => {
     head.close();
     await server.close();
@@ -87,6 +92,7 @@ export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
   process.stdout.write(
     `wrt node ${id} "${agent.name}" joined ${o.address} with ${agent.cpus} slots and ${agent.gpu ? `a GPU: ${agent.gpuAdapter}` : `no GPU (${agent.gpuAdapter})`}\n`,
   );
+  reportReady({ type: 'wrt-node-joined', nodeId: id });
   onShutdown(async () => {
     stopping = true;
     await agent.stop();

@@ -12,7 +12,7 @@ import cliProgress from 'cli-progress';
 import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
 import { planChunks, readChunk, resolveInputs } from './input-chunks.js';
 import { OutputDir } from './output-dir.js';
-import { startLocalCluster, type LocalCluster } from '../platform/node/local-cluster.js';
+import { startLocalCluster, type LocalCluster } from '../launch/node/local-cluster.js';
 import { runJob, type JobStatusUpdate } from '../client/job-client.js';
 import { nodePlatform } from '../platform/node/platform.js';
 import { WrtError } from '../errors.js';

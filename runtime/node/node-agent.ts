@@ -10,7 +10,7 @@ import { ObjectStore } from '../store/object-store.js';
 import { SlotPool, type CallControl, type OperatorCall } from './slot-pool.js';
 import { ActorHost } from './actor-host.js';
 import type { ArenaRange } from './slot-messages.js';
-import { capMemory, WASM_PAGE_BYTES } from './wasm-binary.js';
+import { capMemory, WASM_PAGE_BYTES } from '../sandbox/wasm-binary.js';
 import { splitPartitioned } from './partitioned-batch.js';
 import { WrtError, toFailure } from '../errors.js';
 import { GpuContext, describeAdapter } from '../../gpu/context.js';

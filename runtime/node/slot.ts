@@ -8,7 +8,7 @@
 import type { SlotParent } from '../platform/platform.js';
 import type { CallReply, CallRequest, SlotReply, SlotRequest } from './slot-messages.js';
 import { PROGRESS_CALL, PROGRESS_STARTED, REPLY_FLUSH_MS } from './slot-pool.js';
-import { callOperator, classifyFailure } from './operator-call.js';
+import { callOperator, classifyFailure } from '../sandbox/operator-call.js';
 import { WrtError } from '../errors.js';
 import { gpuImports } from './gpu-bridge.js';
 import { streamSlotHandler } from './stream-slot-thread.js';

@@ -11,7 +11,7 @@ import { planStreamJob } from '../stream/execution-graph.js';
 import { StreamSlot } from '../stream/stream-slot.js';
 import { refusingKeyedState } from '../stream/keyed-state-imports.js';
 import { gpuImports } from './gpu-bridge.js';
-import { classifyFailure } from './operator-call.js';
+import { classifyFailure } from '../sandbox/operator-call.js';
 
 /** A macrotask: `setImmediate` where there is one (Node), a MessageChannel turn in browsers. */
 function macrotask(): (fn: () => void) => void {

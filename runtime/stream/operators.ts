@@ -15,7 +15,7 @@ import { KeyedStateBackend, type StateKey } from './keyed-state.js';
 import type { KeyGroupRange } from './key-groups.js';
 import type { WindowAssigner } from './time-window.js';
 import { keyedStateImports, KEYED_STATE_MODULE, type KeyedStateContext } from './keyed-state-imports.js';
-import { callOperator } from '../node/operator-call.js';
+import { callOperator } from '../sandbox/operator-call.js';
 import { WrtError } from '../errors.js';
 
 /** Where an operator's output goes. */

@@ -2,6 +2,7 @@
 import type { Platform, SlotThread } from '../platform.js';
 import { openConnection, type WebSocketLike } from '../websocket-connection.js';
 import { WrtError } from '../../errors.js';
+import { browserGpu } from './gpu.js';
 
 /** URL of the slot worker bundle; the head serves it beside the node-agent bundle. */
 let slotUrl = '/assets/slot-entry.js';
@@ -35,13 +36,6 @@ export const browserPlatform: Platform = {
   defaultNodeName: () => `browser-${crypto.randomUUID().slice(0, 8)}`,
   // No file system: a full arena refuses with WRT_OBJECT_STORE_FULL.
   spillStorage: () => null,
-  gpu: async () => {
-    if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu)
-      return {
-        gpu: null,
-        reason: isSecureContext ? 'this browser has no WebGPU (navigator.gpu)' : 'WebGPU needs a secure context (https or localhost)',
-      };
-    return { gpu: navigator.gpu, note: 'navigator.gpu' };
-  },
+  gpu: browserGpu,
   log: (line) => console.log(line),
 };

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { WrtError } from '../../errors.js';
-import { wasmKind } from '../../node/wasm-binary.js';
+import { wasmKind } from '../../sandbox/wasm-binary.js';
 
 /** Interfaces a component may import: wrt provides them to the core module itself (gpu-bridge.ts, keyed-state-imports.ts). */
 const GRANTED_IMPORTS = new Set(['wrt:runtime/gpu', 'wrt:runtime/keyed-state']);

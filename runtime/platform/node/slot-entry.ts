@@ -1,14 +1,15 @@
 /** Entry of a slot thread in Node (worker_threads). */
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { runSlot } from '../../node/slot.js';
-import { openFile } from './source-file.js';
-import { connectJetStream } from './jetstream.js';
+import { WrtError } from '../../errors.js';
+import { nodeConnectors } from './connectors.js';
 
-if (!parentPort) throw new Error('slot-entry must run in a worker thread');
+if (!parentPort)
+  throw new WrtError('WRT_INVALID_ARGUMENT', 'slot-entry.js is the entry of a slot thread: start it with new Worker(), not on its own');
 const port = parentPort;
 runSlot({
   postMessage: (m, transfer) => port.postMessage(m, transfer as never),
   onMessage: (handler) => port.on('message', handler),
   poll: () => receiveMessageOnPort(port)?.message as unknown,
-  connectors: { openFile, connectJetStream },
+  connectors: nodeConnectors,
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateNexmark } from '../../../runtime/cli/nexmark.js';
-import { callConfigure } from '../../../runtime/node/operator-call.js';
+import { callConfigure } from '../../../runtime/sandbox/operator-call.js';
 import { decodeJobGraph } from '../../../runtime/protocol/job-graph-codec.js';
 import { planStreamJob } from '../../../runtime/stream/execution-graph.js';
 import { runLocally } from '../../../runtime/stream/local-runner.js';

@@ -9,7 +9,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { callConfigure } from '../../../runtime/node/operator-call.js';
+import { callConfigure } from '../../../runtime/sandbox/operator-call.js';
 import { decodeJobGraph } from '../../../runtime/protocol/job-graph-codec.js';
 import { planStreamJob, type StreamPlan } from '../../../runtime/stream/execution-graph.js';
 import { runLocally, concatBytes } from '../../../runtime/stream/local-runner.js';

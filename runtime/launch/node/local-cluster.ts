@@ -2,6 +2,9 @@
  * An embedded local cluster for `wrt submit` without `--address` (like `ray.init()` with no
  * address): one head process and N node processes on loopback, started from this package's own
  * CLI and stopped (SIGTERM, then SIGKILL after 5 s) when the job ends.
+ *
+ * Readiness travels as messages over each child's IPC channel ({@link ReadyMessage}, sent by
+ * `wrt start` when it has a parent channel), not as lines scraped from stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +21,29 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-/** Starts `wrt ARGS` from this package's own CLI. */
+/**
+ * What `wrt start` sends its parent process over the IPC channel: the head once it listens
+ * (`address` is its `ws://` URL), the head again for every node that registers, a node once it has
+ * joined (`nodeId` is the id the head gave it).
+ */
+export type ReadyMessage =
+  | { type: 'wrt-head-listening'; address: string }
+  | { type: 'wrt-node-registered'; nodeId: string; name: string }
+  | { type: 'wrt-node-joined'; nodeId: string };
+
+/** Sends `m` to the parent process when this process was started with an IPC channel (by {@link spawnWrt}). */
+export function reportReady(m: ReadyMessage): void {
+  if (!process.send) return;
+  process.send(m);
+  // The channel must not keep a process alive that would otherwise exit.
+  (process.channel as { unref?: () => void } | undefined)?.unref?.();
+}
+
+/** Starts `wrt ARGS` from this package's own CLI, with an IPC channel for its {@link ReadyMessage}s. */
 export function spawnWrt(args: string[]): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  (p.channel as { unref?: () => void } | undefined)?.unref?.();
+  return p;
 }
 
 /** Starts local node `index` (named `local-<index + 1>`) of a cluster whose head is at `address`. */
@@ -38,21 +61,21 @@ export async function stopProcess(p: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Waits for a line of `p`'s stdout that matches `re`. */
-function waitForLine(p: ChildProcess, re: RegExp, what: string): Promise<RegExpMatchArray> {
+/**
+ * Resolves with the first message of `p` that `pick` accepts (returns non-null for).
+ * @throws WrtError `WRT_CONNECTION` when `p` exits first (with the end of its stderr).
+ */
+function waitForMessage<T>(p: ChildProcess, pick: (m: ReadyMessage) => T | null, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    let buffered = '';
     let stderr = '';
     p.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    const onData = (d: Buffer): void => {
-      buffered += d.toString();
-      const m = buffered.match(re);
-      if (m) {
-        p.stdout?.off('data', onData);
-        resolve(m);
-      }
+    const onMessage = (m: ReadyMessage): void => {
+      const v = pick(m);
+      if (v === null) return;
+      p.off('message', onMessage);
+      resolve(v);
     };
-    p.stdout?.on('data', onData);
+    p.on('message', onMessage);
     p.once('exit', (code) => reject(new WrtError('WRT_CONNECTION', `${what} exited (code ${code}) before it was ready: ${stderr.trim()}`)));
   });
 }
@@ -71,24 +94,16 @@ export async function startLocalCluster(nodes: number, cpus: number, verbose = f
     const head = spawnWrt(['start', '--head', '--host', '127.0.0.1', '--port', '0']);
     processes.push(head);
     if (verbose) head.stderr?.pipe(process.stderr);
-    const m = await waitForLine(head, /listening on (ws:\/\/\S+)/, 'the head');
-    const address = m[1]!;
+    // Drain stdout (the human-readable lines) so a full pipe never stalls the child.
+    head.stdout?.resume();
+    const address = await waitForMessage(head, (m) => (m.type === 'wrt-head-listening' ? m.address : null), 'the head');
     const httpUrl = address.replace(/^ws/, 'http').replace(/\/ws$/, '');
-    const joined = new Promise<void>((resolve, reject) => {
-      let count = 0;
-      let buffered = '';
-      head.stdout?.on('data', (d: Buffer) => {
-        buffered += d.toString();
-        const lines = buffered.split('\n');
-        buffered = lines.pop()!;
-        count += lines.filter((l) => l.startsWith('node joined')).length;
-        if (count >= nodes) resolve();
-      });
-      head.once('exit', () => reject(new WrtError('WRT_CONNECTION', 'the head exited while nodes were joining')));
-    });
+    let registered = 0;
+    const joined = waitForMessage(head, (m) => (m.type === 'wrt-node-registered' && ++registered >= nodes ? true : null), 'the head');
     for (let i = 0; i < nodes; i++) {
       const n = spawnNode(address, cpus, i, i < gpuNodes);
       processes.push(n);
+      n.stdout?.resume();
       if (verbose) n.stderr?.pipe(process.stderr);
       n.once('exit', (code) => {
         if (code !== 0 && code !== null) process.stderr.write(`wrt: local node ${i + 1} exited with code ${code}\n`);

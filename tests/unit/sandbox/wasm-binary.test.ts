@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { capMemory, wasmKind, WASM_PAGE_BYTES } from '../../../runtime/node/wasm-binary.js';
+import { capMemory, wasmKind, WASM_PAGE_BYTES } from '../../../runtime/sandbox/wasm-binary.js';
 import { ROOT, WORDCOUNT } from '../../helpers/wrt-process.js';
 import { WrtError } from '../../../runtime/errors.js';
 

@@ -9,12 +9,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { Head } from '../../head/head.js';
 import { NodeAgent, type LocalObjects } from '../../node/node-agent.js';
-import { memoryConnectionPair } from '../memory-connection.js';
-import type { Platform } from '../platform.js';
-import { DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE, checkpointDirectory } from './checkpoint-dir.js';
-import { connectJetStream } from './jetstream.js';
-import { nodePlatform } from './platform.js';
-import { serveHead } from './server.js';
+import { memoryConnectionPair } from '../../platform/memory-connection.js';
+import type { Platform } from '../../platform/platform.js';
+import { DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE, checkpointDirectory } from '../../platform/node/checkpoint-dir.js';
+import { connectJetStream } from '../../platform/node/jetstream.js';
+import { nodePlatform } from '../../platform/node/platform.js';
+import { serveHead } from './head-server.js';
 import { spawnNode, stopProcess } from './local-cluster.js';
 import { WrtError } from '../../errors.js';
 

@@ -3,7 +3,7 @@
  * head that served the page, and shows its state. Exposes `globalThis.wrtNode` for tests.
  */
 import { NodeAgent } from '../../node/node-agent.js';
-import { browserPlatform } from './platform.js';
+import { browserPlatform } from '../../platform/browser/platform.js';
 
 const $ = (id: string): HTMLElement | null => document.getElementById(id);
 const log = (line: string): void => {

@@ -1,10 +1,10 @@
 /** What the Node entry of the SDK needs from Node: module loading and an embedded cluster. */
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-import { coreModuleOf, loadCoreModule } from './component-core.js';
+import { coreModuleOf, loadCoreModule } from '../../platform/node/component-core.js';
 import { startLocalCluster } from './local-cluster.js';
 import { startEmbeddedCluster as startInProcess, type EmbeddedCluster } from './embedded-cluster.js';
-import { nodePlatform } from './platform.js';
+import { nodePlatform } from '../../platform/node/platform.js';
 import { WrtError } from '../../errors.js';
 
 /** Loads a module from a path, a file: or http(s): URL, or bytes; returns its core module. */
