@@ -57,19 +57,37 @@ export const ACTOR_ENDING_CODES: ReadonlySet<string> = new Set<ErrorCode>([
 
 const BRAND = Symbol.for('wrt.error');
 
-/** A failure as a plain, serialisable record (what travels in the `Failure` table). */
+/** A failure as a plain, serialisable record (what travels in the `Failure` table of wire.fbs). */
 export interface FailureRecord {
-  code: ErrorCode | string;
+  code: ErrorCode;
   message: string;
   retryable: boolean;
+  /** The failure that caused this one, if known (kept at most {@link MAX_CAUSE_DEPTH} deep). */
+  cause?: FailureRecord;
+}
+
+/** How many causes a failure record keeps (deeper ones are dropped when records are made or decoded). */
+export const MAX_CAUSE_DEPTH = 4;
+
+/** True when `code` is one of {@link ERROR_CODES}. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+}
+
+/**
+ * The code as received from another process: a code this build does not know (a newer peer's)
+ * becomes `WRT_JOB_FAILED`, with the original kept in the message by {@link fromFailure}'s callers.
+ */
+export function checkedCode(code: string): ErrorCode {
+  return isErrorCode(code) ? code : 'WRT_JOB_FAILED';
 }
 
 /** The base of every wrt error. `instanceof` works across realms and duplicated copies. */
 export class WrtError extends Error {
-  readonly code: ErrorCode | string;
+  readonly code: ErrorCode;
   readonly retryable: boolean;
 
-  constructor(code: ErrorCode | string, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WrtError';
     this.code = code;
@@ -81,18 +99,27 @@ export class WrtError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
-  toFailure(): FailureRecord {
-    return { code: this.code, message: this.message, retryable: this.retryable };
+  /** This error as a record, with its `cause` chain (errors of any kind) as records too. */
+  toFailure(depth = 0): FailureRecord {
+    const f: FailureRecord = { code: this.code, message: this.message, retryable: this.retryable };
+    if (this.cause !== undefined && depth < MAX_CAUSE_DEPTH) f.cause = toFailure(this.cause, 'WRT_JOB_FAILED', depth + 1);
+    return f;
   }
 }
 
-/** Rebuilds an error from a failure record received from another process. */
+/** Rebuilds an error from a failure record received from another process; its cause becomes the error's `cause`. */
 export function fromFailure(f: FailureRecord): WrtError {
-  return new WrtError(f.code, f.message, { retryable: f.retryable });
+  return new WrtError(f.code, f.message, { retryable: f.retryable, cause: f.cause ? fromFailure(f.cause) : undefined });
 }
 
-/** Turns anything thrown into a failure record (unknown errors are not retryable). */
-export function toFailure(err: unknown, fallback: ErrorCode = 'WRT_JOB_FAILED'): FailureRecord {
-  if (err instanceof WrtError) return err.toFailure();
-  return { code: fallback, message: err instanceof Error ? err.message : String(err), retryable: false };
+/**
+ * Turns anything thrown into a failure record: a {@link WrtError} keeps its code; anything else
+ * gets `fallback` and is not retryable. An `Error`'s `cause` becomes the record's `cause`.
+ */
+export function toFailure(err: unknown, fallback: ErrorCode = 'WRT_JOB_FAILED', depth = 0): FailureRecord {
+  if (err instanceof WrtError) return err.toFailure(depth);
+  const f: FailureRecord = { code: fallback, message: err instanceof Error ? err.message : String(err), retryable: false };
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (cause !== undefined && depth < MAX_CAUSE_DEPTH) f.cause = toFailure(cause, fallback, depth + 1);
+  return f;
 }

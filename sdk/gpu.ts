@@ -8,7 +8,7 @@
 import type { ArgValue } from './encoding.js';
 import type { ObjectRef } from './object-ref.js';
 import type { RemoteOptions } from './options.js';
-import type { Runtime } from './runtime.js';
+import type { Submitter } from './submitter.js';
 import type { GpuTaskParams } from '../runtime/node/gpu-kernel-contract.js';
 import type { AssociativeOp } from '../gpu/kernels/ops.js';
 import type { ElementType } from '../gpu/context.js';
@@ -21,7 +21,7 @@ const GPU_DEFAULTS: RemoteOptions = { gpus: 1 };
 export class GpuTasks {
   /** @internal */
   constructor(
-    private readonly rt: Runtime,
+    private readonly rt: Submitter,
     private readonly options: RemoteOptions = GPU_DEFAULTS,
   ) {}
 

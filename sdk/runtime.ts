@@ -6,7 +6,7 @@
 import type { Connection, Platform } from '../runtime/platform/platform.js';
 import type { Message, MessageOf, TaskArg } from '../runtime/protocol/messages.js';
 import { decodeFrame, sendMessage } from '../runtime/protocol/codec.js';
-import { WrtError, type FailureRecord } from '../runtime/errors.js';
+import { WrtError, isErrorCode, type FailureRecord } from '../runtime/errors.js';
 import { headWebSocketUrl } from '../runtime/client/job-client.js';
 import { ObjectRef } from './object-ref.js';
 import { TaskError } from './task-error.js';
@@ -14,6 +14,9 @@ import { encodeArg, type ArgValue } from './encoding.js';
 import { compileOptions, type RemoteOptions } from './options.js';
 import { WasmModule } from './wasm-module.js';
 import { GpuTasks } from './gpu.js';
+import { ActorHandle, type Submitter } from './submitter.js';
+
+export { ActorHandle };
 import { InboundPull, OBJECT_CHUNK_BYTES, failedChunk, serveRange } from '../runtime/store/object-transfer.js';
 import type { LocalObjects } from '../runtime/node/node-agent.js';
 import { copyBytes } from '../runtime/store/small-copy.js';
@@ -45,27 +48,7 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
-/** An actor handle: calls run on the actor's instance, in the order they were made. */
-export class ActorHandle {
-  /** @internal */
-  constructor(
-    private readonly rt: Runtime,
-    readonly actorId: string,
-    readonly moduleId: string,
-  ) {}
-
-  /** Calls `method` (an export of the actor's module); returns the ref of its result at once. */
-  call(method: string, ...args: (ArgValue | ObjectRef)[]): ObjectRef {
-    return this.rt.actorCall(this, method, args);
-  }
-
-  /** Resolves once the actor's constructor has run. @throws TaskError `WRT_ACTOR_DIED` if it failed. */
-  ready(): Promise<void> {
-    return this.rt.actorReady(this.actorId);
-  }
-}
-
-export class Runtime {
+export class Runtime implements Submitter {
   private readonly objects = new Map<string, ObjectState>();
   private readonly pulls = new Map<number, InboundPull>();
   /** Puts larger than one chunk, held until the node storing them has pulled them. */
@@ -257,9 +240,9 @@ export class Runtime {
       if (s?.state === 'Alive') return;
       if (s?.state === 'Dead') {
         const [code, ...rest] = s.message.split(': ');
-        const known = code?.startsWith('WRT_');
+        const known = code !== undefined && isErrorCode(code);
         throw new TaskError(
-          { code: known ? code! : 'WRT_ACTOR_DIED', message: known ? rest.join(': ') : s.message, retryable: false },
+          { code: known ? code : 'WRT_ACTOR_DIED', message: known ? rest.join(': ') : s.message, retryable: false },
           actorId,
           'constructor',
         );

@@ -9,7 +9,8 @@ import type { ObjectRef } from './object-ref.js';
 import type { ArgValue } from './encoding.js';
 import type { RemoteOptions } from './options.js';
 import { compileOptions } from './options.js';
-import type { ActorHandle, Runtime } from './runtime.js';
+import type { ActorHandle, Submitter } from './submitter.js';
+import type { GpuTasks } from './gpu.js';
 import type { GpuTaskParams } from '../runtime/node/gpu-kernel-contract.js';
 import type { ElementType } from '../gpu/context.js';
 
@@ -22,7 +23,7 @@ export type KernelSpec =
 export class GpuKernel {
   /** @internal */
   constructor(
-    private readonly rt: Runtime,
+    private readonly rt: Submitter & { readonly gpu: GpuTasks },
     private readonly moduleId: string,
     readonly source: string,
     private readonly spec: KernelSpec,
@@ -39,7 +40,7 @@ export class GpuKernel {
 export class RemoteFunction {
   /** @internal */
   constructor(
-    private readonly rt: Runtime,
+    private readonly rt: Submitter & { readonly gpu: GpuTasks },
     private readonly moduleId: string,
     readonly name: string,
     private readonly opts: RemoteOptions,
@@ -60,7 +61,7 @@ export class RemoteFunction {
 export class ActorClass {
   /** @internal */
   constructor(
-    private readonly rt: Runtime,
+    private readonly rt: Submitter & { readonly gpu: GpuTasks },
     private readonly moduleId: string,
     readonly initFunction: string,
     private readonly opts: RemoteOptions,
@@ -80,7 +81,7 @@ export class ActorClass {
 export class WasmModule {
   /** @internal */
   constructor(
-    private readonly rt: Runtime,
+    private readonly rt: Submitter & { readonly gpu: GpuTasks },
     readonly moduleId: string,
     /** The module's export names. */
     readonly exports: readonly string[],

@@ -6,7 +6,7 @@
 import type { Connection, Platform } from '../platform/platform.js';
 import type { JobAction, Message, MessageOf } from '../protocol/messages.js';
 import { decodeFrame, encodeMessage } from '../protocol/codec.js';
-import { WrtError, fromFailure } from '../errors.js';
+import { WrtError, fromFailure, isErrorCode } from '../errors.js';
 
 export type JobSubmission = Omit<MessageOf<'SubmitJob'>, 'type' | 'requestId'>;
 export type JobStatusUpdate = MessageOf<'JobStatus'>;
@@ -52,7 +52,7 @@ function onMessages(conn: Connection, handle: (m: Message) => void, fail: (err: 
 /** Rebuilds the error of a failed job; its message is "CODE: what happened" (BatchJob.fail). */
 function jobFailure(s: JobStatusUpdate): WrtError {
   const m = /^(WRT_[A-Z_]+): ([\s\S]*)$/.exec(s.message);
-  if (m) return new WrtError(m[1]!, `job ${s.jobId} failed: ${m[2]!}`);
+  if (m && isErrorCode(m[1]!)) return new WrtError(m[1], `job ${s.jobId} failed: ${m[2]!}`);
   return new WrtError('WRT_JOB_FAILED', `job ${s.jobId} ${s.state.toLowerCase()}: ${s.message}`);
 }
 

@@ -14,11 +14,11 @@ import { decodeFrame, encodeMessage, sendMessage } from '../protocol/codec.js';
 import { planBatchJob } from '../protocol/job-graph-codec.js';
 import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
 import { StreamJob, parseExecutionId } from '../scheduler/stream-job.js';
-import { memoryCheckpointStore, type CheckpointStore } from '../scheduler/checkpoint-store.js';
+import { memoryCheckpointStore, type CheckpointStore } from '../platform/checkpoint-store.js';
 import { ResourceLedger } from '../scheduler/resource-ledger.js';
 import type { Resources } from '../scheduler/resources.js';
 import { TaskService } from '../scheduler/task-service.js';
-import { WrtError, toFailure } from '../errors.js';
+import { WrtError, toFailure, type FailureRecord } from '../errors.js';
 import { endsObject, failedChunk, serveRange } from '../store/object-transfer.js';
 
 export interface HeadOptions {
@@ -307,7 +307,7 @@ export class Head {
     }
     const node = this.nodes.get(holder);
     if (!(node?.alive || this.drivers.has(holder))) {
-      const failure = {
+      const failure: FailureRecord = {
         code: 'WRT_OBJECT_LOST',
         message: `object ${msg.objectId} is not available (its holder ${holder || '?'} is gone)`,
         retryable: true,
@@ -331,7 +331,7 @@ export class Head {
       if (p.requester === holder) this.relayedPulls.delete(key);
       if (p.owner !== holder) continue;
       this.relayedPulls.delete(key);
-      const failure = {
+      const failure: FailureRecord = {
         code: 'WRT_OBJECT_LOST',
         message: `object ${p.objectId} was lost with ${holder} during the transfer`,
         retryable: true,

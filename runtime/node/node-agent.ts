@@ -645,7 +645,7 @@ export class NodeAgent {
     try {
       prepare = this.prepareCall(d, temporary);
     } catch (err) {
-      prepare = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      prepare = Promise.reject(err instanceof Error ? err : new WrtError('WRT_INVALID_ARGUMENT', String(err)));
     }
     this.running++;
     actor

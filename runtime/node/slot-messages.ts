@@ -3,12 +3,9 @@ import type { FailureRecord } from '../errors.js';
 import type { GpuRequest } from './gpu-bridge.js';
 import type { JobGraph } from '../protocol/messages.js';
 import type { StreamElement } from '../stream/stream-subtask.js';
+import type { ArenaRange } from '../store/object-store.js';
 
-/** A byte range of the node's object-store arena. */
-export interface ArenaRange {
-  offset: number;
-  length: number;
-}
+export type { ArenaRange };
 
 /** One call of a `calls` batch. */
 export interface CallRequest {

@@ -5,6 +5,7 @@
  * module with the imports of its operator kind: keyed state for Process operators, a refusing
  * `wrt:runtime/keyed-state` for the rest, and `wrt:runtime/gpu` (not granted) where imported.
  */
+import { WrtError } from '../errors.js';
 import type { SlotParent } from '../platform/platform.js';
 import type { StreamSlotReply, StreamSlotRequest } from './slot-messages.js';
 import { planStreamJob } from '../stream/execution-graph.js';
@@ -74,7 +75,7 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
         );
         slot.restore(msg.restore, msg.freshOutput);
         slot.start();
-      } else if (!slot) throw new Error(`stream slot thread got ${msg.type} before stream-open`);
+      } else if (!slot) throw new WrtError('WRT_PROTOCOL', `stream slot thread got ${msg.type} before stream-open`);
       else if (msg.type === 'stream-in') slot.receive(msg.edge, msg.from, msg.to, msg.element);
       else if (msg.type === 'stream-trigger') slot.trigger(msg.id);
       else slot.credit(msg.edge, msg.from, msg.to, msg.credits);

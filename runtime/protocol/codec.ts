@@ -7,7 +7,7 @@
  * that error, and the caller closes the connection.
  */
 import * as flatbuffers from 'flatbuffers';
-import { WrtError, type FailureRecord } from '../errors.js';
+import { MAX_CAUSE_DEPTH, WrtError, checkedCode, type FailureRecord } from '../errors.js';
 import { CheckedByteBuffer, FrameBoundsError } from './checked-byte-buffer.js';
 import { copyBytes } from '../store/small-copy.js';
 import type { Connection } from '../platform/platform.js';
@@ -59,13 +59,15 @@ const ACTOR_STATES = ['Pending', 'Alive', 'Restarting', 'Dead'] as const;
 
 type B = flatbuffers.Builder;
 
-function encodeFailure(b: B, f: FailureRecord): flatbuffers.Offset {
+function encodeFailure(b: B, f: FailureRecord, depth = 0): flatbuffers.Offset {
+  const cause = f.cause && depth < MAX_CAUSE_DEPTH ? encodeFailure(b, f.cause, depth + 1) : 0;
   const code = b.createString(f.code);
   const message = b.createString(f.message);
   Failure.startFailure(b);
   Failure.addCode(b, code);
   Failure.addMessage(b, message);
   Failure.addRetryable(b, f.retryable);
+  if (cause) Failure.addCause(b, cause);
   return Failure.endFailure(b);
 }
 
@@ -427,8 +429,16 @@ class Reader {
     }
     return a;
   }
-  failure(f: Failure | null): FailureRecord | null {
-    return f ? { code: this.str(f.code()), message: this.str(f.message()), retryable: f.retryable() } : null;
+  /** A failure with its causes (at most MAX_CAUSE_DEPTH); a code this build does not know becomes WRT_JOB_FAILED, named in the message. */
+  failure(f: Failure | null, depth = 0): FailureRecord | null {
+    if (!f) return null;
+    const raw = this.str(f.code());
+    const code = checkedCode(raw);
+    const message = code === raw ? this.str(f.message()) : `${raw}: ${this.str(f.message())}`;
+    const out: FailureRecord = { code, message, retryable: f.retryable() };
+    const cause = depth < MAX_CAUSE_DEPTH ? this.failure(f.cause(), depth + 1) : null;
+    if (cause) out.cause = cause;
+    return out;
   }
   list<T>(n: number, at: (i: number) => T | null): T[] {
     const out: T[] = [];

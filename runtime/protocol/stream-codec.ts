@@ -3,6 +3,7 @@
  * StreamData, StreamCredit, CancelJob), kept apart from codec.ts, which calls in here for them.
  * Decoding reads through codec.ts's guarded reader, so a malformed table is a `WRT_PROTOCOL` error.
  */
+import { WrtError } from '../errors.js';
 import type * as flatbuffers from 'flatbuffers';
 import type { JobAction, Message, MessageOf, StreamElementKind, SubtaskState } from './messages.js';
 import { decodeJobGraphTable, encodeJobGraphTable } from './job-graph-codec.js';
@@ -153,7 +154,7 @@ export function decodeStreamBody(r: GuardedReader, env: Envelope): StreamMessage
     case Kind.DeployStreamSlot: {
       const t = env.message(new DeployStreamSlot()) as DeployStreamSlot;
       const graph = t.graph();
-      if (!graph) throw new RangeError('DeployStreamSlot without a graph');
+      if (!graph) throw new WrtError('WRT_PROTOCOL', 'DeployStreamSlot without a graph');
       return {
         type: 'DeployStreamSlot',
         jobId: r.str(t.jobId()),
@@ -173,7 +174,7 @@ export function decodeStreamBody(r: GuardedReader, env: Envelope): StreamMessage
     case Kind.StreamData: {
       const t = env.message(new StreamData()) as StreamData;
       const kind = ELEMENT_KINDS[t.kind()];
-      if (kind === undefined) throw new RangeError(`unknown stream element kind ${t.kind()}`);
+      if (kind === undefined) throw new WrtError('WRT_PROTOCOL', `unknown stream element kind ${t.kind()}`);
       return {
         type: 'StreamData',
         jobId: r.str(t.jobId()),
@@ -209,13 +210,13 @@ export function decodeStreamBody(r: GuardedReader, env: Envelope): StreamMessage
     case Kind.CheckpointAck: {
       const t = env.message(new CheckpointAck()) as CheckpointAck;
       const state = t.state();
-      if (!state) throw new RangeError('CheckpointAck without a state');
+      if (!state) throw new WrtError('WRT_PROTOCOL', 'CheckpointAck without a state');
       return { type: 'CheckpointAck', jobId: r.str(t.jobId()), checkpointId: r.num(t.checkpointId()), state: decodeSubtaskState(r, state) };
     }
     case Kind.JobControl: {
       const t = env.message(new JobControl()) as JobControl;
       const action = JOB_ACTIONS[t.action()];
-      if (!action) throw new RangeError(`unknown job action ${t.action()}`);
+      if (!action) throw new WrtError('WRT_PROTOCOL', `unknown job action ${t.action()}`);
       return { type: 'JobControl', requestId: t.requestId(), jobId: r.str(t.jobId()), action, savepointDir: r.str(t.savepointDir()) };
     }
     case Kind.JobControlDone: {

@@ -5,7 +5,7 @@
  * pointer at 4, u32 length at 8) and released with `cabi_post_<export>`.
  * The input is written as an operator input frame (WOI1, docs/batch-format.md).
  */
-import { WrtError, toFailure } from '../errors.js';
+import { WrtError, toFailure, type FailureRecord } from '../errors.js';
 
 export const INPUT_MAGIC = 0x31494f57; // "WOI1"
 
@@ -152,7 +152,12 @@ export function callGraph(instance: WebAssembly.Instance): Uint8Array {
 }
 
 /** The failure record of an error thrown by a wasm call: trap, memory cap, link error or an error result. */
-export function classifyFailure(err: unknown, operator: string, instance: WebAssembly.Instance | undefined, capBytes: number) {
+export function classifyFailure(
+  err: unknown,
+  operator: string,
+  instance: WebAssembly.Instance | undefined,
+  capBytes: number,
+): FailureRecord {
   if (err instanceof WebAssembly.RuntimeError) {
     const memory = instance?.exports.memory;
     const used = memory instanceof WebAssembly.Memory ? memory.buffer.byteLength : 0;

@@ -32,7 +32,7 @@ import { ClusterJob } from './cluster-job.js';
 import { placeSlots } from './placement.js';
 import { NO_NODE_GRACE_MS } from './batch-job.js';
 import { planStreamJob, type StreamPlan } from '../stream/execution-graph.js';
-import { memoryCheckpointStore, type CheckpointStore, type CompletedCheckpoint } from './checkpoint-store.js';
+import { memoryCheckpointStore, type CheckpointStore, type CompletedCheckpoint } from '../platform/checkpoint-store.js';
 import { JetStreamCommitter } from '../stream/nats-connector.js';
 import type { ConnectJetStream } from '../platform/platform.js';
 

@@ -213,7 +213,7 @@ export class TaskService {
     const taskId = this.taskByReturn.get(m.objectId);
     const t = taskId ? this.tasks.get(taskId) : undefined;
     if (!t || t.owner !== driver || t.state === 'done') return;
-    const failure = {
+    const failure: FailureRecord = {
       code: 'WRT_TASK_CANCELLED',
       message: `task ${t.spec.functionName} (${t.spec.taskId}) was cancelled`,
       retryable: false,

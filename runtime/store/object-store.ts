@@ -15,10 +15,15 @@
  */
 import { WrtError } from '../errors.js';
 import { ArenaAllocator } from './arena-allocator.js';
-import type { ArenaRange } from '../node/slot-messages.js';
 import type { SpillStorage } from '../platform/platform.js';
 
 const PAGE = 65536;
+
+/** A byte range of the node's object-store arena (offset and length in bytes). */
+export interface ArenaRange {
+  offset: number;
+  length: number;
+}
 
 export interface ObjectStoreOptions {
   /** Initial arena size in bytes. @default 16 MiB */

@@ -118,7 +118,7 @@ export class InboundPull {
 export function serveRange(bytes: Uint8Array, req: Pull, send: (c: Chunk) => void): void {
   const base = { type: 'ObjectChunk' as const, requestId: req.requestId, objectId: req.objectId, requester: req.requester };
   if (req.offset > bytes.byteLength || req.length < 0) {
-    const failure = {
+    const failure: FailureRecord = {
       code: 'WRT_PROTOCOL',
       message: `range [${req.offset}, +${req.length}) is outside object ${req.objectId} of ${bytes.byteLength} bytes`,
       retryable: false,

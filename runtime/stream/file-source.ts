@@ -25,7 +25,7 @@ import type { ColumnType, JobGraphVertex } from '../protocol/messages.js';
 import type { OpenFile, SourceFile } from '../platform/platform.js';
 import { RowBatchBuilder } from './row-batch.js';
 import { RecordParser, timestampColumn } from './record-format.js';
-import type { SourceStep, StreamSource } from './connectors.js';
+import type { SourceStep, StreamSource } from './connector-types.js';
 import { WrtError } from '../errors.js';
 
 export const FILE_FORMATS = ['text', 'csv', 'jsonl'] as const;

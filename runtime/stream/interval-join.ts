@@ -6,6 +6,7 @@
  * `l + upperMs`, a right element while it is at most `r - lowerMs`. Elements with a timestamp
  * below the watermark on arrival are late and dropped (counted), as in Flink.
  */
+import { WrtError } from '../errors.js';
 import { TimerQueue } from './timer-queue.js';
 
 export interface IntervalJoinOptions<K, L, R> {
@@ -42,7 +43,10 @@ export class IntervalJoinOperator<K, L, R> {
   /** @throws RangeError when lowerMs > upperMs or either is not an integer. */
   constructor(private readonly o: IntervalJoinOptions<K, L, R>) {
     if (!Number.isSafeInteger(o.lowerMs) || !Number.isSafeInteger(o.upperMs) || o.lowerMs > o.upperMs)
-      throw new RangeError(`interval join bounds must be integers with lowerMs ≤ upperMs, got [${o.lowerMs}, ${o.upperMs}]`);
+      throw new WrtError(
+        'WRT_INVALID_ARGUMENT',
+        `interval join bounds must be integers with lowerMs ≤ upperMs, got [${o.lowerMs}, ${o.upperMs}]`,
+      );
   }
 
   /** The operator's state: watermark, buffered elements and timers (plain values). */

@@ -7,6 +7,7 @@
  * The hashes are wrt's own (FNV-1a 32 over UTF-16 code units for strings, the two 32-bit halves
  * for integers, then MurmurHash3's fmix32 finalizer) and are the same in Node and browsers.
  */
+import { WrtError } from '../errors.js';
 
 /** Flink's default lower bound for the number of key groups. */
 export const DEFAULT_MAX_PARALLELISM = 128;
@@ -61,9 +62,9 @@ export interface KeyGroupRange {
  */
 export function keyGroupRange(index: number, maxParallelism: number, parallelism: number): KeyGroupRange {
   if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > maxParallelism)
-    throw new RangeError(`parallelism must be in [1, maxParallelism=${maxParallelism}], got ${parallelism}`);
+    throw new WrtError('WRT_INVALID_ARGUMENT', `parallelism must be in [1, maxParallelism=${maxParallelism}], got ${parallelism}`);
   if (!Number.isInteger(index) || index < 0 || index >= parallelism)
-    throw new RangeError(`subtask index ${index} is not in [0, ${parallelism})`);
+    throw new WrtError('WRT_INVALID_ARGUMENT', `subtask index ${index} is not in [0, ${parallelism})`);
   return {
     first: Math.ceil((index * maxParallelism) / parallelism),
     last: Math.ceil(((index + 1) * maxParallelism) / parallelism) - 1,

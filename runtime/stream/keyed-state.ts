@@ -10,6 +10,7 @@
  * Values must survive `JSON.stringify` (numbers, strings, booleans, null, arrays, plain objects);
  * a snapshot is UTF-8 JSON: `{"v":1,"maxParallelism":M,"states":{name:{"kind","groups":{g:[[key,entry]…]}}}}`.
  */
+import { WrtError } from '../errors.js';
 import { keyGroupOf, type KeyGroupRange, DEFAULT_MAX_PARALLELISM } from './key-groups.js';
 
 export type StateKey = number | string;
@@ -75,7 +76,8 @@ export class KeyedStateBackend {
   setCurrentKey(key: StateKey): void {
     const g = keyGroupOf(key, this.maxParallelism);
     if (g < this.range.first || g > this.range.last)
-      throw new RangeError(
+      throw new WrtError(
+        'WRT_INVALID_ARGUMENT',
         `key ${String(key)} is in key group ${g}, outside this subtask's range [${this.range.first}, ${this.range.last}]`,
       );
     this.key = key;
@@ -195,7 +197,8 @@ export class KeyedStateBackend {
         states: Record<string, { kind: Kind; ttlMs?: number; groups: Record<string, [StateKey, Entry][]> }>;
       };
       if (s.v !== 1 || s.maxParallelism !== this.maxParallelism)
-        throw new Error(
+        throw new WrtError(
+          'WRT_BAD_CHECKPOINT',
           `keyed-state snapshot v${s.v} with maxParallelism ${s.maxParallelism} cannot restore into maxParallelism ${this.maxParallelism}`,
         );
       for (const [name, st] of Object.entries(s.states)) {
@@ -214,13 +217,14 @@ export class KeyedStateBackend {
   private table(name: string, kind: Kind, o: StateOptions): Table {
     let t = this.tables.get(name);
     if (!t) this.tables.set(name, (t = { kind, ttlMs: o.ttlMs, groups: new Map() }));
-    else if (t.kind !== kind) throw new Error(`state "${name}" is ${t.kind} state, not ${kind} state`);
-    if (o.ttlMs !== undefined && !(o.ttlMs > 0)) throw new RangeError(`state "${name}": ttlMs must be > 0, got ${o.ttlMs}`);
+    else if (t.kind !== kind) throw new WrtError('WRT_INVALID_ARGUMENT', `state "${name}" is ${t.kind} state, not ${kind} state`);
+    if (o.ttlMs !== undefined && !(o.ttlMs > 0))
+      throw new WrtError('WRT_INVALID_ARGUMENT', `state "${name}": ttlMs must be > 0, got ${o.ttlMs}`);
     return t;
   }
 
   private current(): StateKey {
-    if (this.key === null) throw new Error('keyed state used before setCurrentKey');
+    if (this.key === null) throw new WrtError('WRT_INVALID_ARGUMENT', 'keyed state used before setCurrentKey');
     return this.key;
   }
 

@@ -38,7 +38,7 @@ import type { ColumnType, JobGraphVertex } from '../protocol/messages.js';
 import type { ConnectJetStream, ConnectorAccess, JetStreamLink, JetStreamReader } from '../platform/platform.js';
 import { RowBatchBuilder, type RowBatch } from './row-batch.js';
 import { RECORD_FORMATS, RecordParser, RecordWriter, timestampColumn, type RecordFormat } from './record-format.js';
-import type { SourceStep, StreamSink, StreamSource } from './connectors.js';
+import type { SourceStep, StreamSink, StreamSource } from './connector-types.js';
 import { WrtError } from '../errors.js';
 import { encodeFrame, splitFrame } from '../protocol/codec.js';
 

@@ -6,6 +6,7 @@
  * offset; a session window starts as [t, t + gap) and merges with every window it intersects,
  * where intersection includes touching ends (so events exactly `gap` apart share a session).
  */
+import { WrtError } from '../errors.js';
 
 export interface TimeWindow {
   /** First millisecond in the window. */
@@ -41,7 +42,7 @@ export function windowStart(t: number, offsetMs: number, sizeMs: number): number
 export function checkAssigner(a: WindowAssigner): WindowAssigner {
   const positive = (name: string, v: number): void => {
     if (!Number.isSafeInteger(v) || v <= 0)
-      throw new RangeError(`${a.kind} window: ${name} must be a positive integer of milliseconds, got ${v}`);
+      throw new WrtError('WRT_INVALID_ARGUMENT', `${a.kind} window: ${name} must be a positive integer of milliseconds, got ${v}`);
   };
   if (a.kind === 'session') positive('gapMs', a.gapMs);
   else {
@@ -50,7 +51,8 @@ export function checkAssigner(a: WindowAssigner): WindowAssigner {
     if (a.kind === 'sliding') positive('slideMs', a.slideMs);
     const offset = a.offsetMs ?? 0;
     if (!Number.isSafeInteger(offset) || Math.abs(offset) >= period)
-      throw new RangeError(
+      throw new WrtError(
+        'WRT_INVALID_ARGUMENT',
         `${a.kind} window: offsetMs must be an integer below the ${a.kind === 'sliding' ? 'slide' : 'size'}, got ${offset}`,
       );
   }

@@ -6,6 +6,7 @@
  * A watermark W asserts that no more elements with timestamp ≤ W will arrive; -Infinity means
  * "nothing known yet", +Infinity "end of input" (it fires every pending window and timer).
  */
+import { WrtError } from '../errors.js';
 
 /** The watermark of one source split with a bounded out-of-orderness: max timestamp seen - bound - 1. */
 export class BoundedOutOfOrdernessWatermarks {
@@ -22,8 +23,9 @@ export class BoundedOutOfOrdernessWatermarks {
     readonly boundMs: number,
     readonly idleTimeoutMs?: number,
   ) {
-    if (!(boundMs >= 0)) throw new RangeError(`out-of-orderness bound must be ≥ 0 ms, got ${boundMs}`);
-    if (idleTimeoutMs !== undefined && !(idleTimeoutMs > 0)) throw new RangeError(`idle timeout must be > 0 ms, got ${idleTimeoutMs}`);
+    if (!(boundMs >= 0)) throw new WrtError('WRT_INVALID_ARGUMENT', `out-of-orderness bound must be ≥ 0 ms, got ${boundMs}`);
+    if (idleTimeoutMs !== undefined && !(idleTimeoutMs > 0))
+      throw new WrtError('WRT_INVALID_ARGUMENT', `idle timeout must be > 0 ms, got ${idleTimeoutMs}`);
   }
 
   /** Records an element's event time, read at processing time `nowMs`. */
@@ -53,7 +55,8 @@ export class WatermarkValve {
   private output = -Infinity;
 
   constructor(channels: number) {
-    if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`a valve needs ≥ 1 input channel, got ${channels}`);
+    if (!Number.isInteger(channels) || channels < 1)
+      throw new WrtError('WRT_INVALID_ARGUMENT', `a valve needs ≥ 1 input channel, got ${channels}`);
     this.watermarks = new Array<number>(channels).fill(-Infinity);
     this.idle = new Array<boolean>(channels).fill(false);
   }

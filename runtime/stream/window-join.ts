@@ -7,6 +7,7 @@
  * be emitted once per window the two share, as in Flink. Elements whose every window has fired
  * are late and dropped (counted).
  */
+import { WrtError } from '../errors.js';
 import { TimerQueue } from './timer-queue.js';
 import { assignWindows, maxTimestamp, type TimeWindow, type WindowAssigner } from './time-window.js';
 
@@ -36,7 +37,8 @@ export class WindowJoinOperator<K, L, R> {
 
   /** @throws RangeError for a session assigner (window joins take tumbling or sliding windows). */
   constructor(private readonly o: WindowJoinOptions<K, L, R>) {
-    if (o.assigner.kind === 'session') throw new RangeError('a window join takes tumbling or sliding windows, not session windows');
+    if (o.assigner.kind === 'session')
+      throw new WrtError('WRT_INVALID_ARGUMENT', 'a window join takes tumbling or sliding windows, not session windows');
   }
 
   processLeft(key: K, value: L, t: number): void {

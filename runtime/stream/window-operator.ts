@@ -13,6 +13,7 @@
  *
  * Results fire in (time, registration) order, so equal inputs give equal output order.
  */
+import { WrtError } from '../errors.js';
 import { assignWindows, checkAssigner, cover, intersects, maxTimestamp, type TimeWindow, type WindowAssigner } from './time-window.js';
 import { TimerQueue } from './timer-queue.js';
 
@@ -62,7 +63,7 @@ export class WindowOperator<K, IN, ACC, OUT> {
     checkAssigner(o.assigner);
     this.lateness = o.allowedLatenessMs ?? 0;
     if (!Number.isSafeInteger(this.lateness) || this.lateness < 0)
-      throw new RangeError(`allowedLatenessMs must be a non-negative integer, got ${this.lateness}`);
+      throw new WrtError('WRT_INVALID_ARGUMENT', `allowedLatenessMs must be a non-negative integer, got ${this.lateness}`);
   }
 
   get currentWatermark(): number {

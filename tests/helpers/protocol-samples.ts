@@ -1,5 +1,6 @@
 // One message of every type, with non-default values, for protocol tests.
 import type { Message, JobGraph } from '../../runtime/protocol/messages.js';
+import type { FailureRecord } from '../../runtime/errors.js';
 
 export const graph: JobGraph = {
   name: 'wordcount',
@@ -16,7 +17,12 @@ export const graph: JobGraph = {
   ],
 };
 const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 255);
-const failure = { code: 'WRT_OPERATOR_TRAP', message: 'operator "tokenize" trapped: unreachable', retryable: false };
+const failure: FailureRecord = {
+  code: 'WRT_OPERATOR_TRAP',
+  message: 'operator "tokenize" trapped: unreachable',
+  retryable: false,
+  cause: { code: 'WRT_MEMORY_CAP', message: 'grew past 1 MiB', retryable: false },
+};
 
 /** One of every message type, with non-default values. */
 export const SAMPLES: Message[] = [

@@ -28,7 +28,7 @@ export const browserPlatform: Platform = {
       terminate: async () => worker.terminate(),
     };
     worker.addEventListener('message', (ev) => thread.onMessage?.(ev.data));
-    worker.addEventListener('error', (ev) => thread.onError?.(new Error(ev.message)));
+    worker.addEventListener('error', (ev) => thread.onError?.(new WrtError('WRT_SLOT_DIED', ev.message)));
     return thread;
   },
   hardwareConcurrency: () => navigator.hardwareConcurrency || 2,

@@ -14,7 +14,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { basename, dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { tmpdir } from 'node:os';
-import { savepointSuffix, type CheckpointStore, type CompletedCheckpoint } from '../../scheduler/checkpoint-store.js';
+import { savepointSuffix, type CheckpointStore, type CompletedCheckpoint } from '../checkpoint-store.js';
 import { WrtError } from '../../errors.js';
 
 /** Where a head keeps checkpoints unless told otherwise (`wrt start --checkpoint-dir`). */

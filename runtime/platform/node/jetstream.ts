@@ -14,6 +14,7 @@
 import { connect, createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type Consumer } from '@nats-io/jetstream';
 import type { ConnectJetStream, JetStreamLink, JetStreamMessage, JetStreamReader } from '../platform.js';
+import { WrtError } from '../../errors.js';
 
 /** Messages a reader holds at most before it stops fetching. */
 export const BUFFER_MESSAGES = 4096;
@@ -63,7 +64,7 @@ class Reader implements JetStreamReader {
       }
     } catch (err) {
       if (this.closed) return;
-      this.error = err instanceof Error ? err : new Error(String(err));
+      this.error = err instanceof Error ? err : new WrtError('WRT_CONNECTION', String(err));
       this.onReady?.();
     }
   }
@@ -113,10 +114,10 @@ class Link implements JetStreamLink {
     const p = this.pending.get(n);
     if (!p) return;
     this.pending.delete(n);
-    if (m.headers?.code === 503) return p.reject(new Error('no responders (503): no stream takes the subject'));
+    if (m.headers?.code === 503) return p.reject(new WrtError('WRT_SINK_FAILED', 'no responders (503): no stream takes the subject'));
     try {
       const ack = JSON.parse(m.string()) as { seq?: number; duplicate?: boolean; error?: { code: number; description: string } };
-      if (ack.error) p.reject(new Error(`${ack.error.description} (${ack.error.code})`));
+      if (ack.error) p.reject(new WrtError('WRT_SINK_FAILED', `${ack.error.description} (${ack.error.code})`));
       else p.resolve({ seq: ack.seq ?? 0, duplicate: ack.duplicate === true });
     } catch (err) {
       p.reject(err as Error);
@@ -147,7 +148,7 @@ class Link implements JetStreamLink {
         this.nc.publish(subject, data, { reply: `${this.inbox}.${n}`, headers: h });
       } catch (err) {
         this.pending.delete(n);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        reject(err instanceof Error ? err : new WrtError('WRT_CONNECTION', String(err)));
       }
     });
   }
@@ -158,7 +159,7 @@ class Link implements JetStreamLink {
     for (const [n, p] of this.pending) {
       if (p.at > before) continue;
       this.pending.delete(n);
-      p.reject(new Error(`no acknowledgement within ${PUBLISH_TIMEOUT_MS} ms`));
+      p.reject(new WrtError('WRT_TIMEOUT', `no acknowledgement within ${PUBLISH_TIMEOUT_MS} ms`));
     }
   }
 
@@ -169,7 +170,7 @@ class Link implements JetStreamLink {
 
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
-    this.failAll(new Error('the NATS connection was closed'));
+    this.failAll(new WrtError('WRT_CONNECTION', 'the NATS connection was closed'));
     await this.nc.close();
   }
 }

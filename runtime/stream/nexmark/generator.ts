@@ -17,6 +17,7 @@
  * seeded by (seed, c), so it is reproducible. The Flink port adds FIRST_PERSON_ID to bid bidders
  * twice; here once, as Beam does. No out-of-order groups (outOfOrderGroupSize = 1, the default).
  */
+import { WrtError } from '../../errors.js';
 import { JavaRandom } from './java-random.js';
 
 /** 2015-07-15T00:00:00.000Z, Beam's `NexmarkUtils.BASE_TIME`. */
@@ -218,8 +219,9 @@ export class NexmarkGenerator {
     this.baseTimeMs = config.baseTimeMs ?? NEXMARK_BASE_TIME_MS;
     this.eventsPerSecond = config.eventsPerSecond ?? 10_000;
     if (!Number.isSafeInteger(this.seed) || this.seed < 0)
-      throw new RangeError(`Nexmark seed must be a non-negative integer, got ${this.seed}`);
-    if (!(this.eventsPerSecond > 0)) throw new RangeError(`Nexmark eventsPerSecond must be positive, got ${this.eventsPerSecond}`);
+      throw new WrtError('WRT_INVALID_ARGUMENT', `Nexmark seed must be a non-negative integer, got ${this.seed}`);
+    if (!(this.eventsPerSecond > 0))
+      throw new WrtError('WRT_INVALID_ARGUMENT', `Nexmark eventsPerSecond must be positive, got ${this.eventsPerSecond}`);
     // seed · golden-ratio constant mod 2^48: spreads seeds over the state space, 0 stays 0.
     this.seedOffset = Number((BigInt(this.seed) * 0x9e3779b97f4a7c15n) % BigInt(TWO_48));
   }

@@ -7,6 +7,7 @@
  * The 48-bit state is kept as two 24-bit halves in doubles, so every product stays below 2^53 and
  * is exact without BigInt (≈ 10 ns a draw).
  */
+import { WrtError } from '../../errors.js';
 
 const TWO_24 = 16_777_216;
 const MUL_HI = 0x5de; // 0x5DEECE66D = MUL_HI * 2^24 + MUL_LO
@@ -27,7 +28,8 @@ export class JavaRandom {
    * @throws RangeError when `seed` is negative, fractional or above 2^53.
    */
   setSeed(seed: number): void {
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`JavaRandom seed must be an integer in [0, 2^53), got ${seed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new WrtError('WRT_INVALID_ARGUMENT', `JavaRandom seed must be an integer in [0, 2^53), got ${seed}`);
     const lo = seed % TWO_24;
     const hi = Math.floor(seed / TWO_24) % TWO_24;
     this.lo = (lo ^ MUL_LO) >>> 0;
@@ -55,7 +57,8 @@ export class JavaRandom {
   nextInt(bound: number): number;
   nextInt(bound?: number): number {
     if (bound === undefined) return this.next(32);
-    if (!Number.isInteger(bound) || bound <= 0 || bound > 0x7fffffff) throw new RangeError(`bound must be a positive int, got ${bound}`);
+    if (!Number.isInteger(bound) || bound <= 0 || bound > 0x7fffffff)
+      throw new WrtError('WRT_INVALID_ARGUMENT', `bound must be a positive int, got ${bound}`);
     let r = this.next(31);
     const m = bound - 1;
     if ((bound & m) === 0) return Math.floor((bound * r) / 2147483648);

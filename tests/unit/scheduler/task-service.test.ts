@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { TaskService, type TaskNode } from '../../../runtime/scheduler/task-service.js';
 import { ResourceLedger } from '../../../runtime/scheduler/resource-ledger.js';
 import type { Message, MessageOf, TaskOptions } from '../../../runtime/protocol/messages.js';
+import type { ErrorCode } from '../../../runtime/errors.js';
 
 const OPTIONS: TaskOptions = {
   cpus: 0,
@@ -33,7 +34,7 @@ function harness() {
     log: () => undefined,
   });
   service.registerModule({ type: 'RegisterModule', moduleId: 'm', module: new Uint8Array(8) });
-  const status = (taskId: string, returnId: string, failure: string | null): MessageOf<'TaskStatus'> => ({
+  const status = (taskId: string, returnId: string, failure: ErrorCode | null): MessageOf<'TaskStatus'> => ({
     type: 'TaskStatus',
     jobId: '',
     taskId,

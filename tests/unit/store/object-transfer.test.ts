@@ -99,7 +99,7 @@ test('empty objects, holder failures and chunks that do not fit settle the pull'
     (n) => new Uint8Array(n),
   );
   lost.start();
-  const failure = { code: 'WRT_OBJECT_LOST', message: 'gone', retryable: true };
+  const failure = { code: 'WRT_OBJECT_LOST', message: 'gone', retryable: true } as const;
   assert.equal(lost.onChunk({ type: 'ObjectChunk', ...ids, offset: 0, totalBytes: 0, data: new Uint8Array(0), failure }), true);
   await assert.rejects(lost.done, (e: WrtError) => e.code === 'WRT_OBJECT_LOST' && e.retryable);
 

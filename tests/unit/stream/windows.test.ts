@@ -21,7 +21,9 @@ test('assigners: tumbling and sliding align to the epoch plus offset; sessions s
   assert.equal(windowStart(25, 0, 10), 20);
   assert.throws(() => checkAssigner({ kind: 'sliding', sizeMs: 10, slideMs: 0 }), /slideMs must be a positive integer/);
   assert.throws(() => checkAssigner({ kind: 'tumbling', sizeMs: 10, offsetMs: 10 }), /offsetMs/);
-  assert.throws(() => new WindowOperator({ assigner: { kind: 'session', gapMs: -1 }, aggregate: count, emit: () => {} }), RangeError);
+  assert.throws(() => new WindowOperator({ assigner: { kind: 'session', gapMs: -1 }, aggregate: count, emit: () => {} }), {
+    code: 'WRT_INVALID_ARGUMENT',
+  });
 });
 
 test('bounded out-of-orderness: watermark = max timestamp - bound - 1; idle after the timeout', () => {
@@ -32,7 +34,7 @@ test('bounded out-of-orderness: watermark = max timestamp - bound - 1; idle afte
   assert.equal(g.watermark, 4899);
   assert.equal(g.isIdle(999), false);
   assert.equal(g.isIdle(1010), true);
-  assert.throws(() => new BoundedOutOfOrdernessWatermarks(-1), RangeError);
+  assert.throws(() => new BoundedOutOfOrdernessWatermarks(-1), { code: 'WRT_INVALID_ARGUMENT' });
 });
 
 test('valve: minimum over active channels, only forward; idle channels stop holding it back', () => {

@@ -3,8 +3,11 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+
+
 /**
  * A failure as a plain record (code, message, retryable), rebuilt as an error on the other side.
+ * `cause`: the failure this one was caused by (an operator's trap under a task failure), at most 4 deep.
  */
 export class Failure {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -43,8 +46,13 @@ retryable():boolean {
   return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
 }
 
+cause(obj?:Failure):Failure|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? (obj || new Failure()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
 static startFailure(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(4);
 }
 
 static addCode(builder:flatbuffers.Builder, codeOffset:flatbuffers.Offset) {
@@ -59,16 +67,13 @@ static addRetryable(builder:flatbuffers.Builder, retryable:boolean) {
   builder.addFieldInt8(2, +retryable, +false);
 }
 
+static addCause(builder:flatbuffers.Builder, causeOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, causeOffset, 0);
+}
+
 static endFailure(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createFailure(builder:flatbuffers.Builder, codeOffset:flatbuffers.Offset, messageOffset:flatbuffers.Offset, retryable:boolean):flatbuffers.Offset {
-  Failure.startFailure(builder);
-  Failure.addCode(builder, codeOffset);
-  Failure.addMessage(builder, messageOffset);
-  Failure.addRetryable(builder, retryable);
-  return Failure.endFailure(builder);
-}
 }
