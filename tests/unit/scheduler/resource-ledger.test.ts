@@ -140,6 +140,21 @@ function driver(head: Head): { conn: Connection; seen: Message[]; next: (type: M
   return { conn: driverEnd, seen, next: (type) => new Promise((resolve) => waiters.push({ type, resolve })) };
 }
 
+/** Registers module `m` and submits `n` tasks `t0…` (returns `r0…`) asking for `resources`. */
+function submitTasks(conn: Connection, n: number, resources: Partial<TaskOptions>): void {
+  sendMessage(conn, { type: 'RegisterModule', moduleId: 'm', module: new Uint8Array(8) });
+  for (let i = 0; i < n; i++)
+    sendMessage(conn, {
+      type: 'SubmitTask',
+      taskId: `t${i}`,
+      moduleId: 'm',
+      functionName: 'work',
+      args: [],
+      options: { ...OPTIONS, ...resources },
+      returnId: `r${i}`,
+    });
+}
+
 /** Resolves once `cond()` holds, checked after every macrotask turn; rejects after `ms`. */
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   const start = Date.now();
@@ -182,17 +197,7 @@ test('GPU tasks and a GPU batch pipeline submitted at once never hold the one GP
     });
     await d.next('JobAccepted');
     // GPU tasks, at once.
-    sendMessage(d.conn, { type: 'RegisterModule', moduleId: 'm', module: new Uint8Array(8) });
-    for (let i = 0; i < 3; i++)
-      sendMessage(d.conn, {
-        type: 'SubmitTask',
-        taskId: `t${i}`,
-        moduleId: 'm',
-        functionName: 'kernel',
-        args: [],
-        options: { ...OPTIONS, gpus: 1 },
-        returnId: `r${i}`,
-      });
+    submitTasks(d.conn, 3, { gpus: 1 });
     // Run everything to the end, one deployment at a time, checking the GPU after every step.
     let gpuDeployments = 0;
     await until(() => {
@@ -218,17 +223,7 @@ test('a stream job that needs the only slot waits until the tasks holding it are
     const node = scriptedNode(head, 1, 0);
     await until(() => node.seen.some((m) => m.type === 'RegisterAck'), 'the node to register');
     const d = driver(head);
-    sendMessage(d.conn, { type: 'RegisterModule', moduleId: 'm', module: new Uint8Array(8) });
-    for (let i = 0; i < 4; i++)
-      sendMessage(d.conn, {
-        type: 'SubmitTask',
-        taskId: `t${i}`,
-        moduleId: 'm',
-        functionName: 'work',
-        args: [],
-        options: { ...OPTIONS, cpus: 1 },
-        returnId: `r${i}`,
-      });
+    submitTasks(d.conn, 4, { cpus: 1 });
     await until(() => node.outstanding.length === 4, 'the tasks to reach the node');
     const streamGraph: JobGraph = {
       name: 'one-slot',
