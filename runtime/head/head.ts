@@ -18,8 +18,8 @@ import { memoryCheckpointStore, type CheckpointStore } from '../platform/checkpo
 import { ResourceLedger } from '../scheduler/resource-ledger.js';
 import type { Resources } from '../scheduler/resources.js';
 import { TaskService } from '../scheduler/task-service.js';
-import { WrtError, toFailure, type FailureRecord } from '../errors.js';
-import { endsObject, failedChunk, serveRange } from '../store/object-transfer.js';
+import { WrtError, toFailure } from '../errors.js';
+import { ObjectRelay } from './object-relay.js';
 
 export interface HeadOptions {
   /** @default 1000 */
@@ -89,10 +89,10 @@ export class Head {
   private readonly nodes = new Map<string, NodeEntry>();
   private readonly jobs = new Map<string, JobEntry>();
   private readonly drivers = new Map<string, Connection>();
-  /** Pulls relayed to a node and not yet answered in full, by `requester/requestId`. */
-  private readonly relayedPulls = new Map<string, { requester: string; requestId: number; objectId: string; owner: string }>();
   private nextDriver = 1;
   readonly tasks: TaskService;
+  /** Object pulls between nodes and drivers, relayed through the head. */
+  private readonly relay: ObjectRelay;
   /** Every node's capacity and every grant on it: tasks, actors, batch subtasks, stream slots. */
   readonly ledger = new ResourceLedger();
   private readonly nodeListeners: ((n: ClusterStatus['nodes'][number]) => void)[] = [];
@@ -122,6 +122,11 @@ export class Head {
       },
       needsModule: (nodeId, hash) => this.needsModule(nodeId, hash),
       log: this.log,
+    });
+    this.relay = new ObjectRelay({
+      objects: this.tasks.objects,
+      reachable: (id) => !!this.nodes.get(id)?.alive || this.drivers.has(id),
+      sendTo: (id, m) => this.sendTo(id, m),
     });
   }
 
@@ -177,7 +182,7 @@ export class Head {
       else if (role.kind === 'client') {
         this.drivers.delete(role.id);
         this.closedClients.add(conn);
-        this.failPullsTo(role.id);
+        this.relay.failPullsTo(role.id);
         this.tasks.driverGone(role.id);
         for (const [id, e] of this.jobs) {
           if (e.client === conn && e.job.state === 'Running') {
@@ -272,9 +277,9 @@ export class Head {
       case 'ObjectPull':
         // A node resolving a task's ObjectRef argument does not know where it lives (nodeId ''):
         // the object directory does.
-        return this.routePull(id, msg);
+        return this.relay.routePull(id, msg);
       case 'ObjectChunk':
-        return this.relayChunk(msg);
+        return this.relay.relayChunk(msg);
       case 'ObjectReady':
         // A pulled put is stored (or could not be).
         return this.tasks.putStored(id, msg);
@@ -283,60 +288,6 @@ export class Head {
         return;
       default:
         throw new WrtError('WRT_PROTOCOL', `a node may not send ${msg.type}`);
-    }
-  }
-
-  /**
-   * Routes a range request from a node or driver to the holder of the object: the node the
-   * requester names, the one the object directory names when it names none, or a driver serving
-   * its own large put. Inline and failed objects are answered here.
-   */
-  private routePull(requester: string, msg: MessageOf<'ObjectPull'>): void {
-    let holder = msg.nodeId;
-    if (!holder) {
-      const e = this.tasks.objects.get(msg.objectId);
-      if (e?.state === 'ready' && e.inline) {
-        serveRange(e.inline, { ...msg, requester }, (c) => this.sendTo(requester, c));
-        return;
-      }
-      if (e?.state === 'failed') {
-        this.sendTo(requester, failedChunk({ ...msg, requester }, e.failure!));
-        return;
-      }
-      holder = e?.state === 'ready' ? e.nodeId : '';
-    }
-    const node = this.nodes.get(holder);
-    if (!(node?.alive || this.drivers.has(holder))) {
-      const failure: FailureRecord = {
-        code: 'WRT_OBJECT_LOST',
-        message: `object ${msg.objectId} is not available (its holder ${holder || '?'} is gone)`,
-        retryable: true,
-      };
-      this.sendTo(requester, failedChunk({ ...msg, requester }, failure));
-      return;
-    }
-    this.relayedPulls.set(`${requester}/${msg.requestId}`, { requester, requestId: msg.requestId, objectId: msg.objectId, owner: holder });
-    this.sendTo(holder, { ...msg, nodeId: holder, requester });
-  }
-
-  /** Passes a chunk from its holder (node or driver) to the requester. */
-  private relayChunk(msg: MessageOf<'ObjectChunk'>): void {
-    if (endsObject(msg)) this.relayedPulls.delete(`${msg.requester}/${msg.requestId}`);
-    this.sendTo(msg.requester, msg);
-  }
-
-  /** Fails the pulls that were waiting on a holder that is gone (their requesters retry); forgets its own. */
-  private failPullsTo(holder: string): void {
-    for (const [key, p] of this.relayedPulls) {
-      if (p.requester === holder) this.relayedPulls.delete(key);
-      if (p.owner !== holder) continue;
-      this.relayedPulls.delete(key);
-      const failure: FailureRecord = {
-        code: 'WRT_OBJECT_LOST',
-        message: `object ${p.objectId} was lost with ${holder} during the transfer`,
-        retryable: true,
-      };
-      this.sendTo(p.requester, failedChunk(p, failure));
     }
   }
 
@@ -362,10 +313,10 @@ export class Head {
       case 'CancelTask':
         return this.tasks.cancel(driver, msg);
       case 'ObjectPull':
-        return this.routePull(driver, msg);
+        return this.relay.routePull(driver, msg);
       case 'ObjectChunk':
         // The driver serving its own large put to the node storing it.
-        return this.relayChunk(msg);
+        return this.relay.relayChunk(msg);
       case 'InputChunk': {
         const e = this.jobs.get(msg.jobId);
         if (e && e.client === conn && e.job instanceof BatchJob) e.job.onInputChunk(msg.index, msg.data);
@@ -527,7 +478,7 @@ export class Head {
       if (e.job.state !== 'Running') this.endJob(id);
     }
     this.nodes.delete(nodeId);
-    this.failPullsTo(nodeId);
+    this.relay.failPullsTo(nodeId);
     this.tasks.nodeLost(nodeId);
     this.pumpAll();
   }
