@@ -1,0 +1,88 @@
+/**
+ * The actors a node hosts (each an {@link ActorHost}: a slot thread of its own whose wasm instance
+ * is the actor's state): creation, calls in arrival order, kills, and the `ActorState Dead` report
+ * to the head when an actor's instance dies (trap, deadline, dead thread).
+ */
+import type { MessageOf } from '../protocol/messages.js';
+import { WrtError } from '../errors.js';
+import { ActorHost } from './actor-host.js';
+import type { GpuRequestHandler } from './gpu-bridge.js';
+import type { OperatorCall } from './slot-pool.js';
+import type { NodeContext } from './node-context.js';
+import type { TaskRunner } from './task-runner.js';
+
+export class ActorHosting {
+  private readonly actors = new Map<string, ActorHost>();
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly tasks: TaskRunner,
+    private readonly serveGpu: GpuRequestHandler,
+  ) {}
+
+  /** Actor creation (`ActorCreate`), calls (`ActorCall`) and kills (`ActorKill`). */
+  handle(d: MessageOf<'DeployTask'>): void {
+    const { ctx } = this;
+    if (d.kind === 'ActorKill') {
+      this.actors.get(d.actorId)?.kill();
+      this.actors.delete(d.actorId);
+      return;
+    }
+    let actor = this.actors.get(d.actorId);
+    if (d.kind === 'ActorCreate') {
+      actor?.kill();
+      actor = new ActorHost(
+        d.actorId,
+        ctx.platform,
+        ctx.store.memory,
+        (reason) => {
+          this.actors.delete(d.actorId);
+          ctx.send({
+            type: 'ActorState',
+            actorId: d.actorId,
+            state: 'Dead',
+            nodeId: ctx.nodeId(),
+            message: `${reason.code}: ${reason.message}`,
+            restarts: 0,
+          });
+        },
+        this.serveGpu,
+      );
+      this.actors.set(d.actorId, actor);
+    }
+    if (!actor) {
+      this.tasks.failTask(d, new WrtError('WRT_ACTOR_DIED', `actor ${d.actorId} is not on node ${ctx.nodeId()}`));
+      return;
+    }
+    const temporary: string[] = [];
+    let prepare: Promise<OperatorCall> | OperatorCall;
+    try {
+      prepare = this.tasks.prepareCall(d, temporary);
+    } catch (err) {
+      prepare = Promise.reject(err instanceof Error ? err : new WrtError('WRT_INVALID_ARGUMENT', String(err)));
+    }
+    ctx.counters.running++;
+    actor
+      .enqueue(prepare)
+      .then(
+        (output) => {
+          ctx.counters.tasksFinished++;
+          this.tasks.finishWithResult(d, output, 0);
+        },
+        (err) => {
+          this.tasks.failTask(d, err);
+          actor.reportDeath();
+        },
+      )
+      .finally(() => {
+        ctx.objects.releaseHeld(temporary);
+        ctx.counters.running--;
+      });
+  }
+
+  /** Kills every actor (the node is stopping). */
+  killAll(): void {
+    for (const a of this.actors.values()) a.kill();
+    this.actors.clear();
+  }
+}
