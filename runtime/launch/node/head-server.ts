@@ -13,7 +13,9 @@ import { connectionOverWebSocket, type WebSocketLike } from '../../platform/webs
 import type { Connection } from '../../platform/platform.js';
 import { MAX_FRAME_BYTES } from '../../protocol/codec.js';
 import type { Head } from '../../head/head.js';
-import { driverPage, volunteerPage } from '../../head/volunteer-page.js';
+import { headRoutes, type HttpRoutes } from '../../head/http-routes.js';
+
+export type { HttpRoutes };
 
 const ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -23,13 +25,6 @@ const ISOLATION_HEADERS = {
 
 /** Directory of the browser bundles built by `npm run build` (dist/browser). */
 export const BROWSER_ASSETS = fileURLToPath(new URL('../../../browser/', import.meta.url));
-
-export interface HttpRoutes {
-  /** HTML pages by path (`/` is the volunteer page). */
-  pages: Record<string, () => string>;
-  /** JSON of `GET /api/<name>`, or undefined for 404. */
-  api(name: string): unknown;
-}
 
 export interface HeadServer {
   port: number;
@@ -92,10 +87,5 @@ export function startHeadServer(
 
 /** Serves `head` on `host:port` (port 0 picks a free one): its pages, `/api/status`, and its WebSocket. */
 export function serveHead(head: Head, host: string, port: number): Promise<HeadServer> {
-  return startHeadServer(
-    host,
-    port,
-    { pages: { '/': volunteerPage, '/driver': driverPage }, api: (name) => (name === 'status' ? head.status() : undefined) },
-    (c) => head.accept(c),
-  );
+  return startHeadServer(host, port, headRoutes(head), (c) => head.accept(c));
 }

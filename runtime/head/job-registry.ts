@@ -1,0 +1,273 @@
+/**
+ * The head's job registry (the role of Flink's Dispatcher): accepts batch and stream jobs from
+ * clients, plans them (a bad graph is refused at once), routes their subtasks' reports, savepoint
+ * / cancel / stop requests and input chunks, cancels the jobs of a client that disconnects, tells
+ * jobs about lost nodes, and keeps the last 100 ended jobs for the status API.
+ */
+import type { ConnectJetStream, Connection } from '../platform/platform.js';
+import type { Message, MessageOf } from '../protocol/messages.js';
+import { encodeMessage } from '../protocol/codec.js';
+import { planBatchJob } from '../protocol/job-graph-codec.js';
+import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
+import { StreamJob, parseExecutionId } from '../scheduler/stream-job.js';
+import type { CheckpointStore } from '../platform/checkpoint-store.js';
+import type { ResourceLedger } from '../scheduler/resource-ledger.js';
+import { WrtError, toFailure } from '../errors.js';
+
+/** What the registry needs of the head. */
+export interface JobRegistryHost {
+  ledger: ResourceLedger;
+  /** Sends to a live node (or a driver). */
+  sendTo(id: string, m: Message): void;
+  nodeName(nodeId: string): string;
+  /** True the first time a node is asked for `hash` (the module must then travel with the task). */
+  needsModule(nodeId: string, hash: string): boolean;
+  /** Every node forgets module `hash` (its job ended). */
+  forgetModule(hash: string): void;
+  /** Slots of the live nodes (a stream job's default parallelism). */
+  liveSlots(): number;
+  log(line: string): void;
+}
+
+export interface JobDefaults {
+  /** Operator linear-memory cap when neither graph nor submission sets one, bytes. @default 256 MiB */
+  defaultMaxMemoryBytes?: number;
+  /** Operator call deadline when neither graph nor submission sets one, ms. @default 60000 */
+  defaultDeadlineMs?: number;
+  checkpoints: CheckpointStore;
+  connectJetStream?: ConnectJetStream;
+}
+
+interface JobEntry {
+  job: BatchJob | StreamJob;
+  client: Connection;
+  submittedAt: number;
+  endedAt: number | null;
+}
+
+/** One job as `GET /api/status` shows it. */
+export interface JobStatusView {
+  id: string;
+  name: string;
+  state: string;
+  tasksDone: number;
+  tasksTotal: number;
+  message: string;
+  nodes: string[];
+}
+
+export class JobRegistry {
+  private readonly jobs = new Map<string, JobEntry>();
+  private nextJob = 1;
+  /** Client connections that have closed (a job accepted after its client left would run for no one). */
+  private readonly closedClients = new WeakSet<Connection>();
+
+  constructor(
+    private readonly host: JobRegistryHost,
+    private readonly options: JobDefaults,
+  ) {}
+
+  /** A batch subtask or stream slot reported (`msg.jobId` set). */
+  taskStatus(nodeId: string, msg: MessageOf<'TaskStatus'>): void {
+    const e = this.jobs.get(parseExecutionId(msg.jobId)[0]);
+    if (!e) {
+      if (msg.state !== 'Running') this.host.ledger.release(`batch:${msg.taskId}`);
+      if (msg.outputs.length) this.host.sendTo(nodeId, { type: 'ReleaseObjects', objectIds: msg.outputs.map((o) => o.objectId) });
+      return;
+    }
+    e.job.onTaskStatus(nodeId, msg, Date.now());
+    if (e.job.state !== 'Running') this.endJob(e.job.spec.jobId);
+    this.pumpAll();
+  }
+
+  /** A stream job's sink output piece. */
+  output(msg: MessageOf<'JobOutput'>): void {
+    const e = this.jobs.get(parseExecutionId(msg.jobId)[0]);
+    if (e?.job instanceof StreamJob) e.job.onOutput(msg, Date.now());
+  }
+
+  checkpointAck(msg: MessageOf<'CheckpointAck'>): void {
+    const e = this.jobs.get(parseExecutionId(msg.jobId)[0]);
+    if (e?.job instanceof StreamJob) e.job.onCheckpointAck(msg);
+  }
+
+  /** Input chunk `msg.index` of a batch job, from the client that submitted it. */
+  inputChunk(conn: Connection, msg: MessageOf<'InputChunk'>): void {
+    const e = this.jobs.get(msg.jobId);
+    if (e && e.client === conn && e.job instanceof BatchJob) e.job.onInputChunk(msg.index, msg.data);
+  }
+
+  /** A client disconnected: its running jobs are cancelled. */
+  clientGone(conn: Connection): void {
+    this.closedClients.add(conn);
+    for (const [id, e] of this.jobs) {
+      if (e.client === conn && e.job.state === 'Running') {
+        e.job.cancel('the submitting client disconnected');
+        this.endJob(id);
+      }
+    }
+  }
+
+  /** A node is lost: every running job is told (batch jobs rerun its subtasks; stream jobs restart). */
+  nodeLost(nodeId: string): void {
+    const now = Date.now();
+    for (const [id, e] of this.jobs) {
+      if (e.job.state !== 'Running') continue;
+      e.job.onNodeLost(nodeId, now);
+      if (e.job.state !== 'Running') this.endJob(id);
+    }
+  }
+
+  /**
+   * `wrt savepoint` / `wrt cancel` / `wrt stop` from any client: answered with JobControlDone,
+   * or an ErrorMessage with the request's id.
+   * @throws WrtError `WRT_INVALID_ARGUMENT` for a job that is unknown, not running, or a batch job asked for a savepoint.
+   */
+  control(conn: Connection, m: MessageOf<'JobControl'>): void {
+    const e = this.jobs.get(m.jobId);
+    if (!e) {
+      const running = [...this.jobs.values()].filter((j) => j.job.state === 'Running').map((j) => j.job.spec.jobId);
+      throw new WrtError('WRT_INVALID_ARGUMENT', `no job ${m.jobId} on this head (running: ${running.join(', ') || 'none'})`);
+    }
+    if (e.job.state !== 'Running')
+      throw new WrtError('WRT_INVALID_ARGUMENT', `job ${m.jobId} is ${e.job.state.toLowerCase()}, not running`);
+    const reply = (savepointPath: string): void =>
+      conn.send(encodeMessage({ type: 'JobControlDone', requestId: m.requestId, jobId: m.jobId, savepointPath }));
+    if (m.action === 'Cancel') {
+      this.host.log(`head: job ${m.jobId} cancelled by a client`);
+      e.job.cancel(`job ${m.jobId} was cancelled (wrt cancel)`);
+      this.endJob(m.jobId);
+      reply('');
+      return;
+    }
+    const job = e.job;
+    if (!(job instanceof StreamJob))
+      throw new WrtError('WRT_INVALID_ARGUMENT', `job ${m.jobId} is a batch job; only stream jobs take savepoints`);
+    this.host.log(`head: job ${m.jobId}: ${m.action === 'Stop' ? 'stop with a savepoint' : 'savepoint'} asked for`);
+    job.requestSavepoint({
+      dir: m.savepointDir,
+      stop: m.action === 'Stop',
+      done: (failure, path) => {
+        if (failure) conn.send(encodeMessage({ type: 'ErrorMessage', requestId: m.requestId, failure }));
+        else reply(path);
+        if (job.state !== 'Running') this.endJob(m.jobId);
+      },
+    });
+    job.pump(Date.now());
+  }
+
+  submit(conn: Connection, m: MessageOf<'SubmitJob'>): void {
+    if (m.graph.streaming) return this.submitStream(conn, m);
+    const plan = planBatchJob(m.graph);
+    if (m.inputChunks === 0) throw new WrtError('WRT_INVALID_ARGUMENT', 'the job has no input');
+    const jobId = `j-${this.nextJob++}`;
+    const mem = (v: number): number => v || m.operatorMaxMemoryBytes || this.options.defaultMaxMemoryBytes || 256 * 2 ** 20;
+    const deadline = (v: number): number => v || m.operatorDeadlineMs || this.options.defaultDeadlineMs || 60_000;
+    const job = new BatchJob(this.jobHost(conn), {
+      jobId,
+      name: m.name || m.graph.name,
+      module: m.module.slice(),
+      moduleHash: `${jobId}-module`,
+      plan,
+      inputChunks: m.inputChunks,
+      maxMemoryBytes: { map: mem(plan.map.maxMemoryBytes), reduce: mem(plan.reduce.maxMemoryBytes) },
+      deadlineMs: { map: deadline(plan.map.deadlineMs), reduce: deadline(plan.reduce.deadlineMs) },
+    });
+    this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
+    conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId }));
+    this.host.log(`head: job ${jobId} "${job.spec.name}" accepted: ${m.inputChunks} input chunks, ${job.partitions} partitions`);
+    job.pump(Date.now());
+  }
+
+  /**
+   * A stream job: planned here (bad graphs and missing arguments are refused at once), then deployed
+   * whole; from a savepoint when `restorePath` names one (a savepoint that cannot be read or does
+   * not fit the job is refused with `WRT_BAD_CHECKPOINT`).
+   */
+  private submitStream(conn: Connection, m: MessageOf<'SubmitJob'>): void {
+    const jobId = `j-${this.nextJob++}`;
+    const slots = this.host.liveSlots();
+    const job = new StreamJob(this.jobHost(conn), {
+      jobId,
+      name: m.name || m.graph.name,
+      module: m.module.slice(),
+      moduleHash: `${jobId}-module`,
+      graph: m.graph,
+      args: m.args,
+      parallelism: m.parallelism || Math.max(1, slots),
+      maxMemoryBytes: m.operatorMaxMemoryBytes || this.options.defaultMaxMemoryBytes || 256 * 2 ** 20,
+      checkpointIntervalMs: m.checkpointIntervalMs ?? 0,
+      checkpoints: this.options.checkpoints,
+      connectJetStream: this.options.connectJetStream,
+    });
+    const accept = (): void => {
+      if (this.closedClients.has(conn)) return;
+      this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
+      conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId }));
+      const from = job.latest ? ` from savepoint ${job.latest.path}` : '';
+      this.host.log(`head: stream job ${jobId} "${job.spec.name}" accepted${from}: ${job.total} subtasks, ${job.slots} slot(s)`);
+      job.pump(Date.now());
+    };
+    if (!m.restorePath) return accept();
+    this.options.checkpoints
+      .read(m.restorePath)
+      .then((cp) => {
+        job.restoreFrom(cp);
+        accept();
+      })
+      .catch((err: unknown) => {
+        const failure = toFailure(err, 'WRT_BAD_CHECKPOINT');
+        this.host.log(`head: ${failure.code}: ${failure.message}`);
+        conn.send(encodeMessage({ type: 'ErrorMessage', requestId: m.requestId, failure }));
+      });
+  }
+
+  private jobHost(client: Connection): JobHost {
+    return {
+      ledger: this.host.ledger,
+      sendToNode: (nodeId, m) => this.host.sendTo(nodeId, m),
+      sendToClient: (m) => client.send(encodeMessage(m)),
+      nodeName: (nodeId) => this.host.nodeName(nodeId),
+      needsModule: (nodeId, hash) => this.host.needsModule(nodeId, hash),
+      log: (line) => this.host.log(line),
+    };
+  }
+
+  private endJob(jobId: string): void {
+    const e = this.jobs.get(jobId);
+    if (!e || e.endedAt !== null) return;
+    e.endedAt = Date.now();
+    for (const [nodeId, ids] of e.job.storedObjects()) this.host.sendTo(nodeId, { type: 'ReleaseObjects', objectIds: ids });
+    this.host.forgetModule(e.job.spec.moduleHash);
+    this.host.log(`head: job ${jobId} ${e.job.state.toLowerCase()} in ${((e.endedAt - e.submittedAt) / 1000).toFixed(2)} s`);
+    // Keep the last 100 ended jobs for the status API.
+    const ended = [...this.jobs].filter(([, j]) => j.endedAt !== null);
+    for (const [id] of ended.slice(0, Math.max(0, ended.length - 100))) this.jobs.delete(id);
+  }
+
+  pumpAll(): void {
+    const now = Date.now();
+    for (const [id, e] of this.jobs) {
+      if (e.job.state === 'Running') e.job.pump(now);
+      if (e.job.state !== 'Running') this.endJob(id);
+    }
+  }
+
+  /** The jobs as `GET /api/status` shows them. */
+  status(): JobStatusView[] {
+    return [...this.jobs.values()].map(({ job }) => ({
+      id: job.spec.jobId,
+      name: job.spec.name,
+      state: job.state,
+      tasksDone: job.done,
+      tasksTotal: job.total,
+      message: job.message,
+      nodes: job.statusMessage().nodes,
+    }));
+  }
+
+  /** Closes every job's client connection (the head is stopping). */
+  close(): void {
+    for (const e of this.jobs.values()) e.client.close(1001, 'head stopping');
+  }
+}
