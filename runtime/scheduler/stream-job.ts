@@ -5,12 +5,11 @@
  * end. Between slots, elements flow node to node through the head's relay (head.ts) with credit
  * (stream-slot.ts).
  *
- * Checkpoints (when `checkpointIntervalMs` > 0; Flink's checkpoint coordinator): every interval,
- * once the previous one is done, the head sends TriggerCheckpoint to the slots; the sources inject
- * barrier N, subtasks align and acknowledge with their snapshots; when every subtask has — or had
- * finished before, its final state standing in — the checkpoint is written to the store and only
- * then is the sink output it covers committed (sent on to the client): a two-phase sink. Output
- * written after the last completed checkpoint stays pending.
+ * Checkpoints (when `checkpointIntervalMs` > 0) and savepoints are the job's
+ * {@link CheckpointCoordinator}'s (checkpoint-coordinator.ts): the head sends TriggerCheckpoint to
+ * the slots; the sources inject barrier N, subtasks align and acknowledge with their snapshots; the
+ * completed checkpoint is written and only then is the sink output it covers committed (sent on to
+ * the client): a two-phase sink.
  *
  * Failure: a lost node (or a slot thread that died) restarts the job from its latest completed
  * checkpoint, up to {@link MAX_RESTARTS} times: every slot is cancelled, pending output dropped,
@@ -26,13 +25,17 @@
  * lost or repeated; its sinks begin new part files.
  */
 import type { JobGraph, MessageOf } from '../protocol/messages.js';
-import { WrtError, type FailureRecord } from '../errors.js';
+import type { WrtError} from '../errors.js';
+import { type FailureRecord } from '../errors.js';
 import type { JobHost } from './batch-job.js';
 import { ClusterJob } from './cluster-job.js';
 import { placeSlots } from './placement.js';
 import { NO_NODE_GRACE_MS } from './batch-job.js';
 import { planStreamJob, type StreamPlan } from '../stream/execution-graph.js';
-import { memoryCheckpointStore, type CheckpointStore, type CompletedCheckpoint } from '../platform/checkpoint-store.js';
+import type { CheckpointStore, CompletedCheckpoint } from '../platform/checkpoint-store.js';
+import { CheckpointCoordinator, type SavepointRequest } from './checkpoint-coordinator.js';
+
+export type { SavepointRequest };
 import { JetStreamCommitter } from '../stream/nats-connector.js';
 import type { ConnectJetStream } from '../platform/platform.js';
 
@@ -58,28 +61,6 @@ export interface StreamJobSpec {
   connectJetStream?: ConnectJetStream;
 }
 
-/** A savepoint asked for; `done` gets its path or why there is none. */
-export interface SavepointRequest {
-  /** Where to write it ('' = the store's default). */
-  dir: string;
-  /** End the job once it is written (`wrt stop`). */
-  stop: boolean;
-  done(err: FailureRecord | null, path: string): void;
-}
-
-interface PendingCheckpoint {
-  id: number;
-  acks: Map<string, Uint8Array>;
-  writing: boolean;
-  savepoint: SavepointRequest | null;
-}
-
-interface PendingPiece {
-  partition: number;
-  data: Uint8Array;
-  epoch: number;
-}
-
 /** "JOB@ATTEMPT" → [JOB, ATTEMPT]. */
 export function parseExecutionId(id: string): [string, number] {
   const at = id.lastIndexOf('@');
@@ -97,20 +78,7 @@ export class StreamJob extends ClusterJob {
   private readonly finished = new Map<string, Uint8Array>();
   private waitingSince: number | null = null;
   private released = false;
-  private readonly sinkKeys: string[] = [];
-  private readonly store: CheckpointStore;
-  /** Checkpoint ids grow across attempts. */
-  private nextCheckpoint = 1;
-  private pendingCheckpoint: PendingCheckpoint | null = null;
-  /** Savepoints asked for and not yet triggered. */
-  private savepointRequests: SavepointRequest[] = [];
-  /** The savepoint the job was started from, while it is still the latest checkpoint. */
-  private restoredFrom: CompletedCheckpoint | null = null;
-  private lastTrigger = 0;
-  latest: CompletedCheckpoint | null = null;
-  private pieces: PendingPiece[] = [];
-  /** The store's last write (a finished job's checkpoints are removed only after it). */
-  private storeWork: Promise<unknown> = Promise.resolve();
+  private readonly checkpoints: CheckpointCoordinator;
   /** Publishes the committed output of `nats` sinks. */
   private readonly committer: JetStreamCommitter;
   /** The job has ended and waits for its committed output to be published before it says so. */
@@ -124,9 +92,26 @@ export class StreamJob extends ClusterJob {
     super(host, spec.jobId);
     this.plan = planStreamJob(spec.graph, spec.args, spec.parallelism);
     this.slots = Math.max(...this.plan.vertices.map((v) => v.parallelism));
-    this.store = spec.checkpoints ?? memoryCheckpointStore();
     const sinks = this.plan.vertices.filter((pv) => pv.vertex.kind === 'Sink');
-    for (const pv of sinks) for (let i = 0; i < pv.parallelism; i++) this.sinkKeys.push(`${pv.vertex.id}#${i}`);
+    this.checkpoints = new CheckpointCoordinator(
+      {
+        jobId: spec.jobId,
+        plan: this.plan,
+        checkpointIntervalMs: spec.checkpointIntervalMs,
+        attempt: () => this.attempt,
+        terminal: () => this.terminal,
+        finishedState: (key) => this.finished.get(key),
+        allFinished: () => this.finished.size === this.total,
+        trigger: (id) => {
+          for (const n of new Set(this.slotNodes))
+            this.host.sendToNode(n, { type: 'TriggerCheckpoint', jobId: this.executionId, checkpointId: id });
+        },
+        commit: (partition, data) => this.commitPiece(partition, data),
+        stopped: (message) => this.end('Stopped', message, Date.now()),
+        log: (line) => this.host.log(line),
+      },
+      spec.checkpoints,
+    );
     const run = globalThis.crypto.randomUUID().slice(0, 8);
     this.committer = new JetStreamCommitter(
       sinks.map((pv) => ({ vertex: pv.vertex, parallelism: pv.parallelism })),
@@ -141,36 +126,12 @@ export class StreamJob extends ClusterJob {
    * @throws WrtError `WRT_BAD_CHECKPOINT` naming the vertex that does not fit.
    */
   restoreFrom(cp: CompletedCheckpoint): void {
-    const planned = new Map(this.plan.vertices.map((pv) => [pv.vertex.id, pv.parallelism]));
-    const saved = new Map<string, number>();
-    for (const key of cp.states.keys()) {
-      const at = key.lastIndexOf('#');
-      const vertex = key.slice(0, at);
-      saved.set(vertex, Math.max(saved.get(vertex) ?? 0, Number(key.slice(at + 1)) + 1));
-    }
-    for (const [vertex, n] of saved) {
-      if (!planned.has(vertex))
-        throw new WrtError(
-          'WRT_BAD_CHECKPOINT',
-          `savepoint ${cp.path} holds state of vertex "${vertex}", which this job graph does not have; submit the pipeline and arguments it was taken from`,
-        );
-      if (planned.get(vertex) !== n)
-        throw new WrtError(
-          'WRT_BAD_CHECKPOINT',
-          `vertex "${vertex}" ran at parallelism ${n} in savepoint ${cp.path} but would run at ${planned.get(vertex)} here; submit with --parallelism ${n} (rescaling on restore is not supported yet)`,
-        );
-    }
-    for (const [vertex, n] of planned) {
-      for (let i = 0; i < n; i++)
-        if (!cp.states.has(`${vertex}#${i}`))
-          throw new WrtError(
-            'WRT_BAD_CHECKPOINT',
-            `savepoint ${cp.path} has no state for subtask ${vertex}#${i} of this job; submit the pipeline and arguments it was taken from`,
-          );
-    }
-    this.latest = { ...cp, jobId: this.spec.jobId };
-    this.restoredFrom = this.latest;
-    this.nextCheckpoint = cp.id + 1;
+    this.checkpoints.restoreFrom(cp);
+  }
+
+  /** The latest completed checkpoint, or the savepoint the job started from. */
+  get latest(): CompletedCheckpoint | null {
+    return this.checkpoints.latest;
   }
 
   /** Asks for a savepoint; triggered at the next {@link pump} once no checkpoint is in flight. */
@@ -180,9 +141,7 @@ export class StreamJob extends ClusterJob {
         { code: 'WRT_INVALID_ARGUMENT', message: `job ${this.spec.jobId} is ${this.state.toLowerCase()}`, retryable: false },
         '',
       );
-    if (r.stop && (this.pendingCheckpoint?.savepoint?.stop || this.savepointRequests.some((q) => q.stop)))
-      return r.done({ code: 'WRT_INVALID_ARGUMENT', message: `job ${this.spec.jobId} is already stopping`, retryable: false }, '');
-    this.savepointRequests.push(r);
+    this.checkpoints.requestSavepoint(r);
   }
 
   get executionId(): string {
@@ -206,15 +165,11 @@ export class StreamJob extends ClusterJob {
     return this.state !== 'Running' || this.ending;
   }
 
-  private get checkpointing(): boolean {
-    return this.spec.checkpointIntervalMs > 0;
-  }
-
   /** Deploys every slot once the cluster has room for all of them; triggers checkpoints when due. */
   pump(now: number): void {
     if (this.terminal) return;
     if (this.slotNodes.length > 0) {
-      this.maybeTrigger(now);
+      this.checkpoints.maybeTrigger(now);
       return;
     }
     const placed = placeSlots(this.host.ledger, this.slots);
@@ -262,25 +217,14 @@ export class StreamJob extends ClusterJob {
         maxMemoryBytes: this.spec.maxMemoryBytes,
         channelCredits: CHANNEL_CREDITS,
         restore,
-        freshOutput: this.latest !== null && this.latest === this.restoredFrom,
+        freshOutput: this.checkpoints.freshOutput,
       });
     }
     const where = this.slotNodes.map((n, s) => `slot ${s} on ${this.host.nodeName(n)}`).join(', ');
     const from = this.latest ? ` from checkpoint ${this.latest.id}` : '';
     this.host.log(`job ${this.spec.jobId}: attempt ${this.attempt}${from}: ${this.total} subtasks; ${where}`);
-    this.lastTrigger = now;
+    this.checkpoints.deployed(now);
     this.progress(now, true);
-  }
-
-  private maybeTrigger(now: number): void {
-    if (this.pendingCheckpoint || this.finished.size === this.total) return;
-    const savepoint = this.savepointRequests.shift() ?? null;
-    if (!savepoint && (!this.checkpointing || now - this.lastTrigger < this.spec.checkpointIntervalMs)) return;
-    this.lastTrigger = now;
-    const id = this.nextCheckpoint++;
-    this.pendingCheckpoint = { id, acks: new Map(), writing: false, savepoint };
-    for (const n of new Set(this.slotNodes))
-      this.host.sendToNode(n, { type: 'TriggerCheckpoint', jobId: this.executionId, checkpointId: id });
   }
 
   /** Whether a message of execution `id` is of the running attempt. */
@@ -291,10 +235,7 @@ export class StreamJob extends ClusterJob {
   /** A piece of sink output from a node: committed at once without checkpoints, else when a checkpoint covers it. */
   onOutput(m: MessageOf<'JobOutput'>, now: number): void {
     if (!this.current(m.jobId)) return;
-    // While stopping, output after the savepoint's barrier must not reach the client either.
-    if (this.checkpointing || this.pendingCheckpoint?.savepoint?.stop)
-      this.pieces.push({ partition: m.partition, data: m.data.slice(), epoch: m.epoch ?? 0 });
-    else this.commitPiece(m.partition, m.data);
+    this.checkpoints.output(m.partition, m.data, m.epoch ?? 0);
     this.progress(now, false);
   }
 
@@ -305,68 +246,8 @@ export class StreamJob extends ClusterJob {
   }
 
   onCheckpointAck(m: MessageOf<'CheckpointAck'>): void {
-    const p = this.pendingCheckpoint;
-    if (!this.current(m.jobId) || !p || p.id !== m.checkpointId) return;
-    p.acks.set(`${m.state.vertex}#${m.state.index}`, m.state.state.slice());
-    this.completeCheckpoint();
-  }
-
-  /** Writes the pending checkpoint once every subtask acknowledged it or had finished, then commits what it covers. */
-  private completeCheckpoint(): void {
-    const p = this.pendingCheckpoint;
-    if (!p || p.writing) return;
-    const states = new Map<string, Uint8Array>();
-    for (const pv of this.plan.vertices) {
-      for (let i = 0; i < pv.parallelism; i++) {
-        const key = `${pv.vertex.id}#${i}`;
-        const state = p.acks.get(key) ?? this.finished.get(key);
-        if (!state) return;
-        states.set(key, state);
-      }
-    }
-    p.writing = true;
-    const attempt = this.attempt;
-    // The callbacks read `p.savepoint` when they run: a request the job has answered meanwhile (it
-    // ended: rejectSavepoints) is gone from it, so each request is answered once.
-    const what = p.savepoint ? 'savepoint' : 'checkpoint';
-    const write = p.savepoint
-      ? this.store.writeSavepoint(this.spec.jobId, p.id, states, p.savepoint.dir)
-      : this.store.write(this.spec.jobId, p.id, states);
-    this.storeWork = write.catch(() => {});
-    write.then(
-      (path) => {
-        const sp = p.savepoint;
-        if (this.terminal || attempt !== this.attempt || this.pendingCheckpoint !== p) {
-          sp?.done(
-            {
-              code: 'WRT_JOB_FAILED',
-              message: `job ${this.spec.jobId} ended or restarted while its savepoint was written`,
-              retryable: false,
-            },
-            '',
-          );
-          return;
-        }
-        this.pendingCheckpoint = null;
-        this.latest = { jobId: this.spec.jobId, id: p.id, states, path };
-        this.restoredFrom = null;
-        // Commit: pieces a sink wrote before barrier p.id, and everything of sinks that finished before it.
-        const covered = (piece: PendingPiece): boolean => piece.epoch < p.id || !p.acks.has(this.sinkKeys[piece.partition]!);
-        for (const piece of this.pieces.filter(covered)) this.commitPiece(piece.partition, piece.data);
-        this.pieces = this.pieces.filter((piece) => !covered(piece));
-        this.host.log(`job ${this.spec.jobId}: ${what} ${p.id} completed (${states.size} subtasks) at ${path}`);
-        if (sp?.stop) this.end('Stopped', `stopped with savepoint ${p.id} at ${path}`, Date.now());
-        sp?.done(null, path);
-      },
-      (err: Error) => {
-        if (this.pendingCheckpoint === p) this.pendingCheckpoint = null;
-        this.host.log(`job ${this.spec.jobId}: ${what} ${p.id} could not be written: ${err.message}`);
-        p.savepoint?.done(
-          { code: 'WRT_BAD_CHECKPOINT', message: `the savepoint could not be written: ${err.message}`, retryable: false },
-          '',
-        );
-      },
-    );
+    if (!this.current(m.jobId)) return;
+    this.checkpoints.acknowledge(m.checkpointId, `${m.state.vertex}#${m.state.index}`, m.state.state);
   }
 
   /**
@@ -377,16 +258,10 @@ export class StreamJob extends ClusterJob {
   private end(state: 'Finished' | 'Stopped' | 'Cancelled', message: string, now: number): void {
     if (this.terminal) return;
     this.ending = true;
-    this.pieces = [];
     this.releaseSlots(state === 'Finished' ? undefined : message);
-    this.rejectSavepoints(state);
+    this.checkpoints.rejectSavepoints(state);
+    this.checkpoints.end();
     const jobId = this.spec.jobId;
-    void this.storeWork
-      .then(() => this.store.discard(jobId))
-      .then(
-        () => this.host.log(`job ${jobId}: checkpoints removed`),
-        (err: Error) => this.host.log(`job ${jobId}: checkpoints could not be removed: ${err.message}`),
-      );
     const report = (s: 'Finished' | 'Stopped' | 'Cancelled' | 'Failed', m: string, at: number): void => {
       this.state = s;
       this.message = m;
@@ -410,22 +285,6 @@ export class StreamJob extends ClusterJob {
       .finally(() => void this.committer.close());
   }
 
-  /** Savepoints asked for that will not be taken now: the job ended (as `state`). */
-  private rejectSavepoints(state: string = this.state): void {
-    const open = [...this.savepointRequests, ...(this.pendingCheckpoint?.savepoint ? [this.pendingCheckpoint.savepoint] : [])];
-    this.savepointRequests = [];
-    if (this.pendingCheckpoint) this.pendingCheckpoint.savepoint = null;
-    for (const r of open)
-      r.done(
-        {
-          code: 'WRT_JOB_FAILED',
-          message: `job ${this.spec.jobId} ${state.toLowerCase()} before the savepoint completed`,
-          retryable: false,
-        },
-        '',
-      );
-  }
-
   onTaskStatus(nodeId: string, s: MessageOf<'TaskStatus'>, now: number): void {
     if (!this.current(s.jobId) || s.state === 'Running') return;
     const task = s.taskId.slice(s.taskId.indexOf('/') + 1);
@@ -437,9 +296,9 @@ export class StreamJob extends ClusterJob {
       return;
     }
     this.finished.set(task, (s.data ?? new Uint8Array(0)).slice());
-    this.completeCheckpoint();
+    this.checkpoints.complete();
     if (this.finished.size === this.total) {
-      for (const piece of this.pieces) this.commitPiece(piece.partition, piece.data);
+      this.checkpoints.commitAll();
       const restarts = this.restarts ? `, ${this.restarts} restart(s)` : '';
       this.end('Finished', `${this.total} subtasks in ${this.slots} slot(s) on ${new Set(this.slotNodes).size} node(s)${restarts}`, now);
     } else this.progress(now, false);
@@ -460,7 +319,7 @@ export class StreamJob extends ClusterJob {
 
   /** Cancels the running attempt and deploys the next from the latest checkpoint (or fails the job). */
   private restart(f: FailureRecord, now: number): void {
-    if (!this.checkpointing) {
+    if (!this.checkpoints.checkpointing) {
       this.fail({ ...f, message: `${f.message} (the job takes no checkpoints, so it cannot restart)` });
       return;
     }
@@ -476,10 +335,7 @@ export class StreamJob extends ClusterJob {
     this.attempt++;
     this.slotNodes = [];
     this.finished.clear();
-    this.pieces = [];
-    const sp = this.pendingCheckpoint?.savepoint;
-    if (sp && !this.pendingCheckpoint!.writing) this.savepointRequests.unshift(sp); // taken again by the next attempt
-    this.pendingCheckpoint = null;
+    this.checkpoints.restart();
     this.pump(now);
   }
 
@@ -504,7 +360,7 @@ export class StreamJob extends ClusterJob {
     this.message = `${f.code}: ${f.message}`;
     this.host.log(`job ${this.spec.jobId} failed: ${this.message}`);
     this.releaseSlots(this.message);
-    this.rejectSavepoints();
+    this.checkpoints.rejectSavepoints(this.state);
     void this.committer.close();
     this.progress(0, true);
   }
