@@ -36,7 +36,7 @@ import type { CheckpointStore, CompletedCheckpoint } from '../platform/checkpoin
 import { CheckpointCoordinator, type SavepointRequest } from './checkpoint-coordinator.js';
 
 export type { SavepointRequest };
-import { JetStreamCommitter } from '../stream/nats-connector.js';
+import { JetStreamCommitter } from '../stream/nats/jetstream-committer.js';
 import type { ConnectJetStream } from '../platform/platform.js';
 
 /** Batches a sender may have in flight on one channel between slots. */
