@@ -16,9 +16,9 @@
  */
 import type { JobGraphEdge } from '../protocol/messages.js';
 import { edgeColumns, type PlannedVertex, type StreamPlan } from './execution-graph.js';
-import { RowBatch, selectRows } from './row-batch.js';
+import { RowBatch } from './row-batch.js';
 import { WatermarkValve } from './watermarks.js';
-import { keyGroupRange, subtaskOfKey } from './key-groups.js';
+import { keyGroupRange } from './key-groups.js';
 import {
   GroupAggregateOperator,
   IntervalJoinStreamOperator,
@@ -26,11 +26,9 @@ import {
   WasmMapOperator,
   WasmProcessOperator,
   WindowAggregateOperator,
-  keyOfRow,
   type Output,
   type StreamOperator,
 } from './operators.js';
-import type { ConnectorAccess } from '../platform/platform.js';
 import { createSink, createSource, type StreamSink, type StreamSource } from './connectors.js';
 import { WrtError } from '../errors.js';
 import { decodeState, encodeState } from './state-codec.js';
@@ -48,83 +46,10 @@ interface SubtaskSnapshot {
   sinkRows: number;
 }
 
-/** A sink hands its part file on in pieces of about this many bytes. */
-export const SINK_PIECE_BYTES = 1 << 20;
+import { MAX_WATERMARK, SINK_PIECE_BYTES, type StreamElement, type SubtaskHost } from './stream-element.js';
+import { Partitioner } from './partitioner.js';
 
-/** The watermark of a finished input (ms): every window and timer fires. */
-export const MAX_WATERMARK = Number.MAX_SAFE_INTEGER;
-
-export type StreamElement =
-  | { type: 'batch'; bytes: Uint8Array }
-  | { type: 'watermark'; time: number }
-  | { type: 'end' }
-  /** Checkpoint barrier `id` (ids grow from 1). */
-  | { type: 'barrier'; id: number }
-  /** The sender went idle (true) or became active again (false). */
-  | { type: 'status'; idle: boolean };
-
-/** What a subtask needs from where it runs. */
-export interface SubtaskHost {
-  /** Instantiates the pipeline's module with `imports` added (a fresh instance per subtask). */
-  instantiate(imports: WebAssembly.Imports): WebAssembly.Instance;
-  /** Delivers `element` on edge `edge` from subtask `from` to subtask `to` of the edge's target. */
-  send(edge: JobGraphEdge, from: number, to: number, element: StreamElement): void;
-  /**
-   * The next piece of a sink subtask's part file (pieces concatenate to the file; the first starts
-   * with the header). `rows` is given with the last piece only: the rows of the whole part.
-   * `epoch` is the id of the last checkpoint barrier the sink passed before writing the piece (0:
-   * none): the piece belongs to the output committed when a later checkpoint completes.
-   */
-  sinkOutput(vertexId: string, index: number, bytes: Uint8Array, rows: number | null, epoch: number): void;
-  /** The subtask took its snapshot for checkpoint `id` (aligned: every input's barrier had arrived). */
-  checkpointed?(vertexId: string, index: number, id: number, state: Uint8Array): void;
-  outputCapBytes: number;
-  /** What sources and sinks reach outside through (files, NATS); absent in browser nodes. */
-  connectors?: ConnectorAccess;
-  /** Runs the subtask's slot again soon: a source that had nothing now has data (or failed). */
-  wake?: () => void;
-}
-
-/** Splits batches of one output edge among the receiver's subtasks. */
-class Partitioner {
-  private next: number;
-
-  constructor(
-    readonly edge: JobGraphEdge,
-    private readonly from: number,
-    private readonly targets: number,
-    private readonly maxParallelism: number,
-    private readonly host: SubtaskHost,
-  ) {
-    this.next = from % targets;
-  }
-
-  batch(bytes: Uint8Array): void {
-    const p = this.edge.partitioning;
-    if (p === 'Forward') return this.host.send(this.edge, this.from, this.from, { type: 'batch', bytes });
-    if (p === 'Global') return this.host.send(this.edge, this.from, 0, { type: 'batch', bytes });
-    if (p === 'Rebalance') {
-      this.host.send(this.edge, this.from, this.next, { type: 'batch', bytes });
-      this.next = (this.next + 1) % this.targets;
-      return;
-    }
-    const batch = new RowBatch(bytes);
-    const rows: number[][] = Array.from({ length: this.targets }, () => []);
-    const key = this.edge.key ?? [];
-    for (let r = 0; r < batch.rows; r++) rows[subtaskOfKey(keyOfRow(batch, key, r), this.maxParallelism, this.targets)]!.push(r);
-    rows.forEach((rs, t) => {
-      if (rs.length === 0) return;
-      this.host.send(this.edge, this.from, t, { type: 'batch', bytes: rs.length === batch.rows ? bytes : selectRows(batch, rs) });
-    });
-  }
-
-  broadcast(element: StreamElement): void {
-    const p = this.edge.partitioning;
-    if (p === 'Forward') this.host.send(this.edge, this.from, this.from, element);
-    else if (p === 'Global') this.host.send(this.edge, this.from, 0, element);
-    else for (let t = 0; t < this.targets; t++) this.host.send(this.edge, this.from, t, element);
-  }
-}
+export { SINK_PIECE_BYTES, MAX_WATERMARK, type StreamElement, type SubtaskHost } from './stream-element.js';
 
 export class StreamSubtask {
   readonly vertexId: string;
