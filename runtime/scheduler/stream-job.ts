@@ -25,7 +25,7 @@
  * lost or repeated; its sinks begin new part files.
  */
 import type { JobGraph, MessageOf } from '../protocol/messages.js';
-import type { WrtError} from '../errors.js';
+import type { WrtError } from '../errors.js';
 import { type FailureRecord } from '../errors.js';
 import type { JobHost } from './batch-job.js';
 import { ClusterJob } from './cluster-job.js';
