@@ -21,80 +21,24 @@
  * bad window sizes.
  */
 import { WrtError } from '../runtime/errors.js';
-import type {
-  AggregateSpec,
-  ColumnType,
-  JobGraph,
-  JobGraphEdge,
-  JobGraphVertex,
-  StateSpec,
-  StreamColumn,
-  WindowSpec,
-} from '../runtime/protocol/messages.js';
+import type { JobGraph, JobGraphEdge, JobGraphVertex, StateSpec, StreamColumn, WindowSpec } from '../runtime/protocol/messages.js';
 
 export type { StreamColumn, WindowSpec, StateSpec } from '../runtime/protocol/messages.js';
 
-/** Common vertex options. */
-export interface OperatorOptions {
-  /** Parallel subtasks; default: the environment's parallelism. */
-  parallelism?: number;
-  /** Linear-memory cap of a wasm operator instance, bytes. */
-  maxMemoryBytes?: number;
-  /** Deadline of one wasm call, ms. */
-  deadlineMs?: number;
-}
-
-export interface SourceOptions extends OperatorOptions {
-  /** "nexmark" (properties: table = person | auction | bid, events, seed). */
-  format: string;
-  columns: StreamColumn[];
-  properties?: Record<string, string>;
-  /** Bounded out-of-orderness of the source's watermarks, ms. @default 0 */
-  watermarkBoundMs?: number;
-  /**
-   * Processing time (ms) without data after which the source — or one split of it, as a NATS
-   * subject filter — is idle: it stops holding back the watermark downstream until data comes
-   * again (Flink's `WatermarkStrategy.withIdleness`). @default never idle
-   */
-  idleTimeoutMs?: number;
-}
-
-export interface SinkOptions extends OperatorOptions {
-  /** "csv": part-NNNNN.csv files with a header line (RFC 4180, ISO-8601 timestamps). */
-  format: string;
-  properties?: Record<string, string>;
-}
-
-/** A built-in aggregate and the name of its output column. */
-export interface AggregateOption {
-  /**
-   * Built-in, or `wasm`: a user aggregate function, the module's export `operator` (windows only;
-   * it gets the values of `column` of each fired window and returns one result each, of `type`).
-   */
-  function: AggregateSpec['function'];
-  /** Input column (not for count). */
-  column?: string;
-  as: string;
-  /** `wasm`: the export. */
-  operator?: string;
-  /** `wasm`: the result's column type. */
-  type?: ColumnType;
-}
+export type { OperatorOptions, SourceOptions, SinkOptions, AggregateOption } from './datastream-options.js';
+import {
+  aggregateColumn,
+  aggregateSpec,
+  blankVertex,
+  type OperatorOptions,
+  type SourceOptions,
+  type SinkOptions,
+  type AggregateOption,
+} from './datastream-options.js';
 
 const bad = (why: string): never => {
   throw new WrtError('WRT_BAD_JOB_GRAPH', why);
 };
-
-const blankVertex = (id: string, kind: JobGraphVertex['kind'], o: OperatorOptions, env: StreamEnvironment): JobGraphVertex => ({
-  id,
-  kind,
-  operator: '',
-  parallelism: o.parallelism ?? env.parallelism,
-  format: '',
-  maxMemoryBytes: o.maxMemoryBytes ?? 0,
-  deadlineMs: o.deadlineMs ?? 0,
-  gpus: 0,
-});
 
 export class StreamEnvironment {
   private readonly vertices: JobGraphVertex[] = [];
@@ -352,23 +296,6 @@ function joinVertex(
   v.project = project;
   v.columns = project.map((i) => all[i]!);
   return v;
-}
-
-function aggregateSpec(s: DataStream, a: AggregateOption): AggregateSpec {
-  if (a.function !== 'count' && a.column === undefined) bad(`aggregate ${a.function} "${a.as}" needs a column`);
-  const spec: AggregateSpec = { function: a.function, column: a.function === 'count' ? -1 : s.column(a.column!) };
-  if (a.function === 'wasm') {
-    if (!a.operator || !a.type) bad(`wasm aggregate "${a.as}" needs its operator export and its result type`);
-    spec.operator = a.operator;
-  }
-  return spec;
-}
-
-function aggregateColumn(s: DataStream, a: AggregateOption): StreamColumn {
-  if (a.function === 'count') return { name: a.as, type: 'I64' };
-  if (a.function === 'wasm') return { name: a.as, type: a.type! };
-  if (a.function === 'avg') return { name: a.as, type: 'F64' };
-  return { name: a.as, type: s.columns[s.column(a.column!)]!.type };
 }
 
 function processVertex(

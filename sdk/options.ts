@@ -1,5 +1,6 @@
 /**
- * Options of remote functions and actors, validated and given their defaults in one place.
+ * Options of remote functions and actors, validated and given their defaults in one place, and the
+ * options of `get` and `wait`.
  */
 import type { TaskOptions } from '../runtime/protocol/messages.js';
 import { WrtError } from '../runtime/errors.js';
@@ -51,3 +52,20 @@ export function compileOptions(o: RemoteOptions = {}): TaskOptions {
     deadlineMs: count('deadlineMs', o.deadlineMs, true) ?? 0,
   };
 }
+
+/** Options of `rt.get`. */
+export interface GetOptions {
+  /** Give up after this many milliseconds with `WRT_TIMEOUT`. @default no limit */
+  timeoutMs?: number;
+}
+
+/** Options of `rt.wait`. */
+export interface WaitOptions {
+  /** How many refs must be ready. @default 1 */
+  numReturns?: number;
+  /** Return what is ready after this many milliseconds. @default no limit */
+  timeoutMs?: number;
+}
+
+/** Turns a module source (path, URL or bytes) into the core module bytes nodes run. */
+export type ModuleLoader = (source: string | URL | Uint8Array) => Promise<Uint8Array>;

@@ -11,21 +11,18 @@ import { headWebSocketUrl } from '../runtime/client/job-client.js';
 import { ObjectRef } from './object-ref.js';
 import { TaskError } from './task-error.js';
 import { encodeArg, type ArgValue } from './encoding.js';
-import { compileOptions, type RemoteOptions } from './options.js';
+import { compileOptions, type GetOptions, type ModuleLoader, type RemoteOptions, type WaitOptions } from './options.js';
 import { WasmModule } from './wasm-module.js';
 import { GpuTasks } from './gpu.js';
 import { ActorHandle, type Submitter } from './submitter.js';
-
-export { ActorHandle };
 import { InboundPull, OBJECT_CHUNK_BYTES, failedChunk, serveRange } from '../runtime/store/object-transfer.js';
 import type { LocalObjects } from '../runtime/node/node-agent.js';
 import { copyBytes } from '../runtime/store/small-copy.js';
 
+export { ActorHandle, type GetOptions, type WaitOptions, type ModuleLoader };
+
 /** Puts up to this many bytes travel in their message (the head keeps them); larger ones go to a node's store. */
 const LOCAL_PUT_MIN_BYTES = 100 * 1024;
-
-/** Turns a module source (path, URL or bytes) into the core module bytes nodes run. */
-export type ModuleLoader = (source: string | URL | Uint8Array) => Promise<Uint8Array>;
 
 interface ObjectState {
   ready: boolean;
@@ -34,18 +31,6 @@ interface ObjectState {
   sizeBytes: number;
   waiters: (() => void)[];
   released: boolean;
-}
-
-export interface GetOptions {
-  /** Give up after this many milliseconds with `WRT_TIMEOUT`. @default no limit */
-  timeoutMs?: number;
-}
-
-export interface WaitOptions {
-  /** How many refs must be ready. @default 1 */
-  numReturns?: number;
-  /** Return what is ready after this many milliseconds. @default no limit */
-  timeoutMs?: number;
 }
 
 export class Runtime implements Submitter {
