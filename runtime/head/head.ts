@@ -119,11 +119,6 @@ export class Head {
         forgetModule: (hash) => {
           for (const n of this.nodes.values()) n.modules.delete(hash);
         },
-        liveSlots: () => {
-          let slots = 0;
-          for (const n of this.nodes.values()) if (n.alive) slots += n.cpus;
-          return slots;
-        },
         log: this.log,
       },
       {
@@ -354,7 +349,7 @@ export class Head {
         cpus: n.cpus,
         gpus: n.total.gpus ?? 0,
         gpuAdapter: n.gpuAdapter,
-        running: this.ledger.count(n.id),
+        running: this.ledger.capacity(n.id)?.grants ?? 0,
         tasksFinished: n.tasksFinished,
         storeUsedBytes: n.storeUsedBytes,
         spill: n.spill,

@@ -8,7 +8,7 @@ import type { ConnectJetStream, Connection } from '../platform/platform.js';
 import type { Message, MessageOf } from '../protocol/messages.js';
 import { encodeMessage } from '../protocol/codec.js';
 import { planBatchJob } from '../protocol/job-graph-codec.js';
-import { BatchJob, type JobHost } from '../scheduler/batch-job.js';
+import { BatchJob, batchGrantKey, type JobHost } from '../scheduler/batch-job.js';
 import { StreamJob, parseExecutionId } from '../scheduler/stream-job.js';
 import type { CheckpointStore } from '../platform/checkpoint-store.js';
 import type { ResourceLedger } from '../scheduler/resource-ledger.js';
@@ -24,8 +24,6 @@ export interface JobRegistryHost {
   needsModule(nodeId: string, hash: string): boolean;
   /** Every node forgets module `hash` (its job ended). */
   forgetModule(hash: string): void;
-  /** Slots of the live nodes (a stream job's default parallelism). */
-  liveSlots(): number;
   log(line: string): void;
 }
 
@@ -71,7 +69,7 @@ export class JobRegistry {
   taskStatus(nodeId: string, msg: MessageOf<'TaskStatus'>): void {
     const e = this.jobs.get(parseExecutionId(msg.jobId)[0]);
     if (!e) {
-      if (msg.state !== 'Running') this.host.ledger.release(`batch:${msg.taskId}`);
+      if (msg.state !== 'Running') this.host.ledger.release(batchGrantKey(msg.taskId));
       if (msg.outputs.length) this.host.sendTo(nodeId, { type: 'ReleaseObjects', objectIds: msg.outputs.map((o) => o.objectId) });
       return;
     }
@@ -186,7 +184,8 @@ export class JobRegistry {
    */
   private submitStream(conn: Connection, m: MessageOf<'SubmitJob'>): void {
     const jobId = `j-${this.nextJob++}`;
-    const slots = this.host.liveSlots();
+    let slots = 0;
+    for (const n of this.host.ledger.capacities()) slots += n.total.cpus ?? 0;
     const job = new StreamJob(this.jobHost(conn), {
       jobId,
       name: m.name || m.graph.name,

@@ -34,6 +34,11 @@ interface Subtask {
   inputBytes: number;
 }
 
+/** The ledger key of a batch subtask attempt (`SUBTASK#ATTEMPT`, as in its TaskStatus's `taskId`). */
+export function batchGrantKey(attemptId: string): string {
+  return `batch:${attemptId}`;
+}
+
 /** What a job needs from the head. */
 export interface JobHost {
   /** The cluster's one ledger: placed subtasks hold grants in it (keys `batch:SUBTASK#ATTEMPT`, `stream:…`). */
@@ -119,7 +124,7 @@ export class BatchJob extends ClusterJob {
       this.noNodeSince = null;
       t.nodeId = p.nodeId;
       t.attempt++;
-      this.host.ledger.grant(`batch:${t.id}#${t.attempt}`, p.nodeId, req, 'batch');
+      this.host.ledger.grant(batchGrantKey(`${t.id}#${t.attempt}`), p.nodeId, req, 'batch');
       if (mapsDone) this.deployReduce(t);
       else {
         t.state = 'fetching';
@@ -191,7 +196,7 @@ export class BatchJob extends ClusterJob {
   onTaskStatus(nodeId: string, s: MessageOf<'TaskStatus'>, now: number): void {
     const t = this.find(s.taskId);
     if (s.state === 'Running') return;
-    this.host.ledger.release(`batch:${s.taskId}`);
+    this.host.ledger.release(batchGrantKey(s.taskId));
     if (this.terminal) {
       // Objects of a job that has ended are not wanted.
       if (s.outputs.length) this.host.sendToNode(nodeId, { type: 'ReleaseObjects', objectIds: s.outputs.map((o) => o.objectId) });
@@ -295,6 +300,6 @@ export class BatchJob extends ClusterJob {
 
   /** Placed subtasks still waiting for their input chunk will never be deployed: free their room. */
   private releaseUndeployed(): void {
-    for (const t of this.maps) if (t.state === 'fetching' && t.nodeId) this.host.ledger.release(`batch:${t.id}#${t.attempt}`);
+    for (const t of this.maps) if (t.state === 'fetching' && t.nodeId) this.host.ledger.release(batchGrantKey(`${t.id}#${t.attempt}`));
   }
 }

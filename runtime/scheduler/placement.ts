@@ -16,16 +16,11 @@ export type Placement =
 
 /**
  * Picks a node for one grant of `req` of `kind`.
+ * Tasks and actors weigh locality first, then load; batch subtasks load first, then locality.
  * @param localBytes bytes of the work's inputs already on each node (by node id)
- * @param preferLocal true: locality first, then load (tasks, actors); false: load first, then locality (batch)
  */
-export function placeOne(
-  ledger: ResourceLedger,
-  req: Resources,
-  kind: GrantKind,
-  localBytes?: ReadonlyMap<string, number>,
-  preferLocal = kind !== 'batch',
-): Placement {
+export function placeOne(ledger: ResourceLedger, req: Resources, kind: GrantKind, localBytes?: ReadonlyMap<string, number>): Placement {
+  const preferLocal = kind !== 'batch';
   let best: string | null = null;
   let bestScore = Infinity;
   let any = false;

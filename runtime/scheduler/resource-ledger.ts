@@ -33,7 +33,7 @@ export const QUEUE_FACTOR: Readonly<Record<GrantKind, number>> = { task: 32, act
 
 interface Grant {
   nodeId: string;
-  kind: GrantKind;
+  /** What it takes from the node (cpus as cores). */
   req: Resources;
 }
 
@@ -73,10 +73,6 @@ export class ResourceLedger {
     if (!n) return;
     for (const key of n.grants) this.grants.delete(key);
     this.nodes.delete(nodeId);
-  }
-
-  has(nodeId: string): boolean {
-    return this.nodes.has(nodeId);
   }
 
   /** Every node with its capacity and use, in the order they joined. */
@@ -135,7 +131,7 @@ export class ResourceLedger {
     const charged = ResourceLedger.charge(req, kind);
     n.used = add(n.used, charged);
     n.grants.add(key);
-    this.grants.set(key, { nodeId, kind, req: charged });
+    this.grants.set(key, { nodeId, req: charged });
     return true;
   }
 
@@ -150,20 +146,5 @@ export class ResourceLedger {
     n.used = add(n.used, g.req, -1);
     // Round away the float dust of many fractional cpu charges.
     for (const [k, v] of Object.entries(n.used)) if (Math.abs(v) < EPSILON) n.used[k] = 0;
-  }
-
-  /** The node `key` is granted on, or null. */
-  nodeOf(key: string): string | null {
-    return this.grants.get(key)?.nodeId ?? null;
-  }
-
-  /** Grants of one kind on a node (for status pages and tests). */
-  count(nodeId: string, kind?: GrantKind): number {
-    const n = this.nodes.get(nodeId);
-    if (!n) return 0;
-    if (!kind) return n.grants.size;
-    let c = 0;
-    for (const key of n.grants) if (this.grants.get(key)?.kind === kind) c++;
-    return c;
   }
 }
