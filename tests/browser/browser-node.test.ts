@@ -1,6 +1,6 @@
 // A browser tab is a node: head + one Node node + one headless Chromium tab run the word count,
 // the tab runs subtasks, and the output is byte-identical to an all-Node run.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +10,12 @@ import { launchChromium } from '../helpers/chromium.js';
 import { readParts } from '../integration/wordcount-output.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wrt-browser-'));
-test.after(async () => {
+test.after.always(async () => {
   await killAll();
   rmSync(work, { recursive: true, force: true });
 });
 
-test('a headless Chromium tab joins as a node, runs subtasks, and the output matches the all-Node run', async () => {
+test.serial('a headless Chromium tab joins as a node, runs subtasks, and the output matches the all-Node run', async () => {
   const input = join(CORPUS, 'spam-1', '*.txt');
   const allNode = join(work, 'all-node');
   const r0 = await runWrt(['submit', WORDCOUNT, '--input', input, '--output', allNode, '--chunk-mb', '0.25']);
@@ -67,7 +67,7 @@ test('a headless Chromium tab joins as a node, runs subtasks, and the output mat
   }
 });
 
-test('a tab with WebGPU runs a pipeline GPU operator: the same code path as a Node node', async () => {
+test.serial('a tab with WebGPU runs a pipeline GPU operator: the same code path as a Node node', async () => {
   const input = join(CORPUS, 'spam-1', '*.txt');
   const pipeline = `${ROOT}samples/gpu/build/word-lengths.wasm`;
   const allNode = join(work, 'gpu-all-node');

@@ -1,14 +1,14 @@
 // The SDK drives a cluster from a headless Chromium page: tasks, refs and an actor.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FIXTURES, TestCluster, killAll } from '../helpers/wrt-process.js';
 import { launchChromium } from '../helpers/chromium.js';
 import type * as Sdk from '../../sdk/browser.js';
 
-test.after(killAll);
+test.after.always(killAll);
 
-test('a browser page is a driver: tasks with ref dependencies, put/get, an ordered actor', async () => {
+test.serial('a browser page is a driver: tasks with ref dependencies, put/get, an ordered actor', async () => {
   const cluster = await TestCluster.start([{ name: 'server-node', cpus: 2 }]);
   const { browser, close } = await launchChromium();
   try {

@@ -1,9 +1,9 @@
 /**
  * Test helpers that run the real `wrt` CLI as separate OS processes and clean them up: every
- * process started here is killed by `killAll()` (registered with `after` by the tests), also when a
+ * process started here is killed by `killAll()` (registered with `test.after.always` by the tests), also when a
  * test fails.
  */
-import test from 'node:test';
+import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../../sdk/node.js';
+import { until, type UntilOptions } from './until.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = `${ROOT}bin/wrt.js`;
@@ -110,17 +111,33 @@ export interface ClusterFixture {
 
 /**
  * A {@link ClusterFixture} whose driver, cluster, stray processes and directory are cleaned up
- * after the file's tests (`test.after`), also when they fail.
+ * after the file's tests (`test.after.always`), also when they fail.
  */
 export function clusterFixture(prefix: string): ClusterFixture {
   const f: ClusterFixture = { work: mkdtempSync(join(tmpdir(), prefix)) };
-  test.after(async () => {
+  test.after.always(async () => {
     await f.rt?.shutdown();
     await f.cluster?.stop();
     await killAll();
     rmSync(f.work, { recursive: true, force: true });
   });
   return f;
+}
+
+/** What the tests read of the head's `/api/status`. */
+export interface ClusterStatusView {
+  nodes: {
+    name: string;
+    /** Subtasks and tasks running on the node now. */
+    running: number;
+    tasksFinished: number;
+    platform: string;
+    storeUsedBytes: number;
+    spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
+    gpus: number;
+    gpuAdapter: string;
+  }[];
+  jobs: { id: string; state: string; nodes: string[] }[];
 }
 
 /** A head and its nodes as separate processes on loopback. */
@@ -163,20 +180,22 @@ export class TestCluster {
     this.joined++;
   }
 
-  async status(): Promise<{
-    nodes: {
-      name: string;
-      /** Subtasks and tasks running on the node now. */
-      running: number;
-      tasksFinished: number;
-      platform: string;
-      storeUsedBytes: number;
-      spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
-      gpus: number;
-      gpuAdapter: string;
-    }[];
-    jobs: { id: string; state: string; nodes: string[] }[];
-  }> {
+  /**
+   * The head's status once `ok` holds for it. Counters (tasks finished, store use, spill) reach the
+   * head with node heartbeats, so there is no event to await; rejects after `timeoutMs` (default 30 s).
+   */
+  statusWhen(ok: (s: ClusterStatusView) => boolean, what: string, options?: UntilOptions): Promise<ClusterStatusView> {
+    return until(
+      async () => {
+        const s = await this.status();
+        return ok(s) ? s : undefined;
+      },
+      what,
+      options,
+    );
+  }
+
+  async status(): Promise<ClusterStatusView> {
     // A GET is safe to repeat: undici may reuse a keep-alive socket the head's HTTP server is
     // closing at that moment ("other side closed"), more likely on a loaded machine.
     for (let attempt = 1; ; attempt++) {

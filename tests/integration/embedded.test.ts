@@ -1,8 +1,9 @@
 // The SDK's embedded cluster (docs/adr/0006): init() with no address runs the head and a node in
 // the driver's process. Drivers elsewhere join over its socket; puts go straight into the node's
 // arena and gets of stored objects are views of it, which keep their object until collected.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
+import { until } from '../helpers/until.js';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { FIXTURES } from '../helpers/wrt-process.js';
@@ -20,7 +21,7 @@ test.before(async () => {
   rt = await init({ cpus: 2, gpuNodes: 0 });
   mod = await rt.load(TASKS);
 });
-test.after(async () => {
+test.after.always(async () => {
   await rt?.shutdown();
 });
 
@@ -29,18 +30,15 @@ async function status(): Promise<ClusterStatus> {
   return (await res.json()) as ClusterStatus;
 }
 
-/** Polls the head's status (nodes report store use with each heartbeat) until `ok` holds. */
-async function until(ok: (s: ClusterStatus) => boolean, what: string): Promise<ClusterStatus> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
+/** The head's status once `ok` holds for it (nodes report store use with each heartbeat). */
+function statusWhen(ok: (s: ClusterStatus) => boolean, what: string): Promise<ClusterStatus> {
+  return until(async () => {
     const s = await status();
-    if (ok(s)) return s;
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}: ${JSON.stringify(s.nodes)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return ok(s) ? s : undefined;
+  }, what);
 }
 
-test('init() runs a head and a node in this process; another driver joins over its socket', async () => {
+test.serial('init() runs a head and a node in this process; another driver joins over its socket', async () => {
   const s = await status();
   assert.equal(s.nodes.length, 1);
   assert.equal(s.nodes[0]!.name, 'local-1');
@@ -69,7 +67,7 @@ test('init() runs a head and a node in this process; another driver joins over i
   }
 });
 
-test('puts land in the in-process arena; gets of stored objects are views that keep their object', async () => {
+test.serial('puts land in the in-process arena; gets of stored objects are views that keep their object', async () => {
   // (What earlier calls left may still be on its way out: the end checks for at most this.)
   const baseline = (await status()).nodes[0]!.storeUsedBytes;
   assert.ok(baseline < 2 ** 20, `the arena starts nearly empty (${baseline} bytes)`);
@@ -92,7 +90,7 @@ test('puts land in the in-process arena; gets of stored objects are views that k
   let filledView: Uint8Array | null = await rt.get(filled);
   assert.ok(filledView.buffer instanceof SharedArrayBuffer);
   assert.equal(filledView[300_000], 300_000 % 251);
-  await until((st) => st.nodes[0]!.storeUsedBytes >= size + 500_000, 'the node holds both objects');
+  await statusWhen((st) => st.nodes[0]!.storeUsedBytes >= size + 500_000, 'the node holds both objects');
   // Released refs: the views still hold their objects, with the same bytes.
   put.release();
   filled.release();
@@ -102,13 +100,13 @@ test('puts land in the in-process arena; gets of stored objects are views that k
   filled = null;
   view = null;
   filledView = null;
-  await until((st) => {
+  await statusWhen((st) => {
     gc(); // the views' finalizers run after a collection
     return st.nodes[0]!.storeUsedBytes <= baseline;
   }, 'the arena is back at its baseline');
 });
 
-test('init({ nodes: 2 }) adds a node process; objects there come back as copies; shutdown stops it', async () => {
+test.serial('init({ nodes: 2 }) adds a node process; objects there come back as copies; shutdown stops it', async () => {
   const rt2 = await init({ nodes: 2, cpus: 1, gpuNodes: 0 });
   let stopped = false;
   try {

@@ -1,7 +1,8 @@
 // Bad input and misbehaving operators: a clear message, a non-zero exit, no _SUCCESS, and a
 // cluster that still runs the next job.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
+import { until } from '../helpers/until.js';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ test.before(async () => {
     { name: 'two', cpus: 1 },
   ]);
 });
-test.after(async () => {
+test.after.always(async () => {
   await cluster?.stop();
   await killAll();
   rmSync(work, { recursive: true, force: true });
@@ -53,7 +54,7 @@ async function expectClusterUsable(): Promise<void> {
   assert.ok(existsSync(join(out, '_SUCCESS')));
 }
 
-test('a missing input path', async () => {
+test.serial('a missing input path', async () => {
   const r = await runWrt([
     'submit',
     WORDCOUNT,
@@ -69,15 +70,15 @@ test('a missing input path', async () => {
   assert.ok(!existsSync(join(work, 'o')));
 });
 
-test('a file that is not wasm', async () => {
+test.serial('a file that is not wasm', async () => {
   await expectFailure(join(FIXTURES, 'not-wasm.wasm'), [], 2, /WRT_NOT_WASM: .*not-wasm\.wasm is not a WebAssembly module or component/);
 });
 
-test('a missing pipeline file', async () => {
+test.serial('a missing pipeline file', async () => {
   await expectFailure(join(work, 'nope.wasm'), [], 2, /WRT_INPUT_NOT_FOUND: pipeline .*nope\.wasm does not exist/);
 });
 
-test('a component lacking the pipeline exports', async () => {
+test.serial('a component lacking the pipeline exports', async () => {
   await expectFailure(
     join(FIXTURES, 'no-pipeline.wasm'),
     [],
@@ -86,7 +87,7 @@ test('a component lacking the pipeline exports', async () => {
   );
 });
 
-test('an operator that traps names the operator and the trap', async () => {
+test.serial('an operator that traps names the operator and the trap', async () => {
   await expectFailure(
     join(FIXTURES, 'trap.wasm'),
     [],
@@ -96,7 +97,7 @@ test('an operator that traps names the operator and the trap', async () => {
   await expectClusterUsable();
 });
 
-test('an operator that returns an error result', async () => {
+test.serial('an operator that returns an error result', async () => {
   await expectFailure(
     join(FIXTURES, 'error.wasm'),
     [],
@@ -105,7 +106,7 @@ test('an operator that returns an error result', async () => {
   );
 });
 
-test('an operator that exceeds its memory cap', async () => {
+test.serial('an operator that exceeds its memory cap', async () => {
   await expectFailure(
     join(FIXTURES, 'oom.wasm'),
     ['--operator-memory-mb', '16'],
@@ -115,7 +116,7 @@ test('an operator that exceeds its memory cap', async () => {
   await expectClusterUsable();
 });
 
-test('an operator that exceeds its deadline', async () => {
+test.serial('an operator that exceeds its deadline', async () => {
   await expectFailure(
     join(FIXTURES, 'spin.wasm'),
     ['--deadline-ms', '500'],
@@ -125,28 +126,22 @@ test('an operator that exceeds its deadline', async () => {
   await expectClusterUsable();
 });
 
-test('wrt cancel stops the running subtasks of a batch job on their nodes (their slots are free at once)', async () => {
+test.serial('wrt cancel stops the running subtasks of a batch job on their nodes (their slots are free at once)', async () => {
   const out = join(work, `cancel-${n++}`);
   // Map operators that never return, with a deadline far beyond the test.
   const submit = startWrt(submitArgs(join(FIXTURES, 'spin.wasm'), out, ['--deadline-ms', '600000']));
   const running = async (): Promise<number> => (await cluster.status()).nodes.reduce((a, node) => a + node.running, 0);
   // The job is the one running now (this file's tests run one after another).
-  let job = '';
-  for (;;) {
-    const s = await cluster.status();
-    job = s.jobs.find((j) => j.state === 'Running')?.id ?? '';
-    if (job && s.nodes.some((node) => node.running > 0)) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const started = await cluster.statusWhen(
+    (s) => s.jobs.some((j) => j.state === 'Running') && s.nodes.some((node) => node.running > 0),
+    'the job to run',
+  );
+  const job = started.jobs.find((j) => j.state === 'Running')!.id;
   const cancel = await runWrt(['cancel', job, '--address', cluster.address]);
   assert.equal(cancel.code, 0, cancel.stderr);
   assert.equal(await submit.exited, 1);
   assert.match(submit.stderr, new RegExp(`job ${job} cancelled`));
   // Without the stop, the slot would stay busy until the 600 s deadline.
-  const deadline = Date.now() + 30_000;
-  while ((await running()) > 0) {
-    assert.ok(Date.now() < deadline, 'the cancelled subtasks still run 30 s after wrt cancel');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until(async () => (await running()) === 0, 'the cancelled subtasks stop (they must not run to the 600 s deadline)');
   await expectClusterUsable();
 });

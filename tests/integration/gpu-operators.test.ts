@@ -2,7 +2,7 @@
 // real processes: a --no-gpu node with the free slots and a node with an adapter (SwiftShader on
 // CPU-only machines). The map vertex asks for gpus: 1, so every map subtask must run on the GPU
 // node — on the other node its `wrt:runtime/gpu` calls would fail and so would the job.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const TEXTS = readdirSync(DIR)
 const work = mkdtempSync(join(tmpdir(), 'wrt-gpu-op-'));
 let cluster: TestCluster | undefined;
 
-test.after(async () => {
+test.after.always(async () => {
   await cluster?.stop();
   await killAll();
   rmSync(work, { recursive: true, force: true });
@@ -52,7 +52,7 @@ function readOutput(dir: string): Map<string, number> {
   return out;
 }
 
-test('the GPU map stage runs only on the node with an adapter and the result is exact', async () => {
+test.serial('the GPU map stage runs only on the node with an adapter and the result is exact', async () => {
   cluster = await TestCluster.start([
     { name: 'cpu-node', cpus: 2, args: ['--no-gpu'] },
     { name: 'gpu-node', cpus: 1 },
@@ -77,12 +77,10 @@ test('the GPU map stage runs only on the node with an adapter and the result is 
   // Every subtask is counted by the node that ran it: the maps (one per chunk) all on gpu-node;
   // cpu-node can have run at most the two reduces.
   const chunks = Math.ceil(TEXTS.reduce((n, f) => n + readFileSync(f).byteLength, 0) / (0.25 * 2 ** 20));
-  let s = await cluster.status();
-  const total = () => s.nodes.reduce((n, x) => n + x.tasksFinished, 0);
-  while (total() < chunks + 2) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    s = await cluster.status();
-  }
+  const s = await cluster.statusWhen(
+    (x) => x.nodes.reduce((n, node) => n + node.tasksFinished, 0) >= chunks + 2,
+    'every subtask to be counted',
+  );
   const finished = new Map(s.nodes.map((n) => [n.name, n.tasksFinished]));
   assert.ok(finished.get('cpu-node')! <= 2, `cpu-node ran ${finished.get('cpu-node')} subtasks; only the 2 reduces may run there`);
   assert.ok(finished.get('gpu-node')! >= chunks, `gpu-node ran ${finished.get('gpu-node')} subtasks for ${chunks} chunks`);
@@ -107,7 +105,7 @@ test('the GPU map stage runs only on the node with an adapter and the result is 
   cluster = undefined;
 });
 
-test('with no GPU in the cluster the job waits, then fails naming gpus', async () => {
+test.serial('with no GPU in the cluster the job waits, then fails naming gpus', async () => {
   cluster = await TestCluster.start([{ name: 'cpu-only', cpus: 2, args: ['--no-gpu'] }]);
   const r = await runWrt(['submit', PIPELINE, '--address', cluster.address, '--input', INPUT, '--output', join(work, 'none')]);
   assert.notEqual(r.code, 0);

@@ -1,7 +1,7 @@
 // GPU tasks in a cluster of real processes: one node offers its WebGPU adapter (SwiftShader on
 // CPU-only machines), one starts with --no-gpu. GPU stages are placed on the GPU node, their
 // ObjectRef inputs are pulled there from the CPU node, and what cannot run anywhere fails clearly.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { ROOT, TestCluster, killAll } from '../helpers/wrt-process.js';
@@ -21,24 +21,13 @@ test.before(async () => {
   rt = await init({ address: cluster.address });
   mod = await rt.load(GPU_SORT);
 });
-test.after(async () => {
+test.after.always(async () => {
   await rt?.shutdown();
   await cluster?.stop();
   await killAll();
 });
 
-/** Polls the head's status until `check` holds (heartbeats carry the counters). */
-async function statusUntil(
-  check: (s: Awaited<ReturnType<TestCluster['status']>>) => boolean,
-): Promise<Awaited<ReturnType<TestCluster['status']>>> {
-  for (;;) {
-    const s = await cluster.status();
-    if (check(s)) return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-test('only the node with an adapter offers gpus, and the head shows which adapter', async () => {
+test.serial('only the node with an adapter offers gpus, and the head shows which adapter', async () => {
   const s = await cluster.status();
   const byName = new Map(s.nodes.map((n) => [n.name, n]));
   assert.equal(byName.get('cpu-node')!.gpus, 0);
@@ -47,7 +36,7 @@ test('only the node with an adapter offers gpus, and the head shows which adapte
   assert.ok(byName.get('gpu-node')!.gpuAdapter.length > 0);
 });
 
-test('a job of CPU and GPU stages: GPU stages run on the GPU node with inputs made on the CPU node', async () => {
+test.serial('a job of CPU and GPU stages: GPU stages run on the GPU node with inputs made on the CPU node', async () => {
   const before = await cluster.status();
   const finished = (s: typeof before, name: string) => s.nodes.find((n) => n.name === name)!.tasksFinished;
   const count = 150_000;
@@ -63,13 +52,14 @@ test('a job of CPU and GPU stages: GPU stages run on the GPU node with inputs ma
   const report = view(await rt.get(mod.remote('verify').call(sorted)), Float64Array);
   assert.deepEqual([...report.slice(0, 2)], [count, 1]);
   // The two GPU tasks ran on the GPU node, the 2-slot key task on the CPU node.
-  const after = await statusUntil(
+  const after = await cluster.statusWhen(
     (s) => finished(s, 'gpu-node') >= finished(before, 'gpu-node') + 2 && finished(s, 'cpu-node') > finished(before, 'cpu-node'),
+    'the stages to be counted on both nodes',
   );
   assert.ok(finished(after, 'gpu-node') - finished(before, 'gpu-node') >= 2);
 });
 
-test('built-in kernels through the cluster: matmul, reduce, scan, histogram, map, and a module-carried compute shader', async () => {
+test.serial('built-in kernels through the cluster: matmul, reduce, scan, histogram, map, and a module-carried compute shader', async () => {
   const a = Float32Array.from({ length: 6 }, (_, i) => i + 1); // 2×3
   const b = Float32Array.from({ length: 12 }, (_, i) => i - 4); // 3×4
   const c = view(await rt.get(rt.gpu.matmul(a, b, { m: 2, n: 4, k: 3 })), Float32Array);
@@ -85,7 +75,7 @@ test('built-in kernels through the cluster: matmul, reduce, scan, histogram, map
   assert.deepEqual([...view(await rt.get(scaled), Float32Array)], [5, 10, 15]);
 });
 
-test('bad GPU work fails with typed errors: a WGSL error, and more GPUs than any node has', async () => {
+test.serial('bad GPU work fails with typed errors: a WGSL error, and more GPUs than any node has', async () => {
   await assert.rejects(
     rt.get(rt.gpu.map(new Float32Array(4), 'x +* 1.0')),
     (e: unknown) => e instanceof TaskError && e.code === 'WRT_GPU_ERROR',

@@ -1,6 +1,6 @@
 // Garbage on the wire: a real head closes the offending connection with a protocol error and
 // keeps serving everyone else.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import WebSocket from 'ws';
@@ -12,7 +12,7 @@ let cluster: TestCluster;
 test.before(async () => {
   cluster = await TestCluster.start([{ name: 'steady', cpus: 1 }]);
 });
-test.after(async () => {
+test.after.always(async () => {
   await cluster?.stop();
   await killAll();
 });
@@ -29,7 +29,7 @@ async function sendAndAwaitClose(frame: Uint8Array | string): Promise<{ code: nu
   return { code, errors };
 }
 
-test('truncated, corrupted and random frames close only the offending connection', async () => {
+test.serial('truncated, corrupted and random frames close only the offending connection', async () => {
   const valid = encodeFrame([encodeMessage(SAMPLES.find((m) => m.type === 'SubmitJob')!)]);
   const frames = [
     valid.slice(0, 20),
@@ -50,7 +50,7 @@ test('truncated, corrupted and random frames close only the offending connection
   );
 });
 
-test('a node may not submit jobs, a client may not send node messages', async () => {
+test.serial('a node may not submit jobs, a client may not send node messages', async () => {
   const ws = new WebSocket(cluster.address);
   await once(ws, 'open');
   const reply = once(ws, 'message');

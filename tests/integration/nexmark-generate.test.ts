@@ -1,7 +1,7 @@
 // `wrt nexmark generate` as a real process, and the DuckDB oracle over its files: every reference
 // query runs and finds rows at this size, and two of them agree with a direct evaluation over the
 // generator's events (so the oracle, the CSV round trip and the SQL are checked against each other).
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { NEXMARK_QUERIES, diffResults, parseCsv, referenceResults, type QueryRes
 import { NexmarkGenerator, type Auction, type Person } from '../../runtime/stream/nexmark/generator.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wrt-nexmark-gen-'));
-test.after(async () => {
+test.after.always(async () => {
   await killAll();
   rmSync(work, { recursive: true, force: true });
 });
@@ -19,7 +19,7 @@ test.after(async () => {
 const EVENTS = 60_000;
 const SEED = 11;
 
-test('generate writes three CSV files with reference headers; the same seed gives the same bytes', async () => {
+test.serial('generate writes three CSV files with reference headers; the same seed gives the same bytes', async () => {
   const out = join(work, 'events');
   const r = await runWrt(['nexmark', 'generate', '--events', String(EVENTS), '--seed', String(SEED), '--output', out, '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -37,7 +37,7 @@ test('generate writes three CSV files with reference headers; the same seed give
   for (const f of ['person.csv', 'auction.csv', 'bid.csv']) assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(again, f))), f);
 });
 
-test('bad input: a non-numeric count and an occupied directory exit 2 and leave the files alone', async () => {
+test.serial('bad input: a non-numeric count and an occupied directory exit 2 and leave the files alone', async () => {
   const bad = await runWrt(['nexmark', 'generate', '--events', 'many', '--output', join(work, 'bad')]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--events must be a non-negative integer/);
@@ -73,7 +73,7 @@ function directResults(): { q2: QueryResult; q3: QueryResult } {
   return { q2: { columns: ['auction', 'price'], rows: q2 }, q3: { columns: ['name', 'city', 'state', 'id'], rows: q3 } };
 }
 
-test('DuckDB oracle: all reference queries run with their column names; q2 and q3 match a direct evaluation', async () => {
+test.serial('DuckDB oracle: all reference queries run with their column names; q2 and q3 match a direct evaluation', async () => {
   const results = await referenceResults(join(work, 'events'), NEXMARK_QUERIES);
   const columns: Record<string, string> = {
     q0: 'auction,bidder,price,dateTime,extra',

@@ -2,7 +2,7 @@
 // two node processes run every query as a stream job — slots on both nodes, channels between them
 // through the head with credit-based flow control — and the part files equal DuckDB's reference
 // results. Also the embedded cluster, and bad arguments.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +33,7 @@ test.before(async () => {
     { name: 'beta', cpus: 2 },
   ]);
 });
-test.after(async () => {
+test.after.always(async () => {
   await cluster?.stop();
   await killAll();
   rmSync(work, { recursive: true, force: true });
@@ -70,7 +70,7 @@ for (const q of NEXMARK_QUERIES) {
   });
 }
 
-test('the embedded cluster runs q5 and stops; the summary line names the job and its nodes', async () => {
+test.serial('the embedded cluster runs q5 and stops; the summary line names the job and its nodes', async () => {
   const out = join(work, 'embedded-q5');
   const r = await runWrt(['submit', PIPELINE, ...queryArgs('q5'), '--nodes', '2', '--cpus', '1', '--output', out]);
   assert.equal(r.code, 0, r.stderr);
@@ -81,7 +81,7 @@ test('the embedded cluster runs q5 and stops; the summary line names the job and
   assert.equal(diffResults(reference.get('q5')!, await readCsvParts(out, readdirSync(out))), null);
 });
 
-test('bad arguments exit 2 with a message that says what to pass, and write nothing', async () => {
+test.serial('bad arguments exit 2 with a message that says what to pass, and write nothing', async () => {
   const out = join(work, 'bad');
   const missing = await runWrt(['submit', PIPELINE, '--address', cluster!.address, '--arg', 'query=q1', '--output', out]);
   assert.equal(missing.code, 2, missing.stderr);

@@ -1,6 +1,6 @@
 // A node SIGKILLed in the middle of a job: the head notices, reruns its subtasks (and the map
 // outputs lost with it) elsewhere, and the output is byte-identical to an undisturbed run.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,12 +9,12 @@ import { CORPUS, WORDCOUNT, TestCluster, killAll, runWrt, startWrt } from '../he
 import { assertWordcount, readParts } from './wordcount-output.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wrt-kill-'));
-test.after(async () => {
+test.after.always(async () => {
   await killAll();
   rmSync(work, { recursive: true, force: true });
 });
 
-test('SIGKILL of a node mid-job: the job completes with identical output', async () => {
+test.serial('SIGKILL of a node mid-job: the job completes with identical output', async () => {
   const input = [join(CORPUS, 'easy-ham-1', '*.txt'), join(CORPUS, 'spam-2', '*.txt')];
   const files = ['easy-ham-1', 'spam-2'].flatMap((d) =>
     readdirSync(join(CORPUS, d))
@@ -49,11 +49,7 @@ test('SIGKILL of a node mid-job: the job completes with identical output', async
       '--json',
     ]);
     // Wait until the victim has finished work of this job (its map outputs live in its store).
-    for (;;) {
-      const s = await cluster.status();
-      if ((s.nodes.find((n) => n.name === 'victim')?.tasksFinished ?? 0) >= 3) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await cluster.statusWhen((s) => (s.nodes.find((n) => n.name === 'victim')?.tasksFinished ?? 0) >= 3, 'the victim to finish 3 subtasks');
     assert.equal(job.child.exitCode, null, 'the job ended before the node could be killed');
     await cluster.nodes.get('victim')!.kill('SIGKILL');
     await cluster.head.waitFor(/node n-\d+ "victim" lost/);
@@ -71,7 +67,7 @@ test('SIGKILL of a node mid-job: the job completes with identical output', async
   }
 });
 
-test('a node that stops heartbeating (SIGSTOP) is declared lost within the heartbeat timeout', async () => {
+test.serial('a node that stops heartbeating (SIGSTOP) is declared lost within the heartbeat timeout', async () => {
   const cluster = await TestCluster.start(
     [{ name: 'frozen', cpus: 1 }],
     ['--heartbeat-interval-ms', '200', '--heartbeat-timeout-ms', '1500'],

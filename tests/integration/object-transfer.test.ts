@@ -2,10 +2,10 @@
 // a node pulls from the driver; the same object pulled node → node (once, for two tasks that want
 // it at the same time) into a node whose arena has less free space than the object, so it spills;
 // and node → driver. Every byte checked; both arenas return to empty once the refs are dropped.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ROOT, TestCluster, clusterFixture } from '../helpers/wrt-process.js';
+import { ROOT, TestCluster, clusterFixture, type ClusterStatusView } from '../helpers/wrt-process.js';
 import { init, view } from '../../sdk/node.js';
 
 const f = clusterFixture('wrt-transfer-it-');
@@ -24,7 +24,8 @@ function byteSum(b: Uint8Array): number {
   return s;
 }
 
-test('objects larger than a frame, a chunk and the free arena move intact, and are freed', { timeout: 180_000 }, async () => {
+test.serial('objects larger than a frame, a chunk and the free arena move intact, and are freed', async (t) => {
+  t.timeout(180_000);
   const cluster = (f.cluster = await TestCluster.start([
     { name: 'holder', cpus: 1, args: ['--no-gpu'] },
     // 100 MiB arena: two 24 MiB results plus the 70 MiB object do not fit without spilling.
@@ -64,7 +65,7 @@ test('objects larger than a frame, a chunk and the free arena move intact, and a
   await waitForStatus((n) => n.holder!.storeUsedBytes === 0 && n.reader!.storeUsedBytes === 0);
 });
 
-type NodeStatus = Awaited<ReturnType<TestCluster['status']>>['nodes'][number];
+type NodeStatus = ClusterStatusView['nodes'][number];
 
 /**
  * Polls the head's status until `ok` holds for its nodes by name. Store usage and spill counters
@@ -72,7 +73,5 @@ type NodeStatus = Awaited<ReturnType<TestCluster['status']>>['nodes'][number];
  * test's timeout bounds the wait.
  */
 async function waitForStatus(ok: (nodes: Record<string, NodeStatus>) => boolean): Promise<void> {
-  while (!ok(Object.fromEntries((await f.cluster!.status()).nodes.map((n) => [n.name, n])))) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await f.cluster!.statusWhen((s) => ok(Object.fromEntries(s.nodes.map((n) => [n.name, n]))), `${ok}`, { timeoutMs: 120_000 });
 }

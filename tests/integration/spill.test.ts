@@ -1,8 +1,9 @@
 // Spilling in a real node process: its arena (8 MiB) is far smaller than the objects its tasks
 // make (10 × 2 MiB, all still referenced by the driver), so the node spills to its --spill-dir
 // and restores on each get; every object comes back intact, and the files go with the refs.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
+import { until } from '../helpers/until.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, TestCluster, clusterFixture } from '../helpers/wrt-process.js';
@@ -12,7 +13,7 @@ import { xorshift32 } from '../../samples/gpu/xorshift.js';
 const f = clusterFixture('wrt-spill-it-');
 const spillDir = join(f.work, 'spill');
 
-test('a node whose arena is full spills referenced objects to disk and restores them intact', async () => {
+test.serial('a node whose arena is full spills referenced objects to disk and restores them intact', async () => {
   const cluster = (f.cluster = await TestCluster.start([
     { name: 'small', cpus: 2, args: ['--no-gpu', '--store-mb', '8', '--spill-dir', spillDir] },
   ]));
@@ -30,5 +31,5 @@ test('a node whose arena is full spills referenced objects to disk and restores 
   }
   // Dropping the refs frees the objects, spilled or not: the spill directory empties.
   for (const r of refs) r.release();
-  while (readdirSync(spillDir).length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  await until(() => readdirSync(spillDir).length === 0, 'the spill directory is empty');
 });

@@ -3,7 +3,7 @@
 // of the job's slots is SIGKILLed. The head restarts the job from its latest checkpoint on the
 // nodes left, and the committed output — the part files after the job finishes — equals DuckDB's
 // result over the same events: nothing lost, nothing twice.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,70 +17,73 @@ const EVENTS = 1_000_000;
 const SEED = 2;
 const work = mkdtempSync(join(tmpdir(), 'wrt-stream-fault-'));
 let cluster: TestCluster | null = null;
-test.after(async () => {
+test.after.always(async () => {
   await cluster?.stop();
   await killAll();
   rmSync(work, { recursive: true, force: true });
 });
 
-test('q5 with checkpoints: a node SIGKILLed mid-run; the job restarts from its checkpoint and commits exactly the undisturbed result', async () => {
-  const checkpoints = join(work, 'checkpoints');
-  cluster = await TestCluster.start(
-    [
-      { name: 'alpha', cpus: 1 },
-      { name: 'beta', cpus: 1 },
-      { name: 'gamma', cpus: 1 },
-    ],
-    ['--checkpoint-dir', checkpoints],
-  );
-  const out = join(work, 'q5');
-  const submit = startWrt([
-    'submit',
-    PIPELINE,
-    '--address',
-    cluster.address,
-    '--arg',
-    'query=q5',
-    '--arg',
-    `events=${EVENTS}`,
-    '--arg',
-    `seed=${SEED}`,
-    '--parallelism',
-    '2',
-    '--checkpoint-interval-ms',
-    '400',
-    '--output',
-    out,
-    '--json',
-  ]);
-  const placed = await cluster.head.waitFor(/job (j-\d+): attempt 1: \d+ subtasks; slot 0 on (\w+), slot 1 on (\w+)/);
-  const job = placed[1]!;
-  await cluster.head.waitFor(new RegExp(`job ${job}: checkpoint 2 completed`));
-  assert.ok(existsSync(join(checkpoints, job)), 'checkpoints are written under --checkpoint-dir');
-  assert.ok(
-    readdirSync(join(checkpoints, job)).some((f) => /^chk-\d+$/.test(f)),
-    'a completed checkpoint is a chk-N directory',
-  );
-  const victim = placed[2]!;
-  assert.equal(await cluster.nodes.get(victim)!.kill('SIGKILL'), null);
-  const restarted = await cluster.head.waitFor(
-    new RegExp(`job ${job}: attempt 2 from checkpoint (\\d+): .*slot 0 on (\\w+), slot 1 on (\\w+)`),
-  );
-  assert.ok(Number(restarted[1]) >= 2);
-  assert.ok(!restarted.slice(2).includes(victim), 'the restarted slots avoid the dead node');
+test.serial(
+  'q5 with checkpoints: a node SIGKILLed mid-run; the job restarts from its checkpoint and commits exactly the undisturbed result',
+  async () => {
+    const checkpoints = join(work, 'checkpoints');
+    cluster = await TestCluster.start(
+      [
+        { name: 'alpha', cpus: 1 },
+        { name: 'beta', cpus: 1 },
+        { name: 'gamma', cpus: 1 },
+      ],
+      ['--checkpoint-dir', checkpoints],
+    );
+    const out = join(work, 'q5');
+    const submit = startWrt([
+      'submit',
+      PIPELINE,
+      '--address',
+      cluster.address,
+      '--arg',
+      'query=q5',
+      '--arg',
+      `events=${EVENTS}`,
+      '--arg',
+      `seed=${SEED}`,
+      '--parallelism',
+      '2',
+      '--checkpoint-interval-ms',
+      '400',
+      '--output',
+      out,
+      '--json',
+    ]);
+    const placed = await cluster.head.waitFor(/job (j-\d+): attempt 1: \d+ subtasks; slot 0 on (\w+), slot 1 on (\w+)/);
+    const job = placed[1]!;
+    await cluster.head.waitFor(new RegExp(`job ${job}: checkpoint 2 completed`));
+    assert.ok(existsSync(join(checkpoints, job)), 'checkpoints are written under --checkpoint-dir');
+    assert.ok(
+      readdirSync(join(checkpoints, job)).some((f) => /^chk-\d+$/.test(f)),
+      'a completed checkpoint is a chk-N directory',
+    );
+    const victim = placed[2]!;
+    assert.equal(await cluster.nodes.get(victim)!.kill('SIGKILL'), null);
+    const restarted = await cluster.head.waitFor(
+      new RegExp(`job ${job}: attempt 2 from checkpoint (\\d+): .*slot 0 on (\\w+), slot 1 on (\\w+)`),
+    );
+    assert.ok(Number(restarted[1]) >= 2);
+    assert.ok(!restarted.slice(2).includes(victim), 'the restarted slots avoid the dead node');
 
-  assert.equal(await submit.exited, 0, submit.stderr);
-  const summary = JSON.parse(submit.stdout) as { kind: string; partitions: number };
-  assert.equal(summary.kind, 'stream');
-  assert.match(cluster.head.stderr, new RegExp(`job ${job} finished`));
-  const files = readdirSync(out);
-  assert.ok(files.includes('_SUCCESS'));
+    assert.equal(await submit.exited, 0, submit.stderr);
+    const summary = JSON.parse(submit.stdout) as { kind: string; partitions: number };
+    assert.equal(summary.kind, 'stream');
+    assert.match(cluster.head.stderr, new RegExp(`job ${job} finished`));
+    const files = readdirSync(out);
+    assert.ok(files.includes('_SUCCESS'));
 
-  await generateNexmark({ events: EVENTS, seed: SEED, output: join(work, 'events'), overwrite: false, progress: false });
-  const reference = (await referenceResults(join(work, 'events'), ['q5'])).get('q5')!;
-  const diff = diffResults(reference, await readCsvParts(out, files));
-  assert.equal(diff, null, diff ?? '');
-  // A finished job's checkpoints are removed (after any write still in flight).
-  await cluster.head.waitFor(new RegExp(`job ${job}: checkpoints removed`));
-  assert.equal(existsSync(join(checkpoints, job)), false);
-});
+    await generateNexmark({ events: EVENTS, seed: SEED, output: join(work, 'events'), overwrite: false, progress: false });
+    const reference = (await referenceResults(join(work, 'events'), ['q5'])).get('q5')!;
+    const diff = diffResults(reference, await readCsvParts(out, files));
+    assert.equal(diff, null, diff ?? '');
+    // A finished job's checkpoints are removed (after any write still in flight).
+    await cluster.head.waitFor(new RegExp(`job ${job}: checkpoints removed`));
+    assert.equal(existsSync(join(checkpoints, job)), false);
+  },
+);

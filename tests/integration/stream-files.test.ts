@@ -1,7 +1,7 @@
 // A stream job over a CSV file on a head and two node processes: the file source's subtasks run in
 // slot threads on both nodes (each reads its byte range through the Node platform's files), a
 // keyed event-time window sums per user and second, and the part files equal the JS reference.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { nodePlatform } from '../../runtime/platform/node/platform.js';
 
 const f = clusterFixture('wrt-stream-files-');
 
-test('a csv file source split across two node processes feeds a keyed window; the output equals the reference', async () => {
+test.serial('a csv file source split across two node processes feeds a keyed window; the output equals the reference', async () => {
   f.cluster = await TestCluster.start([
     { name: 'alpha', cpus: 1 },
     { name: 'beta', cpus: 1 },

@@ -1,29 +1,21 @@
 // Node failures under the task API: lineage reconstruction, task retries, actor restarts, and
 // the object store returning to empty once refs are dropped. Real processes, SIGKILL.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
+import { until } from '../helpers/until.js';
 import { FIXTURES, TestCluster, killAll } from '../helpers/wrt-process.js';
 import { init, asNumber, TaskError } from '../../sdk/node.js';
 
 const TASKS = `${FIXTURES}tasks.wasm`;
 const HEAD_ARGS = ['--heartbeat-interval-ms', '200', '--heartbeat-timeout-ms', '2000'];
 
-test.after(killAll);
+test.after.always(killAll);
 
 async function storeUsed(cluster: TestCluster, name: string): Promise<number> {
   return (await cluster.status()).nodes.find((n) => n.name === name)?.storeUsedBytes ?? -1;
 }
 
-/** Polls the status API (node heartbeats carry the store usage) until `check` holds. */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-test('an object lost with its SIGKILLed node is rebuilt from lineage', async () => {
+test.serial('an object lost with its SIGKILLed node is rebuilt from lineage', async () => {
   const cluster = await TestCluster.start([{ name: 'holder', cpus: 1 }], HEAD_ARGS);
   const rt = await init({ address: cluster.address });
   try {
@@ -46,29 +38,32 @@ test('an object lost with its SIGKILLed node is rebuilt from lineage', async () 
   }
 });
 
-test('a task running on a node that dies is retried elsewhere; an actor restarts and callers in flight see the failure', async () => {
-  const cluster = await TestCluster.start([{ name: 'doomed', cpus: 1 }], HEAD_ARGS);
-  const rt = await init({ address: cluster.address });
-  try {
-    const mod = await rt.load(TASKS);
-    const counter = await mod.actor('counter', { maxRestarts: 1 }).create(1);
-    assert.equal(asNumber(await rt.get(counter.call('increment', 1))), 2);
-    const inFlight = counter.call('spin'); // never returns on its own
-    const spinning = mod.remote('spin', { deadlineMs: 3000, maxRetries: 1 }).call();
-    await cluster.addNode('rescuer', 1);
-    await cluster.nodes.get('doomed')!.kill('SIGKILL');
-    await assert.rejects(rt.get(inFlight), (e: unknown) => e instanceof TaskError && e.code === 'WRT_ACTOR_DIED');
-    assert.equal(asNumber(await rt.get(counter.call('increment', 5))), 6, 'restarted on the other node from its constructor');
-    // The spinning task was retried on the rescuer (where its deadline then stops it).
-    await assert.rejects(rt.get(spinning), (e: unknown) => e instanceof TaskError && e.code === 'WRT_DEADLINE');
-    await cluster.head.waitFor(/task spin \(t-\S+\) failed \(WRT_NODE_LOST\); retry 1/);
-  } finally {
-    await rt.shutdown();
-    await cluster.stop();
-  }
-});
+test.serial(
+  'a task running on a node that dies is retried elsewhere; an actor restarts and callers in flight see the failure',
+  async () => {
+    const cluster = await TestCluster.start([{ name: 'doomed', cpus: 1 }], HEAD_ARGS);
+    const rt = await init({ address: cluster.address });
+    try {
+      const mod = await rt.load(TASKS);
+      const counter = await mod.actor('counter', { maxRestarts: 1 }).create(1);
+      assert.equal(asNumber(await rt.get(counter.call('increment', 1))), 2);
+      const inFlight = counter.call('spin'); // never returns on its own
+      const spinning = mod.remote('spin', { deadlineMs: 3000, maxRetries: 1 }).call();
+      await cluster.addNode('rescuer', 1);
+      await cluster.nodes.get('doomed')!.kill('SIGKILL');
+      await assert.rejects(rt.get(inFlight), (e: unknown) => e instanceof TaskError && e.code === 'WRT_ACTOR_DIED');
+      assert.equal(asNumber(await rt.get(counter.call('increment', 5))), 6, 'restarted on the other node from its constructor');
+      // The spinning task was retried on the rescuer (where its deadline then stops it).
+      await assert.rejects(rt.get(spinning), (e: unknown) => e instanceof TaskError && e.code === 'WRT_DEADLINE');
+      await cluster.head.waitFor(/task spin \(t-\S+\) failed \(WRT_NODE_LOST\); retry 1/);
+    } finally {
+      await rt.shutdown();
+      await cluster.stop();
+    }
+  },
+);
 
-test('objects are freed when their refs are dropped: arena usage returns to its start', async () => {
+test.serial('objects are freed when their refs are dropped: arena usage returns to its start', async () => {
   const cluster = await TestCluster.start([{ name: 'store', cpus: 1 }], HEAD_ARGS);
   const rt = await init({ address: cluster.address });
   try {

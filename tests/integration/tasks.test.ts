@@ -1,5 +1,5 @@
 // Ray-style tasks, actors and ObjectRefs through the SDK, against real head and node processes.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { FIXTURES, TestCluster, killAll } from '../helpers/wrt-process.js';
 import { init, asNumber, TaskError, WrtError, type Runtime, type WasmModule } from '../../sdk/node.js';
@@ -18,13 +18,13 @@ test.before(async () => {
   rt = await init({ address: cluster.address });
   mod = await rt.load(TASKS);
 });
-test.after(async () => {
+test.after.always(async () => {
   await rt?.shutdown();
   await cluster?.stop();
   await killAll();
 });
 
-test('tasks depend on each other through refs, resolved where they run', async () => {
+test.serial('tasks depend on each other through refs, resolved where they run', async () => {
   const add = mod.remote('add');
   const a = add.call(1, 2);
   const b = add.call(a, 10);
@@ -40,7 +40,7 @@ test('tasks depend on each other through refs, resolved where they run', async (
   assert.equal(bytes[300_000], 300_000 % 251);
 });
 
-test('put objects, typed-array arguments and many refs at once', async () => {
+test.serial('put objects, typed-array arguments and many refs at once', async () => {
   const ref = rt.put(new Float64Array([1.5, 2.5]));
   assert.deepEqual([...new Float64Array((await rt.get(ref)).slice().buffer)], [1.5, 2.5]);
   const echo = mod.remote('echo');
@@ -54,7 +54,7 @@ test('put objects, typed-array arguments and many refs at once', async () => {
   assert.equal(asNumber(await rt.get(mod.remote('checksum').call(large))), 2_100_000);
 });
 
-test('errors from user code arrive typed, with the task, the function and the cause; they propagate', async () => {
+test.serial('errors from user code arrive typed, with the task, the function and the cause; they propagate', async () => {
   const failed = mod.remote('fail').call();
   await assert.rejects(rt.get(failed), (e: unknown) => {
     assert.ok(e instanceof TaskError);
@@ -80,7 +80,7 @@ test('errors from user code arrive typed, with the task, the function and the ca
   );
 });
 
-test('retries: user errors are retried only with retryExceptions', async () => {
+test.serial('retries: user errors are retried only with retryExceptions', async () => {
   // Each slot's instance fails its first flaky call; a retry runs on an instance that has failed once.
   const plain = mod.remote('flaky', { maxRetries: 0 });
   const retried = mod.remote('flaky', { retryExceptions: true, maxRetries: 3 });
@@ -91,7 +91,7 @@ test('retries: user errors are retried only with retryExceptions', async () => {
   );
 });
 
-test('tasks that can never run fail naming the missing resource; deadlines stop runaway calls', async () => {
+test.serial('tasks that can never run fail naming the missing resource; deadlines stop runaway calls', async () => {
   await assert.rejects(
     rt.get(mod.remote('echo', { resources: { special: 1 } }).call('x')),
     (e: unknown) => e instanceof TaskError && e.code === 'WRT_INFEASIBLE' && /short of special/.test(e.message),
@@ -106,7 +106,7 @@ test('tasks that can never run fail naming the missing resource; deadlines stop 
   );
 });
 
-test('wait with a timeout, then cancel a running task and a queued one', async () => {
+test.serial('wait with a timeout, then cancel a running task and a queued one', async () => {
   const spin = mod.remote('spin', { maxRetries: 0 });
   const quick = mod.remote('add').call(1, 1);
   const slow = spin.call();
@@ -123,7 +123,7 @@ test('wait with a timeout, then cancel a running task and a queued one', async (
   await assert.rejects(rt.get(spin.call(), { timeoutMs: 100 }), (e: unknown) => e instanceof WrtError && e.code === 'WRT_TIMEOUT');
 });
 
-test('actor calls run in submission order on the actor state; named actors are found by name', async () => {
+test.serial('actor calls run in submission order on the actor state; named actors are found by name', async () => {
   const counter = await mod.actor('counter', { name: 'tally' }).create(100);
   const refs = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => counter.call('increment', i));
   const values = (await rt.get(refs)).map(asNumber);
@@ -139,7 +139,7 @@ test('actor calls run in submission order on the actor state; named actors are f
   assert.deepEqual((await rt.get([r1, r2])).map(asNumber), [146, 148]);
 });
 
-test('an actor whose code traps restarts up to maxRestarts, with fresh state', async () => {
+test.serial('an actor whose code traps restarts up to maxRestarts, with fresh state', async () => {
   const counter = await mod.actor('counter', { maxRestarts: 1 }).create(10);
   assert.equal(asNumber(await rt.get(counter.call('increment', 5))), 15);
   await assert.rejects(rt.get(counter.call('trap')), (e: unknown) => e instanceof TaskError && e.code === 'WRT_OPERATOR_TRAP');
@@ -148,7 +148,7 @@ test('an actor whose code traps restarts up to maxRestarts, with fresh state', a
   await assert.rejects(rt.get(counter.call('total')), (e: unknown) => e instanceof TaskError && e.code === 'WRT_ACTOR_DIED');
 });
 
-test('tasks asking for a custom resource run on the node that offers it', async () => {
+test.serial('tasks asking for a custom resource run on the node that offers it', async () => {
   // Only node "two" offers `accelerator`; without it these would be infeasible (see above).
   const onAccelerator = mod.remote('echo', { resources: { accelerator: 1 } });
   const refs = Array.from({ length: 6 }, (_, i) => onAccelerator.call(`r${i}`));

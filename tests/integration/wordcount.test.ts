@@ -1,5 +1,5 @@
 // `wrt submit` end to end: real processes, the real component, real text.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { CORPUS, WORDCOUNT, TestCluster, killAll, runWrt } from '../helpers/wrt-
 import { assertWordcount, readParts } from './wordcount-output.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wrt-wc-'));
-test.after(async () => {
+test.after.always(async () => {
   await killAll();
   rmSync(work, { recursive: true, force: true });
 });
@@ -19,7 +19,7 @@ const files = (dir: string): string[] =>
     .sort()
     .map((f) => join(CORPUS, dir, f));
 
-test('embedded cluster: head and two node processes count words exactly, then stop', async () => {
+test.serial('embedded cluster: head and two node processes count words exactly, then stop', async () => {
   const out = join(work, 'embedded');
   const r = await runWrt([
     'submit',
@@ -53,7 +53,7 @@ test('embedded cluster: head and two node processes count words exactly, then st
   assertWordcount(out, inputs);
 });
 
-test('submitting to a running cluster; the summary line; a second job on the same cluster; overwrite rules', async () => {
+test.serial('submitting to a running cluster; the summary line; a second job on the same cluster; overwrite rules', async () => {
   const cluster = await TestCluster.start([
     { name: 'alpha', cpus: 1 },
     { name: 'beta', cpus: 1 },

@@ -1,4 +1,4 @@
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { countTokens, formatCounts } from '../../helpers/reference-wordcount.js'
 import { WrtError } from '../../../runtime/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wrt-chunks-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
 function randomText(n: number, seed: number): string {
   const words = ['Ωμέγα', 'straße', 'İzmir', 'naïve', '漢字', 'hello', 'ΣΑΣ', 'x1', '😀', 'é', 'a'];

@@ -1,7 +1,7 @@
 // The f32 → binary16 conversion behind the f16 matmul path (uploaded as u16 bit patterns). This
 // machine's SwiftShader has no shader-f16, so the conversion is checked here on its own against
 // IEEE 754 binary16 values worked out by hand.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { toFloat16 } from '../../../gpu/kernels/matmul.js';
 

@@ -1,5 +1,5 @@
 // The wasm tokenizer (kernels/build/kernels.wasm) against the plain TypeScript definition.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

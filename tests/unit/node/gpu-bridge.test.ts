@@ -1,7 +1,7 @@
 // The `wrt:runtime/gpu` import in a real slot thread: granted calls run kernels on the agent's
 // device (SwiftShader on CPU-only machines) while the slot waits; calls without the grant, and
 // bad requests, get an `err` the operator reports — the slot survives both.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import process from 'node:process';
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,8 @@ import { WrtError } from '../../../runtime/errors.js';
 import { ROOT } from '../../helpers/wrt-process.js';
 import { splitPartitioned } from '../../../runtime/node/partitioned-batch.js';
 
-const skip = process.env.WRT_GPU === 'off' ? 'WRT_GPU=off' : false;
+/** WRT_GPU=off skips the tests that need an adapter. */
+const withGpu = process.env.WRT_GPU === 'off' ? test.skip : test.serial;
 const TEXT = 'a bb ccc bb a dddd\nextraordinarily incomprehensibilities\n';
 
 /** Reads the partitioned map output (WPB1 of WKV1 batches; docs/batch-format.md) as key → count. */
@@ -54,7 +55,7 @@ async function setup() {
   return { module, arena, lengths };
 }
 
-test('a granted operator runs GPU kernels through its import; an ungranted one gets an err', { skip }, async () => {
+withGpu('a granted operator runs GPU kernels through its import; an ungranted one gets an err', async () => {
   const { module, arena, lengths: call } = await setup();
   assert.ok(WebAssembly.Module.imports(module).some((i) => i.module === GPU_IMPORT_MODULE));
   const ctx = await requestGpu();
@@ -87,7 +88,7 @@ test('a granted operator runs GPU kernels through its import; an ungranted one g
   }
 });
 
-test('a slot without a GPU handler answers GPU requests with WRT_GPU_UNAVAILABLE', async () => {
+test.serial('a slot without a GPU handler answers GPU requests with WRT_GPU_UNAVAILABLE', async () => {
   const { arena, lengths } = await setup();
   const pool = new SlotPool(nodePlatform, arena, 1);
   try {

@@ -3,7 +3,7 @@
 // one). A call cancelled before it reaches its thread is never sent, and a stale cancel handle
 // cannot stop a later call on the same slot. (A cancelled queued task once ran on the fresh thread
 // and its result settled the next task's ObjectRef.)
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { SlotPool, type CallControl, type OperatorCall } from '../../../runtime/node/slot-pool.js';
@@ -32,7 +32,7 @@ const call = (operator: string, deadlineMs = 60_000): OperatorCall => ({
 });
 const sumOf = (bytes: Uint8Array): number => new Float64Array(bytes.slice().buffer)[0]!;
 
-test('a call cancelled while it waits for a slot never runs, and old cancel handles are inert', async () => {
+test.serial('a call cancelled while it waits for a slot never runs, and old cancel handles are inert', async () => {
   const pool = new SlotPool(nodePlatform, arena, 1);
   try {
     let running!: (ctl: CallControl) => void;
@@ -56,7 +56,7 @@ test('a call cancelled while it waits for a slot never runs, and old cancel hand
   }
 });
 
-test('a batch runs in order; a deadline inside it fails that call alone', async () => {
+test.serial('a batch runs in order; a deadline inside it fails that call alone', async () => {
   const pool = new SlotPool(nodePlatform, arena, 1);
   try {
     // One turn's calls reach the thread together.
@@ -70,7 +70,7 @@ test('a batch runs in order; a deadline inside it fails that call alone', async 
   }
 });
 
-test('cancelling a call that waits inside a sent batch leaves the calls around it', async () => {
+test.serial('cancelling a call that waits inside a sent batch leaves the calls around it', async () => {
   const pool = new SlotPool(nodePlatform, arena, 1);
   try {
     const controls: CallControl[] = [];

@@ -1,6 +1,6 @@
 // In-memory connections (the embedded cluster's): order, object pass-through for the hot
 // messages only, batching per turn, and close semantics.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { memoryConnectionPair } from '../../../runtime/platform/memory-connection.js';
 import { decodeFrame, encodeMessage, sendMessage } from '../../../runtime/protocol/codec.js';
@@ -17,7 +17,7 @@ const heartbeat: Message = {
   storeOnDiskBytes: 0,
 };
 
-test('messages of one turn arrive together, in order, after the sender returns', async () => {
+test.serial('messages of one turn arrive together, in order, after the sender returns', async () => {
   const [a, b] = memoryConnectionPair('b', 'a');
   const got: Message[][] = [];
   b.onMessages = (msgs) => got.push(msgs);
@@ -38,7 +38,7 @@ test('messages of one turn arrive together, in order, after the sender returns',
   assert.deepEqual(got[0]![2], release('o-2'));
 });
 
-test('a receiver without onMessages gets encoded frames', async () => {
+test.serial('a receiver without onMessages gets encoded frames', async () => {
   const [a, b] = memoryConnectionPair('b', 'a');
   const frames: Uint8Array[] = [];
   b.onMessage = (f) => frames.push(f);
@@ -49,7 +49,7 @@ test('a receiver without onMessages gets encoded frames', async () => {
   assert.deepEqual(decodeFrame(frames[0]!), [release('o-1'), heartbeat]);
 });
 
-test('close delivers what was sent before it, then closes both ends once', async () => {
+test.serial('close delivers what was sent before it, then closes both ends once', async () => {
   const [a, b] = memoryConnectionPair('b', 'a');
   const events: string[] = [];
   b.onMessages = (msgs) => events.push(`b got ${msgs.length}`);

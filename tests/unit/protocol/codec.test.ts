@@ -1,4 +1,4 @@
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, MAX_FRAME_BYTES } from '../../../runtime/protocol/codec.js';
 import { decodeJobGraph, encodeJobGraph, planBatchJob } from '../../../runtime/protocol/job-graph-codec.js';

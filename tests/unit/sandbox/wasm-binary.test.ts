@@ -1,4 +1,4 @@
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { capMemory, wasmKind, WASM_PAGE_BYTES } from '../../../runtime/sandbox/wasm-binary.js';

@@ -2,8 +2,9 @@
 // scripted peer over an in-memory connection) watches what it is sent. GPU tasks and a GPU batch
 // pipeline submitted at once never hold the node's one GPU together; a stream job that needs the
 // node's only slot waits until the tasks holding it are done.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
+import { until } from '../../helpers/until.js';
 import { ResourceLedger } from '../../../runtime/scheduler/resource-ledger.js';
 import { placeOne, placeSlots } from '../../../runtime/scheduler/placement.js';
 import { Head } from '../../../runtime/head/head.js';
@@ -13,7 +14,7 @@ import type { Connection } from '../../../runtime/platform/platform.js';
 import type { JobGraph, Message, MessageOf, TaskOptions } from '../../../runtime/protocol/messages.js';
 import { graph as batchGraph } from '../../helpers/protocol-samples.js';
 
-test('the ledger counts queued cpus as fractions of a core and never grants a GPU twice', () => {
+test.serial('the ledger counts queued cpus as fractions of a core and never grants a GPU twice', () => {
   const ledger = new ResourceLedger();
   ledger.addNode('n', { cpus: 1, gpus: 1 });
   for (let i = 0; i < 32; i++) {
@@ -41,7 +42,7 @@ test('the ledger counts queued cpus as fractions of a core and never grants a GP
   });
 });
 
-test('stream slots take whole cores, all at once or none', () => {
+test.serial('stream slots take whole cores, all at once or none', () => {
   const ledger = new ResourceLedger();
   ledger.addNode('a', { cpus: 2 });
   ledger.addNode('b', { cpus: 1 });
@@ -54,6 +55,9 @@ test('stream slots take whole cores, all at once or none', () => {
 });
 
 // ---- a Head and a scripted node -----------------------------------------------------------------
+
+/** Polls every macrotask turn: the scripted node and the head talk over an in-memory pair. */
+const FAST = { timeoutMs: 5000, intervalMs: 0 };
 
 const OPTIONS: TaskOptions = {
   cpus: 0,
@@ -155,20 +159,11 @@ function submitTasks(conn: Connection, n: number, resources: Partial<TaskOptions
     });
 }
 
-/** Resolves once `cond()` holds, checked after every macrotask turn; rejects after `ms`. */
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
-test('GPU tasks and a GPU batch pipeline submitted at once never hold the one GPU together', async () => {
+test.serial('GPU tasks and a GPU batch pipeline submitted at once never hold the one GPU together', async () => {
   const head = new Head({ heartbeatTimeoutMs: 60_000 });
   try {
     const node = scriptedNode(head, 4, 1);
-    await until(() => node.seen.some((m) => m.type === 'RegisterAck'), 'the node to register');
+    await until(() => node.seen.some((m) => m.type === 'RegisterAck'), 'the node to register', FAST);
     const d = driver(head);
     // A batch pipeline whose map stage needs a GPU (the sample graph's `tokenize` asks gpus: 1).
     // The batch job asks the driver for input chunks of the subtasks it placed.
@@ -200,15 +195,19 @@ test('GPU tasks and a GPU batch pipeline submitted at once never hold the one GP
     submitTasks(d.conn, 3, { gpus: 1 });
     // Run everything to the end, one deployment at a time, checking the GPU after every step.
     let gpuDeployments = 0;
-    await until(() => {
-      if (node.outstanding.length > 0) {
-        gpuDeployments += node.outstanding.filter((o) => o.deploy.gpus > 0).length;
-        node.finish();
-      }
-      const tasksDone = d.seen.filter((m) => m.type === 'ObjectReady').length === 3;
-      const jobDone = d.seen.some((m) => m.type === 'JobStatus' && m.state !== 'Running');
-      return tasksDone && jobDone;
-    }, 'the tasks and the job to finish');
+    await until(
+      () => {
+        if (node.outstanding.length > 0) {
+          gpuDeployments += node.outstanding.filter((o) => o.deploy.gpus > 0).length;
+          node.finish();
+        }
+        const tasksDone = d.seen.filter((m) => m.type === 'ObjectReady').length === 3;
+        const jobDone = d.seen.some((m) => m.type === 'JobStatus' && m.state !== 'Running');
+        return tasksDone && jobDone;
+      },
+      'the tasks and the job to finish',
+      FAST,
+    );
     assert.equal(gpuDeployments, 6, 'three GPU tasks and three GPU map subtasks ran');
     assert.equal(node.maxGpus(), 1, 'never two GPU grants on the one-GPU node at once');
     assert.equal(head.ledger.capacity('n-1')?.grants, 0, 'every grant was given back');
@@ -217,14 +216,14 @@ test('GPU tasks and a GPU batch pipeline submitted at once never hold the one GP
   }
 });
 
-test('a stream job that needs the only slot waits until the tasks holding it are done', async () => {
+test.serial('a stream job that needs the only slot waits until the tasks holding it are done', async () => {
   const head = new Head({ heartbeatTimeoutMs: 60_000 });
   try {
     const node = scriptedNode(head, 1, 0);
-    await until(() => node.seen.some((m) => m.type === 'RegisterAck'), 'the node to register');
+    await until(() => node.seen.some((m) => m.type === 'RegisterAck'), 'the node to register', FAST);
     const d = driver(head);
     submitTasks(d.conn, 4, { cpus: 1 });
-    await until(() => node.outstanding.length === 4, 'the tasks to reach the node');
+    await until(() => node.outstanding.length === 4, 'the tasks to reach the node', FAST);
     const streamGraph: JobGraph = {
       name: 'one-slot',
       streaming: true,
@@ -271,7 +270,7 @@ test('a stream job that needs the only slot waits until the tasks holding it are
     assert.equal(deployedStream(), false, 'one task still holds part of the slot');
     node.finish();
     // The head pumps jobs on its timer (every 500 ms at most) and on every node event.
-    await until(deployedStream, 'the stream slot to be deployed', 3000);
+    await until(deployedStream, 'the stream slot to be deployed', { timeoutMs: 3000, intervalMs: 0 });
   } finally {
     head.close();
   }

@@ -1,5 +1,5 @@
 // The head's actor bookkeeping, driven message by message in the orders the network allows.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { TaskService, type TaskNode } from '../../../runtime/scheduler/task-service.js';
 import { ResourceLedger } from '../../../runtime/scheduler/resource-ledger.js';
@@ -69,7 +69,7 @@ function harness() {
   return { service, toNode, status, call, failures, createAliveActor };
 }
 
-test('calls sent after a trapping call wait for the restart instead of going to the dead instance', () => {
+test.serial('calls sent after a trapping call wait for the restart instead of going to the dead instance', () => {
   const { service, toNode, status, call, failures, createAliveActor } = harness();
   createAliveActor();
   assert.equal(toNode.length, 1, 'one constructor deployment');
@@ -92,7 +92,7 @@ test('calls sent after a trapping call wait for the restart instead of going to 
   assert.deepEqual(failures(), [['r1', 'WRT_OPERATOR_TRAP']]);
 });
 
-test('a user error (not actor-ending) keeps the actor serving calls at once', () => {
+test.serial('a user error (not actor-ending) keeps the actor serving calls at once', () => {
   const { service, toNode, status, call, failures, createAliveActor } = harness();
   createAliveActor();
   call('r1');
@@ -102,7 +102,7 @@ test('a user error (not actor-ending) keeps the actor serving calls at once', ()
   assert.deepEqual(failures(), [['r1', 'WRT_OPERATOR_ERROR']]);
 });
 
-test('a death reported before the trap status does not hold the restarted instance', () => {
+test.serial('a death reported before the trap status does not hold the restarted instance', () => {
   const { service, toNode, status, call, failures, createAliveActor } = harness();
   createAliveActor();
   call('r1');

@@ -1,4 +1,4 @@
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { ArenaAllocator, ARENA_ALIGN } from '../../../runtime/store/arena-allocator.js';
 import { ObjectStore } from '../../../runtime/store/object-store.js';

@@ -1,6 +1,6 @@
 // Credit-based object transfer: the requester never has more than its window asked for and not
 // received, the holder sends only what was asked, and the bytes land intact.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { InboundPull, OBJECT_CHUNK_BYTES, serveRange } from '../../../runtime/store/object-transfer.js';
 import type { MessageOf } from '../../../runtime/protocol/messages.js';
@@ -36,7 +36,7 @@ function harness(object: Uint8Array, windowBytes: number) {
   return { pull, requests, pending };
 }
 
-test('a pull of an object of many chunks lands intact, in windows the holder never exceeds', async () => {
+test.serial('a pull of an object of many chunks lands intact, in windows the holder never exceeds', async () => {
   const object = pattern(5 * OBJECT_CHUNK_BYTES + 12345);
   const window = 2 * OBJECT_CHUNK_BYTES;
   const { pull, requests, pending } = harness(object, window);
@@ -64,7 +64,7 @@ test('a pull of an object of many chunks lands intact, in windows the holder nev
   assert.equal(next, object.byteLength);
 });
 
-test('a receiver that stops taking chunks stops the holder: back-pressure, not buffering', () => {
+test.serial('a receiver that stops taking chunks stops the holder: back-pressure, not buffering', () => {
   const object = pattern(64 * OBJECT_CHUNK_BYTES);
   const window = 4 * OBJECT_CHUNK_BYTES;
   const { pull, requests, pending } = harness(object, window);
@@ -86,7 +86,7 @@ test('a receiver that stops taking chunks stops the holder: back-pressure, not b
   assert.equal(pull.outstandingBytes, window);
 });
 
-test('empty objects, holder failures and chunks that do not fit settle the pull', async () => {
+test.serial('empty objects, holder failures and chunks that do not fit settle the pull', async () => {
   const empty = harness(new Uint8Array(0), OBJECT_CHUNK_BYTES);
   empty.pull.start();
   assert.equal(empty.pending.length, 1);
@@ -113,7 +113,7 @@ test('empty objects, holder failures and chunks that do not fit settle the pull'
   await assert.rejects(bad.done, (e: WrtError) => e.code === 'WRT_PROTOCOL' && /does not fit/.test(e.message));
 });
 
-test('a range past the end of the object is refused by the holder', () => {
+test.serial('a range past the end of the object is refused by the holder', () => {
   const sent: Chunk[] = [];
   serveRange(new Uint8Array(10), { type: 'ObjectPull', ...ids, offset: 11, length: 5 }, (c) => sent.push(c));
   assert.equal(sent.length, 1);

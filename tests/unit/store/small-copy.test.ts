@@ -1,5 +1,5 @@
 // Small copies come from shared slabs; they must still be independent, aligned copies.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { copyBytes, SLAB_BYTES, SMALL_COPY_BYTES } from '../../../runtime/store/small-copy.js';
 

@@ -1,6 +1,6 @@
 // Spilling: a full arena writes unpinned objects to disk (least recently used first) and reads
 // them back on use, bytes intact; pinned and unsealed objects stay; files go with their objects.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { WrtError } from '../../../runtime/errors.js';
 const MiB = 2 ** 20;
 const pattern = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 255);
 
-test('objects beyond the arena spill to disk and come back intact; release removes their files', () => {
+test.serial('objects beyond the arena spill to disk and come back intact; release removes their files', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'wrt-spill-test-')), 'spill');
   const s = new ObjectStore({ initialBytes: MiB, maxBytes: 4 * MiB, spill: fileSpillStorage(dir) });
   try {
@@ -49,7 +49,7 @@ test('objects beyond the arena spill to disk and come back intact; release remov
   }
 });
 
-test('a full arena with nothing to spill refuses clearly, and nothing is half-made', () => {
+test.serial('a full arena with nothing to spill refuses clearly, and nothing is half-made', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'wrt-spill-test-')), 'spill');
   const s = new ObjectStore({ initialBytes: MiB, maxBytes: 2 * MiB, spill: fileSpillStorage(dir) });
   const noSpill = new ObjectStore({ initialBytes: MiB, maxBytes: 2 * MiB });

@@ -2,7 +2,7 @@
 // once at parallelism 1–3 (checked against the records written), a keyed event-time window over
 // the CSV file equal to a JS reference, a restore from a mid-file position, and clear errors for
 // a missing file, a malformed record and a node without a file system.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ import type { JobGraphVertex } from '../../../runtime/protocol/messages.js';
 import type { WrtError } from '../../../runtime/errors.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wrt-file-source-'));
-test.after(() => rmSync(work, { recursive: true, force: true }));
+test.after.always(() => rmSync(work, { recursive: true, force: true }));
 const ROWS = orders(5000);
 const files = writeOrderFiles(work, ROWS);
 

@@ -1,6 +1,6 @@
 // Key groups spread keys evenly and reassign on rescaling; keyed state (value, list, map) is scoped
 // per key, expires by TTL, and a snapshot restores into any parallelism with every key kept once.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { keyGroupOf, keyGroupRange, subtaskOfKey, subtaskOfKeyGroup } from '../../../runtime/stream/key-groups.js';
 import { KeyedStateBackend } from '../../../runtime/stream/keyed-state.js';

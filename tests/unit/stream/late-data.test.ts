@@ -3,7 +3,7 @@
 // so rows that come after a newer one's watermark are late. The window's result counts exactly the
 // rows that were on time, and the late edge carries exactly the others, unchanged — both checked
 // against a simulation of the watermark batch by batch.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { ORDER_COLUMNS, orders, writeOrderFiles } from '../../helpers/file-strea
 import type { WrtError } from '../../../runtime/errors.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wrt-late-data-'));
-test.after(() => rmSync(work, { recursive: true, force: true }));
+test.after.always(() => rmSync(work, { recursive: true, force: true }));
 const ROWS = orders(3000);
 const files = writeOrderFiles(work, ROWS);
 const BATCH = 100;

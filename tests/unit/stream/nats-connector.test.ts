@@ -2,7 +2,7 @@
 // is in tests/integration/stream-nats.test.ts): subject filters split among subtasks, bounded
 // reading, per-filter event time, restore from a snapshot, waking the slot when data arrives;
 // the sink's message framing and records; the head's committer (ids, order, retries, errors).
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { JetStreamCommitter, NatsSink, NatsSource, frameMessages, unframeMessages } from '../../../runtime/stream/nats-connector.js';
 import { RecordParser, RecordWriter } from '../../../runtime/stream/record-format.js';
@@ -101,7 +101,7 @@ function rowsOf(bytes: Uint8Array | null): string[] {
   return Array.from({ length: b.rows }, (_, r) => b.row(r).join('|'));
 }
 
-test('filters are split among subtasks (j mod p); bounded reading ends; event time is the least over filters', async () => {
+test.serial('filters are split among subtasks (j mod p); bounded reading ends; event time is the least over filters', async () => {
   const s = new FakeStream();
   for (let i = 0; i < 6; i++) s.add('o.a', { user: `a${i}`, amount: i, at: 10_000 + i });
   for (let i = 0; i < 3; i++) s.add('o.c', { user: `c${i}`, amount: i, at: 500 + i });
@@ -153,7 +153,7 @@ test('filters are split among subtasks (j mod p); bounded reading ends; event ti
   assert.equal(lone.next(10).done, true, 'a subtask without a filter finishes at once');
 });
 
-test('source errors: missing stream, bad properties, no NATS on the platform, an unparsable message', async () => {
+test.serial('source errors: missing stream, bad properties, no NATS on the platform, an unparsable message', async () => {
   const s = new FakeStream();
   const missing = new NatsSource(vertex({ ...PROPS, stream: 'T' }), 0, 1, { connectJetStream: s.connect }, () => {});
   missing.next(1);
@@ -180,7 +180,7 @@ test('source errors: missing stream, bad properties, no NATS on the platform, an
   assert.throws(() => bad.next(10), code('WRT_BAD_INPUT', /message 1 on o\.a: field "user" must be a string/));
 });
 
-test('records: what a writer writes, a parser of the same format reads back (json, csv, text)', () => {
+test.serial('records: what a writer writes, a parser of the same format reads back (json, csv, text)', () => {
   const row = ['doe, "jane"', 42, Date.UTC(2026, 10, 21, 1, 2, 3, 4)];
   for (const format of ['json', 'csv'] as const) {
     const text = new RecordWriter(format, COLUMNS, 'sink').write(row);
@@ -195,7 +195,7 @@ test('records: what a writer writes, a parser of the same format reads back (jso
   assert.throws(() => new RecordWriter('text', COLUMNS, 'sink "x"'), code('WRT_BAD_JOB_GRAPH', /one Utf8 column/));
 });
 
-test('sink pieces frame one message per row; a cut piece is refused', () => {
+test.serial('sink pieces frame one message per row; a cut piece is refused', () => {
   const sink = new NatsSink(sinkVertex('out', 'nats', { servers: 'x', subject: 'y' }));
   const b = new RowBatchBuilder(COLUMNS.map((c) => c.type));
   b.add(0, ['a', 1, 0]);
@@ -212,45 +212,48 @@ test('sink pieces frame one message per row; a cut piece is refused', () => {
   assert.throws(() => unframeMessages(piece.subarray(0, piece.byteLength - 1)), code('WRT_PROTOCOL'));
 });
 
-test('committer: messages go out in order with ids PREFIX/part/k; a failed publish is retried with its id; 503 fails the job', async () => {
-  const s = new FakeStream();
-  const sinks = [
-    { vertex: sinkVertex('csv', 'csv'), parallelism: 2 },
-    { vertex: sinkVertex('out', 'nats', { servers: 'x', subject: 'y' }), parallelism: 2 },
-  ];
-  const c = new JetStreamCommitter(sinks, s.connect, 'j-1-abc');
-  assert.deepEqual(
-    [0, 1, 2, 3].map((p) => c.handles(p)),
-    [false, false, true, true],
-    'parts count sink subtasks in graph order',
-  );
-  s.failures.set('j-1-abc/3/0', 2);
-  c.commit(2, frameMessages(['m0', 'm1'].map((m) => encoder.encode(m))));
-  c.commit(3, frameMessages([encoder.encode('n0')]));
-  c.commit(2, frameMessages([encoder.encode('m2')]));
-  await c.flush();
-  assert.deepEqual(s.published.map((p) => `${p.id}=${p.data}`).sort(), [
-    'j-1-abc/2/0=m0',
-    'j-1-abc/2/1=m1',
-    'j-1-abc/2/2=m2',
-    'j-1-abc/3/0=n0',
-  ]);
-  assert.deepEqual(
-    s.published.filter((p) => p.id.startsWith('j-1-abc/2/')).map((p) => p.data),
-    ['m0', 'm1', 'm2'],
-  );
-  assert.throws(() => new JetStreamCommitter(sinks, undefined, 'p'), code('WRT_BAD_JOB_GRAPH', /cannot reach/));
+test.serial(
+  'committer: messages go out in order with ids PREFIX/part/k; a failed publish is retried with its id; 503 fails the job',
+  async () => {
+    const s = new FakeStream();
+    const sinks = [
+      { vertex: sinkVertex('csv', 'csv'), parallelism: 2 },
+      { vertex: sinkVertex('out', 'nats', { servers: 'x', subject: 'y' }), parallelism: 2 },
+    ];
+    const c = new JetStreamCommitter(sinks, s.connect, 'j-1-abc');
+    assert.deepEqual(
+      [0, 1, 2, 3].map((p) => c.handles(p)),
+      [false, false, true, true],
+      'parts count sink subtasks in graph order',
+    );
+    s.failures.set('j-1-abc/3/0', 2);
+    c.commit(2, frameMessages(['m0', 'm1'].map((m) => encoder.encode(m))));
+    c.commit(3, frameMessages([encoder.encode('n0')]));
+    c.commit(2, frameMessages([encoder.encode('m2')]));
+    await c.flush();
+    assert.deepEqual(s.published.map((p) => `${p.id}=${p.data}`).sort(), [
+      'j-1-abc/2/0=m0',
+      'j-1-abc/2/1=m1',
+      'j-1-abc/2/2=m2',
+      'j-1-abc/3/0=n0',
+    ]);
+    assert.deepEqual(
+      s.published.filter((p) => p.id.startsWith('j-1-abc/2/')).map((p) => p.data),
+      ['m0', 'm1', 'm2'],
+    );
+    assert.throws(() => new JetStreamCommitter(sinks, undefined, 'p'), code('WRT_BAD_JOB_GRAPH', /cannot reach/));
 
-  const bad = new JetStreamCommitter(
-    [
-      {
-        vertex: sinkVertex('out', 'nats', { servers: 'x', subject: 'nowhere' }),
-        parallelism: 1,
-      },
-    ],
-    s.connect,
-    'p',
-  );
-  bad.commit(0, frameMessages([encoder.encode('x')]));
-  await assert.rejects(bad.flush(), code('WRT_SINK_FAILED', /could not publish to "nowhere".*no JetStream stream takes that subject/));
-});
+    const bad = new JetStreamCommitter(
+      [
+        {
+          vertex: sinkVertex('out', 'nats', { servers: 'x', subject: 'nowhere' }),
+          parallelism: 1,
+        },
+      ],
+      s.connect,
+      'p',
+    );
+    bad.commit(0, frameMessages([encoder.encode('x')]));
+    await assert.rejects(bad.flush(), code('WRT_SINK_FAILED', /could not publish to "nowhere".*no JetStream stream takes that subject/));
+  },
+);

@@ -1,6 +1,6 @@
 // The Nexmark generator: java.util.Random reproduced bit for bit, the reference's proportions,
 // id, time and price formulas, determinism per (seed, event id), and the CSV layout.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { JavaRandom } from '../../../runtime/stream/nexmark/java-random.js';
 import {

@@ -2,7 +2,7 @@
 // query's job graph, its wasm operators (maps, filters, keyed process functions with host keyed
 // state and timers) and the built-in windows, interval join and aggregate run at parallelism 1, 2
 // and 3 in the in-thread runner, and every query's CSV output must equal DuckDB's reference result.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ const SEED = 11;
 const root = join(import.meta.dirname, '../../../..');
 const module = new WebAssembly.Module(readFileSync(join(root, 'samples/nexmark/build/pipeline.core.wasm')));
 const work = mkdtempSync(join(tmpdir(), 'wrt-nexmark-queries-'));
-test.after(() => rmSync(work, { recursive: true, force: true }));
+test.after.always(() => rmSync(work, { recursive: true, force: true }));
 
 const refusing = (): WebAssembly.Imports => refusingKeyedState(module);
 
@@ -73,7 +73,7 @@ for (const q of NEXMARK_QUERIES) {
   });
 }
 
-test('configure refuses an unknown or missing query with a message naming the choices', () => {
+test.serial('configure refuses an unknown or missing query with a message naming the choices', () => {
   assert.throws(
     () => graphOf({ query: 'q6' }),
     (e: WrtError) => e.code === 'WRT_INVALID_ARGUMENT' && /unknown query "q6".*0, 1, 2/.test(e.message),
@@ -84,7 +84,7 @@ test('configure refuses an unknown or missing query with a message naming the ch
   );
 });
 
-test('a job argument the graph needs but was not given is named', () => {
+test.serial('a job argument the graph needs but was not given is named', () => {
   const g = graphOf({ query: 'q0' });
   assert.throws(
     () => planStreamJob(g, { seed: '1' }, 2),

@@ -5,8 +5,9 @@
 // watermark never moves (no timestamps past the first), so only the clock can fire the timers: the
 // slot must wake itself. A second burst after the first output starts new counts; a snapshot taken
 // with timers pending restores them.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
+import { until } from '../../helpers/until.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StreamEnvironment } from '../../../sdk/datastream.js';
@@ -55,7 +56,7 @@ class LiveReader implements JetStreamReader {
   close(): void {}
 }
 
-test('processing-time timers fire from the clock while the source is idle and the watermark stands still', async () => {
+test.serial('processing-time timers fire from the clock while the source is idle and the watermark stands still', async () => {
   const reader = new LiveReader();
   const connect: ConnectJetStream = () =>
     Promise.resolve({
@@ -126,19 +127,15 @@ test('processing-time timers fire from the clock while the source is idle and th
       setTimeout(() => reject(new Error('the slot did not wake for its processing-time timer')), 5000);
     });
     wake = null;
-    const due = (n: number): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const deadline = setTimeout(() => reject(new Error(`only ${rowsNow().length} of ${n} counts after 5 s`)), 5000);
-        const poll = (): void => {
-          void flushed().then(() => {
-            if (rowsNow().length >= n) {
-              clearTimeout(deadline);
-              resolve();
-            } else setTimeout(poll, 20);
-          });
-        };
-        poll();
-      });
+    const due = (n: number): Promise<boolean> =>
+      until(
+        async () => {
+          await flushed();
+          return rowsNow().length >= n;
+        },
+        `${n} counts`,
+        { timeoutMs: 5000, intervalMs: 20 },
+      );
     await due(2);
     assert.ok(Date.now() - t0 >= 100, 'the timers fired no earlier than 100 ms after the rows');
     assert.deepEqual(rowsNow(), ['ann|2', 'bob|1']);
@@ -151,7 +148,7 @@ test('processing-time timers fire from the clock while the source is idle and th
   }
 });
 
-test('pending processing-time timers are in the snapshot and fire after a restore', () => {
+test.serial('pending processing-time timers are in the snapshot and fire after a restore', () => {
   const v = {
     id: 'counts',
     kind: 'Process',

@@ -1,6 +1,6 @@
 // Row batches (WRB1): what the builder writes the reader gives back, selected rows keep their
 // cells, and malformed bytes are a clear WRT_BAD_BATCH, never a crash.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { RowBatch, RowBatchBuilder, selectRows } from '../../../runtime/stream/row-batch.js';
 import type { WrtError } from '../../../runtime/errors.js';

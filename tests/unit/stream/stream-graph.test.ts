@@ -1,6 +1,6 @@
 // The stream job graph: every Nexmark query's graph (built with the DataStream API) survives the
 // FlatBuffers round trip field for field, and the planner and builder refuse bad shapes by name.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { decodeJobGraph, encodeJobGraph, planBatchJob } from '../../../runtime/protocol/job-graph-codec.js';
 import { planStreamJob } from '../../../runtime/stream/execution-graph.js';

@@ -5,7 +5,7 @@
 // stopped after checkpoint 2 and restarted from its snapshots gives, with the output committed by
 // checkpoint 2, exactly the undisturbed output — nothing lost, nothing twice — for every kind of
 // stateful operator (windows, interval join, keyed process functions with timers, aggregates).
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -151,34 +151,37 @@ class Harness {
   }
 }
 
-test('a receiver that returns no credit stops its senders after `credits` batches per channel; then the job completes exactly', async () => {
-  const plan = planOf('q5', 40_000, 2);
-  const h = new Harness(plan);
-  h.slots.forEach((s) => s.start());
-  await h.quiet();
-  assert.equal(h.failure, null);
-  assert.equal(h.finished, 0, 'the job must not finish without credit');
-  assert.equal(h.maxInFlight, CREDITS, 'a channel filled its credit and went no further');
-  for (const [channel, n] of h.inFlight) assert.ok(n <= CREDITS, `${channel}: ${n} batches in flight`);
-  const stalledAt = h.batchesSent;
-  // 40,000 events → 36,800 bids in batches of 200 per source subtask: far more than the credit allows.
-  assert.ok(stalledAt <= CREDITS * h.inFlight.size, `${stalledAt} batches sent while stalled`);
+test.serial(
+  'a receiver that returns no credit stops its senders after `credits` batches per channel; then the job completes exactly',
+  async () => {
+    const plan = planOf('q5', 40_000, 2);
+    const h = new Harness(plan);
+    h.slots.forEach((s) => s.start());
+    await h.quiet();
+    assert.equal(h.failure, null);
+    assert.equal(h.finished, 0, 'the job must not finish without credit');
+    assert.equal(h.maxInFlight, CREDITS, 'a channel filled its credit and went no further');
+    for (const [channel, n] of h.inFlight) assert.ok(n <= CREDITS, `${channel}: ${n} batches in flight`);
+    const stalledAt = h.batchesSent;
+    // 40,000 events → 36,800 bids in batches of 200 per source subtask: far more than the credit allows.
+    assert.ok(stalledAt <= CREDITS * h.inFlight.size, `${stalledAt} batches sent while stalled`);
 
-  h.holdCredits = false;
-  for (const give of h.held.splice(0)) give();
-  while (h.finished < h.slots.length && h.failure === null) await new Promise((r) => setImmediate(r));
-  assert.equal(h.failure, null);
-  assert.ok(h.batchesSent > stalledAt * 4);
-  assert.ok(h.maxInFlight <= CREDITS);
-  for (const [channel, n] of h.inFlight) assert.equal(n, 0, `${channel}: every batch was credited back`);
+    h.holdCredits = false;
+    for (const give of h.held.splice(0)) give();
+    while (h.finished < h.slots.length && h.failure === null) await new Promise((r) => setImmediate(r));
+    assert.equal(h.failure, null);
+    assert.ok(h.batchesSent > stalledAt * 4);
+    assert.ok(h.maxInFlight <= CREDITS);
+    for (const [channel, n] of h.inFlight) assert.equal(n, 0, `${channel}: every batch was credited back`);
 
-  const reference = runLocally(plan, { instantiate, batchRows: 200 }).parts.get('sink')!;
-  const lines = (b: Uint8Array): string[] => new TextDecoder().decode(b).split('\n').sort();
-  assert.equal(h.parts.size, reference.length);
-  reference.forEach((r, i) => assert.deepEqual(lines(concatBytes(h.parts.get(i)!)), lines(r.part), `part ${i}`));
-});
+    const reference = runLocally(plan, { instantiate, batchRows: 200 }).parts.get('sink')!;
+    const lines = (b: Uint8Array): string[] => new TextDecoder().decode(b).split('\n').sort();
+    assert.equal(h.parts.size, reference.length);
+    reference.forEach((r, i) => assert.deepEqual(lines(concatBytes(h.parts.get(i)!)), lines(r.part), `part ${i}`));
+  },
+);
 
-test('a batch that arrives corrupted fails the receiving subtask, which the failure names', async () => {
+test.serial('a batch that arrives corrupted fails the receiving subtask, which the failure names', async () => {
   const plan = planOf('q5', 5_000, 2);
   const h = new Harness(plan);
   h.holdCredits = false;

@@ -2,7 +2,7 @@
 // parallelisms read as one stream — by a sink, and by a keyed tumbling-window count whose
 // watermark is the smaller of the two — in the in-thread runner; the output must equal what the
 // generator's events say. Streams of different columns are refused by name.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { StreamEnvironment, type DataStream } from '../../../sdk/datastream.js';
 import { BID } from '../../../samples/nexmark/graphs.js';

@@ -3,7 +3,7 @@
 // parallelism 1 and 2, in tumbling and session windows (merged sessions carry their values
 // along), against a JS reference; a restore from a snapshot in the middle keeps the values of
 // open windows; misuse is refused when the graph is planned.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ const module = new WebAssembly.Module(readFileSync(join(root, 'tests/fixtures/bu
 const instantiate = (imports: WebAssembly.Imports): WebAssembly.Instance =>
   new WebAssembly.Instance(module, { ...refusingKeyedState(module), ...imports });
 const work = mkdtempSync(join(tmpdir(), 'wrt-wasm-aggregate-'));
-test.after(() => rmSync(work, { recursive: true, force: true }));
+test.after.always(() => rmSync(work, { recursive: true, force: true }));
 const ROWS = orders(4000);
 const files = writeOrderFiles(work, ROWS);
 
@@ -89,7 +89,7 @@ function run(env: StreamEnvironment, parallelism: number): string[] {
     .sort();
 }
 
-test('a wasm median per user in tumbling and session windows equals the reference at parallelism 1 and 2', () => {
+test.serial('a wasm median per user in tumbling and session windows equals the reference at parallelism 1 and 2', () => {
   for (const p of [1, 2]) {
     assert.deepEqual(run(graph({ kind: 'Tumbling', sizeMs: 1000 }), p), tumblingReference(ROWS), `tumbling, p=${p}`);
     assert.deepEqual(run(graph({ kind: 'Session', gapMs: 40 }), p), sessionReference(ROWS, 40), `session, p=${p}`);
@@ -98,7 +98,7 @@ test('a wasm median per user in tumbling and session windows equals the referenc
   assert.deepEqual(decodeJobGraph(encodeJobGraph(g)), g, 'the aggregate and its export survive the FlatBuffers round trip');
 });
 
-test('the values of open windows are in the snapshot: a restored operator reduces them', () => {
+test.serial('the values of open windows are in the snapshot: a restored operator reduces them', () => {
   const g = graph({ kind: 'Tumbling', sizeMs: 1000 }).build();
   const v = g.vertices.find((x) => x.id === 'stats')!;
   const make = (emit: (b: Uint8Array) => void): WindowAggregateOperator =>
@@ -129,7 +129,7 @@ test('the values of open windows are in the snapshot: a restored operator reduce
   assert.deepEqual(out.sort(), ['a|3|5', 'b|1|7']);
 });
 
-test('wasm aggregates: refused outside windows, and without an export or a result type', () => {
+test.serial('wasm aggregates: refused outside windows, and without an export or a result type', () => {
   const env = new StreamEnvironment('bad');
   const src = env.source('orders', { format: 'csv', columns: ORDER_COLUMNS, properties: { path: files.csv } });
   assert.throws(

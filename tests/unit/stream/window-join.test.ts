@@ -2,7 +2,7 @@
 // person.id = auction.seller in tumbling and sliding event-time windows, in the in-thread runner at
 // parallelism 1–3, equal to the pairs computed straight from the generator's events; the operator
 // restored from a mid-stream snapshot emits what an undisturbed one does; bad shapes are refused.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { StreamEnvironment } from '../../../sdk/datastream.js';
 import { AUCTION, PERSON } from '../../../samples/nexmark/graphs.js';
@@ -62,19 +62,19 @@ function run(spec: Partial<WindowSpec> & Pick<WindowSpec, 'kind'>, parallelism: 
     .sort();
 }
 
-test('tumbling window join: every person–auction pair of the same 10 s window, at parallelism 1, 2 and 3', () => {
+test.serial('tumbling window join: every person–auction pair of the same 10 s window, at parallelism 1, 2 and 3', () => {
   const want = expected({ kind: 'tumbling', sizeMs: 10_000 });
   assert.ok(want.length > 50, `enough pairs to mean something (${want.length})`);
   for (const p of [1, 2, 3]) assert.deepEqual(run({ kind: 'Tumbling', sizeMs: 10_000 }, p), want, `parallelism ${p}`);
 });
 
-test('sliding window join: a pair is emitted once per window the two share', () => {
+test.serial('sliding window join: a pair is emitted once per window the two share', () => {
   const want = expected({ kind: 'sliding', sizeMs: 10_000, slideMs: 5_000 });
   assert.ok(want.length > expected({ kind: 'tumbling', sizeMs: 10_000 }).length);
   for (const p of [1, 3]) assert.deepEqual(run({ kind: 'Sliding', sizeMs: 10_000, slideMs: 5_000 }, p), want, `parallelism ${p}`);
 });
 
-test('the operator restored from a snapshot taken mid-stream emits what an undisturbed one does', () => {
+test.serial('the operator restored from a snapshot taken mid-stream emits what an undisturbed one does', () => {
   const events: [number, 'l' | 'r', number, number][] = []; // [key, side, value, time]
   for (let i = 0; i < 400; i++) events.push([i % 5, i % 3 === 0 ? 'r' : 'l', i, i * 37]);
   const feed = (op: WindowJoinOperator<number, number, number>, from: number, to: number): void => {
@@ -105,7 +105,7 @@ test('the operator restored from a snapshot taken mid-stream emits what an undis
   assert.deepEqual(parts.sort(), whole.sort());
 });
 
-test('window joins refuse session windows and keys of different arity', () => {
+test.serial('window joins refuse session windows and keys of different arity', () => {
   const env = new StreamEnvironment('bad');
   const people = env.source('persons', { format: 'nexmark', columns: PERSON, properties: { table: 'person' } });
   const sold = env.source('auctions', { format: 'nexmark', columns: AUCTION, properties: { table: 'auction' } });

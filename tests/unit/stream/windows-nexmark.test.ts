@@ -2,7 +2,7 @@
 // checked against the DuckDB oracle: q5 (sliding windows, then a per-window max), q7 (tumbling
 // max, interval-joined back to the bids), q8 (a tumbling-window join of two streams) and q11
 // (session windows) must equal the reference SQL's results exactly.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ const EVENTS = 150_000;
 const SEED = 5;
 const BLOCK = 1000; // events shuffled within blocks of 1000 ids: up to 100 ms of disorder
 const work = mkdtempSync(join(tmpdir(), 'wrt-windows-nexmark-'));
-test.after(() => rmSync(work, { recursive: true, force: true }));
+test.after.always(() => rmSync(work, { recursive: true, force: true }));
 
 /**
  * Event ids in a fixed out-of-order sequence: blocks of ids (offset by half a block, so blocks

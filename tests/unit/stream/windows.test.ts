@@ -1,6 +1,6 @@
 // Window assigners, watermarks and the keyed window operator, against hand-worked cases of
 // Flink's semantics.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { assignWindows, checkAssigner, windowStart, type TimeWindow } from '../../../runtime/stream/time-window.js';
 import { BoundedOutOfOrdernessWatermarks, WatermarkValve } from '../../../runtime/stream/watermarks.js';
