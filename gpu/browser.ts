@@ -1,6 +1,6 @@
 /** `wrt/gpu` for browsers: the kernels, and `requestGpu()` over `navigator.gpu`. */
 import { GpuContext, type GpuContextOptions } from './context.js';
-import { browserPlatform } from '../runtime/platform/browser/platform.js';
+import { browserGpu } from '../runtime/platform/browser/gpu.js';
 import { WrtError } from '../runtime/errors.js';
 
 export * from './index.js';
@@ -10,7 +10,7 @@ export * from './index.js';
  * @throws WRT_GPU_UNAVAILABLE with the reason when the page has none (no WebGPU, not a secure context)
  */
 export async function requestGpu(options?: GpuContextOptions): Promise<GpuContext> {
-  const found = await browserPlatform.gpu();
+  const found = await browserGpu();
   if (!found.gpu) throw new WrtError('WRT_GPU_UNAVAILABLE', found.reason);
   return GpuContext.create(found.gpu, options);
 }

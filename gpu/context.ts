@@ -39,7 +39,9 @@ export function describeAdapter(a: GpuAdapterSummary): string {
   return `${name}${a.description ? ` (${a.description})` : ''}${a.software ? ', software' : ''}`;
 }
 
+/** The WGSL scalar types the kernels take: 32-bit float, unsigned and signed integers. */
 export type ElementType = 'f32' | 'u32' | 'i32';
+/** The typed arrays of the {@link ElementType}s, 4 bytes an element, little-endian as WebGPU buffers are. */
 export type NumericArray = Float32Array | Uint32Array | Int32Array;
 
 /** The WGSL element type of a typed array; throws `WRT_INVALID_ARGUMENT` for other views. */
@@ -67,6 +69,7 @@ export interface ReadBack {
 /** One binding of a dispatch: a buffer (the whole of it). */
 export type Binding = GPUBuffer;
 
+/** Options of `requestGpu()` / `GpuContext.create`. */
 export interface GpuContextOptions {
   /** Requested optional features that the adapter has are enabled (`shader-f16`, `timestamp-query`). */
   features?: GPUFeatureName[];
@@ -74,7 +77,13 @@ export interface GpuContextOptions {
   poolBytes?: number;
 }
 
+/**
+ * One WebGPU device and what the kernels share on it: compiled pipelines (by WGSL source) and a
+ * pool of storage buffers (`pool`). Made by `requestGpu()` (wrt/gpu) on the platform's adapter;
+ * `destroy()` frees the device. Kernel calls fail with `WRT_GPU_ERROR` once the device is lost.
+ */
 export class GpuContext {
+  /** Released storage buffers by size class, reused by later kernel calls (at most `poolBytes` kept). */
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private lost: string | null = null;

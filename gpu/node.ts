@@ -1,6 +1,6 @@
 /** `wrt/gpu` for Node: the kernels, and `requestGpu()` over Dawn (npm `webgpu`). */
 import { GpuContext, type GpuContextOptions } from './context.js';
-import { nodePlatform } from '../runtime/platform/node/platform.js';
+import { nodeGpu } from '../runtime/platform/node/gpu.js';
 import { WrtError } from '../runtime/errors.js';
 
 export * from './index.js';
@@ -11,7 +11,7 @@ export * from './index.js';
  * @throws WRT_GPU_UNAVAILABLE with the reason when there is none
  */
 export async function requestGpu(options?: GpuContextOptions): Promise<GpuContext> {
-  const found = await nodePlatform.gpu();
+  const found = await nodeGpu();
   if (!found.gpu) throw new WrtError('WRT_GPU_UNAVAILABLE', found.reason);
   return GpuContext.create(found.gpu, options);
 }

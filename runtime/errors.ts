@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   WRT_GPU_ERROR: 'GPU work failed: a WGSL shader did not compile, a binding did not match, memory ran out or the device was lost.',
 } as const;
 
+/** The closed set of error codes: the keys of {@link ERROR_CODES}. */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
@@ -84,7 +85,9 @@ export function checkedCode(code: string): ErrorCode {
 
 /** The base of every wrt error. `instanceof` works across realms and duplicated copies. */
 export class WrtError extends Error {
+  /** What went wrong, one of {@link ERROR_CODES} (docs/errors.md). */
   readonly code: ErrorCode;
+  /** Whether running the same work again may succeed (a lost node, a timeout), as opposed to bad input. */
   readonly retryable: boolean;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean }) {

@@ -7,6 +7,8 @@ import { browserPlatform } from '../runtime/platform/browser/platform.js';
 import { wasmKind } from '../runtime/sandbox/wasm-binary.js';
 import { WrtError } from '../runtime/errors.js';
 import { Runtime } from './runtime.js';
+import { executeStreamOn, type StreamJobOptions, type StreamJobResult } from './stream-job.js';
+import type { JobGraph } from '../runtime/protocol/messages.js';
 
 export * from './index.js';
 
@@ -25,12 +27,28 @@ async function loadModuleSource(source: string | URL | Uint8Array): Promise<Uint
   throw new WrtError('WRT_NOT_WASM', `${String(source)} is not WebAssembly`);
 }
 
+/** Options of {@link init} in a browser page. */
 export interface InitOptions {
   /** The head; defaults to the origin that served this page. */
   address?: string;
 }
 
+/**
+ * Connects this page to a cluster: the head at `options.address` (`ws://`, `wss://` or `http(s)://`),
+ * by default the head that served the page.
+ * @throws WrtError `WRT_CONNECTION` when no head answers there, `WRT_INVALID_ARGUMENT` for an address that is not one
+ */
 export function init(options: InitOptions = {}): Promise<Runtime> {
   const address = options.address ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
   return Runtime.connect(browserPlatform, address, loadModuleSource);
+}
+
+/**
+ * Runs the stream job `graph` (built with `StreamEnvironment` from `wrt/stream`) on the cluster at
+ * `address` (e.g. `rt.address`) to its end, as Flink's `env.execute()`; see sdk/stream-job.ts.
+ * @returns the job id, its final state and the text of its CSV sink parts
+ * @throws WrtError `WRT_INVALID_ARGUMENT` (not a stream graph), the failing subtask's code, `WRT_CONNECTION`
+ */
+export function executeStream(address: string, graph: JobGraph, options?: StreamJobOptions): Promise<StreamJobResult> {
+  return executeStreamOn(browserPlatform, loadModuleSource, address, graph, options);
 }

@@ -3,7 +3,7 @@
  * lengths of time in milliseconds, sizes in bytes), and the vertex fields they turn into.
  */
 import { WrtError } from '../runtime/errors.js';
-import type { AggregateSpec, ColumnType, JobGraphVertex, StreamColumn } from '../runtime/protocol/messages.js';
+import type { AggregateSpec, ColumnType, JobGraphVertex, StateSpec, StreamColumn } from '../runtime/protocol/messages.js';
 
 /** Common vertex options. */
 export interface OperatorOptions {
@@ -15,6 +15,7 @@ export interface OperatorOptions {
   deadlineMs?: number;
 }
 
+/** A source vertex: its format, its columns (the rows it emits) and its watermarks. */
 export interface SourceOptions extends OperatorOptions {
   /** "nexmark" (properties: table = person | auction | bid, events, seed). */
   format: string;
@@ -30,6 +31,7 @@ export interface SourceOptions extends OperatorOptions {
   idleTimeoutMs?: number;
 }
 
+/** A sink vertex: where the rows go (`csv` parts to the submitter, `blackhole`, `nats`; docs/streaming.md). */
 export interface SinkOptions extends OperatorOptions {
   /** "csv": part-NNNNN.csv files with a header line (RFC 4180, ISO-8601 timestamps). */
   format: string;
@@ -96,4 +98,47 @@ export function aggregateColumn(s: Columns, a: AggregateOption): StreamColumn {
   if (a.function === 'wasm') return { name: a.as, type: a.type! };
   if (a.function === 'avg') return { name: a.as, type: 'F64' };
   return { name: a.as, type: s.columns[s.column(a.column!)]!.type };
+}
+
+/** What a join reads of each keyed input: its key and its stream's columns and environment. */
+interface JoinSide {
+  readonly key: number[];
+  readonly stream: { readonly columns: StreamColumn[]; readonly env: { parallelism: number } };
+}
+
+/** The vertex of a two-input join whose output keeps `columns` of left ++ right (left wins a name clash). @throws WrtError `WRT_BAD_JOB_GRAPH` for a column neither side has @internal */
+export function joinVertex(
+  kind: 'IntervalJoin' | 'WindowJoin',
+  id: string,
+  left: JoinSide,
+  right: JoinSide,
+  columns: string[],
+  o: OperatorOptions,
+): JobGraphVertex {
+  const all = [...left.stream.columns, ...right.stream.columns];
+  const project = columns.map((name) => {
+    const i = all.findIndex((c) => c.name === name);
+    if (i < 0) bad(`${kind === 'IntervalJoin' ? 'interval' : 'window'} join "${id}": no column "${name}" on either side`);
+    return i;
+  });
+  const v = blankVertex(id, kind, left.key.length === 0 ? { ...o, parallelism: 1 } : o, left.stream.env);
+  v.project = project;
+  v.columns = project.map((i) => all[i]!);
+  return v;
+}
+
+/** The vertex of a keyed process function reading `inputs` (one stream, or two connected). @internal */
+export function processVertex(
+  id: string,
+  operator: string,
+  columns: StreamColumn[],
+  states: StateSpec[],
+  o: OperatorOptions,
+  inputs: JoinSide[],
+): JobGraphVertex {
+  const v = blankVertex(id, 'Process', inputs[0]!.key.length === 0 ? { ...o, parallelism: 1 } : o, inputs[0]!.stream.env);
+  v.operator = operator;
+  v.columns = columns;
+  v.states = states;
+  return v;
 }

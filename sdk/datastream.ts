@@ -30,6 +30,8 @@ import {
   aggregateColumn,
   aggregateSpec,
   blankVertex,
+  joinVertex,
+  processVertex,
   type OperatorOptions,
   type SourceOptions,
   type SinkOptions,
@@ -40,6 +42,11 @@ const bad = (why: string): never => {
   throw new WrtError('WRT_BAD_JOB_GRAPH', why);
 };
 
+/**
+ * Builds a stream job graph (Flink's `StreamExecutionEnvironment`): `source(...)` starts a
+ * {@link DataStream}; `build()` returns the graph to run with `executeStream` (wrt/sdk) or to encode
+ * into a pipeline module's `graph-for` export.
+ */
 export class StreamEnvironment {
   private readonly vertices: JobGraphVertex[] = [];
   private readonly edges: JobGraphEdge[] = [];
@@ -89,6 +96,10 @@ export class StreamEnvironment {
     return { vertex, columns: columnsOf(this.edges.find((e) => e.to === id && !e.input)) };
   }
 
+  /**
+   * A source vertex `id`: rows of `o.columns` from `o.format` (`nexmark`, `csv`, `jsonl`, `text`, `nats`).
+   * @throws WrtError `WRT_BAD_JOB_GRAPH` for a used id or an idle timeout that is not a positive integer (ms)
+   */
   source(id: string, o: SourceOptions): DataStream {
     const v = blankVertex(id, 'Source', o, this);
     v.format = o.format;
@@ -103,6 +114,10 @@ export class StreamEnvironment {
     return this.add(v, []);
   }
 
+  /**
+   * The job graph (`streaming: true`), a copy: the environment can go on growing.
+   * @throws WrtError `WRT_BAD_JOB_GRAPH` when the graph has no sink
+   */
   build(): JobGraph {
     if (!this.vertices.some((v) => v.kind === 'Sink')) bad(`job graph "${this.name}" has no sink`);
     return {
@@ -115,6 +130,10 @@ export class StreamEnvironment {
   }
 }
 
+/**
+ * A stream of rows of `columns` from one vertex (Flink's `DataStream`): `map`, `union`, `keyBy`,
+ * `global`, `lateData` and `sinkTo` add vertices after it.
+ */
 export class DataStream {
   constructor(
     readonly env: StreamEnvironment,
@@ -197,6 +216,7 @@ export class DataStream {
     return new KeyedStream(this, []);
   }
 
+  /** Ends the stream in sink vertex `id`. @throws WrtError `WRT_BAD_JOB_GRAPH` for a used id */
   sinkTo(id: string, o: SinkOptions): void {
     const v = blankVertex(id, 'Sink', o, this.env);
     v.format = o.format;
@@ -206,6 +226,10 @@ export class DataStream {
   }
 }
 
+/**
+ * A stream partitioned by key columns (`key`: their indexes; empty: one global partition), as
+ * Flink's `KeyedStream`: windows, aggregates, keyed process functions and joins act per key.
+ */
 export class KeyedStream {
   constructor(
     readonly stream: DataStream,
@@ -219,10 +243,16 @@ export class KeyedStream {
       : { stream: this.stream, partitioning: 'Hash' as const, key: this.key, input };
   }
 
+  /** The key columns, in key order. */
   keyColumns(): StreamColumn[] {
     return this.key.map((k) => this.stream.columns[k]!);
   }
 
+  /**
+   * Event-time windows per key: `Tumbling` (`sizeMs`), `Sliding` (`sizeMs`, `slideMs`) or `Session`
+   * (`gapMs`), with `offsetMs` and `allowedLatenessMs`; all milliseconds.
+   * @throws WrtError `WRT_BAD_JOB_GRAPH` for a missing or non-positive size, slide or gap
+   */
   window(spec: Partial<WindowSpec> & Pick<WindowSpec, 'kind'>): WindowedStream {
     const w: WindowSpec = { sizeMs: 0, slideMs: 0, gapMs: 0, offsetMs: 0, allowedLatenessMs: 0, ...spec };
     if (w.kind === 'Session' ? !(w.gapMs > 0) : !(w.sizeMs > 0))
@@ -245,7 +275,7 @@ export class KeyedStream {
    * `wrt:runtime/keyed-state` imports (docs/streaming.md).
    */
   process(id: string, operator: string, columns: StreamColumn[], states: StateSpec[], o: OperatorOptions = {}): DataStream {
-    return processVertex(id, operator, columns, states, o, [this]);
+    return this.stream.env.add(processVertex(id, operator, columns, states, o, [this]), [this.edge(0)]);
   }
 
   /** Two keyed inputs into one process function (Flink's `KeyedCoProcessFunction`); keys must agree in type. */
@@ -277,46 +307,7 @@ export class KeyedStream {
   }
 }
 
-/** The vertex of a two-input join whose output keeps `columns` of left ++ right (left wins a name clash). */
-function joinVertex(
-  kind: 'IntervalJoin' | 'WindowJoin',
-  id: string,
-  left: KeyedStream,
-  right: KeyedStream,
-  columns: string[],
-  o: OperatorOptions,
-): JobGraphVertex {
-  const all = [...left.stream.columns, ...right.stream.columns];
-  const project = columns.map((name) => {
-    const i = all.findIndex((c) => c.name === name);
-    if (i < 0) bad(`${kind === 'IntervalJoin' ? 'interval' : 'window'} join "${id}": no column "${name}" on either side`);
-    return i;
-  });
-  const v = blankVertex(id, kind, left.key.length === 0 ? { ...o, parallelism: 1 } : o, left.stream.env);
-  v.project = project;
-  v.columns = project.map((i) => all[i]!);
-  return v;
-}
-
-function processVertex(
-  id: string,
-  operator: string,
-  columns: StreamColumn[],
-  states: StateSpec[],
-  o: OperatorOptions,
-  inputs: KeyedStream[],
-): DataStream {
-  const env = inputs[0]!.stream.env;
-  const v = blankVertex(id, 'Process', inputs[0]!.key.length === 0 ? { ...o, parallelism: 1 } : o, env);
-  v.operator = operator;
-  v.columns = columns;
-  v.states = states;
-  return env.add(
-    v,
-    inputs.map((k, i) => k.edge(i)),
-  );
-}
-
+/** Two keyed streams read by one process function (Flink's `ConnectedStreams`), made by `KeyedStream.connect`. */
 export class ConnectedStreams {
   constructor(
     readonly first: KeyedStream,
@@ -325,10 +316,17 @@ export class ConnectedStreams {
 
   /** `operator` gets rows of the first input on port 0, of the second on port 1, timers on port 2. */
   process(id: string, operator: string, columns: StreamColumn[], states: StateSpec[], o: OperatorOptions = {}): DataStream {
-    return processVertex(id, operator, columns, states, o, [this.first, this.second]);
+    return this.first.stream.env.add(processVertex(id, operator, columns, states, o, [this.first, this.second]), [
+      this.first.edge(0),
+      this.second.edge(1),
+    ]);
   }
 }
 
+/**
+ * An interval join (Flink's): a left row joins right rows of the same key whose timestamps lie in
+ * [left + lowerMs, left + upperMs]. Made by `KeyedStream.intervalJoin`.
+ */
 export class IntervalJoin {
   constructor(
     readonly left: KeyedStream,
@@ -346,6 +344,7 @@ export class IntervalJoin {
   }
 }
 
+/** A window join (Flink's): rows of both sides with the same key in the same window join. Made by `KeyedStream.join(...).window(...)`. */
 export class WindowJoin {
   constructor(
     readonly left: KeyedStream,
@@ -361,6 +360,7 @@ export class WindowJoin {
   }
 }
 
+/** A keyed stream cut into event-time windows, made by `KeyedStream.window`; `aggregate` closes it. */
 export class WindowedStream {
   constructor(
     readonly keyed: KeyedStream,

@@ -15,6 +15,10 @@
  */
 import { WrtError } from '../runtime/errors.js';
 
+/**
+ * A plain task argument: bytes (typed arrays and ArrayBuffers go as their bytes, little-endian),
+ * a string (UTF-8), a number (f64) or a bigint (i64).
+ */
 export type ArgValue = ArrayBufferView | ArrayBuffer | string | number | bigint;
 
 /** Encodes one plain argument. @throws WrtError `WRT_INVALID_ARGUMENT` for other values. */

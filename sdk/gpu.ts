@@ -18,6 +18,11 @@ type Data = ArgValue | ObjectRef;
 /** The options of one GPU task: scheduling options plus the kernel's parameters. */
 const GPU_DEFAULTS: RemoteOptions = { gpus: 1 };
 
+/**
+ * The built-in GPU kernels as tasks (`rt.gpu.sort(keys)`, `matmul`, `reduce`, `scan`, `histogram`,
+ * `map`): each call is one task placed on a node with a GPU, its inputs typed arrays or refs, its
+ * result a ref to the output bytes. `withOptions(...)` changes the scheduling options.
+ */
 export class GpuTasks {
   /** @internal */
   constructor(

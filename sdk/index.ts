@@ -7,3 +7,4 @@ export { TaskError } from './task-error.js';
 export { encodeArg, view, asNumber, type ArgValue } from './encoding.js';
 export type { RemoteOptions } from './options.js';
 export { WrtError, ERROR_CODES, type ErrorCode } from '../runtime/errors.js';
+export type { StreamJobOptions, StreamJobResult } from './stream-job.js';

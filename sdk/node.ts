@@ -6,9 +6,12 @@
 import { nodePlatform } from '../runtime/platform/node/platform.js';
 import { loadModuleSource, startEmbeddedCluster } from '../runtime/launch/node/sdk-support.js';
 import { Runtime } from './runtime.js';
+import { executeStreamOn, type StreamJobOptions, type StreamJobResult } from './stream-job.js';
+import type { JobGraph } from '../runtime/protocol/messages.js';
 
 export * from './index.js';
 
+/** Options of {@link init} in Node: a head to join, or the shape of the embedded cluster to start. */
 export interface InitOptions {
   /** The head (ws://HOST:PORT or http://HOST:PORT). Without it, an embedded cluster starts. */
   address?: string;
@@ -35,4 +38,14 @@ export async function init(options: InitOptions = {}): Promise<Runtime> {
     await cluster.stop();
     throw err;
   }
+}
+
+/**
+ * Runs the stream job `graph` (built with `StreamEnvironment` from `wrt/stream`) on the cluster at
+ * `address` (e.g. `rt.address`) to its end, as Flink's `env.execute()`; see sdk/stream-job.ts.
+ * @returns the job id, its final state and the text of its CSV sink parts
+ * @throws WrtError `WRT_INVALID_ARGUMENT` (not a stream graph), the failing subtask's code, `WRT_CONNECTION`
+ */
+export function executeStream(address: string, graph: JobGraph, options?: StreamJobOptions): Promise<StreamJobResult> {
+  return executeStreamOn(nodePlatform, loadModuleSource, address, graph, options);
 }

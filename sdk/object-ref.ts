@@ -20,6 +20,7 @@ export class ObjectRef {
     this.owner.release(this);
   }
 
+  /** `ObjectRef(ID)`, for logs. */
   toString(): string {
     return `ObjectRef(${this.id})`;
   }

@@ -5,6 +5,7 @@
 import type { TaskOptions } from '../runtime/protocol/messages.js';
 import { WrtError } from '../runtime/errors.js';
 
+/** Scheduling options of a task or actor (Ray's `.options(...)`); resources are counts, times milliseconds. */
 export interface RemoteOptions {
   /** CPU slots the task holds while it runs. @default 1 (tasks), 0 (actors) */
   cpus?: number;

@@ -33,6 +33,13 @@ interface ObjectState {
   released: boolean;
 }
 
+/**
+ * A driver's connection to a cluster (Ray's `ray.init()` context): loads wasm modules, submits
+ * tasks and actors, puts and gets objects by {@link ObjectRef}, and runs GPU kernels as tasks
+ * (`rt.gpu`). Made by `init()` of `wrt/sdk`; `shutdown()` ends it (and an embedded cluster with it).
+ * Object bytes are `Uint8Array`s; times are milliseconds; failures are `WrtError`s with a code
+ * (docs/errors.md), task failures `TaskError`s.
+ */
 export class Runtime implements Submitter {
   private readonly objects = new Map<string, ObjectState>();
   private readonly pulls = new Map<number, InboundPull>();

@@ -30,6 +30,10 @@ export class GpuKernel {
     private readonly opts: RemoteOptions,
   ) {}
 
+  /**
+   * Submits one GPU task over `data` (typed arrays, or refs to their bytes); returns its result's ref at once.
+   * @throws WrtError `WRT_INVALID_ARGUMENT` for an argument that is neither; the task fails with `WRT_GPU_*` codes
+   */
   call(...data: (ArgValue | ObjectRef)[]): ObjectRef {
     const { kind, ...rest } = this.spec;
     const params: GpuTaskParams = { ...rest, source: this.source };
@@ -37,6 +41,10 @@ export class GpuKernel {
   }
 }
 
+/**
+ * A task function: one export of a loaded module (Ray's remote function). `call(...args)`
+ * submits a task; `options(...)` changes its resources and retries.
+ */
 export class RemoteFunction {
   /** @internal */
   constructor(
@@ -58,6 +66,10 @@ export class RemoteFunction {
   }
 }
 
+/**
+ * An actor class: a module whose constructor export builds the actor's state (Ray's actor class).
+ * `create(...args)` starts one actor; methods are the module's other exports.
+ */
 export class ActorClass {
   /** @internal */
   constructor(
@@ -72,12 +84,21 @@ export class ActorClass {
     return this.rt.createActor(this.moduleId, this.initFunction, args, this.opts);
   }
 
+  /**
+   * The same class with other options (merged over these): resources, `maxRestarts`, a `name` to find it by.
+   * @throws WrtError `WRT_INVALID_ARGUMENT` for an option out of range
+   */
   options(o: RemoteOptions): ActorClass {
     compileOptions(o);
     return new ActorClass(this.rt, this.moduleId, this.initFunction, { ...this.opts, ...o });
   }
 }
 
+/**
+ * A wasm module loaded into the cluster by `rt.load(path | URL | bytes)`: its exports as task
+ * functions (`remote(name)`), actor classes (`actorClass(ctor)`) and GPU kernels (`kernel(...)`).
+ * The module's bytes travel to a node once, cached there by content hash.
+ */
 export class WasmModule {
   /** @internal */
   constructor(

@@ -6,6 +6,7 @@
 import { WrtError } from '../../runtime/errors.js';
 import type { GpuContext } from '../context.js';
 
+/** A user compute shader for {@link compute}: WGSL, entry point, dispatch size and bindings. */
 export interface ComputeSpec {
   /** WGSL source; it must use every binding it declares (pipelines use the `auto` layout). */
   source: string;

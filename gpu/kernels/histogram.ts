@@ -38,6 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 }`;
 }
 
+/** Options of {@link histogram}: `bins` equal-width bins over [min, max], both ends inclusive. */
 export interface HistogramOptions {
   /** Number of bins, 1 to (workgroup storage / 4), 8192 on most adapters. */
   bins: number;

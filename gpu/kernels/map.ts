@@ -6,6 +6,7 @@ import { WrtError } from '../../runtime/errors.js';
 import type { GpuContext} from '../context.js';
 import { WORKGROUP_SIZE, arrayOf, bytesOf, checkBindingSize, elementTypeOf, type ElementType, type NumericArray } from '../context.js';
 
+/** Options of {@link map}. */
 export interface MapOptions {
   /** Element type of the result. @default the input's type */
   output?: ElementType;

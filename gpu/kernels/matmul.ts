@@ -64,6 +64,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 }`;
 }
 
+/** Shapes of {@link matmul}: C (m×n) = A (m×k) · B (k×n), row-major, counted in elements. */
 export interface MatmulOptions {
   /** Rows of A and C. */
   m: number;

@@ -6,6 +6,7 @@
 import { WrtError } from '../../runtime/errors.js';
 import type { ElementType } from '../context.js';
 
+/** The combining operation of reduce and scan. */
 export type AssociativeOp = 'sum' | 'min' | 'max';
 
 /** The WGSL body of `combine(a, b)` for `op`. */

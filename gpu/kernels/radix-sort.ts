@@ -100,6 +100,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 }`;
 }
 
+/** Options of {@link radixSort}. */
 export interface SortOptions {
   /** Only the low `keyBits` bits of each key are compared (fewer passes). @default 32 */
   keyBits?: number;
@@ -109,6 +110,7 @@ export interface SortOptions {
   valuesInto?: Uint32Array;
 }
 
+/** What {@link radixSort} returns: the keys ascending (and their values), each as long as the input. */
 export interface SortResult {
   keys: Uint32Array;
   /** The values, moved with their keys; present when values were given. */

@@ -102,6 +102,7 @@ export async function encodeScan(
   ctx.dispatch(encoder, add, [dst, scanned, addParams], Math.ceil(n / WORKGROUP_SIZE));
 }
 
+/** Options of {@link scan}. */
 export interface ScanOptions {
   /** @default 'sum' */
   op?: AssociativeOp;

@@ -6,7 +6,7 @@ import { nodePlatform } from '../platform/node/platform.js';
 import { NodeAgent } from '../node/node-agent.js';
 import { headWebSocketUrl } from '../client/job-client.js';
 import { checkpointDirectory } from '../platform/node/checkpoint-dir.js';
-import { connectJetStream } from '../platform/node/jetstream.js';
+import { connectJetStream } from '../platform/node/connectors.js';
 import { reportReady } from '../launch/node/local-cluster.js';
 
 /** Runs `stop` once on SIGINT or SIGTERM, then exits 0. */

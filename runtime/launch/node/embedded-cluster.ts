@@ -12,7 +12,7 @@ import { NodeAgent, type LocalObjects } from '../../node/node-agent.js';
 import { memoryConnectionPair } from '../../platform/memory-connection.js';
 import type { Platform } from '../../platform/platform.js';
 import { DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE, checkpointDirectory } from '../../platform/node/checkpoint-dir.js';
-import { connectJetStream } from '../../platform/node/jetstream.js';
+import { connectJetStream } from '../../platform/node/connectors.js';
 import { nodePlatform } from '../../platform/node/platform.js';
 import { serveHead } from './head-server.js';
 import { spawnNode, stopProcess } from './local-cluster.js';

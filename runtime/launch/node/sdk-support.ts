@@ -2,8 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { coreModuleOf, loadCoreModule } from '../../platform/node/component-core.js';
-import { startLocalCluster } from './local-cluster.js';
-import { startEmbeddedCluster as startInProcess, type EmbeddedCluster } from './embedded-cluster.js';
+import type { EmbeddedCluster } from './embedded-cluster.js';
 import { nodePlatform } from '../../platform/node/platform.js';
 import { WrtError } from '../../errors.js';
 
@@ -26,7 +25,9 @@ export async function loadModuleSource(source: string | URL | Uint8Array): Promi
  */
 export async function startEmbeddedCluster(nodes = 1, cpus?: number, gpuNodes = nodes, processes = false): Promise<EmbeddedCluster> {
   const slots = cpus ?? Math.max(1, Math.floor(availableParallelism() / nodes));
-  if (!processes) return startInProcess({ nodes, cpus: slots, gpuNodes });
-  const cluster = await startLocalCluster(nodes, slots, false, gpuNodes);
+  // The head, its HTTP server and the node agent load only when a driver starts a cluster; a
+  // driver that joins one (`init({ address })`) never loads them.
+  if (!processes) return (await import('./embedded-cluster.js')).startEmbeddedCluster({ nodes, cpus: slots, gpuNodes });
+  const cluster = await (await import('./local-cluster.js')).startLocalCluster(nodes, slots, false, gpuNodes);
   return { address: cluster.address, platform: nodePlatform, local: null, stop: () => cluster.stop() };
 }

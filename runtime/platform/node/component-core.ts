@@ -3,7 +3,6 @@
  * module it wraps (docs/adr/0002): the fast path every node instantiates directly.
  */
 import { readFile } from 'node:fs/promises';
-import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { WrtError } from '../../errors.js';
 import { wasmKind } from '../../sandbox/wasm-binary.js';
 
@@ -28,6 +27,8 @@ export async function coreModuleOf(bytes: Uint8Array, label: string): Promise<Ui
   if (kind === 'core') return bytes;
   let result;
   try {
+    // jco (and its oxc and WASI shims) loads only when a component comes: core modules skip it.
+    const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
     result = await transpileBytes(bytes, { name: 'module', instantiation: 'async' });
   } catch (err) {
     throw new WrtError('WRT_NOT_WASM', `${label} is not a valid WebAssembly component: ${(err as Error).message.split('\n')[0]}`);

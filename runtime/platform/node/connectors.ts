@@ -4,6 +4,9 @@
  */
 import type { ConnectorAccess } from '../platform.js';
 import { openFile } from './source-file.js';
-import { connectJetStream } from './jetstream.js';
+import type { ConnectJetStream } from '../platform.js';
+
+/** The NATS client loads with the first JetStream connector a job opens, not with the slot. */
+export const connectJetStream: ConnectJetStream = async (servers) => (await import('./jetstream.js')).connectJetStream(servers);
 
 export const nodeConnectors: ConnectorAccess = { openFile, connectJetStream };
