@@ -137,12 +137,17 @@ export default tseslint.config(
     files: ['runtime/sandbox/*.ts'],
     rules: folderRule(1, [...UPPER, 'platform', 'protocol'], 'The sandbox imports only errors.'),
   },
+  // Integration and browser tests start processes and Chromium on the machine's ports and cores:
+  // each runs alone (ava runs the tests of a file concurrently unless they are serial).
   {
-    files: ['tests/**/*.ts'],
+    files: ['tests/integration/**/*.ts', 'tests/browser/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-floating-promises': [
+      'no-restricted-syntax': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'after', 'before'] }] },
+        {
+          selector: "CallExpression[callee.type='Identifier'][callee.name='test']",
+          message: 'Integration and browser tests share ports and cores: declare them with test.serial (or test.skip).',
+        },
       ],
     },
   },

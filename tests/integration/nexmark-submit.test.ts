@@ -42,7 +42,7 @@ test.after.always(async () => {
 const queryArgs = (q: string, events = EVENTS): string[] => ['--arg', `query=${q}`, '--arg', `events=${events}`, '--arg', `seed=${SEED}`];
 
 for (const q of NEXMARK_QUERIES) {
-  test(`${q}: wrt submit on two node processes at parallelism 3 equals DuckDB`, async () => {
+  test.serial(`${q}: wrt submit on two node processes at parallelism 3 equals DuckDB`, async () => {
     const out = join(work, q);
     const r = await runWrt([
       'submit',

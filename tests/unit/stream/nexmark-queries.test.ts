@@ -63,7 +63,7 @@ test.before(async () => {
 });
 
 for (const q of NEXMARK_QUERIES) {
-  test(`${q} as a stream job equals DuckDB at parallelism 1, 2 and 3`, () => {
+  test.serial(`${q} as a stream job equals DuckDB at parallelism 1, 2 and 3`, () => {
     const expected = reference.get(q)!;
     assert.ok(expected.rows.length > 0, `${q}: the reference result is empty; pick more events`);
     for (const p of [1, 2, 3]) {

@@ -222,7 +222,7 @@ for (const [query, events] of [
   ['q8', 150_000],
   ['q11', 30_000],
 ] as const) {
-  test(`${query}: stopped after checkpoint 2 and restored from it, the committed output equals an undisturbed run's`, async () => {
+  test.serial(`${query}: stopped after checkpoint 2 and restored from it, the committed output equals an undisturbed run's`, async () => {
     const plan = planOf(query, events, 2);
     const undisturbed = new Harness(plan, undefined, 50);
     undisturbed.holdCredits = false;
