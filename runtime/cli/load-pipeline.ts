@@ -14,7 +14,6 @@ import { coreModuleOf } from '../platform/node/component-core.js';
 import { gpuImports } from '../node/gpu-bridge.js';
 import { refusingKeyedState } from '../stream/keyed-state-imports.js';
 import { decodeJobGraph, planBatchJob, type BatchPlan } from '../protocol/job-graph-codec.js';
-import { planStreamJob, type StreamPlan } from '../stream/execution-graph.js';
 import type { JobGraph } from '../protocol/messages.js';
 
 interface Loaded {
@@ -24,14 +23,15 @@ interface Loaded {
   kind: 'core' | 'component';
 }
 
-export type LoadedPipeline = (Loaded & { streaming: false; plan: BatchPlan }) | (Loaded & { streaming: true; plan: StreamPlan });
+export type LoadedPipeline = (Loaded & { streaming: false; plan: BatchPlan }) | (Loaded & { streaming: true });
 
 /**
  * Reads and checks a pipeline.
  * @param args the job's arguments (`--arg`), given to a stream pipeline's `configure`
  * @throws WrtError `WRT_INPUT_NOT_FOUND` (no such file), `WRT_NOT_WASM` (not wasm),
  *   `WRT_MISSING_EXPORT` (not a pipeline: neither `graph` nor `configure`, or an operator its
- *   graph names is missing), `WRT_BAD_JOB_GRAPH` (graph malformed or of an unsupported shape),
+ *   graph names is missing), `WRT_BAD_JOB_GRAPH` (a batch graph malformed or of an unsupported shape;
+ *   a stream graph's shape is checked by the head when it plans the job),
  *   `WRT_INVALID_ARGUMENT` (the pipeline refused its arguments, or a connector needs one not given).
  */
 export async function loadPipeline(path: string, args: Record<string, string> = {}): Promise<LoadedPipeline> {
@@ -83,9 +83,11 @@ export async function loadPipeline(path: string, args: Record<string, string> = 
   };
   if (streaming) {
     const graph = decodeJobGraph(callConfigure(instance, args));
-    const plan = planStreamJob(graph, args, 1);
-    for (const { vertex: v } of plan.vertices) if (v.kind === 'Map' || v.kind === 'Process') requireOperator(v.kind, v.id, v.operator);
-    return { core, graph, kind, streaming: true, plan };
+    // The head plans the job (parallelism, arguments, shape rules: runtime/stream/execution-graph.ts);
+    // here only what needs the module: the operators the graph names.
+    if (!graph.streaming) throw new WrtError('WRT_BAD_JOB_GRAPH', `${path}: configure returned a graph not marked as a stream job graph`);
+    for (const v of graph.vertices) if ((v.kind === 'Map' || v.kind === 'Process') && v.operator) requireOperator(v.kind, v.id, v.operator);
+    return { core, graph, kind, streaming: true };
   }
   const graph = decodeJobGraph(callGraph(instance));
   const plan = planBatchJob(graph);

@@ -139,15 +139,15 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
   if (o.input.length > 0)
     throw new WrtError('WRT_INVALID_ARGUMENT', 'a stream pipeline reads its sources (connectors), not --input; drop --input');
   const restorePath = headPath(o.fromSavepoint ?? '');
-  const csvSink = pipeline.plan.vertices.find((v) => v.vertex.kind === 'Sink' && v.vertex.format === 'csv');
+  const csvSink = pipeline.graph.vertices.find((v) => v.kind === 'Sink' && v.format === 'csv');
   if (!o.output && csvSink)
-    throw new WrtError('WRT_INVALID_ARGUMENT', `sink "${csvSink.vertex.id}" writes CSV part files: give the directory with --output DIR`);
+    throw new WrtError('WRT_INVALID_ARGUMENT', `sink "${csvSink.id}" writes CSV part files: give the directory with --output DIR`);
   const out = o.output ? await OutputDir.open(o.output, o.overwrite, 'csv') : null;
   const bar = progressBar(o);
   let cluster: LocalCluster | null = null;
   let jobId = '';
   let bytesWritten = 0;
-  const partitions = pipeline.plan.vertices.reduce((n, v) => n + (v.vertex.kind === 'Sink' ? v.parallelism : 0), 0);
+  let partitions = 0;
   try {
     cluster = await embeddedCluster(o);
     bar?.start(1, 0, { mb: '0' });
@@ -173,8 +173,9 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
           bytesWritten += data.byteLength;
           await out?.writePart(partition, data);
         },
-        onAccepted: (id) => {
+        onAccepted: (id, n) => {
           jobId = id;
+          partitions = n;
           if (o.address)
             process.stderr.write(
               `wrt: stream job ${id} accepted by ${o.address} (wrt savepoint|stop|cancel ${id} --address ${o.address})\n`,
@@ -184,7 +185,7 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
       },
     );
     bar?.stop();
-    // One part per sink subtask, each with its header: the head's parallelism may exceed the CLI's plan (0 = cluster slots).
+    // One part per sink subtask (the head planned them), each with its header.
     const parts = out ? Math.max(out.partsWritten, partitions) : 0;
     const stopped = status.state === 'Stopped';
     await out?.commit(parts, !stopped);
@@ -229,6 +230,7 @@ export async function submit(pipelinePath: string, o: SubmitOptions, loaded?: Lo
   let tokens = 0;
   let distinct = 0;
   let jobId = '';
+  let partitions = 0;
   try {
     cluster = await embeddedCluster(o);
     bar?.start(1, 0, { mb: '0' });
@@ -253,12 +255,15 @@ export async function submit(pipelinePath: string, o: SubmitOptions, loaded?: Lo
           distinct += t.distinct;
           await out.writePart(partition, data);
         },
-        onAccepted: (id) => (jobId = id),
+        onAccepted: (id, n) => {
+          jobId = id;
+          partitions = n;
+        },
         onStatus: showProgress(bar),
       },
     );
     bar?.stop();
-    await out.commit(pipeline.plan.reduce.parallelism || 4);
+    await out.commit(partitions);
     const seconds = (performance.now() - started) / 1000;
     return {
       jobId,
@@ -267,7 +272,7 @@ export async function submit(pipelinePath: string, o: SubmitOptions, loaded?: Lo
       distinctTokens: distinct,
       seconds,
       mbPerSecond: plan.totalBytes / 1e6 / seconds,
-      partitions: pipeline.plan.reduce.parallelism || 4,
+      partitions,
       nodes: status.nodes,
     };
   } catch (err) {

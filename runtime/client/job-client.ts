@@ -17,7 +17,8 @@ export interface JobCallbacks {
   /** Receives output partition `partition`; calls are serialised. */
   onOutput(partition: number, data: Uint8Array): Promise<void> | void;
   onStatus?(status: JobStatusUpdate): void;
-  onAccepted?(jobId: string): void;
+  /** The head accepted the job; `partitions`: the output partitions it writes, as the head planned them. */
+  onAccepted?(jobId: string, partitions: number): void;
 }
 
 /** Normalises `host:port`, `http://…` or `ws://…` to the head's WebSocket URL (`ws://host:port/ws`). */
@@ -86,7 +87,7 @@ export async function runJob(platform: Platform, address: string, job: JobSubmis
     const handle = (msg: Message): void => {
       switch (msg.type) {
         case 'JobAccepted':
-          cb.onAccepted?.(msg.jobId);
+          cb.onAccepted?.(msg.jobId, msg.partitions);
           break;
         case 'ChunkRequest': {
           const { jobId, index } = msg;

@@ -172,7 +172,7 @@ export class JobRegistry {
       deadlineMs: { map: deadline(plan.map.deadlineMs), reduce: deadline(plan.reduce.deadlineMs) },
     });
     this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
-    conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId }));
+    conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId, partitions: job.partitions }));
     this.host.log(`head: job ${jobId} "${job.spec.name}" accepted: ${m.inputChunks} input chunks, ${job.partitions} partitions`);
     job.pump(Date.now());
   }
@@ -202,7 +202,7 @@ export class JobRegistry {
     const accept = (): void => {
       if (this.closedClients.has(conn)) return;
       this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
-      conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId }));
+      conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId, partitions: job.partitions }));
       const from = job.latest ? ` from savepoint ${job.latest.path}` : '';
       this.host.log(`head: stream job ${jobId} "${job.spec.name}" accepted${from}: ${job.total} subtasks, ${job.slots} slot(s)`);
       job.pump(Date.now());

@@ -43,9 +43,8 @@ export type StreamSlotRequest =
       jobId: string;
       slot: number;
       module: WebAssembly.Module;
+      /** The head's plan of the job (DeployStreamSlot `graph`, `resolvedGraph`). */
       graph: JobGraph;
-      args: Record<string, string>;
-      parallelism: number;
       credits: number;
       outputCapBytes: number;
       maxMemoryBytes: number;

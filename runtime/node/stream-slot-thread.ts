@@ -8,7 +8,7 @@
 import { WrtError } from '../errors.js';
 import type { SlotParent } from '../platform/platform.js';
 import type { StreamSlotReply, StreamSlotRequest } from './slot-messages.js';
-import { planStreamJob } from '../stream/execution-graph.js';
+import { indexPlannedGraph } from '../stream/execution-graph.js';
 import { StreamSlot } from '../stream/stream-slot.js';
 import { refusingKeyedState } from '../stream/keyed-state-imports.js';
 import { gpuImports } from './gpu-bridge.js';
@@ -40,7 +40,7 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
       if (msg.type === 'stream-open') {
         const module = msg.module;
         capBytes = msg.maxMemoryBytes;
-        const plan = planStreamJob(msg.graph, msg.args, msg.parallelism);
+        const plan = indexPlannedGraph(msg.graph);
         slot = new StreamSlot(
           plan,
           msg.slot,

@@ -122,8 +122,6 @@ export class StreamSlots {
           slot: d.slot,
           module,
           graph: d.graph,
-          args: d.args,
-          parallelism: d.parallelism,
           credits: d.channelCredits,
           outputCapBytes: this.host.outputCapBytes,
           maxMemoryBytes: d.maxMemoryBytes,

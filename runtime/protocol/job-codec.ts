@@ -14,11 +14,12 @@ import {
   JOB_STATES,
   TASK_STATES,
   DEPLOY_KINDS,
+  encodeKeyValues,
+  decodeKeyValues,
   type B,
   type WireReader,
 } from './wire-tables.js';
 import { decodeJobGraphTable, encodeJobGraphTable } from './job-graph-codec.js';
-import { encodeKeyValues, decodeKeyValues } from './stream-codec.js';
 import { FrameBoundsError } from './checked-byte-buffer.js';
 import { Message as Kind } from './generated/wrt/protocol/message.js';
 import type { Envelope } from './generated/wrt/protocol/envelope.js';
@@ -56,7 +57,7 @@ export function encodeJobBody(b: B, m: Message): [Kind, flatbuffers.Offset] | nu
       return [Kind.SubmitJob, SubmitJob.endSubmitJob(b)];
     }
     case 'JobAccepted':
-      return [Kind.JobAccepted, JobAccepted.createJobAccepted(b, m.requestId, b.createString(m.jobId))];
+      return [Kind.JobAccepted, JobAccepted.createJobAccepted(b, m.requestId, b.createString(m.jobId), m.partitions)];
     case 'JobStatus': {
       const id = b.createString(m.jobId);
       const message = b.createString(m.message);
@@ -166,7 +167,7 @@ export function decodeJobBody(r: WireReader, env: Envelope): Message | null {
     }
     case Kind.JobAccepted: {
       const t = env.message(new JobAccepted()) as JobAccepted;
-      return { type: 'JobAccepted', requestId: t.requestId(), jobId: r.str(t.jobId()) };
+      return { type: 'JobAccepted', requestId: t.requestId(), jobId: r.str(t.jobId()), partitions: t.partitions() };
     }
     case Kind.JobStatus: {
       const t = env.message(new JobStatus()) as JobStatus;

@@ -169,7 +169,13 @@ export type Message =
       /** Stream jobs: a savepoint (or retained checkpoint) directory on the head to start from; '' (or absent) = none. */
       restorePath?: string;
     }
-  | { type: 'JobAccepted'; requestId: number; jobId: string }
+  | {
+      type: 'JobAccepted';
+      requestId: number;
+      jobId: string;
+      /** Output partitions the job writes (JobOutput `partition` 0..n-1), as the head planned them: reduce or sink subtasks. */
+      partitions: number;
+    }
   | {
       type: 'JobStatus';
       jobId: string;
@@ -283,10 +289,8 @@ export type Message =
       moduleHash: string;
       /** Empty when the node already holds the module of `moduleHash`. */
       module: Uint8Array;
+      /** The head's plan: every vertex's parallelism set, `${arg}` properties substituted (`resolvedGraph`). */
       graph: JobGraph;
-      args: Record<string, string>;
-      /** Subtasks of vertices that set no parallelism. */
-      parallelism: number;
       /** Node id of every slot, by slot index. */
       slotNodes: string[];
       maxMemoryBytes: number;

@@ -9,7 +9,6 @@ import type { JobAction, Message, MessageOf, StreamElementKind, SubtaskState } f
 import { decodeJobGraphTable, encodeJobGraphTable } from './job-graph-codec.js';
 import { Message as Kind } from './generated/wrt/protocol/message.js';
 import type { Envelope } from './generated/wrt/protocol/envelope.js';
-import { KeyValue } from './generated/wrt/protocol/key-value.js';
 import { DeployStreamSlot } from './generated/wrt/protocol/deploy-stream-slot.js';
 import { StreamData } from './generated/wrt/protocol/stream-data.js';
 import { StreamCredit } from './generated/wrt/protocol/stream-credit.js';
@@ -50,20 +49,6 @@ export function isStreamMessage(m: Message): m is StreamMessage {
   );
 }
 
-/** Encodes an argument map as a vector of KeyValue tables. */
-export function encodeKeyValues(b: B, map: Record<string, string>): flatbuffers.Offset {
-  const items = Object.entries(map).map(([k, v]) => KeyValue.createKeyValue(b, b.createString(k), b.createString(v)));
-  b.startVector(4, items.length, 4);
-  for (let i = items.length - 1; i >= 0; i--) b.addOffset(items[i]!);
-  return b.endVector();
-}
-
-export function decodeKeyValues(r: GuardedReader, n: number, at: (i: number) => KeyValue | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of r.list(n, at)) out[r.str(kv.key())] = r.str(kv.value());
-  return out;
-}
-
 function encodeSubtaskState(b: B, s: SubtaskState): flatbuffers.Offset {
   return SubtaskStateTable.createSubtaskState(b, b.createString(s.vertex), s.index, b.createByteVector(s.state));
 }
@@ -79,7 +64,6 @@ export function encodeStreamBody(b: B, m: StreamMessage): [Kind, flatbuffers.Off
       const hash = b.createString(m.moduleHash);
       const module = b.createByteVector(m.module);
       const graph = encodeJobGraphTable(b, m.graph);
-      const args = encodeKeyValues(b, m.args);
       const nodes = DeployStreamSlot.createSlotNodesVector(
         b,
         m.slotNodes.map((n) => b.createString(n)),
@@ -94,8 +78,6 @@ export function encodeStreamBody(b: B, m: StreamMessage): [Kind, flatbuffers.Off
       DeployStreamSlot.addModuleHash(b, hash);
       DeployStreamSlot.addModule(b, module);
       DeployStreamSlot.addGraph(b, graph);
-      DeployStreamSlot.addArgs(b, args);
-      DeployStreamSlot.addParallelism(b, m.parallelism);
       DeployStreamSlot.addSlotNodes(b, nodes);
       DeployStreamSlot.addMaxMemoryBytes(b, BigInt(m.maxMemoryBytes));
       DeployStreamSlot.addChannelCredits(b, m.channelCredits);
@@ -162,8 +144,6 @@ export function decodeStreamBody(r: GuardedReader, env: Envelope): StreamMessage
         moduleHash: r.str(t.moduleHash()),
         module: r.bytes(t.moduleArray()),
         graph: decodeJobGraphTable(graph),
-        args: decodeKeyValues(r, t.argsLength(), (i) => t.args(i)),
-        parallelism: t.parallelism(),
         slotNodes: r.list(t.slotNodesLength(), (i) => t.slotNodes(i)),
         maxMemoryBytes: r.num(t.maxMemoryBytes()),
         channelCredits: t.channelCredits(),

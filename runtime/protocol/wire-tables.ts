@@ -10,6 +10,7 @@ import { MAX_CAUSE_DEPTH, checkedCode, type FailureRecord } from '../errors.js';
 import { FrameBoundsError, type CheckedByteBuffer } from './checked-byte-buffer.js';
 import type { ObjectLocation as Location, ResourceMap, TaskArg, TaskOptions } from './messages.js';
 import { Failure } from './generated/wrt/protocol/failure.js';
+import { KeyValue } from './generated/wrt/protocol/key-value.js';
 import { ObjectLocation } from './generated/wrt/protocol/object-location.js';
 import { Resource } from './generated/wrt/protocol/resource.js';
 import { TaskArg as TaskArgTable } from './generated/wrt/protocol/task-arg.js';
@@ -165,4 +166,19 @@ export function enumName<T extends string>(names: readonly T[], v: number, what:
   const name = names[v];
   if (name === undefined) throw new FrameBoundsError(`unknown ${what} ${v}`);
   return name;
+}
+
+/** Encodes an argument map as a vector of KeyValue tables. */
+export function encodeKeyValues(b: B, map: Record<string, string>): flatbuffers.Offset {
+  const items = Object.entries(map).map(([k, v]) => KeyValue.createKeyValue(b, b.createString(k), b.createString(v)));
+  b.startVector(4, items.length, 4);
+  for (let i = items.length - 1; i >= 0; i--) b.addOffset(items[i]!);
+  return b.endVector();
+}
+
+/** Decodes a vector of KeyValue tables into a map (a later duplicate key wins). */
+export function decodeKeyValues(r: WireReader, n: number, at: (i: number) => KeyValue | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of r.list(n, at)) out[r.str(kv.key())] = r.str(kv.value());
+  return out;
 }

@@ -31,7 +31,7 @@ import type { JobHost } from './batch-job.js';
 import { ClusterJob } from './cluster-job.js';
 import { placeSlots } from './placement.js';
 import { NO_NODE_GRACE_MS } from './batch-job.js';
-import { planStreamJob, type StreamPlan } from '../stream/execution-graph.js';
+import { planStreamJob, resolvedGraph, type StreamPlan } from '../stream/execution-graph.js';
 import type { CheckpointStore, CompletedCheckpoint } from '../platform/checkpoint-store.js';
 import { CheckpointCoordinator, type SavepointRequest } from './checkpoint-coordinator.js';
 
@@ -69,8 +69,12 @@ export function parseExecutionId(id: string): [string, number] {
 
 export class StreamJob extends ClusterJob {
   readonly plan: StreamPlan;
+  /** The plan as a graph, what every slot gets (DeployStreamSlot `graph`). */
+  private readonly planned: JobGraph;
   /** Slots the job needs: the largest parallelism of its vertices. */
   readonly slots: number;
+  /** Output partitions: the subtasks of every sink, sink vertices in plan order (StreamSlot numbers them so). */
+  readonly partitions: number;
   /** Node of each slot of the current attempt once deployed. */
   private slotNodes: string[] = [];
   private attempt = 1;
@@ -91,7 +95,9 @@ export class StreamJob extends ClusterJob {
   ) {
     super(host, spec.jobId);
     this.plan = planStreamJob(spec.graph, spec.args, spec.parallelism);
+    this.planned = resolvedGraph(this.plan);
     this.slots = Math.max(...this.plan.vertices.map((v) => v.parallelism));
+    this.partitions = this.plan.vertices.reduce((n, v) => n + (v.vertex.kind === 'Sink' ? v.parallelism : 0), 0);
     const sinks = this.plan.vertices.filter((pv) => pv.vertex.kind === 'Sink');
     this.checkpoints = new CheckpointCoordinator(
       {
@@ -210,9 +216,7 @@ export class StreamJob extends ClusterJob {
         slot: s,
         moduleHash: this.spec.moduleHash,
         module: this.host.needsModule(nodeId, this.spec.moduleHash) ? this.spec.module : new Uint8Array(0),
-        graph: this.spec.graph,
-        args: this.spec.args,
-        parallelism: this.spec.parallelism,
+        graph: this.planned,
         slotNodes: this.slotNodes,
         maxMemoryBytes: this.spec.maxMemoryBytes,
         channelCredits: CHANNEL_CREDITS,

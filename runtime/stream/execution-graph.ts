@@ -96,6 +96,47 @@ export function planStreamJob(graph: JobGraph, args: Record<string, string>, def
 }
 
 /**
+ * The graph of `plan` with everything planning resolved: each vertex's parallelism, its
+ * properties with the job's arguments substituted, sink columns filled in. The head sends it to
+ * every slot (DeployStreamSlot `graph`), which indexes it with {@link indexPlannedGraph} instead of
+ * planning the job again.
+ */
+export function resolvedGraph(plan: StreamPlan): JobGraph {
+  return {
+    ...plan.graph,
+    maxParallelism: plan.maxParallelism,
+    vertices: plan.graph.vertices.map((v) => {
+      const pv = plan.byId.get(v.id)!;
+      return { ...pv.vertex, parallelism: pv.parallelism };
+    }),
+  };
+}
+
+/**
+ * The {@link StreamPlan} of a graph the head planned ({@link resolvedGraph}): its vertices with
+ * their input and output edges, in topological order. No checks, defaults or substitutions: those
+ * happened once, at the head.
+ * @throws WrtError `WRT_BAD_JOB_GRAPH` when an edge names an unknown vertex or the graph has a cycle
+ *   (only a corrupted deployment can)
+ */
+export function indexPlannedGraph(graph: JobGraph): StreamPlan {
+  const bad = (why: string): never => {
+    throw new WrtError('WRT_BAD_JOB_GRAPH', `planned stream job graph "${graph.name}": ${why}`);
+  };
+  const byId = new Map<string, PlannedVertex>(
+    graph.vertices.map((v) => [v.id, { vertex: v, parallelism: v.parallelism, inputs: [], outputs: [] }]),
+  );
+  for (const e of graph.edges) {
+    const from = byId.get(e.from);
+    const to = byId.get(e.to);
+    if (!from || !to) bad(`edge ${e.from} → ${e.to} names an unknown vertex`);
+    from!.outputs.push(e);
+    to!.inputs.push(e);
+  }
+  return { graph, maxParallelism: graph.maxParallelism || DEFAULT_MAX_PARALLELISM, vertices: topological(graph, byId, bad), byId };
+}
+
+/**
  * The columns of what travels on edge `e`: its sender's output columns, or for a Window's late side
  * output (`e.output` 1) the columns of the Window's own input.
  */

@@ -3,7 +3,7 @@
 import test from 'ava';
 import assert from 'node:assert/strict';
 import { decodeJobGraph, encodeJobGraph, planBatchJob } from '../../../runtime/protocol/job-graph-codec.js';
-import { planStreamJob } from '../../../runtime/stream/execution-graph.js';
+import { indexPlannedGraph, planStreamJob, resolvedGraph } from '../../../runtime/stream/execution-graph.js';
 import { nexmarkGraph, QUERIES, BID } from '../../../samples/nexmark/graphs.js';
 import { StreamEnvironment } from '../../../sdk/datastream.js';
 import type { WrtError } from '../../../runtime/errors.js';
@@ -67,4 +67,27 @@ test('a source idle timeout survives the FlatBuffers round trip', () => {
   const g = env.build();
   assert.equal(g.vertices[0]!.idleTimeoutMs, 1500);
   assert.deepEqual(decodeJobGraph(encodeJobGraph(g)), g);
+});
+
+test('slots index the plan the head sends (resolvedGraph), the same plan the head made, through the wire', () => {
+  const args = { events: '1000', seed: '7' };
+  for (const q of QUERIES) {
+    const plan = planStreamJob(nexmarkGraph(q), args, 3);
+    // What a slot gets: the resolved graph after a FlatBuffers round trip; no arguments, no default.
+    const sent = decodeJobGraph(encodeJobGraph(resolvedGraph(plan)));
+    const indexed = indexPlannedGraph(sent);
+    const shape = (p: typeof plan) =>
+      p.vertices.map((pv) => ({
+        id: pv.vertex.id,
+        parallelism: pv.parallelism,
+        properties: pv.vertex.properties,
+        columns: pv.vertex.columns,
+        inputs: pv.inputs.length,
+        outputs: pv.outputs.length,
+      }));
+    assert.deepEqual(shape(indexed), shape(plan), q);
+    assert.equal(indexed.maxParallelism, plan.maxParallelism);
+    // Arguments were substituted at the head: no `${...}` reaches a slot.
+    assert.ok(!JSON.stringify(sent).includes('${'), `${q}: an unsubstituted property reached the slot's graph`);
+  }
 });

@@ -4,7 +4,6 @@
 import * as flatbuffers from 'flatbuffers';
 
 import { JobGraph } from '../../wrt/protocol/job-graph.js';
-import { KeyValue } from '../../wrt/protocol/key-value.js';
 import { SubtaskState } from '../../wrt/protocol/subtask-state.js';
 
 
@@ -69,27 +68,13 @@ moduleArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+/**
+ * The head's plan of the job: every vertex with its parallelism, properties with the job's
+ * arguments substituted and sink columns filled in (runtime/stream/execution-graph.ts).
+ */
 graph(obj?:JobGraph):JobGraph|null {
   const offset = this.bb!.__offset(this.bb_pos, 12);
   return offset ? (obj || new JobGraph()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
-}
-
-args(index: number, obj?:KeyValue):KeyValue|null {
-  const offset = this.bb!.__offset(this.bb_pos, 14);
-  return offset ? (obj || new KeyValue()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
-}
-
-argsLength():number {
-  const offset = this.bb!.__offset(this.bb_pos, 14);
-  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
-}
-
-/**
- * Subtasks of vertices that set no parallelism.
- */
-parallelism():number {
-  const offset = this.bb!.__offset(this.bb_pos, 16);
-  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
 /**
@@ -98,17 +83,17 @@ parallelism():number {
 slotNodes(index: number):string
 slotNodes(index: number,optionalEncoding:flatbuffers.Encoding):string|Uint8Array
 slotNodes(index: number,optionalEncoding?:any):string|Uint8Array|null {
-  const offset = this.bb!.__offset(this.bb_pos, 18);
+  const offset = this.bb!.__offset(this.bb_pos, 14);
   return offset ? this.bb!.__string(this.bb!.__vector(this.bb_pos + offset) + index * 4, optionalEncoding) : null;
 }
 
 slotNodesLength():number {
-  const offset = this.bb!.__offset(this.bb_pos, 18);
+  const offset = this.bb!.__offset(this.bb_pos, 14);
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
 maxMemoryBytes():bigint {
-  const offset = this.bb!.__offset(this.bb_pos, 20);
+  const offset = this.bb!.__offset(this.bb_pos, 16);
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
@@ -116,7 +101,7 @@ maxMemoryBytes():bigint {
  * Batches a sender may have in flight on one channel before the receiver returns credit.
  */
 channelCredits():number {
-  const offset = this.bb!.__offset(this.bb_pos, 22);
+  const offset = this.bb!.__offset(this.bb_pos, 18);
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
@@ -124,12 +109,12 @@ channelCredits():number {
  * A restart: the slot's subtasks' states in the checkpoint it starts from.
  */
 restore(index: number, obj?:SubtaskState):SubtaskState|null {
-  const offset = this.bb!.__offset(this.bb_pos, 24);
+  const offset = this.bb!.__offset(this.bb_pos, 20);
   return offset ? (obj || new SubtaskState()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
 }
 
 restoreLength():number {
-  const offset = this.bb!.__offset(this.bb_pos, 24);
+  const offset = this.bb!.__offset(this.bb_pos, 20);
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
@@ -138,12 +123,12 @@ restoreLength():number {
  * instead of continuing the ones their restored state was committed to.
  */
 freshOutput():boolean {
-  const offset = this.bb!.__offset(this.bb_pos, 26);
+  const offset = this.bb!.__offset(this.bb_pos, 22);
   return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
 }
 
 static startDeployStreamSlot(builder:flatbuffers.Builder) {
-  builder.startObject(12);
+  builder.startObject(10);
 }
 
 static addJobId(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset) {
@@ -178,28 +163,8 @@ static addGraph(builder:flatbuffers.Builder, graphOffset:flatbuffers.Offset) {
   builder.addFieldOffset(4, graphOffset, 0);
 }
 
-static addArgs(builder:flatbuffers.Builder, argsOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(5, argsOffset, 0);
-}
-
-static createArgsVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
-  builder.startVector(4, data.length, 4);
-  for (let i = data.length - 1; i >= 0; i--) {
-    builder.addOffset(data[i]!);
-  }
-  return builder.endVector();
-}
-
-static startArgsVector(builder:flatbuffers.Builder, numElems:number) {
-  builder.startVector(4, numElems, 4);
-}
-
-static addParallelism(builder:flatbuffers.Builder, parallelism:number) {
-  builder.addFieldInt32(6, parallelism, 0);
-}
-
 static addSlotNodes(builder:flatbuffers.Builder, slotNodesOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(7, slotNodesOffset, 0);
+  builder.addFieldOffset(5, slotNodesOffset, 0);
 }
 
 static createSlotNodesVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
@@ -215,15 +180,15 @@ static startSlotNodesVector(builder:flatbuffers.Builder, numElems:number) {
 }
 
 static addMaxMemoryBytes(builder:flatbuffers.Builder, maxMemoryBytes:bigint) {
-  builder.addFieldInt64(8, maxMemoryBytes, BigInt('0'));
+  builder.addFieldInt64(6, maxMemoryBytes, BigInt('0'));
 }
 
 static addChannelCredits(builder:flatbuffers.Builder, channelCredits:number) {
-  builder.addFieldInt32(9, channelCredits, 0);
+  builder.addFieldInt32(7, channelCredits, 0);
 }
 
 static addRestore(builder:flatbuffers.Builder, restoreOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(10, restoreOffset, 0);
+  builder.addFieldOffset(8, restoreOffset, 0);
 }
 
 static createRestoreVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
@@ -239,7 +204,7 @@ static startRestoreVector(builder:flatbuffers.Builder, numElems:number) {
 }
 
 static addFreshOutput(builder:flatbuffers.Builder, freshOutput:boolean) {
-  builder.addFieldInt8(11, +freshOutput, +false);
+  builder.addFieldInt8(9, +freshOutput, +false);
 }
 
 static endDeployStreamSlot(builder:flatbuffers.Builder):flatbuffers.Offset {

@@ -4,7 +4,9 @@
 import * as flatbuffers from 'flatbuffers';
 
 /**
- * head → client.
+ * head → client: the job is accepted. `partitions`: how many output partitions (JobOutput
+ * `partition` 0..partitions-1) the job writes: a batch job's reduce subtasks, a stream job's sink
+ * subtasks, as the head planned them.
  */
 export class JobAccepted {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -36,8 +38,13 @@ jobId(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+partitions():number {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startJobAccepted(builder:flatbuffers.Builder) {
-  builder.startObject(2);
+  builder.startObject(3);
 }
 
 static addRequestId(builder:flatbuffers.Builder, requestId:number) {
@@ -48,15 +55,20 @@ static addJobId(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset) {
   builder.addFieldOffset(1, jobIdOffset, 0);
 }
 
+static addPartitions(builder:flatbuffers.Builder, partitions:number) {
+  builder.addFieldInt32(2, partitions, 0);
+}
+
 static endJobAccepted(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createJobAccepted(builder:flatbuffers.Builder, requestId:number, jobIdOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createJobAccepted(builder:flatbuffers.Builder, requestId:number, jobIdOffset:flatbuffers.Offset, partitions:number):flatbuffers.Offset {
   JobAccepted.startJobAccepted(builder);
   JobAccepted.addRequestId(builder, requestId);
   JobAccepted.addJobId(builder, jobIdOffset);
+  JobAccepted.addPartitions(builder, partitions);
   return JobAccepted.endJobAccepted(builder);
 }
 }
