@@ -165,10 +165,19 @@ export class TestCluster {
     return cluster;
   }
 
-  /** Starts a node process and resolves once the head reports it joined. */
-  async addNode(name: string, cpus: number, resources?: Record<string, number>, args: string[] = []): Promise<WrtProcess> {
+  /**
+   * Starts a node process and resolves once the head reports it joined. `via`: the address the node
+   * connects to, when not the head's own (a FrameTap in front of it).
+   */
+  async addNode(
+    name: string,
+    cpus: number,
+    resources?: Record<string, number>,
+    args: string[] = [],
+    via = this.address,
+  ): Promise<WrtProcess> {
     const extra = [...(resources ? ['--resources', JSON.stringify(resources)] : []), ...args];
-    const p = startWrt(['start', '--address', this.address, '--cpus', String(cpus), '--name', name, ...extra]);
+    const p = startWrt(['start', '--address', via, '--cpus', String(cpus), '--name', name, ...extra]);
     this.nodes.set(name, p);
     await this.waitForJoined(name);
     return p;
