@@ -1,3 +1,5 @@
+import type { FailureRecord } from '../runtime/errors.js';
+
 /**
  * A handle on an object in the cluster (Ray's ObjectRef): the future result of a task or actor
  * call, or bytes stored with `rt.put`. Passing a ref as an argument hands the object to the task
@@ -24,4 +26,15 @@ export class ObjectRef {
   toString(): string {
     return `ObjectRef(${this.id})`;
   }
+}
+
+/** What a driver knows of one object it owns (sdk/runtime.ts). @internal */
+export interface ObjectState {
+  ready: boolean;
+  failure: FailureRecord | null;
+  /** The bytes, when they travelled in the ObjectReady message. */
+  inline: Uint8Array | null;
+  sizeBytes: number;
+  waiters: (() => void)[];
+  released: boolean;
 }

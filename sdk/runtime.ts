@@ -1,14 +1,10 @@
-/**
- * The driver side of tasks, actors and objects (what `ray.init()` gives a Ray program): a
- * connection to the head, the refs this driver owns, and `get` / `wait` / `put` / `cancel`.
- * Platform-neutral: `sdk/node.ts` and `sdk/browser.ts` build it with their platform.
- */
+// The driver side of tasks, actors and objects: see {@link Runtime}.
 import type { Connection, Platform } from '../runtime/platform/platform.js';
 import type { Message, MessageOf, TaskArg } from '../runtime/protocol/messages.js';
 import { decodeFrame, sendMessage } from '../runtime/protocol/codec.js';
-import { WrtError, isErrorCode, type FailureRecord } from '../runtime/errors.js';
+import { WrtError, isErrorCode } from '../runtime/errors.js';
 import { headWebSocketUrl } from '../runtime/client/job-client.js';
-import { ObjectRef } from './object-ref.js';
+import { ObjectRef, type ObjectState } from './object-ref.js';
 import { TaskError } from './task-error.js';
 import { encodeArg, type ArgValue } from './encoding.js';
 import { compileOptions, type GetOptions, type ModuleLoader, type RemoteOptions, type WaitOptions } from './options.js';
@@ -24,19 +20,11 @@ export { ActorHandle, type GetOptions, type WaitOptions, type ModuleLoader };
 /** Puts up to this many bytes travel in their message (the head keeps them); larger ones go to a node's store. */
 const LOCAL_PUT_MIN_BYTES = 100 * 1024;
 
-interface ObjectState {
-  ready: boolean;
-  failure: FailureRecord | null;
-  inline: Uint8Array | null;
-  sizeBytes: number;
-  waiters: (() => void)[];
-  released: boolean;
-}
-
 /**
- * A driver's connection to a cluster (Ray's `ray.init()` context): loads wasm modules, submits
- * tasks and actors, puts and gets objects by {@link ObjectRef}, and runs GPU kernels as tasks
- * (`rt.gpu`). Made by `init()` of `wrt/sdk`; `shutdown()` ends it (and an embedded cluster with it).
+ * A driver's connection to a cluster (Ray's `ray.init()` context; made by `init()` of `wrt/sdk`,
+ * ended by `shutdown()`, which also stops an embedded cluster): loads wasm modules, submits tasks
+ * and actors, and puts, gets, waits for and cancels objects by {@link ObjectRef}; `rt.gpu` runs GPU
+ * kernels as tasks. Platform-neutral (`sdk/node.ts` and `sdk/browser.ts` give it their platform).
  * Object bytes are `Uint8Array`s; times are milliseconds; failures are `WrtError`s with a code
  * (docs/errors.md), task failures `TaskError`s.
  */
