@@ -140,7 +140,7 @@ export default tseslint.config(
   // Integration and browser tests start processes and Chromium on the machine's ports and cores:
   // each runs alone (ava runs the tests of a file concurrently unless they are serial).
   {
-    files: ['tests/integration/**/*.ts', 'tests/browser/**/*.ts'],
+    files: ['tests/integration/**/*.ts', 'tests/browser/**/*.ts', 'tests/security/**/*.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

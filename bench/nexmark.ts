@@ -33,6 +33,7 @@ import { refusingKeyedState } from '../runtime/stream/keyed-state-imports.js';
 import { startLocalCluster, type LocalCluster } from '../runtime/launch/node/local-cluster.js';
 import { runJob } from '../runtime/client/job-client.js';
 import { nodePlatform } from '../runtime/platform/node/platform.js';
+import { withCredential } from '../runtime/client/authenticate.js';
 import type { JobGraph } from '../runtime/protocol/messages.js';
 
 const PIPELINE = fileURLToPath(new URL('../../samples/nexmark/build/pipeline.core.wasm', import.meta.url));
@@ -149,10 +150,10 @@ async function runOnCluster(
   let started = 0;
   let bytes = 0;
   const status = await runJob(
-    nodePlatform,
+    withCredential(nodePlatform, cluster.token, 'driver'),
     cluster.address,
     {
-      name: `nexmark ${args.query}`,
+      name: `nexmark-${args.query}`,
       module: core,
       graph,
       inputChunks: 0,

@@ -37,6 +37,12 @@ export const ERROR_CODES = {
   WRT_MODULE_NOT_FOUND: 'A task or actor names a module that was never loaded.',
   WRT_GPU_UNAVAILABLE: 'No WebGPU adapter here (no GPU, no driver, or disabled); the message says why.',
   WRT_GPU_UNSUPPORTED: 'The GPU adapter lacks a feature the call needs (for example shader-f16).',
+  WRT_UNAUTHENTICATED: 'A connection or request carried no valid credential (missing, wrong, revoked, or too late); see docs/security.md.',
+  WRT_FORBIDDEN:
+    "The credential's role or owner may not do this (a message outside its role, another driver's job), or a path or host lies outside what the process allows.",
+  WRT_SANDBOX: 'A module breaks the sandbox rules: more than one memory, a memory import, or an import outside its world.',
+  WRT_OVER_LIMIT:
+    "A job or task asks for more than the cluster's nodes allow (operator memory, deadline, output, GPU bytes); the message names the ceiling.",
   WRT_GPU_ERROR: 'GPU work failed: a WGSL shader did not compile, a binding did not match, memory ran out or the device was lost.',
 } as const;
 

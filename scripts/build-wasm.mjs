@@ -10,6 +10,7 @@
 //   tests/fixtures/build/*.wasm                 components and files for the tests
 // Each output is written to a temporary name and renamed.
 import asc from 'assemblyscript/asc';
+import binaryen from 'binaryen';
 import { componentEmbed, componentNew } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -105,4 +106,13 @@ await component(tasks, 'tests/fixtures/tasks.wit', 'tasks', 'tests/fixtures/buil
 // stream operators for the engine's tests (core module only)
 await compile('tests/fixtures/assembly/stream-ops.ts', 'tests/fixtures/build/stream-ops.core.wasm');
 writeAtomic(join(root, 'tests/fixtures/build/not-wasm.wasm'), 'this is a text file, not WebAssembly\n');
+// attack fixtures (tests/security/): modules that break the sandbox's rules, from WAT with binaryen
+for (const name of ['two-memories', 'memory-import', 'undeclared-import']) {
+  const text = readFileSync(join(root, `tests/fixtures/wat/${name}.wat`), 'utf8');
+  const m = binaryen.parseText(text);
+  m.setFeatures(binaryen.Features.All);
+  if (!m.validate()) throw new Error(`tests/fixtures/wat/${name}.wat does not validate`);
+  writeAtomic(join(root, `tests/fixtures/build/${name}.core.wasm`), m.emitBinary());
+  m.dispose();
+}
 console.log(`build-wasm: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -6,6 +6,8 @@
 //                pool, a port or a clock are declared test.serial in their file.
 //   integration  one file at a time, every test serial: they start real head and node processes.
 //   browser      one file at a time, serial: each drives a headless Chromium.
+//   security     one file at a time, serial: attacks on real head, node and driver processes
+//                (and a headless Chromium), each followed by a job the cluster must still run.
 //
 // `--timeout` is ava's inactivity timeout: with serial tests it bounds each test (tests that need
 // longer call t.timeout()). Usage: node scripts/run-tests.mjs [unit|integration|browser ...]
@@ -17,6 +19,7 @@ const SUITES = {
   unit: { concurrency: 2, timeout: '1m' },
   integration: { concurrency: 1, timeout: '3m' },
   browser: { concurrency: 1, timeout: '3m' },
+  security: { concurrency: 1, timeout: '3m' },
 };
 const asked = process.argv.slice(2);
 for (const s of asked) {

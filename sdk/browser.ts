@@ -6,6 +6,8 @@
 import { browserPlatform } from '../runtime/platform/browser/platform.js';
 import { wasmKind } from '../runtime/sandbox/wasm-binary.js';
 import { WrtError } from '../runtime/errors.js';
+import type { Platform } from '../runtime/platform/platform.js';
+import { withCredential } from '../runtime/client/authenticate.js';
 import { Runtime } from './runtime.js';
 import { executeStreamOn, type StreamJobOptions, type StreamJobResult } from './stream-job.js';
 import type { JobGraph } from '../runtime/protocol/messages.js';
@@ -31,16 +33,30 @@ async function loadModuleSource(source: string | URL | Uint8Array): Promise<Uint
 export interface InitOptions {
   /** The head; defaults to the origin that served this page. */
   address?: string;
+  /** The credential (a driver token or the cluster secret). @default the page URL's `#token=` fragment */
+  token?: string;
+}
+
+/** The credential in this page's URL fragment (`#token=…`: fragments never reach a server), or ''. */
+export function tokenFromPage(): string {
+  return new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+}
+
+function driverPlatform(token?: string): Platform {
+  const t = token ?? tokenFromPage();
+  if (!t) throw new WrtError('WRT_UNAUTHENTICATED', 'no credential: pass init({ token }) or open the page with #token=TOKEN');
+  return withCredential(browserPlatform, t, 'driver');
 }
 
 /**
  * Connects this page to a cluster: the head at `options.address` (`ws://`, `wss://` or `http(s)://`),
  * by default the head that served the page.
- * @throws WrtError `WRT_CONNECTION` when no head answers there, `WRT_INVALID_ARGUMENT` for an address that is not one
+ * @throws WrtError `WRT_CONNECTION` when no head answers there, `WRT_INVALID_ARGUMENT` for an address that is not one,
+ *   `WRT_UNAUTHENTICATED` without a credential or when the head refuses it
  */
-export function init(options: InitOptions = {}): Promise<Runtime> {
+export async function init(options: InitOptions = {}): Promise<Runtime> {
   const address = options.address ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-  return Runtime.connect(browserPlatform, address, loadModuleSource);
+  return Runtime.connect(driverPlatform(options.token), address, loadModuleSource);
 }
 
 /**
@@ -49,6 +65,10 @@ export function init(options: InitOptions = {}): Promise<Runtime> {
  * @returns the job id, its final state and the text of its CSV sink parts
  * @throws WrtError `WRT_INVALID_ARGUMENT` (not a stream graph), the failing subtask's code, `WRT_CONNECTION`
  */
-export function executeStream(address: string, graph: JobGraph, options?: StreamJobOptions): Promise<StreamJobResult> {
-  return executeStreamOn(browserPlatform, loadModuleSource, address, graph, options);
+export async function executeStream(
+  address: string,
+  graph: JobGraph,
+  options?: StreamJobOptions & { token?: string },
+): Promise<StreamJobResult> {
+  return executeStreamOn(driverPlatform(options?.token), loadModuleSource, address, graph, options);
 }

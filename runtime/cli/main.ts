@@ -7,9 +7,14 @@ import { formatInfo, localInfo } from './info.js';
 import { generateNexmark } from './nexmark.js';
 import { WrtError } from '../errors.js';
 import { controlJob } from '../client/job-client.js';
-import { nodePlatform } from '../platform/node/platform.js';
+import { nodePlatformTrusting } from '../platform/node/platform.js';
+import { getStatus, readCa } from './status.js';
 import { DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE } from '../platform/node/checkpoint-dir.js';
-import type { JobAction } from '../protocol/messages.js';
+import type { JobAction, Role } from '../protocol/messages.js';
+import { withCredential } from '../client/authenticate.js';
+import { defaultStateDir, resolveToken } from '../launch/node/cluster-token.js';
+import { revokeVolunteer } from '../launch/node/revocations.js';
+import { deriveToken, parseCredential } from '../protocol/credentials.js';
 
 const USAGE_CODES = new Set([
   'WRT_INVALID_ARGUMENT',
@@ -79,6 +84,40 @@ program
   .option('--spill-dir <dir>', 'node: where a full object store spills objects (default: under the temp directory)')
   .option('--resources <json>', 'node: custom resources it offers, as JSON, e.g. \'{"special": 2}\'', resourcesArg)
   .option('--no-gpu', 'node: offer no GPU even where a WebGPU adapter exists')
+  .option(
+    '--token-file <file>',
+    "head: the cluster secret to use (default: $WRT_TOKEN, else a fresh one); node: the head's secret (default: $WRT_TOKEN, else a loopback head's token file)",
+  )
+  .option('--allow-origin <origin...>', "head: web origins (https://host:port) whose pages may open its WebSocket besides the head's own")
+  .option('--tls-cert <file>', 'head: PEM certificate chain: serve https and wss (with --tls-key)')
+  .option('--tls-key <file>', 'head: PEM private key of --tls-cert')
+  .option('--auth-timeout-ms <n>', 'head: how long a new connection may take to authenticate', positive('--auth-timeout-ms'), 10_000)
+  .option(
+    '--max-unauthenticated <n>',
+    'head: connections authenticating at once; beyond it the oldest is dropped',
+    positive('--max-unauthenticated'),
+    256,
+  )
+  .option('--max-connections <n>', 'head: open connections beyond which new ones are refused', positive('--max-connections'), 4096)
+  .option(
+    '--max-operator-memory-mb <n>',
+    'node: the most linear memory one operator instance may have (ceiling; default 4096)',
+    positive('--max-operator-memory-mb'),
+  )
+  .option('--max-deadline-ms <n>', 'node: the longest one operator call may run (ceiling; default 600000)', positive('--max-deadline-ms'))
+  .option('--max-output-mb <n>', 'node: the most bytes one operator call may return (default 64)', positive('--max-output-mb'))
+  .option(
+    '--max-gpu-mb-per-call <n>',
+    'node: the most bytes one wrt:runtime/gpu call may move (default 1024)',
+    positive('--max-gpu-mb-per-call'),
+  )
+  .option('--data-dir <dir...>', "node: a directory stream jobs' file sources may read under (repeatable; default: none)")
+  .option('--allow-nats <server...>', 'head and node: a NATS server (HOST or HOST:PORT) stream jobs may reach (repeatable; default: none)')
+  .option('--ca-file <file>', "node: PEM certificates to trust for a wss:// head (a self-signed head's certificate)")
+  .option(
+    '--state-dir <dir>',
+    'head: where it writes its token file (mode 0600) and reads revoked volunteer links (default: $WRT_STATE_DIR or ~/.wrt)',
+  )
   .option('--heartbeat-interval-ms <n>', 'head: how often nodes heartbeat', positive('--heartbeat-interval-ms'), 1000)
   .option('--heartbeat-timeout-ms <n>', 'head: silence after which a node is declared lost', positive('--heartbeat-timeout-ms'), 5000)
   .option('--quiet', 'head: do not log cluster events to stderr')
@@ -104,6 +143,21 @@ program
       savepointDir?: string;
       resources?: Record<string, number>;
       gpu: boolean;
+      tokenFile?: string;
+      stateDir?: string;
+      allowOrigin?: string[];
+      tlsCert?: string;
+      tlsKey?: string;
+      caFile?: string;
+      authTimeoutMs: number;
+      maxUnauthenticated: number;
+      maxConnections: number;
+      dataDir?: string[];
+      allowNats?: string[];
+      maxOperatorMemoryMb?: number;
+      maxDeadlineMs?: number;
+      maxOutputMb?: number;
+      maxGpuMbPerCall?: number;
     }) => {
       if (!o.head === !o.address) fail(new WrtError('WRT_INVALID_ARGUMENT', 'give exactly one of --head or --address URL'));
       if (o.head)
@@ -115,6 +169,15 @@ program
           quiet: !!o.quiet,
           checkpointDir: o.checkpointDir ?? DEFAULT_CHECKPOINT_BASE,
           savepointDir: o.savepointDir ?? DEFAULT_SAVEPOINT_BASE,
+          tokenFile: o.tokenFile,
+          stateDir: o.stateDir,
+          allowOrigins: o.allowOrigin ?? [],
+          tlsCert: o.tlsCert,
+          tlsKey: o.tlsKey,
+          authTimeoutMs: o.authTimeoutMs,
+          maxUnauthenticated: o.maxUnauthenticated,
+          maxConnections: o.maxConnections,
+          allowNats: o.allowNats ?? [],
         });
       else
         await startNodeCommand({
@@ -125,6 +188,14 @@ program
           spillDir: o.spillDir,
           resources: o.resources,
           gpu: o.gpu,
+          tokenFile: o.tokenFile,
+          caFile: o.caFile,
+          dataDirs: o.dataDir ?? [],
+          allowNats: o.allowNats ?? [],
+          maxOperatorMemoryBytes: o.maxOperatorMemoryMb && Math.floor(o.maxOperatorMemoryMb * 2 ** 20),
+          maxDeadlineMs: o.maxDeadlineMs && Math.floor(o.maxDeadlineMs),
+          outputCapBytes: o.maxOutputMb && Math.floor(o.maxOutputMb * 2 ** 20),
+          maxGpuBytesPerCall: o.maxGpuMbPerCall && Math.floor(o.maxGpuMbPerCall * 2 ** 20),
         });
     },
   );
@@ -139,6 +210,8 @@ program
     'output directory: part-NNNNN.tsv (batch) or part-NNNNN.csv (stream) files and _SUCCESS (a stream job whose sinks all write elsewhere, as NATS, needs none)',
   )
   .option('--address <url>', 'submit to a running cluster (default: start an embedded one and stop it after)')
+  .option('--token-file <file>', "--address: a credential for it (default: $WRT_TOKEN, else a loopback head's token file)")
+  .option('--ca-file <file>', '--address: PEM certificates to trust for a wss:// head')
   .option('--nodes <n>', 'embedded cluster: node processes', positive('--nodes'), 2)
   .option('--cpus <n>', 'embedded cluster: slots per node (default: cores / nodes)', positive('--cpus'))
   .option('--chunk-mb <n>', 'input chunk size in MiB', positive('--chunk-mb'), 4)
@@ -168,6 +241,8 @@ program
         checkpointIntervalMs?: number;
         fromSavepoint?: string;
         address?: string;
+        tokenFile?: string;
+        caFile?: string;
         nodes: number;
         cpus?: number;
         chunkMb: number;
@@ -193,6 +268,8 @@ program
           fromSavepoint: o.fromSavepoint,
           output: o.output,
           address: o.address,
+          tokenFile: o.tokenFile,
+          caFile: o.caFile,
           nodes: Math.floor(o.nodes),
           cpus: o.cpus === undefined ? undefined : Math.floor(o.cpus),
           chunkMb: o.chunkMb,
@@ -233,13 +310,19 @@ function jobControlCommand(name: string, description: string, action: JobAction,
     .command(name)
     .description(description)
     .argument('<job>', 'the job id (wrt submit prints it; wrt status lists the jobs)')
-    .option('--address <url>', 'the head (ws:// or http:// HOST:PORT)', 'ws://127.0.0.1:8265');
+    .option('--address <url>', 'the head (ws:// or http:// HOST:PORT)', 'ws://127.0.0.1:8265')
+    .option(
+      '--token-file <file>',
+      "a credential: the job's driver token or the cluster secret (default: $WRT_TOKEN, else a loopback head's token file)",
+    )
+    .option('--ca-file <file>', 'PEM certificates to trust for a wss:// head');
   if (takesDir) cmd.argument('[dir]', "where the savepoint goes, on the head's file system (default: the head's --savepoint-dir)");
   cmd.action(async (job: string, ...rest: unknown[]) => {
     const dir = takesDir ? ((rest[0] as string | undefined) ?? '') : '';
-    const o = rest[takesDir ? 1 : 0] as { address: string };
+    const o = rest[takesDir ? 1 : 0] as { address: string; tokenFile?: string; caFile?: string };
     try {
-      const path = await controlJob(nodePlatform, o.address, job, action, headPath(dir));
+      const platform = withCredential(nodePlatformTrusting(await readCa(o.caFile)), await resolveToken(o.address, o.tokenFile), 'driver');
+      const path = await controlJob(platform, o.address, job, action, headPath(dir));
       if (path) process.stdout.write(path + '\n');
       process.stderr.write(
         action === 'Cancel'
@@ -296,13 +379,41 @@ program
   .command('status')
   .description('show the nodes and jobs of a running cluster')
   .option('--address <url>', 'the head (http:// or ws:// HOST:PORT)', 'http://127.0.0.1:8265')
-  .action(async (o: { address: string }) => {
-    const url = new URL('/api/status', o.address.replace(/^ws/, 'http'));
+  .option('--token-file <file>', "a credential (any role) (default: $WRT_TOKEN, else a loopback head's token file)")
+  .option('--ca-file <file>', 'PEM certificates to trust for an https:// head')
+  .action(async (o: { address: string; tokenFile?: string; caFile?: string }) => {
     try {
-      const res = await fetch(url);
-      process.stdout.write(JSON.stringify(await res.json(), null, 2) + '\n');
-    } catch {
-      fail(new WrtError('WRT_CONNECTION', `no wrt head answers at ${url.origin}`));
+      const token = await resolveToken(o.address, o.tokenFile);
+      const status = await getStatus(o.address, token, await readCa(o.caFile));
+      process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('token')
+  .description('make a token that grants one role to one subject (driver, volunteer or viewer), or revoke a volunteer link')
+  .option('--role <role>', 'driver, volunteer or viewer', 'driver')
+  .option('--subject <name>', 'who the token is for: a driver name or volunteer link id ([A-Za-z0-9_-], at most 64)')
+  .option('--revoke <subject>', 'revoke volunteer link SUBJECT on the heads that use --state-dir (at their next handshake)')
+  .option('--address <url>', 'the head whose secret signs the token (its loopback token file)', 'ws://127.0.0.1:8265')
+  .option('--token-file <file>', "the cluster secret (default: $WRT_TOKEN, else the loopback head's token file)")
+  .option('--state-dir <dir>', "--revoke: the heads' state directory (default: $WRT_STATE_DIR or ~/.wrt)")
+  .action(async (o: { role: string; subject?: string; revoke?: string; address: string; tokenFile?: string; stateDir?: string }) => {
+    try {
+      if (o.revoke) {
+        revokeVolunteer(o.stateDir ?? defaultStateDir(), o.revoke);
+        process.stderr.write(`wrt: volunteer link ${o.revoke} revoked\n`);
+        process.exit(0);
+      }
+      if (!o.subject) throw new WrtError('WRT_INVALID_ARGUMENT', 'give --subject NAME (or --revoke SUBJECT)');
+      const secret = await resolveToken(o.address, o.tokenFile);
+      if (parseCredential(secret).kind !== 'admin') throw new WrtError('WRT_FORBIDDEN', 'only the cluster secret can make tokens');
+      process.stdout.write((await deriveToken(secret, o.role as Role, o.subject)) + '\n');
+      process.exit(0);
+    } catch (err) {
+      fail(err);
     }
   });
 

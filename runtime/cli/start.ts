@@ -2,12 +2,20 @@
 import process from 'node:process';
 import { Head } from '../head/head.js';
 import { serveHead } from '../launch/node/head-server.js';
-import { nodePlatform } from '../platform/node/platform.js';
+import { configuredNodePlatform } from '../platform/node/platform.js';
+import { confinedJetStream } from '../platform/node/confinement.js';
+import { resolve } from 'node:path';
+import { readCa, readPem } from './status.js';
 import { NodeAgent } from '../node/node-agent.js';
 import { headWebSocketUrl } from '../client/job-client.js';
 import { checkpointDirectory } from '../platform/node/checkpoint-dir.js';
 import { connectJetStream } from '../platform/node/connectors.js';
 import { reportReady } from '../launch/node/local-cluster.js';
+import { defaultStateDir, readTokenFile, removeClusterToken, resolveToken, writeClusterToken } from '../launch/node/cluster-token.js';
+import { withCredential } from '../client/authenticate.js';
+import { deriveToken, newClusterSecret, parseCredential } from '../protocol/credentials.js';
+import { revokedVolunteers } from '../launch/node/revocations.js';
+import { WrtError } from '../errors.js';
 
 /** Runs `stop` once on SIGINT or SIGTERM, then exits 0. */
 function onShutdown(stop: () => Promise<void>): void {
@@ -34,29 +42,81 @@ export interface HeadCommandOptions {
   checkpointDir: string;
   /** Where savepoints go when `wrt savepoint` / `wrt stop` name no directory. */
   savepointDir: string;
+  /** The cluster secret's file; else `$WRT_TOKEN`; else a fresh secret. */
+  tokenFile?: string;
+  /** Where the head writes its token file and reads revocations. @default $WRT_STATE_DIR or ~/.wrt */
+  stateDir?: string;
+  /** Web origins whose pages may open the WebSocket besides the head's own. */
+  allowOrigins: string[];
+  /** PEM files: serve https and wss. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** NATS servers the head's sink committers may reach (`--allow-nats`). */
+  allowNats: string[];
+  /** Limits of the handshake and of connections (HeadOptions). */
+  authTimeoutMs: number;
+  maxUnauthenticated: number;
+  maxConnections: number;
+}
+
+/** The head's cluster secret: from `--token-file`, else `$WRT_TOKEN`, else a fresh one. */
+async function headSecret(tokenFile: string | undefined): Promise<string> {
+  const text = tokenFile ? await readTokenFile(tokenFile) : process.env.WRT_TOKEN?.trim();
+  if (!text) return newClusterSecret();
+  if (parseCredential(text).kind !== 'admin') {
+    throw new WrtError(
+      'WRT_INVALID_ARGUMENT',
+      `${tokenFile ? `--token-file ${tokenFile}` : 'WRT_TOKEN'} holds a derived token; a head needs a cluster secret (43 base64url characters), or none to make one`,
+    );
+  }
+  return text.trim();
 }
 
 export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
+  const stateDir = o.stateDir ?? defaultStateDir();
+  const secret = await headSecret(o.tokenFile);
+  const revoked = revokedVolunteers(stateDir);
   const head = new Head({
+    clusterSecret: secret,
+    volunteerRevoked: revoked,
+    authTimeoutMs: o.authTimeoutMs,
+    maxUnauthenticated: o.maxUnauthenticated,
+    maxConnections: o.maxConnections,
     heartbeatIntervalMs: o.heartbeatIntervalMs,
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     log: o.quiet ? () => {} : (line) => process.stderr.write(line + '\n'),
     checkpoints: checkpointDirectory(o.checkpointDir, o.savepointDir),
-    connectJetStream,
+    connectJetStream: confinedJetStream(connectJetStream, o.allowNats),
   });
   head.onNodeRegistered((n) => {
     process.stdout.write(`node joined ${n.id} ${n.name} ${n.platform} ${n.cpus} gpus=${n.gpus}\n`);
     reportReady({ type: 'wrt-node-registered', nodeId: n.id, name: n.name });
   });
-  const server = await serveHead(head, o.host, o.port);
+  if (!o.tlsCert !== !o.tlsKey) throw new WrtError('WRT_INVALID_ARGUMENT', 'give both --tls-cert and --tls-key, or neither');
+  const tls =
+    o.tlsCert && o.tlsKey ? { cert: await readPem(o.tlsCert, '--tls-cert'), key: await readPem(o.tlsKey, '--tls-key') } : undefined;
+  const server = await serveHead(head, o.host, o.port, { allowOrigins: o.allowOrigins, tls });
   const shown = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
+  const ws = server.scheme === 'https' ? 'wss' : 'ws';
+  const http = server.scheme;
+  const tokenFile = await writeClusterToken(secret, server.port, stateDir);
+  const volunteerLink = await deriveToken(secret, 'volunteer', 'link-1');
   process.stdout.write(
-    `wrt head listening on ws://${shown}:${server.port}/ws (volunteer page and status: http://${shown}:${server.port}/)\n`,
+    `wrt head listening on ${ws}://${shown}:${server.port}/ws (volunteer page and status: ${http}://${shown}:${server.port}/)\n` +
+      `cluster secret in ${tokenFile} (mode 0600). Join a node from this machine with:\n` +
+      `  wrt start --address ${ws}://${shown}:${server.port}/ws\n` +
+      `from another machine, copy that file there and run:\n` +
+      `  wrt start --address ${ws}://HEAD-HOST:${server.port}/ws --token-file cluster.token${tls ? ' --ca-file CERT.pem' : ''}\n` +
+      `volunteer link (revoke with wrt token --revoke link-1): ${http}://${shown}:${server.port}/#token=${volunteerLink}\n` +
+      (o.host === '127.0.0.1' || o.host === 'localhost' || tls
+        ? ''
+        : `warning: serving plain ws:// on ${o.host}: credentials are proven, not sent, but jobs, data and browser tabs off this machine need --tls-cert/--tls-key (docs/security.md)\n`),
   );
-  reportReady({ type: 'wrt-head-listening', address: `ws://${shown}:${server.port}/ws` });
+  reportReady({ type: 'wrt-head-listening', address: `${ws}://${shown}:${server.port}/ws` });
   onShutdown(async () => {
     head.close();
     await server.close();
+    await removeClusterToken(secret, server.port, stateDir);
   });
 }
 
@@ -69,10 +129,25 @@ export interface NodeCommandOptions {
   resources?: Record<string, number>;
   /** Offer the WebGPU adapter as a GPU (commander's --no-gpu sets false). */
   gpu: boolean;
+  /** The cluster secret's file; else `$WRT_TOKEN`; else, for a loopback head, its token file. */
+  tokenFile?: string;
+  /** PEM certificates to trust for a wss:// head. */
+  caFile?: string;
+  /** Where file sources may read (`--data-dir`), which NATS servers jobs may reach (`--allow-nats`). */
+  dataDirs: string[];
+  allowNats: string[];
+  /** The node's ceilings (NodeAgentOptions); undefined = the defaults. */
+  maxOperatorMemoryBytes?: number;
+  maxDeadlineMs?: number;
+  outputCapBytes?: number;
+  maxGpuBytesPerCall?: number;
 }
 
 export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
-  const agent = new NodeAgent(nodePlatform, {
+  const confinement = { dataDirs: o.dataDirs.map((d) => resolve(d)), allowNats: o.allowNats };
+  const base = configuredNodePlatform({ ca: await readCa(o.caFile), confinement });
+  const platform = withCredential(base, await resolveToken(o.address, o.tokenFile), 'node');
+  const agent = new NodeAgent(platform, {
     address: headWebSocketUrl(o.address),
     cpus: o.cpus,
     name: o.name,
@@ -80,6 +155,10 @@ export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
     spillDir: o.spillDir,
     resources: o.resources,
     gpu: o.gpu,
+    maxOperatorMemoryBytes: o.maxOperatorMemoryBytes,
+    maxDeadlineMs: o.maxDeadlineMs,
+    outputCapBytes: o.outputCapBytes,
+    maxGpuBytesPerCall: o.maxGpuBytesPerCall,
   });
   let stopping = false;
   agent.on((e) => {

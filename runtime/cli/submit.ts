@@ -7,14 +7,19 @@
  */
 import process from 'node:process';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
 import { planChunks, readChunk, resolveInputs } from './input-chunks.js';
 import { OutputDir } from './output-dir.js';
 import { startLocalCluster, type LocalCluster } from '../launch/node/local-cluster.js';
 import { runJob, type JobStatusUpdate } from '../client/job-client.js';
-import { nodePlatform } from '../platform/node/platform.js';
+import { nodePlatform, nodePlatformTrusting } from '../platform/node/platform.js';
+import { readCa } from './status.js';
+import type { Platform } from '../platform/platform.js';
+import { withCredential } from '../client/authenticate.js';
+import { resolveToken } from '../launch/node/cluster-token.js';
 import { WrtError } from '../errors.js';
 
 export interface SubmitOptions {
@@ -23,6 +28,10 @@ export interface SubmitOptions {
   /** Required for batch jobs and for stream jobs with csv sinks. */
   output?: string;
   address?: string;
+  /** `address`: the credential's file (default `$WRT_TOKEN`, else a loopback head's token file). */
+  tokenFile?: string;
+  /** `address`: PEM certificates to trust for a wss:// head. */
+  caFile?: string;
   chunkMb: number;
   overwrite: boolean;
   nodes: number;
@@ -108,11 +117,22 @@ function showProgress(bar: cliProgress.SingleBar | null): (s: JobStatusUpdate) =
   };
 }
 
+/** The platform this submission reaches its head with: authenticated as a driver. */
+async function driverPlatform(o: SubmitOptions, cluster: LocalCluster | null): Promise<Platform> {
+  if (cluster) return withCredential(nodePlatform, cluster.token, 'driver');
+  return withCredential(nodePlatformTrusting(await readCa(o.caFile)), await resolveToken(o.address!, o.tokenFile), 'driver');
+}
+
 /** Starts the embedded cluster unless `--address` names one. */
 async function embeddedCluster(o: SubmitOptions): Promise<LocalCluster | null> {
   if (o.address) return null;
   const cpus = o.cpus ?? Math.max(1, Math.floor(nodePlatform.hardwareConcurrency() / o.nodes));
-  return startLocalCluster(o.nodes, cpus);
+  // What the job may reach: the working directory and the paths named on the command line (its
+  // --arg values that exist); NATS on loopback. A savepoint to start from: its directory.
+  const named = Object.values(o.arg).filter((v) => existsSync(v));
+  const dataDirs = [process.cwd(), ...named.map((v) => (statSync(v).isDirectory() ? resolve(v) : dirname(resolve(v))))];
+  const headArgs = o.fromSavepoint ? ['--savepoint-dir', dirname(resolve(o.fromSavepoint))] : [];
+  return startLocalCluster(o.nodes, cpus, false, o.nodes, { dataDirs, headArgs });
 }
 
 /**
@@ -152,7 +172,7 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
     cluster = await embeddedCluster(o);
     bar?.start(1, 0, { mb: '0' });
     const status = await runJob(
-      nodePlatform,
+      await driverPlatform(o, cluster),
       o.address ?? cluster!.address,
       {
         name: pipeline.graph.name,
@@ -162,7 +182,7 @@ export async function submitStream(pipeline: Extract<LoadedPipeline, { streaming
         inputBytes: 0,
         args: o.arg,
         operatorMaxMemoryBytes: o.operatorMemoryMb ? Math.round(o.operatorMemoryMb * 2 ** 20) : 0,
-        operatorDeadlineMs: 0,
+        operatorDeadlineMs: o.deadlineMs ?? 0,
         parallelism: o.parallelism ?? 0,
         checkpointIntervalMs: o.checkpointIntervalMs ?? 0,
         restorePath,
@@ -235,7 +255,7 @@ export async function submit(pipelinePath: string, o: SubmitOptions, loaded?: Lo
     cluster = await embeddedCluster(o);
     bar?.start(1, 0, { mb: '0' });
     const status = await runJob(
-      nodePlatform,
+      await driverPlatform(o, cluster),
       o.address ?? cluster!.address,
       {
         name: pipeline.graph.name,

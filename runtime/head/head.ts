@@ -5,6 +5,9 @@
  * the one resource ledger. It owns no sockets: the platform's server hands it each accepted
  * {@link Connection}; its HTTP routes are http-routes.ts.
  *
+ * Every connection authenticates first (auth-gate.ts, docs/security.md): its role decides which
+ * messages it may send; jobs and objects belong to the subject of the driver that made them.
+ *
  * Failure detection: a node whose connection closes is lost at once; a node that sends nothing for
  * `heartbeatTimeoutMs` (default 5000 ms; nodes heartbeat every `heartbeatIntervalMs`, default
  * 1000 ms) is declared lost and disconnected. Its subtasks are rescheduled.
@@ -19,6 +22,10 @@ import { TaskService } from '../scheduler/task-service.js';
 import { WrtError, toFailure } from '../errors.js';
 import { ObjectRelay } from './object-relay.js';
 import { JobRegistry, type JobStatusView } from './job-registry.js';
+import { ALLOWED, guardConnection, refuse, type GuardedConnection } from './auth-gate.js';
+import { newClusterSecret, type Principal } from '../protocol/credentials.js';
+import { checkSandbox } from '../sandbox/wasm-binary.js';
+import { clusterCeilings, type NodeCeilings } from './ceilings.js';
 
 export interface HeadOptions {
   /** @default 1000 */
@@ -34,6 +41,16 @@ export interface HeadOptions {
   checkpoints?: CheckpointStore;
   /** NATS JetStream, for publishing the committed output of stream jobs' `nats` sinks. @default none: such jobs are refused */
   connectJetStream?: ConnectJetStream;
+  /** The cluster secret every credential derives from (runtime/protocol/credentials.ts). @default a fresh one (see {@link Head.clusterSecret}) */
+  clusterSecret?: string;
+  /** True when volunteer link `subject` has been revoked (checked at every volunteer's handshake). @default none revoked */
+  volunteerRevoked?: (subject: string) => boolean;
+  /** How long a new connection may take to authenticate, ms. @default 10000 */
+  authTimeoutMs?: number;
+  /** Connections authenticating at once; at the limit the oldest is dropped for a new one (a flood). @default 256 */
+  maxUnauthenticated?: number;
+  /** Open connections of every kind beyond which new ones are refused at once. @default 4096 */
+  maxConnections?: number;
 }
 
 interface NodeEntry {
@@ -52,6 +69,10 @@ interface NodeEntry {
   spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
   joinedAt: number;
   gpuAdapter: string;
+  /** Joined with a volunteer credential: untrusted, given no work. */
+  volunteer: boolean;
+  /** What the node runs at most (its RegisterNode). */
+  ceilings: NodeCeilings;
 }
 
 /** JSON shape of `GET /api/status`. */
@@ -60,6 +81,8 @@ export interface ClusterStatus {
     id: string;
     name: string;
     platform: string;
+    /** `volunteer`: an untrusted worker (given no work yet); `node`: a trusted one. */
+    role: 'node' | 'volunteer';
     cpus: number;
     /** GPUs offered (1 when the node has a WebGPU adapter). */
     gpus: number;
@@ -81,7 +104,16 @@ export class Head {
   private readonly nodes = new Map<string, NodeEntry>();
   private readonly jobs: JobRegistry;
   private readonly drivers = new Map<string, Connection>();
+  /** Who each driver connection authenticated as. */
+  private readonly driverPrincipals = new Map<string, Principal>();
+  /** The cluster secret: the admin credential, and the key of every derived token. */
+  readonly clusterSecret: string;
+  /** True when volunteer link `subject` has been revoked. */
+  readonly volunteerRevoked: (subject: string) => boolean;
   private nextDriver = 1;
+  /** Connections in the handshake, and open connections of every kind (for the limits of {@link HeadOptions}). */
+  private readonly authenticating = new Set<GuardedConnection>();
+  private open = 0;
   readonly tasks: TaskService;
   /** Object pulls between nodes and drivers, relayed through the head. */
   private readonly relay: ObjectRelay;
@@ -98,9 +130,11 @@ export class Head {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 5000;
     this.log = options.log ?? (() => {});
+    this.clusterSecret = options.clusterSecret ?? newClusterSecret();
+    this.volunteerRevoked = options.volunteerRevoked ?? (() => false);
     this.timer = setInterval(() => this.tick(), Math.min(500, this.heartbeatIntervalMs));
     this.tasks = new TaskService({
-      nodes: () => this.nodes.values(),
+      nodes: () => this.trustedNodes(),
       ledger: this.ledger,
       sendToNode: (nodeId, m) => this.sendTo(nodeId, m),
       sendToDriver: (driverId, m) => {
@@ -116,6 +150,7 @@ export class Head {
         sendTo: (id, m) => this.sendTo(id, m),
         nodeName: (nodeId) => this.nodes.get(nodeId)?.name ?? nodeId,
         needsModule: (nodeId, hash) => this.needsModule(nodeId, hash),
+        ceilings: () => clusterCeilings(this.trustedNodes()),
         forgetModule: (hash) => {
           for (const n of this.nodes.values()) n.modules.delete(hash);
         },
@@ -135,6 +170,11 @@ export class Head {
     });
   }
 
+  /** Nodes that may hold work and objects (volunteers may not, yet). */
+  private *trustedNodes(): Iterable<NodeEntry> {
+    for (const n of this.nodes.values()) if (!n.volunteer) yield n;
+  }
+
   private needsModule(nodeId: string, hash: string): boolean {
     const n = this.nodes.get(nodeId);
     if (!n || n.modules.has(hash)) return false;
@@ -147,33 +187,85 @@ export class Head {
     this.nodeListeners.push(listener);
   }
 
-  /** Takes over an accepted connection (a node, a client, or a bad peer). */
+  /**
+   * Takes over an accepted connection (a node, a driver, a volunteer, a viewer, or a bad peer):
+   * challenges it, and once it has authenticated, serves it by its role.
+   */
   accept(conn: Connection): void {
-    let role: { kind: 'unknown' } | { kind: 'node'; id: string } | { kind: 'client'; id: string } = { kind: 'unknown' };
+    const maxPending = this.options.maxUnauthenticated ?? 256;
+    const maxOpen = this.options.maxConnections ?? 4096;
+    if (this.open >= maxOpen) {
+      refuse(conn, new WrtError('WRT_UNAUTHENTICATED', `the head is busy (${maxOpen} connections are open); try again later`), 1013);
+      return;
+    }
+    // A flood of connections that never authenticate must not lock out the ones that do: at the
+    // limit the oldest still authenticating is dropped (an honest peer answers the challenge in
+    // one round trip, so only stalled ones grow old), as a TCP listener drops its oldest half-open
+    // connection under a SYN flood.
+    if (this.authenticating.size >= maxPending) {
+      const [oldest] = this.authenticating.values();
+      oldest!.evict(
+        new WrtError('WRT_UNAUTHENTICATED', `dropped: ${maxPending} connections were authenticating and this one was the oldest`),
+        1013,
+      );
+    }
+    this.open++;
+    const guarded = guardConnection(conn, {
+      secret: this.clusterSecret,
+      revoked: this.volunteerRevoked,
+      timeoutMs: this.options.authTimeoutMs ?? 10_000,
+      log: this.log,
+    });
+    this.authenticating.add(guarded);
+    void guarded.done.then((principal) => {
+      this.authenticating.delete(guarded);
+      if (principal) this.admit(conn, principal);
+      else this.open--;
+    });
+  }
+
+  private admit(conn: Connection, principal: Principal): void {
+    const allowed = ALLOWED[principal.role];
+    const worker = principal.role === 'node' || principal.role === 'volunteer';
+    let nodeId = '';
+    let driverId = '';
+    if (!worker) {
+      driverId = `d-${this.nextDriver++}`;
+      this.drivers.set(driverId, conn);
+      this.driverPrincipals.set(driverId, principal);
+    }
+    let closed = false;
     conn.onMessage = (frame) => {
+      if (closed) return;
       let msgs: Message[];
       try {
         msgs = decodeFrame(frame);
       } catch (err) {
         this.log(`head: ${(err as Error).message} from ${conn.peer}; closing the connection`);
-        conn.send(encodeMessage({ type: 'ErrorMessage', requestId: 0, failure: toFailure(err, 'WRT_PROTOCOL') }));
-        conn.close(1002, 'protocol error');
+        closed = true;
+        refuse(conn, err as WrtError);
         return;
       }
       this.tasks.batch(() => msgs.forEach(handleOne));
     };
     conn.onMessages = (msgs) => this.tasks.batch(() => msgs.forEach(handleOne));
     const handleOne = (msg: Message): void => {
+      if (closed) return;
+      if (!allowed.has(msg.type)) {
+        closed = true;
+        this.log(`head: ${principal.role} ${principal.subject} at ${conn.peer} sent ${msg.type}; closing the connection`);
+        refuse(conn, new WrtError('WRT_FORBIDDEN', `a ${principal.role} connection may not send ${msg.type}`));
+        return;
+      }
       try {
-        if (role.kind === 'unknown') {
-          if (msg.type === 'RegisterNode') role = { kind: 'node', id: this.register(conn, msg) };
-          else {
-            role = { kind: 'client', id: `d-${this.nextDriver++}` };
-            this.drivers.set(role.id, conn);
+        if (worker) {
+          if (!nodeId) {
+            if (msg.type !== 'RegisterNode')
+              throw new WrtError('WRT_PROTOCOL', `a node's first message must be RegisterNode, not ${msg.type}`);
+            nodeId = this.register(conn, msg, principal.role === 'volunteer');
           }
-        }
-        if (role.kind === 'node') this.fromNode(role.id, msg);
-        else this.fromClient(role.id, conn, msg);
+          this.fromNode(nodeId, msg);
+        } else this.fromClient(driverId, principal, conn, msg);
       } catch (err) {
         const failure = toFailure(err, 'WRT_INVALID_ARGUMENT');
         this.log(`head: ${failure.code}: ${failure.message}`);
@@ -183,17 +275,26 @@ export class Head {
       }
     };
     conn.onClose = (reason) => {
-      if (role.kind === 'node') this.lose(role.id, `connection closed: ${reason}`);
-      else if (role.kind === 'client') {
-        this.drivers.delete(role.id);
-        this.relay.failPullsTo(role.id);
-        this.tasks.driverGone(role.id);
+      this.open--;
+      if (nodeId) this.lose(nodeId, `connection closed: ${reason}`);
+      else if (driverId) {
+        this.drivers.delete(driverId);
+        this.driverPrincipals.delete(driverId);
+        this.relay.failPullsTo(driverId);
+        this.tasks.driverGone(driverId);
         this.jobs.clientGone(conn);
       }
     };
   }
 
-  private register(conn: Connection, m: MessageOf<'RegisterNode'>): string {
+  /** True when driver `driverId` (authenticated as `p`) may read or release object `objectId`: its owner's subject, or an admin. */
+  private mayTouchObject(driverId: string, p: Principal, objectId: string): boolean {
+    const e = this.tasks.objects.get(objectId);
+    if (!e || p.admin || e.owner === driverId) return true;
+    return this.driverPrincipals.get(e.owner)?.subject === p.subject;
+  }
+
+  private register(conn: Connection, m: MessageOf<'RegisterNode'>, volunteer: boolean): string {
     const id = `n-${this.nextNode++}`;
     const now = Date.now();
     const entry: NodeEntry = {
@@ -211,9 +312,13 @@ export class Head {
       spill: { spilledBytes: 0, restoredBytes: 0, onDiskBytes: 0 },
       joinedAt: now,
       gpuAdapter: m.gpuAdapter,
+      volunteer,
+      ceilings: { operatorMemoryBytes: m.maxOperatorMemoryBytes, deadlineMs: m.maxDeadlineMs },
     };
     this.nodes.set(id, entry);
-    this.ledger.addNode(id, entry.total);
+    // Volunteers take no work until their jobs allow it (the volunteer issue, #19): the ledger
+    // offers only trusted nodes' capacity.
+    if (!volunteer) this.ledger.addNode(id, entry.total);
     conn.send(
       encodeMessage({
         type: 'RegisterAck',
@@ -222,7 +327,9 @@ export class Head {
         heartbeatTimeoutMs: this.heartbeatTimeoutMs,
       }),
     );
-    this.log(`head: node ${id} "${entry.name}" (${m.platform}, ${entry.cpus} slots, ${m.gpus ? `GPU: ${m.gpuAdapter}` : 'no GPU'}) joined`);
+    this.log(
+      `head: ${volunteer ? 'volunteer' : 'node'} ${id} "${entry.name}" (${m.platform}, ${entry.cpus} slots, ${m.gpus ? `GPU: ${m.gpuAdapter}` : 'no GPU'}) joined`,
+    );
     const view = this.status().nodes.find((n) => n.id === id)!;
     for (const l of this.nodeListeners) l(view);
     this.jobs.pumpAll();
@@ -276,10 +383,12 @@ export class Head {
     }
   }
 
-  private fromClient(driver: string, conn: Connection, msg: Message): void {
+  private fromClient(driver: string, principal: Principal, conn: Connection, msg: Message): void {
+    // User code is refused before any node sees it when it breaks the sandbox's rules.
+    if (msg.type === 'SubmitJob' || msg.type === 'RegisterModule') checkSandbox(msg.module);
     switch (msg.type) {
       case 'SubmitJob':
-        this.jobs.submit(conn, msg);
+        this.jobs.submit(conn, msg, principal);
         return;
       case 'RegisterModule':
         return this.tasks.registerModule(msg);
@@ -294,10 +403,13 @@ export class Head {
       case 'PutObject':
         return this.tasks.put(driver, msg);
       case 'ReleaseObjects':
-        return this.tasks.release(msg.objectIds);
+        return this.tasks.release(msg.objectIds.filter((id) => this.mayTouchObject(driver, principal, id)));
       case 'CancelTask':
         return this.tasks.cancel(driver, msg);
       case 'ObjectPull':
+        if (!this.mayTouchObject(driver, principal, msg.objectId)) {
+          throw new WrtError('WRT_FORBIDDEN', `object ${msg.objectId} belongs to another driver`);
+        }
         return this.relay.routePull(driver, msg);
       case 'ObjectChunk':
         // The driver serving its own large put to the node storing it.
@@ -305,7 +417,7 @@ export class Head {
       case 'InputChunk':
         return this.jobs.inputChunk(conn, msg);
       case 'JobControl':
-        return this.jobs.control(conn, msg);
+        return this.jobs.control(conn, msg, principal);
       default:
         throw new WrtError('WRT_PROTOCOL', `a client may not send ${msg.type}`);
     }
@@ -322,7 +434,7 @@ export class Head {
     const n = this.nodes.get(nodeId);
     if (!n || !n.alive) return;
     n.alive = false;
-    this.ledger.removeNode(nodeId);
+    if (!n.volunteer) this.ledger.removeNode(nodeId);
     this.log(`head: node ${nodeId} "${n.name}" lost (${reason})`);
     n.conn.close(1001, 'declared lost');
     this.jobs.nodeLost(nodeId);
@@ -346,6 +458,7 @@ export class Head {
         id: n.id,
         name: n.name,
         platform: n.platform,
+        role: n.volunteer ? ('volunteer' as const) : ('node' as const),
         cpus: n.cpus,
         gpus: n.total.gpus ?? 0,
         gpuAdapter: n.gpuAdapter,

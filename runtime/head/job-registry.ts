@@ -13,6 +13,9 @@ import { StreamJob, parseExecutionId } from '../scheduler/stream-job.js';
 import type { CheckpointStore } from '../platform/checkpoint-store.js';
 import type { ResourceLedger } from '../scheduler/resource-ledger.js';
 import { WrtError, toFailure } from '../errors.js';
+import type { Principal } from '../protocol/credentials.js';
+import { checkName } from '../protocol/names.js';
+import { deadlineWithin, memoryWithin, type ClusterCeilings } from './ceilings.js';
 
 /** What the registry needs of the head. */
 export interface JobRegistryHost {
@@ -25,6 +28,8 @@ export interface JobRegistryHost {
   /** Every node forgets module `hash` (its job ended). */
   forgetModule(hash: string): void;
   log(line: string): void;
+  /** The trusted nodes' lowest ceilings (ceilings.ts). */
+  ceilings(): ClusterCeilings;
 }
 
 export interface JobDefaults {
@@ -39,6 +44,8 @@ export interface JobDefaults {
 interface JobEntry {
   job: BatchJob | StreamJob;
   client: Connection;
+  /** Subject of the driver that submitted it: only it (or an admin) may control the job. */
+  owner: string;
   submittedAt: number;
   endedAt: number | null;
 }
@@ -117,12 +124,19 @@ export class JobRegistry {
   }
 
   /**
-   * `wrt savepoint` / `wrt cancel` / `wrt stop` from any client: answered with JobControlDone,
-   * or an ErrorMessage with the request's id.
-   * @throws WrtError `WRT_INVALID_ARGUMENT` for a job that is unknown, not running, or a batch job asked for a savepoint.
+   * `wrt savepoint` / `wrt cancel` / `wrt stop` from the job's owner or an admin (`by`): answered
+   * with JobControlDone, or an ErrorMessage with the request's id.
+   * @throws WrtError `WRT_INVALID_ARGUMENT` for a job that is unknown, not running, or a batch job
+   *   asked for a savepoint; `WRT_FORBIDDEN` for another driver's job.
    */
-  control(conn: Connection, m: MessageOf<'JobControl'>): void {
+  control(conn: Connection, m: MessageOf<'JobControl'>, by: Principal): void {
     const e = this.jobs.get(m.jobId);
+    if (e && !by.admin && e.owner !== by.subject) {
+      throw new WrtError(
+        'WRT_FORBIDDEN',
+        `job ${m.jobId} belongs to another driver; only it or the cluster secret may ${m.action.toLowerCase()} it`,
+      );
+    }
     if (!e) {
       const running = [...this.jobs.values()].filter((j) => j.job.state === 'Running').map((j) => j.job.spec.jobId);
       throw new WrtError('WRT_INVALID_ARGUMENT', `no job ${m.jobId} on this head (running: ${running.join(', ') || 'none'})`);
@@ -141,6 +155,7 @@ export class JobRegistry {
     const job = e.job;
     if (!(job instanceof StreamJob))
       throw new WrtError('WRT_INVALID_ARGUMENT', `job ${m.jobId} is a batch job; only stream jobs take savepoints`);
+    this.options.checkpoints.checkSavepointDir?.(m.savepointDir);
     this.host.log(`head: job ${m.jobId}: ${m.action === 'Stop' ? 'stop with a savepoint' : 'savepoint'} asked for`);
     job.requestSavepoint({
       dir: m.savepointDir,
@@ -154,13 +169,26 @@ export class JobRegistry {
     job.pump(Date.now());
   }
 
-  submit(conn: Connection, m: MessageOf<'SubmitJob'>): void {
-    if (m.graph.streaming) return this.submitStream(conn, m);
+  /** A job from the driver on `conn`, authenticated as `by` (its owner). */
+  submit(conn: Connection, m: MessageOf<'SubmitJob'>, by: Principal): void {
+    // Names end up in checkpoint file names and logs: checked here, where they enter.
+    if (m.name) checkName('job name', m.name);
+    if (m.graph.name) checkName('job name', m.graph.name);
+    for (const v of m.graph.vertices) checkName('vertex id', v.id);
+    if (m.graph.streaming) return this.submitStream(conn, m, by.subject);
     const plan = planBatchJob(m.graph);
     if (m.inputChunks === 0) throw new WrtError('WRT_INVALID_ARGUMENT', 'the job has no input');
     const jobId = `j-${this.nextJob++}`;
-    const mem = (v: number): number => v || m.operatorMaxMemoryBytes || this.options.defaultMaxMemoryBytes || 256 * 2 ** 20;
-    const deadline = (v: number): number => v || m.operatorDeadlineMs || this.options.defaultDeadlineMs || 60_000;
+    const c = this.host.ceilings();
+    const mem = (v: number): number =>
+      memoryWithin(
+        v || m.operatorMaxMemoryBytes,
+        this.options.defaultMaxMemoryBytes || 256 * 2 ** 20,
+        c,
+        `job "${m.name || m.graph.name}"`,
+      );
+    const deadline = (v: number): number =>
+      deadlineWithin(v || m.operatorDeadlineMs, this.options.defaultDeadlineMs || 60_000, c, `job "${m.name || m.graph.name}"`);
     const job = new BatchJob(this.jobHost(conn), {
       jobId,
       name: m.name || m.graph.name,
@@ -171,7 +199,7 @@ export class JobRegistry {
       maxMemoryBytes: { map: mem(plan.map.maxMemoryBytes), reduce: mem(plan.reduce.maxMemoryBytes) },
       deadlineMs: { map: deadline(plan.map.deadlineMs), reduce: deadline(plan.reduce.deadlineMs) },
     });
-    this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
+    this.jobs.set(jobId, { job, client: conn, owner: by.subject, submittedAt: Date.now(), endedAt: null });
     conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId, partitions: job.partitions }));
     this.host.log(`head: job ${jobId} "${job.spec.name}" accepted: ${m.inputChunks} input chunks, ${job.partitions} partitions`);
     job.pump(Date.now());
@@ -182,7 +210,9 @@ export class JobRegistry {
    * whole; from a savepoint when `restorePath` names one (a savepoint that cannot be read or does
    * not fit the job is refused with `WRT_BAD_CHECKPOINT`).
    */
-  private submitStream(conn: Connection, m: MessageOf<'SubmitJob'>): void {
+  private submitStream(conn: Connection, m: MessageOf<'SubmitJob'>, owner: string): void {
+    const c = this.host.ceilings();
+    const what = `job "${m.name || m.graph.name}"`;
     const jobId = `j-${this.nextJob++}`;
     let slots = 0;
     for (const n of this.host.ledger.capacities()) slots += n.total.cpus ?? 0;
@@ -194,14 +224,15 @@ export class JobRegistry {
       graph: m.graph,
       args: m.args,
       parallelism: m.parallelism || Math.max(1, slots),
-      maxMemoryBytes: m.operatorMaxMemoryBytes || this.options.defaultMaxMemoryBytes || 256 * 2 ** 20,
+      maxMemoryBytes: memoryWithin(m.operatorMaxMemoryBytes, this.options.defaultMaxMemoryBytes || 256 * 2 ** 20, c, what),
+      deadlineMs: deadlineWithin(m.operatorDeadlineMs, this.options.defaultDeadlineMs || 60_000, c, what),
       checkpointIntervalMs: m.checkpointIntervalMs ?? 0,
       checkpoints: this.options.checkpoints,
       connectJetStream: this.options.connectJetStream,
     });
     const accept = (): void => {
       if (this.closedClients.has(conn)) return;
-      this.jobs.set(jobId, { job, client: conn, submittedAt: Date.now(), endedAt: null });
+      this.jobs.set(jobId, { job, client: conn, owner, submittedAt: Date.now(), endedAt: null });
       conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId, partitions: job.partitions }));
       const from = job.latest ? ` from savepoint ${job.latest.path}` : '';
       this.host.log(`head: stream job ${jobId} "${job.spec.name}" accepted${from}: ${job.total} subtasks, ${job.slots} slot(s)`);

@@ -45,8 +45,14 @@ export interface GpuRequest {
   reply: SharedArrayBuffer;
 }
 
-/** Runs requests on the agent's thread; the node agent gives one to its slots. */
-export type GpuRequestHandler = (request: GpuRequest) => Promise<void>;
+/**
+ * Runs requests on the agent's thread; the node agent gives one to its slots, with its ceiling on
+ * the bytes one call may move (`maxBytesPerCall`, told to each slot thread at init).
+ */
+export interface GpuRequestHandler {
+  (request: GpuRequest): Promise<void>;
+  maxBytesPerCall?: number;
+}
 
 /** Publishes the reply's state and wakes the slot. */
 export function settleGpuRequest(reply: SharedArrayBuffer, ok: boolean, bytes: number): void {
@@ -76,6 +82,7 @@ export function gpuImports(
   granted: boolean,
   instance: () => WebAssembly.Instance | undefined,
   post: (request: GpuRequest, transfer: Transferable[]) => void,
+  maxBytesPerCall = 2 ** 30,
 ): WebAssembly.Imports {
   const wanted = WebAssembly.Module.imports(module).some((i) => i.module === GPU_IMPORT_MODULE && i.name === GPU_IMPORT_FIELD);
   if (!wanted) return {};
@@ -116,6 +123,14 @@ export function gpuImports(
         inputs.push(u8().slice(p, p + n));
       }
       outBytes = gpuOutputBytes(kernel, params, inputs);
+      // GPU buffers lie outside the instance's capped linear memory: the node bounds them per call.
+      const moved = inputs.reduce((a, x) => a + x.byteLength, 0) + outBytes;
+      if (moved > maxBytesPerCall) {
+        throw new WrtError(
+          'WRT_OVER_LIMIT',
+          `gpu.${name} would move ${moved} bytes; this node allows ${maxBytesPerCall} per call (its --max-gpu-mb-per-call)`,
+        );
+      }
     } catch (err) {
       const f = toFailure(err, 'WRT_INVALID_ARGUMENT');
       return error(`${f.code}: ${f.message}`);

@@ -5,7 +5,7 @@
  */
 import type { MessageOf } from '../protocol/messages.js';
 import { WrtError } from '../errors.js';
-import { capMemory, WASM_PAGE_BYTES } from '../sandbox/wasm-binary.js';
+import { capMemory, checkSandbox, WASM_PAGE_BYTES } from '../sandbox/wasm-binary.js';
 
 /** Compiled modules are kept per module and memory cap (bytes). */
 function compiledKey(hash: string, maxMemoryBytes: number): string {
@@ -26,7 +26,8 @@ export class ModuleCache {
   /**
    * Module `hash` (its bytes given the first time, else empty) compiled with its memory capped at
    * `maxMemoryBytes` (rounded down to 64 KiB pages).
-   * @throws WrtError `WRT_MISSING_EXPORT` (rejected) when the bytes never reached this node
+   * @throws WrtError `WRT_MISSING_EXPORT` (rejected) when the bytes never reached this node,
+   *   `WRT_SANDBOX` (rejected) when the module breaks the sandbox's rules
    */
   compile(hash: string, module: Uint8Array, maxMemoryBytes: number): Promise<WebAssembly.Module> {
     if (module.byteLength > 0 && !this.moduleBytes.has(hash)) this.moduleBytes.set(hash, module.slice());
@@ -35,7 +36,12 @@ export class ModuleCache {
     if (!m) {
       const bytes = this.moduleBytes.get(hash);
       if (!bytes) return Promise.reject(new WrtError('WRT_MISSING_EXPORT', `module ${hash} was never sent to this node`));
-      m = WebAssembly.compile(capMemory(bytes, Math.floor(maxMemoryBytes / WASM_PAGE_BYTES)) as Uint8Array<ArrayBuffer>);
+      // The sandbox's rules are checked before the module compiles (the head checked them at
+      // submission too): one defined memory, no import outside the module's world.
+      m = Promise.resolve().then(() => {
+        checkSandbox(bytes);
+        return WebAssembly.compile(capMemory(bytes, Math.floor(maxMemoryBytes / WASM_PAGE_BYTES)) as Uint8Array<ArrayBuffer>);
+      });
       m.then(
         (compiled) => this.ready.set(key, compiled),
         () => {},

@@ -40,8 +40,18 @@ export interface NodeAgentOptions {
    * @default the platform's default (Node: `$TMPDIR/wrt-spill-<name>-<pid>`)
    */
   spillDir?: string;
-  /** Largest operator output in bytes. @default 64 MiB */
+  /** Largest operator output in bytes (`--max-output-mb`). @default 64 MiB */
   outputCapBytes?: number;
+  /**
+   * The node's ceilings (docs/security.md), stated to the head at registration and enforced here:
+   * operator linear memory, bytes (`--max-operator-memory-mb`, default 4 GiB, all a wasm32 memory
+   * can address) and call deadline, ms (`--max-deadline-ms`, default 600000). A deployment asking
+   * for more runs at the ceiling.
+   */
+  maxOperatorMemoryBytes?: number;
+  maxDeadlineMs?: number;
+  /** Bytes one `wrt:runtime/gpu` call may move in and out (`--max-gpu-mb-per-call`). @default 1 GiB */
+  maxGpuBytesPerCall?: number;
   /** Custom resources offered, by name. */
   resources?: Record<string, number>;
   /**
@@ -53,6 +63,8 @@ export interface NodeAgentOptions {
 
 export class NodeAgent {
   nodeId = '';
+  /** What this node runs at most (see {@link NodeAgentOptions}). */
+  readonly ceilings: { operatorMemoryBytes: number; deadlineMs: number; gpuBytesPerCall: number };
   private conn: Connection | null = null;
   private readonly store: ObjectStore;
   private readonly slots: SlotPool;
@@ -77,12 +89,18 @@ export class NodeAgent {
     private readonly options: NodeAgentOptions,
   ) {
     this.cpus = Math.max(1, options.cpus ?? platform.hardwareConcurrency());
+    this.ceilings = {
+      operatorMemoryBytes: options.maxOperatorMemoryBytes ?? 4 * 2 ** 30,
+      deadlineMs: options.maxDeadlineMs ?? 600_000,
+      gpuBytesPerCall: options.maxGpuBytesPerCall ?? 2 ** 30,
+    };
     this.name = options.name ?? platform.defaultNodeName();
     const outputCapBytes = options.outputCapBytes ?? 64 * 2 ** 20;
     this.store = new ObjectStore({
       maxBytes: options.storeBytes ?? (platform.kind === 'node' ? 2 ** 30 : 256 * 2 ** 20),
       spill: platform.spillStorage(this.name, options.spillDir),
     });
+    this.serveGpu.maxBytesPerCall = this.ceilings.gpuBytesPerCall;
     this.slots = new SlotPool(platform, this.store.memory, this.cpus, this.serveGpu);
     const modules = new ModuleCache();
     const nodeId = (): string => this.nodeId;
@@ -192,6 +210,9 @@ export class NodeAgent {
       storeBytes: this.store.maxBytes,
       resources: this.options.resources ?? {},
       gpuAdapter: this.gpuAdapter,
+      maxOperatorMemoryBytes: this.ceilings.operatorMemoryBytes,
+      maxDeadlineMs: this.ceilings.deadlineMs,
+      maxGpuBytesPerCall: this.ceilings.gpuBytesPerCall,
     });
     return registered;
   }
@@ -237,6 +258,14 @@ export class NodeAgent {
   }
 
   private handle(msg: Message): void {
+    // The node's ceilings hold whatever a deployment asks (the head refuses jobs over them).
+    // (A copy: over an in-memory connection the message is the head's own object.)
+    if (msg.type === 'DeployTask' || msg.type === 'DeployStreamSlot') {
+      const c = this.ceilings;
+      msg = { ...msg, maxMemoryBytes: Math.min(msg.maxMemoryBytes || c.operatorMemoryBytes, c.operatorMemoryBytes) };
+      if (msg.type === 'DeployTask' || msg.type === 'DeployStreamSlot')
+        msg.deadlineMs = Math.min(msg.deadlineMs || c.deadlineMs, c.deadlineMs);
+    }
     switch (msg.type) {
       case 'DeployTask':
         if (msg.kind === 'Operator') void this.tasks.runOperator(msg);

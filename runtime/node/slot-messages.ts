@@ -31,7 +31,8 @@ export type SlotRequest =
    * `progress` (task slots only): a SharedArrayBuffer where the thread keeps the id of the call it
    * is running and when it started (layout: runtime/node/slot-pool.ts `PROGRESS_*`).
    */
-  | { type: 'init'; arena: WebAssembly.Memory; progress?: SharedArrayBuffer }
+  /** `gpuBytesPerCall`: the node's ceiling on bytes one `wrt:runtime/gpu` call moves. */
+  | { type: 'init'; arena: WebAssembly.Memory; progress?: SharedArrayBuffer; gpuBytesPerCall?: number }
   /** Calls to run one after another. */
   | { type: 'calls'; calls: CallRequest[] }
   | StreamSlotRequest;
@@ -52,6 +53,12 @@ export type StreamSlotRequest =
       restore: Map<string, Uint8Array>;
       /** Started from a savepoint: sinks write new part files. */
       freshOutput: boolean;
+      /**
+       * Where the thread publishes its operator calls for the node's deadline watchdog
+       * ({@link STREAM_PROGRESS_BYTES}): the start (ms since the epoch, 0 when idle) and the
+       * index + 1 of the running operator in {@link streamOperators} of `graph`.
+       */
+      progress: SharedArrayBuffer;
     }
   /** Start checkpoint `id` at this slot's sources. */
   | { type: 'stream-trigger'; id: number }
@@ -74,3 +81,12 @@ export type SlotReply =
   /** Replies of the current batch so far (all of it, or what finished within REPLY_FLUSH_MS). */
   | { type: 'replies'; replies: CallReply[] }
   | GpuRequest;
+
+/** Bytes of a stream slot's progress word: a Float64 start time, then an Int32 operator index + 1. */
+export const STREAM_PROGRESS_BYTES = 16;
+
+/** The operators (export names) of `graph`'s vertices, in a fixed order both sides of the progress word share. */
+export function streamOperators(graph: JobGraph): string[] {
+  const names = graph.vertices.flatMap((v) => [v.operator, ...(v.aggregates ?? []).map((a) => a.operator ?? '')]);
+  return [...new Set(names.filter((o) => o))];
+}

@@ -126,7 +126,7 @@ export class SlotWorker {
     thread.onError = (err) => {
       if (thread === this.thread) this.reset(new WrtError('WRT_SLOT_DIED', `slot thread died: ${err.message}`, { retryable: true }));
     };
-    thread.postMessage({ type: 'init', arena: this.arena, progress });
+    thread.postMessage({ type: 'init', arena: this.arena, progress, gpuBytesPerCall: this.gpu?.maxBytesPerCall });
   }
 
   private settle(replies: CallReply[]): void {

@@ -27,6 +27,7 @@ export const IDLE_POLL_MS = 1;
 export function runSlot(parent: SlotParent): void {
   let arena: WebAssembly.Memory | null = null;
   let progressCall: Int32Array | null = null;
+  let gpuBytesPerCall: number | undefined;
   let progressStarted: Float64Array | null = null;
   const modules = new Map<string, WebAssembly.Module>();
   const instances = new Map<string, WebAssembly.Instance>();
@@ -50,6 +51,7 @@ export function runSlot(parent: SlotParent): void {
           msg.gpu,
           () => made.instance,
           (m, transfer) => parent.postMessage(m, transfer),
+          gpuBytesPerCall,
         );
         instance = made.instance = new WebAssembly.Instance(module, imports);
         instances.set(msg.moduleKey, instance);
@@ -91,6 +93,7 @@ export function runSlot(parent: SlotParent): void {
     const msg = raw as SlotRequest;
     if (msg.type === 'init') {
       arena = msg.arena;
+      if (msg.gpuBytesPerCall) gpuBytesPerCall = msg.gpuBytesPerCall;
       if (msg.progress) {
         progressCall = new Int32Array(msg.progress);
         progressStarted = new Float64Array(msg.progress);

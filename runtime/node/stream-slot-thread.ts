@@ -7,12 +7,12 @@
  */
 import { WrtError } from '../errors.js';
 import type { SlotParent } from '../platform/platform.js';
-import type { StreamSlotReply, StreamSlotRequest } from './slot-messages.js';
+import { streamOperators, type StreamSlotReply, type StreamSlotRequest } from './slot-messages.js';
 import { indexPlannedGraph } from '../stream/execution-graph.js';
 import { StreamSlot } from '../stream/stream-slot.js';
 import { refusingKeyedState } from '../stream/keyed-state-imports.js';
 import { gpuImports } from './gpu-bridge.js';
-import { classifyFailure } from '../sandbox/operator-call.js';
+import { classifyFailure, watchOperatorCalls } from '../sandbox/operator-call.js';
 
 /** A macrotask: `setImmediate` where there is one (Node), a MessageChannel turn in browsers. */
 function macrotask(): (fn: () => void) => void {
@@ -39,6 +39,18 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
     try {
       if (msg.type === 'stream-open') {
         const module = msg.module;
+        // Every operator call is published for the node's deadline watchdog (stream-slots.ts).
+        const started = new Float64Array(msg.progress, 0, 1);
+        const running = new Int32Array(msg.progress, 8, 1);
+        const operators = streamOperators(msg.graph);
+        watchOperatorCalls((operator) => {
+          if (operator === null) {
+            started[0] = 0;
+            return;
+          }
+          Atomics.store(running, 0, operators.indexOf(operator) + 1);
+          started[0] = performance.timeOrigin + performance.now();
+        });
         capBytes = msg.maxMemoryBytes;
         const plan = indexPlannedGraph(msg.graph);
         slot = new StreamSlot(

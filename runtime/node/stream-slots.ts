@@ -8,7 +8,7 @@
  */
 import type { Platform, SlotThread } from '../platform/platform.js';
 import type { Message, MessageOf } from '../protocol/messages.js';
-import type { StreamSlotReply, StreamSlotRequest } from './slot-messages.js';
+import { STREAM_PROGRESS_BYTES, streamOperators, type StreamSlotReply, type StreamSlotRequest } from './slot-messages.js';
 import type { StreamElement } from '../stream/stream-subtask.js';
 import { toFailure, type FailureRecord } from '../errors.js';
 
@@ -24,6 +24,11 @@ export interface StreamSlotsHost {
 
 interface RunningSlot {
   thread: SlotThread;
+  /** The thread's progress word (slot-messages.ts) and the deadline of one operator call, ms (0: none). */
+  started: Float64Array;
+  operator: Int32Array;
+  operators: string[];
+  deadlineMs: number;
   /** Messages for the thread until it has been opened (the module is still compiling). */
   backlog: StreamSlotRequest[] | null;
 }
@@ -67,6 +72,8 @@ function transferOf(m: StreamSlotRequest): Transferable[] {
 
 export class StreamSlots {
   private readonly jobs = new Map<string, StreamJobOnNode>();
+  /** The deadline watchdog: runs while any slot with a deadline does. */
+  private watchdog: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly platform: Platform,
@@ -108,7 +115,16 @@ export class StreamSlots {
       this.jobs.set(d.jobId, job);
     }
     const thread = this.platform.spawnSlot();
-    const running: RunningSlot = { thread, backlog: [] };
+    const progress = new SharedArrayBuffer(STREAM_PROGRESS_BYTES);
+    const running: RunningSlot = {
+      thread,
+      backlog: [],
+      started: new Float64Array(progress, 0, 1),
+      operator: new Int32Array(progress, 8, 1),
+      operators: streamOperators(d.graph),
+      deadlineMs: d.deadlineMs,
+    };
+    if (d.deadlineMs > 0) this.watch();
     job.slots.set(d.slot, running);
     thread.onMessage = (msg) => this.fromSlot(d.jobId, d.slot, msg as StreamSlotReply | { type: 'ready' });
     thread.onError = (err) => this.slotFailed(d.jobId, d.slot, { code: 'WRT_SLOT_DIED', message: err.message, retryable: true });
@@ -127,6 +143,7 @@ export class StreamSlots {
           maxMemoryBytes: d.maxMemoryBytes,
           restore: new Map(d.restore.filter((r) => r.index === d.slot).map((r) => [r.vertex, r.state.slice()])),
           freshOutput: !!d.freshOutput,
+          progress,
         } satisfies StreamSlotRequest);
         for (const m of running.backlog ?? []) running.thread.postMessage(m, transferOf(m));
         running.backlog = null;
@@ -222,5 +239,40 @@ export class StreamSlots {
   /** Stops every slot (the node is stopping). */
   stopAll(): void {
     for (const id of [...this.jobs.keys()]) this.cancel(id);
+    this.unwatch();
+  }
+
+  /**
+   * Starts the deadline watchdog: every 100 ms it reads each slot's progress word, and a slot whose
+   * operator call has run past its deadline is stopped (its thread terminated, even mid-call, as a
+   * task slot's is) and reported failed with `WRT_DEADLINE` naming the operator. The failure is not
+   * retryable: the call would loop again after a restart, so the job fails and its checkpoints stop.
+   */
+  private watch(): void {
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => {
+      const now = performance.timeOrigin + performance.now();
+      let watched = 0;
+      for (const [jobId, job] of [...this.jobs]) {
+        for (const [slot, r] of [...job.slots]) {
+          if (r.deadlineMs <= 0) continue;
+          watched++;
+          const started = r.started[0]!;
+          if (started === 0 || now - started <= r.deadlineMs) continue;
+          const op = r.operators[Atomics.load(r.operator, 0) - 1] ?? 'an operator';
+          this.slotFailed(jobId, slot, {
+            code: 'WRT_DEADLINE',
+            message: `operator "${op}" ran past its deadline of ${r.deadlineMs} ms in stream slot ${slot}; the slot was stopped`,
+            retryable: false,
+          });
+        }
+      }
+      if (watched === 0) this.unwatch();
+    }, 100);
+  }
+
+  private unwatch(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
   }
 }

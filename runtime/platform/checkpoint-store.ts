@@ -35,6 +35,12 @@ export interface CheckpointStore {
    */
   writeSavepoint(jobId: string, id: number, states: Map<string, Uint8Array>, dir: string): Promise<string>;
   /**
+   * Checks at once that a savepoint may go into `dir` ('' = the default), before any subtask takes
+   * its snapshot. Stores that confine paths implement it.
+   * @throws WrtError `WRT_FORBIDDEN` naming the store's directories and the flag that sets them
+   */
+  checkSavepointDir?(dir: string): void;
+  /**
    * Reads a savepoint, or a checkpoint directory a failed job left behind.
    * @throws WrtError `WRT_BAD_CHECKPOINT` naming `path` when nothing readable is there.
    */

@@ -9,7 +9,7 @@
  * of tasks and actors ({@link OBJECT_MESSAGES}) may travel as objects, not encoded, to a receiver
  * that takes objects (`onMessages`); their buffers are the sender's own (a task's output, the
  * head's records), never views of an arena that may be reused. Everything else is encoded and
- * decoded exactly as on a socket. Closing either side closes both; each side's `onClose` is called
+ * decoded exactly as on a socket. What arrives before the receiver sets a handler waits for it. Closing either side closes both; each side's `onClose` is called
  * once, after what was sent before the close has arrived.
  */
 import type { Connection } from './platform.js';
@@ -28,8 +28,10 @@ export const OBJECT_MESSAGES: ReadonlySet<Message['type']> = new Set([
 ]);
 
 class MemoryEnd implements Connection {
-  onMessage: ((frame: Uint8Array) => void) | null = null;
-  onMessages: ((messages: Message[]) => void) | null = null;
+  private frameHandler: ((frame: Uint8Array) => void) | null = null;
+  private objectHandler: ((messages: Message[]) => void) | null = null;
+  /** Delivered while this end had no handler: handed over, in order, once one is set. */
+  private held: (Uint8Array | Message)[] = [];
   onClose: ((reason: string) => void) | null = null;
   peerEnd: MemoryEnd | null = null;
   /** Sent and not yet delivered: encoded messages and message objects, in order. */
@@ -42,6 +44,58 @@ class MemoryEnd implements Connection {
   private ended = false;
 
   constructor(readonly peer: string) {}
+
+  get onMessage(): ((frame: Uint8Array) => void) | null {
+    return this.frameHandler;
+  }
+  set onMessage(handler: ((frame: Uint8Array) => void) | null) {
+    this.frameHandler = handler;
+    this.release();
+  }
+  get onMessages(): ((messages: Message[]) => void) | null {
+    return this.objectHandler;
+  }
+  set onMessages(handler: ((messages: Message[]) => void) | null) {
+    this.objectHandler = handler;
+    this.release();
+  }
+
+  /** Takes what arrived before a handler was set, if one is set now. */
+  private release(): void {
+    if (this.held.length === 0 || (!this.frameHandler && !this.objectHandler)) return;
+    const held = this.held;
+    this.held = [];
+    this.receive(held);
+  }
+
+  /** Delivers `pending` (the peer's sends) to this end's handler; false when they do not decode. */
+  receive(pending: (Uint8Array | Message)[]): boolean {
+    if (this.objectHandler) {
+      let messages: Message[];
+      try {
+        messages = pending.map((e) => (e instanceof Uint8Array ? decodeMessage(e) : e));
+      } catch {
+        return false;
+      }
+      this.objectHandler(messages);
+    } else if (this.frameHandler) {
+      // Frames of at most BATCH_BYTES, as a socket would carry them.
+      let frame: Uint8Array[] = [];
+      let bytes = 0;
+      for (const e of pending) {
+        const m = e instanceof Uint8Array ? e : encodeMessage(e);
+        if (frame.length > 0 && bytes + 4 + m.byteLength > BATCH_BYTES) {
+          this.frameHandler(encodeFrame(frame));
+          frame = [];
+          bytes = 0;
+        }
+        frame.push(m);
+        bytes += 4 + m.byteLength;
+      }
+      if (frame.length > 0) this.frameHandler(encodeFrame(frame));
+    } else this.held.push(...pending);
+    return true;
+  }
 
   get bufferedAmount(): number {
     return this.pendingBytes;
@@ -73,32 +127,9 @@ class MemoryEnd implements Connection {
     this.pending = [];
     this.pendingBytes = 0;
     const peer = this.peerEnd;
-    if (pending.length > 0 && peer && !this.ended && !peer.ended) {
-      if (peer.onMessages) {
-        let messages: Message[];
-        try {
-          messages = pending.map((e) => (e instanceof Uint8Array ? decodeMessage(e) : e));
-        } catch {
-          this.close(1002, 'protocol error');
-          return;
-        }
-        peer.onMessages(messages);
-      } else {
-        // Frames of at most BATCH_BYTES, as a socket would carry them.
-        let frame: Uint8Array[] = [];
-        let bytes = 0;
-        for (const e of pending) {
-          const m = e instanceof Uint8Array ? e : encodeMessage(e);
-          if (frame.length > 0 && bytes + 4 + m.byteLength > BATCH_BYTES) {
-            peer.onMessage?.(encodeFrame(frame));
-            frame = [];
-            bytes = 0;
-          }
-          frame.push(m);
-          bytes += 4 + m.byteLength;
-        }
-        if (frame.length > 0) peer.onMessage?.(encodeFrame(frame));
-      }
+    if (pending.length > 0 && peer && !this.ended && !peer.ended && !peer.receive(pending)) {
+      this.close(1002, 'protocol error');
+      return;
     }
     if (this.closing) {
       this.end(this.closeReason);

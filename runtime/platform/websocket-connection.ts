@@ -3,6 +3,8 @@
  * and the `ws` server's sockets (which implement `addEventListener` too). Binary frames only; a
  * text frame closes the connection with 1003 (unsupported data).
  *
+ * Frames received before the owner sets `onMessage` are held and delivered, in order, when it does.
+ *
  * Messages sent in one turn of the event loop leave as one frame ({@link encodeFrame}), flushed by
  * `setImmediate` (after the turn's I/O callbacks, so replies from several slot threads share a
  * frame; a microtask where there is none, as in browsers) or once {@link BATCH_BYTES} have
@@ -39,9 +41,19 @@ export function connectionOverWebSocket(ws: WebSocketLike, peer: string): Connec
     pendingBytes = 0;
     if (ws.readyState === OPEN) ws.send(frame);
   };
+  // Frames that arrive before the owner sets onMessage (the head's challenge can arrive in the same
+  // socket read as the upgrade response, before the code awaiting `open` has run) wait here.
+  const held: Uint8Array[] = [];
+  let onMessage: Connection['onMessage'] = null;
   const conn: Connection = {
     peer,
-    onMessage: null,
+    get onMessage() {
+      return onMessage;
+    },
+    set onMessage(handler) {
+      onMessage = handler;
+      while (onMessage && held.length > 0) onMessage(held.shift()!);
+    },
     onClose: null,
     get bufferedAmount() {
       return ws.bufferedAmount + pendingBytes;
@@ -63,8 +75,9 @@ export function connectionOverWebSocket(ws: WebSocketLike, peer: string): Connec
   };
   ws.binaryType = 'arraybuffer';
   ws.addEventListener('message', (ev: { data: unknown }) => {
-    if (ev.data instanceof ArrayBuffer) conn.onMessage?.(new Uint8Array(ev.data));
-    else conn.close(1003, 'text frames are not accepted');
+    if (!(ev.data instanceof ArrayBuffer)) conn.close(1003, 'text frames are not accepted');
+    else if (onMessage) onMessage(new Uint8Array(ev.data));
+    else held.push(new Uint8Array(ev.data));
   });
   let closed = false;
   const closing = (reason: string): void => {

@@ -30,6 +30,9 @@ export function encodeClusterBody(b: B, m: Message): [Kind, flatbuffers.Offset] 
       RegisterNode.addGpus(b, m.gpus);
       RegisterNode.addMemoryBytes(b, BigInt(m.memoryBytes));
       RegisterNode.addStoreBytes(b, BigInt(m.storeBytes));
+      RegisterNode.addMaxOperatorMemoryBytes(b, BigInt(m.maxOperatorMemoryBytes));
+      RegisterNode.addMaxDeadlineMs(b, m.maxDeadlineMs);
+      RegisterNode.addMaxGpuBytesPerCall(b, BigInt(m.maxGpuBytesPerCall));
       return [Kind.RegisterNode, RegisterNode.endRegisterNode(b)];
     }
     case 'RegisterAck': {
@@ -80,6 +83,9 @@ export function decodeClusterBody(r: WireReader, env: Envelope): Message | null 
         storeBytes: r.num(t.storeBytes()),
         resources: r.resources(t.resourcesLength(), (i) => t.resources(i)),
         gpuAdapter: r.str(t.gpuAdapter()),
+        maxOperatorMemoryBytes: r.num(t.maxOperatorMemoryBytes()),
+        maxDeadlineMs: t.maxDeadlineMs(),
+        maxGpuBytesPerCall: r.num(t.maxGpuBytesPerCall()),
       };
     }
     case Kind.RegisterAck: {

@@ -3,7 +3,7 @@
  * "WRT1", runtime/protocol/wire.fbs) per message, several messages per frame (frame.ts). The
  * bodies are encoded and decoded per message family: cluster-codec.ts (membership, errors),
  * job-codec.ts (jobs, deployments), task-codec.ts (tasks, actors), object-codec.ts (objects),
- * stream-codec.ts (stream execution); wire-tables.ts holds what they share.
+ * stream-codec.ts (stream execution), auth-codec.ts (the authentication handshake); wire-tables.ts holds what they share.
  *
  * {@link decodeMessage} is the only way messages are read. It never throws anything but a
  * `WrtError` with code `WRT_PROTOCOL`: a truncated, corrupted, oversized or unknown message becomes
@@ -19,6 +19,7 @@ import { WireReader, type B } from './wire-tables.js';
 import { MAX_FRAME_BYTES, splitFrame } from './frame.js';
 import { decodeStreamBody, encodeStreamBody, isStreamMessage } from './stream-codec.js';
 import { decodeClusterBody, encodeClusterBody } from './cluster-codec.js';
+import { decodeAuthBody, encodeAuthBody } from './auth-codec.js';
 import { decodeJobBody, encodeJobBody } from './job-codec.js';
 import { decodeTaskBody, encodeTaskBody } from './task-codec.js';
 import { decodeObjectBody, encodeObjectBody } from './object-codec.js';
@@ -31,7 +32,7 @@ const FILE_IDENTIFIER = 'WRT1';
 
 function encodeBody(b: B, m: Message): [Kind, flatbuffers.Offset] {
   if (isStreamMessage(m)) return encodeStreamBody(b, m);
-  const body = encodeTaskBody(b, m) ?? encodeObjectBody(b, m) ?? encodeJobBody(b, m) ?? encodeClusterBody(b, m);
+  const body = encodeTaskBody(b, m) ?? encodeObjectBody(b, m) ?? encodeJobBody(b, m) ?? encodeClusterBody(b, m) ?? encodeAuthBody(b, m);
   if (!body) throw new WrtError('WRT_INVALID_ARGUMENT', `no encoder for message type ${(m as { type: string }).type}`);
   return body;
 }
@@ -66,7 +67,12 @@ let sharedBuilder = new flatbuffers.Builder(1024);
 
 function decodeBody(r: WireReader, env: Envelope): Message {
   const m =
-    decodeStreamBody(r, env) ?? decodeTaskBody(r, env) ?? decodeObjectBody(r, env) ?? decodeJobBody(r, env) ?? decodeClusterBody(r, env);
+    decodeStreamBody(r, env) ??
+    decodeTaskBody(r, env) ??
+    decodeObjectBody(r, env) ??
+    decodeJobBody(r, env) ??
+    decodeClusterBody(r, env) ??
+    decodeAuthBody(r, env);
   if (!m) throw new FrameBoundsError(`unknown message type ${String(env.messageType())}`);
   return m;
 }

@@ -129,6 +129,10 @@ export type ActorLifecycle = 'Pending' | 'Alive' | 'Restarting' | 'Dead';
 export type Message =
   | {
       type: 'RegisterNode';
+      /** The node's ceilings (0 = none): operator linear memory, bytes; call deadline, ms; bytes one GPU call may move. */
+      maxOperatorMemoryBytes: number;
+      maxDeadlineMs: number;
+      maxGpuBytesPerCall: number;
       name: string;
       platform: 'node' | 'browser';
       cpus: number;
@@ -300,6 +304,8 @@ export type Message =
       restore: SubtaskState[];
       /** Started from a savepoint: sinks begin new part files rather than continue the restored ones. */
       freshOutput?: boolean;
+      /** Deadline of one operator call, ms; 0 = none. */
+      deadlineMs: number;
     }
   | {
       type: 'StreamData';
@@ -323,7 +329,16 @@ export type Message =
   /** `savepointDir`: a directory on the head's file system; '' = the head's default. */
   | { type: 'JobControl'; requestId: number; jobId: string; action: JobAction; savepointDir: string }
   /** `savepointPath`: where the savepoint was written ('' for Cancel). */
-  | { type: 'JobControlDone'; requestId: number; jobId: string; savepointPath: string };
+  | { type: 'JobControlDone'; requestId: number; jobId: string; savepointPath: string }
+  /** `nonce`: 32 random bytes the peer must prove its credential over (runtime/protocol/credentials.ts). */
+  | { type: 'AuthChallenge'; nonce: Uint8Array }
+  /** `credential`: "admin", or the public part `wrt.ROLE.SUBJECT` of a derived token; `proof`: 32 bytes of HMAC-SHA256. */
+  | { type: 'Authenticate'; role: Role; credential: string; proof: Uint8Array }
+  /** `subject` owns what the connection creates; `admin`: the cluster secret, which may act on everything. */
+  | { type: 'AuthOk'; role: Role; subject: string; admin: boolean };
+
+/** What a connection may do (docs/security.md): see `Role` in wire.fbs. */
+export type Role = 'node' | 'driver' | 'volunteer' | 'viewer';
 
 export type StreamElementKind = 'Batch' | 'Watermark' | 'End' | 'Barrier' | 'Status';
 

@@ -83,6 +83,7 @@ export function encodeStreamBody(b: B, m: StreamMessage): [Kind, flatbuffers.Off
       DeployStreamSlot.addChannelCredits(b, m.channelCredits);
       DeployStreamSlot.addRestore(b, restore);
       DeployStreamSlot.addFreshOutput(b, !!m.freshOutput);
+      DeployStreamSlot.addDeadlineMs(b, m.deadlineMs);
       return [Kind.DeployStreamSlot, DeployStreamSlot.endDeployStreamSlot(b)];
     }
     case 'StreamData': {
@@ -149,6 +150,7 @@ export function decodeStreamBody(r: GuardedReader, env: Envelope): StreamMessage
         channelCredits: t.channelCredits(),
         restore: r.list(t.restoreLength(), (i) => t.restore(i)).map((s) => decodeSubtaskState(r, s)),
         freshOutput: t.freshOutput(),
+        deadlineMs: t.deadlineMs(),
       };
     }
     case Kind.StreamData: {

@@ -89,6 +89,18 @@ function callResultExport(
 }
 
 /**
+ * Told of every {@link callOperator} of this thread: the operator when a call starts, null when it
+ * returns or throws. A stream slot thread sets it to publish its calls to the node's deadline
+ * watchdog (runtime/node/stream-slots.ts); task slots publish theirs per request instead.
+ */
+let callWatch: ((operator: string | null) => void) | null = null;
+
+/** Sets this thread's {@link callWatch}. */
+export function watchOperatorCalls(watch: ((operator: string | null) => void) | null): void {
+  callWatch = watch;
+}
+
+/**
  * Runs `operator` once. Returns the output bytes (a copy, so the instance may be reused).
  * @throws WrtError `WRT_OPERATOR_ERROR` for an `err` result, `WRT_OUTPUT_CAP` when the output is
  *   longer than `outputCapBytes`; a trap propagates as the engine's `WebAssembly.RuntimeError`.
@@ -100,6 +112,23 @@ export function callOperator(
   inputs: Uint8Array[],
   outputCapBytes: number,
   port = 0,
+): Uint8Array {
+  if (!callWatch) return callOperatorNow(instance, operator, partitions, inputs, outputCapBytes, port);
+  callWatch(operator);
+  try {
+    return callOperatorNow(instance, operator, partitions, inputs, outputCapBytes, port);
+  } finally {
+    callWatch(null);
+  }
+}
+
+function callOperatorNow(
+  instance: WebAssembly.Instance,
+  operator: string,
+  partitions: number,
+  inputs: Uint8Array[],
+  outputCapBytes: number,
+  port: number,
 ): Uint8Array {
   const e = operatorExports(instance, operator);
   const size = inputFrameBytes(inputs.map((b) => b.byteLength));

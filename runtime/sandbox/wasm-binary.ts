@@ -79,3 +79,70 @@ export function capMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
   }
   return bytes;
 }
+
+/** Function imports a module may declare (its world's imports): module → names; see wit/. */
+export const WORLD_IMPORTS: Readonly<Record<string, ReadonlySet<string> | 'any-function'>> = {
+  'wrt:runtime/gpu@0.1.0': new Set(['run']),
+  'wrt:runtime/keyed-state@0.1.0': 'any-function',
+};
+
+function readName(bytes: Uint8Array, at: number): [string, number] {
+  const [len, p] = readU32(bytes, at);
+  if (p + len > bytes.byteLength) throw new WrtError('WRT_NOT_WASM', 'a name runs past the end of the wasm binary');
+  return [new TextDecoder().decode(bytes.subarray(p, p + len)), p + len];
+}
+
+/** Skips a limits record (memory or table), returning the next offset. */
+function skipLimits(bytes: Uint8Array, at: number): number {
+  const flag = bytes[at]!;
+  let p = readU32(bytes, at + 1)[1];
+  if (flag & 1) p = readU32(bytes, p)[1];
+  return p;
+}
+
+/**
+ * Checks core module `bytes` against the sandbox's rules before it is compiled or instantiated:
+ * one linear memory at most, defined by the module (no memory import), and no import outside its
+ * world ({@link WORLD_IMPORTS}: functions of `wrt:runtime/gpu` and `wrt:runtime/keyed-state`).
+ * Sections: WebAssembly Core Specification 2.0 §5.5.5 (imports) and §5.5.8 (memories).
+ * @throws WrtError `WRT_SANDBOX` naming the rule broken; `WRT_NOT_WASM` when the binary is malformed
+ */
+export function checkSandbox(bytes: Uint8Array): void {
+  if (wasmKind(bytes) !== 'core') throw new WrtError('WRT_NOT_WASM', 'the sandbox runs core WebAssembly modules (version 1)');
+  let at = 8;
+  let memories = 0;
+  while (at < bytes.byteLength) {
+    const id = bytes[at]!;
+    const [size, body] = readU32(bytes, at + 1);
+    const end = body + size;
+    if (end > bytes.byteLength) throw new WrtError('WRT_NOT_WASM', 'a section runs past the end of the wasm binary');
+    if (id === 2) {
+      let [count, p] = readU32(bytes, body);
+      for (; count > 0; count--) {
+        let module: string;
+        let name: string;
+        [module, p] = readName(bytes, p);
+        [name, p] = readName(bytes, p);
+        const kind = bytes[p++];
+        const what = `import "${module}" "${name}"`;
+        if (kind === 2)
+          throw new WrtError('WRT_SANDBOX', `${what} is a memory: a module must define its own linear memory, not import one`);
+        const allowed = WORLD_IMPORTS[module];
+        if (kind !== 0 || !allowed || (allowed !== 'any-function' && !allowed.has(name))) {
+          throw new WrtError(
+            'WRT_SANDBOX',
+            `${what} lies outside the module's world (it may import functions of ${Object.keys(WORLD_IMPORTS).join(', ')} only)`,
+          );
+        }
+        p = readU32(bytes, p)[1];
+      }
+    } else if (id === 5) {
+      let [count, p] = readU32(bytes, body);
+      memories += count;
+      for (; count > 0; count--) p = skipLimits(bytes, p);
+    }
+    at = end;
+  }
+  if (memories > 1)
+    throw new WrtError('WRT_SANDBOX', `the module defines ${memories} memories; the sandbox caps one linear memory per instance`);
+}

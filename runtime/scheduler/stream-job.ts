@@ -54,6 +54,8 @@ export interface StreamJobSpec {
   /** Subtasks of vertices that set no parallelism. */
   parallelism: number;
   maxMemoryBytes: number;
+  /** Deadline of one operator call, ms; 0 = none. */
+  deadlineMs: number;
   /** 0: no checkpoints. */
   checkpointIntervalMs: number;
   checkpoints?: CheckpointStore;
@@ -219,6 +221,7 @@ export class StreamJob extends ClusterJob {
         graph: this.planned,
         slotNodes: this.slotNodes,
         maxMemoryBytes: this.spec.maxMemoryBytes,
+        deadlineMs: this.spec.deadlineMs,
         channelCredits: CHANNEL_CREDITS,
         restore,
         freshOutput: this.checkpoints.freshOutput,

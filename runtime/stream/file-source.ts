@@ -76,6 +76,7 @@ export class FileSource implements StreamSource {
       try {
         return openFile(path);
       } catch (err) {
+        if (err instanceof WrtError) throw err;
         throw new WrtError('WRT_INPUT_NOT_FOUND', `source "${v.id}": cannot open ${path}: ${(err as Error).message}`);
       }
     };

@@ -34,7 +34,8 @@ env
   ])
   .sinkTo('out', { format: 'csv' });
 
-const rt = await init({ gpuNodes: 0 }); // an embedded cluster (a head and a node in this process), no GPU needed
+// An embedded cluster (a head and a node in this process), no GPU needed; its file sources may read `dir`.
+const rt = await init({ gpuNodes: 0, dataDirs: [dir] });
 try {
   const result = await executeStream(rt.address, env.build());
   console.log(`job ${result.jobId} ${result.state}`);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORPUS, ROOT, WORDCOUNT, TestCluster, killAll, runWrt } from '../helpers/wrt-process.js';
 import { launchChromium } from '../helpers/chromium.js';
-import { readParts } from '../integration/wordcount-output.js';
+import { readParts } from '../helpers/wordcount-output.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wrt-browser-'));
 test.after.always(async () => {
@@ -29,7 +29,7 @@ test.serial('a headless Chromium tab joins as a node, runs subtasks, and the out
     page.on('console', (m) => consoleLines.push(m.text()));
     page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
     const joined = cluster.waitForJoined('tab-node');
-    await page.goto(`${cluster.httpUrl}/?name=tab-node&cpus=1`);
+    await page.goto(`${cluster.httpUrl}/?name=tab-node&cpus=1#token=${cluster.token}`);
     assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'the head must serve COOP/COEP headers');
     await joined;
 
@@ -83,7 +83,7 @@ test.serial('a tab with WebGPU runs a pipeline GPU operator: the same code path 
     page.on('console', (m) => consoleLines.push(m.text()));
     page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
     const joined = cluster.waitForJoined('gpu-tab');
-    await page.goto(`${cluster.httpUrl}/?name=gpu-tab&cpus=1`);
+    await page.goto(`${cluster.httpUrl}/?name=gpu-tab&cpus=1#token=${cluster.token}`);
     await joined;
     const status = await cluster.status();
     assert.equal(status.nodes.find((n) => n.name === 'gpu-tab')?.gpus, 1, `the tab found no adapter\n${consoleLines.join('\n')}`);

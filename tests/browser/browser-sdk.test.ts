@@ -13,7 +13,7 @@ test.serial('a browser page is a driver: tasks with ref dependencies, put/get, a
   const { browser, close } = await launchChromium();
   try {
     const page = await browser.newPage();
-    await page.goto(`${cluster.httpUrl}/driver`);
+    await page.goto(`${cluster.httpUrl}/driver#token=${cluster.token}`);
     const core = [...readFileSync(`${FIXTURES}tasks.core.wasm`)];
     const result = await page.evaluate(async (bytes) => {
       const wrt = (await import(`${location.origin}/assets/sdk.js`)) as typeof Sdk;

@@ -36,6 +36,9 @@ export const SAMPLES: Message[] = [
     storeBytes: 2 ** 30,
     resources: { special: 2.5 },
     gpuAdapter: 'google swiftshader (SwiftShader driver)',
+    maxOperatorMemoryBytes: 2 ** 29,
+    maxDeadlineMs: 30_000,
+    maxGpuBytesPerCall: 2 ** 28,
   },
   { type: 'RegisterAck', nodeId: 'n-1', heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 5000 },
   {
@@ -157,6 +160,7 @@ export const SAMPLES: Message[] = [
     channelCredits: 8,
     restore: [{ vertex: 'window', index: 2, state: bytes(40) }],
     freshOutput: true,
+    deadlineMs: 1500,
   },
   { type: 'StreamData', jobId: 'j-2', nodeId: 'n-2', edge: 3, from: 1, to: 2, kind: 'Batch', time: 0, data: bytes(48) },
   { type: 'StreamData', jobId: 'j-2', nodeId: 'n-2', edge: 3, from: 1, to: 2, kind: 'Watermark', time: 1436918400999, data: null },
@@ -171,4 +175,7 @@ export const SAMPLES: Message[] = [
   { type: 'JobControl', requestId: 4, jobId: 'j-2', action: 'Stop', savepointDir: '/tmp/sp' },
   { type: 'JobControlDone', requestId: 4, jobId: 'j-2', savepointPath: '/tmp/sp/savepoint-j-2-5' },
   { type: 'JobStatus', jobId: 'j-2', state: 'Stopped', tasksTotal: 4, tasksDone: 0, bytesDone: 9, message: 'stopped', nodes: [] },
+  { type: 'AuthChallenge', nonce: bytes(32) },
+  { type: 'Authenticate', role: 'volunteer', credential: 'wrt.volunteer.link-1', proof: bytes(32) },
+  { type: 'AuthOk', role: 'driver', subject: 'alice', admin: false },
 ];

@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../../sdk/node.js';
 import { until, type UntilOptions } from './until.js';
+import { readTokenFile } from '../../runtime/launch/node/cluster-token.js';
+import { withCredential } from '../../runtime/client/authenticate.js';
+import { nodePlatform } from '../../runtime/platform/node/platform.js';
+import type { Platform } from '../../runtime/platform/platform.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = `${ROOT}bin/wrt.js`;
@@ -148,7 +152,15 @@ export class TestCluster {
   private constructor(
     readonly head: WrtProcess,
     readonly address: string,
+    /** The token file the head wrote (mode 0600) and the cluster secret in it (the admin credential). */
+    readonly tokenFile: string,
+    readonly token: string,
   ) {}
+
+  /** The Node platform, authenticated as a driver with the cluster secret. */
+  get driverPlatform(): Platform {
+    return withCredential(nodePlatform, this.token, 'driver');
+  }
 
   get httpUrl(): string {
     return this.address.replace(/^ws/, 'http').replace(/\/ws$/, '');
@@ -158,15 +170,18 @@ export class TestCluster {
     nodes: { name: string; cpus: number; resources?: Record<string, number>; args?: string[] }[],
     headArgs: string[] = [],
   ): Promise<TestCluster> {
-    const head = startWrt(['start', '--head', '--port', '0', ...headArgs]);
-    const m = await head.waitFor(/listening on (ws:\/\/\S+)/);
-    const cluster = new TestCluster(head, m[1]!);
+    // Stream jobs of the tests reach NATS on loopback (tests/helpers/nats-server.ts).
+    const nats = headArgs.includes('--allow-nats') ? [] : ['--allow-nats', '127.0.0.1'];
+    const head = startWrt(['start', '--head', '--port', '0', ...nats, ...headArgs]);
+    const m = await head.waitFor(/listening on (wss?:\/\/\S+)/);
+    const file = (await head.waitFor(/cluster secret in (\S+) /))[1]!;
+    const cluster = new TestCluster(head, m[1]!, file, await readTokenFile(file));
     for (const n of nodes) await cluster.addNode(n.name, n.cpus, n.resources, n.args);
     return cluster;
   }
 
   /**
-   * Starts a node process and resolves once the head reports it joined. `via`: the address the node
+   * Starts a node process and resolves once the head reports it joined (see the defaults below). `via`: the address the node
    * connects to, when not the head's own (a FrameTap in front of it).
    */
   async addNode(
@@ -177,6 +192,13 @@ export class TestCluster {
     via = this.address,
   ): Promise<WrtProcess> {
     const extra = [...(resources ? ['--resources', JSON.stringify(resources)] : []), ...args];
+    // By default a test node's file sources read under the temporary directory (where tests
+    // write their inputs) and its jobs reach NATS on loopback; a test that passes either flag
+    // sets that limit itself.
+    if (!args.includes('--data-dir')) extra.push('--data-dir', tmpdir());
+    if (!args.includes('--allow-nats')) extra.push('--allow-nats', '127.0.0.1');
+    // Through a relay the loopback port is not the head's: name its token file.
+    if (via !== this.address) extra.push('--token-file', this.tokenFile);
     const p = startWrt(['start', '--address', via, '--cpus', String(cpus), '--name', name, ...extra]);
     this.nodes.set(name, p);
     await this.waitForJoined(name);
@@ -209,7 +231,7 @@ export class TestCluster {
     // closing at that moment ("other side closed"), more likely on a loaded machine.
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await fetch(`${this.httpUrl}/api/status`);
+        const res = await fetch(`${this.httpUrl}/api/status`, { headers: { Authorization: `Bearer ${this.token}` } });
         return (await res.json()) as never;
       } catch (err) {
         const code = ((err as Error).cause as { code?: string } | undefined)?.code;

@@ -9,6 +9,7 @@ import vm from 'node:vm';
 import { FIXTURES } from '../helpers/wrt-process.js';
 import { init, asNumber, type ObjectRef, type Runtime, type WasmModule } from '../../sdk/node.js';
 import type { ClusterStatus } from '../../runtime/head/head.js';
+import { resolveToken } from '../../runtime/launch/node/cluster-token.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -25,8 +26,13 @@ test.after.always(async () => {
   await rt?.shutdown();
 });
 
+/** The Authorization header for the loopback head at `address` (its token file, as `wrt status` reads it). */
+async function bearer(address: string): Promise<RequestInit> {
+  return { headers: { Authorization: `Bearer ${await resolveToken(address)}` } };
+}
+
 async function status(): Promise<ClusterStatus> {
-  const res = await fetch(rt.address.replace(/^ws/, 'http').replace(/\/ws$/, '/api/status'));
+  const res = await fetch(rt.address.replace(/^ws/, 'http').replace(/\/ws$/, '/api/status'), await bearer(rt.address));
   return (await res.json()) as ClusterStatus;
 }
 
@@ -110,7 +116,7 @@ test.serial('init({ nodes: 2 }) adds a node process; objects there come back as 
   const rt2 = await init({ nodes: 2, cpus: 1, gpuNodes: 0 });
   let stopped = false;
   try {
-    const res = await fetch(rt2.address.replace(/^ws/, 'http').replace(/\/ws$/, '/api/status'));
+    const res = await fetch(rt2.address.replace(/^ws/, 'http').replace(/\/ws$/, '/api/status'), await bearer(rt2.address));
     const st = (await res.json()) as ClusterStatus;
     assert.deepEqual(st.nodes.map((n) => n.name).sort(), ['local-1', 'local-2']);
     const m = await rt2.load(TASKS);

@@ -1,5 +1,5 @@
-// Garbage on the wire: a real head closes the offending connection with a protocol error and
-// keeps serving everyone else.
+// Garbage on the wire: a real head closes the offending connection with a protocol error (before
+// or after it has authenticated) and keeps serving everyone else.
 import test from 'ava';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -50,26 +50,19 @@ test.serial('truncated, corrupted and random frames close only the offending con
   );
 });
 
-test.serial('a node may not submit jobs, a client may not send node messages', async () => {
-  const ws = new WebSocket(cluster.address);
-  await once(ws, 'open');
-  const reply = once(ws, 'message');
-  ws.send(
-    encodeFrame([
-      encodeMessage({
-        type: 'Heartbeat',
-        runningTasks: 0,
-        storeUsedBytes: 0,
-        tasksFinished: 0,
-        storeSpilledBytes: 0,
-        storeRestoredBytes: 0,
-        storeOnDiskBytes: 0,
-      }),
-    ]),
+test.serial('an authenticated driver may not send node messages: WRT_FORBIDDEN, and the connection closes', async () => {
+  const conn = await cluster.driverPlatform.connect(cluster.address);
+  const errors: string[] = [];
+  conn.onMessage = (frame) => {
+    for (const m of decodeFrame(frame)) if (m.type === 'ErrorMessage') errors.push(m.failure.code);
+  };
+  const closed = new Promise<string>((resolve) => (conn.onClose = resolve));
+  conn.send(encodeMessage(SAMPLES.find((m) => m.type === 'Heartbeat')!));
+
+  assert.match(await closed, /1008/);
+  assert.deepEqual(errors, ['WRT_FORBIDDEN']);
+  assert.deepEqual(
+    (await cluster.status()).nodes.map((n) => n.name),
+    ['steady'],
   );
-  const [data] = (await reply) as [Buffer];
-  const [m] = decodeFrame(new Uint8Array(data));
-  assert.equal(m?.type, 'ErrorMessage');
-  assert.equal(m?.type === 'ErrorMessage' && m.failure.code, 'WRT_PROTOCOL');
-  ws.close();
 });

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORPUS, WORDCOUNT, TestCluster, killAll, runWrt, startWrt } from '../helpers/wrt-process.js';
-import { assertWordcount, readParts } from './wordcount-output.js';
+import { assertWordcount, readParts } from '../helpers/wordcount-output.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wrt-kill-'));
 test.after.always(async () => {

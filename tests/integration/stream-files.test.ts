@@ -9,7 +9,6 @@ import { ROOT, TestCluster, clusterFixture } from '../helpers/wrt-process.js';
 import { parseCsv } from '../helpers/nexmark-oracle.js';
 import { expectedWindowSums, orders, ordersPerSecond, writeOrderFiles } from '../helpers/file-streams.js';
 import { runJob } from '../../runtime/client/job-client.js';
-import { nodePlatform } from '../../runtime/platform/node/platform.js';
 
 const f = clusterFixture('wrt-stream-files-');
 
@@ -24,7 +23,7 @@ test.serial('a csv file source split across two node processes feeds a keyed win
   const parts = new Map<number, string>();
   const decoder = new TextDecoder();
   const status = await runJob(
-    nodePlatform,
+    f.cluster.driverPlatform,
     f.cluster.address,
     {
       name: 'orders-per-second',

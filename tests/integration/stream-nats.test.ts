@@ -15,7 +15,6 @@ import { ORDER_COLUMNS, expectedWindowSums, orders, type Order } from '../helper
 import { isoTimestamp } from '../../runtime/stream/csv.js';
 import { StreamEnvironment } from '../../sdk/datastream.js';
 import { controlJob, runJob, type JobStatusUpdate } from '../../runtime/client/job-client.js';
-import { nodePlatform } from '../../runtime/platform/node/platform.js';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -134,7 +133,7 @@ function startNatsJob(
   o: { checkpointIntervalMs?: number; onAccepted?: (id: string) => void; onOutput?: () => void } = {},
 ): Promise<JobStatusUpdate> {
   return runJob(
-    nodePlatform,
+    f.cluster!.driverPlatform,
     f.cluster!.address,
     {
       name: graph.name,
@@ -267,7 +266,7 @@ test.serial(
       `the ${expected.length} window results to be published`,
       { timeoutMs: 60_000 },
     );
-    await controlJob(nodePlatform, f.cluster.address, id, 'Cancel');
+    await controlJob(f.cluster.driverPlatform, f.cluster.address, id, 'Cancel');
     const ended = await job;
     assert.match(ended.message, /cancel/i);
     const out = await readStream('LIVESUMS');

@@ -59,8 +59,8 @@ test.serial(
     assert.equal(meta.kind, 'savepoint');
     assert.equal(meta.subtasks.length, 10, 'every subtask of the 5 vertices at parallelism 2');
 
-    // Stop: a savepoint into the directory asked for, then the job ends with its output up to it.
-    const chosen = join(f.work, 'chosen');
+    // Stop: a savepoint into the directory asked for (under the head's --savepoint-dir), then the job ends with its output up to it.
+    const chosen = join(defaultSaves, 'chosen');
     const stop = await runWrt(['stop', job, chosen, '--address', address]);
     assert.equal(stop.code, 0, stop.stderr);
     const stopPath = stop.stdout.trim();
@@ -81,7 +81,7 @@ test.serial(
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /WRT_BAD_CHECKPOINT: vertex "\w+" ran at parallelism 2 in savepoint .* submit with --parallelism 2/);
     assert.equal(existsSync(rescaled), false);
-    const missing = await runWrt(q5(rescaled, ['--from-savepoint', join(f.work, 'no-such-savepoint')]));
+    const missing = await runWrt(q5(rescaled, ['--from-savepoint', join(defaultSaves, 'no-such-savepoint')]));
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /WRT_BAD_CHECKPOINT: ".*no-such-savepoint" is not a readable savepoint: it has no _metadata file/);
 

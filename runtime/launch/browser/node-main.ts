@@ -4,6 +4,7 @@
  */
 import { NodeAgent } from '../../node/node-agent.js';
 import { browserPlatform } from '../../platform/browser/platform.js';
+import { withCredential } from '../../client/authenticate.js';
 
 const $ = (id: string): HTMLElement | null => document.getElementById(id);
 const log = (line: string): void => {
@@ -22,7 +23,18 @@ if (!crossOriginIsolated) {
   const address = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
   const params = new URLSearchParams(location.search);
   const cpus = Number(params.get('cpus')) || undefined;
-  const agent = new NodeAgent(browserPlatform, { address, cpus, name: params.get('name') ?? undefined });
+  // The credential rides in the fragment (never sent to a server): the cluster secret joins a
+  // trusted node, a volunteer link's token a volunteer.
+  const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+  const role = token.startsWith('wrt.volunteer.') ? 'volunteer' : 'node';
+  let platform = browserPlatform;
+  try {
+    platform = withCredential(browserPlatform, token, role);
+  } catch {
+    // Without a credential the head refuses the connection; agent.start() below reports it.
+    log('no credential in this page address: open the volunteer link the head printed (it ends in #token=…)');
+  }
+  const agent = new NodeAgent(platform, { address, cpus, name: params.get('name') ?? undefined });
   agent.on((e) => {
     if (e.type === 'registered') {
       status.state = 'connected';

@@ -13,10 +13,14 @@ import { memoryConnectionPair } from '../../platform/memory-connection.js';
 import type { Platform } from '../../platform/platform.js';
 import { DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE, checkpointDirectory } from '../../platform/node/checkpoint-dir.js';
 import { connectJetStream } from '../../platform/node/connectors.js';
-import { nodePlatform } from '../../platform/node/platform.js';
+import { configuredNodePlatform, nodePlatform } from '../../platform/node/platform.js';
+import { confinedJetStream } from '../../platform/node/confinement.js';
 import { serveHead } from './head-server.js';
-import { spawnNode, stopProcess } from './local-cluster.js';
+import { reachOf, spawnNode, stopProcess, type LocalReach } from './local-cluster.js';
 import { WrtError } from '../../errors.js';
+import { newClusterSecret } from '../../protocol/credentials.js';
+import { withCredential } from '../../client/authenticate.js';
+import { removeClusterToken, writeClusterToken } from './cluster-token.js';
 
 export interface EmbeddedClusterOptions {
   /** Nodes: the first in this process, the others `wrt start` processes. @default 1 */
@@ -25,12 +29,14 @@ export interface EmbeddedClusterOptions {
   cpus: number;
   /** How many nodes (from the first) offer their WebGPU adapter. @default all */
   gpuNodes?: number;
+  /** What jobs may reach: file-source directories and NATS servers (local-cluster.ts's defaults). */
+  reach?: LocalReach;
 }
 
 export interface EmbeddedCluster {
   /** The head's WebSocket URL on loopback (for other drivers and tools). */
   address: string;
-  /** The platform the driver connects with: `address` reaches the head in memory. */
+  /** The platform the driver connects with: `address` reaches the head in memory; connections authenticate as a driver with the cluster secret. */
   platform: Platform;
   /** The in-process node's objects (null for a cluster of processes). */
   local: LocalObjects | null;
@@ -42,9 +48,13 @@ export interface EmbeddedCluster {
 export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Promise<EmbeddedCluster> {
   const nodes = Math.max(1, options.nodes ?? 1);
   const gpuNodes = options.gpuNodes ?? nodes;
+  const reach = options.reach ?? {};
+  const confinement = reachOf(reach);
+  const secret = newClusterSecret();
   const head = new Head({
+    clusterSecret: secret,
     checkpoints: checkpointDirectory(DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE),
-    connectJetStream,
+    connectJetStream: confinedJetStream(connectJetStream, confinement.allowNats),
   });
   let joined = 0;
   const allJoined = new Promise<void>((resolve) =>
@@ -54,8 +64,10 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
   );
   const server = await serveHead(head, '127.0.0.1', 0);
   const address = `ws://127.0.0.1:${server.port}/ws`;
-  const platform: Platform = {
-    ...nodePlatform,
+  await writeClusterToken(secret, server.port);
+  // `address` reaches the head in memory; any other address, over a socket.
+  const inMemory: Platform = {
+    ...configuredNodePlatform({ confinement }),
     connect: async (url) => {
       if (url !== address) return nodePlatform.connect(url);
       const [mine, heads] = memoryConnectionPair(`${address} (in process)`, 'in process');
@@ -63,7 +75,13 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
       return mine;
     },
   };
-  const agent = new NodeAgent(platform, { address, cpus: options.cpus, name: 'local-1', gpu: gpuNodes > 0 });
+  const platform = withCredential(inMemory, secret, 'driver');
+  const agent = new NodeAgent(withCredential(inMemory, secret, 'node'), {
+    address,
+    cpus: options.cpus,
+    name: 'local-1',
+    gpu: gpuNodes > 0,
+  });
   const processes: ChildProcess[] = [];
   let stopped: Promise<void> | null = null;
   const stop = (): Promise<void> =>
@@ -72,11 +90,12 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
       await agent.stop();
       head.close();
       await server.close();
+      await removeClusterToken(secret, server.port);
     })());
   try {
     await agent.start();
     for (let i = 1; i < nodes; i++) {
-      const p = spawnNode(address, options.cpus, i, i < gpuNodes);
+      const p = spawnNode(address, secret, options.cpus, i, i < gpuNodes, reach);
       processes.push(p);
       p.stderr?.resume();
       p.stdout?.resume();

@@ -5,6 +5,7 @@
  * for SharedArrayBuffer.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,43 @@ export const BROWSER_ASSETS = fileURLToPath(new URL('../../../browser/', import.
 
 export interface HeadServer {
   port: number;
+  /** `https` when serving TLS, else `http` (WebSockets: `wss` / `ws`). */
+  scheme: 'http' | 'https';
   close(): Promise<void>;
+}
+
+/** How the head's server meets browsers and the network (docs/security.md). */
+export interface HeadServerOptions {
+  /**
+   * Origins (`https://example.org:8443`) whose pages may open the head's WebSocket besides the
+   * head's own. Upgrades with any other `Origin` header are refused with 403; clients that send
+   * none (Node processes) are let through to authenticate.
+   */
+  allowOrigins?: string[];
+  /** PEM certificate chain and private key: serve https and wss instead of http and ws. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+}
+
+/**
+ * True when a WebSocket upgrade with `origin` (the header, absent for non-browser clients) to
+ * `host` (the Host header) may proceed: no Origin, the head's own origin, or one of `allowed`.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  let o: URL;
+  try {
+    o = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (host && o.host === host) return true;
+  return allowed.some((a) => {
+    try {
+      return new URL(a).origin === o.origin;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Starts listening on `host:port` (port 0 picks a free one). */
@@ -37,20 +74,33 @@ export function startHeadServer(
   port: number,
   routes: HttpRoutes,
   onConnection: (c: Connection) => void,
+  options: HeadServerOptions = {},
 ): Promise<HeadServer> {
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer): void => {
     res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...ISOLATION_HEADERS });
     res.end(body);
   };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://head');
     if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed\n');
     const page = routes.pages[url.pathname];
     if (page) return send(res, 200, 'text/html; charset=utf-8', page());
     if (url.pathname.startsWith('/api/')) {
-      const body = routes.api(url.pathname.slice(5));
-      if (body === undefined) return send(res, 404, 'application/json', '{"error":"not found"}\n');
-      return send(res, 200, 'application/json', JSON.stringify(body, null, 2) + '\n');
+      void routes.authorize(req.headers.authorization).then((who) => {
+        if (!who) {
+          res.setHeader('WWW-Authenticate', 'Bearer realm="wrt"');
+          return send(
+            res,
+            401,
+            'application/json',
+            '{"error":"WRT_UNAUTHENTICATED: send Authorization: Bearer TOKEN (docs/security.md)"}\n',
+          );
+        }
+        const body = routes.api(url.pathname.slice(5));
+        if (body === undefined) return send(res, 404, 'application/json', '{"error":"not found"}\n');
+        send(res, 200, 'application/json', JSON.stringify(body, null, 2) + '\n');
+      });
+      return;
     }
     if (url.pathname.startsWith('/assets/')) {
       const file = normalize(url.pathname.slice('/assets/'.length));
@@ -62,8 +112,20 @@ export function startHeadServer(
       return;
     }
     send(res, 404, 'text/plain', 'not found\n');
+  };
+  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
+  const allowOrigins = options.allowOrigins ?? [];
+  const wss = new WebSocketServer({
+    server,
+    path: '/ws',
+    maxPayload: MAX_FRAME_BYTES + 1024,
+    // WebSockets are not bound by the same-origin policy: any page a browser on this machine opens
+    // could reach a loopback head. Refuse upgrades from pages of other origins (403).
+    verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) =>
+      originAllowed(info.req.headers.origin, info.req.headers.host, allowOrigins)
+        ? done(true)
+        : done(false, 403, 'Origin not allowed (start the head with --allow-origin ORIGIN)'),
   });
-  const wss = new WebSocketServer({ server, path: '/ws', maxPayload: MAX_FRAME_BYTES + 1024 });
   wss.on('connection', (ws, req) =>
     onConnection(connectionOverWebSocket(ws as unknown as WebSocketLike, `${req.socket.remoteAddress}:${req.socket.remotePort}`)),
   );
@@ -73,6 +135,7 @@ export function startHeadServer(
       const address = server.address();
       resolve({
         port: typeof address === 'object' && address ? address.port : port,
+        scheme: options.tls ? 'https' : 'http',
         close: () =>
           new Promise<void>((done) => {
             for (const c of wss.clients) c.terminate();
@@ -86,6 +149,6 @@ export function startHeadServer(
 }
 
 /** Serves `head` on `host:port` (port 0 picks a free one): its pages, `/api/status`, and its WebSocket. */
-export function serveHead(head: Head, host: string, port: number): Promise<HeadServer> {
-  return startHeadServer(host, port, headRoutes(head), (c) => head.accept(c));
+export function serveHead(head: Head, host: string, port: number, options: HeadServerOptions = {}): Promise<HeadServer> {
+  return startHeadServer(host, port, headRoutes(head), (c) => head.accept(c), options);
 }

@@ -11,11 +11,14 @@ import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { once } from 'node:events';
 import { WrtError } from '../../errors.js';
+import { newClusterSecret } from '../../protocol/credentials.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/wrt.js', import.meta.url));
 
 export interface LocalCluster {
   address: string;
+  /** The cluster secret this cluster was started with (its processes got it as `WRT_TOKEN`). */
+  token: string;
   httpUrl: string;
   processes: ChildProcess[];
   stop(): Promise<void>;
@@ -39,16 +42,47 @@ export function reportReady(m: ReadyMessage): void {
   (process.channel as { unref?: () => void } | undefined)?.unref?.();
 }
 
-/** Starts `wrt ARGS` from this package's own CLI, with an IPC channel for its {@link ReadyMessage}s. */
-export function spawnWrt(args: string[]): ChildProcess {
-  const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+/**
+ * Starts `wrt ARGS` from this package's own CLI, with an IPC channel for its {@link ReadyMessage}s;
+ * `token` reaches it as `WRT_TOKEN` (the environment, not the command line, which `ps` shows).
+ */
+export function spawnWrt(args: string[], token: string): ChildProcess {
+  const p = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, WRT_TOKEN: token },
+  });
   (p.channel as { unref?: () => void } | undefined)?.unref?.();
   return p;
 }
 
+/** What a local cluster's processes allow jobs to reach (docs/security.md). */
+export interface LocalReach {
+  /** Directories file sources may read under. @default the working directory */
+  dataDirs?: string[];
+  /** NATS servers jobs may reach. @default loopback (127.0.0.1, localhost, ::1) */
+  allowNats?: string[];
+  /** Extra `wrt start --head` arguments (e.g. `--savepoint-dir`). */
+  headArgs?: string[];
+}
+
+const LOOPBACK_NATS = ['127.0.0.1', 'localhost', '::1'];
+
+/** The confinement `reach` stands for, its defaults filled in. */
+export function reachOf(reach: LocalReach): { dataDirs: string[]; allowNats: string[] } {
+  return { dataDirs: reach.dataDirs ?? [process.cwd()], allowNats: reach.allowNats ?? LOOPBACK_NATS };
+}
+
+/** `--data-dir` (nodes only) and `--allow-nats` arguments for `reach`. */
+export function reachArgs(reach: LocalReach, node: boolean): string[] {
+  const r = reachOf(reach);
+  const nats = r.allowNats.flatMap((n) => ['--allow-nats', n]);
+  return node ? [...r.dataDirs.flatMap((d) => ['--data-dir', d]), ...nats] : nats;
+}
+
 /** Starts local node `index` (named `local-<index + 1>`) of a cluster whose head is at `address`. */
-export function spawnNode(address: string, cpus: number, index: number, gpu: boolean): ChildProcess {
-  return spawnWrt(['start', '--address', address, '--cpus', String(cpus), '--name', `local-${index + 1}`, ...(gpu ? [] : ['--no-gpu'])]);
+export function spawnNode(address: string, token: string, cpus: number, index: number, gpu: boolean, reach: LocalReach = {}): ChildProcess {
+  const args = ['start', '--address', address, '--cpus', String(cpus), '--name', `local-${index + 1}`, ...(gpu ? [] : ['--no-gpu'])];
+  return spawnWrt([...args, ...reachArgs(reach, true)], token);
 }
 
 /** SIGTERM, then SIGKILL after 5 s; resolves once `p` has exited. */
@@ -82,16 +116,27 @@ function waitForMessage<T>(p: ChildProcess, pick: (m: ReadyMessage) => T | null,
 
 /**
  * Starts a head and `nodes` nodes with `cpus` slots each; resolves once all nodes joined. Only
- * the first `gpuNodes` nodes offer a GPU (the others start with --no-gpu).
+ * the first `gpuNodes` nodes offer a GPU (the others start with --no-gpu); `reach` is what their
+ * jobs may reach (default: files under the working directory, NATS on loopback).
  */
-export async function startLocalCluster(nodes: number, cpus: number, verbose = false, gpuNodes = nodes): Promise<LocalCluster> {
+export async function startLocalCluster(
+  nodes: number,
+  cpus: number,
+  verbose = false,
+  gpuNodes = nodes,
+  reach: LocalReach = {},
+): Promise<LocalCluster> {
   const processes: ChildProcess[] = [];
+  const token = newClusterSecret();
   const stop = async (): Promise<void> => {
     await Promise.all(processes.slice(1).map(stopProcess));
     if (processes[0]) await stopProcess(processes[0]);
   };
   try {
-    const head = spawnWrt(['start', '--head', '--host', '127.0.0.1', '--port', '0']);
+    const head = spawnWrt(
+      ['start', '--head', '--host', '127.0.0.1', '--port', '0', ...reachArgs(reach, false), ...(reach.headArgs ?? [])],
+      token,
+    );
     processes.push(head);
     if (verbose) head.stderr?.pipe(process.stderr);
     // Drain stdout (the human-readable lines) so a full pipe never stalls the child.
@@ -101,7 +146,7 @@ export async function startLocalCluster(nodes: number, cpus: number, verbose = f
     let registered = 0;
     const joined = waitForMessage(head, (m) => (m.type === 'wrt-node-registered' && ++registered >= nodes ? true : null), 'the head');
     for (let i = 0; i < nodes; i++) {
-      const n = spawnNode(address, cpus, i, i < gpuNodes);
+      const n = spawnNode(address, token, cpus, i, i < gpuNodes, reach);
       processes.push(n);
       n.stdout?.resume();
       if (verbose) n.stderr?.pipe(process.stderr);
@@ -110,7 +155,7 @@ export async function startLocalCluster(nodes: number, cpus: number, verbose = f
       });
     }
     await joined;
-    return { address, httpUrl, processes, stop };
+    return { address, token, httpUrl, processes, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -9,6 +9,11 @@
  * and `_metadata` (JSON: `{ kind, job, checkpoint, subtasks: ["VERTEX#INDEX", …], completedAt }`).
  * Each is written under a temporary name and renamed into place, so a crash never leaves a
  * half-written one.
+ *
+ * Confinement (docs/security.md): a savepoint directory a client asks for must lie under
+ * SAVEPOINT_BASE, and a savepoint or checkpoint to restore from under SAVEPOINT_BASE or BASE;
+ * subtask keys in `_metadata` must be safe names (protocol/names.ts). Anything else is refused with
+ * `WRT_FORBIDDEN` naming the head's directories and the flags that set them.
  */
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -16,13 +21,34 @@ import process from 'node:process';
 import { tmpdir } from 'node:os';
 import { savepointSuffix, type CheckpointStore, type CompletedCheckpoint } from '../checkpoint-store.js';
 import { WrtError } from '../../errors.js';
+import { isSafeName } from '../../protocol/names.js';
+import { isUnder } from './confinement.js';
 
 /** Where a head keeps checkpoints unless told otherwise (`wrt start --checkpoint-dir`). */
 export const DEFAULT_CHECKPOINT_BASE = join(tmpdir(), 'wrt-checkpoints');
 /** Where savepoints go when none is named (`wrt start --savepoint-dir`). */
 export const DEFAULT_SAVEPOINT_BASE = join(tmpdir(), 'wrt-savepoints');
 
-const fileOf = (key: string): string => `${key.replace('#', '-')}.state`;
+/** The file of subtask `key` ("VERTEX#INDEX"); @throws WrtError `WRT_BAD_CHECKPOINT` for a key that is not a safe name and index. */
+function fileOf(key: string): string {
+  const m = /^(.+)#(\d{1,6})$/.exec(key);
+  if (!m || !isSafeName(m[1]!))
+    throw new WrtError('WRT_BAD_CHECKPOINT', `subtask key ${JSON.stringify(key.slice(0, 140))} is not VERTEX#INDEX with a safe vertex id`);
+  return `${m[1]}-${m[2]}.state`;
+}
+
+/**
+ * Refuses `path` unless it lies under one of `roots`.
+ * @throws WrtError `WRT_FORBIDDEN` naming the roots and the flags that set them
+ */
+function confine(path: string, roots: string[], what: string): void {
+  if (roots.some((r) => isUnder(path, r))) return;
+  throw new WrtError(
+    'WRT_FORBIDDEN',
+    `${what} ${path} lies outside the head's directories (${roots.join(', ')}); ` +
+      'use a path under them, or start the head with --savepoint-dir / --checkpoint-dir naming a parent of it',
+  );
+}
 
 interface Metadata {
   kind: 'checkpoint' | 'savepoint';
@@ -69,7 +95,7 @@ export async function readCheckpointDir(path: string): Promise<CompletedCheckpoi
   } catch {
     throw bad(path, '_metadata is not JSON');
   }
-  const keyOk = (k: unknown): k is string => typeof k === 'string' && /^.+#\d+$/.test(k);
+  const keyOk = (k: unknown): k is string => typeof k === 'string' && /^[A-Za-z0-9_.-]{1,128}#\d{1,6}$/.test(k) && !k.includes('..');
   if (!Number.isInteger(meta.checkpoint) || !Array.isArray(meta.subtasks) || !meta.subtasks.every(keyOk))
     throw bad(path, '_metadata lacks a checkpoint number or its subtask list');
   const states = new Map<string, Uint8Array>();
@@ -101,13 +127,20 @@ export function checkpointDirectory(base: string, savepointBase: string): Checkp
     async discard(jobId) {
       await rm(join(base, jobId), { recursive: true, force: true });
     },
+    checkSavepointDir(dir) {
+      confine(resolve(dir || savepointBase), [savepointBase], 'savepoint directory');
+    },
     async writeSavepoint(jobId, id, states, dir) {
       const parent = resolve(dir || savepointBase);
+      confine(parent, [savepointBase], 'savepoint directory');
       await mkdir(parent, { recursive: true });
       const final = join(parent, `savepoint-${jobId}-${id}-${savepointSuffix()}`);
       await writeAtomically(final, 'savepoint', jobId, id, states);
       return final;
     },
-    read: readCheckpointDir,
+    read: async (path) => {
+      confine(resolve(path), [savepointBase, base], 'savepoint');
+      return readCheckpointDir(path);
+    },
   };
 }

@@ -10,6 +10,8 @@ import { placeOne, placeSlots } from '../../../runtime/scheduler/placement.js';
 import { Head } from '../../../runtime/head/head.js';
 import { memoryConnectionPair } from '../../../runtime/platform/memory-connection.js';
 import { sendMessage } from '../../../runtime/protocol/codec.js';
+import { authenticate } from '../../../runtime/client/authenticate.js';
+import { parseCredential } from '../../../runtime/protocol/credentials.js';
 import type { Connection } from '../../../runtime/platform/platform.js';
 import type { JobGraph, Message, MessageOf, TaskOptions } from '../../../runtime/protocol/messages.js';
 import { graph as batchGraph } from '../../helpers/protocol-samples.js';
@@ -78,12 +80,12 @@ interface Outstanding {
  * A node that registers with `cpus` and `gpus`, keeps every deployment it is sent outstanding
  * until `finishAll()`, and records the most GPU grants and deployments it held at once.
  */
-function scriptedNode(head: Head, cpus: number, gpus: number) {
+async function scriptedNode(head: Head, cpus: number, gpus: number) {
   const [nodeEnd, headEnd] = memoryConnectionPair('head', 'node');
   const outstanding: Outstanding[] = [];
   const seen: Message[] = [];
   let maxGpus = 0;
-  nodeEnd.onMessages = (msgs) => {
+  const receive = (msgs: Message[]): void => {
     for (const m of msgs) {
       seen.push(m);
       if (m.type === 'DeployTask') {
@@ -96,6 +98,8 @@ function scriptedNode(head: Head, cpus: number, gpus: number) {
     }
   };
   head.accept(headEnd);
+  await authenticate(nodeEnd, parseCredential(head.clusterSecret), 'node');
+  nodeEnd.onMessages = receive;
   sendMessage(nodeEnd, {
     type: 'RegisterNode',
     name: 'scripted',
@@ -106,6 +110,9 @@ function scriptedNode(head: Head, cpus: number, gpus: number) {
     storeBytes: 2 ** 30,
     resources: {},
     gpuAdapter: gpus ? 'scripted adapter' : 'none',
+    maxOperatorMemoryBytes: 0,
+    maxDeadlineMs: 0,
+    maxGpuBytesPerCall: 0,
   });
   /** Reports the oldest `n` outstanding deployments finished (all when `n` is omitted). */
   const finish = (n = outstanding.length): void => {
@@ -129,11 +136,11 @@ function scriptedNode(head: Head, cpus: number, gpus: number) {
   return { outstanding, seen, finish, maxGpus: () => maxGpus, conn: nodeEnd };
 }
 
-function driver(head: Head): { conn: Connection; seen: Message[]; next: (type: Message['type']) => Promise<Message> } {
+async function driver(head: Head): Promise<{ conn: Connection; seen: Message[]; next: (type: Message['type']) => Promise<Message> }> {
   const [driverEnd, headEnd] = memoryConnectionPair('head', 'driver');
   const seen: Message[] = [];
   const waiters: { type: Message['type']; resolve: (m: Message) => void }[] = [];
-  driverEnd.onMessages = (msgs) => {
+  const receive = (msgs: Message[]): void => {
     for (const m of msgs) {
       seen.push(m);
       const i = waiters.findIndex((w) => w.type === m.type);
@@ -141,12 +148,17 @@ function driver(head: Head): { conn: Connection; seen: Message[]; next: (type: M
     }
   };
   head.accept(headEnd);
+  await authenticate(driverEnd, parseCredential(head.clusterSecret), 'driver');
+  driverEnd.onMessages = receive;
   return { conn: driverEnd, seen, next: (type) => new Promise((resolve) => waiters.push({ type, resolve })) };
 }
 
+/** The smallest core module (magic and version only): the head checks modules against the sandbox's rules. */
+const EMPTY_MODULE = Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0);
+
 /** Registers module `m` and submits `n` tasks `t0…` (returns `r0…`) asking for `resources`. */
 function submitTasks(conn: Connection, n: number, resources: Partial<TaskOptions>): void {
-  sendMessage(conn, { type: 'RegisterModule', moduleId: 'm', module: new Uint8Array(8) });
+  sendMessage(conn, { type: 'RegisterModule', moduleId: 'm', module: EMPTY_MODULE });
   for (let i = 0; i < n; i++)
     sendMessage(conn, {
       type: 'SubmitTask',
@@ -162,9 +174,9 @@ function submitTasks(conn: Connection, n: number, resources: Partial<TaskOptions
 test.serial('GPU tasks and a GPU batch pipeline submitted at once never hold the one GPU together', async () => {
   const head = new Head({ heartbeatTimeoutMs: 60_000 });
   try {
-    const node = scriptedNode(head, 4, 1);
+    const node = await scriptedNode(head, 4, 1);
     await until(() => node.seen.some((m) => m.type === 'RegisterAck'), 'the node to register', FAST);
-    const d = driver(head);
+    const d = await driver(head);
     // A batch pipeline whose map stage needs a GPU (the sample graph's `tokenize` asks gpus: 1).
     // The batch job asks the driver for input chunks of the subtasks it placed.
     d.conn.onMessages = ((prev) => (msgs: Message[]) => {
@@ -179,7 +191,7 @@ test.serial('GPU tasks and a GPU batch pipeline submitted at once never hold the
       type: 'SubmitJob',
       requestId: 1,
       name: 'gpu-batch',
-      module: new Uint8Array(8),
+      module: EMPTY_MODULE,
       graph: batchGraph,
       inputChunks: 3,
       inputBytes: 3,
@@ -219,9 +231,9 @@ test.serial('GPU tasks and a GPU batch pipeline submitted at once never hold the
 test.serial('a stream job that needs the only slot waits until the tasks holding it are done', async () => {
   const head = new Head({ heartbeatTimeoutMs: 60_000 });
   try {
-    const node = scriptedNode(head, 1, 0);
+    const node = await scriptedNode(head, 1, 0);
     await until(() => node.seen.some((m) => m.type === 'RegisterAck'), 'the node to register', FAST);
-    const d = driver(head);
+    const d = await driver(head);
     submitTasks(d.conn, 4, { cpus: 1 });
     await until(() => node.outstanding.length === 4, 'the tasks to reach the node', FAST);
     const streamGraph: JobGraph = {
@@ -248,7 +260,7 @@ test.serial('a stream job that needs the only slot waits until the tasks holding
       type: 'SubmitJob',
       requestId: 2,
       name: 'one-slot',
-      module: new Uint8Array(8),
+      module: EMPTY_MODULE,
       graph: streamGraph,
       inputChunks: 0,
       inputBytes: 0,

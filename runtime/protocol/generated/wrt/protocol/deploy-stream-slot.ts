@@ -127,8 +127,16 @@ freshOutput():boolean {
   return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
 }
 
+/**
+ * Deadline of one operator call, ms (a call past it fails the job with WRT_DEADLINE); 0 = none.
+ */
+deadlineMs():number {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startDeployStreamSlot(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(11);
 }
 
 static addJobId(builder:flatbuffers.Builder, jobIdOffset:flatbuffers.Offset) {
@@ -205,6 +213,10 @@ static startRestoreVector(builder:flatbuffers.Builder, numElems:number) {
 
 static addFreshOutput(builder:flatbuffers.Builder, freshOutput:boolean) {
   builder.addFieldInt8(9, +freshOutput, +false);
+}
+
+static addDeadlineMs(builder:flatbuffers.Builder, deadlineMs:number) {
+  builder.addFieldInt32(10, deadlineMs, 0);
 }
 
 static endDeployStreamSlot(builder:flatbuffers.Builder):flatbuffers.Offset {

@@ -4,6 +4,9 @@
 import { ActorCall } from '../../wrt/protocol/actor-call.js';
 import { ActorInfo } from '../../wrt/protocol/actor-info.js';
 import { ActorState } from '../../wrt/protocol/actor-state.js';
+import { AuthChallenge } from '../../wrt/protocol/auth-challenge.js';
+import { AuthOk } from '../../wrt/protocol/auth-ok.js';
+import { Authenticate } from '../../wrt/protocol/authenticate.js';
 import { CancelJob } from '../../wrt/protocol/cancel-job.js';
 import { CancelTask } from '../../wrt/protocol/cancel-task.js';
 import { CheckpointAck } from '../../wrt/protocol/checkpoint-ack.js';
@@ -70,13 +73,16 @@ export enum Message {
   TriggerCheckpoint = 30,
   CheckpointAck = 31,
   JobControl = 32,
-  JobControlDone = 33
+  JobControlDone = 33,
+  AuthChallenge = 34,
+  Authenticate = 35,
+  AuthOk = 36
 }
 
 export function unionToMessage(
   type: Message,
-  accessor: (obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null
-): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
+  accessor: (obj:ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null
+): ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(new RegisterNode())! as RegisterNode;
@@ -112,15 +118,18 @@ export function unionToMessage(
     case 'CheckpointAck': return accessor(new CheckpointAck())! as CheckpointAck;
     case 'JobControl': return accessor(new JobControl())! as JobControl;
     case 'JobControlDone': return accessor(new JobControlDone())! as JobControlDone;
+    case 'AuthChallenge': return accessor(new AuthChallenge())! as AuthChallenge;
+    case 'Authenticate': return accessor(new Authenticate())! as Authenticate;
+    case 'AuthOk': return accessor(new AuthOk())! as AuthOk;
     default: return null;
   }
 }
 
 export function unionListToMessage(
   type: Message, 
-  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null, 
+  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null, 
   index: number
-): ActorCall|ActorInfo|ActorState|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
+): ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(index, new RegisterNode())! as RegisterNode;
@@ -156,6 +165,9 @@ export function unionListToMessage(
     case 'CheckpointAck': return accessor(index, new CheckpointAck())! as CheckpointAck;
     case 'JobControl': return accessor(index, new JobControl())! as JobControl;
     case 'JobControlDone': return accessor(index, new JobControlDone())! as JobControlDone;
+    case 'AuthChallenge': return accessor(index, new AuthChallenge())! as AuthChallenge;
+    case 'Authenticate': return accessor(index, new Authenticate())! as Authenticate;
+    case 'AuthOk': return accessor(index, new AuthOk())! as AuthOk;
     default: return null;
   }
 }

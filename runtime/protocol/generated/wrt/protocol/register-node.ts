@@ -86,8 +86,27 @@ gpuAdapter(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * The node's ceilings (docs/security.md): the largest operator linear memory (bytes) and call
+ * deadline (ms) it runs, and the most bytes one `wrt:runtime/gpu` call may move; 0 = none.
+ */
+maxOperatorMemoryBytes():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+maxDeadlineMs():number {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
+maxGpuBytesPerCall():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startRegisterNode(builder:flatbuffers.Builder) {
-  builder.startObject(8);
+  builder.startObject(11);
 }
 
 static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
@@ -134,12 +153,24 @@ static addGpuAdapter(builder:flatbuffers.Builder, gpuAdapterOffset:flatbuffers.O
   builder.addFieldOffset(7, gpuAdapterOffset, 0);
 }
 
+static addMaxOperatorMemoryBytes(builder:flatbuffers.Builder, maxOperatorMemoryBytes:bigint) {
+  builder.addFieldInt64(8, maxOperatorMemoryBytes, BigInt('0'));
+}
+
+static addMaxDeadlineMs(builder:flatbuffers.Builder, maxDeadlineMs:number) {
+  builder.addFieldInt32(9, maxDeadlineMs, 0);
+}
+
+static addMaxGpuBytesPerCall(builder:flatbuffers.Builder, maxGpuBytesPerCall:bigint) {
+  builder.addFieldInt64(10, maxGpuBytesPerCall, BigInt('0'));
+}
+
 static endRegisterNode(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, platform:Platform, cpus:number, gpus:number, memoryBytes:bigint, storeBytes:bigint, resourcesOffset:flatbuffers.Offset, gpuAdapterOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, platform:Platform, cpus:number, gpus:number, memoryBytes:bigint, storeBytes:bigint, resourcesOffset:flatbuffers.Offset, gpuAdapterOffset:flatbuffers.Offset, maxOperatorMemoryBytes:bigint, maxDeadlineMs:number, maxGpuBytesPerCall:bigint):flatbuffers.Offset {
   RegisterNode.startRegisterNode(builder);
   RegisterNode.addName(builder, nameOffset);
   RegisterNode.addPlatform(builder, platform);
@@ -149,6 +180,9 @@ static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Of
   RegisterNode.addStoreBytes(builder, storeBytes);
   RegisterNode.addResources(builder, resourcesOffset);
   RegisterNode.addGpuAdapter(builder, gpuAdapterOffset);
+  RegisterNode.addMaxOperatorMemoryBytes(builder, maxOperatorMemoryBytes);
+  RegisterNode.addMaxDeadlineMs(builder, maxDeadlineMs);
+  RegisterNode.addMaxGpuBytesPerCall(builder, maxGpuBytesPerCall);
   return RegisterNode.endRegisterNode(builder);
 }
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { countTokens, formatCounts } from '../helpers/reference-wordcount.js';
+import { countTokens, formatCounts } from './reference-wordcount.js';
 
 /** The reference word count of `files` (each decoded on its own, as wrt does). */
 export function referenceCounts(files: string[]): Map<string, number> {
