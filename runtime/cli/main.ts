@@ -113,6 +113,8 @@ program
   )
   .option('--data-dir <dir...>', "node: a directory stream jobs' file sources may read under (repeatable; default: none)")
   .option('--allow-nats <server...>', 'head and node: a NATS server (HOST or HOST:PORT) stream jobs may reach (repeatable; default: none)')
+  .option('--max-tasks-per-driver <n>', 'head: tasks one driver may have queued or running', positive('--max-tasks-per-driver'), 100_000)
+  .option('--max-objects-per-driver <n>', 'head: objects one driver may hold', positive('--max-objects-per-driver'), 1_000_000)
   .option('--ca-file <file>', "node: PEM certificates to trust for a wss:// head (a self-signed head's certificate)")
   .option(
     '--state-dir <dir>',
@@ -152,6 +154,8 @@ program
       authTimeoutMs: number;
       maxUnauthenticated: number;
       maxConnections: number;
+      maxTasksPerDriver: number;
+      maxObjectsPerDriver: number;
       dataDir?: string[];
       allowNats?: string[];
       maxOperatorMemoryMb?: number;
@@ -177,6 +181,8 @@ program
           authTimeoutMs: o.authTimeoutMs,
           maxUnauthenticated: o.maxUnauthenticated,
           maxConnections: o.maxConnections,
+          maxTasksPerDriver: o.maxTasksPerDriver,
+          maxObjectsPerDriver: o.maxObjectsPerDriver,
           allowNats: o.allowNats ?? [],
         });
       else

@@ -57,6 +57,8 @@ export interface HeadCommandOptions {
   authTimeoutMs: number;
   maxUnauthenticated: number;
   maxConnections: number;
+  maxTasksPerDriver: number;
+  maxObjectsPerDriver: number;
 }
 
 /** The head's cluster secret: from `--token-file`, else `$WRT_TOKEN`, else a fresh one. */
@@ -82,6 +84,8 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
     authTimeoutMs: o.authTimeoutMs,
     maxUnauthenticated: o.maxUnauthenticated,
     maxConnections: o.maxConnections,
+    maxTasksPerDriver: o.maxTasksPerDriver,
+    maxObjectsPerDriver: o.maxObjectsPerDriver,
     heartbeatIntervalMs: o.heartbeatIntervalMs,
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     log: o.quiet ? () => {} : (line) => process.stderr.write(line + '\n'),

@@ -19,7 +19,7 @@ import { memoryCheckpointStore, type CheckpointStore } from '../platform/checkpo
 import { ResourceLedger } from '../scheduler/resource-ledger.js';
 import type { Resources } from '../scheduler/resources.js';
 import { TaskService } from '../scheduler/task-service.js';
-import { WrtError, toFailure } from '../errors.js';
+import { WrtError, toFailure, type FailureRecord } from '../errors.js';
 import { ObjectRelay } from './object-relay.js';
 import { JobRegistry, type JobStatusView } from './job-registry.js';
 import { ALLOWED, guardConnection, refuse, type GuardedConnection } from './auth-gate.js';
@@ -51,6 +51,12 @@ export interface HeadOptions {
   maxUnauthenticated?: number;
   /** Open connections of every kind beyond which new ones are refused at once. @default 4096 */
   maxConnections?: number;
+  /** Tasks one driver connection may have queued or running; more fail with `WRT_OVER_LIMIT`. @default 100000 */
+  maxTasksPerDriver?: number;
+  /** Objects (task results and puts) one driver connection may hold in the directory. @default 1000000 */
+  maxObjectsPerDriver?: number;
+  /** Bytes queued to a driver that does not read them, beyond which its connection is closed. @default 256 MiB */
+  maxPendingBytesPerDriver?: number;
 }
 
 interface NodeEntry {
@@ -383,9 +389,39 @@ export class Head {
     }
   }
 
+  /**
+   * The failure of a driver's new task or put, or null when it may go ahead: its object id must be
+   * new (another driver's would be taken over), and the driver under its limits.
+   */
+  private overDriverLimits(driver: string, m: MessageOf<'SubmitTask' | 'PutObject'>): FailureRecord | null {
+    const id = m.type === 'SubmitTask' ? m.returnId : m.objectId;
+    if (this.tasks.objects.get(id)) return { code: 'WRT_INVALID_ARGUMENT', message: `object id ${id} is already in use`, retryable: false };
+    const maxObjects = this.options.maxObjectsPerDriver ?? 1_000_000;
+    if (this.tasks.objects.countOwnedBy(driver) >= maxObjects) {
+      return { code: 'WRT_OVER_LIMIT', message: `a driver may hold ${maxObjects} objects at once; release some first`, retryable: false };
+    }
+    const maxTasks = this.options.maxTasksPerDriver ?? 100_000;
+    if (m.type === 'SubmitTask' && this.tasks.unfinishedTasksOf(driver) >= maxTasks) {
+      return {
+        code: 'WRT_OVER_LIMIT',
+        message: `a driver may have ${maxTasks} tasks queued or running; wait for some first`,
+        retryable: true,
+      };
+    }
+    return null;
+  }
+
   private fromClient(driver: string, principal: Principal, conn: Connection, msg: Message): void {
     // User code is refused before any node sees it when it breaks the sandbox's rules.
     if (msg.type === 'SubmitJob' || msg.type === 'RegisterModule') checkSandbox(msg.module);
+    if (msg.type === 'SubmitTask' || msg.type === 'PutObject') {
+      const failure = this.overDriverLimits(driver, msg);
+      if (failure) {
+        const objectId = msg.type === 'SubmitTask' ? msg.returnId : msg.objectId;
+        sendMessage(conn, { type: 'ObjectReady', objectId, nodeId: '', sizeBytes: 0, data: new Uint8Array(0), inline: false, failure });
+        return;
+      }
+    }
     switch (msg.type) {
       case 'SubmitJob':
         this.jobs.submit(conn, msg, principal);
@@ -423,11 +459,23 @@ export class Head {
     }
   }
 
-  /** Sends to a live node, or to a driver (ids `d-N`). */
+  /**
+   * Sends to a live node, or to a driver (ids `d-N`). A driver that leaves more than
+   * `maxPendingBytesPerDriver` unread is disconnected (its tasks and objects go with it).
+   */
   private sendTo(id: string, m: Message): void {
     const n = this.nodes.get(id);
-    const conn = n?.alive ? n.conn : this.drivers.get(id);
-    if (conn) sendMessage(conn, m);
+    if (n?.alive) return sendMessage(n.conn, m);
+    const conn = this.drivers.get(id);
+    if (!conn) return;
+    const max = this.options.maxPendingBytesPerDriver ?? 256 * 2 ** 20;
+    if (conn.bufferedAmount > max) {
+      this.log(`head: driver ${id} at ${conn.peer} leaves over ${max} bytes unread; closing its connection`);
+      this.drivers.delete(id);
+      refuse(conn, new WrtError('WRT_OVER_LIMIT', `over ${max} bytes queued to this driver and not read`));
+      return;
+    }
+    sendMessage(conn, m);
   }
 
   private lose(nodeId: string, reason: string): void {

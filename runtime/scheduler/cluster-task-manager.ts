@@ -41,7 +41,16 @@ export class ClusterTaskManager {
     });
   }
 
+  /** Tasks of each driver not finished yet (queued or running). */
+  private readonly unfinished = new Map<string, number>();
+
+  /** Tasks of `driver` submitted and not finished (the head's per-driver limit counts them). */
+  unfinishedOf(driver: string): number {
+    return this.unfinished.get(driver) ?? 0;
+  }
+
   submitTask(driver: string, m: MessageOf<'SubmitTask'>): void {
+    this.unfinished.set(driver, this.unfinishedOf(driver) + 1);
     this.ctx.objects.create(m.returnId, driver, m.taskId);
     for (const a of m.args) if (a.objectId) this.ctx.objects.retain(a.objectId);
     const t: TaskRecord = { spec: m, owner: driver, state: 'queued', nodeId: '', attempt: 0, requirement: requirementOf(m.options, 1) };
@@ -184,6 +193,11 @@ export class ClusterTaskManager {
   private finishTask(t: TaskRecord, failure: FailureRecord | null, s?: MessageOf<'TaskStatus'>, nodeId = ''): void {
     const first = t.state !== 'done';
     t.state = 'done';
+    if (first) {
+      const n = this.unfinishedOf(t.owner) - 1;
+      if (n > 0) this.unfinished.set(t.owner, n);
+      else this.unfinished.delete(t.owner);
+    }
     const e = failure
       ? this.ctx.objects.fail(t.spec.returnId, failure)
       : this.ctx.objects.ready(

@@ -23,6 +23,13 @@ export interface ObjectEntry {
 
 export class ObjectDirectory {
   private readonly entries = new Map<string, ObjectEntry>();
+  /** Objects in the directory per owner (the head's per-driver limit counts them). */
+  private readonly owned = new Map<string, number>();
+
+  /** How many objects `owner` has in the directory now. */
+  countOwnedBy(owner: string): number {
+    return this.owned.get(owner) ?? 0;
+  }
 
   get(id: string): ObjectEntry | undefined {
     return this.entries.get(id);
@@ -31,7 +38,10 @@ export class ObjectDirectory {
   /** Registers an object that a task will produce (or a put has just stored). */
   create(id: string, owner: string, lineage: string | null): ObjectEntry {
     const e: ObjectEntry = { id, state: 'pending', nodeId: '', sizeBytes: 0, inline: null, failure: null, lineage, refs: 1, owner };
+    const old = this.entries.get(id);
+    if (old) this.disown(old.owner);
     this.entries.set(id, e);
+    this.owned.set(owner, this.countOwnedBy(owner) + 1);
     return e;
   }
 
@@ -55,7 +65,14 @@ export class ObjectDirectory {
     if (!e) return undefined;
     if (--e.refs > 0) return undefined;
     this.entries.delete(id);
+    this.disown(e.owner);
     return e;
+  }
+
+  private disown(owner: string): void {
+    const n = this.countOwnedBy(owner) - 1;
+    if (n > 0) this.owned.set(owner, n);
+    else this.owned.delete(owner);
   }
 
   retain(id: string): void {

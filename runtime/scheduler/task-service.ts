@@ -41,6 +41,11 @@ export class TaskService {
   }
 
   /** The object directory: state, location, references and lineage of every object. */
+  /** Tasks of `driver` submitted and not finished. */
+  unfinishedTasksOf(driver: string): number {
+    return this.tasks.unfinishedOf(driver);
+  }
+
   get objects(): ObjectDirectory {
     return this.ctx.objects;
   }

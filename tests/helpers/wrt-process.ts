@@ -132,6 +132,8 @@ export function clusterFixture(prefix: string): ClusterFixture {
 export interface ClusterStatusView {
   nodes: {
     name: string;
+    /** `node` (trusted) or `volunteer`. */
+    role: string;
     /** Subtasks and tasks running on the node now. */
     running: number;
     tasksFinished: number;
@@ -197,8 +199,9 @@ export class TestCluster {
     // sets that limit itself.
     if (!args.includes('--data-dir')) extra.push('--data-dir', tmpdir());
     if (!args.includes('--allow-nats')) extra.push('--allow-nats', '127.0.0.1');
-    // Through a relay the loopback port is not the head's: name its token file.
-    if (via !== this.address) extra.push('--token-file', this.tokenFile);
+    // Named, not found: through a relay the loopback port is not the head's, and a head with its
+    // own --state-dir writes its token file there.
+    if (!args.includes('--token-file')) extra.push('--token-file', this.tokenFile);
     const p = startWrt(['start', '--address', via, '--cpus', String(cpus), '--name', name, ...extra]);
     this.nodes.set(name, p);
     await this.waitForJoined(name);

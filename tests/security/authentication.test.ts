@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, TestCluster, clusterFixture, runWrt, startWrt } from '../helpers/wrt-process.js';
+import { FIXTURES, ROOT, TestCluster, clusterFixture, runWrt, startWrt } from '../helpers/wrt-process.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { decodeFrame as decodeAll, encodeFrame, encodeMessage } from '../../runtime/protocol/codec.js';
 import { deriveToken, newClusterSecret, parseCredential, proofOf } from '../../runtime/protocol/credentials.js';
@@ -19,6 +19,8 @@ import type { Connection } from '../../runtime/platform/platform.js';
 import type { Message, Role } from '../../runtime/protocol/messages.js';
 import { SAMPLES } from '../helpers/protocol-samples.js';
 import { ALLOWED } from '../../runtime/head/auth-gate.js';
+import { init, asNumber } from '../../sdk/node.js';
+import { until } from '../helpers/until.js';
 import { assertJobRuns, assertTasksRun, errorCode, rawPeer, nexmarkQ1 } from './attack-helpers.js';
 
 const f = clusterFixture('wrt-sec-auth-');
@@ -30,7 +32,7 @@ test.before(async () => {
       { name: 'alpha', cpus: 1, args: ['--no-gpu'] },
       { name: 'beta', cpus: 1, args: ['--no-gpu'] },
     ],
-    ['--auth-timeout-ms', '3000', '--max-unauthenticated', '64'],
+    ['--auth-timeout-ms', '3000', '--max-unauthenticated', '64', '--max-tasks-per-driver', '6', '--state-dir', join(f.work, 'state')],
   );
 });
 
@@ -242,6 +244,76 @@ test.serial('10,000 fuzzed frames from authenticated drivers: each bad one ends 
   await assertTasksRun(cluster);
   assert.deepEqual((await cluster.status()).nodes.map((n) => n.name).sort(), ['alpha', 'beta']);
 });
+
+test.serial('a volunteer tab joins through the volunteer link and gets no work; once the link is revoked no new tab gets in', async () => {
+  const link = /volunteer link .*?: (http\S+)/.exec(cluster.head.stdout)?.[1];
+  assert.ok(link, cluster.head.stdout);
+  const { browser, close } = await launchChromium();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(link.replace('/#', '/?name=vol-tab&cpus=1#'));
+    const s = await cluster.statusWhen((x) => x.nodes.some((n) => n.name === 'vol-tab'), 'the volunteer tab joined');
+    assert.equal(s.nodes.find((n) => n.name === 'vol-tab')?.role, 'volunteer');
+    await assertTasksRun(cluster);
+    assert.equal((await cluster.status()).nodes.find((n) => n.name === 'vol-tab')?.tasksFinished, 0, 'no work for volunteers yet');
+    const revoke = await runWrt(['token', '--revoke', 'link-1', '--state-dir', join(f.work, 'state')]);
+    assert.equal(revoke.code, 0, revoke.stderr);
+    const late = await browser.newPage();
+    await late.goto(link.replace('/#', '/?name=late-tab&cpus=1#'));
+    await late.waitForFunction(() => (globalThis as { wrtNode?: { state: string } }).wrtNode?.state === 'error');
+    const error = await late.evaluate(() => (globalThis as { wrtNode?: { error: string } }).wrtNode?.error ?? '');
+    assert.match(error, /revoked/);
+    assert.ok(!(await cluster.status()).nodes.some((n) => n.name === 'late-tab'));
+  } finally {
+    await close();
+  }
+});
+
+test.serial(
+  "a driver's task flood stops at its limit (WRT_OVER_LIMIT) while another driver's tasks run; another driver's object id cannot be taken over",
+  async () => {
+    const flooder = await init({ address: cluster.address, token: await deriveToken(cluster.token, 'driver', 'flooder') });
+    const victim = await init({ address: cluster.address, token: await deriveToken(cluster.token, 'driver', 'victim') });
+    try {
+      // Spinning tasks (each stopped at a 300 ms deadline), all sent in one turn: the head takes the
+      // first 6 and refuses the rest before any ends.
+      const spin = (await flooder.load(`${FIXTURES}tasks.wasm`)).remote('spin', { maxRetries: 0, deadlineMs: 300 });
+      const refs = Array.from({ length: 20 }, () => spin.call());
+      const over = await Promise.all(
+        refs.slice(6).map((r) =>
+          flooder.get(r).then(
+            () => 'ok',
+            (e: { code?: string }) => e.code ?? 'error',
+          ),
+        ),
+      );
+      assert.deepEqual(new Set(over), new Set(['WRT_OVER_LIMIT']), 'every task past the limit of 6');
+      const mod = await victim.load(`${FIXTURES}tasks.wasm`);
+      const mine = victim.put(new Uint8Array([1, 2, 3]));
+      await victim.get(mine);
+      const sum = mod.remote('add').call(40, 2);
+      assert.equal(asNumber(await victim.get(sum)), 42, "the other driver's tasks run");
+      // The flooder's raw connection tries to take over the victim's object id.
+      const raw = await withCredential(nodePlatform, await deriveToken(cluster.token, 'driver', 'flooder'), 'driver').connect(
+        cluster.address,
+      );
+      const seen: Message[] = [];
+      raw.onMessage = (frame) => seen.push(...decodeAll(frame));
+      raw.send(encodeMessage({ type: 'PutObject', objectId: mine.id, data: new Uint8Array([6, 6, 6]), totalBytes: 3, source: '' }));
+      await until(() => seen.find((m) => m.type === 'ObjectReady'), 'the refusal');
+      const refusal = seen.find((m) => m.type === 'ObjectReady');
+      assert.ok(refusal?.type === 'ObjectReady' && refusal.failure?.code === 'WRT_INVALID_ARGUMENT', JSON.stringify(refusal));
+      raw.send(encodeMessage({ type: 'ObjectPull', requestId: 9, objectId: mine.id, nodeId: '', requester: '', offset: 0, length: 0 }));
+      await until(() => seen.find((m) => m.type === 'ErrorMessage'), "the refused pull of another driver's object");
+      assert.equal(errorCode(seen), 'WRT_FORBIDDEN');
+      raw.close();
+      assert.deepEqual([...(await victim.get(mine))], [1, 2, 3], "the victim's object is untouched");
+    } finally {
+      await flooder.shutdown();
+      await victim.shutdown();
+    }
+  },
+);
 
 test.serial('after every attack the cluster runs a word count exactly', async () => {
   await assertJobRuns(cluster, f.work, 'after-attacks');
