@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import process from 'node:process';
 import { readFileSync } from 'node:fs';
 import { SlotPool, type OperatorCall } from '../../../runtime/node/slot-pool.js';
-import { GPU_IMPORT_MODULE } from '../../../runtime/node/gpu-bridge.js';
+import { GPU_IMPORT_MODULE, type GpuRequestHandler } from '../../../runtime/node/gpu-bridge.js';
 import { serveGpuRequest } from '../../../runtime/node/gpu-tasks.js';
 import { nodePlatform } from '../../../runtime/platform/node/platform.js';
 import { requestGpu } from '../../../gpu/node.js';
@@ -93,6 +93,25 @@ test.serial('a slot without a GPU handler answers GPU requests with WRT_GPU_UNAV
   const pool = new SlotPool(nodePlatform, arena, 1);
   try {
     await assert.rejects(pool.call(lengths(true)), /GPU map failed: WRT_GPU_UNAVAILABLE: this node has no GPU/);
+  } finally {
+    await pool.close();
+  }
+});
+
+test.serial("a GPU call moving more bytes than the node's ceiling gets WRT_OVER_LIMIT before anything is allocated or sent", async () => {
+  const { arena, lengths } = await setup();
+  let reached = 0;
+  const handler: GpuRequestHandler = async () => {
+    reached++;
+  };
+  handler.maxBytesPerCall = 16; // the text alone is longer
+  const pool = new SlotPool(nodePlatform, arena, 1, handler);
+  try {
+    await assert.rejects(
+      pool.call(lengths(true)),
+      /WRT_OVER_LIMIT: gpu\.\w+ would move \d+ bytes; this node allows 16 per call \(its --max-gpu-mb-per-call\)/,
+    );
+    assert.equal(reached, 0, 'the request never reached the agent');
   } finally {
     await pool.close();
   }
