@@ -19,6 +19,9 @@ export function volunteerPage(): string {
 <h1>wrt — this tab is a worker node</h1>
 <p>While this page stays open, the tab runs WebAssembly tasks for the cluster in its own Web Workers,
 sandboxed, with no access to this page or your files. Close the tab to leave.</p>
+<p>The tab joins with the credential at the end of this page's address (<code>#token=…</code>, from the
+link the cluster's operator shared; the browser never sends it to a server). A volunteer link makes
+it an untrusted volunteer; without a credential the cluster refuses it.</p>
 <p>State: <span id="state">starting…</span> · tasks finished: <span id="tasks">0</span></p>
 <div id="log"></div>
 <script type="module" src="/assets/node-agent.js"></script>
@@ -36,7 +39,8 @@ export function driverPage(): string {
 <html lang="en">
 <head><meta charset="utf-8"><title>wrt driver</title></head>
 <body>
-<p>wrt driver page: <code>const wrt = await import('/assets/sdk.js'); const rt = await wrt.init();</code></p>
+<p>wrt driver page: <code>const wrt = await import('/assets/sdk.js'); const rt = await wrt.init();</code>
+(open it as <code>/driver#token=TOKEN</code> with a driver token, or pass <code>init({ token })</code>)</p>
 </body>
 </html>
 `;

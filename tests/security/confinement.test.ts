@@ -13,6 +13,7 @@ import { runJob, type JobStatusUpdate } from '../../runtime/client/job-client.js
 import { encodeMessage, decodeFrame } from '../../runtime/protocol/codec.js';
 import { StreamEnvironment } from '../../sdk/datastream.js';
 import { WrtError } from '../../runtime/errors.js';
+import { init } from '../../sdk/node.js';
 import type { JobGraph, Message } from '../../runtime/protocol/messages.js';
 import { assertJobRuns, assertTasksRun, errorCode, nexmarkQ1 } from './attack-helpers.js';
 
@@ -30,7 +31,19 @@ test.before(async () => {
       {
         name: 'guarded',
         cpus: 2,
-        args: ['--no-gpu', '--data-dir', DATA, '--allow-nats', '127.0.0.1', '--max-operator-memory-mb', '64', '--max-deadline-ms', '20000'],
+        args: [
+          '--no-gpu',
+          '--data-dir',
+          DATA,
+          '--allow-nats',
+          '127.0.0.1',
+          '--max-operator-memory-mb',
+          '64',
+          '--max-deadline-ms',
+          '20000',
+          '--max-output-mb',
+          '8',
+        ],
       },
     ],
     ['--checkpoint-dir', join(f.work, 'checkpoints'), '--savepoint-dir', SAVES],
@@ -213,6 +226,17 @@ test.serial("a memory bomb past the node's ceiling: refused at submission when a
   ]);
   assert.equal(late.code, 1, late.stderr);
   assert.match(late.stderr, /WRT_OVER_LIMIT: .*999999 ms call deadline; node "guarded" allows at most 20000 ms \(its --max-deadline-ms\)/);
+});
+
+test.serial("an output past the node's --max-output-mb fails its task with WRT_OUTPUT_CAP; one under it is returned", async () => {
+  const rt = await init({ address: cluster.address, token: cluster.token });
+  try {
+    const fill = (await rt.load(join(FIXTURES, 'tasks.wasm'))).remote('fill', { maxRetries: 0 });
+    assert.equal((await rt.get(fill.call(2_000_000))).byteLength, 2_000_000);
+    await assert.rejects(rt.get(fill.call(9 * 2 ** 20)), (e: unknown) => (e as { code?: string }).code === 'WRT_OUTPUT_CAP');
+  } finally {
+    await rt.shutdown();
+  }
 });
 
 test.serial('a looping stream operator fails its job at the deadline, naming the operator; its checkpoints stop', async (t) => {
