@@ -180,50 +180,24 @@ test.serial(
   },
 );
 
+/** `wrt submit PIPELINE --address … --input README.md --output DIR EXTRA…` on the test cluster. */
+function submitReadme(pipeline: string, output: string, extra: string[] = []): ReturnType<typeof runWrt> {
+  return runWrt(['submit', pipeline, '--address', cluster.address, '--input', join(ROOT, 'README.md'), '--output', output, ...extra]);
+}
+
 test.serial("a memory bomb past the node's ceiling: refused at submission when asked for, capped at the ceiling when not", async () => {
   const out = join(f.work, 'bomb');
-  const asked = await runWrt([
-    'submit',
-    WORDCOUNT,
-    '--address',
-    cluster.address,
-    '--input',
-    join(ROOT, 'README.md'),
-    '--output',
-    out,
-    '--operator-memory-mb',
-    '512',
-  ]);
+  const asked = await submitReadme(WORDCOUNT, out, ['--operator-memory-mb', '512']);
   assert.equal(asked.code, 1, asked.stderr);
   assert.match(
     asked.stderr,
     /WRT_OVER_LIMIT: job .* asks for 512 MiB of operator memory; node "guarded" runs at most 64 MiB \(its --max-operator-memory-mb\)/,
   );
   assert.equal(existsSync(out), false);
-  const grown = await runWrt([
-    'submit',
-    join(FIXTURES, 'oom.wasm'),
-    '--address',
-    cluster.address,
-    '--input',
-    join(ROOT, 'README.md'),
-    '--output',
-    join(f.work, 'oom'),
-  ]);
+  const grown = await submitReadme(join(FIXTURES, 'oom.wasm'), join(f.work, 'oom'));
   assert.equal(grown.code, 1, grown.stderr);
   assert.match(grown.stderr, /WRT_MEMORY_CAP: .*exceeded its memory cap of 67108864 bytes/);
-  const late = await runWrt([
-    'submit',
-    WORDCOUNT,
-    '--address',
-    cluster.address,
-    '--input',
-    join(ROOT, 'README.md'),
-    '--output',
-    join(f.work, 'late'),
-    '--deadline-ms',
-    '999999',
-  ]);
+  const late = await submitReadme(WORDCOUNT, join(f.work, 'late'), ['--deadline-ms', '999999']);
   assert.equal(late.code, 1, late.stderr);
   assert.match(late.stderr, /WRT_OVER_LIMIT: .*999999 ms call deadline; node "guarded" allows at most 20000 ms \(its --max-deadline-ms\)/);
 });
