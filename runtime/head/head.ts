@@ -500,6 +500,17 @@ export class Head {
     this.jobs.pumpAll();
   }
 
+  /** Slots (cpus) the trusted nodes offer, and how many their grants hold (queued grants count a fraction each). */
+  slotUse(): { total: number; busy: number } {
+    let total = 0;
+    let busy = 0;
+    for (const c of this.ledger.capacities()) {
+      total += c.total.cpus ?? 0;
+      busy += c.used.cpus ?? 0;
+    }
+    return { total, busy: Math.round(busy * 100) / 100 };
+  }
+
   status(): ClusterStatus {
     return {
       nodes: [...this.nodes.values()].map((n) => ({

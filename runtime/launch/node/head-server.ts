@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
@@ -23,6 +24,11 @@ const ISOLATION_HEADERS = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
+
+/** This package's version (package.json), for `/api/v1/overview`. */
+const VERSION = (
+  JSON.parse(readFileSync(fileURLToPath(new URL('../../../../package.json', import.meta.url)), 'utf8')) as { version: string }
+).version;
 
 /** Directory of the browser bundles built by `npm run build` (dist/browser). */
 export const BROWSER_ASSETS = fileURLToPath(new URL('../../../browser/', import.meta.url));
@@ -96,9 +102,8 @@ export function startHeadServer(
             '{"error":"WRT_UNAUTHENTICATED: send Authorization: Bearer TOKEN (docs/security.md)"}\n',
           );
         }
-        const body = routes.api(url.pathname.slice(5));
-        if (body === undefined) return send(res, 404, 'application/json', '{"error":"not found"}\n');
-        send(res, 200, 'application/json', JSON.stringify(body, null, 2) + '\n');
+        const r = routes.api(url.pathname.slice(5), url.searchParams);
+        send(res, r.status, 'application/json', JSON.stringify(r.body, null, 2) + '\n');
       });
       return;
     }
@@ -150,5 +155,5 @@ export function startHeadServer(
 
 /** Serves `head` on `host:port` (port 0 picks a free one): its pages, `/api/status`, and its WebSocket. */
 export function serveHead(head: Head, host: string, port: number, options: HeadServerOptions = {}): Promise<HeadServer> {
-  return startHeadServer(host, port, headRoutes(head), (c) => head.accept(c), options);
+  return startHeadServer(host, port, headRoutes(head, VERSION), (c) => head.accept(c), options);
 }
