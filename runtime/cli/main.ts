@@ -8,7 +8,7 @@ import { generateNexmark } from './nexmark.js';
 import { WrtError } from '../errors.js';
 import { controlJob } from '../client/job-client.js';
 import { nodePlatformTrusting } from '../platform/node/platform.js';
-import { getStatus, readCa } from './status.js';
+import { formatJobs, getStatus, listJobs, readCa } from './status.js';
 import { DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE } from '../platform/node/checkpoint-dir.js';
 import type { JobAction, Role } from '../protocol/messages.js';
 import { withCredential } from '../client/authenticate.js';
@@ -392,6 +392,23 @@ program
       const token = await resolveToken(o.address, o.tokenFile);
       const status = await getStatus(o.address, token, await readCa(o.caFile));
       process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('list')
+  .description('list the jobs of a running cluster: id, state, subtasks done, name, nodes')
+  .option('--address <url>', 'the head (http:// or ws:// HOST:PORT)', 'http://127.0.0.1:8265')
+  .option('--token-file <file>', "a credential (any role) (default: $WRT_TOKEN, else a loopback head's token file)")
+  .option('--ca-file <file>', 'PEM certificates to trust for an https:// head')
+  .option('--json', 'print the jobs as a JSON array')
+  .action(async (o: { address: string; tokenFile?: string; caFile?: string; json?: boolean }) => {
+    try {
+      const jobs = await listJobs(o.address, await resolveToken(o.address, o.tokenFile), await readCa(o.caFile));
+      process.stdout.write(o.json ? JSON.stringify(jobs) + '\n' : formatJobs(jobs));
+      process.exit(0);
     } catch (err) {
       fail(err);
     }

@@ -1,4 +1,4 @@
-/** `wrt status` and the PEM files of the CLI's TLS options (`--tls-cert`, `--tls-key`, `--ca-file`). */
+/** `wrt status`, `wrt list` and the PEM files of the CLI's TLS options (`--tls-cert`, `--tls-key`, `--ca-file`). */
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -30,7 +30,52 @@ export function readCa(file: string | undefined): Promise<string | undefined> {
  * @throws WrtError `WRT_CONNECTION` (no head answers, or TLS fails), `WRT_UNAUTHENTICATED` (401)
  */
 export function getStatus(address: string, token: string, ca?: string): Promise<unknown> {
-  const url = new URL('/api/status', address.replace(/^ws/, 'http'));
+  return getApi(address, '/api/status', token, ca);
+}
+
+/** One job of `GET /api/v1/jobs` (docs/rest-api.md). */
+export interface JobListItem {
+  id: string;
+  name: string;
+  state: string;
+  tasksDone: number;
+  tasksTotal: number;
+  message: string;
+  nodes: string[];
+}
+
+/**
+ * Every job of the head at `address`, following the pages of `GET /api/v1/jobs`.
+ * @throws WrtError as {@link getStatus}
+ */
+export async function listJobs(address: string, token: string, ca?: string): Promise<JobListItem[]> {
+  const jobs: JobListItem[] = [];
+  let cursor: string | null = '0';
+  while (cursor !== null) {
+    const page = (await getApi(address, `/api/v1/jobs?limit=500&cursor=${cursor}`, token, ca)) as {
+      items: JobListItem[];
+      next: string | null;
+    };
+    jobs.push(...page.items);
+    cursor = page.next;
+  }
+  return jobs;
+}
+
+/** `jobs` as a table: id, state, subtasks done of total, name, nodes. */
+export function formatJobs(jobs: JobListItem[]): string {
+  if (jobs.length === 0) return 'no jobs\n';
+  const rows = [
+    ['JOB', 'STATE', 'TASKS', 'NAME', 'NODES'],
+    ...jobs.map((j) => [j.id, j.state, `${j.tasksDone}/${j.tasksTotal}`, j.name, j.nodes.join(',')]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n') + '\n';
+}
+
+/** `GET path` of the head at `address` with `token` as the bearer; the parsed JSON of a 200. */
+function getApi(address: string, path: string, token: string, ca?: string): Promise<unknown> {
+  const url = new URL(path, address.replace(/^ws/, 'http'));
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(url, { headers: { Authorization: `Bearer ${token}` }, ...(ca ? { ca } : {}) }, (res) => {

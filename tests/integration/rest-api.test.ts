@@ -85,3 +85,16 @@ test.serial('jobs: the list, filtered by state; one job; an unknown job and an u
   assert.equal((await get('/api/v1/nothing-here')).status, 404);
   assert.equal((await get('/api/status')).status, 200, '/api/status stays for wrt status');
 });
+
+test.serial('wrt list prints the jobs as a table, and as JSON with --json', async () => {
+  const table = await runWrt(['list', '--address', cluster.httpUrl]);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /^JOB\s+STATE\s+TASKS\s+NAME\s+NODES\n/);
+  assert.match(table.stdout, new RegExp(`^${jobId}\\s+Finished\\s+(\\d+)/\\1\\s+wordcount\\s+`, 'm'));
+  const json = await runWrt(['list', '--address', cluster.address, '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(
+    (JSON.parse(json.stdout) as { id: string }[]).map((j) => j.id),
+    [jobId],
+  );
+});
