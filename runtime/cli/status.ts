@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { WrtError } from '../errors.js';
+import type { JobStatusView } from '../head/job-registry.js';
 
 /**
  * Reads a PEM file named by `flag`.
@@ -34,15 +35,7 @@ export function getStatus(address: string, token: string, ca?: string): Promise<
 }
 
 /** One job of `GET /api/v1/jobs` (docs/rest-api.md). */
-export interface JobListItem {
-  id: string;
-  name: string;
-  state: string;
-  tasksDone: number;
-  tasksTotal: number;
-  message: string;
-  nodes: string[];
-}
+export type JobListItem = JobStatusView;
 
 /**
  * Every job of the head at `address`, following the pages of `GET /api/v1/jobs`.
