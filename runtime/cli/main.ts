@@ -7,7 +7,7 @@ import { formatInfo, localInfo } from './info.js';
 import { generateNexmark } from './nexmark.js';
 import { WrtError } from '../errors.js';
 import { controlJob } from '../client/job-client.js';
-import { nodePlatformTrusting } from '../platform/node/platform.js';
+import { configuredNodePlatform } from '../platform/node/platform.js';
 import { formatJobs, getStatus, listJobs, readCa } from './status.js';
 import { DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE } from '../platform/node/checkpoint-dir.js';
 import type { JobAction, Role } from '../protocol/messages.js';
@@ -327,7 +327,11 @@ function jobControlCommand(name: string, description: string, action: JobAction,
     const dir = takesDir ? ((rest[0] as string | undefined) ?? '') : '';
     const o = rest[takesDir ? 1 : 0] as { address: string; tokenFile?: string; caFile?: string };
     try {
-      const platform = withCredential(nodePlatformTrusting(await readCa(o.caFile)), await resolveToken(o.address, o.tokenFile), 'driver');
+      const platform = withCredential(
+        configuredNodePlatform({ ca: await readCa(o.caFile) }),
+        await resolveToken(o.address, o.tokenFile),
+        'driver',
+      );
       const path = await controlJob(platform, o.address, job, action, headPath(dir));
       if (path) process.stdout.write(path + '\n');
       process.stderr.write(

@@ -15,7 +15,7 @@ import { planChunks, readChunk, resolveInputs } from './input-chunks.js';
 import { OutputDir } from './output-dir.js';
 import { startLocalCluster, type LocalCluster } from '../launch/node/local-cluster.js';
 import { runJob, type JobStatusUpdate } from '../client/job-client.js';
-import { nodePlatform, nodePlatformTrusting } from '../platform/node/platform.js';
+import { nodePlatform, configuredNodePlatform } from '../platform/node/platform.js';
 import { readCa } from './status.js';
 import type { Platform } from '../platform/platform.js';
 import { withCredential } from '../client/authenticate.js';
@@ -120,7 +120,7 @@ function showProgress(bar: cliProgress.SingleBar | null): (s: JobStatusUpdate) =
 /** The platform this submission reaches its head with: authenticated as a driver. */
 async function driverPlatform(o: SubmitOptions, cluster: LocalCluster | null): Promise<Platform> {
   if (cluster) return withCredential(nodePlatform, cluster.token, 'driver');
-  return withCredential(nodePlatformTrusting(await readCa(o.caFile)), await resolveToken(o.address!, o.tokenFile), 'driver');
+  return withCredential(configuredNodePlatform({ ca: await readCa(o.caFile) }), await resolveToken(o.address!, o.tokenFile), 'driver');
 }
 
 /** Starts the embedded cluster unless `--address` names one. */

@@ -12,7 +12,15 @@ import type { Connection } from '../platform/platform.js';
 import type { Message, MessageType, Role } from '../protocol/messages.js';
 import { decodeFrame, encodeMessage } from '../protocol/codec.js';
 import { WrtError, toFailure } from '../errors.js';
-import { constantTimeEqual, derivedKey, fromBase64url, newNonce, proofOf, type Principal } from '../protocol/credentials.js';
+import {
+  constantTimeEqual,
+  derivedKey,
+  fromBase64url,
+  newNonce,
+  parsePublicPart,
+  proofOf,
+  type Principal,
+} from '../protocol/credentials.js';
 
 /** Message types each role may send the head. Everything else closes the connection with `WRT_FORBIDDEN`. */
 export const ALLOWED: Readonly<Record<Role, ReadonlySet<MessageType>>> = {
@@ -77,18 +85,18 @@ async function verify(o: AuthGateOptions, m: Extract<Message, { type: 'Authentic
     key = fromBase64url(o.secret);
     principal = { role: m.role, subject: 'admin', admin: true };
   } else {
-    const parts = /^wrt\.(driver|volunteer|viewer)\.([A-Za-z0-9_-]{1,64})$/.exec(m.credential);
+    const parts = parsePublicPart(m.credential);
     if (!parts) throw wrong();
-    const granted = parts[1] as Role;
+    const granted = parts.role;
     // A driver's token may also read status (viewer); otherwise a token is good for its own role only.
     if (granted !== m.role && !(granted === 'driver' && m.role === 'viewer')) {
       throw new WrtError('WRT_FORBIDDEN', `a ${granted} token may not connect as ${m.role}`);
     }
-    if (granted === 'volunteer' && o.revoked(parts[2]!)) {
-      throw new WrtError('WRT_UNAUTHENTICATED', `volunteer link ${parts[2]} has been revoked`);
+    if (granted === 'volunteer' && o.revoked(parts.subject)) {
+      throw new WrtError('WRT_UNAUTHENTICATED', `volunteer link ${parts.subject} has been revoked`);
     }
     key = await derivedKey(o.secret, m.credential);
-    principal = { role: m.role, subject: parts[2]!, admin: false };
+    principal = { role: m.role, subject: parts.subject, admin: false };
   }
   if (!constantTimeEqual(await proofOf(key, m.role, nonce), m.proof)) throw wrong();
   return principal;

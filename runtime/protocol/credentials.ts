@@ -25,7 +25,15 @@ export const DERIVED_ROLES: readonly Role[] = ['driver', 'volunteer', 'viewer'];
 export const SUBJECT_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-const TOKEN_PATTERN = /^wrt\.(driver|volunteer|viewer)\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$/;
+const PUBLIC_PART = String.raw`wrt\.(driver|volunteer|viewer)\.([A-Za-z0-9_-]{1,64})`;
+const PUBLIC_PATTERN = new RegExp(`^${PUBLIC_PART}$`);
+const TOKEN_PATTERN = new RegExp(`^${PUBLIC_PART}\\.([A-Za-z0-9_-]{43})$`);
+
+/** The role and subject of a derived token's public part `wrt.ROLE.SUBJECT`, or null when it is not one. */
+export function parsePublicPart(text: string): { role: Role; subject: string } | null {
+  const m = PUBLIC_PATTERN.exec(text);
+  return m ? { role: m[1] as Role, subject: m[2]! } : null;
+}
 
 /** A credential as parsed from its text: the secret (admin) or a derived token. */
 export type Credential =

@@ -18,10 +18,12 @@ export function isSafeName(name: string): boolean {
  * @throws WrtError `WRT_INVALID_ARGUMENT` naming the rule
  */
 export function checkName(what: string, name: string): void {
-  if (!isSafeName(name)) {
-    throw new WrtError(
-      'WRT_INVALID_ARGUMENT',
-      `${what} ${JSON.stringify(name.slice(0, 140))} must be 1–128 characters of A–Z a–z 0–9 _ . - and not contain ".."`,
-    );
-  }
+  const problem = nameProblem(what, name);
+  if (problem) throw new WrtError('WRT_INVALID_ARGUMENT', problem);
+}
+
+/** Why `name` breaks {@link NAME_PATTERN} (a message naming `what` and the rule), or null when it is safe. */
+export function nameProblem(what: string, name: string): string | null {
+  if (isSafeName(name)) return null;
+  return `${what} ${JSON.stringify(name.slice(0, 140))} must be 1–128 characters of A–Z a–z 0–9 _ . - and not contain ".."`;
 }

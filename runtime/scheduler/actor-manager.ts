@@ -10,7 +10,7 @@ import type { MessageOf, TaskArg, ActorLifecycle } from '../protocol/messages.js
 import { ACTOR_ENDING_CODES } from '../errors.js';
 import type { Resources } from './resources.js';
 import { requirementOf, type TaskContext } from './task-context.js';
-import { isSafeName } from '../protocol/names.js';
+import { nameProblem } from '../protocol/names.js';
 
 interface ActorRecord {
   spec: MessageOf<'CreateActor'>;
@@ -41,13 +41,14 @@ export class ActorManager {
   }
 
   createActor(driver: string, m: MessageOf<'CreateActor'>): void {
-    if (m.name && !isSafeName(m.name)) {
+    const badName = m.name ? nameProblem('actor name', m.name) : null;
+    if (badName) {
       this.ctx.host.sendToDriver(driver, {
         type: 'ActorState',
         actorId: m.actorId,
         state: 'Dead',
         nodeId: '',
-        message: `WRT_INVALID_ARGUMENT: actor name ${JSON.stringify(m.name.slice(0, 140))} must be 1–128 characters of A–Z a–z 0–9 _ . - and not contain ".."`,
+        message: `WRT_INVALID_ARGUMENT: ${badName}`,
         restarts: 0,
       });
       return;

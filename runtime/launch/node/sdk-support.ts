@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { coreModuleOf, loadCoreModule } from '../../platform/node/component-core.js';
 import type { EmbeddedCluster } from './embedded-cluster.js';
 import type { LocalReach } from './local-cluster.js';
-import { nodePlatform, nodePlatformTrusting } from '../../platform/node/platform.js';
+import { nodePlatform, configuredNodePlatform } from '../../platform/node/platform.js';
 import { WrtError } from '../../errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { withCredential } from '../../client/authenticate.js';
@@ -55,5 +55,5 @@ export async function startEmbeddedCluster(
  */
 export async function driverPlatform(address: string, token?: string, ca?: string): Promise<Platform> {
   const { resolveToken } = await import('./cluster-token.js');
-  return withCredential(nodePlatformTrusting(ca), token ?? (await resolveToken(address)), 'driver');
+  return withCredential(configuredNodePlatform({ ca }), token ?? (await resolveToken(address)), 'driver');
 }

@@ -62,11 +62,6 @@ export const nodePlatform: Platform = {
   log: (line) => process.stderr.write(line + '\n'),
 };
 
-/** {@link nodePlatform} whose `wss://` connections also trust the PEM certificates `ca` (`--ca-file`). */
-export function nodePlatformTrusting(ca: string | Buffer | undefined): Platform {
-  return configuredNodePlatform({ ca });
-}
-
 /**
  * The Node platform of a node or client: `ca` adds PEM certificates to trust for `wss://` heads
  * (`--ca-file`); `confinement` limits the file sources and NATS servers of the jobs its slots run
