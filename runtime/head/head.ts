@@ -5,8 +5,9 @@
  * the one resource ledger. It owns no sockets: the platform's server hands it each accepted
  * {@link Connection}; its HTTP routes are http-routes.ts.
  *
- * Every connection authenticates first (auth-gate.ts, docs/security.md): its role decides which
- * messages it may send; jobs and objects belong to the subject of the driver that made them.
+ * Every connection authenticates first (admission.ts, auth-gate.ts, docs/security.md): its role
+ * decides which messages it may send; a driver's requests are checked against its limits and
+ * against who owns the jobs and objects they name (driver-requests.ts).
  *
  * Failure detection: a node whose connection closes is lost at once; a node that sends nothing for
  * `heartbeatTimeoutMs` (default 5000 ms; nodes heartbeat every `heartbeatIntervalMs`, default
@@ -14,20 +15,21 @@
  */
 import type { ConnectJetStream, Connection } from '../platform/platform.js';
 import type { Message, MessageOf } from '../protocol/messages.js';
-import { decodeFrame, encodeMessage, sendMessage } from '../protocol/codec.js';
+import { encodeMessage, sendMessage } from '../protocol/codec.js';
 import { memoryCheckpointStore, type CheckpointStore } from '../platform/checkpoint-store.js';
 import { ResourceLedger } from '../scheduler/resource-ledger.js';
 import type { Resources } from '../scheduler/resources.js';
 import { TaskService } from '../scheduler/task-service.js';
-import { WrtError, toFailure, type FailureRecord } from '../errors.js';
+import { WrtError } from '../errors.js';
 import { ObjectRelay } from './object-relay.js';
 import { JobRegistry, type JobStatusView } from './job-registry.js';
-import { ALLOWED, guardConnection, refuse, type GuardedConnection } from './auth-gate.js';
+import { refuse } from './auth-gate.js';
 import { newClusterSecret, type Principal } from '../protocol/credentials.js';
-import { checkSandbox } from '../sandbox/wasm-binary.js';
+import { Admission, type AdmissionLimits } from './admission.js';
+import { DriverRequests, type DriverLimits } from './driver-requests.js';
 import { clusterCeilings, type NodeCeilings } from './ceilings.js';
 
-export interface HeadOptions {
+export interface HeadOptions extends AdmissionLimits, DriverLimits {
   /** @default 1000 */
   heartbeatIntervalMs?: number;
   /** @default 5000 */
@@ -45,16 +47,6 @@ export interface HeadOptions {
   clusterSecret?: string;
   /** True when volunteer link `subject` has been revoked (checked at every volunteer's handshake). @default none revoked */
   volunteerRevoked?: (subject: string) => boolean;
-  /** How long a new connection may take to authenticate, ms. @default 10000 */
-  authTimeoutMs?: number;
-  /** Connections authenticating at once; at the limit the oldest is dropped for a new one (a flood). @default 256 */
-  maxUnauthenticated?: number;
-  /** Open connections of every kind beyond which new ones are refused at once. @default 4096 */
-  maxConnections?: number;
-  /** Tasks one driver connection may have queued or running; more fail with `WRT_OVER_LIMIT`. @default 100000 */
-  maxTasksPerDriver?: number;
-  /** Objects (task results and puts) one driver connection may hold in the directory. @default 1000000 */
-  maxObjectsPerDriver?: number;
   /** Bytes queued to a driver that does not read them, beyond which its connection is closed. @default 256 MiB */
   maxPendingBytesPerDriver?: number;
 }
@@ -117,9 +109,8 @@ export class Head {
   /** True when volunteer link `subject` has been revoked. */
   readonly volunteerRevoked: (subject: string) => boolean;
   private nextDriver = 1;
-  /** Connections in the handshake, and open connections of every kind (for the limits of {@link HeadOptions}). */
-  private readonly authenticating = new Set<GuardedConnection>();
-  private open = 0;
+  private readonly admission: Admission;
+  private readonly driverRequests: DriverRequests;
   readonly tasks: TaskService;
   /** Object pulls between nodes and drivers, relayed through the head. */
   private readonly relay: ObjectRelay;
@@ -174,6 +165,36 @@ export class Head {
       reachable: (id) => !!this.nodes.get(id)?.alive || this.drivers.has(id),
       sendTo: (id, m) => this.sendTo(id, m),
     });
+    this.driverRequests = new DriverRequests(
+      { tasks: this.tasks, jobs: this.jobs, relay: this.relay, principalOf: (id) => this.driverPrincipals.get(id) },
+      options,
+    );
+    this.admission = new Admission(
+      {
+        secret: this.clusterSecret,
+        revoked: this.volunteerRevoked,
+        log: this.log,
+        batch: (fn) => this.tasks.batch(fn),
+        register: (conn, m, volunteer) => this.register(conn, m, volunteer),
+        fromNode: (id, msg) => this.fromNode(id, msg),
+        addDriver: (conn, principal) => {
+          const id = `d-${this.nextDriver++}`;
+          this.drivers.set(id, conn);
+          this.driverPrincipals.set(id, principal);
+          return id;
+        },
+        fromDriver: (id, principal, conn, msg) => this.driverRequests.handle(id, principal, conn, msg),
+        nodeClosed: (id, reason) => this.lose(id, reason),
+        driverClosed: (id, conn) => {
+          this.drivers.delete(id);
+          this.driverPrincipals.delete(id);
+          this.relay.failPullsTo(id);
+          this.tasks.driverGone(id);
+          this.jobs.clientGone(conn);
+        },
+      },
+      options,
+    );
   }
 
   /** Nodes that may hold work and objects (volunteers may not, yet). */
@@ -195,109 +216,10 @@ export class Head {
 
   /**
    * Takes over an accepted connection (a node, a driver, a volunteer, a viewer, or a bad peer):
-   * challenges it, and once it has authenticated, serves it by its role.
+   * challenges it, and once it has authenticated, serves it by its role (admission.ts).
    */
   accept(conn: Connection): void {
-    const maxPending = this.options.maxUnauthenticated ?? 256;
-    const maxOpen = this.options.maxConnections ?? 4096;
-    if (this.open >= maxOpen) {
-      refuse(conn, new WrtError('WRT_UNAUTHENTICATED', `the head is busy (${maxOpen} connections are open); try again later`), 1013);
-      return;
-    }
-    // A flood of connections that never authenticate must not lock out the ones that do: at the
-    // limit the oldest still authenticating is dropped (an honest peer answers the challenge in
-    // one round trip, so only stalled ones grow old), as a TCP listener drops its oldest half-open
-    // connection under a SYN flood.
-    if (this.authenticating.size >= maxPending) {
-      const [oldest] = this.authenticating.values();
-      oldest!.evict(
-        new WrtError('WRT_UNAUTHENTICATED', `dropped: ${maxPending} connections were authenticating and this one was the oldest`),
-        1013,
-      );
-    }
-    this.open++;
-    const guarded = guardConnection(conn, {
-      secret: this.clusterSecret,
-      revoked: this.volunteerRevoked,
-      timeoutMs: this.options.authTimeoutMs ?? 10_000,
-      log: this.log,
-    });
-    this.authenticating.add(guarded);
-    void guarded.done.then((principal) => {
-      this.authenticating.delete(guarded);
-      if (principal) this.admit(conn, principal);
-      else this.open--;
-    });
-  }
-
-  private admit(conn: Connection, principal: Principal): void {
-    const allowed = ALLOWED[principal.role];
-    const worker = principal.role === 'node' || principal.role === 'volunteer';
-    let nodeId = '';
-    let driverId = '';
-    if (!worker) {
-      driverId = `d-${this.nextDriver++}`;
-      this.drivers.set(driverId, conn);
-      this.driverPrincipals.set(driverId, principal);
-    }
-    let closed = false;
-    conn.onMessage = (frame) => {
-      if (closed) return;
-      let msgs: Message[];
-      try {
-        msgs = decodeFrame(frame);
-      } catch (err) {
-        this.log(`head: ${(err as Error).message} from ${conn.peer}; closing the connection`);
-        closed = true;
-        refuse(conn, err as WrtError);
-        return;
-      }
-      this.tasks.batch(() => msgs.forEach(handleOne));
-    };
-    conn.onMessages = (msgs) => this.tasks.batch(() => msgs.forEach(handleOne));
-    const handleOne = (msg: Message): void => {
-      if (closed) return;
-      if (!allowed.has(msg.type)) {
-        closed = true;
-        this.log(`head: ${principal.role} ${principal.subject} at ${conn.peer} sent ${msg.type}; closing the connection`);
-        refuse(conn, new WrtError('WRT_FORBIDDEN', `a ${principal.role} connection may not send ${msg.type}`));
-        return;
-      }
-      try {
-        if (worker) {
-          if (!nodeId) {
-            if (msg.type !== 'RegisterNode')
-              throw new WrtError('WRT_PROTOCOL', `a node's first message must be RegisterNode, not ${msg.type}`);
-            nodeId = this.register(conn, msg, principal.role === 'volunteer');
-          }
-          this.fromNode(nodeId, msg);
-        } else this.fromClient(driverId, principal, conn, msg);
-      } catch (err) {
-        const failure = toFailure(err, 'WRT_INVALID_ARGUMENT');
-        this.log(`head: ${failure.code}: ${failure.message}`);
-        conn.send(
-          encodeMessage({ type: 'ErrorMessage', requestId: 'requestId' in msg ? (msg as { requestId: number }).requestId : 0, failure }),
-        );
-      }
-    };
-    conn.onClose = (reason) => {
-      this.open--;
-      if (nodeId) this.lose(nodeId, `connection closed: ${reason}`);
-      else if (driverId) {
-        this.drivers.delete(driverId);
-        this.driverPrincipals.delete(driverId);
-        this.relay.failPullsTo(driverId);
-        this.tasks.driverGone(driverId);
-        this.jobs.clientGone(conn);
-      }
-    };
-  }
-
-  /** True when driver `driverId` (authenticated as `p`) may read or release object `objectId`: its owner's subject, or an admin. */
-  private mayTouchObject(driverId: string, p: Principal, objectId: string): boolean {
-    const e = this.tasks.objects.get(objectId);
-    if (!e || p.admin || e.owner === driverId) return true;
-    return this.driverPrincipals.get(e.owner)?.subject === p.subject;
+    this.admission.accept(conn);
   }
 
   private register(conn: Connection, m: MessageOf<'RegisterNode'>, volunteer: boolean): string {
@@ -386,76 +308,6 @@ export class Head {
         return;
       default:
         throw new WrtError('WRT_PROTOCOL', `a node may not send ${msg.type}`);
-    }
-  }
-
-  /**
-   * The failure of a driver's new task or put, or null when it may go ahead: its object id must be
-   * new (another driver's would be taken over), and the driver under its limits.
-   */
-  private overDriverLimits(driver: string, m: MessageOf<'SubmitTask' | 'PutObject'>): FailureRecord | null {
-    const id = m.type === 'SubmitTask' ? m.returnId : m.objectId;
-    if (this.tasks.objects.get(id)) return { code: 'WRT_INVALID_ARGUMENT', message: `object id ${id} is already in use`, retryable: false };
-    const maxObjects = this.options.maxObjectsPerDriver ?? 1_000_000;
-    if (this.tasks.objects.countOwnedBy(driver) >= maxObjects) {
-      return { code: 'WRT_OVER_LIMIT', message: `a driver may hold ${maxObjects} objects at once; release some first`, retryable: false };
-    }
-    const maxTasks = this.options.maxTasksPerDriver ?? 100_000;
-    if (m.type === 'SubmitTask' && this.tasks.unfinishedTasksOf(driver) >= maxTasks) {
-      return {
-        code: 'WRT_OVER_LIMIT',
-        message: `a driver may have ${maxTasks} tasks queued or running; wait for some first`,
-        retryable: true,
-      };
-    }
-    return null;
-  }
-
-  private fromClient(driver: string, principal: Principal, conn: Connection, msg: Message): void {
-    // User code is refused before any node sees it when it breaks the sandbox's rules.
-    if (msg.type === 'SubmitJob' || msg.type === 'RegisterModule') checkSandbox(msg.module);
-    if (msg.type === 'SubmitTask' || msg.type === 'PutObject') {
-      const failure = this.overDriverLimits(driver, msg);
-      if (failure) {
-        const objectId = msg.type === 'SubmitTask' ? msg.returnId : msg.objectId;
-        sendMessage(conn, { type: 'ObjectReady', objectId, nodeId: '', sizeBytes: 0, data: new Uint8Array(0), inline: false, failure });
-        return;
-      }
-    }
-    switch (msg.type) {
-      case 'SubmitJob':
-        this.jobs.submit(conn, msg, principal);
-        return;
-      case 'RegisterModule':
-        return this.tasks.registerModule(msg);
-      case 'SubmitTask':
-        return this.tasks.submitTask(driver, msg);
-      case 'CreateActor':
-        return this.tasks.createActor(driver, msg);
-      case 'ActorCall':
-        return this.tasks.actorCall(driver, msg);
-      case 'LookupActor':
-        return this.tasks.lookupActor(driver, msg);
-      case 'PutObject':
-        return this.tasks.put(driver, msg);
-      case 'ReleaseObjects':
-        return this.tasks.release(msg.objectIds.filter((id) => this.mayTouchObject(driver, principal, id)));
-      case 'CancelTask':
-        return this.tasks.cancel(driver, msg);
-      case 'ObjectPull':
-        if (!this.mayTouchObject(driver, principal, msg.objectId)) {
-          throw new WrtError('WRT_FORBIDDEN', `object ${msg.objectId} belongs to another driver`);
-        }
-        return this.relay.routePull(driver, msg);
-      case 'ObjectChunk':
-        // The driver serving its own large put to the node storing it.
-        return this.relay.relayChunk(msg);
-      case 'InputChunk':
-        return this.jobs.inputChunk(conn, msg);
-      case 'JobControl':
-        return this.jobs.control(conn, msg, principal);
-      default:
-        throw new WrtError('WRT_PROTOCOL', `a client may not send ${msg.type}`);
     }
   }
 
