@@ -48,6 +48,7 @@ export class GpuTaskRunner {
         stored = true;
       } else out = new Uint8Array(bytes);
       const started = performance.now();
+      ctx.counters.gpuKernels++;
       await runGpuKernel(gpu, kernel, params, data, out, wgsl);
       if (stored) ctx.store.seal(d.returnId);
       ctx.counters.tasksFinished++;

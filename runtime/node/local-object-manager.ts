@@ -35,6 +35,8 @@ export class LocalObjectManager {
   /** The same pulls by object id. */
   private readonly inbound = new Map<string, Promise<void>>();
   private nextPullId = 1;
+  /** Bytes of objects pulled into this node's store from elsewhere since it started. */
+  bytesPulled = 0;
 
   constructor(
     private readonly store: ObjectStore,
@@ -75,18 +77,22 @@ export class LocalObjectManager {
   private async pullObject(objectId: string, nodeId: string): Promise<void> {
     const requestId = this.nextPullId++;
     let created = false;
+    let size = 0;
     const pull = new InboundPull(
       { requestId, objectId, nodeId, requester: this.nodeId() },
       (m) => this.send(m),
       (total) => {
+        const view = this.store.create(objectId, total);
         created = true;
-        return this.store.create(objectId, total);
+        size = total;
+        return view;
       },
     );
     this.pulls.set(requestId, pull);
     try {
       await pull.start().done;
       this.store.seal(objectId);
+      this.bytesPulled += size;
     } catch (err) {
       if (created) this.store.release(objectId);
       throw err;

@@ -22,7 +22,7 @@ import { LocalObjectManager, type LocalObjects } from './local-object-manager.js
 import { TaskRunner } from './task-runner.js';
 import { GpuTaskRunner } from './gpu-task-runner.js';
 import { ActorHosting } from './actor-hosting.js';
-import type { NodeAgentEvent, NodeContext } from './node-context.js';
+import type { NodeAgentEvent, NodeContext, NodeCounters } from './node-context.js';
 
 export { INLINE_RESULT_BYTES, type NodeAgentEvent } from './node-context.js';
 export type { LocalObjects } from './local-object-manager.js';
@@ -74,7 +74,7 @@ export class NodeAgent {
   private readonly tasks: TaskRunner;
   private readonly gpuTasks: GpuTaskRunner;
   private readonly actors: ActorHosting;
-  private readonly counters = { running: 0, tasksFinished: 0 };
+  private readonly counters: NodeCounters = { running: 0, tasksFinished: 0, tasksFailed: 0, gpuKernels: 0 };
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private readonly listeners: ((e: NodeAgentEvent) => void)[] = [];
   readonly cpus: number;
@@ -241,6 +241,20 @@ export class NodeAgent {
         runningTasks: this.counters.running + this.streams.running,
         storeUsedBytes: this.store.usedBytes,
         tasksFinished: this.counters.tasksFinished,
+        tasksFailed: this.counters.tasksFailed,
+        gpuKernels: this.counters.gpuKernels,
+        bytesPulled: this.objects.bytesPulled,
+        subtasks: this.streams.metrics().flatMap(({ jobId, subtasks }) =>
+          subtasks.map((s) => ({
+            jobId,
+            vertex: s.vertexId,
+            index: s.index,
+            recordsIn: s.recordsIn,
+            recordsOut: s.recordsOut,
+            backPressuredMs: s.backPressuredMs,
+            outputWatermark: s.outputWatermark,
+          })),
+        ),
         storeSpilledBytes: this.store.stats.spilledBytes,
         storeRestoredBytes: this.store.stats.restoredBytes,
         storeOnDiskBytes: this.store.stats.onDiskBytes,

@@ -20,6 +20,13 @@ export type NodeAgentEvent =
   | { type: 'task-failed'; taskId: string; message: string }
   | { type: 'disconnected'; reason: string };
 
+export interface NodeCounters {
+  running: number;
+  tasksFinished: number;
+  tasksFailed: number;
+  gpuKernels: number;
+}
+
 export interface NodeContext {
   readonly platform: Platform;
   readonly store: ObjectStore;
@@ -28,8 +35,11 @@ export interface NodeContext {
   readonly objects: LocalObjectManager;
   /** Largest operator output, bytes. */
   readonly outputCapBytes: number;
-  /** Calls running now and calls finished since start (heartbeats carry both). */
-  readonly counters: { running: number; tasksFinished: number };
+  /**
+   * Calls running now; calls finished and failed since start; GPU kernels dispatched since start
+   * (heartbeats carry them all).
+   */
+  readonly counters: NodeCounters;
   /** The id the head gave this node ('' before it registered). */
   nodeId(): string;
   /** Sends to the head (dropped when not connected). */

@@ -4,6 +4,7 @@ import type { GpuRequest } from './gpu-bridge.js';
 import type { JobGraph } from '../protocol/messages.js';
 import type { StreamElement } from '../stream/stream-subtask.js';
 import type { ArenaRange } from '../store/object-store.js';
+import type { SubtaskMetrics } from '../stream/stream-slot.js';
 
 export type { ArenaRange };
 
@@ -64,7 +65,9 @@ export type StreamSlotRequest =
   | { type: 'stream-trigger'; id: number }
   /** An element from another slot; `edge` indexes the graph's edges. */
   | { type: 'stream-in'; edge: number; from: number; to: number; element: StreamElement }
-  | { type: 'stream-credit'; edge: number; from: number; to: number; credits: number };
+  | { type: 'stream-credit'; edge: number; from: number; to: number; credits: number }
+  /** Asks for the slot's {@link SubtaskMetrics} (answered with `stream-metrics`). */
+  | { type: 'stream-metrics' };
 
 /** A stream slot thread → the agent. */
 export type StreamSlotReply =
@@ -73,7 +76,9 @@ export type StreamSlotReply =
   | { type: 'stream-sink'; partition: number; bytes: Uint8Array; rows: number | null; epoch: number }
   | { type: 'stream-checkpointed'; vertexId: string; index: number; id: number; state: Uint8Array }
   | { type: 'stream-subtask-done'; vertexId: string; index: number; state: Uint8Array }
-  | { type: 'stream-finished' }
+  /** Every subtask of the slot is done; `subtasks`: their final figures. */
+  | { type: 'stream-finished'; subtasks: SubtaskMetrics[] }
+  | { type: 'stream-metrics'; subtasks: SubtaskMetrics[] }
   | { type: 'stream-failed'; failure: FailureRecord };
 
 export type SlotReply =

@@ -79,7 +79,7 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
               reply({ type: 'stream-checkpointed', vertexId, index, id, state }, [state.buffer as ArrayBuffer]),
             subtaskDone: (vertexId, index, state) =>
               reply({ type: 'stream-subtask-done', vertexId, index, state }, [state.buffer as ArrayBuffer]),
-            finished: () => reply({ type: 'stream-finished' }),
+            finished: () => reply({ type: 'stream-finished', subtasks: slot?.metrics() ?? [] }),
             failed: (err, vertexId) => fail(err, vertexId),
             schedule,
           },
@@ -87,7 +87,8 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
         );
         slot.restore(msg.restore, msg.freshOutput);
         slot.start();
-      } else if (!slot) throw new WrtError('WRT_PROTOCOL', `stream slot thread got ${msg.type} before stream-open`);
+      } else if (msg.type === 'stream-metrics') reply({ type: 'stream-metrics', subtasks: slot?.metrics() ?? [] });
+      else if (!slot) throw new WrtError('WRT_PROTOCOL', `stream slot thread got ${msg.type} before stream-open`);
       else if (msg.type === 'stream-in') slot.receive(msg.edge, msg.from, msg.to, msg.element);
       else if (msg.type === 'stream-trigger') slot.trigger(msg.id);
       else slot.credit(msg.edge, msg.from, msg.to, msg.credits);

@@ -11,6 +11,7 @@ import type { Message, MessageOf } from '../protocol/messages.js';
 import { STREAM_PROGRESS_BYTES, streamOperators, type StreamSlotReply, type StreamSlotRequest } from './slot-messages.js';
 import type { StreamElement } from '../stream/stream-subtask.js';
 import { toFailure, type FailureRecord } from '../errors.js';
+import type { SubtaskMetrics } from '../stream/stream-slot.js';
 
 /** What the slots need from their agent. */
 export interface StreamSlotsHost {
@@ -31,6 +32,8 @@ interface RunningSlot {
   deadlineMs: number;
   /** Messages for the thread until it has been opened (the module is still compiling). */
   backlog: StreamSlotRequest[] | null;
+  /** The subtasks' figures as the thread last reported them. */
+  metrics: SubtaskMetrics[];
 }
 
 interface StreamJobOnNode {
@@ -72,6 +75,8 @@ function transferOf(m: StreamSlotRequest): Transferable[] {
 
 export class StreamSlots {
   private readonly jobs = new Map<string, StreamJobOnNode>();
+  /** Final figures of slots that finished since the last {@link metrics} call, by execution id. */
+  private finals: { jobId: string; subtasks: SubtaskMetrics[] }[] = [];
   /** The deadline watchdog: runs while any slot with a deadline does. */
   private watchdog: ReturnType<typeof setInterval> | null = null;
 
@@ -123,6 +128,7 @@ export class StreamSlots {
       operator: new Int32Array(progress, 8, 1),
       operators: streamOperators(d.graph),
       deadlineMs: d.deadlineMs,
+      metrics: [],
     };
     if (d.deadlineMs > 0) this.watch();
     job.slots.set(d.slot, running);
@@ -187,8 +193,14 @@ export class StreamSlots {
         this.host.send({ ...this.status(jobId, `${jobId}/${r.vertexId}#${r.index}`, 'Finished', null), data: r.state });
         return;
       case 'stream-finished':
+        this.finals.push({ jobId, subtasks: r.subtasks });
         this.stopSlot(jobId, slot);
         return;
+      case 'stream-metrics': {
+        const running = this.jobs.get(jobId)?.slots.get(slot);
+        if (running) running.metrics = r.subtasks;
+        return;
+      }
       case 'stream-failed':
         this.slotFailed(jobId, slot, r.failure);
         return;
@@ -226,6 +238,26 @@ export class StreamSlots {
     void running.thread.terminate();
     // Credits that arrive for a slot that has finished here are dropped (post finds no job).
     if (job.slots.size === 0) this.jobs.delete(jobId);
+  }
+
+  /**
+   * The figures of every subtask running here, by execution id (`JOB@ATTEMPT`), as each slot
+   * thread last reported them, and the final figures of slots that finished since the last call;
+   * asks every open slot for fresh ones (answered within a slice, about 5 ms), so each call returns
+   * what the previous call asked for.
+   */
+  metrics(): { jobId: string; subtasks: SubtaskMetrics[] }[] {
+    const out = this.finals;
+    this.finals = [];
+    for (const [jobId, job] of this.jobs) {
+      const subtasks: SubtaskMetrics[] = [];
+      for (const r of job.slots.values()) {
+        subtasks.push(...r.metrics);
+        if (!r.backlog) r.thread.postMessage({ type: 'stream-metrics' } satisfies StreamSlotRequest);
+      }
+      out.push({ jobId, subtasks });
+    }
+    return out;
   }
 
   /** Stops every slot of `jobId` on this node. */

@@ -82,6 +82,7 @@ export class TaskRunner {
       ctx.emit({ type: 'task-finished', taskId: d.taskId, operator: d.operator, elapsedMs: performance.now() - started });
     } catch (err) {
       const failure = toFailure(err, 'WRT_OPERATOR_ERROR');
+      ctx.counters.tasksFailed++;
       ctx.send({ ...noReturn(d), state: 'Failed', outputs: [], data: null, failure, inputBytes });
       ctx.emit({ type: 'task-failed', taskId: d.taskId, message: failure.message });
     } finally {
@@ -152,6 +153,7 @@ export class TaskRunner {
   /** Reports a task or actor call failed with what `err` says (`WRT_OPERATOR_ERROR` when it says no code). */
   failTask(d: Deploy, err: unknown): void {
     const failure = toFailure(err, 'WRT_OPERATOR_ERROR');
+    this.ctx.counters.tasksFailed++;
     this.ctx.send({ ...noReturn(d), returnId: d.returnId, state: 'Failed', outputs: [], data: null, failure, inputBytes: 0 });
     this.ctx.emit({ type: 'task-failed', taskId: d.taskId, message: failure.message });
   }

@@ -11,6 +11,7 @@ import type { Envelope } from './generated/wrt/protocol/envelope.js';
 import { RegisterNode } from './generated/wrt/protocol/register-node.js';
 import { RegisterAck } from './generated/wrt/protocol/register-ack.js';
 import { Heartbeat } from './generated/wrt/protocol/heartbeat.js';
+import { SubtaskMetrics } from './generated/wrt/protocol/subtask-metrics.js';
 import { ErrorMessage } from './generated/wrt/protocol/error-message.js';
 import { Platform } from './generated/wrt/protocol/platform.js';
 
@@ -43,7 +44,24 @@ export function encodeClusterBody(b: B, m: Message): [Kind, flatbuffers.Offset] 
       RegisterAck.addHeartbeatTimeoutMs(b, m.heartbeatTimeoutMs);
       return [Kind.RegisterAck, RegisterAck.endRegisterAck(b)];
     }
-    case 'Heartbeat':
+    case 'Heartbeat': {
+      const subtasks = Heartbeat.createSubtasksVector(
+        b,
+        m.subtasks.map((s) => {
+          const jobId = b.createString(s.jobId);
+          const vertex = b.createString(s.vertex);
+          return SubtaskMetrics.createSubtaskMetrics(
+            b,
+            jobId,
+            vertex,
+            s.index,
+            BigInt(s.recordsIn),
+            BigInt(s.recordsOut),
+            BigInt(Math.round(s.backPressuredMs)),
+            s.outputWatermark,
+          );
+        }),
+      );
       return [
         Kind.Heartbeat,
         Heartbeat.createHeartbeat(
@@ -54,8 +72,13 @@ export function encodeClusterBody(b: B, m: Message): [Kind, flatbuffers.Offset] 
           BigInt(m.storeSpilledBytes),
           BigInt(m.storeRestoredBytes),
           BigInt(m.storeOnDiskBytes),
+          BigInt(m.tasksFailed),
+          BigInt(m.gpuKernels),
+          BigInt(m.bytesPulled),
+          subtasks,
         ),
       ];
+    }
     case 'ErrorMessage': {
       const failure = encodeFailure(b, m.failure);
       ErrorMessage.startErrorMessage(b);
@@ -107,6 +130,20 @@ export function decodeClusterBody(r: WireReader, env: Envelope): Message | null 
         storeRestoredBytes: r.num(t.storeRestoredBytes()),
         storeOnDiskBytes: r.num(t.storeOnDiskBytes()),
         tasksFinished: r.num(t.tasksFinished()),
+        tasksFailed: r.num(t.tasksFailed()),
+        gpuKernels: r.num(t.gpuKernels()),
+        bytesPulled: r.num(t.bytesPulled()),
+        subtasks: r
+          .list(t.subtasksLength(), (i) => t.subtasks(i))
+          .map((s) => ({
+            jobId: r.str(s.jobId()),
+            vertex: r.str(s.vertex()),
+            index: s.index(),
+            recordsIn: r.num(s.recordsIn()),
+            recordsOut: r.num(s.recordsOut()),
+            backPressuredMs: r.num(s.backPressuredMs()),
+            outputWatermark: s.outputWatermark(),
+          })),
       };
     }
     case Kind.ErrorMessage: {

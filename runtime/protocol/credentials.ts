@@ -140,7 +140,7 @@ export async function verifyBearer(secret: string, text: string, revoked: (subje
   } catch {
     return null;
   }
-  if (c.kind === 'admin') return constantTimeEqual(c.key, fromBase64url(secret)) ? { role: 'viewer', subject: 'admin', admin: true } : null;
+  if (c.kind === 'admin') return constantTimeEqual(c.key, fromBase64url(secret)) ? { role: 'driver', subject: 'admin', admin: true } : null;
   if (c.role === 'volunteer' && revoked(c.subject)) return null;
   const key = await derivedKey(secret, c.public);
   return constantTimeEqual(c.key, key) ? { role: c.role, subject: c.subject, admin: false } : null;

@@ -154,6 +154,12 @@ export type Message =
       storeSpilledBytes: number;
       storeRestoredBytes: number;
       storeOnDiskBytes: number;
+      /** Calls that failed, GPU kernels dispatched, and bytes of objects pulled from other nodes, since the node started. */
+      tasksFailed: number;
+      gpuKernels: number;
+      bytesPulled: number;
+      /** Every stream subtask running on the node. */
+      subtasks: SubtaskMetricsWire[];
     }
   | {
       type: 'SubmitJob';
@@ -351,3 +357,17 @@ export interface SubtaskState {
 
 export type MessageType = Message['type'];
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
+
+/** One stream subtask's figures in a Heartbeat (wire.fbs `SubtaskMetrics`): cumulative since its slot started. */
+export interface SubtaskMetricsWire {
+  /** Execution id, `JOB@ATTEMPT`. */
+  jobId: string;
+  vertex: string;
+  index: number;
+  recordsIn: number;
+  recordsOut: number;
+  /** Milliseconds its output waited for credit. */
+  backPressuredMs: number;
+  /** Event-time ms of the last watermark it sent on; -Infinity before the first. */
+  outputWatermark: number;
+}

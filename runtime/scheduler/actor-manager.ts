@@ -30,8 +30,25 @@ interface ActorRecord {
   ending: boolean;
 }
 
+/** One actor as `GET /api/v1/actors` lists it. */
+export interface ActorView {
+  actorId: string;
+  /** Its registered name ('' for none). */
+  name: string;
+  /** The constructor export. */
+  className: string;
+  state: ActorLifecycle;
+  /** Its node ('' while not placed). */
+  nodeId: string;
+  restarts: number;
+  /** Calls queued and in flight. */
+  pendingCalls: number;
+}
+
 export class ActorManager {
   private readonly actors = new Map<string, ActorRecord>();
+  /** Actor restarts since the head started (a Prometheus counter). */
+  restartsTotal = 0;
   private readonly actorNames = new Map<string, string>();
   /** Actor-call return id → actor id. */
   private readonly callActor = new Map<string, string>();
@@ -250,6 +267,7 @@ export class ActorManager {
     const max = a.spec.options.maxRestarts >= 0 ? a.spec.options.maxRestarts : 0;
     if (!constructorFailed && a.restarts < max) {
       a.restarts++;
+      this.restartsTotal++;
       a.nodeId = '';
       this.setActorState(a, 'Restarting', why);
       this.ctx.host.log(`head: restarting actor ${a.spec.actorId} (${a.restarts} of ${max}): ${why}`);
@@ -269,6 +287,30 @@ export class ActorManager {
       });
     a.queue = [];
     for (const arg of a.spec.args) if (arg.objectId) this.ctx.drop(arg.objectId);
+  }
+
+  /** The actors the head knows (killed ones are forgotten; dead ones stay while their driver does), filtered by state and name. */
+  *list(filter: { state?: string; name?: string } = {}): IterableIterator<ActorView> {
+    for (const a of this.actors.values()) {
+      if (filter.state && a.state !== filter.state) continue;
+      if (filter.name && a.spec.name !== filter.name) continue;
+      yield {
+        actorId: a.spec.actorId,
+        name: a.spec.name,
+        className: a.spec.initFunction,
+        state: a.state,
+        nodeId: a.nodeId,
+        restarts: a.restarts,
+        pendingCalls: a.queue.length + a.inFlight.size,
+      };
+    }
+  }
+
+  /** Actors by state. */
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const a of this.actors.values()) out[a.state] = (out[a.state] ?? 0) + 1;
+    return out;
   }
 
   private killActor(a: ActorRecord): void {

@@ -210,6 +210,7 @@ export class BatchJob extends ClusterJob {
       const f = s.failure ?? { code: 'WRT_JOB_FAILED', message: 'unknown failure', retryable: false };
       if (f.retryable && t.attempt < MAX_TASK_ATTEMPTS) {
         this.host.log(`job ${this.spec.jobId}: ${t.id} failed (${f.message}); retrying`);
+        this.recordException({ ...f, message: `${t.id} on node ${this.host.nodeName(nodeId)}: ${f.message}` }, 'retried');
         t.state = 'pending';
         t.nodeId = null;
       } else {
@@ -272,6 +273,7 @@ export class BatchJob extends ClusterJob {
   fail(f: FailureRecord): void {
     if (this.terminal) return;
     this.state = 'Failed';
+    this.recordException(f, 'failed');
     this.message = `${f.code}: ${f.message}`;
     this.host.log(`job ${this.spec.jobId} failed: ${this.message}`);
     this.releaseUndeployed();

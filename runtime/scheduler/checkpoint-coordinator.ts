@@ -26,7 +26,28 @@ interface PendingCheckpoint {
   acks: Map<string, Uint8Array>;
   writing: boolean;
   savepoint: SavepointRequest | null;
+  record: CheckpointRecord;
 }
+
+/** One checkpoint or savepoint of a job, as the REST API shows it (Flink's checkpoint history). */
+export interface CheckpointRecord {
+  id: number;
+  kind: 'checkpoint' | 'savepoint';
+  /** When it was triggered, ms since the epoch. */
+  triggeredAt: number;
+  /** Trigger to written (or to failure), ms; null while in progress. */
+  durationMs: number | null;
+  /** Bytes of all its subtasks' states; 0 until completed. */
+  sizeBytes: number;
+  status: 'in_progress' | 'completed' | 'failed';
+  /** Where it was written ('' unless completed). */
+  path: string;
+  /** Why it failed ('' unless failed). */
+  failure: string;
+}
+
+/** Checkpoints a job's history keeps (the oldest go first; the counts keep counting). */
+export const CHECKPOINT_HISTORY = 50;
 
 /** A piece of sink output waiting for the checkpoint that covers it. */
 interface PendingPiece {
@@ -76,6 +97,12 @@ export class CheckpointCoordinator {
   private pieces: PendingPiece[] = [];
   /** The store's last write (a finished job's checkpoints are removed only after it). */
   private storeWork: Promise<unknown> = Promise.resolve();
+  /** The latest {@link CHECKPOINT_HISTORY} checkpoints and savepoints, oldest first. */
+  readonly history: CheckpointRecord[] = [];
+  /** Checkpoints and savepoints completed and failed since the job started. */
+  readonly counts = { completed: 0, failed: 0 };
+  /** Bytes of each subtask's state ("VERTEX#INDEX") in the latest completed checkpoint. */
+  stateBytes = new Map<string, number>();
 
   constructor(
     private readonly job: CoordinatedJob,
@@ -153,7 +180,19 @@ export class CheckpointCoordinator {
     if (!savepoint && (!this.checkpointing || now - this.lastTrigger < this.job.checkpointIntervalMs)) return;
     this.lastTrigger = now;
     const id = this.nextCheckpoint++;
-    this.pending = { id, acks: new Map(), writing: false, savepoint };
+    const record: CheckpointRecord = {
+      id,
+      kind: savepoint ? 'savepoint' : 'checkpoint',
+      triggeredAt: now,
+      durationMs: null,
+      sizeBytes: 0,
+      status: 'in_progress',
+      path: '',
+      failure: '',
+    };
+    this.history.push(record);
+    if (this.history.length > CHECKPOINT_HISTORY) this.history.shift();
+    this.pending = { id, acks: new Map(), writing: false, savepoint, record };
     this.job.trigger(id);
   }
 
@@ -203,6 +242,7 @@ export class CheckpointCoordinator {
       (path) => {
         const sp = p.savepoint;
         if (this.job.terminal() || attempt !== this.job.attempt() || this.pending !== p) {
+          this.failed(p, 'the job ended or restarted while it was written');
           sp?.done(
             { code: 'WRT_JOB_FAILED', message: `job ${jobId} ended or restarted while its savepoint was written`, retryable: false },
             '',
@@ -212,6 +252,14 @@ export class CheckpointCoordinator {
         this.pending = null;
         this.latest = { jobId, id: p.id, states, path };
         this.restoredFrom = null;
+        this.stateBytes = new Map([...states].map(([k, v]) => [k, v.byteLength]));
+        Object.assign(p.record, {
+          status: 'completed',
+          path,
+          durationMs: Date.now() - p.record.triggeredAt,
+          sizeBytes: [...states.values()].reduce((n, v) => n + v.byteLength, 0),
+        });
+        this.counts.completed++;
         // Commit: pieces a sink wrote before barrier p.id, and everything of sinks that finished before it.
         const covered = (piece: PendingPiece): boolean => piece.epoch < p.id || !p.acks.has(this.sinkKeys[piece.partition]!);
         for (const piece of this.pieces.filter(covered)) this.job.commit(piece.partition, piece.data);
@@ -222,6 +270,7 @@ export class CheckpointCoordinator {
       },
       (err: Error) => {
         if (this.pending === p) this.pending = null;
+        this.failed(p, `could not be written: ${err.message}`);
         this.job.log(`job ${jobId}: ${what} ${p.id} could not be written: ${err.message}`);
         p.savepoint?.done(
           { code: 'WRT_BAD_CHECKPOINT', message: `the savepoint could not be written: ${err.message}`, retryable: false },
@@ -234,14 +283,23 @@ export class CheckpointCoordinator {
   /** The attempt is restarting: pending output is dropped; a savepoint not yet being written is taken again by the next attempt. */
   restart(): void {
     this.pieces = [];
+    if (this.pending) this.failed(this.pending, 'the job restarted before it completed');
     const sp = this.pending?.savepoint;
     if (sp && !this.pending!.writing) this.savepointRequests.unshift(sp);
     this.pending = null;
   }
 
+  /** Records pending checkpoint `p` as failed for `why` (once). */
+  private failed(p: PendingCheckpoint, why: string): void {
+    if (p.record.status !== 'in_progress') return;
+    Object.assign(p.record, { status: 'failed', failure: why, durationMs: Date.now() - p.record.triggeredAt });
+    this.counts.failed++;
+  }
+
   /** The job ended: pending output is dropped and its checkpoints removed once the last write is done. */
   end(): void {
     this.pieces = [];
+    if (this.pending && !this.pending.writing) this.failed(this.pending, 'the job ended before it completed');
     const jobId = this.job.jobId;
     void this.storeWork
       .then(() => this.store.discard(jobId))

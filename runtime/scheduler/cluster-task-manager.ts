@@ -12,6 +12,7 @@ import type { FailureRecord } from '../errors.js';
 import type { ObjectEntry } from './object-directory.js';
 import type { Resources } from './resources.js';
 import { DEFAULT_MAX_RETRIES, requirementOf, type TaskContext } from './task-context.js';
+import { TaskEventLog } from './task-events.js';
 
 interface TaskRecord {
   spec: MessageOf<'SubmitTask'>;
@@ -26,6 +27,8 @@ export class ClusterTaskManager {
   private readonly tasks = new Map<string, TaskRecord>();
   private readonly taskByReturn = new Map<string, string>();
   private readonly queue: string[] = [];
+  /** Every task's name, state and node, for the REST API; counters for metrics. */
+  readonly events = new TaskEventLog();
 
   constructor(
     private readonly ctx: TaskContext,
@@ -51,6 +54,7 @@ export class ClusterTaskManager {
 
   submitTask(driver: string, m: MessageOf<'SubmitTask'>): void {
     this.unfinished.set(driver, this.unfinishedOf(driver) + 1);
+    this.events.submitted(m.taskId, m.functionName);
     this.ctx.objects.create(m.returnId, driver, m.taskId);
     for (const a of m.args) if (a.objectId) this.ctx.objects.retain(a.objectId);
     const t: TaskRecord = { spec: m, owner: driver, state: 'queued', nodeId: '', attempt: 0, requirement: requirementOf(m.options, 1) };
@@ -159,6 +163,7 @@ export class ClusterTaskManager {
     t.state = 'running';
     t.nodeId = nodeId;
     t.attempt++;
+    this.events.running(t.spec.taskId, nodeId);
     this.ctx.host.ledger.grant(`task:${t.spec.taskId}#${t.attempt}`, nodeId, t.requirement, 'task');
     const s = t.spec;
     this.ctx.deploy(
@@ -184,6 +189,7 @@ export class ClusterTaskManager {
       t.state = 'queued';
       t.nodeId = '';
       this.queue.push(t.spec.taskId);
+      this.events.requeued(t.spec.taskId);
       return;
     }
     this.finishTask(t, { ...f, message: `task ${t.spec.functionName} (${t.spec.taskId}) failed: ${f.message}` });
@@ -194,6 +200,7 @@ export class ClusterTaskManager {
     const first = t.state !== 'done';
     t.state = 'done';
     if (first) {
+      this.events.ended(t.spec.taskId, failure ? failure.code : null);
       const n = this.unfinishedOf(t.owner) - 1;
       if (n > 0) this.unfinished.set(t.owner, n);
       else this.unfinished.delete(t.owner);
@@ -230,6 +237,7 @@ export class ClusterTaskManager {
       t.state = 'queued';
       for (const a of t.spec.args) if (a.objectId) this.ctx.objects.retain(a.objectId);
       this.queue.push(t.spec.taskId);
+      this.events.requeued(t.spec.taskId);
     }
   }
 }

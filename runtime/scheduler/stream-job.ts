@@ -142,6 +142,22 @@ export class StreamJob extends ClusterJob {
     return this.checkpoints.latest;
   }
 
+  /** Checkpoint history, counts and the latest completed checkpoint's state bytes by subtask (checkpoint-coordinator.ts). */
+  get checkpointStats(): Pick<CheckpointCoordinator, 'history' | 'counts' | 'stateBytes'> & { intervalMs: number } {
+    const c = this.checkpoints;
+    return { history: c.history, counts: c.counts, stateBytes: c.stateBytes, intervalMs: this.spec.checkpointIntervalMs };
+  }
+
+  /** The attempt running now (its slots run as `JOB@ATTEMPT`). */
+  get currentAttempt(): number {
+    return this.attempt;
+  }
+
+  /** Node id of each slot of the running attempt (empty before it is deployed). */
+  get slotPlacement(): readonly string[] {
+    return this.slotNodes;
+  }
+
   /** Asks for a savepoint; triggered at the next {@link pump} once no checkpoint is in flight. */
   requestSavepoint(r: SavepointRequest): void {
     if (this.terminal)
@@ -335,6 +351,7 @@ export class StreamJob extends ClusterJob {
       return;
     }
     this.restarts++;
+    this.recordException(f, 'restarted');
     this.releaseSlots(`restarting: ${f.message}`);
     this.host.log(
       `job ${this.spec.jobId}: ${f.message}; restarting from ${this.latest ? `checkpoint ${this.latest.id}` : 'the beginning'}`,
@@ -364,6 +381,7 @@ export class StreamJob extends ClusterJob {
   fail(f: FailureRecord): void {
     if (this.terminal) return;
     this.state = 'Failed';
+    this.recordException(f, 'failed');
     this.message = `${f.code}: ${f.message}`;
     this.host.log(`job ${this.spec.jobId} failed: ${this.message}`);
     this.releaseSlots(this.message);

@@ -10,6 +10,7 @@
  *
  * Every event that may free capacity or settle an object ends in {@link TaskService.schedule}.
  */
+import type { TaskEventLog } from './task-events.js';
 import type { MessageOf } from '../protocol/messages.js';
 import type { ObjectDirectory } from './object-directory.js';
 import { TaskContext, type TaskHost } from './task-context.js';
@@ -29,7 +30,8 @@ export {
 export class TaskService {
   private readonly ctx: TaskContext;
   private readonly tasks: ClusterTaskManager;
-  private readonly actors: ActorManager;
+  /** Actors: placement, calls, restarts; listed by the REST API. */
+  readonly actors: ActorManager;
   private readonly puts: PutManager;
   private deferring = false;
 
@@ -40,12 +42,17 @@ export class TaskService {
     this.puts = new PutManager(this.ctx);
   }
 
-  /** The object directory: state, location, references and lineage of every object. */
   /** Tasks of `driver` submitted and not finished. */
   unfinishedTasksOf(driver: string): number {
     return this.tasks.unfinishedOf(driver);
   }
 
+  /** Every task's name, state and node (the latest 100 000), and counters since the head started. */
+  get events(): TaskEventLog {
+    return this.tasks.events;
+  }
+
+  /** The object directory: state, location, references and lineage of every object. */
   get objects(): ObjectDirectory {
     return this.ctx.objects;
   }

@@ -18,6 +18,12 @@ const utf8 = new TextDecoder();
 const encoder = new TextEncoder();
 
 /** A WRB1 batch read in place. */
+/** Rows of a WRB1 batch, read from its header alone (0 for bytes too short to hold one). */
+export function rowsOf(bytes: Uint8Array): number {
+  if (bytes.byteLength < 8) return 0;
+  return new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
+}
+
 export class RowBatch {
   readonly rows: number;
   readonly types: ColumnType[];

@@ -60,6 +60,22 @@ export interface StreamSlotOptions {
   sliceMs?: number;
 }
 
+/** What one subtask of a slot has done since the slot started (reported with the node's heartbeats). */
+export interface SubtaskMetrics {
+  vertexId: string;
+  index: number;
+  /** Rows taken in and sent on (Flink's numRecordsIn / numRecordsOut). */
+  recordsIn: number;
+  recordsOut: number;
+  /**
+   * Milliseconds the subtask could not go on because a channel it (or a subtask chained after it
+   * in this slot) sends on had no credit (Flink's backPressuredTimeMsPerSecond, summed).
+   */
+  backPressuredMs: number;
+  /** The last watermark it sent on, event-time ms; -Infinity before the first. */
+  outputWatermark: number;
+}
+
 interface Delivery {
   edge: JobGraphEdge;
   from: number;
@@ -127,6 +143,10 @@ export class StreamSlot {
   private reportedDone = new Set<StreamSubtask>();
   /** The subtask running now (names the culprit of a failure). */
   private current: StreamSubtask | null = null;
+  /** Back-pressure bookkeeping: ms blocked so far, and whether each subtask was blocked when last looked at, and when. */
+  private readonly blockedMs = new Map<StreamSubtask, number>();
+  private readonly wasBlocked = new Set<StreamSubtask>();
+  private lookedAt = performance.now();
 
   constructor(
     readonly plan: StreamPlan,
@@ -250,8 +270,38 @@ export class StreamSlot {
     }
   }
 
+  /**
+   * Adds the time since the last look to every subtask that was blocked then, and looks again.
+   * Called at the start and end of every slice: a slot that waits for credit runs no slice, so the
+   * wait is added when credit comes (or when {@link metrics} is read).
+   */
+  private observeBackPressure(): void {
+    const now = performance.now();
+    const elapsed = now - this.lookedAt;
+    this.lookedAt = now;
+    for (const s of this.subtasks) {
+      if (this.wasBlocked.has(s)) this.blockedMs.set(s, (this.blockedMs.get(s) ?? 0) + elapsed);
+      if (!s.done && this.blocked(s)) this.wasBlocked.add(s);
+      else this.wasBlocked.delete(s);
+    }
+  }
+
+  /** Every subtask's figures so far (cumulative since the slot started). */
+  metrics(): SubtaskMetrics[] {
+    if (!this.stopped) this.observeBackPressure();
+    return this.subtasks.map((s) => ({
+      vertexId: s.vertexId,
+      index: this.slot,
+      recordsIn: s.rowsIn,
+      recordsOut: s.rowsOut,
+      backPressuredMs: Math.round(this.blockedMs.get(s) ?? 0),
+      outputWatermark: s.outputWatermark,
+    }));
+  }
+
   private run(): void {
     if (this.stopped) return;
+    this.observeBackPressure();
     const until = performance.now() + this.sliceMs;
     try {
       for (let id = this.triggers.shift(); id !== undefined; id = this.triggers.shift()) {
@@ -293,8 +343,12 @@ export class StreamSlot {
         this.reportDone();
         if (this.stopped) return;
         for (const s of this.timed) s.armProcessingTimer();
-        if (!progressed) return;
+        if (!progressed) {
+          this.observeBackPressure();
+          return;
+        }
         if (performance.now() >= until) {
+          this.observeBackPressure();
           this.wake();
           return;
         }

@@ -32,6 +32,7 @@ import {
 import { createSink, createSource, type StreamSink, type StreamSource } from './connectors.js';
 import { WrtError } from '../errors.js';
 import { decodeState, encodeState } from './state-codec.js';
+import { rowsOf } from './row-batch.js';
 
 /** What a subtask's snapshot holds (state-codec.ts writes it). */
 interface SubtaskSnapshot {
@@ -78,7 +79,10 @@ export class StreamSubtask {
   /** The wake-up armed for the operator's next processing-time timer, and its time (ms since the epoch). */
   private processingWake: ReturnType<typeof setTimeout> | null = null;
   private processingWakeAt = Infinity;
+  /** Rows taken in from the subtask's input channels (Flink's numRecordsIn). */
   rowsIn = 0;
+  /** Rows sent on: a source's rows read, an operator's results (Flink's numRecordsOut; late rows not counted). */
+  rowsOut = 0;
 
   constructor(
     readonly plan: StreamPlan,
@@ -100,7 +104,10 @@ export class StreamSubtask {
     const results = this.outputs.filter((o) => (o.edge.output ?? 0) === 0);
     const late = this.outputs.filter((o) => o.edge.output === 1);
     const out: Output = {
-      emit: (bytes) => results.forEach((o) => o.batch(bytes)),
+      emit: (bytes) => {
+        this.rowsOut += rowsOf(bytes);
+        results.forEach((o) => o.batch(bytes));
+      },
       emitLate: late.length > 0 ? (bytes) => late.forEach((o) => o.batch(bytes)) : undefined,
     };
     const keys = [0, 1].map((port) => pv.inputs.find((e) => (e.input ?? 0) === port)?.key ?? []);
@@ -156,6 +163,11 @@ export class StreamSubtask {
     return this.finished;
   }
 
+  /** The last watermark this subtask sent on, event-time ms (-Infinity before the first; Flink's currentOutputWatermark). */
+  get outputWatermark(): number {
+    return this.lastWatermark;
+  }
+
   /**
    * Sources: emits up to `maxRows` rows and a watermark. Returns false when there was nothing to
    * do: the source is done, or it waits for data (it wakes the slot when data comes).
@@ -164,7 +176,10 @@ export class StreamSubtask {
     if (!this.source || this.finished) return false;
     const step = this.source.next(maxRows);
     this.trackIdleness(step.batch !== null || step.done);
-    if (step.batch) this.outputs.forEach((o) => o.batch(step.batch!));
+    if (step.batch) {
+      this.rowsOut += rowsOf(step.batch);
+      this.outputs.forEach((o) => o.batch(step.batch!));
+    }
     const bound = this.pv.vertex.watermarkBoundMs ?? 0;
     if (step.done) {
       this.forwardWatermark(MAX_WATERMARK);

@@ -49,6 +49,13 @@ export const SAMPLES: Message[] = [
     storeSpilledBytes: 2 ** 40,
     storeRestoredBytes: 7,
     storeOnDiskBytes: 2 ** 33,
+    tasksFailed: 1,
+    gpuKernels: 4,
+    bytesPulled: 2 ** 35,
+    subtasks: [
+      { jobId: 'j-1@2', vertex: 'bids', index: 0, recordsIn: 0, recordsOut: 2 ** 34, backPressuredMs: 120, outputWatermark: -Infinity },
+      { jobId: 'j-1@2', vertex: 'window', index: 1, recordsIn: 5, recordsOut: 1, backPressuredMs: 0, outputWatermark: 1_700_000_000_000 },
+    ],
   },
   {
     type: 'SubmitJob',

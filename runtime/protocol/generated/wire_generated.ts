@@ -56,6 +56,7 @@ export { StreamData } from './wrt/protocol/stream-data.js';
 export { StreamElementKind } from './wrt/protocol/stream-element-kind.js';
 export { SubmitJob } from './wrt/protocol/submit-job.js';
 export { SubmitTask } from './wrt/protocol/submit-task.js';
+export { SubtaskMetrics } from './wrt/protocol/subtask-metrics.js';
 export { SubtaskState } from './wrt/protocol/subtask-state.js';
 export { TaskArg } from './wrt/protocol/task-arg.js';
 export { TaskOptions } from './wrt/protocol/task-options.js';

@@ -165,6 +165,14 @@ test.serial(
     const stalledAt = h.batchesSent;
     // 40,000 events → 36,800 bids in batches of 200 per source subtask: far more than the credit allows.
     assert.ok(stalledAt <= CREDITS * h.inFlight.size, `${stalledAt} batches sent while stalled`);
+    // While stalled, the sources count the time as back-pressure (the wait itself is what is measured).
+    const before = h.slots.map((slot) => slot.metrics().find((m) => m.vertexId === 'bids')!.backPressuredMs);
+    await new Promise((r) => setTimeout(r, 40));
+    h.slots.forEach((slot, i) => {
+      const m = slot.metrics().find((x) => x.vertexId === 'bids')!;
+      assert.ok(m.backPressuredMs - before[i]! >= 30, `slot ${i}: ${m.backPressuredMs - before[i]!} ms back-pressured in 40 ms`);
+      assert.equal(m.index, i);
+    });
 
     h.holdCredits = false;
     for (const give of h.held.splice(0)) give();
@@ -178,6 +186,18 @@ test.serial(
     const lines = (b: Uint8Array): string[] => new TextDecoder().decode(b).split('\n').sort();
     assert.equal(h.parts.size, reference.length);
     reference.forEach((r, i) => assert.deepEqual(lines(concatBytes(h.parts.get(i)!)), lines(r.part), `part ${i}`));
+
+    // Records in and out, summed over the slots: what each vertex sent on, the next took in.
+    const sum = (vertex: string, k: 'recordsIn' | 'recordsOut'): number =>
+      h.slots.reduce((n, slot) => n + slot.metrics().find((m) => m.vertexId === vertex)![k], 0);
+    assert.equal(sum('bids', 'recordsIn'), 0);
+    assert.equal(sum('bids', 'recordsOut'), 36_800);
+    for (const pv of plan.vertices)
+      for (const e of pv.outputs) assert.equal(sum(e.to, 'recordsIn'), sum(e.from, 'recordsOut'), `${e.from} → ${e.to}`);
+    const rows = reference.reduce((n, r) => n + lines(r.part).filter((l) => l && !l.startsWith('auction')).length, 0);
+    assert.equal(sum('sink', 'recordsIn'), rows, 'the sink took in every output row');
+    for (const slot of h.slots)
+      for (const m of slot.metrics()) assert.ok(Number.isFinite(m.outputWatermark), `${m.vertexId} has a watermark`);
   },
 );
 

@@ -3,6 +3,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { SubtaskMetrics } from '../../wrt/protocol/subtask-metrics.js';
+
+
 /**
  * node → head, periodically.
  */
@@ -60,8 +63,45 @@ storeOnDiskBytes():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * Calls (tasks, actor calls, batch subtasks) that failed since the node started.
+ */
+tasksFailed():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+/**
+ * GPU kernels dispatched since the node started.
+ */
+gpuKernels():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+/**
+ * Bytes of objects pulled into this node's store from other nodes since it started.
+ */
+bytesPulled():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
+/**
+ * Every stream subtask running on the node, as its slot last reported it.
+ */
+subtasks(index: number, obj?:SubtaskMetrics):SubtaskMetrics|null {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? (obj || new SubtaskMetrics()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+subtasksLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startHeartbeat(builder:flatbuffers.Builder) {
-  builder.startObject(6);
+  builder.startObject(10);
 }
 
 static addRunningTasks(builder:flatbuffers.Builder, runningTasks:number) {
@@ -88,12 +128,40 @@ static addStoreOnDiskBytes(builder:flatbuffers.Builder, storeOnDiskBytes:bigint)
   builder.addFieldInt64(5, storeOnDiskBytes, BigInt('0'));
 }
 
+static addTasksFailed(builder:flatbuffers.Builder, tasksFailed:bigint) {
+  builder.addFieldInt64(6, tasksFailed, BigInt('0'));
+}
+
+static addGpuKernels(builder:flatbuffers.Builder, gpuKernels:bigint) {
+  builder.addFieldInt64(7, gpuKernels, BigInt('0'));
+}
+
+static addBytesPulled(builder:flatbuffers.Builder, bytesPulled:bigint) {
+  builder.addFieldInt64(8, bytesPulled, BigInt('0'));
+}
+
+static addSubtasks(builder:flatbuffers.Builder, subtasksOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(9, subtasksOffset, 0);
+}
+
+static createSubtasksVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startSubtasksVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
 static endHeartbeat(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createHeartbeat(builder:flatbuffers.Builder, runningTasks:number, storeUsedBytes:bigint, tasksFinished:bigint, storeSpilledBytes:bigint, storeRestoredBytes:bigint, storeOnDiskBytes:bigint):flatbuffers.Offset {
+static createHeartbeat(builder:flatbuffers.Builder, runningTasks:number, storeUsedBytes:bigint, tasksFinished:bigint, storeSpilledBytes:bigint, storeRestoredBytes:bigint, storeOnDiskBytes:bigint, tasksFailed:bigint, gpuKernels:bigint, bytesPulled:bigint, subtasksOffset:flatbuffers.Offset):flatbuffers.Offset {
   Heartbeat.startHeartbeat(builder);
   Heartbeat.addRunningTasks(builder, runningTasks);
   Heartbeat.addStoreUsedBytes(builder, storeUsedBytes);
@@ -101,6 +169,10 @@ static createHeartbeat(builder:flatbuffers.Builder, runningTasks:number, storeUs
   Heartbeat.addStoreSpilledBytes(builder, storeSpilledBytes);
   Heartbeat.addStoreRestoredBytes(builder, storeRestoredBytes);
   Heartbeat.addStoreOnDiskBytes(builder, storeOnDiskBytes);
+  Heartbeat.addTasksFailed(builder, tasksFailed);
+  Heartbeat.addGpuKernels(builder, gpuKernels);
+  Heartbeat.addBytesPulled(builder, bytesPulled);
+  Heartbeat.addSubtasks(builder, subtasksOffset);
   return Heartbeat.endHeartbeat(builder);
 }
 }
