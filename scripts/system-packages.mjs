@@ -36,6 +36,12 @@ export const SYSTEM_PACKAGES = [
       existsSync('/usr/sbin/nats-server'),
   },
   {
+    pkg: 'prometheus',
+    why: 'the metrics test starts a Prometheus server that scrapes the head and queries what it stored',
+    present: () =>
+      (!!process.env.WRT_PROMETHEUS && existsSync(process.env.WRT_PROMETHEUS)) || onPath('prometheus') || existsSync('/usr/bin/prometheus'),
+  },
+  {
     pkg: 'flatbuffers-compiler',
     why: '`npm run gen:protocol` (CI checks that the committed generated code is current)',
     present: () => onPath('flatc'),

@@ -1,39 +1,14 @@
-/** The `wrt` command. Exit codes: 0 success, 1 a job or runtime failure, 2 bad usage or input. */
+/** The `wrt` command. Exit codes: 0 success, 1 a job or runtime failure, 2 bad usage or input (exit.ts, docs/cli.md). */
 import process from 'node:process';
 import { Command, InvalidArgumentError } from 'commander';
-import { headPath, submitPipeline, packageVersion } from './submit.js';
+import { submitPipeline, packageVersion } from './submit.js';
 import { startHeadCommand, startNodeCommand } from './start.js';
 import { formatInfo, localInfo } from './info.js';
 import { generateNexmark } from './nexmark.js';
 import { WrtError } from '../errors.js';
-import { controlJob } from '../client/job-client.js';
-import { configuredNodePlatform } from '../platform/node/platform.js';
-import { formatJobs, getStatus, listJobs, readCa } from './status.js';
 import { DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE } from '../platform/node/checkpoint-dir.js';
-import type { JobAction, Role } from '../protocol/messages.js';
-import { withCredential } from '../client/authenticate.js';
-import { defaultStateDir, resolveToken } from '../launch/node/cluster-token.js';
-import { revokeVolunteer } from '../launch/node/revocations.js';
-import { deriveToken, parseCredential } from '../protocol/credentials.js';
-
-const USAGE_CODES = new Set([
-  'WRT_INVALID_ARGUMENT',
-  'WRT_INPUT_NOT_FOUND',
-  'WRT_OUTPUT_EXISTS',
-  'WRT_NOT_WASM',
-  'WRT_MISSING_EXPORT',
-  'WRT_BAD_JOB_GRAPH',
-  'WRT_BAD_CHECKPOINT',
-]);
-
-function fail(err: unknown): never {
-  if (err instanceof WrtError) {
-    process.stderr.write(`wrt: error ${err.code}: ${err.message}\n`);
-    process.exit(USAGE_CODES.has(err.code) ? 2 : 1);
-  }
-  process.stderr.write(`wrt: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(1);
-}
+import { fail } from './exit.js';
+import { addClusterCommands } from './cluster-commands.js';
 
 const int =
   (name: string) =>
@@ -310,50 +285,6 @@ program
     },
   );
 
-/** `wrt savepoint|stop|cancel JOB`: one JobControl request to the head. */
-function jobControlCommand(name: string, description: string, action: JobAction, takesDir: boolean): void {
-  const cmd = program
-    .command(name)
-    .description(description)
-    .argument('<job>', 'the job id (wrt submit prints it; wrt status lists the jobs)')
-    .option('--address <url>', 'the head (ws:// or http:// HOST:PORT)', 'ws://127.0.0.1:8265')
-    .option(
-      '--token-file <file>',
-      "a credential: the job's driver token or the cluster secret (default: $WRT_TOKEN, else a loopback head's token file)",
-    )
-    .option('--ca-file <file>', 'PEM certificates to trust for a wss:// head');
-  if (takesDir) cmd.argument('[dir]', "where the savepoint goes, on the head's file system (default: the head's --savepoint-dir)");
-  cmd.action(async (job: string, ...rest: unknown[]) => {
-    const dir = takesDir ? ((rest[0] as string | undefined) ?? '') : '';
-    const o = rest[takesDir ? 1 : 0] as { address: string; tokenFile?: string; caFile?: string };
-    try {
-      const platform = withCredential(
-        configuredNodePlatform({ ca: await readCa(o.caFile) }),
-        await resolveToken(o.address, o.tokenFile),
-        'driver',
-      );
-      const path = await controlJob(platform, o.address, job, action, headPath(dir));
-      if (path) process.stdout.write(path + '\n');
-      process.stderr.write(
-        action === 'Cancel'
-          ? `wrt: job ${job} cancelled\n`
-          : `wrt: ${action === 'Stop' ? `job ${job} stopped; ` : ''}savepoint of ${job} at ${path}\n`,
-      );
-      process.exit(0);
-    } catch (err) {
-      fail(err);
-    }
-  });
-}
-jobControlCommand('savepoint', 'take a savepoint of a running stream job (it goes on running); prints its path', 'Savepoint', true);
-jobControlCommand(
-  'stop',
-  'take a savepoint of a running stream job and end it, its output committed up to the savepoint; prints the path',
-  'Stop',
-  true,
-);
-jobControlCommand('cancel', 'cancel a running job (its uncommitted output and its checkpoints are dropped)', 'Cancel', false);
-
 const nexmark = program.command('nexmark').description('the Nexmark benchmark: event generator (queries run with wrt submit)');
 nexmark
   .command('generate')
@@ -385,64 +316,7 @@ nexmark
     }
   });
 
-program
-  .command('status')
-  .description('show the nodes and jobs of a running cluster')
-  .option('--address <url>', 'the head (http:// or ws:// HOST:PORT)', 'http://127.0.0.1:8265')
-  .option('--token-file <file>', "a credential (any role) (default: $WRT_TOKEN, else a loopback head's token file)")
-  .option('--ca-file <file>', 'PEM certificates to trust for an https:// head')
-  .action(async (o: { address: string; tokenFile?: string; caFile?: string }) => {
-    try {
-      const token = await resolveToken(o.address, o.tokenFile);
-      const status = await getStatus(o.address, token, await readCa(o.caFile));
-      process.stdout.write(JSON.stringify(status, null, 2) + '\n');
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command('list')
-  .description('list the jobs of a running cluster: id, state, subtasks done, name, nodes')
-  .option('--address <url>', 'the head (http:// or ws:// HOST:PORT)', 'http://127.0.0.1:8265')
-  .option('--token-file <file>', "a credential (any role) (default: $WRT_TOKEN, else a loopback head's token file)")
-  .option('--ca-file <file>', 'PEM certificates to trust for an https:// head')
-  .option('--json', 'print the jobs as a JSON array')
-  .action(async (o: { address: string; tokenFile?: string; caFile?: string; json?: boolean }) => {
-    try {
-      const jobs = await listJobs(o.address, await resolveToken(o.address, o.tokenFile), await readCa(o.caFile));
-      process.stdout.write(o.json ? JSON.stringify(jobs) + '\n' : formatJobs(jobs));
-      process.exit(0);
-    } catch (err) {
-      fail(err);
-    }
-  });
-
-program
-  .command('token')
-  .description('make a token that grants one role to one subject (driver, volunteer or viewer), or revoke a volunteer link')
-  .option('--role <role>', 'driver, volunteer or viewer', 'driver')
-  .option('--subject <name>', 'who the token is for: a driver name or volunteer link id ([A-Za-z0-9_-], at most 64)')
-  .option('--revoke <subject>', 'revoke volunteer link SUBJECT on the heads that use --state-dir (at their next handshake)')
-  .option('--address <url>', 'the head whose secret signs the token (its loopback token file)', 'ws://127.0.0.1:8265')
-  .option('--token-file <file>', "the cluster secret (default: $WRT_TOKEN, else the loopback head's token file)")
-  .option('--state-dir <dir>', "--revoke: the heads' state directory (default: $WRT_STATE_DIR or ~/.wrt)")
-  .action(async (o: { role: string; subject?: string; revoke?: string; address: string; tokenFile?: string; stateDir?: string }) => {
-    try {
-      if (o.revoke) {
-        revokeVolunteer(o.stateDir ?? defaultStateDir(), o.revoke);
-        process.stderr.write(`wrt: volunteer link ${o.revoke} revoked\n`);
-        process.exit(0);
-      }
-      if (!o.subject) throw new WrtError('WRT_INVALID_ARGUMENT', 'give --subject NAME (or --revoke SUBJECT)');
-      const secret = await resolveToken(o.address, o.tokenFile);
-      if (parseCredential(secret).kind !== 'admin') throw new WrtError('WRT_FORBIDDEN', 'only the cluster secret can make tokens');
-      process.stdout.write((await deriveToken(secret, o.role as Role, o.subject)) + '\n');
-      process.exit(0);
-    } catch (err) {
-      fail(err);
-    }
-  });
+addClusterCommands(program);
 
 program
   .command('info')

@@ -112,6 +112,7 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
       `from another machine, copy that file there and run:\n` +
       `  wrt start --address ${ws}://HEAD-HOST:${server.port}/ws --token-file cluster.token${tls ? ' --ca-file CERT.pem' : ''}\n` +
       `volunteer link (revoke with wrt token --revoke link-1): ${http}://${shown}:${server.port}/#token=${volunteerLink}\n` +
+      `dashboard: ${http}://${shown}:${server.port}/ui (wrt dashboard prints a link with a viewer token); metrics: ${http}://${shown}:${server.port}/metrics\n` +
       (o.host === '127.0.0.1' || o.host === 'localhost' || tls
         ? ''
         : `warning: serving plain ws:// on ${o.host}: credentials are proven, not sent, but jobs, data and browser tabs off this machine need --tls-cert/--tls-key (docs/security.md)\n`),

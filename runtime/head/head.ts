@@ -27,6 +27,7 @@ import { refuse } from './auth-gate.js';
 import { newClusterSecret, type Principal } from '../protocol/credentials.js';
 import { Admission, type AdmissionLimits } from './admission.js';
 import { DriverRequests, type DriverLimits } from './driver-requests.js';
+import { SubtaskFigureStore } from './subtask-figures.js';
 import { clusterCeilings, type NodeCeilings } from './ceilings.js';
 
 export interface HeadOptions extends AdmissionLimits, DriverLimits {
@@ -63,6 +64,9 @@ interface NodeEntry {
   lastSeen: number;
   modules: Set<string>;
   tasksFinished: number;
+  tasksFailed: number;
+  gpuKernels: number;
+  bytesPulled: number;
   storeUsedBytes: number;
   spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
   joinedAt: number;
@@ -88,7 +92,11 @@ export interface ClusterStatus {
     gpuAdapter: string;
     /** Grants the node holds in the resource ledger: queued and running tasks, actors, batch subtasks, stream slots. */
     running: number;
+    /** Calls finished and failed on the node, GPU kernels it ran, bytes of objects it pulled from others: since it started. */
     tasksFinished: number;
+    tasksFailed: number;
+    gpuKernels: number;
+    bytesPulled: number;
     /** Object-store arena bytes in use. */
     storeUsedBytes: number;
     /** Spilling: bytes written to and read back from disk since the node started, and on disk now. */
@@ -100,7 +108,10 @@ export interface ClusterStatus {
 
 export class Head {
   private readonly nodes = new Map<string, NodeEntry>();
-  private readonly jobs: JobRegistry;
+  /** Batch and stream jobs: the running ones and the last 100 ended. */
+  readonly jobs: JobRegistry;
+  /** What stream subtasks report with their nodes' heartbeats. */
+  readonly figures = new SubtaskFigureStore();
   private readonly drivers = new Map<string, Connection>();
   /** Who each driver connection authenticated as. */
   private readonly driverPrincipals = new Map<string, Principal>();
@@ -145,9 +156,10 @@ export class Head {
       {
         ledger: this.ledger,
         sendTo: (id, m) => this.sendTo(id, m),
-        nodeName: (nodeId) => this.nodes.get(nodeId)?.name ?? nodeId,
+        nodeName: (nodeId) => this.nodeName(nodeId),
         needsModule: (nodeId, hash) => this.needsModule(nodeId, hash),
         ceilings: () => clusterCeilings(this.trustedNodes()),
+        jobDropped: (jobId) => this.figures.forget(jobId),
         forgetModule: (hash) => {
           for (const n of this.nodes.values()) n.modules.delete(hash);
         },
@@ -202,6 +214,11 @@ export class Head {
     for (const n of this.nodes.values()) if (!n.volunteer) yield n;
   }
 
+  /** The name node `nodeId` registered with (its id once it has gone). */
+  nodeName(nodeId: string): string {
+    return this.nodes.get(nodeId)?.name ?? nodeId;
+  }
+
   private needsModule(nodeId: string, hash: string): boolean {
     const n = this.nodes.get(nodeId);
     if (!n || n.modules.has(hash)) return false;
@@ -236,6 +253,9 @@ export class Head {
       lastSeen: now,
       modules: new Set(),
       tasksFinished: 0,
+      tasksFailed: 0,
+      gpuKernels: 0,
+      bytesPulled: 0,
       storeUsedBytes: 0,
       spill: { spilledBytes: 0, restoredBytes: 0, onDiskBytes: 0 },
       joinedAt: now,
@@ -275,6 +295,10 @@ export class Head {
       case 'Heartbeat':
         node.storeUsedBytes = msg.storeUsedBytes;
         node.tasksFinished = msg.tasksFinished;
+        node.tasksFailed = msg.tasksFailed;
+        node.gpuKernels = msg.gpuKernels;
+        node.bytesPulled = msg.bytesPulled;
+        this.figures.report(id, msg.subtasks, node.lastSeen);
         node.spill = { spilledBytes: msg.storeSpilledBytes, restoredBytes: msg.storeRestoredBytes, onDiskBytes: msg.storeOnDiskBytes };
         return;
       case 'TaskStatus': {
@@ -375,6 +399,9 @@ export class Head {
         gpuAdapter: n.gpuAdapter,
         running: this.ledger.capacity(n.id)?.grants ?? 0,
         tasksFinished: n.tasksFinished,
+        tasksFailed: n.tasksFailed,
+        gpuKernels: n.gpuKernels,
+        bytesPulled: n.bytesPulled,
         storeUsedBytes: n.storeUsedBytes,
         spill: n.spill,
         alive: n.alive,

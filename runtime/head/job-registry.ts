@@ -12,10 +12,11 @@ import { BatchJob, batchGrantKey, type JobHost } from '../scheduler/batch-job.js
 import { StreamJob, parseExecutionId } from '../scheduler/stream-job.js';
 import type { CheckpointStore } from '../platform/checkpoint-store.js';
 import type { ResourceLedger } from '../scheduler/resource-ledger.js';
-import { WrtError, toFailure } from '../errors.js';
+import { WrtError, toFailure, type FailureRecord } from '../errors.js';
 import type { Principal } from '../protocol/credentials.js';
 import { checkName } from '../protocol/names.js';
 import { deadlineWithin, memoryWithin, type ClusterCeilings } from './ceilings.js';
+import type { JobRecord } from './job-views.js';
 
 /** What the registry needs of the head. */
 export interface JobRegistryHost {
@@ -30,7 +31,12 @@ export interface JobRegistryHost {
   log(line: string): void;
   /** The trusted nodes' lowest ceilings (ceilings.ts). */
   ceilings(): ClusterCeilings;
+  /** Job `jobId` left the registry's history: what is kept about it elsewhere may go. */
+  jobDropped(jobId: string): void;
 }
+
+/** What `wrt cancel`, `wrt savepoint` and `wrt stop` (and their REST routes) ask of a job. */
+export type JobAction = MessageOf<'JobControl'>['action'];
 
 export interface JobDefaults {
   /** Operator linear-memory cap when neither graph nor submission sets one, bytes. @default 256 MiB */
@@ -41,13 +47,8 @@ export interface JobDefaults {
   connectJetStream?: ConnectJetStream;
 }
 
-interface JobEntry {
-  job: BatchJob | StreamJob;
+interface JobEntry extends JobRecord {
   client: Connection;
-  /** Subject of the driver that submitted it: only it (or an admin) may control the job. */
-  owner: string;
-  submittedAt: number;
-  endedAt: number | null;
 }
 
 /** One job as `GET /api/status` shows it. */
@@ -124,49 +125,80 @@ export class JobRegistry {
   }
 
   /**
-   * `wrt savepoint` / `wrt cancel` / `wrt stop` from the job's owner or an admin (`by`): answered
-   * with JobControlDone, or an ErrorMessage with the request's id.
-   * @throws WrtError `WRT_INVALID_ARGUMENT` for a job that is unknown, not running, or a batch job
-   *   asked for a savepoint; `WRT_FORBIDDEN` for another driver's job.
+   * `wrt savepoint` / `wrt cancel` / `wrt stop` over the wire from the job's owner or an admin
+   * (`by`): answered with JobControlDone, or an ErrorMessage with the request's id.
+   * @throws WrtError as {@link controlJob}.
    */
   control(conn: Connection, m: MessageOf<'JobControl'>, by: Principal): void {
-    const e = this.jobs.get(m.jobId);
+    this.controlJob(m.jobId, m.action, m.savepointDir, by, (failure, savepointPath) =>
+      conn.send(
+        encodeMessage(
+          failure
+            ? { type: 'ErrorMessage', requestId: m.requestId, failure }
+            : { type: 'JobControlDone', requestId: m.requestId, jobId: m.jobId, savepointPath },
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Cancels job `jobId`, or takes a savepoint of it (into `savepointDir`, '' for the head's
+   * default), ending it after the savepoint for `Stop`; for its owner or an admin (`by`) only.
+   * `done` gets the savepoint's path ('' for Cancel) or why there is none; Cancel calls it at once.
+   * @throws WrtError `WRT_INVALID_ARGUMENT` for a job that is unknown, not running, or a batch job
+   *   asked for a savepoint, or a directory outside the checkpoint directory; `WRT_FORBIDDEN` for
+   *   another driver's job.
+   */
+  controlJob(
+    jobId: string,
+    action: JobAction,
+    savepointDir: string,
+    by: Principal,
+    done: (failure: FailureRecord | null, savepointPath: string) => void,
+  ): void {
+    const e = this.jobs.get(jobId);
     if (e && !by.admin && e.owner !== by.subject) {
       throw new WrtError(
         'WRT_FORBIDDEN',
-        `job ${m.jobId} belongs to another driver; only it or the cluster secret may ${m.action.toLowerCase()} it`,
+        `job ${jobId} belongs to another driver; only it or the cluster secret may ${action.toLowerCase()} it`,
       );
     }
     if (!e) {
       const running = [...this.jobs.values()].filter((j) => j.job.state === 'Running').map((j) => j.job.spec.jobId);
-      throw new WrtError('WRT_INVALID_ARGUMENT', `no job ${m.jobId} on this head (running: ${running.join(', ') || 'none'})`);
+      throw new WrtError('WRT_INVALID_ARGUMENT', `no job ${jobId} on this head (running: ${running.join(', ') || 'none'})`);
     }
-    if (e.job.state !== 'Running')
-      throw new WrtError('WRT_INVALID_ARGUMENT', `job ${m.jobId} is ${e.job.state.toLowerCase()}, not running`);
-    const reply = (savepointPath: string): void =>
-      conn.send(encodeMessage({ type: 'JobControlDone', requestId: m.requestId, jobId: m.jobId, savepointPath }));
-    if (m.action === 'Cancel') {
-      this.host.log(`head: job ${m.jobId} cancelled by a client`);
-      e.job.cancel(`job ${m.jobId} was cancelled (wrt cancel)`);
-      this.endJob(m.jobId);
-      reply('');
+    if (e.job.state !== 'Running') throw new WrtError('WRT_INVALID_ARGUMENT', `job ${jobId} is ${e.job.state.toLowerCase()}, not running`);
+    if (action === 'Cancel') {
+      this.host.log(`head: job ${jobId} cancelled by ${by.subject}`);
+      e.job.cancel(`job ${jobId} was cancelled (wrt cancel)`);
+      this.endJob(jobId);
+      done(null, '');
       return;
     }
     const job = e.job;
     if (!(job instanceof StreamJob))
-      throw new WrtError('WRT_INVALID_ARGUMENT', `job ${m.jobId} is a batch job; only stream jobs take savepoints`);
-    this.options.checkpoints.checkSavepointDir?.(m.savepointDir);
-    this.host.log(`head: job ${m.jobId}: ${m.action === 'Stop' ? 'stop with a savepoint' : 'savepoint'} asked for`);
+      throw new WrtError('WRT_INVALID_ARGUMENT', `job ${jobId} is a batch job; only stream jobs take savepoints`);
+    this.options.checkpoints.checkSavepointDir?.(savepointDir);
+    this.host.log(`head: job ${jobId}: ${action === 'Stop' ? 'stop with a savepoint' : 'savepoint'} asked for`);
     job.requestSavepoint({
-      dir: m.savepointDir,
-      stop: m.action === 'Stop',
+      dir: savepointDir,
+      stop: action === 'Stop',
       done: (failure, path) => {
-        if (failure) conn.send(encodeMessage({ type: 'ErrorMessage', requestId: m.requestId, failure }));
-        else reply(path);
-        if (job.state !== 'Running') this.endJob(m.jobId);
+        done(failure, path);
+        if (job.state !== 'Running') this.endJob(jobId);
       },
     });
     job.pump(Date.now());
+  }
+
+  /** Every job the head knows: running ones and the last 100 ended, in submission order. */
+  records(): IterableIterator<JobRecord> {
+    return this.jobs.values();
+  }
+
+  /** Job `jobId` with its owner and times (undefined when the head does not know it). */
+  record(jobId: string): JobRecord | undefined {
+    return this.jobs.get(jobId);
   }
 
   /** A job from the driver on `conn`, authenticated as `by` (its owner). */
@@ -272,7 +304,10 @@ export class JobRegistry {
     this.host.log(`head: job ${jobId} ${e.job.state.toLowerCase()} in ${((e.endedAt - e.submittedAt) / 1000).toFixed(2)} s`);
     // Keep the last 100 ended jobs for the status API.
     const ended = [...this.jobs].filter(([, j]) => j.endedAt !== null);
-    for (const [id] of ended.slice(0, Math.max(0, ended.length - 100))) this.jobs.delete(id);
+    for (const [id] of ended.slice(0, Math.max(0, ended.length - 100))) {
+      this.jobs.delete(id);
+      this.host.jobDropped(id);
+    }
   }
 
   pumpAll(): void {

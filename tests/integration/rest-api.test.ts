@@ -1,11 +1,14 @@
-// The head's REST API v1 (docs/rest-api.md) against a real head with two node processes and one
-// finished job: every route's shape, pagination with cursors, filters, 400 and 404 answers, and
-// the bearer credential every route needs.
+// The head's REST API v1 (docs/rest-api.md) against a real head with two node processes, one
+// finished batch job, tasks, actors and a put: every read route's shape, pagination with cursors,
+// filters, 400, 403 and 404 answers, and the credential each route needs. Stream jobs, mutations
+// and /metrics: rest-api-stream.test.ts.
 import test from 'ava';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, TestCluster, WORDCOUNT, clusterFixture, runWrt } from '../helpers/wrt-process.js';
+import { FIXTURES, ROOT, TestCluster, WORDCOUNT, clusterFixture, runWrt } from '../helpers/wrt-process.js';
+import { asNumber, init } from '../../sdk/node.js';
+import { deriveToken } from '../../runtime/protocol/credentials.js';
 
 const f = clusterFixture('wrt-rest-');
 let cluster: TestCluster;
@@ -89,12 +92,112 @@ test.serial('jobs: the list, filtered by state; one job; an unknown job and an u
 test.serial('wrt list prints the jobs as a table, and as JSON with --json', async () => {
   const table = await runWrt(['list', '--address', cluster.httpUrl]);
   assert.equal(table.code, 0, table.stderr);
-  assert.match(table.stdout, /^JOB\s+STATE\s+TASKS\s+NAME\s+NODES\n/);
-  assert.match(table.stdout, new RegExp(`^${jobId}\\s+Finished\\s+(\\d+)/\\1\\s+wordcount\\s+`, 'm'));
+  assert.match(table.stdout, /^JOB\s+STATE\s+DURATION\s+RECORDS\/S\s+TASKS\s+NAME\n/);
+  assert.match(table.stdout, new RegExp(`^${jobId}\\s+Finished\\s+[\\d.]+s\\s+-\\s+(\\d+)/\\1\\s+wordcount\\n`, 'm'));
   const json = await runWrt(['list', '--address', cluster.address, '--json']);
   assert.equal(json.code, 0, json.stderr);
   assert.deepEqual(
     (JSON.parse(json.stdout) as { id: string }[]).map((j) => j.id),
     [jobId],
   );
+});
+
+test.serial('a batch job: its map and reduce vertices with every subtask done, its nodes, no exceptions', async () => {
+  const job = (await get(`/api/v1/jobs/${jobId}`)).body as {
+    kind: string;
+    vertices: { id: string; parallelism: number; subtasks: { state: string; node: string }[] }[];
+    edges: unknown[];
+  };
+  assert.equal(job.kind, 'batch');
+  assert.deepEqual(
+    job.vertices.map((v) => v.id),
+    ['map', 'reduce'],
+  );
+  for (const v of job.vertices) {
+    assert.equal(v.subtasks.length, v.parallelism);
+    for (const s of v.subtasks) {
+      assert.equal(s.state, 'done');
+      assert.ok(['alpha', 'beta'].includes(s.node), s.node);
+    }
+  }
+  const exceptions = await get(`/api/v1/jobs/${jobId}/exceptions`);
+  assert.deepEqual(exceptions.body, { items: [], total: 0, next: null });
+  const checkpoints = await get(`/api/v1/jobs/${jobId}/checkpoints`);
+  assert.equal((checkpoints.body.counts as { completed: number }).completed, 0);
+});
+
+test.serial('tasks and actors: counts by state, pages filtered by state and name, objects per node', async () => {
+  const rt = await init({ address: cluster.address, token: cluster.token });
+  try {
+    const mod = await rt.load(`${FIXTURES}tasks.wasm`);
+    const add = mod.remote('add');
+    const refs = Array.from({ length: 12 }, (_, i) => add.call(i, 1));
+    assert.deepEqual(
+      (await rt.get(refs)).map(asNumber),
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
+    await assert.rejects(rt.get(mod.remote('fail').call()));
+    const counters = await Promise.all([0, 1, 2].map((i) => mod.actor('counter', { name: `c${i}` }).create(i)));
+    assert.equal(asNumber(await rt.get(counters[2]!.call('increment', 1))), 3);
+    const big = rt.put(new Uint8Array(256 * 1024).fill(7));
+    await rt.get(big);
+
+    const tasks = await get('/api/v1/tasks?limit=5');
+    assert.equal(tasks.status, 200);
+    const counts = tasks.body.counts as Record<string, number>;
+    assert.equal(counts.finished, 12);
+    assert.equal(counts.failed, 1);
+    assert.equal(tasks.body.total, 13);
+    assert.equal((tasks.body.items as unknown[]).length, 5);
+    assert.equal(tasks.body.next, '5');
+    const failed = await get('/api/v1/tasks?state=failed');
+    const [f] = failed.body.items as { name: string; errorCode: string; attempts: number; endedAt: number }[];
+    assert.equal(f!.name, 'fail');
+    assert.match(f!.errorCode, /^WRT_/);
+    assert.ok(f!.endedAt > 0);
+    assert.equal((await get('/api/v1/tasks?name=add&limit=500')).body.total, 12);
+    assert.equal((await get('/api/v1/tasks?name=nobody')).body.total, 0);
+
+    const actors = await get('/api/v1/actors?state=Alive');
+    assert.equal(actors.body.total, 3);
+    assert.deepEqual(actors.body.counts, { Alive: 3 });
+    const named = await get('/api/v1/actors?name=c2');
+    const [c2] = named.body.items as { className: string; nodeId: string; restarts: number }[];
+    assert.equal(c2!.className, 'counter');
+    assert.equal(c2!.restarts, 0);
+
+    const holder = c2!.nodeId;
+    const objects = await get(`/api/v1/nodes/${holder}/objects?limit=500`);
+    assert.equal(objects.status, 200);
+    assert.equal(typeof objects.body.total, 'number');
+    const stored = await Promise.all(['n-1', 'n-2'].map((n) => get(`/api/v1/nodes/${n}/objects?limit=500`)));
+    const sizes = stored.flatMap((r) => (r.body.items as { sizeBytes: number }[]).map((o) => o.sizeBytes));
+    assert.ok(sizes.includes(256 * 1024), `the 256 KiB put is on a node (${sizes.join(', ')})`);
+    assert.equal((await get('/api/v1/nodes/n-99/objects')).status, 404);
+  } finally {
+    await rt.shutdown();
+  }
+});
+
+test.serial('credentials: a viewer reads but may not change jobs; a volunteer may not read; bad bodies are 400', async () => {
+  const viewer = await deriveToken(cluster.token, 'viewer', 'ops');
+  const volunteer = await deriveToken(cluster.token, 'volunteer', 'link-1');
+  assert.equal((await get('/api/v1/jobs', viewer)).status, 200);
+  const post = async (path: string, token: string, body?: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const res = await fetch(`${cluster.httpUrl}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const refused = await post(`/api/v1/jobs/${jobId}/cancel`, viewer);
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.error, 'WRT_FORBIDDEN');
+  assert.equal((await get('/api/v1/overview', volunteer)).status, 403);
+  assert.equal((await get('/metrics', volunteer)).status, 401);
+  const ended = await post(`/api/v1/jobs/${jobId}/cancel`, cluster.token);
+  assert.equal(ended.status, 400);
+  assert.match(ended.body.message as string, /finished, not running/);
+  assert.equal((await post(`/api/v1/jobs/${jobId}/savepoints`, cluster.token, '{oops')).status, 400);
+  assert.equal((await post(`/api/v1/jobs/${jobId}/savepoints`, cluster.token, '{"dir": 7}')).status, 400);
+  assert.equal((await post(`/api/v1/jobs/${jobId}/savepoints`, cluster.token, 'x'.repeat(70_000))).status, 400);
+  assert.equal((await post('/api/v1/jobs/j-999/stop', cluster.token)).status, 404);
+  assert.equal((await post('/api/v1/overview', cluster.token)).status, 404);
 });

@@ -40,7 +40,7 @@ test.serial('a TLS head: a node with --ca-file joins over wss, one without is re
   assert.notEqual(untrusting.code, 0);
   assert.match(untrusting.stderr, /WRT_CONNECTION/);
   await cluster.addNode('trusting', 1, undefined, ['--ca-file', cert, '--no-gpu']);
-  const status = await runWrt(['status', '--address', cluster.httpUrl, '--ca-file', cert]);
+  const status = await runWrt(['status', '--json', '--address', cluster.httpUrl, '--ca-file', cert]);
   assert.equal(status.code, 0, status.stderr);
   assert.deepEqual(
     (JSON.parse(status.stdout) as { nodes: { name: string }[] }).nodes.map((n) => n.name),

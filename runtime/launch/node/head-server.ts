@@ -1,6 +1,7 @@
 /**
  * The head's HTTP and WebSocket server (Node only): `ws` for WebSocket upgrades on `/ws`, plain
- * `node:http` for pages, browser bundles and the REST API. Every response carries the
+ * `node:http` for pages, browser bundles, the REST API (GET, and POST with a JSON body of at most
+ * {@link MAX_BODY_BYTES}) and `/metrics` (prometheus.ts; any credential but a volunteer's). Every response carries the
  * cross-origin isolation headers (COOP `same-origin`, COEP `require-corp`) that browser nodes need
  * for SharedArrayBuffer.
  */
@@ -16,6 +17,7 @@ import type { Connection } from '../../platform/platform.js';
 import { MAX_FRAME_BYTES } from '../../protocol/codec.js';
 import type { Head } from '../../head/head.js';
 import { headRoutes, type HttpRoutes } from '../../head/http-routes.js';
+import { headMetrics } from './prometheus.js';
 
 export type { HttpRoutes };
 
@@ -74,6 +76,31 @@ export function originAllowed(origin: string | undefined, host: string | undefin
   });
 }
 
+/** Largest request body the API reads, bytes. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * The JSON body of a request: undefined when it has none, an Error (not thrown) when it is larger
+ * than {@link MAX_BODY_BYTES} or not JSON.
+ */
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  if (req.method !== 'POST') return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) return new Error(`the body is over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return new Error('the body is not JSON');
+  }
+}
+
 /** Starts listening on `host:port` (port 0 picks a free one). */
 export function startHeadServer(
   host: string,
@@ -86,32 +113,45 @@ export function startHeadServer(
     res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...ISOLATION_HEADERS });
     res.end(body);
   };
+  const unauthenticated = (res: ServerResponse): void => {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="wrt"');
+    send(res, 401, 'application/json', '{"error":"WRT_UNAUTHENTICATED","message":"send Authorization: Bearer TOKEN (docs/security.md)"}\n');
+  };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://head');
-    if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed\n');
+    const api = url.pathname.startsWith('/api/');
+    if (req.method !== 'GET' && !(api && req.method === 'POST')) return send(res, 405, 'text/plain', 'method not allowed\n');
     const page = routes.pages[url.pathname];
     if (page) return send(res, 200, 'text/html; charset=utf-8', page());
-    if (url.pathname.startsWith('/api/')) {
-      void routes.authorize(req.headers.authorization).then((who) => {
-        if (!who) {
-          res.setHeader('WWW-Authenticate', 'Bearer realm="wrt"');
-          return send(
-            res,
-            401,
-            'application/json',
-            '{"error":"WRT_UNAUTHENTICATED: send Authorization: Bearer TOKEN (docs/security.md)"}\n',
-          );
-        }
-        const r = routes.api(url.pathname.slice(5), url.searchParams);
-        send(res, r.status, 'application/json', JSON.stringify(r.body, null, 2) + '\n');
+    if (url.pathname === '/metrics' && routes.metrics) {
+      const metrics = routes.metrics;
+      void routes.authorize(req.headers.authorization).then(async (who) => {
+        if (!who || who.role === 'volunteer') return unauthenticated(res);
+        const { type, body } = await metrics();
+        send(res, 200, type, body);
+      });
+      return;
+    }
+    if (api) {
+      void Promise.all([routes.authorize(req.headers.authorization), readJsonBody(req)]).then(([who, body]) => {
+        if (!who) return unauthenticated(res);
+        if (body instanceof Error)
+          return send(res, 400, 'application/json', JSON.stringify({ error: 'WRT_INVALID_ARGUMENT', message: body.message }) + '\n');
+        const r = routes.api({ method: req.method!, path: url.pathname.slice(5), query: url.searchParams, body, principal: who });
+        send(res, r.status, 'application/json', JSON.stringify(r.body) + '\n');
       });
       return;
     }
     if (url.pathname.startsWith('/assets/')) {
       const file = normalize(url.pathname.slice('/assets/'.length));
-      if (file.startsWith('..') || !/^[\w.-]+\.js(\.map)?$/.test(file)) return send(res, 404, 'text/plain', 'not found\n');
+      if (file.startsWith('..') || !/^[\w.-]+\.(js|css)(\.map)?$/.test(file)) return send(res, 404, 'text/plain', 'not found\n');
+      const type = file.endsWith('.css')
+        ? 'text/css; charset=utf-8'
+        : file.endsWith('.map')
+          ? 'application/json'
+          : 'text/javascript; charset=utf-8';
       readFile(join(BROWSER_ASSETS, file)).then(
-        (body) => send(res, 200, 'text/javascript; charset=utf-8', body),
+        (body) => send(res, 200, type, body),
         () => send(res, 404, 'text/plain', `not found (run \`npm run build\` to build the browser bundle)\n`),
       );
       return;
@@ -153,7 +193,12 @@ export function startHeadServer(
   });
 }
 
-/** Serves `head` on `host:port` (port 0 picks a free one): its pages, `/api/status`, and its WebSocket. */
+/** Serves `head` on `host:port` (port 0 picks a free one): its pages, its REST API, `/metrics`, and its WebSocket. */
 export function serveHead(head: Head, host: string, port: number, options: HeadServerOptions = {}): Promise<HeadServer> {
-  return startHeadServer(host, port, headRoutes(head, VERSION), (c) => head.accept(c), options);
+  const registry = headMetrics(head);
+  const routes: HttpRoutes = {
+    ...headRoutes(head, VERSION),
+    metrics: async () => ({ type: registry.contentType, body: await registry.metrics() }),
+  };
+  return startHeadServer(host, port, routes, (c) => head.accept(c), options);
 }

@@ -72,7 +72,7 @@ test('credentials: secrets and derived tokens parse; proofs depend on key, role 
   assert.ok(constantTimeEqual(p, await proofOf(key, 'driver', n1)));
   assert.ok(!constantTimeEqual(p, await proofOf(key, 'driver', n2)));
   assert.ok(!constantTimeEqual(p, await proofOf(key, 'viewer', n1)));
-  assert.deepEqual(await verifyBearer(secret, secret, () => false), { role: 'viewer', subject: 'admin', admin: true });
+  assert.deepEqual(await verifyBearer(secret, secret, () => false), { role: 'driver', subject: 'admin', admin: true });
   assert.deepEqual(await verifyBearer(secret, alice, () => false), { role: 'driver', subject: 'alice', admin: false });
   assert.equal(await verifyBearer(secret, alice.slice(0, -2) + 'AA', () => false), null);
   assert.equal(await verifyBearer(newClusterSecret(), alice, () => false), null);
