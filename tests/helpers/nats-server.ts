@@ -4,30 +4,16 @@
  * {@link NatsServer.stop}. `WRT_NATS_SERVER` may name the binary.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { systemBinary } from './system-binary.js';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 
 /** The nats-server binary: $WRT_NATS_SERVER, else the first on PATH, /usr/sbin or /usr/bin. */
 export function natsServerBinary(): string {
-  const candidates = [
-    process.env.WRT_NATS_SERVER,
-    ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'nats-server')),
-    '/usr/sbin/nats-server',
-    '/usr/bin/nats-server',
-  ];
-  for (const c of candidates) {
-    if (!c) continue;
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // try the next
-    }
-  }
-  throw new Error('nats-server not found: install Debian package nats-server (.ci/run does) or set WRT_NATS_SERVER');
+  return systemBinary('nats-server', 'WRT_NATS_SERVER', ['/usr/sbin/nats-server', '/usr/bin/nats-server'], 'nats-server');
 }
 
 export class NatsServer {

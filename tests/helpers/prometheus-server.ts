@@ -5,28 +5,15 @@
  * name the binary.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { systemBinary } from './system-binary.js';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 
 /** The prometheus binary: $WRT_PROMETHEUS, else the first on PATH, or /usr/bin. */
 export function prometheusBinary(): string {
-  const candidates = [
-    process.env.WRT_PROMETHEUS,
-    ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'prometheus')),
-    '/usr/bin/prometheus',
-  ];
-  for (const c of candidates) {
-    if (!c) continue;
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // try the next
-    }
-  }
-  throw new Error('prometheus not found: install Debian package prometheus (.ci/run does) or set WRT_PROMETHEUS');
+  return systemBinary('prometheus', 'WRT_PROMETHEUS', ['/usr/bin/prometheus'], 'prometheus');
 }
 
 /** A port free now on 127.0.0.1 (Prometheus cannot listen on port 0 and say which it got). */

@@ -1,0 +1,21 @@
+/** Finding a system binary the tests start (nats-server, prometheus): an environment variable, PATH, or fixed places. */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/**
+ * The executable `name`: `$envVar` when set, else the first on PATH, else the first of `places`.
+ * @throws Error naming the Debian package that brings it
+ */
+export function systemBinary(name: string, envVar: string, places: string[], pkg: string): string {
+  const candidates = [process.env[envVar], ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, name)), ...places];
+  for (const c of candidates) {
+    if (!c) continue;
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // try the next
+    }
+  }
+  throw new Error(`${name} not found: install Debian package ${pkg} (.ci/run does) or set ${envVar}`);
+}
