@@ -19,6 +19,8 @@ interface ActorRecord {
   nodeId: string;
   restarts: number;
   requirement: Resources;
+  /** The requirement as a key: actors with equal keys form one scheduling class. */
+  schedulingClass: string;
   /** Calls not yet sent to the node, in order. */
   queue: MessageOf<'ActorCall'>[];
   /** Calls sent and not finished: return id → arguments (released when the call ends). */
@@ -52,6 +54,14 @@ export class ActorManager {
   private readonly actorNames = new Map<string, string>();
   /** Actor-call return id → actor id. */
   private readonly callActor = new Map<string, string>();
+  /**
+   * Actors waiting for a node, by scheduling class, in the order they began to wait (as Ray's GCS
+   * queues pending actors per scheduling class): a retry stops at a class's first actor that finds
+   * no room, so ten thousand waiting actors cost one placement try per class, not one each.
+   */
+  private readonly unplaced = new Map<string, Set<ActorRecord>>();
+  /** Live actors whose next call waits for its arguments. */
+  private readonly waitingCalls = new Set<ActorRecord>();
 
   constructor(private readonly ctx: TaskContext) {
     ctx.onDrop((id) => this.callActor.delete(id));
@@ -88,10 +98,12 @@ export class ActorManager {
       nodeId: '',
       restarts: 0,
       requirement: requirementOf(m.options, 0),
+      schedulingClass: '',
       queue: [],
       inFlight: new Map(),
       ending: false,
     };
+    a.schedulingClass = JSON.stringify(Object.entries(a.requirement).sort(([x], [y]) => (x < y ? -1 : 1)));
     this.actors.set(m.actorId, a);
     if (m.name) this.actorNames.set(m.name, m.actorId);
     for (const arg of m.args) if (arg.objectId) this.ctx.objects.retain(arg.objectId);
@@ -147,13 +159,21 @@ export class ActorManager {
     for (const a of [...this.actors.values()]) if (a.owner === driver) this.killActor(a);
   }
 
-  private placeActor(a: ActorRecord): void {
-    if (a.spec.args.some((x) => x.objectId && this.ctx.objects.get(x.objectId)?.state === 'pending')) return; // placed once they exist
+  /**
+   * Places `a` on a node with room, or leaves it waiting in its scheduling class: 'placed', 'args'
+   * (a constructor argument does not exist yet) or 'room' (no node has room for its class now).
+   */
+  private placeActor(a: ActorRecord): 'placed' | 'args' | 'room' {
+    let waiting = this.unplaced.get(a.schedulingClass);
+    if (!waiting) this.unplaced.set(a.schedulingClass, (waiting = new Set()));
+    waiting.add(a);
+    if (a.spec.args.some((x) => x.objectId && this.ctx.objects.get(x.objectId)?.state === 'pending')) return 'args'; // placed once they exist
     const nodeId = this.ctx.pick(a.requirement, a.spec.args, 'actor');
     if (!nodeId) {
       a.state = a.state === 'Restarting' ? 'Restarting' : 'Pending';
-      return; // placed when capacity appears (see retryActors)
+      return 'room'; // placed when capacity appears (see retryActors)
     }
+    this.stopWaiting(a);
     a.nodeId = nodeId;
     this.ctx.host.ledger.grant(`actor:${a.spec.actorId}`, nodeId, a.requirement, 'actor');
     const s = a.spec;
@@ -170,14 +190,23 @@ export class ActorManager {
       },
       s.options,
     );
+    return 'placed';
   }
 
-  /** Places actors still waiting for room or arguments, and sends actor calls whose arguments now exist. */
+  /** Takes `a` out of the waiting sets (placed, dead or killed). */
+  private stopWaiting(a: ActorRecord): void {
+    const waiting = this.unplaced.get(a.schedulingClass);
+    if (waiting?.delete(a) && waiting.size === 0) this.unplaced.delete(a.schedulingClass);
+    this.waitingCalls.delete(a);
+  }
+
+  /**
+   * Places actors still waiting for room or arguments, and sends actor calls whose arguments now
+   * exist. Within a scheduling class the first actor that finds no room ends the class's turn.
+   */
   retryActors(): void {
-    for (const a of this.actors.values()) {
-      if ((a.state === 'Pending' || a.state === 'Restarting') && !a.nodeId) this.placeActor(a);
-      else if (a.queue.length) this.flushActor(a);
-    }
+    for (const waiting of [...this.unplaced.values()]) for (const a of waiting) if (this.placeActor(a) === 'room') break;
+    for (const a of this.waitingCalls) this.flushActor(a);
   }
 
   private setActorState(a: ActorRecord, state: ActorLifecycle, message: string): void {
@@ -202,7 +231,10 @@ export class ActorManager {
         this.ctx.failCall(call.returnId, call.args, failed.failure!);
         continue;
       }
-      if (call.args.some((x) => x.objectId && this.ctx.objects.get(x.objectId)?.state !== 'ready')) return;
+      if (call.args.some((x) => x.objectId && this.ctx.objects.get(x.objectId)?.state !== 'ready')) {
+        this.waitingCalls.add(a);
+        return;
+      }
       a.queue.shift();
       a.inFlight.set(call.returnId, call.args);
       this.ctx.deploy(
@@ -219,6 +251,7 @@ export class ActorManager {
         a.spec.options,
       );
     }
+    this.waitingCalls.delete(a);
   }
 
   actorStatus(nodeId: string, actorId: string, s: MessageOf<'TaskStatus'>): void {
@@ -257,6 +290,7 @@ export class ActorManager {
   private actorLost(a: ActorRecord, why: string, constructorFailed = false): void {
     a.ending = false;
     this.ctx.host.ledger.release(`actor:${a.spec.actorId}`);
+    this.ctx.dependentsMayRun = true; // its room may place a waiting actor
     for (const [id, args] of a.inFlight)
       this.ctx.failCall(id, args, {
         code: 'WRT_ACTOR_DIED',
@@ -278,6 +312,7 @@ export class ActorManager {
   }
 
   private actorDead(a: ActorRecord, why: string): void {
+    this.stopWaiting(a);
     this.setActorState(a, 'Dead', why);
     for (const call of a.queue)
       this.ctx.failCall(call.returnId, call.args, {
@@ -335,8 +370,10 @@ export class ActorManager {
         gpus: 0,
       });
       this.ctx.host.ledger.release(`actor:${a.spec.actorId}`);
+      this.ctx.dependentsMayRun = true;
     }
     a.state = 'Dead';
+    this.stopWaiting(a);
     this.actors.delete(a.spec.actorId);
     if (a.spec.name) this.actorNames.delete(a.spec.name);
   }

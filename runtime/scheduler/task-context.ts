@@ -51,7 +51,7 @@ export function requirementOf(o: TaskOptions, defaultCpus: number): Resources {
 export class TaskContext {
   readonly objects = new ObjectDirectory();
   readonly modules = new Map<string, Uint8Array>();
-  /** Set when an object settled: queued tasks and actor calls may now run. */
+  /** Set when an object settled or an actor gave back its room: queued tasks, actors and actor calls may now run. */
   dependentsMayRun = false;
   /** Called with each object id whose last reference was dropped (roles forget what they kept for it). */
   private readonly dropHooks: ((id: string) => void)[] = [];

@@ -123,6 +123,7 @@ export class TaskService {
   /** A node says an actor of its died (trap, deadline, dead thread). */
   actorDied(nodeId: string, m: MessageOf<'ActorState'>): void {
     this.actors.actorDied(nodeId, m);
+    this.schedule();
   }
 
   /** A node is gone (the head has taken it out of the ledger, with its grants). */

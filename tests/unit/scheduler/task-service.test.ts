@@ -17,10 +17,10 @@ const OPTIONS: TaskOptions = {
   deadlineMs: 0,
 };
 
-function harness() {
+function harness(total: TaskNode['total'] = { cpus: 2 }) {
   const toNode: MessageOf<'DeployTask'>[] = [];
   const toDriver: Message[] = [];
-  const node: TaskNode = { id: 'n1', alive: true, total: { cpus: 2 }, storeUsedBytes: 0 };
+  const node: TaskNode = { id: 'n1', alive: true, total, storeUsedBytes: 0 };
   const ledger = new ResourceLedger();
   ledger.addNode(node.id, node.total);
   const service = new TaskService({
@@ -66,7 +66,7 @@ function harness() {
     });
     service.taskStatus('n1', status(toNode[0]!.taskId, '', null));
   };
-  return { service, toNode, status, call, failures, createAliveActor };
+  return { service, toNode, toDriver, status, call, failures, createAliveActor };
 }
 
 test.serial('calls sent after a trapping call wait for the restart instead of going to the dead instance', () => {
@@ -113,4 +113,39 @@ test.serial('a death reported before the trap status does not hold the restarted
   call('r2');
   assert.equal(toNode.at(-1)!.returnId, 'r2');
   assert.deepEqual(failures(), [['r1', 'WRT_ACTOR_DIED']]);
+});
+
+test.serial('actors waiting for room are placed in creation order as room appears, and only then', () => {
+  const { service, toNode, toDriver, status } = harness({ cpus: 2, actor: 2 });
+  const create = (actorId: string, resources: Record<string, number>): void =>
+    service.createActor('d', {
+      type: 'CreateActor',
+      actorId,
+      moduleId: 'm',
+      initFunction: 'init',
+      args: [],
+      options: { ...OPTIONS, maxRestarts: 0, resources },
+      name: '',
+    });
+  for (const id of ['A1', 'A2', 'A3', 'A4', 'A5']) create(id, { actor: 1 });
+  create('B1', { cpus: 1 }); // another scheduling class: not held up by the waiting ones
+  const placed = (): string[] => toNode.filter((m) => m.kind === 'ActorCreate').map((m) => m.actorId);
+  assert.deepEqual(placed(), ['A1', 'A2', 'B1']);
+  assert.deepEqual(
+    [...service.actors.list({ state: 'Pending' })].filter((a) => !a.nodeId).map((a) => a.actorId),
+    ['A3', 'A4', 'A5'],
+  );
+
+  // Tasks ending free no "actor" room: nothing moves.
+  service.taskStatus('n1', status(toNode[0]!.taskId, '', null));
+  assert.deepEqual(placed(), ['A1', 'A2', 'B1']);
+
+  // A1 dies (no restarts): its room goes to the oldest waiting actor.
+  service.actorDied('n1', { type: 'ActorState', actorId: 'A1', state: 'Dead', nodeId: 'n1', message: 'trap', restarts: 0 });
+  assert.deepEqual(placed(), ['A1', 'A2', 'B1', 'A3']);
+  // The driver leaves: its actors are killed, none is placed again.
+  service.driverGone('d');
+  assert.deepEqual(placed(), ['A1', 'A2', 'B1', 'A3']);
+  assert.equal([...service.actors.list()].length, 0);
+  assert.ok(toDriver.some((m) => m.type === 'ActorState' && m.actorId === 'A1' && m.state === 'Dead'));
 });
