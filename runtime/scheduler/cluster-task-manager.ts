@@ -12,7 +12,7 @@ import type { FailureRecord } from '../errors.js';
 import type { ObjectEntry } from './object-directory.js';
 import type { Resources } from './resources.js';
 import { DEFAULT_MAX_RETRIES, requirementOf, type TaskContext } from './task-context.js';
-import { TaskEventLog } from './task-events.js';
+import { TaskEventLog, type TaskEvent } from './task-events.js';
 
 interface TaskRecord {
   spec: MessageOf<'SubmitTask'>;
@@ -21,6 +21,8 @@ interface TaskRecord {
   nodeId: string;
   attempt: number;
   requirement: Resources;
+  /** Its record in the head's task history (REST API, metrics). */
+  event: TaskEvent;
 }
 
 export class ClusterTaskManager {
@@ -54,10 +56,17 @@ export class ClusterTaskManager {
 
   submitTask(driver: string, m: MessageOf<'SubmitTask'>): void {
     this.unfinished.set(driver, this.unfinishedOf(driver) + 1);
-    this.events.submitted(m.taskId, m.functionName);
     this.ctx.objects.create(m.returnId, driver, m.taskId);
     for (const a of m.args) if (a.objectId) this.ctx.objects.retain(a.objectId);
-    const t: TaskRecord = { spec: m, owner: driver, state: 'queued', nodeId: '', attempt: 0, requirement: requirementOf(m.options, 1) };
+    const t: TaskRecord = {
+      spec: m,
+      owner: driver,
+      state: 'queued',
+      nodeId: '',
+      attempt: 0,
+      requirement: requirementOf(m.options, 1),
+      event: this.events.submitted(m.taskId, m.functionName),
+    };
     this.tasks.set(m.taskId, t);
     this.taskByReturn.set(m.returnId, m.taskId);
     // GPU tasks of the built-in kernel library (`gpu.*` with no module) need no module.
@@ -163,7 +172,7 @@ export class ClusterTaskManager {
     t.state = 'running';
     t.nodeId = nodeId;
     t.attempt++;
-    this.events.running(t.spec.taskId, nodeId);
+    this.events.running(t.event, nodeId);
     this.ctx.host.ledger.grant(`task:${t.spec.taskId}#${t.attempt}`, nodeId, t.requirement, 'task');
     const s = t.spec;
     this.ctx.deploy(
@@ -189,7 +198,7 @@ export class ClusterTaskManager {
       t.state = 'queued';
       t.nodeId = '';
       this.queue.push(t.spec.taskId);
-      this.events.requeued(t.spec.taskId);
+      this.events.requeued(t.event);
       return;
     }
     this.finishTask(t, { ...f, message: `task ${t.spec.functionName} (${t.spec.taskId}) failed: ${f.message}` });
@@ -200,7 +209,7 @@ export class ClusterTaskManager {
     const first = t.state !== 'done';
     t.state = 'done';
     if (first) {
-      this.events.ended(t.spec.taskId, failure ? failure.code : null);
+      this.events.ended(t.event, failure ? failure.code : null);
       const n = this.unfinishedOf(t.owner) - 1;
       if (n > 0) this.unfinished.set(t.owner, n);
       else this.unfinished.delete(t.owner);
@@ -237,7 +246,7 @@ export class ClusterTaskManager {
       t.state = 'queued';
       for (const a of t.spec.args) if (a.objectId) this.ctx.objects.retain(a.objectId);
       this.queue.push(t.spec.taskId);
-      this.events.requeued(t.spec.taskId);
+      this.events.requeued(t.event);
     }
   }
 }

@@ -38,46 +38,57 @@ export interface TaskCounters {
 }
 
 export class TaskEventLog {
-  private readonly events = new Map<string, TaskEvent>();
+  /**
+   * The kept records, oldest first from index `oldest` (a queue: the head's task records hold
+   * their event, so nothing is looked up by id). Not a Map keyed by task id: after many deletions
+   * V8 finds a Map's first live entry by walking past the deleted ones, and evicting the oldest
+   * that way cost tens of thousands of steps per task once the history was full.
+   */
+  private order: TaskEvent[] = [];
+  private oldest = 0;
+  /** Records dropped from the history (their later transitions change counters only). */
+  private readonly dropped = new WeakSet<TaskEvent>();
   private readonly byState: Record<TaskEventState, number> = { queued: 0, running: 0, finished: 0, failed: 0 };
   readonly counters: TaskCounters = { submitted: 0, finished: 0, failed: 0, retried: 0 };
 
   constructor(private readonly limit = TASK_HISTORY) {}
 
-  submitted(taskId: string, name: string, now = Date.now()): void {
+  /** A task was submitted: its record, to pass to the later transitions. */
+  submitted(taskId: string, name: string, now = Date.now()): TaskEvent {
     this.counters.submitted++;
-    this.set({ taskId, name, state: 'queued', nodeId: '', attempts: 0, submittedAt: now, endedAt: null, errorCode: '' });
-    if (this.events.size > this.limit) {
-      const [oldest] = this.events.values();
-      this.remove(oldest!);
+    const e: TaskEvent = { taskId, name, state: 'queued', nodeId: '', attempts: 0, submittedAt: now, endedAt: null, errorCode: '' };
+    this.order.push(e);
+    this.byState.queued++;
+    if (this.order.length - this.oldest > this.limit) {
+      const gone = this.order[this.oldest++]!;
+      this.byState[gone.state]--;
+      this.dropped.add(gone);
     }
+    if (this.oldest > 4096 && this.oldest * 2 > this.order.length) {
+      this.order = this.order.slice(this.oldest);
+      this.oldest = 0;
+    }
+    return e;
   }
 
-  /** An attempt of `taskId` went to node `nodeId`. */
-  running(taskId: string, nodeId: string): void {
-    const e = this.events.get(taskId);
-    if (!e) return;
+  /** An attempt of task `e` went to node `nodeId`. */
+  running(e: TaskEvent, nodeId: string): void {
     if (e.attempts > 0) this.counters.retried++;
     this.move(e, 'running');
     e.nodeId = nodeId;
     e.attempts++;
   }
 
-  /** `taskId` waits to run again (retry, or its lost output is rebuilt). */
-  requeued(taskId: string): void {
-    const e = this.events.get(taskId);
-    if (e) {
-      this.move(e, 'queued');
-      e.endedAt = null;
-    }
+  /** Task `e` waits to run again (retry, or its lost output is rebuilt). */
+  requeued(e: TaskEvent): void {
+    this.move(e, 'queued');
+    e.endedAt = null;
   }
 
-  /** `taskId` ended: finished, or failed with `errorCode`. */
-  ended(taskId: string, errorCode: string | null, now = Date.now()): void {
+  /** Task `e` ended: finished, or failed with `errorCode`. */
+  ended(e: TaskEvent, errorCode: string | null, now = Date.now()): void {
     if (errorCode === null) this.counters.finished++;
     else this.counters.failed++;
-    const e = this.events.get(taskId);
-    if (!e) return;
     this.move(e, errorCode === null ? 'finished' : 'failed');
     e.endedAt = now;
     e.errorCode = errorCode ?? '';
@@ -90,28 +101,19 @@ export class TaskEventLog {
 
   /** Kept tasks in submission order, filtered by state and name (exact). */
   *list(filter: { state?: string; name?: string } = {}): IterableIterator<TaskEvent> {
-    for (const e of this.events.values()) {
+    for (let i = this.oldest; i < this.order.length; i++) {
+      const e = this.order[i]!;
       if (filter.state && e.state !== filter.state) continue;
       if (filter.name && e.name !== filter.name) continue;
       yield e;
     }
   }
 
-  private set(e: TaskEvent): void {
-    const old = this.events.get(e.taskId);
-    if (old) this.remove(old);
-    this.events.set(e.taskId, e);
-    this.byState[e.state]++;
-  }
-
-  private remove(e: TaskEvent): void {
-    this.events.delete(e.taskId);
-    this.byState[e.state]--;
-  }
-
   private move(e: TaskEvent, state: TaskEventState): void {
-    this.byState[e.state]--;
+    if (!this.dropped.has(e)) {
+      this.byState[e.state]--;
+      this.byState[state]++;
+    }
     e.state = state;
-    this.byState[state]++;
   }
 }

@@ -7,16 +7,16 @@ import { TaskEventLog } from '../../../runtime/scheduler/task-events.js';
 
 test('a task through queued, running, retried, failed and finished: counts and counters follow', () => {
   const log = new TaskEventLog();
-  log.submitted('t-1', 'add', 100);
-  log.submitted('t-2', 'flaky', 101);
+  const t1 = log.submitted('t-1', 'add', 100);
+  const t2 = log.submitted('t-2', 'flaky', 101);
   assert.deepEqual(log.counts(), { queued: 2, running: 0, finished: 0, failed: 0 });
-  log.running('t-1', 'n-1');
-  log.running('t-2', 'n-1');
-  log.requeued('t-2');
-  log.running('t-2', 'n-2');
+  log.running(t1, 'n-1');
+  log.running(t2, 'n-1');
+  log.requeued(t2);
+  log.running(t2, 'n-2');
   assert.deepEqual(log.counts(), { queued: 0, running: 2, finished: 0, failed: 0 });
-  log.ended('t-1', null, 200);
-  log.ended('t-2', 'WRT_OPERATOR_ERROR', 300);
+  log.ended(t1, null, 200);
+  log.ended(t2, 'WRT_OPERATOR_ERROR', 300);
   assert.deepEqual(log.counts(), { queued: 0, running: 0, finished: 1, failed: 1 });
   assert.deepEqual(log.counters, { submitted: 2, finished: 1, failed: 1, retried: 1 });
   const [failed] = [...log.list({ state: 'failed' })];
@@ -38,10 +38,12 @@ test('a task through queued, running, retried, failed and finished: counts and c
 
 test('past the limit the oldest task records go; counts shrink with them, counters do not', () => {
   const log = new TaskEventLog(3);
+  const events = [];
   for (let i = 0; i < 5; i++) {
-    log.submitted(`t-${i}`, 'add');
-    log.running(`t-${i}`, 'n-1');
-    log.ended(`t-${i}`, null);
+    const e = log.submitted(`t-${i}`, 'add');
+    log.running(e, 'n-1');
+    log.ended(e, null);
+    events.push(e);
   }
   assert.deepEqual(
     [...log.list()].map((e) => e.taskId),
@@ -49,7 +51,26 @@ test('past the limit the oldest task records go; counts shrink with them, counte
   );
   assert.equal(log.counts().finished, 3);
   assert.equal(log.counters.finished, 5);
-  log.ended('t-0', null);
+  log.requeued(events[0]!);
+  log.ended(events[0]!, null);
   assert.equal(log.counters.finished, 6, 'an end of a dropped record still counts');
-  assert.equal(log.counts().finished, 3);
+  assert.deepEqual(log.counts(), { queued: 0, running: 0, finished: 3, failed: 0 }, 'a dropped record moves no count');
+});
+
+test('thousands of evictions keep the newest records in order and the counts exact', () => {
+  const log = new TaskEventLog(3);
+  const running = [];
+  for (let i = 0; i < 20_000; i++) {
+    const e = log.submitted(`t-${i}`, 'f');
+    if (i % 2 === 0) log.running(e, 'n-1');
+    running.push(e);
+  }
+  assert.deepEqual(
+    [...log.list()].map((e) => e.taskId),
+    ['t-19997', 't-19998', 't-19999'],
+  );
+  assert.deepEqual(log.counts(), { queued: 2, running: 1, finished: 0, failed: 0 });
+  for (const e of running) if (e.state === 'running') log.ended(e, null);
+  assert.deepEqual(log.counts(), { queued: 2, running: 0, finished: 1, failed: 0 });
+  assert.equal(log.counters.finished, 10_000);
 });
