@@ -12,7 +12,7 @@ import type { FailureRecord } from '../errors.js';
 import type { ObjectEntry } from './object-directory.js';
 import type { Resources } from './resources.js';
 import { DEFAULT_MAX_RETRIES, requirementOf, type TaskContext } from './task-context.js';
-import { TaskEventLog, type TaskEvent } from './task-events.js';
+import { TaskEventLog, type TaskEventHandle } from './task-events.js';
 
 interface TaskRecord {
   spec: MessageOf<'SubmitTask'>;
@@ -22,7 +22,7 @@ interface TaskRecord {
   attempt: number;
   requirement: Resources;
   /** Its record in the head's task history (REST API, metrics). */
-  event: TaskEvent;
+  event: TaskEventHandle;
 }
 
 export class ClusterTaskManager {

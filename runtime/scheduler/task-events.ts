@@ -3,7 +3,7 @@
  * events in the GCS): every task's name, state, node and attempts, kept for the latest
  * {@link TASK_HISTORY} tasks (Ray's `task_events_max_num_task_in_gcs` default, 100 000), oldest
  * dropped first; counts by state and the cluster's counters are kept for every task since the head
- * started. Bounded memory: about 200 bytes per kept task.
+ * started. Bounded memory: the ring's columns, about 60 bytes per kept task plus its id and name strings.
  */
 
 /** Tasks whose records are kept. */
@@ -37,83 +37,138 @@ export interface TaskCounters {
   retried: number;
 }
 
+const STATES: readonly TaskEventState[] = ['queued', 'running', 'finished', 'failed'];
+const QUEUED = 0;
+const RUNNING = 1;
+const FINISHED = 2;
+const FAILED = 3;
+
+/** A task's place in the history, from {@link TaskEventLog.submitted}: its submission number. */
+export type TaskEventHandle = number;
+
+/**
+ * The history is a ring of columns, one slot per kept task (slot = submission number mod limit):
+ * no object per task, so keeping a task's record costs about 0.1 µs and leaves the garbage
+ * collector nothing to trace. A handle whose slot has been taken by a newer task is stale: its
+ * later transitions change the counters only.
+ */
 export class TaskEventLog {
-  /**
-   * The kept records, oldest first from index `oldest` (a queue: the head's task records hold
-   * their event, so nothing is looked up by id). Not a Map keyed by task id: after many deletions
-   * V8 finds a Map's first live entry by walking past the deleted ones, and evicting the oldest
-   * that way cost tens of thousands of steps per task once the history was full.
-   */
-  private order: TaskEvent[] = [];
-  private oldest = 0;
-  /** Records dropped from the history (their later transitions change counters only). */
-  private readonly dropped = new WeakSet<TaskEvent>();
-  private readonly byState: Record<TaskEventState, number> = { queued: 0, running: 0, finished: 0, failed: 0 };
+  private readonly taskIds: string[];
+  private readonly names: string[];
+  private readonly nodeIds: string[];
+  private readonly errorCodes: string[];
+  private readonly states: Uint8Array;
+  private readonly attempts: Uint16Array;
+  private readonly submittedAt: Float64Array;
+  private readonly endedAt: Float64Array;
+  /** The submission number each slot holds now. */
+  private readonly holder: Float64Array;
+  /** Tasks submitted so far (the next submission number). */
+  private submittedCount = 0;
+  private readonly byState = [0, 0, 0, 0];
   readonly counters: TaskCounters = { submitted: 0, finished: 0, failed: 0, retried: 0 };
 
-  constructor(private readonly limit = TASK_HISTORY) {}
+  constructor(private readonly limit = TASK_HISTORY) {
+    this.taskIds = new Array<string>(limit).fill('');
+    this.names = new Array<string>(limit).fill('');
+    this.nodeIds = new Array<string>(limit).fill('');
+    this.errorCodes = new Array<string>(limit).fill('');
+    this.states = new Uint8Array(limit);
+    this.attempts = new Uint16Array(limit);
+    this.submittedAt = new Float64Array(limit);
+    this.endedAt = new Float64Array(limit);
+    this.holder = new Float64Array(limit).fill(-1);
+  }
 
-  /** A task was submitted: its record, to pass to the later transitions. */
-  submitted(taskId: string, name: string, now = Date.now()): TaskEvent {
+  /** A task was submitted: its handle, for the later transitions. */
+  submitted(taskId: string, name: string, now = Date.now()): TaskEventHandle {
     this.counters.submitted++;
-    const e: TaskEvent = { taskId, name, state: 'queued', nodeId: '', attempts: 0, submittedAt: now, endedAt: null, errorCode: '' };
-    this.order.push(e);
-    this.byState.queued++;
-    if (this.order.length - this.oldest > this.limit) {
-      const gone = this.order[this.oldest++]!;
-      this.byState[gone.state]--;
-      this.dropped.add(gone);
-    }
-    if (this.oldest > 4096 && this.oldest * 2 > this.order.length) {
-      this.order = this.order.slice(this.oldest);
-      this.oldest = 0;
-    }
-    return e;
+    const h = this.submittedCount++;
+    const i = h % this.limit;
+    if (this.holder[i]! >= 0) this.byState[this.states[i]!]!--; // the oldest record goes
+    this.holder[i] = h;
+    this.taskIds[i] = taskId;
+    this.names[i] = name;
+    this.nodeIds[i] = '';
+    this.errorCodes[i] = '';
+    this.states[i] = QUEUED;
+    this.attempts[i] = 0;
+    this.submittedAt[i] = now;
+    this.endedAt[i] = -1;
+    this.byState[QUEUED]!++;
+    return h;
   }
 
-  /** An attempt of task `e` went to node `nodeId`. */
-  running(e: TaskEvent, nodeId: string): void {
-    if (e.attempts > 0) this.counters.retried++;
-    this.move(e, 'running');
-    e.nodeId = nodeId;
-    e.attempts++;
+  /** An attempt of task `h` went to node `nodeId`. */
+  running(h: TaskEventHandle, nodeId: string): void {
+    const i = this.slot(h);
+    if (i < 0) return;
+    if (this.attempts[i]! > 0) this.counters.retried++;
+    this.move(i, RUNNING);
+    this.nodeIds[i] = nodeId;
+    this.attempts[i]!++;
   }
 
-  /** Task `e` waits to run again (retry, or its lost output is rebuilt). */
-  requeued(e: TaskEvent): void {
-    this.move(e, 'queued');
-    e.endedAt = null;
+  /** Task `h` waits to run again (retry, or its lost output is rebuilt). */
+  requeued(h: TaskEventHandle): void {
+    const i = this.slot(h);
+    if (i < 0) return;
+    this.move(i, QUEUED);
+    this.endedAt[i] = -1;
   }
 
-  /** Task `e` ended: finished, or failed with `errorCode`. */
-  ended(e: TaskEvent, errorCode: string | null, now = Date.now()): void {
+  /** Task `h` ended: finished, or failed with `errorCode`. */
+  ended(h: TaskEventHandle, errorCode: string | null, now = Date.now()): void {
     if (errorCode === null) this.counters.finished++;
     else this.counters.failed++;
-    this.move(e, errorCode === null ? 'finished' : 'failed');
-    e.endedAt = now;
-    e.errorCode = errorCode ?? '';
+    const i = this.slot(h);
+    if (i < 0) return;
+    this.move(i, errorCode === null ? FINISHED : FAILED);
+    this.endedAt[i] = now;
+    this.errorCodes[i] = errorCode ?? '';
   }
 
   /** Kept tasks by state. */
   counts(): Readonly<Record<TaskEventState, number>> {
-    return { ...this.byState };
+    return {
+      queued: this.byState[QUEUED]!,
+      running: this.byState[RUNNING]!,
+      finished: this.byState[FINISHED]!,
+      failed: this.byState[FAILED]!,
+    };
   }
 
   /** Kept tasks in submission order, filtered by state and name (exact). */
   *list(filter: { state?: string; name?: string } = {}): IterableIterator<TaskEvent> {
-    for (let i = this.oldest; i < this.order.length; i++) {
-      const e = this.order[i]!;
-      if (filter.state && e.state !== filter.state) continue;
-      if (filter.name && e.name !== filter.name) continue;
-      yield e;
+    const state = filter.state === undefined ? -1 : STATES.indexOf(filter.state as TaskEventState);
+    if (filter.state !== undefined && state < 0) return;
+    for (let h = Math.max(0, this.submittedCount - this.limit); h < this.submittedCount; h++) {
+      const i = h % this.limit;
+      if (state >= 0 && this.states[i] !== state) continue;
+      if (filter.name && this.names[i] !== filter.name) continue;
+      const ended = this.endedAt[i]!;
+      yield {
+        taskId: this.taskIds[i]!,
+        name: this.names[i]!,
+        state: STATES[this.states[i]!]!,
+        nodeId: this.nodeIds[i]!,
+        attempts: this.attempts[i]!,
+        submittedAt: this.submittedAt[i]!,
+        endedAt: ended < 0 ? null : ended,
+        errorCode: this.errorCodes[i]!,
+      };
     }
   }
 
-  private move(e: TaskEvent, state: TaskEventState): void {
-    if (!this.dropped.has(e)) {
-      this.byState[e.state]--;
-      this.byState[state]++;
-    }
-    e.state = state;
+  /** The slot of `h`, or -1 when a newer task has taken it. */
+  private slot(h: TaskEventHandle): number {
+    const i = h % this.limit;
+    return this.holder[i] === h ? i : -1;
+  }
+
+  private move(i: number, state: number): void {
+    this.byState[this.states[i]!]!--;
+    this.states[i] = state;
+    this.byState[state]!++;
   }
 }

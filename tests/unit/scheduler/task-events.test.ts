@@ -34,11 +34,14 @@ test('a task through queued, running, retried, failed and finished: counts and c
     [...log.list({ name: 'add' })].map((e) => e.taskId),
     ['t-1'],
   );
+  assert.deepEqual([...log.list({ state: 'no-such-state' })], []);
+  assert.equal([...log.list({ state: 'finished' })][0]!.endedAt, 200);
+  assert.equal([...log.list({ state: 'finished' })][0]!.nodeId, 'n-1');
 });
 
 test('past the limit the oldest task records go; counts shrink with them, counters do not', () => {
   const log = new TaskEventLog(3);
-  const events = [];
+  const events: number[] = [];
   for (let i = 0; i < 5; i++) {
     const e = log.submitted(`t-${i}`, 'add');
     log.running(e, 'n-1');
@@ -59,18 +62,20 @@ test('past the limit the oldest task records go; counts shrink with them, counte
 
 test('thousands of evictions keep the newest records in order and the counts exact', () => {
   const log = new TaskEventLog(3);
-  const running = [];
+  const running: number[] = [];
   for (let i = 0; i < 20_000; i++) {
     const e = log.submitted(`t-${i}`, 'f');
-    if (i % 2 === 0) log.running(e, 'n-1');
-    running.push(e);
+    if (i % 2 === 0) {
+      log.running(e, 'n-1');
+      running.push(e);
+    }
   }
   assert.deepEqual(
     [...log.list()].map((e) => e.taskId),
     ['t-19997', 't-19998', 't-19999'],
   );
   assert.deepEqual(log.counts(), { queued: 2, running: 1, finished: 0, failed: 0 });
-  for (const e of running) if (e.state === 'running') log.ended(e, null);
+  for (const e of running) log.ended(e, null); // only t-19998's record is kept
   assert.deepEqual(log.counts(), { queued: 2, running: 0, finished: 1, failed: 0 });
   assert.equal(log.counters.finished, 10_000);
 });
