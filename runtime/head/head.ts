@@ -92,6 +92,9 @@ export interface ClusterStatus {
     gpuAdapter: string;
     /** Grants the node holds in the resource ledger: queued and running tasks, actors, batch subtasks, stream slots. */
     running: number;
+    /** Calls the head sent to the node (task attempts, actor calls and constructors), and task attempts beyond a task's first among them: since it joined. */
+    tasksSubmitted: number;
+    tasksRetried: number;
     /** Calls finished and failed on the node, GPU kernels it ran, bytes of objects it pulled from others: since it started. */
     tasksFinished: number;
     tasksFailed: number;
@@ -398,6 +401,8 @@ export class Head {
         gpus: n.total.gpus ?? 0,
         gpuAdapter: n.gpuAdapter,
         running: this.ledger.capacity(n.id)?.grants ?? 0,
+        tasksSubmitted: this.tasks.callsSent(n.id).submitted,
+        tasksRetried: this.tasks.callsSent(n.id).retried,
         tasksFinished: n.tasksFinished,
         tasksFailed: n.tasksFailed,
         gpuKernels: n.gpuKernels,

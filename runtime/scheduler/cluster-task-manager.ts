@@ -173,6 +173,7 @@ export class ClusterTaskManager {
     t.nodeId = nodeId;
     t.attempt++;
     this.events.running(t.event, nodeId);
+    if (t.attempt > 1) this.ctx.sentTo(nodeId).retried++;
     this.ctx.host.ledger.grant(`task:${t.spec.taskId}#${t.attempt}`, nodeId, t.requirement, 'task');
     const s = t.spec;
     this.ctx.deploy(

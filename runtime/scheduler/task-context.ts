@@ -53,6 +53,11 @@ export class TaskContext {
   readonly modules = new Map<string, Uint8Array>();
   /** Set when an object settled or an actor gave back its room: queued tasks, actors and actor calls may now run. */
   dependentsMayRun = false;
+  /**
+   * Per node, since the head started: calls sent to it (task attempts, actor calls, actor
+   * constructors) and, among them, task attempts beyond a task's first (Prometheus counters).
+   */
+  readonly sent = new Map<string, { submitted: number; retried: number }>();
   /** Called with each object id whose last reference was dropped (roles forget what they kept for it). */
   private readonly dropHooks: ((id: string) => void)[] = [];
 
@@ -112,6 +117,13 @@ export class TaskContext {
     if (e) this.notify(e);
   }
 
+  /** The calls sent to `nodeId` so far (created at its first). */
+  sentTo(nodeId: string): { submitted: number; retried: number } {
+    let c = this.sent.get(nodeId);
+    if (!c) this.sent.set(nodeId, (c = { submitted: 0, retried: 0 }));
+    return c;
+  }
+
   /** Sends deployment `fields` of a task or actor call to `nodeId`, with the module when the node lacks it. */
   deploy(
     nodeId: string,
@@ -119,6 +131,7 @@ export class TaskContext {
     o: TaskOptions,
   ): void {
     const module = this.modules.get(fields.moduleHash);
+    this.sentTo(nodeId).submitted++;
     this.host.sendToNode(nodeId, {
       type: 'DeployTask',
       jobId: '',

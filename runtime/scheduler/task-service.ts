@@ -67,6 +67,11 @@ export class TaskService {
     this.tasks.submitTask(driver, m);
   }
 
+  /** Calls sent to `nodeId` since the head started, and task attempts beyond a task's first among them. */
+  callsSent(nodeId: string): { submitted: number; retried: number } {
+    return this.ctx.sent.get(nodeId) ?? { submitted: 0, retried: 0 };
+  }
+
   /** A driver's put (put-manager.ts). */
   put(driver: string, m: MessageOf<'PutObject'>): void {
     this.puts.put(driver, m);

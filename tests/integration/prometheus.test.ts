@@ -68,6 +68,8 @@ test.serial('Prometheus scrapes the head and stores the job, vertex, task and no
   await settled('wrt_jobs{state="Finished"}', 1);
   await settled('sum(wrt_node_slots)', 2);
   await settled('count(wrt_node_tasks_finished_total)', 2);
+  await settled('sum(wrt_node_tasks_submitted_total)', 10); // the ten tasks, no actor calls
+  await settled('sum(wrt_node_tasks_retried_total)', 0);
   const perNode = await prometheus.query('wrt_node_slots');
   assert.deepEqual(perNode.map((s) => s.metric.node).sort(), ['alpha', 'beta']);
   assert.ok(((await value('up{job="wrt"}')) ?? 0) === 1);

@@ -174,6 +174,17 @@ test.serial('tasks and actors: counts by state, pages filtered by state and name
     const sizes = stored.flatMap((r) => (r.body.items as { sizeBytes: number }[]).map((o) => o.sizeBytes));
     assert.ok(sizes.includes(256 * 1024), `the 256 KiB put is on a node (${sizes.join(', ')})`);
     assert.equal((await get('/api/v1/nodes/n-99/objects')).status, 404);
+
+    // Calls sent per node: 13 task attempts (the failing one is not retried), 3 constructors, 1 call.
+    const nodes = (await get('/api/v1/nodes')).body.items as { tasksSubmitted: number; tasksRetried: number }[];
+    assert.equal(
+      nodes.reduce((n, x) => n + x.tasksSubmitted, 0),
+      12 + f!.attempts + 3 + 1,
+    );
+    assert.equal(
+      nodes.reduce((n, x) => n + x.tasksRetried, 0),
+      f!.attempts - 1,
+    );
   } finally {
     await rt.shutdown();
   }

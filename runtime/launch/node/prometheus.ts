@@ -43,6 +43,18 @@ const nodeFamilies: Family[] = (
       (n) => n.running,
     ],
     [
+      'wrt_node_tasks_submitted_total',
+      'Calls the head sent to the node: task attempts, actor calls and actor constructors.',
+      'counter',
+      (n) => n.tasksSubmitted,
+    ],
+    [
+      'wrt_node_tasks_retried_total',
+      "Task attempts beyond a task's first that the head sent to the node.",
+      'counter',
+      (n) => n.tasksRetried,
+    ],
+    [
       'wrt_node_tasks_finished_total',
       'Calls (tasks, actor calls, batch subtasks) finished on the node.',
       'counter',
