@@ -14,9 +14,8 @@
  *   (task-events.ts, kept for the REST API as well), timed alone here and given as a share of the
  *   head's CPU per task.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { TaskEventLog } from '../runtime/scheduler/task-events.js';
+import { processCpuSeconds } from './process-cpu.js';
 
 export interface MetricsCost {
   /** Workload rate (per second), median of the rounds without and with a scraper. */
@@ -34,14 +33,6 @@ export interface MetricsCost {
   taskRecordMicros: number;
   headMicrosPerTask: number;
   taskRecordShareOfHead: number;
-}
-
-/** CPU seconds (user + system) process `pid` has used, from /proc. */
-function cpuSecondsOf(pid: number, tick: number): number {
-  // Fields after the parenthesised command name: state is the 3rd field; utime, stime the 14th, 15th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / tick;
 }
 
 /** The median (the mean of the middle two of an even count). */
@@ -65,8 +56,7 @@ export async function measureMetricsCost(o: {
   seconds: number;
   log: (line: string) => void;
 }): Promise<MetricsCost> {
-  const tick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  const headCpu = (): number => cpuSecondsOf(o.headPid, tick);
+  const headCpu = (): number => processCpuSeconds(o.headPid);
   const scrape = async (): Promise<void> => {
     await (await fetch(`${o.base}/metrics`, { headers: { Authorization: `Bearer ${o.token}` } })).arrayBuffer();
   };

@@ -1,9 +1,11 @@
 /**
  * Sources and sinks of stream jobs.
- * - `nexmark` source (properties `table` = person | auction | bid, `events`, `seed`): subtask i of
- *   p generates the events of that table among ids ≡ i (mod p) below `events`, in id order, so
- *   its timestamps never decrease and p subtasks together make exactly `wrt nexmark generate`'s
- *   events. Its position is the next event id (what a checkpoint will record).
+ * - `nexmark` source (properties `table` = all | person | auction | bid, `events`, `seed`): subtask
+ *   i of p generates the events among ids ≡ i (mod p) below `events`, in id order, so its
+ *   timestamps never decrease and p subtasks together make exactly `wrt nexmark generate`'s events.
+ *   `all` emits every event in one wide row type (NEXMARK_ALL_COLUMNS, as Flink's Nexmark source:
+ *   queries filter by `event_type`); a table name emits only that table's events, in its columns.
+ *   Its position is the next event id (what a checkpoint will record).
  * - `csv` sink: RFC 4180 records (LF), a header of the column names, timestamps ISO-8601 UTC with
  *   milliseconds, F64 as JavaScript prints numbers.
  * - `text`, `csv`, `jsonl` sources: bounded files, split by byte ranges (file-source.ts).
@@ -14,7 +16,7 @@ import type { ColumnType, JobGraphVertex, StreamColumn } from '../protocol/messa
 import type { RowBatch } from './row-batch.js';
 import { RowBatchBuilder } from './row-batch.js';
 import { NexmarkGenerator, eventKind, type NexmarkEventKind } from './nexmark/generator.js';
-import { NEXMARK_COLUMNS, nexmarkValues } from './nexmark/csv.js';
+import { NEXMARK_ALL_COLUMNS, NEXMARK_COLUMNS, nexmarkAllValues, nexmarkValues } from './nexmark/csv.js';
 import { csvRecord, isoTimestamp } from './csv.js';
 import { WrtError } from '../errors.js';
 import type { ConnectorAccess } from '../platform/platform.js';
@@ -37,7 +39,7 @@ function intProperty(v: JobGraphVertex, name: string): number {
 
 export class NexmarkSource implements StreamSource {
   private readonly gen: NexmarkGenerator;
-  private readonly table: NexmarkEventKind;
+  private readonly table: NexmarkEventKind | 'all';
   private readonly types: ColumnType[];
   private readonly events: number;
   private nextId: number;
@@ -50,10 +52,10 @@ export class NexmarkSource implements StreamSource {
     private readonly parallelism: number,
   ) {
     const table = v.properties?.table ?? '';
-    if (!Object.hasOwn(NEXMARK_COLUMNS, table))
-      throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": property "table" must be person, auction or bid, got "${table}"`);
-    this.table = table as NexmarkEventKind;
-    const names = NEXMARK_COLUMNS[this.table];
+    if (table !== 'all' && !Object.hasOwn(NEXMARK_COLUMNS, table))
+      throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": property "table" must be all, person, auction or bid, got "${table}"`);
+    this.table = table as NexmarkEventKind | 'all';
+    const names = this.table === 'all' ? NEXMARK_ALL_COLUMNS : NEXMARK_COLUMNS[this.table];
     const declared = (v.columns ?? []).map((c) => c.name);
     if (declared.join(',') !== names.join(','))
       throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": columns must be ${names.join(', ')} for table ${this.table}`);
@@ -81,13 +83,22 @@ export class NexmarkSource implements StreamSource {
   next(maxRows: number): SourceStep {
     const b = new RowBatchBuilder(this.types);
     let id = this.nextId;
-    while (b.rows < maxRows && id < this.events) {
-      if (eventKind(id) === this.table) {
+    if (this.table === 'all') {
+      while (b.rows < maxRows && id < this.events) {
         const e = this.gen.event(id);
-        b.add(e.dateTime, nexmarkValues(e));
+        b.add(e.dateTime, nexmarkAllValues(e));
         this.maxTs = Math.max(this.maxTs, e.dateTime);
+        id += this.parallelism;
       }
-      id += this.parallelism;
+    } else {
+      while (b.rows < maxRows && id < this.events) {
+        if (eventKind(id) === this.table) {
+          const e = this.gen.event(id);
+          b.add(e.dateTime, nexmarkValues(e));
+          this.maxTs = Math.max(this.maxTs, e.dateTime);
+        }
+        id += this.parallelism;
+      }
     }
     this.nextId = id;
     return { batch: b.rows > 0 ? b.finish() : null, maxTimestamp: this.maxTs, done: id >= this.events };

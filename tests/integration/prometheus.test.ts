@@ -1,8 +1,8 @@
 // A real Prometheus server scrapes the head's /metrics (with a viewer token, as docs/metrics.md
 // configures it) while a head and two node processes run a bounded Nexmark q1 stream job and ten
 // tasks; Prometheus' own query API then holds wrt_ series with exactly the values the work
-// produced: the source's records out equal the bids the job read, the sink's records in equal the
-// rows it wrote, ten finished tasks, one slot per node, the job finished.
+// produced: the source's records out equal the events it generated, the bid view's records out
+// the bids among them, the sink's records in the rows it wrote, ten finished tasks, one slot per node, the job finished.
 import test from 'ava';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -60,7 +60,8 @@ test.serial('Prometheus scrapes the head and stores the job, vertex, task and no
       timeoutMs: 30_000,
     });
 
-  await settled(`sum(wrt_job_vertex_records_out_total{job_id="${job}",vertex="${source}"})`, rows);
+  await settled(`sum(wrt_job_vertex_records_out_total{job_id="${job}",vertex="${source}"})`, EVENTS);
+  await settled(`sum(wrt_job_vertex_records_out_total{job_id="${job}",vertex="euros"})`, rows);
   await settled(`sum(wrt_job_vertex_records_in_total{job_id="${job}",vertex="${sink}"})`, rows);
   await settled(`count(wrt_job_vertex_output_watermark_seconds{job_id="${job}"})`, vertices.length * 2);
   await settled('wrt_tasks_finished_total', 10);

@@ -6,11 +6,46 @@
 import { csvRecord, isoTimestamp } from '../csv.js';
 import type { NexmarkEvent, NexmarkEventKind } from './generator.js';
 
+const isTime = (column: string): boolean => column === 'dateTime' || column === 'expires';
+
 export const NEXMARK_COLUMNS: Record<NexmarkEventKind, readonly string[]> = {
   person: ['id', 'name', 'emailAddress', 'creditCard', 'city', 'state', 'dateTime', 'extra'],
   auction: ['id', 'itemName', 'description', 'initialBid', 'reserve', 'dateTime', 'expires', 'seller', 'category', 'extra'],
   bid: ['auction', 'bidder', 'price', 'channel', 'url', 'dateTime', 'extra'],
 };
+
+/**
+ * The whole stream in one row type, as Flink's Nexmark declares its `datagen` table (`event_type`
+ * 0 person, 1 auction, 2 bid, then a person, an auction and a bid row of which only the event's own
+ * is filled): here flat, `event_type` then each table's columns prefixed `person_`, `auction_`,
+ * `bid_`; the columns of the other two tables hold 0 and '' (a row batch has no nulls).
+ */
+export const NEXMARK_ALL_COLUMNS: readonly string[] = [
+  'event_type',
+  ...(['person', 'auction', 'bid'] as const).flatMap((t) => NEXMARK_COLUMNS[t].map((c) => `${t}_${c}`)),
+];
+
+/** `event_type` of each kind (Flink Nexmark's codes). */
+export const NEXMARK_EVENT_TYPES: Record<NexmarkEventKind, number> = { person: 0, auction: 1, bid: 2 };
+
+const isStringColumn = (c: string): boolean =>
+  !['id', 'initialBid', 'reserve', 'seller', 'category', 'auction', 'bidder', 'price'].includes(c) && !isTime(c);
+const EMPTY: Record<NexmarkEventKind, (string | number)[]> = {
+  person: NEXMARK_COLUMNS.person.map((c) => (isStringColumn(c) ? '' : 0)),
+  auction: NEXMARK_COLUMNS.auction.map((c) => (isStringColumn(c) ? '' : 0)),
+  bid: NEXMARK_COLUMNS.bid.map((c) => (isStringColumn(c) ? '' : 0)),
+};
+
+/** One event's fields in {@link NEXMARK_ALL_COLUMNS}' order. */
+export function nexmarkAllValues(e: NexmarkEvent): (string | number)[] {
+  const own = nexmarkValues(e);
+  return [
+    NEXMARK_EVENT_TYPES[e.kind],
+    ...(e.kind === 'person' ? own : EMPTY.person),
+    ...(e.kind === 'auction' ? own : EMPTY.auction),
+    ...(e.kind === 'bid' ? own : EMPTY.bid),
+  ];
+}
 
 /** The header line of the CSV file of `kind`, with its newline. */
 export function nexmarkHeader(kind: NexmarkEventKind): string {
@@ -28,8 +63,6 @@ export function nexmarkValues(e: NexmarkEvent): (string | number)[] {
       return [e.auction, e.bidder, e.price, e.channel, e.url, e.dateTime, e.extra];
   }
 }
-
-const isTime = (column: string): boolean => column === 'dateTime' || column === 'expires';
 
 /** One event as a CSV record of its kind's columns, with its newline. */
 export function nexmarkRecord(e: NexmarkEvent): string {

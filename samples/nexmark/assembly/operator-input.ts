@@ -4,6 +4,15 @@ import { RowBatchReader, RowBatchWriter, COL_I64 } from '../../../kernels/row-ba
 import { readInputFrame } from '../../../kernels/kv-batch';
 import { returnOk, returnErr } from '../../../kernels/cabi';
 
+/** The source's wide rows (graphs.ts EVENTS): column 0 is event_type, each table's columns start here. */
+export const PERSON: u32 = 1;
+export const AUCTION: u32 = 9;
+export const BID: u32 = 19;
+/** event_type of each table (Flink Nexmark's codes). */
+export const EVENT_PERSON: i64 = 0;
+export const EVENT_AUCTION: i64 = 1;
+export const EVENT_BID: i64 = 2;
+
 /** The port of fired timers (ports 0 and 1 carry the elements of the first and second input). */
 export const PORT_TIMERS: u32 = 2;
 
@@ -59,8 +68,8 @@ export function types2(a: u8, b: u8): StaticArray<u8> {
   return t;
 }
 
-/** A one-column projection of an i64 column. */
-export function projectOne(ptr: usize, len: usize, column: u32): usize {
+/** A one-column projection of i64 `column` of the source's rows of event type `kind`. */
+export function projectOne(ptr: usize, len: usize, kind: i64, column: u32): usize {
   const i = input(ptr, len);
   if (i.error != null) return returnErr(i.error!);
   const b = i.batch!;
@@ -68,6 +77,7 @@ export function projectOne(ptr: usize, len: usize, column: u32): usize {
   t[0] = COL_I64;
   const w = new RowBatchWriter(t, b.rows);
   for (let r: u32 = 0; r < b.rows; r++) {
+    if (b.i64(0, r) != kind) continue;
     w.row(b.timestamp(r));
     w.i64(b.i64(column, r));
   }

@@ -12,7 +12,11 @@ import {
   type NexmarkEvent,
   type Person,
 } from '../../../runtime/stream/nexmark/generator.js';
-import { nexmarkHeader, nexmarkRecord } from '../../../runtime/stream/nexmark/csv.js';
+import { NEXMARK_ALL_COLUMNS, nexmarkHeader, nexmarkRecord } from '../../../runtime/stream/nexmark/csv.js';
+import { NexmarkSource } from '../../../runtime/stream/connectors.js';
+import { RowBatch } from '../../../runtime/stream/row-batch.js';
+import { BID, nexmarkGraph } from '../../../samples/nexmark/graphs.js';
+import type { JobGraphVertex } from '../../../runtime/protocol/messages.js';
 import { csvField } from '../../../runtime/stream/csv.js';
 
 test('JavaRandom draws what java.util.Random draws (values printed by OpenJDK 17)', () => {
@@ -146,4 +150,41 @@ test('CSV records: reference header names, RFC 4180 quoting, ISO-8601 UTC times 
     extra: '',
   };
   assert.equal(nexmarkRecord(bid), '1000,1001,123,"x,y",u,2015-07-15T00:00:01.234Z,\n');
+});
+
+test('the nexmark source with table=all: every event once, in one wide row type, the same events as the per-table sources', () => {
+  const graph = nexmarkGraph('q3');
+  const events = graph.vertices.find((v) => v.kind === 'Source')!;
+  const vertex = { ...events, properties: { table: 'all', events: '5000', seed: '3' } };
+  const drain = (v: JobGraphVertex, index: number, parallelism: number): unknown[][] => {
+    const source = new NexmarkSource(v, index, parallelism);
+    const rows: unknown[][] = [];
+    for (let step = source.next(700); ; step = source.next(700)) {
+      if (step.batch) {
+        const b = new RowBatch(step.batch);
+        for (let r = 0; r < b.rows; r++) rows.push(b.row(r));
+      }
+      if (step.done) return rows;
+    }
+  };
+  assert.deepEqual(
+    NEXMARK_ALL_COLUMNS,
+    (vertex.columns ?? []).map((c) => c.name),
+  );
+  // Two subtasks together: all 5000 events, persons:auctions:bids = 1:3:46.
+  const all = [...drain(vertex, 0, 2), ...drain(vertex, 1, 2)];
+  assert.equal(all.length, 5000);
+  const byType = [0, 1, 2].map((t) => all.filter((r) => r[0] === t).length);
+  assert.deepEqual(byType, [100, 300, 4600]);
+  // A bid row carries the bid table's columns, zeros and '' elsewhere; as the bid source makes it.
+  const bidColumns = { ...vertex, id: 'bids', columns: BID, properties: { table: 'bid', events: '5000', seed: '3' } };
+  const bids = drain(bidColumns, 0, 1);
+  const wideBids = all.filter((r) => r[0] === 2).map((r) => r.slice(1 + 8 + 10));
+  assert.deepEqual(new Set(wideBids.map((r) => JSON.stringify(r))), new Set(bids.map((r) => JSON.stringify(r))));
+  const aBid = all.find((r) => r[0] === 2)!;
+  assert.deepEqual(aBid.slice(1, 1 + 8 + 10), [0, '', '', '', '', '', 0, '', 0, '', '', 0, 0, 0, 0, 0, 0, '']);
+  assert.throws(
+    () => new NexmarkSource({ ...vertex, properties: { table: 'everything', events: '1', seed: '0' } }, 0, 1),
+    /must be all, person, auction or bid/,
+  );
 });

@@ -40,7 +40,7 @@ test('the planner names unkeyed inputs of keyed operators, bad keys and cycles',
   assert.deepEqual(
     plan.vertices.map((v) => [v.vertex.id, v.parallelism]),
     [
-      ['bids', 3],
+      ['events', 3],
       ['bidders', 3],
       ['sessions', 3],
       ['sink', 3],
