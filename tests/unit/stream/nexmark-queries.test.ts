@@ -4,57 +4,22 @@
 // and 3 in the in-thread runner, and every query's CSV output must equal DuckDB's reference result.
 import test from 'ava';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateNexmark } from '../../../runtime/cli/nexmark.js';
-import { callConfigure } from '../../../runtime/sandbox/operator-call.js';
-import { decodeJobGraph } from '../../../runtime/protocol/job-graph-codec.js';
+import { nexmarkGraphOf, runNexmarkLocally } from '../../helpers/nexmark-local.js';
 import { planStreamJob } from '../../../runtime/stream/execution-graph.js';
-import { runLocally } from '../../../runtime/stream/local-runner.js';
-import { refusingKeyedState } from '../../../runtime/stream/keyed-state-imports.js';
-import {
-  NEXMARK_QUERIES,
-  diffResults,
-  parseCsv,
-  referenceResults,
-  type NexmarkQuery,
-  type QueryResult,
-} from '../../helpers/nexmark-oracle.js';
+import { NEXMARK_QUERIES, diffResults, referenceResults, type NexmarkQuery, type QueryResult } from '../../helpers/nexmark-oracle.js';
 import type { WrtError } from '../../../runtime/errors.js';
 
 const EVENTS = 60_000;
 const SEED = 11;
-const root = join(import.meta.dirname, '../../../..');
-const module = new WebAssembly.Module(readFileSync(join(root, 'samples/nexmark/build/pipeline.core.wasm')));
 const work = mkdtempSync(join(tmpdir(), 'wrt-nexmark-queries-'));
 test.after.always(() => rmSync(work, { recursive: true, force: true }));
 
-const refusing = (): WebAssembly.Imports => refusingKeyedState(module);
-
-function graphOf(args: Record<string, string>) {
-  return decodeJobGraph(callConfigure(new WebAssembly.Instance(module, refusing()), args));
-}
-
-function run(q: NexmarkQuery, parallelism: number): QueryResult {
-  const args = { query: q, events: String(EVENTS), seed: String(SEED) };
-  const plan = planStreamJob(graphOf(args), args, parallelism);
-  const { parts } = runLocally(plan, {
-    batchRows: 500,
-    instantiate: (imports) => new WebAssembly.Instance(module, { ...refusing(), ...imports }),
-  });
-  const files = parts.get('sink')!;
-  assert.equal(files.length, plan.byId.get('sink')!.parallelism);
-  let columns: string[] = [];
-  const rows: string[][] = [];
-  for (const f of files) {
-    const [header, ...records] = parseCsv(new TextDecoder().decode(f.part));
-    columns = header!;
-    assert.equal(records.length, f.rows);
-    rows.push(...records);
-  }
-  return { columns, rows };
-}
+const graphOf = nexmarkGraphOf;
+const run = (q: NexmarkQuery, parallelism: number): QueryResult => runNexmarkLocally(q, EVENTS, SEED, parallelism);
 
 let reference: Map<NexmarkQuery, QueryResult>;
 test.before(async () => {
