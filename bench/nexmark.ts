@@ -1,6 +1,7 @@
 /**
  * `npm run bench:nexmark -- [--json] [--events N] [--runs N] [--queries q0,q5,…] [--local]
- *   [--nodes N] [--cpus N] [--checkpoint-interval-ms N] [--sink blackhole|csv]`
+ *   [--nodes N] [--cpus N] [--checkpoint-interval-ms N] [--sink blackhole|csv] [--vs-flink]
+ *   [--warmup-events N]`
  *
  * Events per second per core for each Nexmark query, beside Flink's published per-core figures
  * (Nexmark on Flink 1.13, other hardware). Each query runs samples/nexmark/build/pipeline.wasm —
@@ -21,8 +22,16 @@
  * `--local`: the single-thread runner at parallelism 1 (no network, slots or checkpoints), the
  * upper bound the cluster is compared with.
  *
+ * `--vs-flink`: then Apache Flink itself (bench/flink-peer.ts: Flink 2.3 on a local MiniCluster in
+ * one JVM, built with Maven when needed) runs the reference Nexmark SQL over the same events (a
+ * Java port of wrt's generator), at the same parallelism and checkpoint interval, with blackhole
+ * sinks, and each query prints both systems' figures per core, both ways, and their ratio. Both
+ * sides first run every query once untimed over `--warmup-events` (default 100 000 with
+ * --vs-flink, else 0) events, to warm their JITs.
+ *
  * Best of `--runs` (default 1). With --json, one JSON object `{"q0": eventsPerSecondPerCore, …}`
- * (per core = ÷ slots).
+ * (per core = ÷ slots); with --vs-flink, `{"events":N,"parallelism":P,"wrt":{"q0":perCore,…},
+ * "flink":{"q0":perCore,…},"wrtPerCpuSecond":{…},"flinkPerCpuSecond":{…}}`.
  * Not a test: the machine is shared and timings drift; compare the ratios.
  */
 import { readFileSync } from 'node:fs';
@@ -39,6 +48,7 @@ import { nodePlatform } from '../runtime/platform/node/platform.js';
 import { withCredential } from '../runtime/client/authenticate.js';
 import type { JobGraph } from '../runtime/protocol/messages.js';
 import { ownCpuSeconds, processCpuSeconds } from './process-cpu.js';
+import { runFlinkNexmark } from './flink-peer.js';
 
 const PIPELINE = fileURLToPath(new URL('../../samples/nexmark/build/pipeline.core.wasm', import.meta.url));
 
@@ -55,10 +65,12 @@ interface Options {
   cpus: number;
   checkpointIntervalMs: number;
   sink: 'blackhole' | 'csv';
+  vsFlink: boolean;
+  warmupEvents: number;
 }
 
 const USAGE =
-  'usage: npm run bench:nexmark -- [--json] [--events N] [--runs N] [--queries q0,q5,...] [--local] [--nodes N] [--cpus N] [--checkpoint-interval-ms N] [--sink blackhole|csv]';
+  'usage: npm run bench:nexmark -- [--json] [--events N] [--runs N] [--queries q0,q5,...] [--local] [--nodes N] [--cpus N] [--checkpoint-interval-ms N] [--sink blackhole|csv] [--vs-flink] [--warmup-events N]';
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -71,6 +83,8 @@ function parseArgs(argv: string[]): Options {
     cpus: 1,
     checkpointIntervalMs: 1000,
     sink: 'blackhole',
+    vsFlink: false,
+    warmupEvents: -1,
   };
   const count = (i: number, min: number): number => {
     const n = Number(argv[i]);
@@ -91,6 +105,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--nodes') o.nodes = count(++i, 1);
     else if (a === '--cpus') o.cpus = count(++i, 1);
     else if (a === '--checkpoint-interval-ms') o.checkpointIntervalMs = count(++i, 0);
+    else if (a === '--vs-flink') o.vsFlink = true;
+    else if (a === '--warmup-events') o.warmupEvents = count(++i, 0);
     else {
       process.stderr.write(`unknown option ${a}\n${USAGE}\n`);
       process.exit(2);
@@ -101,6 +117,15 @@ function parseArgs(argv: string[]): Options {
     process.stderr.write(
       `bad --events ${o.events} or unknown queries ${unknown.join(',')} (choose from ${Object.keys(FLINK).join(',')})\n`,
     );
+    process.exit(2);
+  }
+  if (o.warmupEvents < 0) o.warmupEvents = o.vsFlink ? 100_000 : 0;
+  if (o.vsFlink && o.local) {
+    process.stderr.write(`--vs-flink compares the cluster with Flink's MiniCluster; leave out --local\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (o.vsFlink && (o.events % (o.nodes * o.cpus) !== 0 || o.warmupEvents % (o.nodes * o.cpus) !== 0)) {
+    process.stderr.write(`--vs-flink: --events and --warmup-events must be multiples of the parallelism (${o.nodes * o.cpus})\n`);
     process.exit(2);
   }
   return o;
@@ -177,30 +202,78 @@ const module = new WebAssembly.Module(core);
 const cores = o.local ? 1 : o.nodes * o.cpus;
 const cluster = o.local ? null : await startLocalCluster(o.nodes, o.cpus, false, 0);
 const results: Record<string, number> = {};
+const perCpuSecond: Record<string, number> = {};
+const log = (line: string): void => void (o.json || process.stderr.write(`bench:nexmark: ${line}\n`));
 if (!o.json)
   process.stdout.write(
     o.local
       ? `single-thread runner, ${o.events} events, parallelism 1, ${o.sink} sinks\n`
       : `cluster: ${o.nodes} node process(es) × ${o.cpus} slot(s), parallelism ${cores}, ${o.events} events, ` +
-          `checkpoints ${o.checkpointIntervalMs ? `every ${o.checkpointIntervalMs} ms` : 'off'}, ${o.sink} sinks\n`,
+          `checkpoints ${o.checkpointIntervalMs ? `every ${o.checkpointIntervalMs} ms` : 'off'}, ${o.sink} sinks` +
+          `${o.warmupEvents ? `, each query warmed up over ${o.warmupEvents} events first` : ''}\n`,
   );
+const runOnce = (args: Record<string, string>): Promise<Run> | Run =>
+  cluster ? runOnCluster(cluster, module, core, args) : runLocal(module, args);
 try {
+  if (o.warmupEvents > 0) {
+    log(`warming up: every query over ${o.warmupEvents} events, untimed`);
+    for (const q of o.queries) await runOnce({ query: q, events: String(o.warmupEvents), seed: '0' });
+  }
   for (const q of o.queries) {
     const args = { query: q, events: String(o.events), seed: '0' };
     let best: Run | null = null;
     for (let run = 0; run < o.runs; run++) {
-      const r = cluster ? await runOnCluster(cluster, module, core, args) : runLocal(module, args);
+      const r = await runOnce(args);
       if (!best || r.seconds < best.seconds) best = r;
     }
     results[q] = Math.round(o.events / best!.seconds / cores);
-    if (!o.json)
+    perCpuSecond[q] = Math.round(o.events / best!.cpuSeconds);
+    if (!o.json && !o.vsFlink)
       process.stdout.write(
-        `${q.padEnd(4)} ${(results[q] / 1e3).toFixed(0).padStart(6)}K events/s/core   Flink ${(FLINK[q]! / 1e3).toFixed(0).padStart(4)}K   ` +
-          `ratio ${(results[q] / FLINK[q]!).toFixed(2).padStart(5)}   ${(o.events / best!.cpuSeconds / 1e3).toFixed(0).padStart(5)}K events/CPU-s (all processes)   ` +
+        `${q.padEnd(4)} ${(results[q] / 1e3).toFixed(0).padStart(6)}K events/s/core   Flink 1.13 published ${(FLINK[q]! / 1e3).toFixed(0).padStart(4)}K   ` +
+          `ratio ${(results[q] / FLINK[q]!).toFixed(2).padStart(5)}   ${(perCpuSecond[q] / 1e3).toFixed(0).padStart(5)}K events/CPU-s (all processes)   ` +
           `(${best!.seconds.toFixed(2)} s, ${best!.detail})\n`,
       );
+    else log(`wrt ${q}: ${best!.seconds.toFixed(2)} s, ${best!.cpuSeconds.toFixed(2)} CPU-s (${best!.detail})`);
   }
 } finally {
-  await cluster?.stop();
+  await cluster?.stop(); // before Flink starts: the two never share the machine
 }
-if (o.json) process.stdout.write(JSON.stringify(results) + '\n');
+if (!o.vsFlink) {
+  if (o.json) process.stdout.write(JSON.stringify(results) + '\n');
+} else {
+  const runs = await runFlinkNexmark(
+    {
+      events: o.events,
+      parallelism: cores,
+      checkpointIntervalMs: o.checkpointIntervalMs,
+      queries: o.queries,
+      warmupEvents: o.warmupEvents,
+    },
+    log,
+  );
+  const flink: Record<string, number> = {};
+  const flinkPerCpuSecond: Record<string, number> = {};
+  for (const r of runs) {
+    flink[r.query] = Math.round(r.events / r.seconds / r.parallelism);
+    flinkPerCpuSecond[r.query] = Math.round(r.events / r.cpuSeconds);
+  }
+  if (o.json)
+    process.stdout.write(
+      JSON.stringify({ events: o.events, parallelism: cores, wrt: results, flink, wrtPerCpuSecond: perCpuSecond, flinkPerCpuSecond }) +
+        '\n',
+    );
+  else {
+    const k = (x: number): string => `${(x / 1e3).toFixed(0)}K`;
+    process.stdout.write(
+      `\nFlink 2.3 on a local MiniCluster (one JVM), parallelism ${cores}, the same events and checkpoint interval, blackhole sinks\n` +
+        `${'query'.padEnd(6)}${'wrt /s/slot'.padStart(12)}${'Flink /s/slot'.padStart(14)}${'ratio'.padStart(7)}` +
+        `${'wrt /CPU-s'.padStart(12)}${'Flink /CPU-s'.padStart(14)}${'ratio'.padStart(7)}\n`,
+    );
+    for (const q of o.queries)
+      process.stdout.write(
+        `${q.padEnd(6)}${k(results[q]!).padStart(12)}${k(flink[q]!).padStart(14)}${(results[q]! / flink[q]!).toFixed(2).padStart(7)}` +
+          `${k(perCpuSecond[q]!).padStart(12)}${k(flinkPerCpuSecond[q]!).padStart(14)}${(perCpuSecond[q]! / flinkPerCpuSecond[q]!).toFixed(2).padStart(7)}\n`,
+      );
+  }
+}

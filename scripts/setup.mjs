@@ -2,11 +2,11 @@
 // `npm run setup`: installs the system packages the tests need (scripts/system-packages.mjs) with
 // apt-get when they are missing, on Debian or Ubuntu; does nothing when all are present.
 import { spawnSync } from 'node:child_process';
-import { missingPackages } from './system-packages.mjs';
+import { SYSTEM_PACKAGES, missingPackages } from './system-packages.mjs';
 
 const missing = missingPackages(true);
 if (missing.length === 0) {
-  console.log('setup: chromium, libvulkan1, nats-server and flatc are present');
+  console.log(`setup: ${SYSTEM_PACKAGES.map((p) => p.pkg).join(', ')} are present`);
   process.exit(0);
 }
 const names = missing.map((p) => p.pkg);

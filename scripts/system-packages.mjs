@@ -42,6 +42,16 @@ export const SYSTEM_PACKAGES = [
       (!!process.env.WRT_PROMETHEUS && existsSync(process.env.WRT_PROMETHEUS)) || onPath('prometheus') || existsSync('/usr/bin/prometheus'),
   },
   {
+    pkg: 'openjdk-17-jdk-headless',
+    why: "Apache Flink, the peer of bench:nexmark --vs-flink and of the test that checks Flink's Nexmark results against wrt's, runs on Java 17",
+    present: () => onPath('java') && onPath('javac'),
+  },
+  {
+    pkg: 'maven',
+    why: 'builds that Flink peer (bench/peers/flink) from Maven Central',
+    present: () => onPath('mvn'),
+  },
+  {
     pkg: 'flatbuffers-compiler',
     why: '`npm run gen:protocol` (CI checks that the committed generated code is current)',
     present: () => onPath('flatc'),
