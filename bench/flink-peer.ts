@@ -34,11 +34,14 @@ function newest(dir: string): number {
   return t;
 }
 
-/** True when target/ holds classes and a classpath at least as new as pom.xml and src/. */
+/**
+ * True when target/ holds the classes and the classpath, built after pom.xml and src/ last changed
+ * (the newest file of target/classes counts: Maven leaves an unchanged classpath.txt as it was).
+ */
 export function flinkPeerBuilt(): boolean {
-  const classpath = join(FLINK_PEER_DIR, 'target/classpath.txt');
-  if (!existsSync(classpath) || !existsSync(join(FLINK_PEER_DIR, 'target/classes/wrt/bench/NexmarkFlink.class'))) return false;
-  const built = statSync(classpath).mtimeMs;
+  const classes = join(FLINK_PEER_DIR, 'target/classes');
+  if (!existsSync(join(FLINK_PEER_DIR, 'target/classpath.txt')) || !existsSync(join(classes, 'wrt/bench/NexmarkFlink.class'))) return false;
+  const built = newest(classes);
   return built >= statSync(join(FLINK_PEER_DIR, 'pom.xml')).mtimeMs && built >= newest(join(FLINK_PEER_DIR, 'src'));
 }
 

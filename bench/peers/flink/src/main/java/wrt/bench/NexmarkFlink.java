@@ -45,8 +45,8 @@ import org.apache.flink.util.CloseableIterator;
  * Nexmark runs them: one {@code datagen} table of every event, views {@code person}, {@code auction}
  * and {@code bid} filtering it by {@code event_type}, a watermark 4 s behind the event time, blackhole
  * sinks. One MiniCluster with {@code --parallelism} slots runs every query in turn, each at that
- * parallelism with a checkpoint every {@code --checkpoint-interval-ms} (0: none) to the JobManager's
- * memory, state on the heap (Flink's default, as wrt keeps its state).
+ * parallelism with a checkpoint every {@code --checkpoint-interval-ms} (0: none) to files in a
+ * temporary directory, state on the heap (Flink's default, as wrt keeps its state).
  *
  * <p>Source subtask i of p generates the events with ids ≡ i (mod p) in id order, as wrt's source
  * does (the generator's index range is transposed; {@code --events} must be a multiple of p), so
@@ -63,6 +63,9 @@ public final class NexmarkFlink {
       "usage: NexmarkFlink [--events N] [--parallelism P] [--checkpoint-interval-ms MS] [--queries q0,q1,...] [--seed S] [--warmup-events N] [--output DIR]";
 
   private NexmarkFlink() {}
+
+  /** The cluster's configuration, applied to every job's environment too. */
+  private static Configuration CONF = new Configuration();
 
   /** Event index k of the generator's contiguous split ranges → event id, interleaved by subtask. */
   static final class Events implements GeneratorFunction<Long, Row> {
@@ -135,6 +138,14 @@ public final class NexmarkFlink {
     for (String q : queries) query(q); // fail early on an unknown query
 
     Configuration conf = new Configuration();
+    // A failing query fails the run (with checkpoints on, Flink's default would restart it forever).
+    conf.setString("restart-strategy.type", "none");
+    // Checkpoints to files, as wrt writes them to its --checkpoint-dir (the JobManager's memory
+    // storage refuses state over 5 MB, which q3, q4 and q8 pass).
+    Path checkpoints = Files.createTempDirectory("wrt-flink-checkpoints-");
+    conf.setString("execution.checkpointing.storage", "filesystem");
+    conf.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
+    CONF = conf;
     MiniCluster cluster =
         new MiniCluster(
             new MiniClusterConfiguration.Builder()
@@ -157,6 +168,9 @@ public final class NexmarkFlink {
     } finally {
       TestStreamEnvironment.unsetAsContext();
       cluster.close();
+      try (var files = Files.walk(checkpoints)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
     System.exit(0);
   }
@@ -186,6 +200,7 @@ public final class NexmarkFlink {
   private static Map<String, Object> run(String q, long events, int parallelism, long checkpointMs, long seed, String output)
       throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.configure(CONF);
     env.setParallelism(parallelism);
     if (checkpointMs > 0) env.enableCheckpointing(checkpointMs);
     StreamTableEnvironment tEnv = StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
