@@ -38,6 +38,8 @@ export interface WindowOperatorOptions<K, IN, ACC, OUT> {
 interface Pane<ACC> {
   window: TimeWindow;
   acc: ACC;
+  /** `start:end`, the namespace of its timers (made once, when the pane opens). */
+  id: string;
 }
 
 export interface WindowOperatorSnapshot<K, ACC> {
@@ -50,8 +52,12 @@ export interface WindowOperatorSnapshot<K, ACC> {
 
 const paneId = (w: TimeWindow): string => `${w.start}:${w.end}`;
 
+/** The window start a timer namespace (`start:end`) names. */
+const startOf = (id: string): number => Number(id.slice(0, id.indexOf(':')));
+
 export class WindowOperator<K, IN, ACC, OUT> {
-  private readonly panes = new Map<K, Map<string, Pane<ACC>>>();
+  /** Per key, its panes by window start (a key's windows of one assigner never share a start). */
+  private readonly panes = new Map<K, Map<number, Pane<ACC>>>();
   private readonly timers = new TimerQueue<K, string>((k, ns) => `${String(k)}\u0000${ns}`);
   private readonly lateness: number;
   private wm = -Infinity;
@@ -93,7 +99,7 @@ export class WindowOperator<K, IN, ACC, OUT> {
     this.lateElements = s.late;
     for (const [k, panes] of s.panes) {
       const m = this.panesOf(k);
-      for (const [start, end, acc] of panes) m.set(paneId({ start, end }), { window: { start, end }, acc });
+      for (const [start, end, acc] of panes) m.set(start, { window: { start, end }, acc, id: paneId({ start, end }) });
     }
     for (const [t, k, ns] of s.timers) this.timers.add(t, k, ns);
   }
@@ -115,12 +121,12 @@ export class WindowOperator<K, IN, ACC, OUT> {
     this.wm = watermarkMs;
     for (let t = this.timers.pollUpTo(watermarkMs); t !== null; t = this.timers.pollUpTo(watermarkMs)) {
       const panes = this.panes.get(t.key);
-      const pane = panes?.get(t.namespace);
-      if (!pane) continue; // merged away or already cleared
+      const pane = panes?.get(startOf(t.namespace));
+      if (!pane || pane.id !== t.namespace) continue; // merged away or already cleared
       const last = maxTimestamp(pane.window);
       if (t.time === last) this.o.emit(t.key, pane.window, this.o.aggregate.result(pane.acc));
       if (t.time === last + this.lateness) {
-        panes!.delete(t.namespace);
+        panes!.delete(pane.window.start);
         if (panes!.size === 0) this.panes.delete(t.key);
       }
     }
@@ -130,7 +136,7 @@ export class WindowOperator<K, IN, ACC, OUT> {
     return maxTimestamp(w) + this.lateness <= this.wm;
   }
 
-  private panesOf(key: K): Map<string, Pane<ACC>> {
+  private panesOf(key: K): Map<number, Pane<ACC>> {
     let m = this.panes.get(key);
     if (!m) this.panes.set(key, (m = new Map()));
     return m;
@@ -138,7 +144,7 @@ export class WindowOperator<K, IN, ACC, OUT> {
 
   /** Registers the window's firing (or fires it now when it is already due) and its cleanup. */
   private schedule(key: K, pane: Pane<ACC>): void {
-    const id = paneId(pane.window);
+    const id = pane.id;
     const last = maxTimestamp(pane.window);
     if (last <= this.wm) this.o.emit(key, pane.window, this.o.aggregate.result(pane.acc));
     else this.timers.add(last, key, id);
@@ -151,11 +157,14 @@ export class WindowOperator<K, IN, ACC, OUT> {
       if (this.isLate(w)) continue;
       placed = true;
       const panes = this.panesOf(key);
-      const id = paneId(w);
-      let pane = panes.get(id);
-      if (!pane) panes.set(id, (pane = { window: w, acc: this.o.aggregate.create() }));
+      let pane = panes.get(w.start);
+      const fresh = !pane;
+      if (!pane) panes.set(w.start, (pane = { window: w, acc: this.o.aggregate.create(), id: paneId(w) }));
       pane.acc = this.o.aggregate.add(pane.acc, value);
-      this.schedule(key, pane);
+      // A pane's timers are set when it opens (what Flink's trigger re-registers per element, its
+      // timer service keeps once); a later element only re-fires a window already due (lateness).
+      if (fresh) this.schedule(key, pane);
+      else if (maxTimestamp(w) <= this.wm) this.o.emit(key, w, this.o.aggregate.result(pane.acc));
     }
     return placed;
   }
@@ -175,10 +184,10 @@ export class WindowOperator<K, IN, ACC, OUT> {
     let acc = agg.add(agg.create(), value);
     for (const p of absorbed) {
       acc = agg.merge(p.acc, acc);
-      panes!.delete(paneId(p.window));
+      panes!.delete(p.window.start);
     }
-    const pane = { window: merged, acc };
-    this.panesOf(key).set(paneId(merged), pane);
+    const pane = { window: merged, acc, id: paneId(merged) };
+    this.panesOf(key).set(merged.start, pane);
     this.schedule(key, pane);
     return true;
   }
