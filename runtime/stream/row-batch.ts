@@ -107,6 +107,14 @@ function readI64(dv: DataView, at: number): number {
   return dv.getInt32(at + 4, true) * 4294967296 + dv.getUint32(at, true);
 }
 
+/** Writes integer `v` (|v| < 2^53, truncated) as a little-endian i64 in two 32-bit halves: no BigInt per cell. */
+function writeI64(dv: DataView, at: number, v: number): void {
+  const x = Math.trunc(v);
+  const hi = Math.floor(x / 4294967296);
+  dv.setUint32(at, x - hi * 4294967296, true);
+  dv.setInt32(at + 4, hi, true);
+}
+
 /** Builds a WRB1 batch from rows of values (numbers for numeric columns, strings for Utf8). */
 export class RowBatchBuilder {
   private readonly timestamps: number[] = [];
@@ -141,6 +149,7 @@ export class RowBatchBuilder {
           lengths[c]![r] = n;
           heapBytes += n;
         } else if (typeof v !== 'number') throw new WrtError('WRT_BAD_BATCH', `column ${c} is ${types[c]}, got a ${typeof v}`);
+        else if (types[c] !== 'F64' && !Number.isFinite(v)) throw new WrtError('WRT_BAD_BATCH', `column ${c} is ${types[c]}, got ${v}`);
       }
     }
     let size = typesEnd(types.length) + rows * 8 * (1 + types.length);
@@ -155,7 +164,7 @@ export class RowBatchBuilder {
     types.forEach((t, c) => (out[16 + c] = COLUMN_CODES[t]));
     let at = typesEnd(types.length);
     for (const ts of this.timestamps) {
-      dv.setBigInt64(at, BigInt(ts), true);
+      writeI64(dv, at, ts);
       at += 8;
     }
     let heap = 0;
@@ -166,8 +175,9 @@ export class RowBatchBuilder {
           const v = this.cells[r]![c] as string;
           const n = lens[r]!;
           const p = heapAt + heap;
-          if (n === v.length) for (let i = 0; i < n; i++) out[p + i] = v.charCodeAt(i);
-          else encoder.encodeInto(v, out.subarray(p, p + n));
+          // Short ASCII strings byte by byte; longer ones through the native encoder (a copy loop).
+          if (n === v.length && n <= 24) for (let i = 0; i < n; i++) out[p + i] = v.charCodeAt(i);
+          else if (n > 0) encoder.encodeInto(v, out.subarray(p, p + n));
           dv.setUint32(at + r * 8, heap, true);
           dv.setUint32(at + r * 8 + 4, n, true);
           heap += n;
@@ -177,7 +187,7 @@ export class RowBatchBuilder {
         for (let r = 0; r < rows; r++) {
           const v = this.cells[r]![c] as number;
           if (t === 'F64') dv.setFloat64(at + r * 8, v, true);
-          else dv.setBigInt64(at + r * 8, BigInt(Math.trunc(v)), true);
+          else writeI64(dv, at + r * 8, v);
         }
         at += rows * 8;
       }

@@ -61,4 +61,18 @@ test('truncated, mislabelled and mistyped batches are WRT_BAD_BATCH', () => {
   const mistyped = new RowBatchBuilder(['I64']);
   mistyped.add(0, ['x']);
   assert.throws(() => mistyped.finish(), bad);
+  const notInteger = new RowBatchBuilder(['I64']);
+  notInteger.add(0, [NaN]);
+  assert.throws(() => notInteger.finish(), bad);
+});
+
+test('i64 cells and timestamps round-trip across the 32-bit halves: negatives, 2^32 ± 1, ±(2^53 − 1)', () => {
+  const values = [0, -1, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, -(2 ** 32), -(2 ** 32) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 1_436_918_400_000];
+  const b = new RowBatchBuilder(['I64', 'Timestamp']);
+  for (const v of values) b.add(v, [v, v]);
+  const batch = new RowBatch(b.finish());
+  values.forEach((v, i) => {
+    assert.equal(batch.timestamp(i), v);
+    assert.deepEqual(batch.row(i), [v, v]);
+  });
 });
