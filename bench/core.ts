@@ -1,118 +1,168 @@
 /**
- * `npm run bench:core -- [--json] [--vs-ray] [--seconds S] [--processes] [--only METRIC,...]`
+ * `npm run bench:core -- [--json] [--vs-ray] [--seconds S] [--modes embedded,processes,browser]
+ *   [--only METRIC,...]`
  *
- * wrt's versions of Ray's core microbenchmarks (the metric names of Ray's ray_perf.py) with no-op
- * wasm functions (tests/fixtures/build/tasks.wasm: `noop`), on an embedded cluster of one node
- * with every core. Rates are operations per second; single_client_put_gigabytes is GB/s.
- * With --vs-ray it also runs bench/peers/ray_microbench.py (Python with Ray: set WRT_RAY_PYTHON to
- * its interpreter) and prints metric, wrt, Ray and the ratio; with --json one object
- * `{"wrt": {...}, "ray": {...}}`. Not a test: the machine is shared and timings drift.
+ * wrt's versions of Ray's core microbenchmarks (the metric names of Ray's ray_perf.py; the suite
+ * is bench/core-suite.ts) with no-op wasm functions (tests/fixtures tasks.wasm), in three
+ * deployment modes, each labelled in the table:
+ * - **embedded**: head and one node inside the driver's process (hot messages cross as JS
+ *   objects, ADR 0006) — what `init()` with no address gives;
+ * - **processes**: a head and one node of 2 slots as `wrt start` processes on this machine, the
+ *   driver connected through their address (`init({ address })`), every message on a socket;
+ * - **browser**: the same cluster of processes, the driver a headless Chromium page using the
+ *   browser SDK (Debian's chromium; `WRT_CHROMIUM` names another).
+ * `multi_client_tasks_async` runs two client processes (bench/core-client.ts; two more pages in
+ * the browser mode) submitting at once, as Ray's runs client actors in processes of their own.
+ * `single_client_get_calls` gets one ref again and again as Ray's does (the driver answers it from
+ * memory); `single_client_get_calls_fresh` gets task results never fetched before.
+ *
+ * With --vs-ray it also runs bench/peers/ray_microbench.py (Ray with num_cpus=2; set
+ * WRT_RAY_PYTHON to a Python that has Ray) and prints the ratio of each mode to Ray. Rates are
+ * operations per second; single_client_put_gigabytes is GB/s. --json prints one object
+ * `{"ray":{...},"embedded":{...},"processes":{...},"browser":{...}}` (modes run only). Not a test:
+ * the machine is shared and timings drift; compare within one run.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import process from 'node:process';
-import { init, type ObjectRef, type Runtime } from '../sdk/node.js';
+import { chromium } from 'playwright-core';
+import { init } from '../sdk/node.js';
+import { startLocalCluster, type LocalCluster } from '../runtime/launch/node/local-cluster.js';
+import { coreSuite, type SuiteOptions } from './core-suite.js';
 
-const TASKS = fileURLToPath(new URL('../../tests/fixtures/build/tasks.wasm', import.meta.url));
+const TASKS_CORE = fileURLToPath(new URL('../../tests/fixtures/build/tasks.core.wasm', import.meta.url));
+const CLIENT = fileURLToPath(new URL('./core-client.js', import.meta.url));
 const RAY_SCRIPT = fileURLToPath(new URL('../../bench/peers/ray_microbench.py', import.meta.url));
+const CHROMIUM = process.env.WRT_CHROMIUM ?? '/usr/bin/chromium';
+const MODES = ['embedded', 'processes', 'browser'] as const;
+type Mode = (typeof MODES)[number];
 
 const args = process.argv.slice(2);
+const value = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
 const json = args.includes('--json');
 const vsRay = args.includes('--vs-ray');
-const seconds = Number(args[args.indexOf('--seconds') + 1]) || 2;
-const processes = args.includes('--processes');
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : null;
+const seconds = Number(value('--seconds')) || 2;
+const only = value('--only')?.split(',') ?? null;
+const modes = (value('--modes')?.split(',') ?? [...MODES]) as Mode[];
+const bad = modes.filter((m) => !MODES.includes(m));
+if (bad.length) {
+  process.stderr.write(`bench:core: unknown mode ${bad.join(',')} (choose from ${MODES.join(', ')})\n`);
+  process.exit(2);
+}
+const options: SuiteOptions = { seconds, only };
+const moduleBytes = new Uint8Array(readFileSync(TASKS_CORE));
+const wants = (metric: string): boolean => !only || only.includes(metric);
+const log = (line: string): void => void (json || process.stderr.write(`bench:core: ${line}\n`));
 
-/** Runs `fn` repeatedly for about `seconds`; returns operations per second. */
-async function timed(fn: () => Promise<unknown>, opsPerCall = 1): Promise<number> {
-  await fn();
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() - start < seconds * 1000) {
-    await fn();
-    n += opsPerCall;
+/** Ops per second of `clients` client processes submitting batches at once for `seconds` against `address`. */
+async function multiClient(address: string, token: string | undefined, clients = 2): Promise<number> {
+  const env = token ? { ...process.env, WRT_TOKEN: token } : process.env;
+  const children = Array.from({ length: clients }, () =>
+    spawn(process.execPath, [CLIENT, address], { env, stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
+  try {
+    const lines = children.map((c) => createInterface({ input: c.stdout })[Symbol.asyncIterator]());
+    const next = async (i: number): Promise<string> => {
+      const r = await lines[i]!.next();
+      if (r.done) throw new Error(`client ${i} exited (code ${children[i]!.exitCode})`);
+      return r.value;
+    };
+    await Promise.all(children.map(async (_, i) => (await next(i)) === 'ready' || Promise.reject(new Error(`client ${i} not ready`))));
+    for (const c of children) c.stdin.write(`go ${seconds}\n`);
+    const results = await Promise.all(children.map(async (_, i) => JSON.parse(await next(i)) as { ops: number; seconds: number }));
+    return results.reduce((sum, r) => sum + r.ops / r.seconds, 0);
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   }
-  return n / ((performance.now() - start) / 1000);
 }
 
-async function wrtSuite(): Promise<Record<string, number>> {
-  const rt = await init({ processes });
-  const clients: Runtime[] = [];
+/** The suite in one Node driver connected by `connect`, plus multi-client against `address`. */
+async function nodeMode(connect: () => ReturnType<typeof init>, token?: string): Promise<Record<string, number>> {
+  const rt = await connect();
   try {
-    const mod = await rt.load(TASKS);
-    const noop = mod.remote('noop');
-    const release = (refs: ObjectRef[]): void => refs.forEach((x) => x.release());
-    const batch = async (rt2: Runtime, f: () => ObjectRef, n: number): Promise<void> => {
-      const refs = Array.from({ length: n }, f);
-      await rt2.get(refs);
-      release(refs);
-    };
-    const sync = async (f: () => ObjectRef): Promise<void> => {
-      const ref = f();
-      await rt.get(ref);
-      ref.release();
-    };
-    const metrics: Record<string, () => Promise<number>> = {
-      single_client_tasks_sync: () => timed(() => sync(() => noop.call())),
-      single_client_tasks_async: () => timed(() => batch(rt, () => noop.call(), 1000), 1000),
-      multi_client_tasks_async: async () => {
-        for (let i = 0; i < 2; i++) clients.push(await init({ address: rt.address }));
-        const noops = await Promise.all(clients.map(async (c) => (await c.load(TASKS)).remote('noop')));
-        return timed(() => Promise.all(clients.map((c, i) => batch(c, () => noops[i]!.call(), 500))), 1000);
-      },
-      '1_1_actor_calls_sync': async () => {
-        const actor = await mod.actor('counter').create(0);
-        return timed(() => sync(() => actor.call('noop')));
-      },
-      '1_1_actor_calls_async': async () => {
-        const actor = await mod.actor('counter').create(0);
-        return timed(() => batch(rt, () => actor.call('noop'), 1000), 1000);
-      },
-      n_n_actor_calls_async: async () => {
-        const actors = await Promise.all([0, 1].map(() => mod.actor('counter').create(0)));
-        return timed(async () => {
-          const refs = actors.flatMap((a) => Array.from({ length: 500 }, () => a.call('noop')));
-          await rt.get(refs);
-          release(refs);
-        }, 1000);
-      },
-      single_client_put_calls: () =>
-        timed(async () => {
-          const ref = rt.put(0);
-          await rt.wait([ref]);
-          ref.release();
-        }),
-      single_client_get_calls: () => {
-        const small = rt.put(0);
-        return timed(() => rt.get(small));
-      },
-      single_client_put_gigabytes: async () => {
-        const big = new Uint8Array(32 * 1024 * 1024);
-        const rate = await timed(async () => {
-          const ref = rt.put(big);
-          await rt.wait([ref]);
-          ref.release();
-        });
-        return (rate * big.byteLength) / 1e9;
-      },
-      single_client_wait_1k_refs: () => {
-        const refs = Array.from({ length: 1000 }, (_, i) => rt.put(i));
-        return timed(() => rt.wait(refs, { numReturns: 1000 }));
-      },
-    };
-    const r: Record<string, number> = {};
-    for (const [name, measure] of Object.entries(metrics)) if (!only || only.includes(name)) r[name] = await measure();
+    const r = await coreSuite(rt, moduleBytes, options);
+    if (wants('multi_client_tasks_async')) r.multi_client_tasks_async = await multiClient(rt.address, token);
     return r;
   } finally {
-    for (const c of clients) await c.shutdown();
     await rt.shutdown();
   }
 }
 
-const wrt = await wrtSuite();
-let ray: Record<string, number> | null = null;
+/** The suite in a Chromium page driving `cluster`; multi-client from two more pages. */
+async function browserMode(cluster: LocalCluster): Promise<Record<string, number>> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set WRT_CHROMIUM), or leave out the browser mode`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--no-first-run'] });
+  try {
+    const open = async () => {
+      const page = await browser.newPage();
+      await page.goto(`${cluster.httpUrl}/driver#token=${cluster.token}`);
+      return page;
+    };
+    const page = await open();
+    const bytes = [...moduleBytes];
+    // The suite's own source, run against the browser SDK the head serves.
+    const r = await page.evaluate<Record<string, number>>(
+      `(async () => {
+        const wrt = await import(location.origin + '/assets/sdk.js');
+        const rt = await wrt.init();
+        try { return await (${coreSuite.toString()})(rt, new Uint8Array(${JSON.stringify(bytes)}), ${JSON.stringify(options)}); }
+        finally { await rt.shutdown(); }
+      })()`,
+    );
+    if (wants('multi_client_tasks_async')) {
+      const pages = await Promise.all([open(), open()]);
+      // Each page connects and warms up, then all start together when the flag below is set.
+      const ready = pages.map((p) =>
+        p.evaluate(
+          `(async () => {
+            const wrt = await import(location.origin + '/assets/sdk.js');
+            const rt = await wrt.init();
+            const noop = (await rt.load(new Uint8Array(${JSON.stringify(bytes)}))).remote('noop');
+            const batch = async () => { const refs = Array.from({ length: 500 }, () => noop.call()); await rt.get(refs); refs.forEach((x) => x.release()); };
+            await batch();
+            window.benchReady = true;
+            while (!window.benchGo) await new Promise((r) => setTimeout(r, 5));
+            let ops = 0;
+            const start = performance.now();
+            while (performance.now() - start < ${seconds * 1000}) { await batch(); ops += 500; }
+            const s = (performance.now() - start) / 1000;
+            await rt.shutdown();
+            return ops / s;
+          })()`,
+        ),
+      );
+      await Promise.all(pages.map((p) => p.waitForFunction('window.benchReady === true', undefined, { timeout: 60_000 })));
+      await Promise.all(pages.map((p) => p.evaluate('window.benchGo = true')));
+      r.multi_client_tasks_async = ((await Promise.all(ready)) as number[]).reduce((a, b) => a + b, 0);
+    }
+    return r;
+  } finally {
+    await browser.close();
+  }
+}
+
+const results: Partial<Record<Mode | 'ray', Record<string, number>>> = {};
+for (const mode of modes) {
+  log(`${mode}: running`);
+  if (mode === 'embedded') results.embedded = await nodeMode(() => init({ cpus: 2 }));
+  else {
+    const cluster = await startLocalCluster(1, 2, false, 0);
+    try {
+      results[mode] =
+        mode === 'processes'
+          ? await nodeMode(() => init({ address: cluster.address, token: cluster.token }), cluster.token)
+          : await browserMode(cluster);
+    } finally {
+      await cluster.stop();
+    }
+  }
+}
 if (vsRay) {
   const python = process.env.WRT_RAY_PYTHON ?? 'python3';
+  log(`Ray: running ${RAY_SCRIPT} with ${python}`);
   const out = spawnSync(python, [RAY_SCRIPT, '--json', '--seconds', String(seconds)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -123,15 +173,27 @@ if (vsRay) {
     );
     process.exit(1);
   }
-  ray = JSON.parse(out.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  results.ray = JSON.parse(out.stdout.trim().split('\n').pop()!) as Record<string, number>;
 }
-if (json) process.stdout.write(JSON.stringify(ray ? { wrt, ray } : { wrt }) + '\n');
+if (json) process.stdout.write(JSON.stringify(results) + '\n');
 else {
-  process.stdout.write(`${'metric'.padEnd(32)}${'wrt'.padStart(12)}${ray ? 'Ray'.padStart(12) + 'ratio'.padStart(9) : ''}\n`);
-  for (const [k, v] of Object.entries(wrt)) {
-    const peer = ray?.[k];
-    process.stdout.write(
-      `${k.padEnd(32)}${v.toFixed(1).padStart(12)}${peer !== undefined ? peer.toFixed(1).padStart(12) + (v / peer).toFixed(2).padStart(9) : ''}\n`,
-    );
+  const ray = results.ray;
+  const metrics = [...new Set(modes.flatMap((m) => Object.keys(results[m] ?? {})))];
+  const head =
+    'metric'.padEnd(32) +
+    modes.map((m) => m.padStart(12)).join('') +
+    (ray ? 'Ray'.padStart(12) + modes.map((m) => `${m.slice(0, 5)}/Ray`.padStart(11)).join('') : '');
+  process.stdout.write(
+    `wrt: embedded = head and node in the driver's process; processes = head + node (2 slots) as processes, driver through the address; ` +
+      `browser = that cluster, the driver a Chromium page${ray ? '; Ray 2.58 with num_cpus=2' : ''}\n${head}\n`,
+  );
+  for (const k of metrics) {
+    const cells = modes.map((m) => (results[m]?.[k] === undefined ? '-' : results[m][k].toFixed(1)).padStart(12)).join('');
+    const ratios = ray
+      ? (ray[k] === undefined ? '-' : ray[k].toFixed(1)).padStart(12) +
+        modes.map((m) => (ray[k] && results[m]?.[k] !== undefined ? (results[m][k] / ray[k]).toFixed(2) : '-').padStart(11)).join('')
+      : '';
+    process.stdout.write(`${k.padEnd(32)}${cells}${ratios}\n`);
   }
 }
+process.exit(0);

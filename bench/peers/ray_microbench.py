@@ -45,6 +45,22 @@ class Client:
         ray.get([small_value.remote() for _ in range(n)])
 
 
+def fresh_gets(seconds):
+    """Gets of task results never fetched before, 1000-ref batches made untimed (wrt's single_client_get_calls_fresh)."""
+    refs, nxt, gets, spent = [], 0, 0, 0.0
+    while spent < seconds:
+        if nxt == len(refs):
+            refs = [small_value.remote() for _ in range(1000)]
+            ray.wait(refs, num_returns=len(refs))
+            nxt = 0
+        t0 = time.perf_counter()
+        ray.get(refs[nxt])
+        spent += time.perf_counter() - t0
+        nxt += 1
+        gets += 1
+    return gets / spent
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--json", action="store_true")
@@ -65,6 +81,7 @@ def main():
     r["single_client_put_calls"] = timed(lambda: ray.put(0), s)
     ref = ray.put(0)
     r["single_client_get_calls"] = timed(lambda: ray.get(ref), s)
+    r["single_client_get_calls_fresh"] = fresh_gets(s)
     arr = np.zeros(32 * 1024 * 1024, dtype=np.uint8)
     r["single_client_put_gigabytes"] = timed(lambda: ray.put(arr), s) * arr.nbytes / 1e9
     refs = [ray.put(i) for i in range(1000)]

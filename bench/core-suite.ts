@@ -1,0 +1,116 @@
+/**
+ * wrt's versions of Ray's core microbenchmarks (the metric names of Ray's `ray_perf.py`) for one
+ * driver, as one self-contained function: bench/core.ts calls it in Node and sends its source to a
+ * Chromium page, where it runs against the browser SDK — so it may use nothing but its arguments
+ * and the globals both have (`performance`, `Promise`). Rates are operations per second;
+ * `single_client_put_gigabytes` is GB/s (10^9 bytes). `multi_client_tasks_async` is not here: it
+ * needs several client processes (bench/core.ts).
+ */
+import type { Runtime } from '../sdk/runtime.js';
+
+export interface SuiteOptions {
+  /** Seconds each metric runs for (after one untimed call). */
+  seconds: number;
+  /** Metrics to run (all when null). */
+  only: string[] | null;
+}
+
+/**
+ * Runs the suite on `rt` with the no-op functions of tests/fixtures tasks.wasm (`noop`, actor
+ * `counter`), given as `moduleBytes`.
+ */
+export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOptions): Promise<Record<string, number>> {
+  type Ref = ReturnType<Runtime['put']>;
+  const timed = async (fn: () => Promise<unknown>, opsPerCall = 1): Promise<number> => {
+    await fn();
+    let n = 0;
+    const start = performance.now();
+    while (performance.now() - start < o.seconds * 1000) {
+      await fn();
+      n += opsPerCall;
+    }
+    return n / ((performance.now() - start) / 1000);
+  };
+  const mod = await rt.load(moduleBytes);
+  const noop = mod.remote('noop');
+  const release = (refs: Ref[]): void => refs.forEach((x) => x.release());
+  const batch = async (f: () => Ref, n: number): Promise<void> => {
+    const refs = Array.from({ length: n }, f);
+    await rt.get(refs);
+    release(refs);
+  };
+  const sync = async (f: () => Ref): Promise<void> => {
+    const ref = f();
+    await rt.get(ref);
+    ref.release();
+  };
+  const metrics: Record<string, () => Promise<number>> = {
+    single_client_tasks_sync: () => timed(() => sync(() => noop.call())),
+    single_client_tasks_async: () => timed(() => batch(() => noop.call(), 1000), 1000),
+    '1_1_actor_calls_sync': async () => {
+      const actor = await mod.actor('counter').create(0);
+      return timed(() => sync(() => actor.call('noop')));
+    },
+    '1_1_actor_calls_async': async () => {
+      const actor = await mod.actor('counter').create(0);
+      return timed(() => batch(() => actor.call('noop'), 1000), 1000);
+    },
+    n_n_actor_calls_async: async () => {
+      const actors = await Promise.all([0, 1].map(() => mod.actor('counter').create(0)));
+      return timed(async () => {
+        const refs = actors.flatMap((a) => Array.from({ length: 500 }, () => a.call('noop')));
+        await rt.get(refs);
+        release(refs);
+      }, 1000);
+    },
+    single_client_put_calls: () =>
+      timed(async () => {
+        const ref = rt.put(0);
+        await rt.wait([ref]);
+        ref.release();
+      }),
+    // Ray's ray_perf gets one ref again and again (answered from the driver's own memory store):
+    // so does this row; the next gets each of 1000-ref batches of task results once.
+    single_client_get_calls: () => {
+      const small = rt.put(0);
+      return timed(() => rt.get(small));
+    },
+    single_client_get_calls_fresh: async () => {
+      let refs: Ref[] = [];
+      let next = 0;
+      let gets = 0;
+      let spent = 0;
+      // Only the gets are timed; making the next batch of task results is not.
+      while (spent < o.seconds * 1000) {
+        if (next === refs.length) {
+          release(refs);
+          refs = Array.from({ length: 1000 }, () => noop.call());
+          await rt.wait(refs, { numReturns: refs.length });
+          next = 0;
+        }
+        const t0 = performance.now();
+        await rt.get(refs[next++]!);
+        spent += performance.now() - t0;
+        gets++;
+      }
+      release(refs);
+      return gets / (spent / 1000);
+    },
+    single_client_put_gigabytes: async () => {
+      const big = new Uint8Array(32 * 1024 * 1024);
+      const rate = await timed(async () => {
+        const ref = rt.put(big);
+        await rt.wait([ref]);
+        ref.release();
+      });
+      return (rate * big.byteLength) / 1e9;
+    },
+    single_client_wait_1k_refs: () => {
+      const refs = Array.from({ length: 1000 }, (_, i) => rt.put(i));
+      return timed(() => rt.wait(refs, { numReturns: 1000 }));
+    },
+  };
+  const r: Record<string, number> = {};
+  for (const [name, measure] of Object.entries(metrics)) if (!o.only || o.only.includes(name)) r[name] = await measure();
+  return r;
+}
