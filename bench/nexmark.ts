@@ -37,17 +37,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
-import { callConfigure } from '../runtime/sandbox/operator-call.js';
-import { decodeJobGraph } from '../runtime/protocol/job-graph-codec.js';
 import { planStreamJob } from '../runtime/stream/execution-graph.js';
 import { runLocally } from '../runtime/stream/local-runner.js';
 import { refusingKeyedState } from '../runtime/stream/keyed-state-imports.js';
-import { startLocalCluster, type LocalCluster } from '../runtime/launch/node/local-cluster.js';
-import { runJob } from '../runtime/client/job-client.js';
-import { nodePlatform } from '../runtime/platform/node/platform.js';
-import { withCredential } from '../runtime/client/authenticate.js';
-import type { JobGraph } from '../runtime/protocol/messages.js';
-import { ownCpuSeconds, processCpuSeconds } from './process-cpu.js';
+import { startLocalCluster } from '../runtime/launch/node/local-cluster.js';
+import { ownCpuSeconds } from './process-cpu.js';
+import { nexmarkQueryGraph, runNexmarkOnCluster, type NexmarkRun } from './nexmark-run.js';
 import { runFlinkNexmark } from './flink-peer.js';
 
 const PIPELINE = fileURLToPath(new URL('../../samples/nexmark/build/pipeline.core.wasm', import.meta.url));
@@ -131,21 +126,11 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** The query's job graph from `configure`, its sinks turned into `--sink`'s format. */
-function queryGraph(module: WebAssembly.Module, args: Record<string, string>): JobGraph {
-  const graph = decodeJobGraph(callConfigure(new WebAssembly.Instance(module, refusingKeyedState(module)), args));
-  return { ...graph, vertices: graph.vertices.map((v) => (v.kind === 'Sink' ? { ...v, format: o.sink } : v)) };
-}
-
-interface Run {
-  seconds: number;
-  cpuSeconds: number;
-  detail: string;
-}
+type Run = Pick<NexmarkRun, 'seconds' | 'cpuSeconds' | 'detail'>;
 
 /** One query on the single-thread runner. */
 function runLocal(module: WebAssembly.Module, args: Record<string, string>): Run {
-  const graph = queryGraph(module, args);
+  const graph = nexmarkQueryGraph(module, args, o.sink);
   const cpu0 = ownCpuSeconds();
   const started = performance.now();
   const { parts } = runLocally(planStreamJob(graph, args, 1), {
@@ -154,46 +139,6 @@ function runLocal(module: WebAssembly.Module, args: Record<string, string>): Run
   const seconds = (performance.now() - started) / 1000;
   const rows = [...parts.values()].flat().reduce((n, p) => n + p.rows, 0);
   return { seconds, cpuSeconds: ownCpuSeconds() - cpu0, detail: `${rows} result rows` };
-}
-
-/** One query as a stream job on the embedded cluster. */
-async function runOnCluster(
-  cluster: LocalCluster,
-  module: WebAssembly.Module,
-  core: Uint8Array,
-  args: Record<string, string>,
-): Promise<Run> {
-  const graph = queryGraph(module, args);
-  const pids = cluster.processes.map((p) => p.pid);
-  const cpuBefore = pids.map(processCpuSeconds);
-  const clientBefore = ownCpuSeconds();
-  let started = 0;
-  let bytes = 0;
-  const status = await runJob(
-    withCredential(nodePlatform, cluster.token, 'driver'),
-    cluster.address,
-    {
-      name: `nexmark-${args.query}`,
-      module: core,
-      graph,
-      inputChunks: 0,
-      inputBytes: 0,
-      args,
-      operatorMaxMemoryBytes: 0,
-      operatorDeadlineMs: 0,
-      parallelism: o.nodes * o.cpus,
-      checkpointIntervalMs: o.checkpointIntervalMs,
-    },
-    {
-      readChunk: () => Promise.reject(new Error('a stream job has no input chunks')),
-      onOutput: (_partition, data) => void (bytes += data.byteLength),
-      onAccepted: () => (started = performance.now()),
-    },
-  );
-  const seconds = (performance.now() - started) / 1000;
-  let cpu = ownCpuSeconds() - clientBefore;
-  pids.forEach((pid, i) => (cpu += processCpuSeconds(pid) - cpuBefore[i]!));
-  return { seconds, cpuSeconds: cpu, detail: `${(bytes / 1e6).toFixed(2)} MB out, ${status.message}` };
 }
 
 const o = parseArgs(process.argv.slice(2));
@@ -213,7 +158,9 @@ if (!o.json)
           `${o.warmupEvents ? `, each query warmed up over ${o.warmupEvents} events first` : ''}\n`,
   );
 const runOnce = (args: Record<string, string>): Promise<Run> | Run =>
-  cluster ? runOnCluster(cluster, module, core, args) : runLocal(module, args);
+  cluster
+    ? runNexmarkOnCluster(cluster, module, core, args, { parallelism: cores, checkpointIntervalMs: o.checkpointIntervalMs, sink: o.sink })
+    : runLocal(module, args);
 try {
   if (o.warmupEvents > 0) {
     log(`warming up: every query over ${o.warmupEvents} events, untimed`);

@@ -63,6 +63,8 @@ export interface LocalReach {
   allowNats?: string[];
   /** Extra `wrt start --head` arguments (e.g. `--savepoint-dir`). */
   headArgs?: string[];
+  /** Extra arguments of every node's `wrt start` (e.g. `--store-mb`, `--resources`). */
+  nodeArgs?: string[];
 }
 
 const LOOPBACK_NATS = ['127.0.0.1', 'localhost', '::1'];
@@ -82,7 +84,7 @@ export function reachArgs(reach: LocalReach, node: boolean): string[] {
 /** Starts local node `index` (named `local-<index + 1>`) of a cluster whose head is at `address`. */
 export function spawnNode(address: string, token: string, cpus: number, index: number, gpu: boolean, reach: LocalReach = {}): ChildProcess {
   const args = ['start', '--address', address, '--cpus', String(cpus), '--name', `local-${index + 1}`, ...(gpu ? [] : ['--no-gpu'])];
-  return spawnWrt([...args, ...reachArgs(reach, true)], token);
+  return spawnWrt([...args, ...reachArgs(reach, true), ...(reach.nodeArgs ?? [])], token);
 }
 
 /** SIGTERM, then SIGKILL after 5 s; resolves once `p` has exited. */
