@@ -13,6 +13,7 @@ import type { ObjectEntry } from './object-directory.js';
 import type { Resources } from './resources.js';
 import { DEFAULT_MAX_RETRIES, requirementOf, type TaskContext } from './task-context.js';
 import { TaskEventLog, type TaskEventHandle } from './task-events.js';
+import { TaskQueue } from './task-queue.js';
 
 interface TaskRecord {
   spec: MessageOf<'SubmitTask'>;
@@ -28,7 +29,7 @@ interface TaskRecord {
 export class ClusterTaskManager {
   private readonly tasks = new Map<string, TaskRecord>();
   private readonly taskByReturn = new Map<string, string>();
-  private readonly queue: string[] = [];
+  private readonly queue = new TaskQueue();
   /** Every task's name, state and node, for the REST API; counters for metrics. */
   readonly events = new TaskEventLog();
 
@@ -94,7 +95,7 @@ export class ClusterTaskManager {
       retryable: false,
     };
     if (t.state === 'queued') {
-      this.queue.splice(this.queue.indexOf(t.spec.taskId), 1);
+      this.queue.remove(t.spec.taskId);
       this.finishTask(t, failure);
     } else this.ctx.host.sendToNode(t.nodeId, { type: 'CancelTask', objectId: m.objectId, force: true });
   }
@@ -130,16 +131,13 @@ export class ClusterTaskManager {
 
   /** Drops the queued tasks of a driver that left. */
   driverGone(driver: string): void {
-    for (const id of [...this.queue]) {
-      const t = this.tasks.get(id);
-      if (t?.owner === driver) this.queue.splice(this.queue.indexOf(id), 1);
-    }
+    this.queue.retain((id) => this.tasks.get(id)?.owner !== driver);
   }
 
   /** Deploys the queued tasks that can run now, in submission order among those whose arguments exist. */
   runQueue(): void {
     while (this.queue.length > 0) {
-      const id = this.queue[0]!;
+      const id = this.queue.peek()!;
       const t = this.tasks.get(id)!;
       const failedArg = t.spec.args
         .map((a) => (a.objectId ? this.ctx.objects.get(a.objectId) : undefined))
@@ -151,10 +149,7 @@ export class ClusterTaskManager {
       }
       if (t.spec.args.some((a) => a.objectId && this.ctx.objects.get(a.objectId)?.state !== 'ready')) {
         // Head-of-line: wait for this task's arguments (keeps submission order among ready tasks).
-        const ready = this.queue.findIndex((q) => this.argsReady(this.tasks.get(q)!));
-        if (ready < 0) return;
-        const [moved] = this.queue.splice(ready, 1);
-        this.queue.unshift(moved!);
+        if (this.queue.moveToFront((q) => this.argsReady(this.tasks.get(q)!)) === null) return;
         continue;
       }
       const nodeId = this.ctx.pick(t.requirement, t.spec.args, 'task');
