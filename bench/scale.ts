@@ -101,14 +101,16 @@ async function nexmarkRows(): Promise<NexmarkRow[]> {
           cluster,
           `/api/v1/jobs/${run.jobId}/checkpoints`,
         );
-        rows.push({
+        const row: NexmarkRow = {
           query,
           events,
           eventsPerSecond: Math.round(events / run.seconds),
           peakNodeRssBytes: Math.max(...cluster.processes.slice(1).map((p) => statusBytes(p.pid, 'VmHWM'))),
           checkpointBytes: cp.latest?.sizeBytes ?? 0,
           checkpointMs: cp.latest?.durationMs ?? null,
-        });
+        };
+        rows.push(row);
+        log(JSON.stringify(row));
       } finally {
         await cluster.stop();
         rmSync(dir, { recursive: true, force: true });
@@ -162,12 +164,14 @@ async function taskRows(): Promise<TaskRow[]> {
       await until(async () => (await taskCounter(cluster, 'finished')) - finished0 >= n);
       const drainSeconds = (performance.now() - t1) / 1000;
       refs.forEach((r) => r.release());
-      rows.push({
+      const row: TaskRow = {
         tasks: n,
         headBytesPerQueuedTask: Math.round((rss1 - rss0) / n),
         submitPerSecond: Math.round(n / submitSeconds),
         drainPerSecond: Math.round(n / drainSeconds),
-      });
+      };
+      rows.push(row);
+      log(JSON.stringify(row));
     } finally {
       await rt.shutdown();
       await holder.shutdown().catch(() => {});
