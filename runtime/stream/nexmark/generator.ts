@@ -148,15 +148,20 @@ function nextPrice(r: JavaRandom): number {
   return Math.round(Math.pow(10, r.nextDouble() * 6) * 100);
 }
 
-/** A string of 3..maxLength-1 letters with about one `space` in 13, trimmed (Beam's `nextString`). */
-/** Char codes of a string being generated: one flat string at the end, not a chain of one-letter concatenations. */
-let codes = new Uint16Array(256);
-function codesFor(length: number): Uint16Array {
-  if (codes.length < length) codes = new Uint16Array(Math.max(length, codes.length * 2));
+/**
+ * Char codes of a string being generated: one flat string at the end, not a chain of one-letter
+ * concatenations. Every code is ASCII (letters, space, '_', and the codes 72–96 Java's negative
+ * remainders give), so one byte each, turned into a string by the native Latin-1 decoder.
+ */
+let codes = new Uint8Array(256);
+function codesFor(length: number): Uint8Array {
+  if (codes.length < length) codes = new Uint8Array(Math.max(length, codes.length * 2));
   return codes;
 }
-const flat = (c: Uint16Array, length: number): string => String.fromCharCode.apply(null, c.subarray(0, length) as unknown as number[]);
+const latin1 = new TextDecoder('latin1');
+const flat = (c: Uint8Array, length: number): string => latin1.decode(c.subarray(0, length));
 
+/** A string of 3..maxLength-1 letters with about one `space` in 13, trimmed (Beam's `nextString`). */
 function nextString(r: JavaRandom, maxLength: number, space = ' '): string {
   const len = MIN_STRING_LENGTH + r.nextInt(maxLength - MIN_STRING_LENGTH);
   const c = codesFor(len);
@@ -177,7 +182,7 @@ function nextExactString(r: JavaRandom, length: number): string {
     }
     // Java's % and / on int truncate toward zero; a negative rnd gives a code below 'a' as in Java.
     c[i] = 97 + (rnd % 26);
-    rnd = Math.trunc(rnd / 26);
+    rnd = (rnd / 26) | 0; // int32: truncates toward zero as Java does
     n--;
   }
   return flat(c, length);
