@@ -30,7 +30,7 @@ test('builder and reader agree on every cell, timestamp and type', () => {
 });
 
 test('strings are written as TextEncoder writes them: ASCII, 2-, 3- and 4-byte sequences, lone surrogates as U+FFFD', () => {
-  const strings = ['plain ascii', 'é', '日本語', '😀x', 'a\ud800b', '\udc00', 'end\ud83d'];
+  const strings = ['plain ascii', 'a plain ascii string longer than sixteen', 'é', '日本語', '😀x', 'a\ud800b', '\udc00', 'end\ud83d'];
   const b = new RowBatchBuilder(['Utf8']);
   strings.forEach((s, i) => b.add(i, [s]));
   const batch = new RowBatch(b.finish());
