@@ -5,8 +5,8 @@
  * name the binary.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { systemBinary } from './system-binary.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { stopSystemBinary, systemBinary } from './system-binary.js';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,11 +110,6 @@ export class PrometheusServer {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
-      const exited = new Promise((resolve) => this.child.once('exit', resolve));
-      this.child.kill('SIGKILL');
-      await exited;
-    }
-    rmSync(this.dir, { recursive: true, force: true });
+    await stopSystemBinary(this.child, this.dir);
   }
 }

@@ -1,5 +1,9 @@
-/** Finding a system binary the tests start (nats-server, prometheus): an environment variable, PATH, or fixed places. */
-import { accessSync, constants } from 'node:fs';
+/**
+ * The system binaries the tests start (nats-server, prometheus): finding one (an environment
+ * variable, PATH, or fixed places) and stopping one with its scratch directory.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { accessSync, constants, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /**
@@ -18,4 +22,14 @@ export function systemBinary(name: string, envVar: string, places: string[], pkg
     }
   }
   throw new Error(`${name} not found: install Debian package ${pkg} (.ci/run does) or set ${envVar}`);
+}
+
+/** Kills `child` (SIGKILL: its data is scratch), waits for it to exit, then removes `dir`. */
+export async function stopSystemBinary(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
