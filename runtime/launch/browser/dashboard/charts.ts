@@ -12,13 +12,30 @@ export const THROUGHPUT_POINTS = 120;
 
 const COLOURS = ['#3b6fd4', '#c8372d', '#4c9a45', '#c78d00', '#7c4dbd', '#1b9aaa'];
 
-/** A throughput plot for one job: call {@link add} with every fresh job view. */
-export class ThroughputPlot {
-  private readonly times: number[] = [];
-  private readonly series = new Map<string, number[]>();
+/** A uPlot in `host`: drawn anew when its series change (`options` then differ), else given new data. */
+class Plot {
   private plot: uPlot | null = null;
 
-  constructor(private readonly host: HTMLElement) {}
+  constructor(protected readonly host: HTMLElement) {}
+
+  /** Draws `data`; `options(width)` is asked for only when the plot is (re)created. */
+  protected draw(data: uPlot.AlignedData, options: (width: number) => uPlot.Options): void {
+    if (!this.plot || this.plot.series.length !== data.length) {
+      this.plot?.destroy();
+      this.plot = new uPlot(options(Math.max(320, this.host.clientWidth || 720)), data, this.host);
+    } else this.plot.setData(data);
+  }
+
+  destroy(): void {
+    this.plot?.destroy();
+    this.plot = null;
+  }
+}
+
+/** A throughput plot for one job: call {@link add} with every fresh job view. */
+export class ThroughputPlot extends Plot {
+  private readonly times: number[] = [];
+  private readonly series = new Map<string, number[]>();
 
   /** Appends the job's current rates (sources: records out per second; sinks: records in). */
   add(job: JobDetail, now = Date.now() / 1000): void {
@@ -37,34 +54,18 @@ export class ThroughputPlot {
       for (const s of this.series.values()) s.shift();
     }
     const data: uPlot.AlignedData = [this.times, ...this.series.values()];
-    if (!this.plot || this.plot.series.length !== this.series.size + 1) {
-      this.plot?.destroy();
-      this.plot = new uPlot(
-        {
-          width: Math.max(320, this.host.clientWidth || 720),
-          height: 200,
-          scales: { x: { time: true } },
-          axes: [{}, { label: 'records/s', size: 70 }],
-          series: [{}, ...[...this.series.keys()].map((label, i) => ({ label, stroke: COLOURS[i % COLOURS.length], width: 1.5 }))],
-        },
-        data,
-        this.host,
-      );
-    } else this.plot.setData(data);
-  }
-
-  destroy(): void {
-    this.plot?.destroy();
-    this.plot = null;
+    this.draw(data, (width) => ({
+      width,
+      height: 200,
+      scales: { x: { time: true } },
+      axes: [{}, { label: 'records/s', size: 70 }],
+      series: [{}, ...[...this.series.keys()].map((label, i) => ({ label, stroke: COLOURS[i % COLOURS.length], width: 1.5 }))],
+    }));
   }
 }
 
 /** The checkpoint timeline: duration (ms) and size (KiB) of each completed checkpoint, at its trigger time. */
-export class CheckpointTimeline {
-  private plot: uPlot | null = null;
-
-  constructor(private readonly host: HTMLElement) {}
-
+export class CheckpointTimeline extends Plot {
   update(c: CheckpointsView): void {
     const done = c.history.filter((x) => x.status === 'completed').reverse();
     const data: uPlot.AlignedData = [
@@ -72,31 +73,20 @@ export class CheckpointTimeline {
       done.map((x) => x.durationMs ?? 0),
       done.map((x) => x.sizeBytes / 1024),
     ];
-    if (!this.plot) {
-      this.plot = new uPlot(
-        {
-          width: Math.max(320, this.host.clientWidth || 720),
-          height: 160,
-          scales: { x: { time: true }, ms: {}, kib: {} },
-          axes: [
-            {},
-            { scale: 'ms', label: 'duration ms', size: 60 },
-            { scale: 'kib', label: 'size KiB', side: 1, size: 70, grid: { show: false } },
-          ],
-          series: [
-            {},
-            { label: 'duration ms', scale: 'ms', stroke: '#3b6fd4', width: 1.5, points: { show: true, size: 6 } },
-            { label: 'size KiB', scale: 'kib', stroke: '#c78d00', width: 1.5, points: { show: true, size: 6 } },
-          ],
-        },
-        data,
-        this.host,
-      );
-    } else this.plot.setData(data);
-  }
-
-  destroy(): void {
-    this.plot?.destroy();
-    this.plot = null;
+    this.draw(data, (width) => ({
+      width,
+      height: 160,
+      scales: { x: { time: true }, ms: {}, kib: {} },
+      axes: [
+        {},
+        { scale: 'ms', label: 'duration ms', size: 60 },
+        { scale: 'kib', label: 'size KiB', side: 1, size: 70, grid: { show: false } },
+      ],
+      series: [
+        {},
+        { label: 'duration ms', scale: 'ms', stroke: '#3b6fd4', width: 1.5, points: { show: true, size: 6 } },
+        { label: 'size KiB', scale: 'kib', stroke: '#c78d00', width: 1.5, points: { show: true, size: 6 } },
+      ],
+    }));
   }
 }
