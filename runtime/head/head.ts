@@ -18,17 +18,19 @@ import type { Message, MessageOf } from '../protocol/messages.js';
 import { encodeMessage, sendMessage } from '../protocol/codec.js';
 import { memoryCheckpointStore, type CheckpointStore } from '../platform/checkpoint-store.js';
 import { ResourceLedger } from '../scheduler/resource-ledger.js';
-import type { Resources } from '../scheduler/resources.js';
 import { TaskService } from '../scheduler/task-service.js';
 import { WrtError } from '../errors.js';
 import { ObjectRelay } from './object-relay.js';
-import { JobRegistry, type JobStatusView } from './job-registry.js';
+import { JobRegistry } from './job-registry.js';
 import { refuse } from './auth-gate.js';
 import { newClusterSecret, type Principal } from '../protocol/credentials.js';
 import { Admission, type AdmissionLimits } from './admission.js';
 import { DriverRequests, type DriverLimits } from './driver-requests.js';
 import { SubtaskFigureStore } from './subtask-figures.js';
-import { clusterCeilings, type NodeCeilings } from './ceilings.js';
+import { clusterCeilings } from './ceilings.js';
+import { nodeView, type ClusterStatus, type NodeEntry, type NodeView } from './node-view.js';
+
+export type { ClusterStatus, NodeView } from './node-view.js';
 
 export interface HeadOptions extends AdmissionLimits, DriverLimits {
   /** @default 1000 */
@@ -52,63 +54,6 @@ export interface HeadOptions extends AdmissionLimits, DriverLimits {
   maxPendingBytesPerDriver?: number;
 }
 
-interface NodeEntry {
-  id: string;
-  alive: boolean;
-  cpus: number;
-  /** What the node offers (`gpus` among them); the ledger holds what is granted of it. */
-  total: Resources;
-  name: string;
-  platform: 'node' | 'browser';
-  conn: Connection;
-  lastSeen: number;
-  modules: Set<string>;
-  tasksFinished: number;
-  tasksFailed: number;
-  gpuKernels: number;
-  bytesPulled: number;
-  storeUsedBytes: number;
-  spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
-  joinedAt: number;
-  gpuAdapter: string;
-  /** Joined with a volunteer credential: untrusted, given no work. */
-  volunteer: boolean;
-  /** What the node runs at most (its RegisterNode). */
-  ceilings: NodeCeilings;
-}
-
-/** JSON shape of `GET /api/status`. */
-export interface ClusterStatus {
-  nodes: {
-    id: string;
-    name: string;
-    platform: string;
-    /** `volunteer`: an untrusted worker (given no work yet); `node`: a trusted one. */
-    role: 'node' | 'volunteer';
-    cpus: number;
-    /** GPUs offered (1 when the node has a WebGPU adapter). */
-    gpus: number;
-    /** The adapter, or why the node has none. */
-    gpuAdapter: string;
-    /** Grants the node holds in the resource ledger: queued and running tasks, actors, batch subtasks, stream slots. */
-    running: number;
-    /** Calls the head sent to the node (task attempts, actor calls and constructors), and task attempts beyond a task's first among them: since it joined. */
-    tasksSubmitted: number;
-    tasksRetried: number;
-    /** Calls finished and failed on the node, GPU kernels it ran, bytes of objects it pulled from others: since it started. */
-    tasksFinished: number;
-    tasksFailed: number;
-    gpuKernels: number;
-    bytesPulled: number;
-    /** Object-store arena bytes in use. */
-    storeUsedBytes: number;
-    /** Spilling: bytes written to and read back from disk since the node started, and on disk now. */
-    spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
-    alive: boolean;
-  }[];
-  jobs: JobStatusView[];
-}
-
 export class Head {
   private readonly nodes = new Map<string, NodeEntry>();
   /** Batch and stream jobs: the running ones and the last 100 ended. */
@@ -130,7 +75,7 @@ export class Head {
   private readonly relay: ObjectRelay;
   /** Every node's capacity and every grant on it: tasks, actors, batch subtasks, stream slots. */
   readonly ledger = new ResourceLedger();
-  private readonly nodeListeners: ((n: ClusterStatus['nodes'][number]) => void)[] = [];
+  private readonly nodeListeners: ((n: NodeView) => void)[] = [];
   private nextNode = 1;
   private readonly timer: ReturnType<typeof setInterval>;
   readonly heartbeatIntervalMs: number;
@@ -230,7 +175,7 @@ export class Head {
   }
 
   /** Called once for every node that registers. */
-  onNodeRegistered(listener: (n: ClusterStatus['nodes'][number]) => void): void {
+  onNodeRegistered(listener: (n: NodeView) => void): void {
     this.nodeListeners.push(listener);
   }
 
@@ -281,7 +226,7 @@ export class Head {
     this.log(
       `head: ${volunteer ? 'volunteer' : 'node'} ${id} "${entry.name}" (${m.platform}, ${entry.cpus} slots, ${m.gpus ? `GPU: ${m.gpuAdapter}` : 'no GPU'}) joined`,
     );
-    const view = this.status().nodes.find((n) => n.id === id)!;
+    const view = this.viewOf(entry);
     for (const l of this.nodeListeners) l(view);
     this.jobs.pumpAll();
     this.tasks.retryActors();
@@ -390,29 +335,17 @@ export class Head {
     return { total, busy: Math.round(busy * 100) / 100 };
   }
 
+  /** Every node as the API shows it (node-view.ts). */
+  nodeViews(): NodeView[] {
+    return [...this.nodes.values()].map((n) => this.viewOf(n));
+  }
+
   status(): ClusterStatus {
-    return {
-      nodes: [...this.nodes.values()].map((n) => ({
-        id: n.id,
-        name: n.name,
-        platform: n.platform,
-        role: n.volunteer ? ('volunteer' as const) : ('node' as const),
-        cpus: n.cpus,
-        gpus: n.total.gpus ?? 0,
-        gpuAdapter: n.gpuAdapter,
-        running: this.ledger.capacity(n.id)?.grants ?? 0,
-        tasksSubmitted: this.tasks.callsSent(n.id).submitted,
-        tasksRetried: this.tasks.callsSent(n.id).retried,
-        tasksFinished: n.tasksFinished,
-        tasksFailed: n.tasksFailed,
-        gpuKernels: n.gpuKernels,
-        bytesPulled: n.bytesPulled,
-        storeUsedBytes: n.storeUsedBytes,
-        spill: n.spill,
-        alive: n.alive,
-      })),
-      jobs: this.jobs.status(),
-    };
+    return { nodes: this.nodeViews(), jobs: this.jobs.status() };
+  }
+
+  private viewOf(n: NodeEntry): NodeView {
+    return nodeView(n, this.ledger.capacity(n.id)?.grants ?? 0, this.tasks.callsSent(n.id));
   }
 
   /** Disconnects everyone and stops the failure detector. */

@@ -9,6 +9,7 @@
  * unknown route, job, node or trigger, 405 for a route that exists under another method.
  */
 import type { ClusterStatus } from './head.js';
+import { kindOf } from './node-view.js';
 import type { JobRegistry } from './job-registry.js';
 import type { SubtaskFigureStore } from './subtask-figures.js';
 import type { TaskService } from '../scheduler/task-service.js';
@@ -73,12 +74,6 @@ function page<T>(items: Iterable<T>, query: URLSearchParams): ApiResponse {
   }
   const next = cursor + limit < total ? String(cursor + limit) : null;
   return ok({ items: slice, total, next });
-}
-
-/** The node kind the API shows: a Node process, a browser tab, or a volunteer (tab). */
-export function kindOf(n: ClusterStatus['nodes'][number]): 'process' | 'browser' | 'volunteer' {
-  if (n.role === 'volunteer') return 'volunteer';
-  return n.platform === 'browser' ? 'browser' : 'process';
 }
 
 /** The throughput of a stream job as `wrt list` shows it: records per second its sources read. */

@@ -195,10 +195,10 @@ export function startHeadServer(
 
 /** Serves `head` on `host:port` (port 0 picks a free one): its pages, its REST API, `/metrics`, and its WebSocket. */
 export function serveHead(head: Head, host: string, port: number, options: HeadServerOptions = {}): Promise<HeadServer> {
-  const registry = headMetrics(head);
+  const metrics = headMetrics(head);
   const routes: HttpRoutes = {
     ...headRoutes(head, VERSION),
-    metrics: async () => ({ type: registry.contentType, body: await registry.metrics() }),
+    metrics: async () => ({ type: metrics.contentType, body: await metrics.metrics() }),
   };
   return startHeadServer(host, port, routes, (c) => head.accept(c), options);
 }

@@ -12,7 +12,8 @@
  * ↔ Ray's object store memory. The full list with labels is docs/metrics.md.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ClusterStatus, Head } from '../../head/head.js';
+import type { Head, NodeView } from '../../head/head.js';
+import { kindOf } from '../../head/node-view.js';
 import type { SubtaskFigures } from '../../head/subtask-figures.js';
 import { StreamJob } from '../../scheduler/stream-job.js';
 import type { CheckpointRecord } from '../../scheduler/checkpoint-coordinator.js';
@@ -20,18 +21,21 @@ import type { CheckpointRecord } from '../../scheduler/checkpoint-coordinator.js
 type Labels = Record<string, string>;
 type Sample = [Labels, number];
 
+/** What one scrape reads of the head once, for every metric that needs it. */
+interface Scrape {
+  nodes: NodeView[];
+}
+
 /** A metric whose samples are read from the head at each scrape. */
 interface Family {
   name: string;
   help: string;
   type: 'counter' | 'gauge';
   labels: string[];
-  read(head: Head): Sample[];
+  read(head: Head, scrape: Scrape): Sample[];
 }
 
 const nodeLabels = (n: { id: string; name: string }): Labels => ({ node_id: n.id, node: n.name });
-
-type NodeView = ClusterStatus['nodes'][number];
 
 const nodeFamilies: Family[] = (
   [
@@ -78,13 +82,7 @@ const nodeFamilies: Family[] = (
   help,
   type,
   labels: ['node_id', 'node', 'kind'],
-  read: (head: Head): Sample[] =>
-    head
-      .status()
-      .nodes.map((n) => [
-        { ...nodeLabels(n), kind: n.role === 'volunteer' ? 'volunteer' : n.platform === 'browser' ? 'browser' : 'process' },
-        value(n),
-      ]),
+  read: (_head: Head, scrape: Scrape): Sample[] => scrape.nodes.map((n) => [{ ...nodeLabels(n), kind: kindOf(n) }, value(n)]),
 }));
 
 const VERTEX_LABELS = ['job_id', 'job_name', 'vertex', 'subtask_index'];
@@ -253,12 +251,22 @@ const clusterFamilies: Family[] = [
   },
 ];
 
+/** The head's `/metrics`: the exposition's content type and a scrape. */
+export interface HeadMetrics {
+  contentType: string;
+  /** One scrape: every metric read from the head now, in the text exposition format. */
+  metrics(): Promise<string>;
+}
+
 /**
- * A registry whose metrics read `head` at every scrape, with the head process's own figures
- * (`wrt_head_process_cpu_seconds_total`, memory, event loop lag; prom-client's defaults).
+ * Metrics that read `head` at every scrape (its node views once per scrape), with the head
+ * process's own figures (`wrt_head_process_cpu_seconds_total`, memory, event loop lag;
+ * prom-client's defaults).
  */
-export function headMetrics(head: Head): Registry {
+export function headMetrics(head: Head): HeadMetrics {
   const registry = new Registry();
+  let current: Scrape | null = null;
+  const scrape = (): Scrape => current ?? { nodes: head.nodeViews() };
   for (const f of [...nodeFamilies, ...jobFamilies, ...clusterFamilies]) {
     const common = { name: f.name, help: f.help, labelNames: f.labels, registers: [registry] };
     if (f.type === 'counter') {
@@ -266,7 +274,7 @@ export function headMetrics(head: Head): Registry {
         ...common,
         collect() {
           this.reset();
-          for (const [labels, v] of f.read(head)) this.inc(labels, v);
+          for (const [labels, v] of f.read(head, scrape())) this.inc(labels, v);
         },
       });
     } else {
@@ -274,11 +282,21 @@ export function headMetrics(head: Head): Registry {
         ...common,
         collect() {
           this.reset();
-          for (const [labels, v] of f.read(head)) this.set(labels, v);
+          for (const [labels, v] of f.read(head, scrape())) this.set(labels, v);
         },
       });
     }
   }
   collectDefaultMetrics({ register: registry, prefix: 'wrt_head_' });
-  return registry;
+  return {
+    contentType: registry.contentType,
+    async metrics() {
+      current = { nodes: head.nodeViews() };
+      try {
+        return await registry.metrics();
+      } finally {
+        current = null;
+      }
+    },
+  };
 }
