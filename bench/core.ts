@@ -23,11 +23,11 @@
  * the machine is shared and timings drift; compare within one run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import process from 'node:process';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../tests/helpers/chromium.js';
 import { init } from '../sdk/node.js';
 import { startLocalCluster, type LocalCluster } from '../runtime/launch/node/local-cluster.js';
 import { coreSuite, type SuiteOptions } from './core-suite.js';
@@ -35,7 +35,6 @@ import { coreSuite, type SuiteOptions } from './core-suite.js';
 const TASKS_CORE = fileURLToPath(new URL('../../tests/fixtures/build/tasks.core.wasm', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./core-client.js', import.meta.url));
 const RAY_SCRIPT = fileURLToPath(new URL('../../bench/peers/ray_microbench.py', import.meta.url));
-const CHROMIUM = process.env.WRT_CHROMIUM ?? '/usr/bin/chromium';
 const MODES = ['embedded', 'processes', 'browser'] as const;
 type Mode = (typeof MODES)[number];
 
@@ -92,9 +91,7 @@ async function nodeMode(connect: () => ReturnType<typeof init>, token?: string):
 
 /** The suite in a Chromium page driving `cluster`; multi-client from two more pages. */
 async function browserMode(cluster: LocalCluster): Promise<Record<string, number>> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set WRT_CHROMIUM), or leave out the browser mode`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--no-first-run'] });
+  const { browser, close } = await launchChromium();
   try {
     const open = async () => {
       const page = await browser.newPage();
@@ -140,7 +137,7 @@ async function browserMode(cluster: LocalCluster): Promise<Record<string, number
     }
     return r;
   } finally {
-    await browser.close();
+    await close();
   }
 }
 

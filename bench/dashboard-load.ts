@@ -8,9 +8,7 @@
  * counted from the first drawn view on (the bundle's first evaluation is the page load).
  */
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-
-const CHROMIUM = process.env.WRT_CHROMIUM ?? '/usr/bin/chromium';
+import { CHROMIUM, launchChromium } from '../tests/helpers/chromium.js';
 
 /** Times of the dashboard's views, ms (wall clock in the page), and what its main thread did. */
 export interface DashboardFigures {
@@ -37,7 +35,7 @@ export interface DashboardFigures {
 /** Measures the dashboard at `httpUrl` (the head's HTTP address) with `token`; null when there is no Chromium. */
 export async function measureDashboard(httpUrl: string, token: string, pages = 5, watchSeconds = 5): Promise<DashboardFigures | null> {
   if (!existsSync(CHROMIUM)) return null;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--no-first-run'] });
+  const { browser, close } = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.addInitScript(() => {
@@ -109,6 +107,6 @@ export async function measureDashboard(httpUrl: string, token: string, pages = 5
       jsHeapBytes: after.heap,
     };
   } finally {
-    await browser.close();
+    await close();
   }
 }

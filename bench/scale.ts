@@ -137,14 +137,13 @@ async function taskRows(): Promise<TaskRow[]> {
     const rt = await init({ address: cluster.address, token: cluster.token });
     try {
       log(`${n} queued tasks`);
-      // Another driver's actor holds all of "gate": the tasks below wait at the head.
-      const gate = await (
+      // Another driver's actor holds all of "gate" (until that driver leaves): the tasks below wait at the head.
+      await (
         await holder.load(TASKS)
       )
         .actor('counter')
         .options({ resources: { gate: 1000 } })
         .create(0);
-      void gate;
       const noop = (await rt.load(TASKS)).remote('noop').options({ resources: { gate: 1 } });
       const before = await taskCounter(cluster, 'submitted');
       const head = cluster.processes[0]!.pid;

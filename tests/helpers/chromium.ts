@@ -1,7 +1,7 @@
 /**
- * Headless Chromium for browser tests: Debian's `chromium` package driven by playwright-core (no
- * browser download); playwright gives each launch a fresh, temporary profile. Set WRT_CHROMIUM
- * to use another binary.
+ * Headless Chromium for browser tests and benchmarks: Debian's `chromium` package driven by
+ * playwright-core (no browser download); playwright gives each launch a fresh, temporary profile.
+ * Set WRT_CHROMIUM to use another binary.
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
