@@ -209,6 +209,10 @@ program
     '--from-savepoint <path>',
     "stream jobs: start from this savepoint (from wrt savepoint / wrt stop) or a failed job's chk-N directory",
   )
+  .option(
+    '--volunteers',
+    "batch jobs: maps may also run on volunteers' browser tabs, each output accepted once verified (docs/volunteers.md; default: trusted nodes only)",
+  )
   .option('--overwrite', 'replace the result in a non-empty output directory')
   .option('--json', 'print the summary as one JSON object on stdout')
   .option('--no-progress', 'no progress bar even on a terminal')
@@ -231,6 +235,7 @@ program
         deadlineMs?: number;
         arg?: string[];
         overwrite?: boolean;
+        volunteers?: boolean;
         json?: boolean;
         progress: boolean;
       },
@@ -257,6 +262,7 @@ program
           operatorMemoryMb: o.operatorMemoryMb,
           deadlineMs: o.deadlineMs,
           overwrite: !!o.overwrite,
+          volunteers: !!o.volunteers,
           arg: args,
           progress: o.progress && !!process.stderr.isTTY && !o.json,
           json: !!o.json,

@@ -45,6 +45,8 @@ export interface SubmitOptions {
   checkpointIntervalMs?: number;
   /** Stream jobs: a savepoint directory (on the head) to start from. */
   fromSavepoint?: string;
+  /** Batch jobs: maps may run on volunteers, outputs verified (docs/volunteers.md). @default false */
+  volunteers?: boolean;
   progress: boolean;
   json: boolean;
 }
@@ -266,6 +268,7 @@ export async function submit(pipelinePath: string, o: SubmitOptions, loaded?: Lo
         args: o.arg,
         operatorMaxMemoryBytes: o.operatorMemoryMb ? Math.round(o.operatorMemoryMb * 2 ** 20) : 0,
         operatorDeadlineMs: o.deadlineMs ?? 0,
+        volunteers: o.volunteers ?? false,
       },
       {
         readChunk: (i) => readChunk(plan, i),

@@ -52,8 +52,8 @@ export const ALLOWED: Readonly<Record<Role, ReadonlySet<MessageType>>> = {
     'InputChunk',
     'JobControl',
   ]),
-  // Volunteers join and heartbeat; the work they may take comes with the volunteer issue (#19).
-  volunteer: new Set<MessageType>(['RegisterNode', 'Heartbeat']),
+  // Volunteers join, heartbeat and report the work units they were given (docs/volunteers.md).
+  volunteer: new Set<MessageType>(['RegisterNode', 'Heartbeat', 'TaskStatus']),
   viewer: new Set<MessageType>(),
 };
 

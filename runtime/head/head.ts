@@ -29,6 +29,8 @@ import { DriverRequests, type DriverLimits } from './driver-requests.js';
 import { SubtaskFigureStore } from './subtask-figures.js';
 import { clusterCeilings } from './ceilings.js';
 import { nodeView, type ClusterStatus, type NodeEntry, type NodeView } from './node-view.js';
+import { VolunteerPool } from '../scheduler/volunteer-pool.js';
+import type { VolunteerPolicy } from '../scheduler/volunteer-trust.js';
 
 export type { ClusterStatus, NodeView } from './node-view.js';
 
@@ -52,6 +54,8 @@ export interface HeadOptions extends AdmissionLimits, DriverLimits {
   volunteerRevoked?: (subject: string) => boolean;
   /** Bytes queued to a driver that does not read them, beyond which its connection is closed. @default 256 MiB */
   maxPendingBytesPerDriver?: number;
+  /** How volunteers' work is replicated and judged (docs/volunteers.md). @default DEFAULT_VOLUNTEER_POLICY */
+  volunteerPolicy?: Partial<VolunteerPolicy>;
 }
 
 export class Head {
@@ -73,8 +77,10 @@ export class Head {
   readonly tasks: TaskService;
   /** Object pulls between nodes and drivers, relayed through the head. */
   private readonly relay: ObjectRelay;
-  /** Every node's capacity and every grant on it: tasks, actors, batch subtasks, stream slots. */
+  /** Every trusted node's capacity and every grant on it: tasks, actors, batch subtasks, stream slots. */
   readonly ledger = new ResourceLedger();
+  /** The volunteers: what they offer, the units they run, their trust records. */
+  readonly volunteers: VolunteerPool;
   private readonly nodeListeners: ((n: NodeView) => void)[] = [];
   private nextNode = 1;
   private readonly timer: ReturnType<typeof setInterval>;
@@ -89,6 +95,14 @@ export class Head {
     this.clusterSecret = options.clusterSecret ?? newClusterSecret();
     this.volunteerRevoked = options.volunteerRevoked ?? (() => false);
     this.timer = setInterval(() => this.tick(), Math.min(500, this.heartbeatIntervalMs));
+    this.volunteers = new VolunteerPool(
+      {
+        sendToNode: (nodeId, m) => this.sendTo(nodeId, m),
+        log: this.log,
+        quarantined: (nodeId) => this.jobs.volunteerQuarantined(nodeId),
+      },
+      options.volunteerPolicy,
+    );
     this.tasks = new TaskService({
       nodes: () => this.trustedNodes(),
       ledger: this.ledger,
@@ -107,6 +121,9 @@ export class Head {
         nodeName: (nodeId) => this.nodeName(nodeId),
         needsModule: (nodeId, hash) => this.needsModule(nodeId, hash),
         ceilings: () => clusterCeilings(this.trustedNodes()),
+        volunteers: this.volunteers,
+        holdObject: (id, bytes) => this.relay.hold(id, bytes),
+        dropObject: (id) => this.relay.drop(id),
         jobDropped: (jobId) => this.figures.forget(jobId),
         forgetModule: (hash) => {
           for (const n of this.nodes.values()) n.modules.delete(hash);
@@ -212,9 +229,10 @@ export class Head {
       ceilings: { operatorMemoryBytes: m.maxOperatorMemoryBytes, deadlineMs: m.maxDeadlineMs },
     };
     this.nodes.set(id, entry);
-    // Volunteers take no work until their jobs allow it (the volunteer issue, #19): the ledger
-    // offers only trusted nodes' capacity.
-    if (!volunteer) this.ledger.addNode(id, entry.total);
+    // The ledger offers only trusted nodes' capacity: volunteers get work only from jobs that
+    // allow them, through the volunteer pool.
+    if (volunteer) this.volunteers.join(id, entry.name, entry.cpus);
+    else this.ledger.addNode(id, entry.total);
     conn.send(
       encodeMessage({
         type: 'RegisterAck',
@@ -246,6 +264,7 @@ export class Head {
         node.tasksFailed = msg.tasksFailed;
         node.gpuKernels = msg.gpuKernels;
         node.bytesPulled = msg.bytesPulled;
+        if (node.volunteer) this.volunteers.offer(id, msg.offeredCpus ?? -1);
         this.figures.report(id, msg.subtasks, node.lastSeen);
         node.spill = { spilledBytes: msg.storeSpilledBytes, restoredBytes: msg.storeRestoredBytes, onDiskBytes: msg.storeOnDiskBytes };
         return;
@@ -310,6 +329,7 @@ export class Head {
     this.log(`head: node ${nodeId} "${n.name}" lost (${reason})`);
     n.conn.close(1001, 'declared lost');
     this.jobs.nodeLost(nodeId);
+    if (n.volunteer) this.volunteers.leave(nodeId);
     this.nodes.delete(nodeId);
     this.relay.failPullsTo(nodeId);
     this.tasks.nodeLost(nodeId);
@@ -345,7 +365,7 @@ export class Head {
   }
 
   private viewOf(n: NodeEntry): NodeView {
-    return nodeView(n, this.ledger.capacity(n.id)?.grants ?? 0, this.tasks.callsSent(n.id));
+    return nodeView(n, this.ledger.capacity(n.id)?.grants ?? 0, this.tasks.callsSent(n.id), this.volunteers.record(n.id));
   }
 
   /** Disconnects everyone and stops the failure detector. */

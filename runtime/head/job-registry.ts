@@ -17,6 +17,7 @@ import type { Principal } from '../protocol/credentials.js';
 import { checkName } from '../protocol/names.js';
 import { deadlineWithin, memoryWithin, type ClusterCeilings } from './ceilings.js';
 import type { JobRecord } from './job-views.js';
+import type { VolunteerPool } from '../scheduler/volunteer-pool.js';
 
 /** What the registry needs of the head. */
 export interface JobRegistryHost {
@@ -33,6 +34,11 @@ export interface JobRegistryHost {
   ceilings(): ClusterCeilings;
   /** Job `jobId` left the registry's history: what is kept about it elsewhere may go. */
   jobDropped(jobId: string): void;
+  /** The volunteers, for jobs that allow them. */
+  volunteers: VolunteerPool;
+  /** The head serves object `id` (a verified volunteer output) to pulls that name no node. */
+  holdObject(id: string, bytes: Uint8Array): void;
+  dropObject(id: string): void;
 }
 
 /** What `wrt cancel`, `wrt savepoint` and `wrt stop` (and their REST routes) ask of a job. */
@@ -120,6 +126,16 @@ export class JobRegistry {
     for (const [id, e] of this.jobs) {
       if (e.job.state !== 'Running') continue;
       e.job.onNodeLost(nodeId, now);
+      if (e.job.state !== 'Running') this.endJob(id);
+    }
+  }
+
+  /** Volunteer `nodeId` was quarantined: running batch jobs drop its work and its unverified outputs. */
+  volunteerQuarantined(nodeId: string): void {
+    const now = Date.now();
+    for (const [id, e] of this.jobs) {
+      if (!(e.job instanceof BatchJob) || e.job.state !== 'Running') continue;
+      e.job.onVolunteerQuarantined(nodeId, now);
       if (e.job.state !== 'Running') this.endJob(id);
     }
   }
@@ -230,6 +246,7 @@ export class JobRegistry {
       inputChunks: m.inputChunks,
       maxMemoryBytes: { map: mem(plan.map.maxMemoryBytes), reduce: mem(plan.reduce.maxMemoryBytes) },
       deadlineMs: { map: deadline(plan.map.deadlineMs), reduce: deadline(plan.reduce.deadlineMs) },
+      volunteers: m.volunteers ?? false,
     });
     this.jobs.set(jobId, { job, client: conn, owner: by.subject, submittedAt: Date.now(), endedAt: null });
     conn.send(encodeMessage({ type: 'JobAccepted', requestId: m.requestId, jobId, partitions: job.partitions }));
@@ -292,6 +309,9 @@ export class JobRegistry {
       nodeName: (nodeId) => this.host.nodeName(nodeId),
       needsModule: (nodeId, hash) => this.host.needsModule(nodeId, hash),
       log: (line) => this.host.log(line),
+      volunteers: this.host.volunteers,
+      holdObject: (id, bytes) => this.host.holdObject(id, bytes),
+      dropObject: (id) => this.host.dropObject(id),
     };
   }
 

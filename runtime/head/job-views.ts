@@ -127,8 +127,8 @@ export function jobDetail(
       stateBytes: null,
       subtasks: subtasks.map((t) => ({
         index: t.index,
-        node: t.nodeId ? nodeName(t.nodeId) : '',
-        state: t.state,
+        node: job.view(t).nodeIds.map(nodeName).join(','),
+        state: job.view(t).state,
         recordsIn: null,
         recordsOut: null,
         recordsInPerSecond: 0,

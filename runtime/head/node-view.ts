@@ -27,7 +27,7 @@ export interface NodeEntry {
   spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
   joinedAt: number;
   gpuAdapter: string;
-  /** Joined with a volunteer credential: untrusted, given no work. */
+  /** Joined with a volunteer credential: untrusted, given work only by jobs and tasks that allow volunteers. */
   volunteer: boolean;
   /** What the node runs at most (its RegisterNode). */
   ceilings: NodeCeilings;
@@ -38,7 +38,7 @@ export interface NodeView {
   id: string;
   name: string;
   platform: string;
-  /** `volunteer`: an untrusted worker (given no work yet); `node`: a trusted one. */
+  /** `volunteer`: an untrusted worker (docs/volunteers.md); `node`: a trusted one. */
   role: 'node' | 'volunteer';
   cpus: number;
   /** GPUs offered (1 when the node has a WebGPU adapter). */
@@ -60,6 +60,27 @@ export interface NodeView {
   /** Spilling: bytes written to and read back from disk since the node started, and on disk now. */
   spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
   alive: boolean;
+  /** Volunteers only: their trust record and what they offer now (docs/volunteers.md). */
+  trust?: VolunteerView;
+}
+
+/** A volunteer's trust record as the API shows it (volunteer-trust.ts `TrustRecord`). */
+export interface VolunteerView {
+  /** Results that agreed / disagreed with the accepted output; valid ones in a row. */
+  valid: number;
+  invalid: number;
+  streak: number;
+  /** Spot-checked rather than always replicated. */
+  trusted: boolean;
+  quarantined: boolean;
+  /** Units finished, and units that passed their deadline. */
+  unitsDone: number;
+  unitsLate: number;
+  /** Mean wall time of its units, ms (0: none yet). */
+  paceMs: number;
+  /** Slots offered now (0: paused), and units it runs now. */
+  offered: number;
+  runningUnits: number;
 }
 
 /** JSON shape of `GET /api/status`. */
@@ -72,8 +93,9 @@ export interface ClusterStatus {
  * `n` as the API shows it: `grants` it holds in the ledger, `calls` the head sent it (task
  * attempts, actor calls and constructors) and the retried task attempts among them.
  */
-export function nodeView(n: NodeEntry, grants: number, calls: { submitted: number; retried: number }): NodeView {
+export function nodeView(n: NodeEntry, grants: number, calls: { submitted: number; retried: number }, trust?: VolunteerView): NodeView {
   return {
+    ...(trust ? { trust } : {}),
     id: n.id,
     name: n.name,
     platform: n.platform,

@@ -23,6 +23,8 @@ export interface RelayHost {
 export class ObjectRelay {
   /** Pulls relayed to a holder and not yet answered in full, by `requester/requestId`. */
   private readonly relayedPulls = new Map<string, { requester: string; requestId: number; objectId: string; owner: string }>();
+  /** Objects the head itself holds (verified volunteer outputs), served to pulls that name no holder. */
+  private readonly held = new Map<string, Uint8Array>();
 
   constructor(private readonly host: RelayHost) {}
 
@@ -33,6 +35,11 @@ export class ObjectRelay {
    */
   routePull(requester: string, msg: MessageOf<'ObjectPull'>): void {
     let holder = msg.nodeId;
+    const held = holder ? undefined : this.held.get(msg.objectId);
+    if (held) {
+      serveRange(held, { ...msg, requester }, (c) => this.host.sendTo(requester, c));
+      return;
+    }
     if (!holder) {
       const e = this.host.objects.get(msg.objectId);
       if (e?.state === 'ready' && e.inline) {
@@ -56,6 +63,15 @@ export class ObjectRelay {
     }
     this.relayedPulls.set(`${requester}/${msg.requestId}`, { requester, requestId: msg.requestId, objectId: msg.objectId, owner: holder });
     this.host.sendTo(holder, { ...msg, nodeId: holder, requester });
+  }
+
+  /** The head holds object `objectId` (`bytes`, not copied) until {@link drop}. */
+  hold(objectId: string, bytes: Uint8Array): void {
+    this.held.set(objectId, bytes);
+  }
+
+  drop(objectId: string): void {
+    this.held.delete(objectId);
   }
 
   /** Passes a chunk from its holder (node or driver) to the requester. */

@@ -76,6 +76,8 @@ export class NodeAgent {
   private readonly actors: ActorHosting;
   private readonly counters: NodeCounters = { running: 0, tasksFinished: 0, tasksFailed: 0, gpuKernels: 0 };
   private heartbeat: ReturnType<typeof setInterval> | null = null;
+  /** Slots offered to the head now: -1 all, 0 paused (see {@link offer}). */
+  private offeredCpus = -1;
   private readonly listeners: ((e: NodeAgentEvent) => void)[] = [];
   readonly cpus: number;
   readonly name: string;
@@ -234,32 +236,48 @@ export class NodeAgent {
     this.gpu = null;
   }
 
+  /**
+   * Offers the head `cpus` of this node's slots from now on: -1 all of them, 0 none (paused: units
+   * running now finish, no new ones come). A volunteer tab's pause button and CPU share control,
+   * low battery and compute pressure call it; the head hears of it at once.
+   */
+  offer(cpus: number): void {
+    const next = cpus < 0 ? -1 : Math.min(this.cpus, Math.floor(cpus));
+    if (next === this.offeredCpus) return;
+    this.offeredCpus = next;
+    if (this.heartbeat) this.sendHeartbeat();
+  }
+
   private startHeartbeat(intervalMs: number): void {
-    this.heartbeat = setInterval(() => {
-      this.send({
-        type: 'Heartbeat',
-        runningTasks: this.counters.running + this.streams.running,
-        storeUsedBytes: this.store.usedBytes,
-        tasksFinished: this.counters.tasksFinished,
-        tasksFailed: this.counters.tasksFailed,
-        gpuKernels: this.counters.gpuKernels,
-        bytesPulled: this.objects.bytesPulled,
-        subtasks: this.streams.metrics().flatMap(({ jobId, subtasks }) =>
-          subtasks.map((s) => ({
-            jobId,
-            vertex: s.vertexId,
-            index: s.index,
-            recordsIn: s.recordsIn,
-            recordsOut: s.recordsOut,
-            backPressuredMs: s.backPressuredMs,
-            outputWatermark: s.outputWatermark,
-          })),
-        ),
-        storeSpilledBytes: this.store.stats.spilledBytes,
-        storeRestoredBytes: this.store.stats.restoredBytes,
-        storeOnDiskBytes: this.store.stats.onDiskBytes,
-      });
-    }, intervalMs);
+    this.sendHeartbeat();
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), intervalMs);
+  }
+
+  private sendHeartbeat(): void {
+    this.send({
+      type: 'Heartbeat',
+      runningTasks: this.counters.running + this.streams.running,
+      storeUsedBytes: this.store.usedBytes,
+      tasksFinished: this.counters.tasksFinished,
+      tasksFailed: this.counters.tasksFailed,
+      gpuKernels: this.counters.gpuKernels,
+      bytesPulled: this.objects.bytesPulled,
+      subtasks: this.streams.metrics().flatMap(({ jobId, subtasks }) =>
+        subtasks.map((s) => ({
+          jobId,
+          vertex: s.vertexId,
+          index: s.index,
+          recordsIn: s.recordsIn,
+          recordsOut: s.recordsOut,
+          backPressuredMs: s.backPressuredMs,
+          outputWatermark: s.outputWatermark,
+        })),
+      ),
+      storeSpilledBytes: this.store.stats.spilledBytes,
+      storeRestoredBytes: this.store.stats.restoredBytes,
+      storeOnDiskBytes: this.store.stats.onDiskBytes,
+      offeredCpus: this.offeredCpus,
+    });
   }
 
   private stopHeartbeat(): void {
@@ -312,6 +330,11 @@ export class NodeAgent {
       case 'TriggerCheckpoint':
         this.streams.handle(msg);
         break;
+      case 'TrustReport': {
+        const { valid, invalid, streak, trusted, quarantined, unitsDone } = msg;
+        this.emit({ type: 'trust', report: { valid, invalid, streak, trusted, quarantined, unitsDone } });
+        break;
+      }
       case 'ErrorMessage':
         this.platform.log(`wrt node: head reports ${msg.failure.code}: ${msg.failure.message}`);
         break;

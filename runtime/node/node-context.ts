@@ -5,7 +5,7 @@
  * instead of reaching into the agent.
  */
 import type { Platform } from '../platform/platform.js';
-import type { Message } from '../protocol/messages.js';
+import type { Message, MessageOf } from '../protocol/messages.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { SlotPool } from './slot-pool.js';
 import type { ModuleCache } from './module-cache.js';
@@ -18,7 +18,9 @@ export type NodeAgentEvent =
   | { type: 'registered'; nodeId: string }
   | { type: 'task-finished'; taskId: string; operator: string; elapsedMs: number }
   | { type: 'task-failed'; taskId: string; message: string }
-  | { type: 'disconnected'; reason: string };
+  | { type: 'disconnected'; reason: string }
+  /** A volunteer's trust record, as the head last sent it (docs/volunteers.md). */
+  | { type: 'trust'; report: Omit<MessageOf<'TrustReport'>, 'type'> };
 
 export interface NodeCounters {
   running: number;

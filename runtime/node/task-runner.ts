@@ -8,7 +8,7 @@
 import type { MessageOf, ObjectLocation } from '../protocol/messages.js';
 import type { ArenaRange } from '../store/object-store.js';
 import type { CallControl, OperatorCall } from './slot-pool.js';
-import { splitPartitioned } from './partitioned-batch.js';
+import { splitPartitioned } from '../protocol/partitioned-batch.js';
 import { WrtError, toFailure } from '../errors.js';
 import { INLINE_RESULT_BYTES, type NodeContext } from './node-context.js';
 

@@ -1,5 +1,5 @@
 /**
- * Encoding and guarded decoding of the membership and errors: RegisterNode, RegisterAck, Heartbeat, ErrorMessage
+ * Encoding and guarded decoding of the membership and errors: RegisterNode, RegisterAck, Heartbeat, TrustReport, ErrorMessage
  * (runtime/protocol/wire.fbs). codec.ts wraps each in an Envelope and tries every family in turn;
  * decoding reads through the guarded {@link WireReader}, so a malformed table is a `WRT_PROTOCOL` error.
  */
@@ -11,6 +11,7 @@ import type { Envelope } from './generated/wrt/protocol/envelope.js';
 import { RegisterNode } from './generated/wrt/protocol/register-node.js';
 import { RegisterAck } from './generated/wrt/protocol/register-ack.js';
 import { Heartbeat } from './generated/wrt/protocol/heartbeat.js';
+import { TrustReport } from './generated/wrt/protocol/trust-report.js';
 import { SubtaskMetrics } from './generated/wrt/protocol/subtask-metrics.js';
 import { ErrorMessage } from './generated/wrt/protocol/error-message.js';
 import { Platform } from './generated/wrt/protocol/platform.js';
@@ -76,9 +77,12 @@ export function encodeClusterBody(b: B, m: Message): [Kind, flatbuffers.Offset] 
           BigInt(m.gpuKernels),
           BigInt(m.bytesPulled),
           subtasks,
+          m.offeredCpus ?? -1,
         ),
       ];
     }
+    case 'TrustReport':
+      return [Kind.TrustReport, TrustReport.createTrustReport(b, m.valid, m.invalid, m.streak, m.trusted, m.quarantined, m.unitsDone)];
     case 'ErrorMessage': {
       const failure = encodeFailure(b, m.failure);
       ErrorMessage.startErrorMessage(b);
@@ -120,6 +124,18 @@ export function decodeClusterBody(r: WireReader, env: Envelope): Message | null 
         heartbeatTimeoutMs: t.heartbeatTimeoutMs(),
       };
     }
+    case Kind.TrustReport: {
+      const t = env.message(new TrustReport()) as TrustReport;
+      return {
+        type: 'TrustReport',
+        valid: t.valid(),
+        invalid: t.invalid(),
+        streak: t.streak(),
+        trusted: t.trusted(),
+        quarantined: t.quarantined(),
+        unitsDone: t.unitsDone(),
+      };
+    }
     case Kind.Heartbeat: {
       const t = env.message(new Heartbeat()) as Heartbeat;
       return {
@@ -133,6 +149,7 @@ export function decodeClusterBody(r: WireReader, env: Envelope): Message | null 
         tasksFailed: r.num(t.tasksFailed()),
         gpuKernels: r.num(t.gpuKernels()),
         bytesPulled: r.num(t.bytesPulled()),
+        offeredCpus: t.offeredCpus(),
         subtasks: r
           .list(t.subtasksLength(), (i) => t.subtasks(i))
           .map((s) => ({

@@ -54,6 +54,7 @@ export function encodeJobBody(b: B, m: Message): [Kind, flatbuffers.Offset] | nu
       SubmitJob.addParallelism(b, m.parallelism ?? 0);
       SubmitJob.addCheckpointIntervalMs(b, m.checkpointIntervalMs ?? 0);
       SubmitJob.addRestorePath(b, restorePath);
+      SubmitJob.addVolunteers(b, m.volunteers ?? false);
       return [Kind.SubmitJob, SubmitJob.endSubmitJob(b)];
     }
     case 'JobAccepted':
@@ -163,6 +164,7 @@ export function decodeJobBody(r: WireReader, env: Envelope): Message | null {
         parallelism: t.parallelism(),
         checkpointIntervalMs: t.checkpointIntervalMs(),
         restorePath: r.str(t.restorePath()),
+        volunteers: t.volunteers(),
       };
     }
     case Kind.JobAccepted: {

@@ -121,6 +121,8 @@ export interface TaskOptions {
   /** -1 = default. */
   maxRestarts: number;
   deadlineMs: number;
+  /** Remote functions: may run on volunteers, results verified (docs/volunteers.md). Absent = false. */
+  volunteers?: boolean;
 }
 
 export type DeployKind = 'Operator' | 'Task' | 'ActorCreate' | 'ActorCall' | 'ActorKill';
@@ -160,6 +162,8 @@ export type Message =
       bytesPulled: number;
       /** Every stream subtask running on the node. */
       subtasks: SubtaskMetricsWire[];
+      /** Slots offered now: -1 (or absent) = all registered; 0 = paused. */
+      offeredCpus?: number;
     }
   | {
       type: 'SubmitJob';
@@ -178,6 +182,8 @@ export type Message =
       checkpointIntervalMs?: number;
       /** Stream jobs: a savepoint (or retained checkpoint) directory on the head to start from; '' (or absent) = none. */
       restorePath?: string;
+      /** Batch jobs: map subtasks may run on volunteers, outputs verified (docs/volunteers.md). Absent = false. */
+      volunteers?: boolean;
     }
   | {
       type: 'JobAccepted';
@@ -341,7 +347,9 @@ export type Message =
   /** `credential`: "admin", or the public part `wrt.ROLE.SUBJECT` of a derived token; `proof`: 32 bytes of HMAC-SHA256. */
   | { type: 'Authenticate'; role: Role; credential: string; proof: Uint8Array }
   /** `subject` owns what the connection creates; `admin`: the cluster secret, which may act on everything. */
-  | { type: 'AuthOk'; role: Role; subject: string; admin: boolean };
+  | { type: 'AuthOk'; role: Role; subject: string; admin: boolean }
+  /** head → volunteer: its trust record (wire.fbs `TrustReport`, docs/volunteers.md). */
+  | { type: 'TrustReport'; valid: number; invalid: number; streak: number; trusted: boolean; quarantined: boolean; unitsDone: number };
 
 /** What a connection may do (docs/security.md): see `Role` in wire.fbs. */
 export type Role = 'node' | 'driver' | 'volunteer' | 'viewer';

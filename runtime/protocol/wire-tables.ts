@@ -80,6 +80,7 @@ export function encodeOptions(b: B, o: TaskOptions): flatbuffers.Offset {
   TaskOptionsTable.addRetryExceptions(b, o.retryExceptions);
   TaskOptionsTable.addMaxRestarts(b, o.maxRestarts);
   TaskOptionsTable.addDeadlineMs(b, o.deadlineMs);
+  TaskOptionsTable.addVolunteers(b, o.volunteers ?? false);
   return TaskOptionsTable.endTaskOptions(b);
 }
 
@@ -141,7 +142,17 @@ export class WireReader {
   }
   options(o: TaskOptionsTable | null): TaskOptions {
     if (!o)
-      return { cpus: 0, gpus: 0, memoryBytes: 0, resources: {}, maxRetries: -1, retryExceptions: false, maxRestarts: -1, deadlineMs: 0 };
+      return {
+        cpus: 0,
+        gpus: 0,
+        memoryBytes: 0,
+        resources: {},
+        maxRetries: -1,
+        retryExceptions: false,
+        maxRestarts: -1,
+        deadlineMs: 0,
+        volunteers: false,
+      };
     return {
       cpus: o.cpus(),
       gpus: o.gpus(),
@@ -151,6 +162,7 @@ export class WireReader {
       retryExceptions: o.retryExceptions(),
       maxRestarts: o.maxRestarts(),
       deadlineMs: o.deadlineMs(),
+      volunteers: o.volunteers(),
     };
   }
   locations(n: number, at: (i: number) => ObjectLocation | null): Location[] {

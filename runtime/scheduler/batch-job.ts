@@ -8,31 +8,29 @@
  * subtasks run again elsewhere (lineage: a lost map output is recomputed from its input chunk,
  * which the client serves again). A failure of user code (trap, error, cap, deadline) is
  * deterministic and fails the job at once.
+ *
+ * A job submitted with `volunteers` also places maps on volunteers when trusted nodes have no room
+ * (verified-work.ts): their outputs come back to the head, which holds the accepted ones and
+ * serves them to the reduces; the reduce outputs of such a job reach the client only when the job
+ * finishes, since an accepted map output may still be discarded (its volunteer quarantined).
+ * Reduces, and maps of GPU operators, always run on trusted nodes.
  */
-import type { Message, ObjectLocation, MessageOf } from '../protocol/messages.js';
+import type { Message, MessageOf } from '../protocol/messages.js';
 import type { BatchPlan } from '../protocol/job-graph-codec.js';
 import type { FailureRecord } from '../errors.js';
 import { placeOne } from './placement.js';
 import type { ResourceLedger } from './resource-ledger.js';
 import type { Resources } from './resources.js';
 import { ClusterJob } from './cluster-job.js';
+import { batchDeployment, newSubtask, parseAttemptId, subtaskView, type Attempt, type Subtask } from './batch-subtask.js';
+import { VerifiedWork, type VerifiedAttempt } from './verified-work.js';
+import type { VolunteerPool } from './volunteer-pool.js';
+import { HeldOutputs, type HeldObjectStore } from './batch-held.js';
 
 /** Attempts of one subtask lost to node failures before the job fails. */
 export const MAX_TASK_ATTEMPTS = 4;
 /** How long a job waits with no live node before it fails, in milliseconds. */
 export const NO_NODE_GRACE_MS = 10_000;
-
-type TaskState = 'pending' | 'fetching' | 'running' | 'done';
-
-interface Subtask {
-  id: string;
-  index: number;
-  state: TaskState;
-  nodeId: string | null;
-  attempt: number;
-  outputs: ObjectLocation[];
-  inputBytes: number;
-}
 
 /** The ledger key of a batch subtask attempt (`SUBTASK#ATTEMPT`, as in its TaskStatus's `taskId`). */
 export function batchGrantKey(attemptId: string): string {
@@ -40,7 +38,7 @@ export function batchGrantKey(attemptId: string): string {
 }
 
 /** What a job needs from the head. */
-export interface JobHost {
+export interface JobHost extends HeldObjectStore {
   /** The cluster's one ledger: placed subtasks hold grants in it (keys `batch:SUBTASK#ATTEMPT`, `stream:…`). */
   ledger: ResourceLedger;
   /** Sends to a node. */
@@ -50,6 +48,8 @@ export interface JobHost {
   /** True the first time a node is asked for `hash` (the module must then travel with the task). */
   needsModule(nodeId: string, hash: string): boolean;
   log(line: string): void;
+  /** The head's volunteers (absent: this head gives volunteers no work). */
+  volunteers?: VolunteerPool;
 }
 
 export interface BatchJobSpec {
@@ -61,6 +61,8 @@ export interface BatchJobSpec {
   inputChunks: number;
   maxMemoryBytes: { map: number; reduce: number };
   deadlineMs: { map: number; reduce: number };
+  /** Maps may run on volunteers (docs/volunteers.md). @default false */
+  volunteers?: boolean;
 }
 
 export class BatchJob extends ClusterJob {
@@ -68,24 +70,44 @@ export class BatchJob extends ClusterJob {
   readonly reduces: Subtask[];
   readonly partitions: number;
   private noNodeSince: number | null = null;
+  /** Maps placed on volunteers (jobs that allow them, on a head that has a volunteer pool; not GPU maps). */
+  private readonly verified: VerifiedWork | null;
+  /** Inputs and outputs a job that allows volunteers keeps on the head. */
+  private readonly kept: HeldOutputs;
 
   constructor(
     private readonly host: JobHost,
     readonly spec: BatchJobSpec,
   ) {
     super(host, spec.jobId);
+    this.kept = new HeldOutputs(host);
     this.partitions = spec.plan.reduce.parallelism || 4;
-    const mk = (kind: string, i: number): Subtask => ({
-      id: `${spec.jobId}/${kind}-${i}`,
-      index: i,
-      state: 'pending',
-      nodeId: null,
-      attempt: 0,
-      outputs: [],
-      inputBytes: 0,
-    });
-    this.maps = Array.from({ length: spec.inputChunks }, (_, i) => mk('map', i));
-    this.reduces = Array.from({ length: this.partitions }, (_, i) => mk('reduce', i));
+    this.maps = Array.from({ length: spec.inputChunks }, (_, i) => newSubtask(`${spec.jobId}/map-${i}`, i));
+    this.reduces = Array.from({ length: this.partitions }, (_, i) => newSubtask(`${spec.jobId}/reduce-${i}`, i));
+    const pool = host.volunteers;
+    this.verified =
+      spec.volunteers && pool && spec.plan.map.gpus === 0
+        ? new VerifiedWork(
+            {
+              attemptId: (key) => {
+                const t = this.mapOf(key)!;
+                return `${t.id}#${++t.lastAttempt}`;
+              },
+              startOnVolunteer: (a) => this.startOnVolunteer(a),
+              startOnTrusted: (key, now) => this.placeTrusted(this.mapOf(key)!, false, now) === 'placed',
+              accept: (key, bytes, nodes, now) => this.acceptHeld(this.mapOf(key)!, bytes, nodes, now),
+              rescind: (key, now) => this.rescind(this.mapOf(key)!, now),
+              dropped: (a) => this.mapOf(a.key)?.attempts.delete(a.id),
+              log: (line) => host.log(`job ${spec.jobId}: ${line}`),
+            },
+            pool,
+          )
+        : null;
+  }
+
+  private mapOf(key: string): Subtask | undefined {
+    const t = this.maps[Number(key.slice(key.lastIndexOf('-') + 1))];
+    return t?.id === key ? t : undefined;
   }
 
   get done(): number {
@@ -100,38 +122,88 @@ export class BatchJob extends ClusterJob {
     return this.state !== 'Running';
   }
 
-  /** Places whatever can run now. Called on every event that may free capacity. */
+  /** Subtask `t` as the REST API shows it. */
+  view(t: Subtask): ReturnType<typeof subtaskView> {
+    return subtaskView(t, !!this.verified?.unsettled(t.id));
+  }
+
+  /** Places whatever can run now. Called on every event that may free capacity (and every 500 ms). */
   pump(now: number): void {
     if (this.terminal) return;
+    this.verified?.expire(now);
     const mapsDone = this.maps.every((t) => t.state === 'done');
     const stage = mapsDone ? this.reduces : this.maps;
-    const gpus = (mapsDone ? this.spec.plan.reduce : this.spec.plan.map).gpus;
-    const req: Resources = gpus > 0 ? { cpus: 1, gpus } : { cpus: 1 };
+    const verified = mapsDone ? null : this.verified;
+    let pendingLeft = false;
     for (const t of stage) {
       if (t.state !== 'pending') continue;
-      const local = mapsDone ? this.localBytes(t.index) : undefined;
-      const p = placeOne(this.host.ledger, req, 'batch', local);
-      if (p.kind !== 'placed') {
-        if (p.kind === 'infeasible') {
-          // Nodes may still join (a volunteer tab with a GPU): wait a grace period first.
-          if (this.noNodeSince === null) this.host.log(`job ${this.spec.jobId}: waiting up to ${NO_NODE_GRACE_MS} ms: ${p.reason}`);
-          this.noNodeSince ??= now;
-          if (now - this.noNodeSince > NO_NODE_GRACE_MS)
-            this.fail({ code: p.code, message: `${mapsDone ? 'reduce' : 'map'} stage: ${p.reason}`, retryable: false });
-        }
-        return;
-      }
-      this.noNodeSince = null;
-      t.nodeId = p.nodeId;
-      t.attempt++;
-      this.host.ledger.grant(batchGrantKey(`${t.id}#${t.attempt}`), p.nodeId, req, 'batch');
-      if (mapsDone) this.deployReduce(t);
-      else {
-        t.state = 'fetching';
-        this.host.sendToClient({ type: 'ChunkRequest', jobId: this.spec.jobId, index: t.index });
-      }
+      const placed = this.placeTrusted(t, mapsDone, now);
+      if (placed === 'placed') continue;
+      if (verified?.placeFirst(t.id, now)) continue;
+      pendingLeft = true;
+      if (placed === 'failed') return;
+      break;
     }
+    verified?.placeReplicas(now, !pendingLeft);
     if (mapsDone && this.reduces.every((t) => t.state === 'done')) this.finish();
+  }
+
+  /**
+   * Places an attempt of `t` on a trusted node. `wait`: none has room now; `failed`: none can ever
+   * run it and the grace period for nodes to join is over (the job has failed).
+   */
+  private placeTrusted(t: Subtask, isReduce: boolean, now: number): 'placed' | 'wait' | 'failed' {
+    const gpus = (isReduce ? this.spec.plan.reduce : this.spec.plan.map).gpus;
+    const req: Resources = gpus > 0 ? { cpus: 1, gpus } : { cpus: 1 };
+    const p = placeOne(this.host.ledger, req, 'batch', isReduce ? this.localBytes(t.index) : undefined);
+    if (p.kind !== 'placed') {
+      // Volunteers may run the maps meanwhile; otherwise nodes may still join: wait a grace period.
+      if (p.kind === 'wait' || (!isReduce && this.verified)) return 'wait';
+      if (this.noNodeSince === null) this.host.log(`job ${this.spec.jobId}: waiting up to ${NO_NODE_GRACE_MS} ms: ${p.reason}`);
+      this.noNodeSince ??= now;
+      if (now - this.noNodeSince <= NO_NODE_GRACE_MS) return 'wait';
+      this.fail({ code: p.code, message: `${isReduce ? 'reduce' : 'map'} stage: ${p.reason}`, retryable: false });
+      return 'failed';
+    }
+    this.noNodeSince = null;
+    t.trustedAttempts++;
+    t.state = 'placed';
+    // A trusted attempt of a unit that volunteers ran sends its output to the head, to judge theirs.
+    const judging = !isReduce && !!this.verified?.unsettled(t.id);
+    const a = this.newAttempt(t, `${t.id}#${++t.lastAttempt}`, p.nodeId, false, now, Infinity, judging ? 'head' : 'store');
+    if (judging) this.verified!.trustedStarted(t.id);
+    this.host.ledger.grant(batchGrantKey(a.id), p.nodeId, req, 'batch');
+    if (isReduce) this.deployReduce(t, a);
+    else this.startMap(t, a);
+    return 'placed';
+  }
+
+  private startOnVolunteer(v: VerifiedAttempt): void {
+    const t = this.mapOf(v.key)!;
+    t.state = 'placed';
+    this.startMap(t, this.newAttempt(t, v.id, v.nodeId, true, v.startedAt, v.deadline, 'head'));
+  }
+
+  private newAttempt(
+    t: Subtask,
+    id: string,
+    nodeId: string,
+    volunteer: boolean,
+    now: number,
+    deadline: number,
+    output: Attempt['output'],
+  ): Attempt {
+    const a: Attempt = { id, nodeId, volunteer, state: 'fetching', startedAt: now, deadline, output };
+    t.attempts.set(a.id, a);
+    return a;
+  }
+
+  /** Starts map attempt `a`: at once with a cached input chunk, else once the client sends it. */
+  private startMap(t: Subtask, a: Attempt): void {
+    const cached = this.kept.input(t.index);
+    if (cached) return this.deployMap(a, cached);
+    const asked = [...t.attempts.values()].some((o) => o !== a && o.state === 'fetching');
+    if (!asked) this.host.sendToClient({ type: 'ChunkRequest', jobId: this.spec.jobId, index: t.index });
   }
 
   private localBytes(partition: number): Map<string, number> {
@@ -143,128 +215,171 @@ export class BatchJob extends ClusterJob {
     return m;
   }
 
-  private deploy(t: Subtask, operator: string, fields: Partial<MessageOf<'DeployTask'>>, stage: 'map' | 'reduce'): void {
-    const nodeId = t.nodeId!;
-    t.state = 'running';
-    this.host.sendToNode(nodeId, {
-      type: 'DeployTask',
-      jobId: this.spec.jobId,
-      taskId: `${t.id}#${t.attempt}`,
-      moduleHash: this.spec.moduleHash,
-      module: this.host.needsModule(nodeId, this.spec.moduleHash) ? this.spec.module : new Uint8Array(0),
-      operator,
-      partitions: this.partitions,
-      inputs: [],
-      inlineInput: null,
-      output: 'store',
-      maxMemoryBytes: this.spec.maxMemoryBytes[stage],
-      deadlineMs: this.spec.deadlineMs[stage],
-      args: [],
-      returnId: '',
-      actorId: '',
-      kind: 'Operator',
-      gpus: this.gpusOf(t),
-      ...fields,
-    });
+  private deploy(a: Attempt, stage: 'map' | 'reduce', fields: Partial<MessageOf<'DeployTask'>>): void {
+    a.state = 'running';
+    const module = this.host.needsModule(a.nodeId, this.spec.moduleHash) ? this.spec.module : new Uint8Array(0);
+    this.host.sendToNode(a.nodeId, batchDeployment(this.spec, this.partitions, a, stage, module, fields));
   }
 
-  private deployReduce(t: Subtask): void {
-    const inputs = this.maps.map((m) => m.outputs[t.index]!);
-    this.deploy(t, this.spec.plan.reduce.operator, { inputs, output: 'head' }, 'reduce');
+  private deployMap(a: Attempt, data: Uint8Array): void {
+    this.deploy(a, 'map', { inlineInput: data });
   }
 
-  /** The client sent input chunk `index`. */
+  private deployReduce(t: Subtask, a: Attempt): void {
+    this.deploy(a, 'reduce', { inputs: this.maps.map((m) => m.outputs[t.index]!), output: 'head' });
+  }
+
+  /** The client sent input chunk `index`: every attempt of that map waiting for it starts. */
   onInputChunk(index: number, data: Uint8Array): void {
     const t = this.maps[index];
-    if (this.terminal || !t || t.state !== 'fetching' || !t.nodeId) return;
-    this.deploy(t, this.spec.plan.map.operator, { inlineInput: data }, 'map');
+    if (this.terminal || !t || t.state !== 'placed') return;
+    // Kept for the replicas still to come.
+    if (this.verified?.unsettled(t.id)) this.kept.keepInput(index, data);
+    for (const a of t.attempts.values()) if (a.state === 'fetching') this.deployMap(a, data);
   }
 
-  private find(taskId: string): Subtask | null {
-    const [base, attempt] = taskId.split('#');
-    const t = this.maps.find((m) => m.id === base) ?? this.reduces.find((r) => r.id === base);
-    return t && String(t.attempt) === attempt ? t : null;
-  }
-
-  /** GPUs a subtask of this job holds while placed (its stage's vertex's `gpus`). */
-  private gpusOf(t: Subtask | string): number {
-    const id = typeof t === 'string' ? t : t.id;
-    return id.startsWith(`${this.spec.jobId}/reduce-`) ? this.spec.plan.reduce.gpus : this.spec.plan.map.gpus;
+  private find(attemptId: string): { t: Subtask; a: Attempt | undefined } | null {
+    const [base, n] = parseAttemptId(attemptId);
+    const kind = base.slice(this.spec.jobId.length + 1).split('-')[0];
+    const index = Number(base.slice(base.lastIndexOf('-') + 1));
+    const t = (kind === 'map' ? this.maps : this.reduces)[index];
+    if (!t || t.id !== base || !(n > 0)) return null;
+    return { t, a: t.attempts.get(attemptId) };
   }
 
   /** A node reported on one of this job's subtasks. */
   onTaskStatus(nodeId: string, s: MessageOf<'TaskStatus'>, now: number): void {
-    const t = this.find(s.taskId);
     if (s.state === 'Running') return;
-    this.host.ledger.release(batchGrantKey(s.taskId));
-    if (this.terminal) {
-      // Objects of a job that has ended are not wanted.
+    const found = this.find(s.taskId);
+    const a = found?.a;
+    const releaseOutputs = (): void => {
       if (s.outputs.length) this.host.sendToNode(nodeId, { type: 'ReleaseObjects', objectIds: s.outputs.map((o) => o.objectId) });
+    };
+    if (!a?.volunteer) this.host.ledger.release(batchGrantKey(s.taskId));
+    if (this.terminal || !found || !a || a.nodeId !== nodeId) {
+      // Objects of a job that has ended, or of an attempt that no longer counts, are not wanted;
+      // a volunteer's replica abandoned at its deadline is still judged.
+      releaseOutputs();
+      if (!this.terminal && !a && s.state === 'Finished' && s.data) this.verified?.result(s.taskId, nodeId, s.data, now);
       return;
     }
-    if (!t || t.nodeId !== nodeId || t.state !== 'running') {
-      if (s.outputs.length) this.host.sendToNode(nodeId, { type: 'ReleaseObjects', objectIds: s.outputs.map((o) => o.objectId) });
-      return;
-    }
-    if (s.state === 'Failed') {
-      const f = s.failure ?? { code: 'WRT_JOB_FAILED', message: 'unknown failure', retryable: false };
-      if (f.retryable && t.attempt < MAX_TASK_ATTEMPTS) {
-        this.host.log(`job ${this.spec.jobId}: ${t.id} failed (${f.message}); retrying`);
-        this.recordException({ ...f, message: `${t.id} on node ${this.host.nodeName(nodeId)}: ${f.message}` }, 'retried');
-        t.state = 'pending';
-        t.nodeId = null;
-      } else {
-        this.fail({ ...f, message: `subtask ${t.id.split('/')[1]} on node ${this.host.nodeName(nodeId)}: ${f.message}` });
-      }
+    const t = found.t;
+    t.attempts.delete(a.id);
+    if (a.volunteer) {
+      if (s.state === 'Failed' || !s.data) this.verified?.failed(a.id, nodeId);
+      else this.verified?.result(a.id, nodeId, s.data, now);
       this.pump(now);
       return;
     }
-    t.state = 'done';
+    if (s.state === 'Failed') {
+      if (a.output === 'head' && this.maps[t.index] === t) this.verified?.trustedEnded(t.id);
+      return this.trustedFailed(t, nodeId, s, now);
+    }
     this.nodesUsed.add(this.host.nodeName(nodeId));
-    const isMap = this.maps.includes(t);
-    if (isMap) {
+    const isMap = this.maps[t.index] === t;
+    if (t.state === 'done') releaseOutputs();
+    else if (isMap && a.output === 'head') this.verified?.result(a.id, nodeId, s.data ?? new Uint8Array(0), now, { key: t.id });
+    else if (isMap) {
+      t.state = 'done';
       t.outputs = s.outputs;
       t.inputBytes = s.inputBytes;
       this.bytesDone += s.inputBytes;
     } else {
-      this.host.sendToClient({ type: 'JobOutput', jobId: this.spec.jobId, partition: t.index, data: s.data ?? new Uint8Array(0) });
+      t.state = 'done';
+      const data = s.data ?? new Uint8Array(0);
+      if (this.verified) this.kept.keepReduceOutput(t.index, data);
+      else this.host.sendToClient({ type: 'JobOutput', jobId: this.spec.jobId, partition: t.index, data });
     }
     this.progress(now, false);
+    this.pump(now);
+  }
+
+  private trustedFailed(t: Subtask, nodeId: string, s: MessageOf<'TaskStatus'>, now: number): void {
+    const f = s.failure ?? { code: 'WRT_JOB_FAILED', message: 'unknown failure', retryable: false };
+    if (f.retryable && t.trustedAttempts < MAX_TASK_ATTEMPTS) {
+      this.host.log(`job ${this.spec.jobId}: ${t.id} failed (${f.message}); retrying`);
+      this.recordException({ ...f, message: `${t.id} on node ${this.host.nodeName(nodeId)}: ${f.message}` }, 'retried');
+      if (t.state === 'placed' && t.attempts.size === 0 && !this.verified?.unsettled(t.id)) t.state = 'pending';
+    } else {
+      this.fail({ ...f, message: `subtask ${t.id.split('/')[1]} on node ${this.host.nodeName(nodeId)}: ${f.message}` });
+    }
+    this.pump(now);
+  }
+
+  /** Map `t`'s output (`bytes`, a partitioned batch the head accepted) is held here; `volunteers` returned it. */
+  private acceptHeld(t: Subtask, bytes: Uint8Array, volunteers: string[], now: number): void {
+    const { outputs, inputBytes } = this.kept.holdMapOutput(t.index, t.id, bytes, this.partitions, this.spec.plan.map.operator);
+    for (const v of volunteers) this.nodesUsed.add(this.host.nodeName(v));
+    t.outputs = outputs;
+    t.inputBytes = inputBytes;
+    t.state = 'done';
+    this.bytesDone += inputBytes;
+    this.progress(now, false);
+  }
+
+  /** Map `t`'s accepted output is discarded: it runs again, and every reduce with it. */
+  private rescind(t: Subtask, now: number): void {
+    this.kept.rescind(t.index);
+    this.bytesDone -= t.inputBytes;
+    t.state = 'pending';
+    t.outputs = [];
+    for (const r of this.reduces) {
+      for (const a of r.attempts.values()) this.host.ledger.release(batchGrantKey(a.id));
+      r.attempts.clear();
+      r.state = 'pending';
+    }
     this.pump(now);
   }
 
   /** A node died or stopped heartbeating. */
   onNodeLost(nodeId: string, now: number): void {
     if (this.terminal) return;
+    this.verified?.lost(nodeId);
     const reducesLeft = this.reduces.some((r) => r.state !== 'done');
     for (const t of [...this.maps, ...this.reduces]) {
-      const runningThere = t.nodeId === nodeId && (t.state === 'running' || t.state === 'fetching');
+      const lostAttempts = [...t.attempts.values()].filter((a) => a.nodeId === nodeId);
       const lostOutput = t.state === 'done' && reducesLeft && t.outputs.some((o) => o.nodeId === nodeId);
-      if (!runningThere && !lostOutput) continue;
-      if (t.attempt >= MAX_TASK_ATTEMPTS) {
+      if (lostAttempts.length === 0 && !lostOutput) continue;
+      if (t.trustedAttempts >= MAX_TASK_ATTEMPTS) {
         this.fail({ code: 'WRT_NODE_LOST', message: `${t.id} lost its node ${MAX_TASK_ATTEMPTS} times`, retryable: false });
         return;
       }
-      if (lostOutput) this.bytesDone -= t.inputBytes;
-      t.state = 'pending';
-      t.nodeId = null;
-      t.outputs = [];
+      for (const a of lostAttempts) {
+        t.attempts.delete(a.id);
+        if (a.output === 'head' && this.maps[t.index] === t) this.verified?.trustedEnded(t.id);
+      }
+      if (lostOutput) {
+        this.bytesDone -= t.inputBytes;
+        t.outputs = [];
+        t.state = 'pending';
+      } else if (t.state === 'placed' && t.attempts.size === 0 && !this.verified?.unsettled(t.id)) t.state = 'pending';
     }
     // Reduces still running elsewhere may be pulling from the dead node; they fail with
     // WRT_OBJECT_LOST and are retried once the lost map outputs exist again.
     this.pump(now);
   }
 
-  /** Every object this job left on nodes, by node. */
+  /** Volunteer `nodeId` was quarantined: its work is dropped and the outputs it alone vouched for discarded. */
+  onVolunteerQuarantined(nodeId: string, now: number): void {
+    if (this.terminal) return;
+    this.verified?.quarantined(nodeId, now);
+    this.pump(now);
+  }
+
+  /** Every object this job left on nodes, by node (objects the head holds are dropped when it ends). */
   storedObjects(): Map<string, string[]> {
     const byNode = new Map<string, string[]>();
     for (const t of this.maps) {
-      for (const o of t.outputs) byNode.set(o.nodeId, [...(byNode.get(o.nodeId) ?? []), o.objectId]);
+      for (const o of t.outputs) if (o.nodeId) byNode.set(o.nodeId, [...(byNode.get(o.nodeId) ?? []), o.objectId]);
     }
     return byNode;
   }
 
   private finish(): void {
+    for (const [partition, data] of this.kept.takeReduceOutputs())
+      this.host.sendToClient({ type: 'JobOutput', jobId: this.spec.jobId, partition, data });
+    this.kept.clear();
+    this.verified?.clear();
     this.state = 'Finished';
     this.message = `${this.total} subtasks on ${this.nodesUsed.size} node(s)`;
     this.progress(0, true);
@@ -276,9 +391,7 @@ export class BatchJob extends ClusterJob {
     this.recordException(f, 'failed');
     this.message = `${f.code}: ${f.message}`;
     this.host.log(`job ${this.spec.jobId} failed: ${this.message}`);
-    this.releaseUndeployed();
-    this.stopRunning(this.message);
-    this.progress(0, true);
+    this.stopAll(this.message);
   }
 
   /** Ends the job; its client (if still connected: `wrt cancel` comes from another) gets the final status. */
@@ -286,8 +399,14 @@ export class BatchJob extends ClusterJob {
     if (this.terminal) return;
     this.state = 'Cancelled';
     this.message = reason;
+    this.stopAll(reason);
+  }
+
+  private stopAll(reason: string): void {
     this.releaseUndeployed();
     this.stopRunning(reason);
+    this.kept.clear();
+    this.verified?.clear();
     this.progress(0, true);
   }
 
@@ -296,12 +415,14 @@ export class BatchJob extends ClusterJob {
    * the nodes then report those subtasks failed, which frees their room here.
    */
   private stopRunning(reason: string): void {
-    const nodes = new Set([...this.maps, ...this.reduces].flatMap((t) => (t.state === 'running' && t.nodeId ? [t.nodeId] : [])));
+    const nodes = new Set<string>();
+    for (const t of [...this.maps, ...this.reduces]) for (const a of t.attempts.values()) if (a.state === 'running') nodes.add(a.nodeId);
     for (const n of nodes) this.host.sendToNode(n, { type: 'CancelJob', jobId: this.spec.jobId, reason });
   }
 
-  /** Placed subtasks still waiting for their input chunk will never be deployed: free their room. */
+  /** Placed trusted attempts still waiting for their input chunk will never be deployed: free their room. */
   private releaseUndeployed(): void {
-    for (const t of this.maps) if (t.state === 'fetching' && t.nodeId) this.host.ledger.release(batchGrantKey(`${t.id}#${t.attempt}`));
+    for (const t of this.maps)
+      for (const a of t.attempts.values()) if (a.state === 'fetching' && !a.volunteer) this.host.ledger.release(batchGrantKey(a.id));
   }
 }

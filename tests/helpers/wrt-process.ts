@@ -87,6 +87,11 @@ export function startWrt(args: string[]): WrtProcess {
   return new WrtProcess(spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
 }
 
+/** Starts `node FILE ARGS` (a compiled helper script under dist/, as tests/helpers/cheating-volunteer.js). */
+export function startScript(file: string, args: string[]): WrtProcess {
+  return new WrtProcess(spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
+}
+
 /** Runs `wrt ARGS` to completion. */
 export async function runWrt(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const p = startWrt(args);

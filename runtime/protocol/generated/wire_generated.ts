@@ -63,6 +63,7 @@ export { TaskOptions } from './wrt/protocol/task-options.js';
 export { TaskState } from './wrt/protocol/task-state.js';
 export { TaskStatus } from './wrt/protocol/task-status.js';
 export { TriggerCheckpoint } from './wrt/protocol/trigger-checkpoint.js';
+export { TrustReport } from './wrt/protocol/trust-report.js';
 export { Vertex } from './wrt/protocol/vertex.js';
 export { VertexKind } from './wrt/protocol/vertex-kind.js';
 export { WindowKind } from './wrt/protocol/window-kind.js';

@@ -12,7 +12,7 @@ import { nodePlatform } from '../../../runtime/platform/node/platform.js';
 import { requestGpu } from '../../../gpu/node.js';
 import { WrtError } from '../../../runtime/errors.js';
 import { ROOT } from '../../helpers/wrt-process.js';
-import { splitPartitioned } from '../../../runtime/node/partitioned-batch.js';
+import { splitPartitioned } from '../../../runtime/protocol/partitioned-batch.js';
 
 /** WRT_GPU=off skips the tests that need an adapter. */
 const withGpu = process.env.WRT_GPU === 'off' ? test.skip : test.serial;

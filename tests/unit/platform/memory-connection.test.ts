@@ -19,6 +19,7 @@ const heartbeat: Message = {
   storeSpilledBytes: 0,
   storeRestoredBytes: 0,
   storeOnDiskBytes: 0,
+  offeredCpus: -1,
 };
 
 test.serial('messages of one turn arrive together, in order, after the sender returns', async () => {

@@ -100,8 +100,17 @@ subtasksLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Slots the node offers now: -1 = all it registered with; 0 = paused (a volunteer tab's
+ * pause button, low battery); fewer = its CPU share control or compute pressure.
+ */
+offeredCpus():number {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? this.bb!.readInt32(this.bb_pos + offset) : -1;
+}
+
 static startHeartbeat(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(11);
 }
 
 static addRunningTasks(builder:flatbuffers.Builder, runningTasks:number) {
@@ -156,12 +165,16 @@ static startSubtasksVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
+static addOfferedCpus(builder:flatbuffers.Builder, offeredCpus:number) {
+  builder.addFieldInt32(10, offeredCpus, -1);
+}
+
 static endHeartbeat(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createHeartbeat(builder:flatbuffers.Builder, runningTasks:number, storeUsedBytes:bigint, tasksFinished:bigint, storeSpilledBytes:bigint, storeRestoredBytes:bigint, storeOnDiskBytes:bigint, tasksFailed:bigint, gpuKernels:bigint, bytesPulled:bigint, subtasksOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createHeartbeat(builder:flatbuffers.Builder, runningTasks:number, storeUsedBytes:bigint, tasksFinished:bigint, storeSpilledBytes:bigint, storeRestoredBytes:bigint, storeOnDiskBytes:bigint, tasksFailed:bigint, gpuKernels:bigint, bytesPulled:bigint, subtasksOffset:flatbuffers.Offset, offeredCpus:number):flatbuffers.Offset {
   Heartbeat.startHeartbeat(builder);
   Heartbeat.addRunningTasks(builder, runningTasks);
   Heartbeat.addStoreUsedBytes(builder, storeUsedBytes);
@@ -173,6 +186,7 @@ static createHeartbeat(builder:flatbuffers.Builder, runningTasks:number, storeUs
   Heartbeat.addGpuKernels(builder, gpuKernels);
   Heartbeat.addBytesPulled(builder, bytesPulled);
   Heartbeat.addSubtasks(builder, subtasksOffset);
+  Heartbeat.addOfferedCpus(builder, offeredCpus);
   return Heartbeat.endHeartbeat(builder);
 }
 }

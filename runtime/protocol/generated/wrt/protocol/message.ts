@@ -37,6 +37,7 @@ import { SubmitJob } from '../../wrt/protocol/submit-job.js';
 import { SubmitTask } from '../../wrt/protocol/submit-task.js';
 import { TaskStatus } from '../../wrt/protocol/task-status.js';
 import { TriggerCheckpoint } from '../../wrt/protocol/trigger-checkpoint.js';
+import { TrustReport } from '../../wrt/protocol/trust-report.js';
 
 
 export enum Message {
@@ -76,13 +77,14 @@ export enum Message {
   JobControlDone = 33,
   AuthChallenge = 34,
   Authenticate = 35,
-  AuthOk = 36
+  AuthOk = 36,
+  TrustReport = 37
 }
 
 export function unionToMessage(
   type: Message,
-  accessor: (obj:ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null
-): ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
+  accessor: (obj:ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport) => ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null
+): ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(new RegisterNode())! as RegisterNode;
@@ -121,15 +123,16 @@ export function unionToMessage(
     case 'AuthChallenge': return accessor(new AuthChallenge())! as AuthChallenge;
     case 'Authenticate': return accessor(new Authenticate())! as Authenticate;
     case 'AuthOk': return accessor(new AuthOk())! as AuthOk;
+    case 'TrustReport': return accessor(new TrustReport())! as TrustReport;
     default: return null;
   }
 }
 
 export function unionListToMessage(
   type: Message, 
-  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint) => ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null, 
+  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport) => ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null, 
   index: number
-): ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|null {
+): ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(index, new RegisterNode())! as RegisterNode;
@@ -168,6 +171,7 @@ export function unionListToMessage(
     case 'AuthChallenge': return accessor(index, new AuthChallenge())! as AuthChallenge;
     case 'Authenticate': return accessor(index, new Authenticate())! as Authenticate;
     case 'AuthOk': return accessor(index, new AuthOk())! as AuthOk;
+    case 'TrustReport': return accessor(index, new TrustReport())! as TrustReport;
     default: return null;
   }
 }

@@ -121,8 +121,17 @@ restorePath(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Batch jobs: its map subtasks may run on volunteers, whose outputs count once verified
+ * (docs/volunteers.md); false = trusted nodes only.
+ */
+volunteers():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startSubmitJob(builder:flatbuffers.Builder) {
-  builder.startObject(12);
+  builder.startObject(13);
 }
 
 static addRequestId(builder:flatbuffers.Builder, requestId:number) {
@@ -195,6 +204,10 @@ static addCheckpointIntervalMs(builder:flatbuffers.Builder, checkpointIntervalMs
 
 static addRestorePath(builder:flatbuffers.Builder, restorePathOffset:flatbuffers.Offset) {
   builder.addFieldOffset(11, restorePathOffset, 0);
+}
+
+static addVolunteers(builder:flatbuffers.Builder, volunteers:boolean) {
+  builder.addFieldInt8(12, +volunteers, +false);
 }
 
 static endSubmitJob(builder:flatbuffers.Builder):flatbuffers.Offset {

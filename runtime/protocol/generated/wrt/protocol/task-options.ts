@@ -78,8 +78,17 @@ deadlineMs():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Remote functions: may run on volunteers, whose results count once verified
+ * (docs/volunteers.md); false = trusted nodes only. Actors always run on trusted nodes.
+ */
+volunteers():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startTaskOptions(builder:flatbuffers.Builder) {
-  builder.startObject(8);
+  builder.startObject(9);
 }
 
 static addCpus(builder:flatbuffers.Builder, cpus:number) {
@@ -126,12 +135,16 @@ static addDeadlineMs(builder:flatbuffers.Builder, deadlineMs:number) {
   builder.addFieldInt32(7, deadlineMs, 0);
 }
 
+static addVolunteers(builder:flatbuffers.Builder, volunteers:boolean) {
+  builder.addFieldInt8(8, +volunteers, +false);
+}
+
 static endTaskOptions(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createTaskOptions(builder:flatbuffers.Builder, cpus:number, gpus:number, memoryBytes:bigint, resourcesOffset:flatbuffers.Offset, maxRetries:number, retryExceptions:boolean, maxRestarts:number, deadlineMs:number):flatbuffers.Offset {
+static createTaskOptions(builder:flatbuffers.Builder, cpus:number, gpus:number, memoryBytes:bigint, resourcesOffset:flatbuffers.Offset, maxRetries:number, retryExceptions:boolean, maxRestarts:number, deadlineMs:number, volunteers:boolean):flatbuffers.Offset {
   TaskOptions.startTaskOptions(builder);
   TaskOptions.addCpus(builder, cpus);
   TaskOptions.addGpus(builder, gpus);
@@ -141,6 +154,7 @@ static createTaskOptions(builder:flatbuffers.Builder, cpus:number, gpus:number, 
   TaskOptions.addRetryExceptions(builder, retryExceptions);
   TaskOptions.addMaxRestarts(builder, maxRestarts);
   TaskOptions.addDeadlineMs(builder, deadlineMs);
+  TaskOptions.addVolunteers(builder, volunteers);
   return TaskOptions.endTaskOptions(builder);
 }
 }
