@@ -25,6 +25,15 @@ export interface RemoteOptions {
   deadlineMs?: number;
   /** Actors: a name to find it by with `rt.getActor(name)`. */
   name?: string;
+  /**
+   * Remote functions: `verified` lets the task run on volunteers' browser tabs when trusted nodes
+   * have no room; its result then counts only once verified (replicated and compared byte for byte,
+   * docs/volunteers.md). Only CPU tasks go there: `verified` with `gpus` is refused (GPU outputs
+   * are not bit-reproducible across devices), and tasks with custom resources or a memory
+   * reservation stay on trusted nodes. Actors always run on trusted nodes.
+   * @default 'never'
+   */
+  volunteers?: 'never' | 'verified';
 }
 
 function count(name: string, v: number | undefined, integer: boolean): number | undefined {
@@ -42,6 +51,13 @@ export function compileOptions(o: RemoteOptions = {}): TaskOptions {
     if (['cpus', 'gpus', 'memoryBytes'].includes(k)) throw new WrtError('WRT_INVALID_ARGUMENT', `resource "${k}" has its own option`);
     resources[k] = count(`resources.${k}`, v, false)!;
   }
+  if (o.volunteers !== undefined && o.volunteers !== 'never' && o.volunteers !== 'verified')
+    throw new WrtError('WRT_INVALID_ARGUMENT', `option volunteers must be 'never' or 'verified', got ${String(o.volunteers)}`);
+  if (o.volunteers === 'verified' && (o.gpus ?? 0) > 0)
+    throw new WrtError(
+      'WRT_INVALID_ARGUMENT',
+      "option volunteers 'verified' with gpus: GPU outputs are not bit-reproducible across devices, so GPU work never goes to volunteers; drop one of the two",
+    );
   return {
     cpus: count('cpus', o.cpus, false) ?? 0,
     gpus: count('gpus', o.gpus, false) ?? 0,
@@ -51,6 +67,7 @@ export function compileOptions(o: RemoteOptions = {}): TaskOptions {
     retryExceptions: o.retryExceptions ?? false,
     maxRestarts: count('maxRestarts', o.maxRestarts, true) ?? -1,
     deadlineMs: count('deadlineMs', o.deadlineMs, true) ?? 0,
+    volunteers: o.volunteers === 'verified',
   };
 }
 

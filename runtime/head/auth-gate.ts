@@ -53,7 +53,7 @@ export const ALLOWED: Readonly<Record<Role, ReadonlySet<MessageType>>> = {
     'JobControl',
   ]),
   // Volunteers join, heartbeat and report the work units they were given (docs/volunteers.md).
-  volunteer: new Set<MessageType>(['RegisterNode', 'Heartbeat', 'TaskStatus']),
+  volunteer: new Set<MessageType>(['RegisterNode', 'Heartbeat', 'TaskStatus', 'ObjectPull']),
   viewer: new Set<MessageType>(),
 };
 

@@ -19,7 +19,8 @@ import { encodeMessage, sendMessage } from '../protocol/codec.js';
 import { memoryCheckpointStore, type CheckpointStore } from '../platform/checkpoint-store.js';
 import { ResourceLedger } from '../scheduler/resource-ledger.js';
 import { TaskService } from '../scheduler/task-service.js';
-import { WrtError } from '../errors.js';
+import { WrtError, type FailureRecord } from '../errors.js';
+import { failedChunk } from '../store/object-transfer.js';
 import { ObjectRelay } from './object-relay.js';
 import { JobRegistry } from './job-registry.js';
 import { refuse } from './auth-gate.js';
@@ -113,6 +114,7 @@ export class Head {
       },
       needsModule: (nodeId, hash) => this.needsModule(nodeId, hash),
       log: this.log,
+      volunteers: this.volunteers,
     });
     this.jobs = new JobRegistry(
       {
@@ -139,7 +141,8 @@ export class Head {
     );
     this.relay = new ObjectRelay({
       objects: this.tasks.objects,
-      reachable: (id) => !!this.nodes.get(id)?.alive || this.drivers.has(id),
+      // Volunteers hold no object anyone may read: pulls are never routed to them.
+      reachable: (id) => (!!this.nodes.get(id)?.alive && !this.nodes.get(id)?.volunteer) || this.drivers.has(id),
       sendTo: (id, m) => this.sendTo(id, m),
     });
     this.driverRequests = new DriverRequests(
@@ -287,7 +290,8 @@ export class Head {
         return;
       case 'ObjectPull':
         // A node resolving a task's ObjectRef argument does not know where it lives (nodeId ''):
-        // the object directory does.
+        // the object directory does. A volunteer reads only the arguments of the tasks it runs.
+        if (node.volunteer) return this.volunteerPull(id, msg);
         return this.relay.routePull(id, msg);
       case 'ObjectChunk':
         return this.relay.relayChunk(msg);
@@ -300,6 +304,17 @@ export class Head {
       default:
         throw new WrtError('WRT_PROTOCOL', `a node may not send ${msg.type}`);
     }
+  }
+
+  private volunteerPull(id: string, msg: MessageOf<'ObjectPull'>): void {
+    if (this.tasks.volunteerMayRead(id, msg.objectId)) return this.relay.routePull(id, { ...msg, nodeId: '' });
+    this.log(`head: volunteer ${id} asked for object ${msg.objectId}, which no task it runs reads; refused`);
+    const failure: FailureRecord = {
+      code: 'WRT_FORBIDDEN',
+      message: `object ${msg.objectId} is no argument of a task this volunteer runs`,
+      retryable: false,
+    };
+    this.sendTo(id, failedChunk({ ...msg, requester: id }, failure));
   }
 
   /**
@@ -342,6 +357,7 @@ export class Head {
       if (n.alive && now - n.lastSeen > this.heartbeatTimeoutMs) this.lose(n.id, `no heartbeat for ${now - n.lastSeen} ms`);
     }
     this.jobs.pumpAll();
+    this.tasks.expireVolunteerWork(now);
   }
 
   /** Slots (cpus) the trusted nodes offer, and how many their grants hold (queued grants count a fraction each). */

@@ -129,9 +129,9 @@ export class TaskRunner {
     return ranges;
   }
 
-  /** Reports a task or actor-call result: inline when small, else kept in the store. */
+  /** Reports a task or actor-call result: inline when small (or when the head verifies it: `output` head), else kept in the store. */
   finishWithResult(d: Deploy, output: Uint8Array, inputBytes: number): void {
-    const inline = d.returnId !== '' && output.byteLength <= INLINE_RESULT_BYTES;
+    const inline = d.returnId !== '' && (output.byteLength <= INLINE_RESULT_BYTES || d.output === 'head');
     const stored = d.returnId !== '' && !inline;
     if (stored) this.ctx.store.put(d.returnId, output);
     // One literal (no spreads): this runs once per call.

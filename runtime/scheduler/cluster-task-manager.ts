@@ -5,6 +5,11 @@
  * after node failures (and, with `retryExceptions`, user errors) up to `maxRetries` times; a task
  * no node could ever run fails at once with `WRT_INFEASIBLE`; an object lost with its node is
  * rebuilt by running the task that made it again (lineage).
+ *
+ * A task submitted with `volunteers` (and no GPU or custom resource) that finds no trusted node with
+ * room goes to a volunteer as a work unit (verified-work.ts): its result comes back inline and
+ * counts once verified; its attempts there are `TASK#vN`. Its return object becomes an inline
+ * object of the head.
  */
 import { copyBytes } from '../store/small-copy.js';
 import type { MessageOf } from '../protocol/messages.js';
@@ -14,6 +19,7 @@ import type { Resources } from './resources.js';
 import { DEFAULT_MAX_RETRIES, requirementOf, type TaskContext } from './task-context.js';
 import { TaskEventLog, type TaskEventHandle } from './task-events.js';
 import { TaskQueue } from './task-queue.js';
+import { VerifiedWork, type VerifiedAttempt } from './verified-work.js';
 
 interface TaskRecord {
   spec: MessageOf<'SubmitTask'>;
@@ -24,6 +30,12 @@ interface TaskRecord {
   requirement: Resources;
   /** Its record in the head's task history (REST API, metrics). */
   event: TaskEventHandle;
+  /** May run on volunteers (its options say so and it needs only CPU). */
+  volunteers: boolean;
+  /** Attempts made on volunteers (ids `TASK#vN`). */
+  volunteerAttempts: number;
+  /** Its trusted attempt (on `nodeId`) decides or checks a unit on volunteers: its result comes to the head. */
+  judging: boolean;
 }
 
 export class ClusterTaskManager {
@@ -32,6 +44,8 @@ export class ClusterTaskManager {
   private readonly queue = new TaskQueue();
   /** Every task's name, state and node, for the REST API; counters for metrics. */
   readonly events = new TaskEventLog();
+  /** Tasks running on volunteers (absent when the head has no volunteer pool). */
+  private readonly verified: VerifiedWork | null;
 
   constructor(
     private readonly ctx: TaskContext,
@@ -43,8 +57,25 @@ export class ClusterTaskManager {
       if (!taskId) return;
       this.taskByReturn.delete(id);
       const t = this.tasks.get(taskId);
-      if (t && t.state === 'done') this.tasks.delete(taskId);
+      if (t && t.state === 'done') {
+        this.tasks.delete(taskId);
+        this.verified?.forget(taskId);
+      }
     });
+    const pool = ctx.host.volunteers;
+    this.verified = pool
+      ? new VerifiedWork(
+          {
+            attemptId: (key) => `${key}#v${++this.tasks.get(key)!.volunteerAttempts}`,
+            startOnVolunteer: (a) => this.deployOnVolunteer(a),
+            startOnTrusted: (key) => this.deployJudging(key),
+            accept: (key, bytes) => this.acceptVerified(key, bytes),
+            rescind: (key) => this.rescindVerified(key),
+            log: (line) => ctx.host.log(`head: task ${line}`),
+          },
+          pool,
+        )
+      : null;
   }
 
   /** Tasks of each driver not finished yet (queued or running). */
@@ -67,6 +98,10 @@ export class ClusterTaskManager {
       attempt: 0,
       requirement: requirementOf(m.options, 1),
       event: this.events.submitted(m.taskId, m.functionName),
+      volunteers:
+        !!m.options.volunteers && !(m.options.gpus > 0) && Object.keys(m.options.resources).length === 0 && !(m.options.memoryBytes > 0),
+      volunteerAttempts: 0,
+      judging: false,
     };
     this.tasks.set(m.taskId, t);
     this.taskByReturn.set(m.returnId, m.taskId);
@@ -97,6 +132,13 @@ export class ClusterTaskManager {
     if (t.state === 'queued') {
       this.queue.remove(t.spec.taskId);
       this.finishTask(t, failure);
+    } else if (this.verified?.unsettled(t.spec.taskId)) {
+      // On volunteers (and perhaps a judging trusted node): the unit is dropped, the task ends.
+      for (const nodeId of this.verified.nodesOf(t.spec.taskId))
+        this.ctx.host.sendToNode(nodeId, { type: 'CancelTask', objectId: m.objectId, force: true });
+      if (t.judging) this.ctx.host.sendToNode(t.nodeId, { type: 'CancelTask', objectId: m.objectId, force: true });
+      this.verified.forget(t.spec.taskId);
+      this.finishTask(t, failure);
     } else this.ctx.host.sendToNode(t.nodeId, { type: 'CancelTask', objectId: m.objectId, force: true });
   }
 
@@ -105,9 +147,17 @@ export class ClusterTaskManager {
     const [base, attempt] = s.taskId.split('#');
     const t = this.tasks.get(base ?? '');
     if (t) {
+      if (attempt?.startsWith('v')) {
+        // A volunteer's attempt: judged, or dropped when it failed.
+        if (s.state === 'Finished' && s.data) this.verified?.result(s.taskId, nodeId, s.data, Date.now());
+        else this.verified?.failed(s.taskId, nodeId);
+        this.schedule();
+        return true;
+      }
       if (t.state !== 'running' || t.nodeId !== nodeId || String(t.attempt) !== attempt) return true;
       this.ctx.host.ledger.release(`task:${s.taskId}`);
-      if (s.state === 'Finished') this.finishTask(t, null, s, nodeId);
+      if (t.judging) this.judgingEnded(t, s, nodeId);
+      else if (s.state === 'Finished') this.finishTask(t, null, s, nodeId);
       else this.taskFailed(t, s.failure ?? { code: 'WRT_OPERATOR_ERROR', message: 'unknown failure', retryable: false });
       this.schedule();
       return true;
@@ -117,8 +167,13 @@ export class ClusterTaskManager {
 
   /** A node is gone: its running tasks fail (and are retried), objects it held are rebuilt or failed. */
   nodeLost(nodeId: string): void {
+    this.verified?.lost(nodeId);
     for (const t of this.tasks.values()) {
-      if (t.state === 'running' && t.nodeId === nodeId) {
+      if (t.state === 'running' && t.nodeId === nodeId && t.judging) {
+        t.judging = false;
+        t.nodeId = '';
+        this.verified?.trustedEnded(t.spec.taskId);
+      } else if (t.state === 'running' && t.nodeId === nodeId) {
         this.taskFailed(t, {
           code: 'WRT_NODE_LOST',
           message: `node ${nodeId} was lost while running task ${t.spec.functionName} (${t.spec.taskId})`,
@@ -153,10 +208,86 @@ export class ClusterTaskManager {
         continue;
       }
       const nodeId = this.ctx.pick(t.requirement, t.spec.args, 'task');
-      if (!nodeId) return;
+      if (!nodeId) {
+        if (!t.volunteers || !this.verified?.placeFirst(id, Date.now())) break;
+        this.queue.shift();
+        continue;
+      }
       this.queue.shift();
       this.deployTask(t, nodeId);
     }
+    this.verified?.placeReplicas(Date.now(), this.queue.length === 0);
+  }
+
+  /** Abandons volunteer attempts past their deadline (the head calls it every tick). */
+  expire(now: number): void {
+    if (!this.verified) return;
+    this.verified.expire(now);
+    this.verified.placeReplicas(now, this.queue.length === 0);
+  }
+
+  /** True when volunteer `nodeId` runs a task that reads object `objectId` (it may pull it). */
+  volunteerMayRead(nodeId: string, objectId: string): boolean {
+    for (const key of this.verified?.keysOn(nodeId) ?? [])
+      if (this.tasks.get(key)?.spec.args.some((a) => a.objectId === objectId)) return true;
+    return false;
+  }
+
+  private deployOnVolunteer(a: VerifiedAttempt): void {
+    const t = this.tasks.get(a.key)!;
+    if (t.state === 'queued') {
+      t.state = 'running';
+      this.events.running(t.event, a.nodeId);
+    }
+    this.deployAttempt(t, a.nodeId, a.id, 'head');
+  }
+
+  /** Starts a trusted attempt of task `key` that decides or checks its unit; false when no trusted node has room. */
+  private deployJudging(key: string): boolean {
+    const t = this.tasks.get(key);
+    if (!t || t.state === 'done' || t.judging) return false;
+    const nodeId = this.ctx.pick(t.requirement, t.spec.args, 'task');
+    if (!nodeId) return false;
+    t.state = 'running';
+    t.judging = true;
+    t.nodeId = nodeId;
+    t.attempt++;
+    this.ctx.host.ledger.grant(`task:${key}#${t.attempt}`, nodeId, t.requirement, 'task');
+    this.verified!.trustedStarted(key);
+    this.deployAttempt(t, nodeId, `${key}#${t.attempt}`, 'head');
+    return true;
+  }
+
+  /** The judging trusted attempt of `t` ended: its result decides, or (failed) the task fails or waits for another. */
+  private judgingEnded(t: TaskRecord, s: MessageOf<'TaskStatus'>, nodeId: string): void {
+    t.judging = false;
+    t.nodeId = '';
+    const key = t.spec.taskId;
+    if (s.state === 'Finished') {
+      this.verified!.result(s.taskId, nodeId, s.data ?? new Uint8Array(0), Date.now(), { key });
+      return;
+    }
+    this.verified!.trustedEnded(key);
+    const f = s.failure ?? { code: 'WRT_OPERATOR_ERROR', message: 'unknown failure', retryable: false };
+    if (f.retryable) return;
+    // User code failed on a trusted node: deterministic, so the task fails (as it would anywhere).
+    this.verified!.forget(key);
+    this.finishTask(t, { ...f, message: `task ${t.spec.functionName} (${key}) failed: ${f.message}` });
+  }
+
+  /** Task `key`'s result, verified on volunteers (or decided by a trusted node): an inline object of the head. */
+  private acceptVerified(key: string, bytes: Uint8Array): void {
+    const t = this.tasks.get(key);
+    if (!t || t.state === 'done') return;
+    const s = { returnInline: true, returnBytes: bytes.byteLength, data: bytes } as MessageOf<'TaskStatus'>;
+    this.finishTask(t, null, s, '');
+  }
+
+  /** Task `key`'s accepted result is discarded (its only voucher was quarantined): it runs again. */
+  private rescindVerified(key: string): void {
+    const t = this.tasks.get(key);
+    const e = t ? this.ctx.objects.get(t.spec.returnId) : undefined;
+    if (e && e.state === 'ready') this.reconstruct(e);
   }
 
   private argsReady(t: TaskRecord): boolean {
@@ -170,19 +301,16 @@ export class ClusterTaskManager {
     this.events.running(t.event, nodeId);
     if (t.attempt > 1) this.ctx.sentTo(nodeId).retried++;
     this.ctx.host.ledger.grant(`task:${t.spec.taskId}#${t.attempt}`, nodeId, t.requirement, 'task');
+    this.deployAttempt(t, nodeId, `${t.spec.taskId}#${t.attempt}`, 'store');
+  }
+
+  private deployAttempt(t: TaskRecord, nodeId: string, taskId: string, output: 'store' | 'head'): void {
     const s = t.spec;
     this.ctx.deploy(
       nodeId,
-      {
-        taskId: `${s.taskId}#${t.attempt}`,
-        moduleHash: s.moduleId,
-        operator: s.functionName,
-        args: s.args,
-        returnId: s.returnId,
-        actorId: '',
-        kind: 'Task',
-      },
+      { taskId, moduleHash: s.moduleId, operator: s.functionName, args: s.args, returnId: s.returnId, actorId: '', kind: 'Task' },
       s.options,
+      output,
     );
   }
 

@@ -4,6 +4,7 @@
  * telling an owner its object settled, dropping a reference, placing work on a node and deploying
  * it there.
  */
+import type { VolunteerPool } from './volunteer-pool.js';
 import type { Message, MessageOf, TaskArg, TaskOptions } from '../protocol/messages.js';
 import type { FailureRecord } from '../errors.js';
 import { ObjectDirectory, type ObjectEntry } from './object-directory.js';
@@ -38,6 +39,8 @@ export interface TaskHost {
   /** True the first time a node is asked for `moduleId`. */
   needsModule(nodeId: string, moduleId: string): boolean;
   log(line: string): void;
+  /** The head's volunteers (absent: remote functions never run on volunteers). */
+  volunteers?: VolunteerPool;
 }
 
 /** The resources a task (`defaultCpus` 1) or an actor (0, as in Ray) asks for, from its options. */
@@ -129,6 +132,8 @@ export class TaskContext {
     nodeId: string,
     fields: Pick<MessageOf<'DeployTask'>, 'taskId' | 'moduleHash' | 'operator' | 'args' | 'returnId' | 'actorId' | 'kind'>,
     o: TaskOptions,
+    /** `head`: the result comes back inline whatever its size (work the head verifies). */
+    output: 'store' | 'head' = 'store',
   ): void {
     const module = this.modules.get(fields.moduleHash);
     this.sentTo(nodeId).submitted++;
@@ -139,7 +144,7 @@ export class TaskContext {
       partitions: 0,
       inputs: [],
       inlineInput: null,
-      output: 'store',
+      output,
       maxMemoryBytes: o.memoryBytes || DEFAULT_TASK_MEMORY_BYTES,
       deadlineMs: o.deadlineMs || DEFAULT_TASK_DEADLINE_MS,
       gpus: o.gpus > 0 ? o.gpus : 0,

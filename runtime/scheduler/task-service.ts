@@ -125,6 +125,16 @@ export class TaskService {
     return true;
   }
 
+  /** Abandons volunteer attempts past their deadline and places replicas (the head calls it every tick). */
+  expireVolunteerWork(now: number): void {
+    this.tasks.expire(now);
+  }
+
+  /** True when volunteer `nodeId` runs a task that reads object `objectId` (so it may pull it). */
+  volunteerMayRead(nodeId: string, objectId: string): boolean {
+    return this.tasks.volunteerMayRead(nodeId, objectId);
+  }
+
   /** A node says an actor of its died (trap, deadline, dead thread). */
   actorDied(nodeId: string, m: MessageOf<'ActorState'>): void {
     this.actors.actorDied(nodeId, m);

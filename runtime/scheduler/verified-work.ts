@@ -6,9 +6,9 @@
  * A unit placed first on a volunteer needs `wanted` agreeing results: the quorum, or one result of
  * a trusted volunteer not drawn for a spot-check. Disagreement starts more replicas on other
  * volunteers, up to the policy's `maxReplicas`; past it (or with no other volunteer to ask) a
- * trusted node runs the unit and its output decides. With `tail` (nothing left to place), idle
- * trusted slots also run the oldest unsettled units — speculation, so that a slow or vanished
- * volunteer never holds the work up longer than a trusted run would.
+ * trusted node runs the unit and its output decides. With `tail` (nothing left to place), trusted
+ * slots with room also run the units whose every attempt has run over twice its volunteer's pace —
+ * speculation (MapReduce's backup tasks), so that a slow volunteer does not hold the work up.
  *
  * Churn: an attempt past its deadline (the volunteer's pace × the policy's factor) is abandoned and
  * the unit replicated elsewhere (its result, should it come, is still judged); a volunteer that
@@ -77,6 +77,16 @@ export class VerifiedWork {
   /** True when unit `key` exists and is not settled (its trusted attempts must send their output to the head). */
   unsettled(key: string): boolean {
     return this.units.has(key);
+  }
+
+  /** Keys of the units volunteer `nodeId` runs an attempt of now. */
+  keysOn(nodeId: string): string[] {
+    return [...this.attempts.values()].filter((a) => a.nodeId === nodeId).map((a) => a.key);
+  }
+
+  /** Volunteers running an attempt of unit `key` now. */
+  nodesOf(key: string): string[] {
+    return [...this.attempts.values()].filter((a) => a.key === key).map((a) => a.nodeId);
   }
 
   /** Places unit `key` (not yet placed anywhere) on a volunteer; false when none has room. */
@@ -148,8 +158,20 @@ export class VerifiedWork {
       } else if (v.kind === 'trusted') this.decideOnTrusted(key, unit, now, `${unit.work.results.length} volunteer results disagree`);
     }
     if (!tail) return;
-    const unsettled = [...this.units].filter(([, u]) => u.trustedRunning === 0).sort((a, b) => a[1].order - b[1].order);
-    for (const [key] of unsettled) if (!this.host.startOnTrusted(key, now)) break;
+    const stragglers = [...this.units]
+      .filter(([, u]) => u.trustedRunning === 0 && this.straggling(u, now))
+      .sort((a, b) => a[1].order - b[1].order);
+    for (const [key] of stragglers) if (!this.host.startOnTrusted(key, now)) break;
+  }
+
+  /** Every attempt of `unit` has run over twice its volunteer's pace (2 s while the pace is unknown). */
+  private straggling(unit: Unit, now: number): boolean {
+    if (unit.work.running.size === 0) return false;
+    for (const a of unit.work.running.values()) {
+      const pace = this.pool.trust.get(a.nodeId)?.paceMs || 1000;
+      if (now - a.startedAt <= 2 * pace) return false;
+    }
+    return true;
   }
 
   private decideOnTrusted(key: string, unit: Unit, now: number, why: string): void {
