@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles the node agent for the browser (esbuild) from the same sources the Node node runs:
 //   dist/browser/node-agent.js   the page's module script (runtime/launch/browser/node-main.ts)
+//   dist/browser/node-worker.js  the tab's node agent, in a dedicated worker (runtime/launch/browser/node-worker.ts)
 //   dist/browser/slot-entry.js   the slot Web Worker (runtime/platform/browser/slot-entry.ts)
 //   dist/browser/sdk.js          the SDK for browser drivers (sdk/browser.ts)
 //   dist/browser/gpu.js          wrt/gpu for pages that load it without a bundler (gpu/browser.ts)
@@ -14,6 +15,7 @@ await build({
   absWorkingDir: root,
   entryPoints: {
     'node-agent': 'runtime/launch/browser/node-main.ts',
+    'node-worker': 'runtime/launch/browser/node-worker.ts',
     'slot-entry': 'runtime/platform/browser/slot-entry.ts',
     sdk: 'sdk/browser.ts',
     gpu: 'gpu/browser.ts',

@@ -98,6 +98,10 @@ program
   .option('--heartbeat-interval-ms <n>', 'head: how often nodes heartbeat', positive('--heartbeat-interval-ms'), 1000)
   .option('--heartbeat-timeout-ms <n>', 'head: silence after which a node is declared lost', positive('--heartbeat-timeout-ms'), 5000)
   .option('--quiet', 'head: do not log cluster events to stderr')
+  .option(
+    '--volunteers',
+    "head: admit volunteers' browser tabs through a revocable volunteer link, printed at start (they get only work that allows them; default: none)",
+  )
   .option('--checkpoint-dir <dir>', "head: where stream jobs' checkpoints go (default: wrt-checkpoints under the temp directory)")
   .option(
     '--savepoint-dir <dir>',
@@ -116,6 +120,7 @@ program
       heartbeatIntervalMs: number;
       heartbeatTimeoutMs: number;
       quiet?: boolean;
+      volunteers?: boolean;
       checkpointDir?: string;
       savepointDir?: string;
       resources?: Record<string, number>;
@@ -159,6 +164,7 @@ program
           maxTasksPerDriver: o.maxTasksPerDriver,
           maxObjectsPerDriver: o.maxObjectsPerDriver,
           allowNats: o.allowNats ?? [],
+          volunteers: !!o.volunteers,
         });
       else
         await startNodeCommand({

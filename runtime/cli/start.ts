@@ -59,6 +59,8 @@ export interface HeadCommandOptions {
   maxConnections: number;
   maxTasksPerDriver: number;
   maxObjectsPerDriver: number;
+  /** Admit volunteers (browser tabs through the volunteer link) and print the link. */
+  volunteers?: boolean;
 }
 
 /** The head's cluster secret: from `--token-file`, else `$WRT_TOKEN`, else a fresh one. */
@@ -81,6 +83,7 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
   const head = new Head({
     clusterSecret: secret,
     volunteerRevoked: revoked,
+    admitVolunteers: !!o.volunteers,
     authTimeoutMs: o.authTimeoutMs,
     maxUnauthenticated: o.maxUnauthenticated,
     maxConnections: o.maxConnections,
@@ -111,7 +114,10 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
       `  wrt start --address ${ws}://${shown}:${server.port}/ws\n` +
       `from another machine, copy that file there and run:\n` +
       `  wrt start --address ${ws}://HEAD-HOST:${server.port}/ws --token-file cluster.token${tls ? ' --ca-file CERT.pem' : ''}\n` +
-      `volunteer link (revoke with wrt token --revoke link-1): ${http}://${shown}:${server.port}/#token=${volunteerLink}\n` +
+      (o.volunteers
+        ? `volunteer link (revoke with wrt token --revoke link-1): ${http}://${shown}:${server.port}/#token=${volunteerLink}\n` +
+          `  volunteers get only work submitted with --volunteers (or volunteers: 'verified'); their results count once verified\n`
+        : `volunteers: none (start the head with --volunteers to print a volunteer link)\n`) +
       `dashboard: ${http}://${shown}:${server.port}/ui (wrt dashboard prints a link with a viewer token); metrics: ${http}://${shown}:${server.port}/metrics\n` +
       (o.host === '127.0.0.1' || o.host === 'localhost' || tls
         ? ''

@@ -104,6 +104,17 @@ export function formatJobs(jobs: JobListItem[]): string {
   ]);
 }
 
+/**
+ * A volunteer's trust record in one cell: `V valid, I invalid` and its standing (`trusted`,
+ * `quarantined`, `paused`), e.g. `14 valid, 0 invalid, trusted`; `-` for trusted nodes.
+ */
+export function trustOf(n: NodeItem): string {
+  const t = n.trust;
+  if (!t) return '-';
+  const standing = t.quarantined ? ', quarantined' : t.trusted ? ', trusted' : '';
+  return `${t.valid} valid, ${t.invalid} invalid${standing}${t.offered === 0 ? ', paused' : ''}`;
+}
+
 /** The cluster at a glance: version, slots, nodes and jobs. */
 export function formatCluster(o: Overview, nodes: NodeItem[], jobs: JobListItem[]): string {
   const byState = Object.entries(o.jobs)
@@ -114,7 +125,7 @@ export function formatCluster(o: Overview, nodes: NodeItem[], jobs: JobListItem[
     '',
     nodes.length
       ? table([
-          ['NODE', 'NAME', 'KIND', 'SLOTS', 'GRANTS', 'FINISHED', 'FAILED', 'STORE', 'SPILLED', 'GPU'],
+          ['NODE', 'NAME', 'KIND', 'SLOTS', 'GRANTS', 'FINISHED', 'FAILED', 'STORE', 'SPILLED', 'GPU', 'TRUST'],
           ...nodes.map((n) => [
             n.id,
             n.name,
@@ -126,6 +137,7 @@ export function formatCluster(o: Overview, nodes: NodeItem[], jobs: JobListItem[
             bytes(n.storeUsedBytes),
             bytes(n.spill.spilledBytes),
             n.gpus ? n.gpuAdapter : '-',
+            trustOf(n),
           ]),
         ])
       : 'no nodes\n',

@@ -18,6 +18,8 @@ import { ALLOWED, guardConnection, refuse, type GuardedConnection } from './auth
 export interface AdmissionHost {
   secret: string;
   revoked(subject: string): boolean;
+  /** Volunteers may join at all. */
+  admitVolunteers: boolean;
   log(line: string): void;
   /** Runs `fn` (the handling of one frame's messages) as one scheduling batch. */
   batch(fn: () => void): void;
@@ -74,6 +76,7 @@ export class Admission {
     const guarded = guardConnection(conn, {
       secret: this.host.secret,
       revoked: (s) => this.host.revoked(s),
+      admitVolunteers: this.host.admitVolunteers,
       timeoutMs: this.limits.authTimeoutMs ?? 10_000,
       log: (line) => this.host.log(line),
     });

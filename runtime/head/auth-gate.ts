@@ -62,6 +62,8 @@ export interface AuthGateOptions {
   secret: string;
   /** True when volunteer link `subject` has been revoked. */
   revoked: (subject: string) => boolean;
+  /** Volunteers may join at all (`wrt start --head --volunteers`). @default true */
+  admitVolunteers?: boolean;
   /** How long a connection may take to authenticate, ms. */
   timeoutMs: number;
   log: (line: string) => void;
@@ -91,6 +93,12 @@ async function verify(o: AuthGateOptions, m: Extract<Message, { type: 'Authentic
     // A driver's token may also read status (viewer); otherwise a token is good for its own role only.
     if (granted !== m.role && !(granted === 'driver' && m.role === 'viewer')) {
       throw new WrtError('WRT_FORBIDDEN', `a ${granted} token may not connect as ${m.role}`);
+    }
+    if (granted === 'volunteer' && o.admitVolunteers === false) {
+      throw new WrtError(
+        'WRT_FORBIDDEN',
+        'this head takes no volunteers (its operator starts it with wrt start --head --volunteers to take them)',
+      );
     }
     if (granted === 'volunteer' && o.revoked(parts.subject)) {
       throw new WrtError('WRT_UNAUTHENTICATED', `volunteer link ${parts.subject} has been revoked`);

@@ -55,6 +55,8 @@ export interface HeadOptions extends AdmissionLimits, DriverLimits {
   volunteerRevoked?: (subject: string) => boolean;
   /** Bytes queued to a driver that does not read them, beyond which its connection is closed. @default 256 MiB */
   maxPendingBytesPerDriver?: number;
+  /** Volunteers (volunteer-link credentials) may join. `wrt start --head` sets it only with `--volunteers`. @default true */
+  admitVolunteers?: boolean;
   /** How volunteers' work is replicated and judged (docs/volunteers.md). @default DEFAULT_VOLUNTEER_POLICY */
   volunteerPolicy?: Partial<VolunteerPolicy>;
 }
@@ -153,6 +155,7 @@ export class Head {
       {
         secret: this.clusterSecret,
         revoked: this.volunteerRevoked,
+        admitVolunteers: options.admitVolunteers ?? true,
         log: this.log,
         batch: (fn) => this.tasks.batch(fn),
         register: (conn, m, volunteer) => this.register(conn, m, volunteer),

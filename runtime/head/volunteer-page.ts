@@ -12,17 +12,28 @@ export function volunteerPage(): string {
   body { font: 15px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 3rem auto; padding: 0 1rem; color: #1d1d1f; }
   h1 { font-size: 1.4rem; }
   #state { font-weight: 600; }
+  dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+  dt { color: #6e6e73; }
   #log { font: 12px/1.4 ui-monospace, monospace; background: #f4f4f6; padding: .75rem; height: 16rem; overflow: auto; white-space: pre-wrap; }
 </style>
 </head>
 <body>
 <h1>wrt — this tab is a worker node</h1>
-<p>While this page stays open, the tab runs WebAssembly tasks for the cluster in its own Web Workers,
-sandboxed, with no access to this page or your files. Close the tab to leave.</p>
+<p>While this page stays open, the tab runs WebAssembly work for the cluster in its own Web Workers,
+sandboxed, with no access to this page or your files. Close the tab to leave: nothing keeps running.</p>
 <p>The tab joins with the credential at the end of this page's address (<code>#token=…</code>, from the
 link the cluster's operator shared; the browser never sends it to a server). A volunteer link makes
-it an untrusted volunteer; without a credential the cluster refuses it.</p>
-<p>State: <span id="state">starting…</span> · tasks finished: <span id="tasks">0</span></p>
+it an untrusted volunteer, whose results count once other volunteers' results agree with them; without
+a credential the cluster refuses it. It offers nothing while the battery is low and not charging, and
+less while the device is under CPU pressure, where the browser reports them.</p>
+<dl>
+  <dt>State</dt><dd id="state">starting…</dd>
+  <dt>Running work of</dt><dd id="jobs">—</dd>
+  <dt>Units finished</dt><dd id="tasks">0</dd>
+  <dt>Results checked</dt><dd id="trust">—</dd>
+  <dt>CPU share</dt><dd><span id="cpu">—</span> <select id="share" disabled aria-label="slots offered"></select>
+    <button id="pause" type="button">Pause</button></dd>
+</dl>
 <div id="log"></div>
 <script type="module" src="/assets/node-agent.js"></script>
 </body>

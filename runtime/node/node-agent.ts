@@ -298,6 +298,12 @@ export class NodeAgent {
       if (msg.type === 'DeployTask' || msg.type === 'DeployStreamSlot')
         msg.deadlineMs = Math.min(msg.deadlineMs || c.deadlineMs, c.deadlineMs);
     }
+    if (this.listeners.length > 0) {
+      if (msg.type === 'DeployTask')
+        this.emit({ type: 'deployed', jobId: msg.jobId, taskId: msg.taskId, kind: msg.kind, operator: msg.operator });
+      else if (msg.type === 'DeployStreamSlot')
+        this.emit({ type: 'deployed', jobId: msg.jobId, taskId: `slot-${msg.slot}`, kind: 'StreamSlot', operator: '' });
+    }
     switch (msg.type) {
       case 'DeployTask':
         if (msg.kind === 'Operator') void this.tasks.runOperator(msg);

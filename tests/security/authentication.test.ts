@@ -32,7 +32,17 @@ test.before(async () => {
       { name: 'alpha', cpus: 1, args: ['--no-gpu'] },
       { name: 'beta', cpus: 1, args: ['--no-gpu'] },
     ],
-    ['--auth-timeout-ms', '3000', '--max-unauthenticated', '64', '--max-tasks-per-driver', '6', '--state-dir', join(f.work, 'state')],
+    [
+      '--auth-timeout-ms',
+      '3000',
+      '--max-unauthenticated',
+      '64',
+      '--max-tasks-per-driver',
+      '6',
+      '--state-dir',
+      join(f.work, 'state'),
+      '--volunteers',
+    ],
   );
 });
 
@@ -155,11 +165,15 @@ test.serial('roles: a viewer or volunteer sending driver or node messages, a dri
   const submit = SAMPLES.find((m) => m.type === 'SubmitJob')!;
   const heartbeat = SAMPLES.find((m) => m.type === 'Heartbeat')!;
   const taskStatus = SAMPLES.find((m) => m.type === 'TaskStatus')!;
+  const chunk = SAMPLES.find((m) => m.type === 'ObjectChunk')!;
+  const streamData = SAMPLES.find((m) => m.type === 'StreamData')!;
   for (const [token, role, m] of [
     [viewer, 'viewer', submit],
     [viewer, 'viewer', heartbeat],
     [volunteer, 'volunteer', submit],
-    [volunteer, 'volunteer', taskStatus],
+    // Volunteers hold no objects anyone reads, and run no stream slots.
+    [volunteer, 'volunteer', chunk],
+    [volunteer, 'volunteer', streamData],
     [driver, 'driver', taskStatus],
   ] as [string, Role, Message][]) {
     const r = await sendAs(token, role, m);
@@ -245,29 +259,34 @@ test.serial('10,000 fuzzed frames from authenticated drivers: each bad one ends 
   assert.deepEqual((await cluster.status()).nodes.map((n) => n.name).sort(), ['alpha', 'beta']);
 });
 
-test.serial('a volunteer tab joins through the volunteer link and gets no work; once the link is revoked no new tab gets in', async () => {
-  const link = /volunteer link .*?: (http\S+)/.exec(cluster.head.stdout)?.[1];
-  assert.ok(link, cluster.head.stdout);
-  const { browser, close } = await launchChromium();
-  try {
-    const tab = await browser.newPage();
-    await tab.goto(link.replace('/#', '/?name=vol-tab&cpus=1#'));
-    const s = await cluster.statusWhen((x) => x.nodes.some((n) => n.name === 'vol-tab'), 'the volunteer tab joined');
-    assert.equal(s.nodes.find((n) => n.name === 'vol-tab')?.role, 'volunteer');
-    await assertTasksRun(cluster);
-    assert.equal((await cluster.status()).nodes.find((n) => n.name === 'vol-tab')?.tasksFinished, 0, 'no work for volunteers yet');
-    const revoke = await runWrt(['token', '--revoke', 'link-1', '--state-dir', join(f.work, 'state')]);
-    assert.equal(revoke.code, 0, revoke.stderr);
-    const late = await browser.newPage();
-    await late.goto(link.replace('/#', '/?name=late-tab&cpus=1#'));
-    await late.waitForFunction(() => (globalThis as { wrtNode?: { state: string } }).wrtNode?.state === 'error');
-    const error = await late.evaluate(() => (globalThis as { wrtNode?: { error: string } }).wrtNode?.error ?? '');
-    assert.match(error, /revoked/);
-    assert.ok(!(await cluster.status()).nodes.some((n) => n.name === 'late-tab'));
-  } finally {
-    await close();
-  }
-});
+test.serial(
+  'a volunteer tab joins through the volunteer link and gets no work of jobs that do not allow volunteers; once the link is revoked no new tab gets in',
+  async () => {
+    const link = /volunteer link .*?: (http\S+)/.exec(cluster.head.stdout)?.[1];
+    assert.ok(link, cluster.head.stdout);
+    const { browser, close } = await launchChromium();
+    try {
+      const tab = await browser.newPage();
+      await tab.goto(link.replace('/#', '/?name=vol-tab&cpus=1#'));
+      const s = await cluster.statusWhen((x) => x.nodes.some((n) => n.name === 'vol-tab'), 'the volunteer tab joined');
+      assert.equal(s.nodes.find((n) => n.name === 'vol-tab')?.role, 'volunteer');
+      await assertTasksRun(cluster);
+      assert.equal((await cluster.status()).nodes.find((n) => n.name === 'vol-tab')?.tasksFinished, 0);
+      // From the tab's side: not one deployment reached it.
+      assert.equal(await tab.evaluate(() => (globalThis as { wrtNode?: { deploymentCount: number } }).wrtNode?.deploymentCount), 0);
+      const revoke = await runWrt(['token', '--revoke', 'link-1', '--state-dir', join(f.work, 'state')]);
+      assert.equal(revoke.code, 0, revoke.stderr);
+      const late = await browser.newPage();
+      await late.goto(link.replace('/#', '/?name=late-tab&cpus=1#'));
+      await late.waitForFunction(() => (globalThis as { wrtNode?: { state: string } }).wrtNode?.state === 'error');
+      const error = await late.evaluate(() => (globalThis as { wrtNode?: { error: string } }).wrtNode?.error ?? '');
+      assert.match(error, /revoked/);
+      assert.ok(!(await cluster.status()).nodes.some((n) => n.name === 'late-tab'));
+    } finally {
+      await close();
+    }
+  },
+);
 
 test.serial(
   "a driver's task flood stops at its limit (WRT_OVER_LIMIT) while another driver's tasks run; another driver's object id cannot be taken over",
