@@ -147,6 +147,9 @@ export interface ClusterStatusView {
     spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
     gpus: number;
     gpuAdapter: string;
+    alive: boolean;
+    /** Volunteers: their trust record (runtime/head/node-view.ts `VolunteerView`). */
+    trust?: { valid: number; invalid: number; streak: number; trusted: boolean; quarantined: boolean; unitsDone: number; unitsLate: number; offered: number };
   }[];
   jobs: { id: string; state: string; nodes: string[] }[];
 }
