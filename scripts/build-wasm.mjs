@@ -5,6 +5,7 @@
 //   kernels/build/kernels.wasm                  the shared kernels as one core module (tests, bench)
 //   kernels/build/numeric.wasm                  CPU matmul/reduce/scan/sort beside the GPU (bench:gpu)
 //   samples/wordcount/build/pipeline.wasm       the word-count component (+ pipeline.core.wasm)
+//   samples/montecarlo/build/pipeline.wasm      Monte Carlo π, a CPU-heavy batch pipeline (+ .core.wasm)
 //   samples/gpu/build/word-lengths.wasm         a pipeline with a GPU operator (+ .core.wasm)
 //   samples/nexmark/build/pipeline.wasm         the Nexmark stream queries (+ pipeline.core.wasm)
 //   tests/fixtures/build/*.wasm                 components and files for the tests
@@ -69,6 +70,11 @@ await compile('kernels/numeric.ts', 'kernels/build/numeric.wasm');
 graphModule('samples/wordcount/graph.json', 'samples/wordcount/build/graph.ts');
 const wcCore = await compile('samples/wordcount/assembly/pipeline.ts', 'samples/wordcount/build/pipeline.core.wasm');
 await component(wcCore, 'samples/wordcount/wit/wordcount.wit', 'wordcount', 'samples/wordcount/build/pipeline.wasm');
+
+// Monte Carlo π: a CPU-heavy batch pipeline (bench:volunteer)
+graphModule('samples/montecarlo/graph.json', 'samples/montecarlo/build/graph.ts');
+const mcCore = await compile('samples/montecarlo/assembly/pipeline.ts', 'samples/montecarlo/build/pipeline.core.wasm');
+await component(mcCore, 'samples/montecarlo/wit/montecarlo.wit', 'montecarlo', 'samples/montecarlo/build/pipeline.wasm');
 
 // task and actor samples
 const sampleTasks = await compile('samples/tasks/assembly/tasks.ts', 'samples/tasks/build/tasks.core.wasm');

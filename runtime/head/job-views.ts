@@ -37,6 +37,24 @@ export interface SubtaskView {
   outputWatermark: number | null;
   /** Bytes in the latest completed checkpoint; null without one. */
   stateBytes: number | null;
+  /** Maps of a job that allows volunteers, accepted from volunteers: the attempts (`SUBTASK#N`) whose identical output was accepted. */
+  acceptedFrom?: string[];
+}
+
+/** What verifying volunteers' work cost a batch job and found (jobs submitted with `--volunteers`). */
+export interface VolunteerWorkView {
+  /** Map attempts that returned an output: every replica, trusted and volunteer, late ones too. */
+  mapAttemptsFinished: number;
+  /** Extra map executions per useful one: attempts finished / maps done − 1 (0 without replication). */
+  replicationOverhead: number;
+  /** Results that disagreed with the accepted output. */
+  invalidResults: number;
+  /** Outputs accepted on one trusted volunteer's word (not spot-checked). */
+  acceptedUnverified: number;
+  /** Units a trusted node decided (volunteers disagreed, or it overtook a straggler). */
+  decidedByTrusted: number;
+  /** Accepted outputs discarded because their only voucher was quarantined. */
+  rescinded: number;
 }
 
 export interface VertexView {
@@ -74,6 +92,8 @@ export interface JobDetail {
   message: string;
   nodes: string[];
   restarts: number;
+  /** Batch jobs submitted with `--volunteers`. */
+  volunteers?: VolunteerWorkView;
   vertices: VertexView[];
   edges: { from: string; to: string; partitioning: string }[];
 }
@@ -136,12 +156,16 @@ export function jobDetail(
         backPressure: 0,
         outputWatermark: null,
         stateBytes: null,
+        ...(t.acceptedFrom.length ? { acceptedFrom: t.acceptedFrom } : {}),
       })),
     });
+    const v = job.verification;
+    const mapsDone = job.maps.filter((t) => t.state === 'done').length;
     return {
       ...base,
       kind: 'batch',
       restarts: 0,
+      ...(job.spec.volunteers ? { volunteers: { ...v, replicationOverhead: mapsDone ? v.mapAttemptsFinished / mapsDone - 1 : 0 } } : {}),
       vertices: [stage('map', job.maps), stage('reduce', job.reduces)],
       edges: [{ from: 'map', to: 'reduce', partitioning: 'Hash' }],
     };

@@ -74,6 +74,12 @@ export class BatchJob extends ClusterJob {
   private readonly verified: VerifiedWork | null;
   /** Inputs and outputs a job that allows volunteers keeps on the head. */
   private readonly kept: HeldOutputs;
+  /**
+   * What verification cost and found: map attempts that returned an output (every replica, trusted
+   * and volunteer, late ones too), results that disagreed with the accepted output, outputs accepted
+   * unverified (one trusted volunteer's), units a trusted node decided, accepted outputs rescinded.
+   */
+  readonly verification = { mapAttemptsFinished: 0, invalidResults: 0, acceptedUnverified: 0, decidedByTrusted: 0, rescinded: 0 };
 
   constructor(
     private readonly host: JobHost,
@@ -95,8 +101,17 @@ export class BatchJob extends ClusterJob {
               },
               startOnVolunteer: (a) => this.startOnVolunteer(a),
               startOnTrusted: (key, now) => this.placeTrusted(this.mapOf(key)!, false, now) === 'placed',
-              accept: (key, bytes, nodes, now) => this.acceptHeld(this.mapOf(key)!, bytes, nodes, now),
-              rescind: (key, now) => this.rescind(this.mapOf(key)!, now),
+              accept: (key, bytes, how, now) => {
+                const v = this.verification;
+                v.invalidResults += how.invalid;
+                if (!how.verified) v.acceptedUnverified++;
+                if (how.byTrusted) v.decidedByTrusted++;
+                this.acceptHeld(this.mapOf(key)!, bytes, how.volunteers, how.attempts, now);
+              },
+              rescind: (key, now) => {
+                this.verification.rescinded++;
+                this.rescind(this.mapOf(key)!, now);
+              },
               dropped: (a) => this.mapOf(a.key)?.attempts.delete(a.id),
               log: (line) => host.log(`job ${spec.jobId}: ${line}`),
             },
@@ -260,14 +275,18 @@ export class BatchJob extends ClusterJob {
       // Objects of a job that has ended, or of an attempt that no longer counts, are not wanted;
       // a volunteer's replica abandoned at its deadline is still judged.
       releaseOutputs();
-      if (!this.terminal && !a && s.state === 'Finished' && s.data) this.verified?.result(s.taskId, nodeId, s.data, now);
+      if (!this.terminal && !a && s.state === 'Finished' && s.data && this.verified?.result(s.taskId, nodeId, s.data, now))
+        this.verification.mapAttemptsFinished++;
       return;
     }
     const t = found.t;
     t.attempts.delete(a.id);
     if (a.volunteer) {
       if (s.state === 'Failed' || !s.data) this.verified?.failed(a.id, nodeId);
-      else this.verified?.result(a.id, nodeId, s.data, now);
+      else {
+        this.verification.mapAttemptsFinished++;
+        this.verified?.result(a.id, nodeId, s.data, now);
+      }
       this.pump(now);
       return;
     }
@@ -277,6 +296,7 @@ export class BatchJob extends ClusterJob {
     }
     this.nodesUsed.add(this.host.nodeName(nodeId));
     const isMap = this.maps[t.index] === t;
+    if (isMap) this.verification.mapAttemptsFinished++;
     if (t.state === 'done') releaseOutputs();
     else if (isMap && a.output === 'head') this.verified?.result(a.id, nodeId, s.data ?? new Uint8Array(0), now, { key: t.id });
     else if (isMap) {
@@ -307,7 +327,8 @@ export class BatchJob extends ClusterJob {
   }
 
   /** Map `t`'s output (`bytes`, a partitioned batch the head accepted) is held here; `volunteers` returned it. */
-  private acceptHeld(t: Subtask, bytes: Uint8Array, volunteers: string[], now: number): void {
+  private acceptHeld(t: Subtask, bytes: Uint8Array, volunteers: string[], attempts: string[], now: number): void {
+    t.acceptedFrom = attempts;
     const { outputs, inputBytes } = this.kept.holdMapOutput(t.index, t.id, bytes, this.partitions, this.spec.plan.map.operator);
     for (const v of volunteers) this.nodesUsed.add(this.host.nodeName(v));
     t.outputs = outputs;
@@ -320,6 +341,7 @@ export class BatchJob extends ClusterJob {
   /** Map `t`'s accepted output is discarded: it runs again, and every reduce with it. */
   private rescind(t: Subtask, now: number): void {
     this.kept.rescind(t.index);
+    t.acceptedFrom = [];
     this.bytesDone -= t.inputBytes;
     t.state = 'pending';
     t.outputs = [];

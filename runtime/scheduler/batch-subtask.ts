@@ -34,6 +34,8 @@ export interface Subtask {
   trustedAttempts: number;
   outputs: ObjectLocation[];
   inputBytes: number;
+  /** A map whose output the head accepted from volunteers: the attempts whose (identical) output it is. */
+  acceptedFrom: string[];
 }
 
 export function newSubtask(id: string, index: number): Subtask {
@@ -46,6 +48,7 @@ export function newSubtask(id: string, index: number): Subtask {
     trustedAttempts: 0,
     outputs: [],
     inputBytes: 0,
+    acceptedFrom: [],
   };
 }
 

@@ -40,13 +40,27 @@ export interface VerifiedWorkHost {
   startOnVolunteer(a: VerifiedAttempt): void;
   /** Starts an attempt of unit `key` on a trusted node with room (its output must come to the head); false when none has room. */
   startOnTrusted(key: string, now: number): boolean;
-  /** Unit `key`'s output is accepted: `bytes` (the head's copy); `nodes` are the volunteers that returned it. */
-  accept(key: string, bytes: Uint8Array, nodes: string[], now: number): void;
+  /** Unit `key`'s output is accepted: `bytes` (the head's copy), and how (see {@link Acceptance}). */
+  accept(key: string, bytes: Uint8Array, how: Acceptance, now: number): void;
   /** Unit `key`'s accepted output is discarded (its only voucher was quarantined): the unit must run again. */
   rescind(key: string, now: number): void;
   /** Volunteer attempt `a` no longer counts (its volunteer left or was quarantined, or it passed its deadline). */
   dropped?(a: VerifiedAttempt): void;
   log(line: string): void;
+}
+
+/** How a unit's output was accepted. */
+export interface Acceptance {
+  /** Volunteers whose results are the accepted output. */
+  volunteers: string[];
+  /** Attempts whose output is the accepted one (`KEY#N`; a trusted node's included). */
+  attempts: string[];
+  /** Results that disagreed with it. */
+  invalid: number;
+  /** Compared with another result, or a trusted node's (false: one trusted volunteer's, not spot-checked). */
+  verified: boolean;
+  /** A trusted node's output decided it (the volunteers disagreed, or a straggler was overtaken). */
+  byTrusted: boolean;
 }
 
 interface Unit {
@@ -210,7 +224,12 @@ export class VerifiedWork {
     if (v.kind !== 'accepted') return true;
     this.units.delete(key);
     this.settled.set(key, { bytes: v.result.bytes, voucher: v.verified ? null : v.result.nodeId });
-    this.host.accept(key, v.result.bytes, v.agree, now);
+    this.host.accept(
+      key,
+      v.result.bytes,
+      { volunteers: v.agree, attempts: v.attempts, invalid: v.disagree.length, verified: v.verified, byTrusted: v.result.trusted },
+      now,
+    );
     this.pool.judged(v.agree, v.disagree);
     return true;
   }

@@ -3,7 +3,10 @@ import test from 'ava';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { ROOT, TestCluster, killAll } from '../helpers/wrt-process.js';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, TestCluster, killAll, runWrt } from '../helpers/wrt-process.js';
 
 let cluster: TestCluster;
 test.before(async () => {
@@ -29,6 +32,52 @@ test.serial('Monte Carlo π with many tasks', async () => {
   const m = /π ≈ ([\d.]+) .* from 32 tasks/.exec(await runSample('tasks/pi.js', '32'));
   assert.ok(m, 'no estimate printed');
   assert.ok(Math.abs(Number(m[1]) - Math.PI) < 0.01);
+});
+
+test.serial('Monte Carlo π as a batch pipeline: its counts are those of xorshift64* computed here', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'wrt-montecarlo-'));
+  try {
+    const lines = Array.from({ length: 40 }, (_, seed) => [seed, 2000 + seed] as const);
+    writeFileSync(join(work, 'seeds.txt'), lines.map(([s, n]) => `${s}x${n}\n`).join(''));
+    const r = await runWrt([
+      'submit',
+      `${ROOT}samples/montecarlo/build/pipeline.wasm`,
+      ...['--address', cluster.address, '--token-file', cluster.tokenFile, '--input', join(work, 'seeds.txt')],
+      ...['--output', join(work, 'out'), '--chunk-mb', '0.0001'],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const got = Object.fromEntries(
+      readdirSync(join(work, 'out'))
+        .filter((f) => f.endsWith('.tsv'))
+        .flatMap((f) =>
+          readFileSync(join(work, 'out', f), 'utf8')
+            .trim()
+            .split('\n'),
+        )
+        .filter(Boolean)
+        .map((l) => l.split('\t')),
+    );
+    // xorshift64* (Vigna 2016) in BigInt, seeded as the pipeline seeds it.
+    const M = (1n << 64n) - 1n;
+    let inside = 0;
+    for (const [seed, n] of lines) {
+      let s = (BigInt(seed) * 0x9e3779b97f4a7c15n + 1n) & M;
+      const next = (): number => {
+        s ^= s >> 12n;
+        s = (s ^ (s << 25n)) & M;
+        s ^= s >> 27n;
+        return Number(((s * 0x2545f4914f6cdd1dn) & M) >> 11n) / 2 ** 53;
+      };
+      for (let i = 0; i < n; i++) {
+        const x = next();
+        const y = next();
+        if (x * x + y * y <= 1) inside++;
+      }
+    }
+    assert.deepEqual(got, { inside: String(inside), points: String(lines.reduce((a, [, n]) => a + n, 0)) });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });
 
 test.serial('parameter server actor: the loss falls towards zero', async () => {
