@@ -127,7 +127,7 @@ try {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const corrupted = new Set<string>();
-    p.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    p.stdout.setEncoding('utf8').on('data', (d: string) => {
       for (const m of d.matchAll(/corrupted (\S+)/g)) corrupted.add(m[1]!);
     });
     cheaters.push({ process: p, corrupted });

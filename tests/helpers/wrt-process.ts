@@ -149,7 +149,16 @@ export interface ClusterStatusView {
     gpuAdapter: string;
     alive: boolean;
     /** Volunteers: their trust record (runtime/head/node-view.ts `VolunteerView`). */
-    trust?: { valid: number; invalid: number; streak: number; trusted: boolean; quarantined: boolean; unitsDone: number; unitsLate: number; offered: number };
+    trust?: {
+      valid: number;
+      invalid: number;
+      streak: number;
+      trusted: boolean;
+      quarantined: boolean;
+      unitsDone: number;
+      unitsLate: number;
+      offered: number;
+    };
   }[];
   jobs: { id: string; state: string; nodes: string[] }[];
 }
