@@ -39,6 +39,7 @@ import { submit } from '../runtime/cli/submit.js';
 import { deriveToken } from '../runtime/protocol/credentials.js';
 import { launchChromium } from '../tests/helpers/chromium.js';
 import { readParts } from '../tests/helpers/wordcount-output.js';
+import type { VolunteerWorkView } from '../runtime/head/job-views.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORDCOUNT = `${ROOT}samples/wordcount/build/pipeline.wasm`;
@@ -79,16 +80,8 @@ const cheaterCount = Math.round(CHEATERS * TABS);
 const honestTabs = TABS - cheaterCount;
 const log = (line: string): void => void (json || process.stderr.write(`bench:volunteer: ${line}\n`));
 
-interface VolunteerBlock {
-  mapAttemptsFinished: number;
-  replicationOverhead: number;
-  invalidResults: number;
-  acceptedUnverified: number;
-  decidedByTrusted: number;
-  rescinded: number;
-}
 interface JobView {
-  volunteers?: VolunteerBlock;
+  volunteers?: VolunteerWorkView;
   vertices: { id: string; subtasks: { acceptedFrom?: string[] }[] }[];
 }
 
@@ -160,7 +153,7 @@ try {
     });
     return { seconds: s.seconds, out, jobId: s.jobId };
   };
-  const judge = async (jobId: string): Promise<{ block: VolunteerBlock; wrongAccepted: number }> => {
+  const judge = async (jobId: string): Promise<{ block: VolunteerWorkView; wrongAccepted: number }> => {
     const view = await api<JobView>(`/jobs/${jobId}`);
     const corrupted = new Set(cheaters.flatMap((c) => [...c.corrupted]));
     const maps = view.vertices.find((v) => v.id === 'map')?.subtasks ?? [];

@@ -7,6 +7,7 @@ import type { Connection } from '../platform/platform.js';
 import type { Resources } from '../scheduler/resources.js';
 import type { JobStatusView } from './job-registry.js';
 import type { NodeCeilings } from './ceilings.js';
+import type { VolunteerView } from '../scheduler/volunteer-pool.js';
 
 export interface NodeEntry {
   id: string;
@@ -62,25 +63,6 @@ export interface NodeView {
   alive: boolean;
   /** Volunteers only: their trust record and what they offer now (docs/volunteers.md). */
   trust?: VolunteerView;
-}
-
-/** A volunteer's trust record as the API shows it (volunteer-trust.ts `TrustRecord`). */
-export interface VolunteerView {
-  /** Results that agreed / disagreed with the accepted output; valid ones in a row. */
-  valid: number;
-  invalid: number;
-  streak: number;
-  /** Spot-checked rather than always replicated. */
-  trusted: boolean;
-  quarantined: boolean;
-  /** Units finished, and units that passed their deadline. */
-  unitsDone: number;
-  unitsLate: number;
-  /** Mean wall time of its units, ms (0: none yet). */
-  paceMs: number;
-  /** Slots offered now (0: paused), and units it runs now. */
-  offered: number;
-  runningUnits: number;
 }
 
 /** JSON shape of `GET /api/status`. */

@@ -106,7 +106,7 @@ export class BatchJob extends ClusterJob {
                 v.invalidResults += how.invalid;
                 if (!how.verified) v.acceptedUnverified++;
                 if (how.byTrusted) v.decidedByTrusted++;
-                this.acceptHeld(this.mapOf(key)!, bytes, how.volunteers, how.attempts, now);
+                this.acceptHeld(this.mapOf(key)!, bytes, how.nodes, how.attempts, now);
               },
               rescind: (key, now) => {
                 this.verification.rescinded++;
@@ -301,11 +301,13 @@ export class BatchJob extends ClusterJob {
     else if (isMap && a.output === 'head') this.verified?.result(a.id, nodeId, s.data ?? new Uint8Array(0), now, { key: t.id });
     else if (isMap) {
       t.state = 'done';
+      t.ranOn = [nodeId];
       t.outputs = s.outputs;
       t.inputBytes = s.inputBytes;
       this.bytesDone += s.inputBytes;
     } else {
       t.state = 'done';
+      t.ranOn = [nodeId];
       const data = s.data ?? new Uint8Array(0);
       if (this.verified) this.kept.keepReduceOutput(t.index, data);
       else this.host.sendToClient({ type: 'JobOutput', jobId: this.spec.jobId, partition: t.index, data });
@@ -326,11 +328,12 @@ export class BatchJob extends ClusterJob {
     this.pump(now);
   }
 
-  /** Map `t`'s output (`bytes`, a partitioned batch the head accepted) is held here; `volunteers` returned it. */
-  private acceptHeld(t: Subtask, bytes: Uint8Array, volunteers: string[], attempts: string[], now: number): void {
+  /** Map `t`'s output (`bytes`, a partitioned batch the head accepted) is held here; `nodes` returned it (in `attempts`). */
+  private acceptHeld(t: Subtask, bytes: Uint8Array, nodes: string[], attempts: string[], now: number): void {
     t.acceptedFrom = attempts;
+    t.ranOn = [...new Set(nodes)];
     const { outputs, inputBytes } = this.kept.holdMapOutput(t.index, t.id, bytes, this.partitions, this.spec.plan.map.operator);
-    for (const v of volunteers) this.nodesUsed.add(this.host.nodeName(v));
+    for (const n of t.ranOn) this.nodesUsed.add(this.host.nodeName(n));
     t.outputs = outputs;
     t.inputBytes = inputBytes;
     t.state = 'done';

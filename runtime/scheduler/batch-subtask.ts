@@ -36,6 +36,8 @@ export interface Subtask {
   inputBytes: number;
   /** A map whose output the head accepted from volunteers: the attempts whose (identical) output it is. */
   acceptedFrom: string[];
+  /** Once done: the nodes whose attempt produced its output (several when replicas agreed). */
+  ranOn: string[];
 }
 
 export function newSubtask(id: string, index: number): Subtask {
@@ -49,6 +51,7 @@ export function newSubtask(id: string, index: number): Subtask {
     outputs: [],
     inputBytes: 0,
     acceptedFrom: [],
+    ranOn: [],
   };
 }
 
@@ -68,7 +71,7 @@ export function subtaskView(
   verifying: boolean,
 ): { state: 'pending' | 'fetching' | 'running' | 'verifying' | 'done'; nodeIds: string[] } {
   const nodeIds = [...new Set([...t.attempts.values()].map((a) => a.nodeId))];
-  if (t.state === 'done') return { state: 'done', nodeIds: [...new Set(t.outputs.map((o) => o.nodeId).filter(Boolean))] };
+  if (t.state === 'done') return { state: 'done', nodeIds: t.ranOn };
   if (t.state === 'pending') return { state: 'pending', nodeIds };
   const attempts = [...t.attempts.values()];
   if (attempts.some((a) => a.state === 'running')) return { state: verifying ? 'verifying' : 'running', nodeIds };

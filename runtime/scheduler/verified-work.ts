@@ -53,8 +53,9 @@ export interface VerifiedWorkHost {
 export interface Acceptance {
   /** Volunteers whose results are the accepted output. */
   volunteers: string[];
-  /** Attempts whose output is the accepted one (`KEY#N`; a trusted node's included). */
+  /** Attempts whose output is the accepted one (`KEY#N`; a trusted node's included), and their nodes. */
   attempts: string[];
+  nodes: string[];
   /** Results that disagreed with it. */
   invalid: number;
   /** Compared with another result, or a trusted node's (false: one trusted volunteer's, not spot-checked). */
@@ -227,7 +228,14 @@ export class VerifiedWork {
     this.host.accept(
       key,
       v.result.bytes,
-      { volunteers: v.agree, attempts: v.attempts, invalid: v.disagree.length, verified: v.verified, byTrusted: v.result.trusted },
+      {
+        volunteers: v.agree,
+        attempts: v.attempts,
+        nodes: v.nodes,
+        invalid: v.disagree.length,
+        verified: v.verified,
+        byTrusted: v.result.trusted,
+      },
       now,
     );
     this.pool.judged(v.agree, v.disagree);

@@ -18,6 +18,12 @@ export interface VolunteerPoolHost {
   quarantined(nodeId: string): void;
 }
 
+/**
+ * A volunteer's trust record as the REST API shows it (`trust` of a node): its {@link TrustRecord}
+ * (pace rounded to whole ms) with `offered` (slots it offers now; 0 paused) and `runningUnits`.
+ */
+export type VolunteerView = Omit<TrustRecord, 'nodeId' | 'allowedUnits'> & { offered: number; runningUnits: number };
+
 interface Volunteer {
   name: string;
   /** Slots it registered with. */
@@ -144,8 +150,8 @@ export class VolunteerPool {
     }
   }
 
-  /** Volunteer `nodeId`'s record with what it offers now and the units it runs. */
-  record(nodeId: string): (Omit<TrustRecord, 'nodeId' | 'allowedUnits'> & { offered: number; runningUnits: number }) | undefined {
+  /** Volunteer `nodeId`'s record with what it offers now and the units it runs (the REST API's `trust`). */
+  record(nodeId: string): VolunteerView | undefined {
     const v = this.volunteers.get(nodeId);
     const r = this.trust.get(nodeId);
     if (!v || !r) return undefined;

@@ -32,10 +32,10 @@ export interface UnitAttempt {
 export type UnitVerdict =
   /**
    * `agree`/`disagree`: the volunteers whose results matched the accepted output, or not;
-   * `attempts`: every attempt whose output is the accepted one (trusted ones too); `verified`:
-   * compared with another result, or a trusted node's.
+   * `attempts` and `nodes`: every attempt whose output is the accepted one, and its node (trusted
+   * ones too); `verified`: compared with another result, or a trusted node's.
    */
-  | { kind: 'accepted'; result: UnitResult; agree: string[]; disagree: string[]; attempts: string[]; verified: boolean }
+  | { kind: 'accepted'; result: UnitResult; agree: string[]; disagree: string[]; attempts: string[]; nodes: string[]; verified: boolean }
   /** Start `count` more replicas on volunteers that have not run it. */
   | { kind: 'replicate'; count: number }
   /** The volunteers disagree past `maxReplicas`: a trusted node must run it. */
@@ -129,7 +129,8 @@ export class WorkUnit {
       const agree = (group ?? []).filter((r) => !r.trusted).map((r) => r.nodeId);
       const disagree = this.results.filter((r) => !r.trusted && !(group ?? []).includes(r)).map((r) => r.nodeId);
       const attempts = (group ?? [result]).map((r) => r.attemptId);
-      return { kind: 'accepted', result, agree, disagree, attempts, verified: this.results.length > 1 || result.trusted };
+      const nodes = (group ?? [result]).map((r) => r.nodeId);
+      return { kind: 'accepted', result, agree, disagree, attempts, nodes, verified: this.results.length > 1 || result.trusted };
     };
     if (trusted)
       return accept(

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../../sdk/node.js';
 import { until, type UntilOptions } from './until.js';
 import { readTokenFile } from '../../runtime/launch/node/cluster-token.js';
+import type { VolunteerView } from '../../runtime/scheduler/volunteer-pool.js';
 import { withCredential } from '../../runtime/client/authenticate.js';
 import { nodePlatform } from '../../runtime/platform/node/platform.js';
 import type { Platform } from '../../runtime/platform/platform.js';
@@ -148,17 +149,8 @@ export interface ClusterStatusView {
     gpus: number;
     gpuAdapter: string;
     alive: boolean;
-    /** Volunteers: their trust record (runtime/head/node-view.ts `VolunteerView`). */
-    trust?: {
-      valid: number;
-      invalid: number;
-      streak: number;
-      trusted: boolean;
-      quarantined: boolean;
-      unitsDone: number;
-      unitsLate: number;
-      offered: number;
-    };
+    /** Volunteers: their trust record. */
+    trust?: VolunteerView;
   }[];
   jobs: { id: string; state: string; nodes: string[] }[];
 }

@@ -7,6 +7,7 @@ import { ByteBuffer } from '../../../kernels/byte-buffer';
 import { TokenCounts, fnv1a } from '../../../kernels/hash-aggregate';
 import { readInputFrame, writePartitioned, mergeCountsToTsv } from '../../../kernels/kv-batch';
 import { returnOk, returnErr, returnStaticList, freeResult, freeList } from '../../../kernels/cabi';
+import { countInside } from '../../../kernels/monte-carlo';
 import { GRAPH } from '../build/graph';
 
 export { cabi_realloc } from '../../../kernels/cabi';
@@ -17,15 +18,6 @@ export function graph(): usize {
 }
 export function cabi_post_graph(retptr: usize): void {
   freeList(retptr);
-}
-
-/** xorshift64* (Vigna, "An experimental exploration of Marsaglia's xorshift generators", 2016). */
-let state: u64 = 1;
-@inline function nextUnit(): f64 {
-  state ^= state >> 12;
-  state ^= state << 25;
-  state ^= state >> 27;
-  return <f64>((state * 0x2545f4914f6cdd1d) >> 11) / 9007199254740992.0;
 }
 
 @inline function isSpace(c: u32): bool {
@@ -70,12 +62,7 @@ export function sample(ptr: usize, len: usize): usize {
       digits++;
     }
     if (digits == 0 || (at < end && !isSpace(<u32>load<u8>(at)))) return returnErr('sample: every line must be SEEDxSAMPLES (decimal integers)');
-    state = seed * 0x9e3779b97f4a7c15 + 1;
-    for (let i: u64 = 0; i < n; i++) {
-      const x = nextUnit();
-      const y = nextUnit();
-      if (x * x + y * y <= 1.0) inside++;
-    }
+    inside += countInside(seed, n);
     points += n;
   }
   const counts = new TokenCounts(16);

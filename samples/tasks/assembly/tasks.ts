@@ -3,6 +3,7 @@
 // operator input frame (docs/batch-format.md), encoded as sdk/encoding.ts says.
 import { readInputFrame } from '../../../kernels/kv-batch';
 import { returnOk, returnErr, freeResult } from '../../../kernels/cabi';
+import { countInside } from '../../../kernels/monte-carlo';
 export { cabi_realloc } from '../../../kernels/cabi';
 
 function f64Out(v: f64): usize {
@@ -11,27 +12,11 @@ function f64Out(v: f64): usize {
   return returnOk(p, 8);
 }
 
-/** xorshift64* (Vigna, "An experimental exploration of Marsaglia's xorshift generators", 2016). */
-let state: u64 = 1;
-@inline function nextUnit(): f64 {
-  state ^= state >> 12;
-  state ^= state << 25;
-  state ^= state >> 27;
-  return <f64>((state * 0x2545f4914f6cdd1d) >> 11) / 9007199254740992.0;
-}
-
 /** π sample: (seed: float64, samples: float64) → points inside the unit quarter circle (float64). */
 export function sample(ptr: usize, len: usize): usize {
   const f = readInputFrame(ptr, len);
   if (f.error != null || f.count != 2) return returnErr('sample(seed, samples) takes two float64 arguments');
-  state = <u64>load<f64>(f.inputPtr(0)) * 0x9e3779b97f4a7c15 + 1;
-  const n = <u64>load<f64>(f.inputPtr(1));
-  let inside: u64 = 0;
-  for (let i: u64 = 0; i < n; i++) {
-    const x = nextUnit();
-    const y = nextUnit();
-    if (x * x + y * y <= 1.0) inside++;
-  }
+  const inside = countInside(<u64>load<f64>(f.inputPtr(0)), <u64>load<f64>(f.inputPtr(1)));
   return f64Out(<f64>inside);
 }
 export function cabi_post_sample(r: usize): void { freeResult(r); }
