@@ -90,7 +90,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-const cluster = await startLocalCluster(1, 1, false, 0, { headArgs: ['--volunteers'] });
+const cluster = await startLocalCluster(1, 1, !!process.env.WRT_BENCH_VERBOSE, 0, { headArgs: ['--volunteers'] });
 const work = mkdtempSync(join(tmpdir(), 'wrt-bench-volunteer-'));
 const tokenFile = join(work, 'admin.token');
 writeFileSync(tokenFile, cluster.token + '\n', { mode: 0o600 });

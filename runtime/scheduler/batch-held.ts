@@ -85,3 +85,13 @@ export class HeldOutputs {
     this.reduceOutputs.clear();
   }
 }
+
+/** Why `bytes` is no partitioned batch of `partitions` parts (from `operator`), or null. */
+export function malformedBatch(bytes: Uint8Array, partitions: number, operator: string): string | null {
+  try {
+    splitPartitioned(bytes, partitions, operator);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

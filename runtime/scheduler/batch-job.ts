@@ -22,10 +22,11 @@ import { placeOne } from './placement.js';
 import type { ResourceLedger } from './resource-ledger.js';
 import type { Resources } from './resources.js';
 import { ClusterJob } from './cluster-job.js';
-import { batchDeployment, newSubtask, parseAttemptId, subtaskView, type Attempt, type Subtask } from './batch-subtask.js';
-import { VerifiedWork, type VerifiedAttempt } from './verified-work.js';
+import { batchDeployment, findAttempt, localBytes, newSubtask, subtaskView, type Attempt, type Subtask } from './batch-subtask.js';
+import type { VerifiedWork } from './verified-work.js';
+import { noVerification, volunteerMaps, type VerificationCounters } from './batch-volunteer-maps.js';
 import type { VolunteerPool } from './volunteer-pool.js';
-import { HeldOutputs, type HeldObjectStore } from './batch-held.js';
+import { HeldOutputs, malformedBatch, type HeldObjectStore } from './batch-held.js';
 
 /** Attempts of one subtask lost to node failures before the job fails. */
 export const MAX_TASK_ATTEMPTS = 4;
@@ -71,15 +72,11 @@ export class BatchJob extends ClusterJob {
   readonly partitions: number;
   private noNodeSince: number | null = null;
   /** Maps placed on volunteers (jobs that allow them, on a head that has a volunteer pool; not GPU maps). */
-  private readonly verified: VerifiedWork | null;
+  private readonly verified: VerifiedWork | null = null;
   /** Inputs and outputs a job that allows volunteers keeps on the head. */
   private readonly kept: HeldOutputs;
-  /**
-   * What verification cost and found: map attempts that returned an output (every replica, trusted
-   * and volunteer, late ones too), results that disagreed with the accepted output, outputs accepted
-   * unverified (one trusted volunteer's), units a trusted node decided, accepted outputs rescinded.
-   */
-  readonly verification = { mapAttemptsFinished: 0, invalidResults: 0, acceptedUnverified: 0, decidedByTrusted: 0, rescinded: 0 };
+  /** What verification cost and found (batch-volunteer-maps.ts). */
+  readonly verification: VerificationCounters = noVerification();
 
   constructor(
     private readonly host: JobHost,
@@ -91,38 +88,31 @@ export class BatchJob extends ClusterJob {
     this.maps = Array.from({ length: spec.inputChunks }, (_, i) => newSubtask(`${spec.jobId}/map-${i}`, i));
     this.reduces = Array.from({ length: this.partitions }, (_, i) => newSubtask(`${spec.jobId}/reduce-${i}`, i));
     const pool = host.volunteers;
-    this.verified =
-      spec.volunteers && pool && spec.plan.map.gpus === 0
-        ? new VerifiedWork(
-            {
-              attemptId: (key) => {
-                const t = this.mapOf(key)!;
-                return `${t.id}#${++t.lastAttempt}`;
-              },
-              startOnVolunteer: (a) => this.startOnVolunteer(a),
-              startOnTrusted: (key, now) => this.placeTrusted(this.mapOf(key)!, false, now) === 'placed',
-              accept: (key, bytes, how, now) => {
-                const v = this.verification;
-                v.invalidResults += how.invalid;
-                if (!how.verified) v.acceptedUnverified++;
-                if (how.byTrusted) v.decidedByTrusted++;
-                this.acceptHeld(this.mapOf(key)!, bytes, how.nodes, how.attempts, now);
-              },
-              rescind: (key, now) => {
-                this.verification.rescinded++;
-                this.rescind(this.mapOf(key)!, now);
-              },
-              dropped: (a) => this.mapOf(a.key)?.attempts.delete(a.id),
-              log: (line) => host.log(`job ${spec.jobId}: ${line}`),
-            },
-            pool,
-          )
-        : null;
-  }
-
-  private mapOf(key: string): Subtask | undefined {
-    const t = this.maps[Number(key.slice(key.lastIndexOf('-') + 1))];
-    return t?.id === key ? t : undefined;
+    if (spec.volunteers && pool && spec.plan.map.gpus === 0) {
+      const v = volunteerMaps(
+        {
+          jobId: spec.jobId,
+          maps: this.maps,
+          partitions: this.partitions,
+          operator: spec.plan.map.operator,
+          kept: this.kept,
+          placeTrusted: (t, now) => this.placeTrusted(t, false, now) === 'placed',
+          startMap: (t, a) => this.startMap(t, a),
+          mapDone: (t, inputBytes, nodes, now) => {
+            for (const n of nodes) this.nodesUsed.add(this.host.nodeName(n));
+            t.inputBytes = inputBytes;
+            t.state = 'done';
+            this.bytesDone += inputBytes;
+            this.progress(now, false);
+          },
+          mapRescinded: (t, now) => this.rescind(t, now),
+          log: (line) => host.log(line),
+        },
+        pool,
+      );
+      this.verified = v.verified;
+      this.verification = v.counters;
+    }
   }
 
   get done(): number {
@@ -170,7 +160,7 @@ export class BatchJob extends ClusterJob {
   private placeTrusted(t: Subtask, isReduce: boolean, now: number): 'placed' | 'wait' | 'failed' {
     const gpus = (isReduce ? this.spec.plan.reduce : this.spec.plan.map).gpus;
     const req: Resources = gpus > 0 ? { cpus: 1, gpus } : { cpus: 1 };
-    const p = placeOne(this.host.ledger, req, 'batch', isReduce ? this.localBytes(t.index) : undefined);
+    const p = placeOne(this.host.ledger, req, 'batch', isReduce ? localBytes(this.maps, t.index) : undefined);
     if (p.kind !== 'placed') {
       // Volunteers may run the maps meanwhile; otherwise nodes may still join: wait a grace period.
       if (p.kind === 'wait' || (!isReduce && this.verified)) return 'wait';
@@ -193,12 +183,6 @@ export class BatchJob extends ClusterJob {
     return 'placed';
   }
 
-  private startOnVolunteer(v: VerifiedAttempt): void {
-    const t = this.mapOf(v.key)!;
-    t.state = 'placed';
-    this.startMap(t, this.newAttempt(t, v.id, v.nodeId, true, v.startedAt, v.deadline, 'head'));
-  }
-
   private newAttempt(
     t: Subtask,
     id: string,
@@ -219,15 +203,6 @@ export class BatchJob extends ClusterJob {
     if (cached) return this.deployMap(a, cached);
     const asked = [...t.attempts.values()].some((o) => o !== a && o.state === 'fetching');
     if (!asked) this.host.sendToClient({ type: 'ChunkRequest', jobId: this.spec.jobId, index: t.index });
-  }
-
-  private localBytes(partition: number): Map<string, number> {
-    const m = new Map<string, number>();
-    for (const t of this.maps) {
-      const o = t.outputs[partition];
-      if (o) m.set(o.nodeId, (m.get(o.nodeId) ?? 0) + o.sizeBytes);
-    }
-    return m;
   }
 
   private deploy(a: Attempt, stage: 'map' | 'reduce', fields: Partial<MessageOf<'DeployTask'>>): void {
@@ -253,19 +228,10 @@ export class BatchJob extends ClusterJob {
     for (const a of t.attempts.values()) if (a.state === 'fetching') this.deployMap(a, data);
   }
 
-  private find(attemptId: string): { t: Subtask; a: Attempt | undefined } | null {
-    const [base, n] = parseAttemptId(attemptId);
-    const kind = base.slice(this.spec.jobId.length + 1).split('-')[0];
-    const index = Number(base.slice(base.lastIndexOf('-') + 1));
-    const t = (kind === 'map' ? this.maps : this.reduces)[index];
-    if (!t || t.id !== base || !(n > 0)) return null;
-    return { t, a: t.attempts.get(attemptId) };
-  }
-
   /** A node reported on one of this job's subtasks. */
   onTaskStatus(nodeId: string, s: MessageOf<'TaskStatus'>, now: number): void {
     if (s.state === 'Running') return;
-    const found = this.find(s.taskId);
+    const found = findAttempt(this.maps, this.reduces, s.taskId);
     const a = found?.a;
     const releaseOutputs = (): void => {
       if (s.outputs.length) this.host.sendToNode(nodeId, { type: 'ReleaseObjects', objectIds: s.outputs.map((o) => o.objectId) });
@@ -298,8 +264,17 @@ export class BatchJob extends ClusterJob {
     const isMap = this.maps[t.index] === t;
     if (isMap) this.verification.mapAttemptsFinished++;
     if (t.state === 'done') releaseOutputs();
-    else if (isMap && a.output === 'head') this.verified?.result(a.id, nodeId, s.data ?? new Uint8Array(0), now, { key: t.id });
-    else if (isMap) {
+    else if (isMap && a.output === 'head') {
+      // A trusted node's output decides: a malformed one is the operator's failure, as anywhere.
+      const wrong = malformedBatch(s.data ?? new Uint8Array(0), this.partitions, this.spec.plan.map.operator);
+      if (wrong)
+        return this.fail({
+          code: 'WRT_OPERATOR_ERROR',
+          message: `subtask ${t.id.split('/')[1]} on node ${this.host.nodeName(nodeId)}: ${wrong}`,
+          retryable: false,
+        });
+      this.verified?.result(a.id, nodeId, s.data ?? new Uint8Array(0), now, { key: t.id });
+    } else if (isMap) {
       t.state = 'done';
       t.ranOn = [nodeId];
       t.outputs = s.outputs;
@@ -328,26 +303,10 @@ export class BatchJob extends ClusterJob {
     this.pump(now);
   }
 
-  /** Map `t`'s output (`bytes`, a partitioned batch the head accepted) is held here; `nodes` returned it (in `attempts`). */
-  private acceptHeld(t: Subtask, bytes: Uint8Array, nodes: string[], attempts: string[], now: number): void {
-    t.acceptedFrom = attempts;
-    t.ranOn = [...new Set(nodes)];
-    const { outputs, inputBytes } = this.kept.holdMapOutput(t.index, t.id, bytes, this.partitions, this.spec.plan.map.operator);
-    for (const n of t.ranOn) this.nodesUsed.add(this.host.nodeName(n));
-    t.outputs = outputs;
-    t.inputBytes = inputBytes;
-    t.state = 'done';
-    this.bytesDone += inputBytes;
-    this.progress(now, false);
-  }
-
   /** Map `t`'s accepted output is discarded: it runs again, and every reduce with it. */
   private rescind(t: Subtask, now: number): void {
-    this.kept.rescind(t.index);
-    t.acceptedFrom = [];
     this.bytesDone -= t.inputBytes;
     t.state = 'pending';
-    t.outputs = [];
     for (const r of this.reduces) {
       for (const a of r.attempts.values()) this.host.ledger.release(batchGrantKey(a.id));
       r.attempts.clear();

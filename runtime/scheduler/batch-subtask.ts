@@ -117,3 +117,31 @@ export function batchDeployment(
     ...fields,
   };
 }
+
+/** Subtask `key` (`JOB/map-N` or `JOB/reduce-N`) of `subtasks`, or undefined. */
+export function subtaskOf(subtasks: readonly Subtask[], key: string): Subtask | undefined {
+  const t = subtasks[Number(key.slice(key.lastIndexOf('-') + 1))];
+  return t?.id === key ? t : undefined;
+}
+
+/** The subtask of attempt `attemptId` (`SUBTASK#N`) and the attempt, if the subtask still has it; null for no subtask of these. */
+export function findAttempt(
+  maps: readonly Subtask[],
+  reduces: readonly Subtask[],
+  attemptId: string,
+): { t: Subtask; a: Attempt | undefined } | null {
+  const [base, n] = parseAttemptId(attemptId);
+  const t = subtaskOf(base.includes('/map-') ? maps : reduces, base);
+  if (!t || !(n > 0)) return null;
+  return { t, a: t.attempts.get(attemptId) };
+}
+
+/** Bytes of reduce partition `partition`'s inputs on each node (by node id; '' the head). */
+export function localBytes(maps: readonly Subtask[], partition: number): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of maps) {
+    const o = t.outputs[partition];
+    if (o) m.set(o.nodeId, (m.get(o.nodeId) ?? 0) + o.sizeBytes);
+  }
+  return m;
+}

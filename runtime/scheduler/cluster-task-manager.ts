@@ -60,6 +60,8 @@ export class ClusterTaskManager {
       if (t && t.state === 'done') {
         this.tasks.delete(taskId);
         this.verified?.forget(taskId);
+        // An overtaken trusted attempt still running: its room comes back now (its report will find no task).
+        if (t.judging) this.ctx.host.ledger.release(`task:${taskId}#${t.attempt}`);
       }
     });
     const pool = ctx.host.volunteers;
@@ -152,6 +154,13 @@ export class ClusterTaskManager {
         if (s.state === 'Finished' && s.data) this.verified?.result(s.taskId, nodeId, s.data, Date.now());
         else this.verified?.failed(s.taskId, nodeId);
         this.schedule();
+        return true;
+      }
+      if (t.judging && t.state === 'done' && t.nodeId === nodeId && String(t.attempt) === attempt) {
+        // A trusted attempt overtaken by the volunteers (they settled the unit first): only its room comes back.
+        this.ctx.host.ledger.release(`task:${s.taskId}`);
+        t.judging = false;
+        t.nodeId = '';
         return true;
       }
       if (t.state !== 'running' || t.nodeId !== nodeId || String(t.attempt) !== attempt) return true;

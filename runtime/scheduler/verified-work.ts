@@ -46,6 +46,8 @@ export interface VerifiedWorkHost {
   rescind(key: string, now: number): void;
   /** Volunteer attempt `a` no longer counts (its volunteer left or was quarantined, or it passed its deadline). */
   dropped?(a: VerifiedAttempt): void;
+  /** Why output `bytes` of unit `key` cannot be right (malformed), or null. A volunteer's such output counts as invalid. */
+  check?(key: string, bytes: Uint8Array): string | null;
   log(line: string): void;
 }
 
@@ -88,6 +90,11 @@ export class VerifiedWork {
     private readonly host: VerifiedWorkHost,
     private readonly pool: VolunteerPool,
   ) {}
+
+  /** Who may vouch for a group of agreeing volunteers: those with earned trust, once any has it. */
+  private vouches(): ((nodeId: string) => boolean) | undefined {
+    return this.pool.trust.anyTrusted() ? (id) => this.pool.trust.vouches(id) : undefined;
+  }
 
   /** True when unit `key` exists and is not settled (its trusted attempts must send their output to the head). */
   unsettled(key: string): boolean {
@@ -159,14 +166,16 @@ export class VerifiedWork {
         if (unit.trustedRunning === 0) this.host.startOnTrusted(key, now);
         continue;
       }
-      const v = unit.work.verdict();
+      const vouches = this.vouches();
+      const v = unit.work.verdict(vouches);
       if (v.kind === 'replicate') {
         for (let i = 0; i < v.count; i++) {
-          const node = this.pool.pick(unit.work.tried);
+          const node = this.pool.pick(unit.work.tried, !!vouches);
           if (node) this.startOn(key, unit, node, now);
           else {
-            if (unit.work.running.size === 0 && !this.pool.anyUntried(unit.work.tried))
-              this.decideOnTrusted(key, unit, now, 'no other volunteer to compare with');
+            // Nobody to ask (or, with nothing else left to place, nobody free now): a trusted node decides.
+            if (unit.work.running.size === 0 && (tail || !this.pool.anyUntried(unit.work.tried)))
+              this.decideOnTrusted(key, unit, now, 'no other volunteer free to compare with');
             break;
           }
         }
@@ -219,9 +228,16 @@ export class VerifiedWork {
     }
     const unit = this.units.get(key);
     if (!unit) return true;
+    const wrong = trusted ? null : (this.host.check?.(key, bytes) ?? null);
+    if (wrong) {
+      // Malformed output: no result, and an invalid one.
+      this.host.log(`${attemptId} from volunteer ${nodeId}: ${wrong}`);
+      this.pool.judged([], [nodeId]);
+      return true;
+    }
     // A copy: `bytes` may be a view of the frame it came in, and the head keeps it.
     unit.work.add({ nodeId, trusted: !!trusted, attemptId, bytes: bytes.slice() });
-    const v = unit.work.verdict();
+    const v = unit.work.verdict(this.vouches());
     if (v.kind !== 'accepted') return true;
     this.units.delete(key);
     this.settled.set(key, { bytes: v.result.bytes, voucher: v.verified ? null : v.result.nodeId });

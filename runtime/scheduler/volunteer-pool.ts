@@ -78,20 +78,24 @@ export class VolunteerPool {
     return Math.max(0, Math.min(v.offered, r.allowedUnits) - v.running.size);
   }
 
-  /** Some volunteer (not quarantined) exists that has not tried the unit, whether or not it has room now. */
+  /** Some volunteer that offers slots (not paused, not quarantined) has not tried the unit, whether or not it has room now. */
   anyUntried(tried: ReadonlySet<string>): boolean {
-    for (const id of this.volunteers.keys()) if (!tried.has(id) && !this.trust.get(id)?.quarantined) return true;
+    for (const [id, v] of this.volunteers) if (!tried.has(id) && v.offered > 0 && !this.trust.get(id)?.quarantined) return true;
     return false;
   }
 
-  /** The volunteer with the most room that has not tried the unit, or null. */
-  pick(tried: ReadonlySet<string>): string | null {
+  /** The volunteer with the most room that has not tried the unit (with `preferTrusted`, a trusted one when one has room), or null. */
+  pick(tried: ReadonlySet<string>, preferTrusted = false): string | null {
     let best: string | null = null;
     let bestRoom = 0;
+    let bestTrusted = false;
     for (const id of this.volunteers.keys()) {
       if (tried.has(id)) continue;
       const room = this.room(id);
-      if (room > bestRoom) {
+      if (room === 0) continue;
+      const trusted = preferTrusted && this.trust.vouches(id);
+      if ((trusted && !bestTrusted) || (trusted === bestTrusted && room > bestRoom)) {
+        bestTrusted = trusted;
         best = id;
         bestRoom = room;
       }

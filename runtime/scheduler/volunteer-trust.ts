@@ -172,6 +172,18 @@ export class TrustBook {
     r.allowedUnits = Math.max(1, Math.floor(r.allowedUnits / 2));
   }
 
+  /** Some volunteer has earned trust and is not quarantined. */
+  anyTrusted(): boolean {
+    for (const r of this.records.values()) if (r.trusted && !r.quarantined) return true;
+    return false;
+  }
+
+  /** Volunteer `nodeId` has earned trust and is not quarantined. */
+  vouches(nodeId: string): boolean {
+    const r = this.records.get(nodeId);
+    return !!r && r.trusted && !r.quarantined;
+  }
+
   /** The deadline of a unit that volunteer `nodeId` starts now, ms from now. */
   deadlineMs(nodeId: string): number {
     const pace = this.records.get(nodeId)?.paceMs ?? 0;

@@ -121,8 +121,12 @@ export class WorkUnit {
     return groups.map((g) => g.members).sort((a, b) => b.length - a.length);
   }
 
-  /** What to do next. */
-  verdict(): UnitVerdict {
+  /**
+   * What to do next. With `vouches` (the volunteers whose trust is earned, when any exist), a group
+   * of agreeing volunteers counts only when one of them vouches: cheaters that happen to corrupt a
+   * unit the same way (or collude) cannot make up a quorum of untrusted volunteers alone.
+   */
+  verdict(vouches?: (nodeId: string) => boolean): UnitVerdict {
     const groups = this.groups();
     const trusted = this.results.find((r) => r.trusted);
     const accept = (result: UnitResult, group: UnitResult[] | undefined): UnitVerdict => {
@@ -137,10 +141,12 @@ export class WorkUnit {
         trusted,
         groups.find((g) => g.includes(trusted)),
       );
-    const best = groups[0];
-    if (best && best.length >= this.wanted) return accept(best[0]!, best);
+    const qualifies = (g: UnitResult[]): boolean => g.length >= this.wanted && (!vouches || g.some((r) => vouches(r.nodeId)));
+    const best = groups.find(qualifies);
+    if (best) return accept(best[0]!, best);
     const volunteerResults = this.results.length;
-    const need = this.wanted - (best?.length ?? 0);
+    // The largest group needs the rest of its quorum, or (large enough) one result that vouches.
+    const need = Math.max(1, this.wanted - (groups[0]?.length ?? 0));
     const room = this.maxReplicas - volunteerResults - this.running.size;
     const count = Math.min(room, need - this.running.size);
     if (count > 0) return { kind: 'replicate', count };

@@ -186,3 +186,17 @@ test('verified work: a quarantined volunteer loses its running attempts and the 
   assert.equal(h.work.result(running.id, 'v1', bytes(1), 11), false, "the quarantined volunteer's running attempt no longer counts");
   assert.equal(h.pool.room('v1'), 0);
 });
+
+test('once some volunteer has earned trust, agreeing untrusted volunteers alone are no quorum: a trusted one must vouch', () => {
+  const u = new WorkUnit(2, 4);
+  const vouches = (id: string): boolean => id === 'honest';
+  u.add({ attemptId: 'a#1', nodeId: 'cheat-1', trusted: false, bytes: bytes(6, 6) });
+  u.add({ attemptId: 'a#2', nodeId: 'cheat-2', trusted: false, bytes: bytes(6, 6) });
+  assert.equal(u.verdict().kind, 'accepted', 'without trusted volunteers: a plain quorum');
+  assert.deepEqual(u.verdict(vouches), { kind: 'replicate', count: 1 });
+  u.add({ attemptId: 'a#3', nodeId: 'honest', trusted: false, bytes: bytes(1, 2) });
+  assert.deepEqual(u.verdict(vouches), { kind: 'replicate', count: 1 });
+  u.add({ attemptId: 'a#4', nodeId: 'new', trusted: false, bytes: bytes(1, 2) });
+  const v = u.verdict(vouches);
+  assert.ok(v.kind === 'accepted' && v.result.bytes.join() === '1,2' && v.disagree.sort().join() === 'cheat-1,cheat-2', JSON.stringify(v));
+});
