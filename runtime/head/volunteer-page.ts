@@ -25,7 +25,7 @@ sandboxed, with no access to this page or your files. Close the tab to leave: no
 link the cluster's operator shared; the browser never sends it to a server). A volunteer link makes
 it an untrusted volunteer, whose results count once other volunteers' results agree with them; without
 a credential the cluster refuses it. It offers nothing while the battery is low and not charging, and
-less while the device is under CPU pressure, where the browser reports them.</p>
+fewer slots while the device is under CPU pressure, where the browser reports them.</p>
 <dl>
   <dt>State</dt><dd id="state">starting…</dd>
   <dt>Running work of</dt><dd id="jobs">—</dd>

@@ -2,8 +2,9 @@
  * Entry of the browser bundle the head's page loads (/assets/node-agent.js): runs the node agent of
  * this tab in a dedicated worker (node-worker.ts) and is the tab's face to its owner — what it runs,
  * its trust record, pause/resume and a CPU share control — and a good guest: it offers nothing
- * while the battery is low and not charging (Battery Status API) and offers less under CPU pressure
- * (Compute Pressure API), where the browser has them. Closing the tab ends the worker and its slots.
+ * while the battery is low and not charging (Battery Status API) and one slot less under serious,
+ * half its slots under critical CPU pressure (Compute Pressure API; at least one, since its own
+ * slots are part of that pressure), where the browser has them. Closing the tab ends the worker and its slots.
  * Exposes `globalThis.wrtNode` (the status below) for tests.
  */
 import type { NodeAgentEvent } from '../../node/node-context.js';
@@ -58,8 +59,9 @@ function applyOffer(): void {
   if (!status.paused && batteryLow) {
     offered = 0;
     status.holdBack = 'battery';
-  } else if (!status.paused && (pressure === 'serious' || pressure === 'critical')) {
-    offered = pressure === 'critical' ? 0 : Math.max(1, Math.floor(share / 2));
+  } else if (!status.paused && (pressure === 'serious' || pressure === 'critical') && share > 1) {
+    // Backs off, never stops: the tab's own slots are part of the pressure it sees.
+    offered = pressure === 'critical' ? Math.max(1, Math.floor(share / 2)) : share - 1;
     status.holdBack = `pressure: ${pressure}`;
   }
   if (offered !== status.offered) send({ type: 'offer', cpus: offered });
