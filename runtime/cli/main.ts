@@ -102,6 +102,21 @@ program
     '--volunteers',
     "head: admit volunteers' browser tabs through a revocable volunteer link, printed at start (they get only work that allows them; default: none)",
   )
+  .option(
+    '--volunteer-quorum <n>',
+    'head: agreeing volunteer results that accept a unit (default 2; docs/volunteers.md)',
+    int('--volunteer-quorum'),
+  )
+  .option(
+    '--volunteer-max-replicas <n>',
+    'head: volunteer results a unit may gather before a trusted node decides (default 4)',
+    int('--volunteer-max-replicas'),
+  )
+  .option(
+    '--volunteer-spot-check <p>',
+    "head: lowest probability that a trusted volunteer's unit is replicated anyway (default 0.05)",
+    positive('--volunteer-spot-check'),
+  )
   .option('--checkpoint-dir <dir>', "head: where stream jobs' checkpoints go (default: wrt-checkpoints under the temp directory)")
   .option(
     '--savepoint-dir <dir>',
@@ -121,6 +136,9 @@ program
       heartbeatTimeoutMs: number;
       quiet?: boolean;
       volunteers?: boolean;
+      volunteerQuorum?: number;
+      volunteerMaxReplicas?: number;
+      volunteerSpotCheck?: number;
       checkpointDir?: string;
       savepointDir?: string;
       resources?: Record<string, number>;
@@ -165,6 +183,11 @@ program
           maxObjectsPerDriver: o.maxObjectsPerDriver,
           allowNats: o.allowNats ?? [],
           volunteers: !!o.volunteers,
+          volunteerPolicy: {
+            ...(o.volunteerQuorum !== undefined ? { quorum: o.volunteerQuorum } : {}),
+            ...(o.volunteerMaxReplicas !== undefined ? { maxReplicas: o.volunteerMaxReplicas } : {}),
+            ...(o.volunteerSpotCheck !== undefined ? { spotCheckFloor: o.volunteerSpotCheck } : {}),
+          },
         });
       else
         await startNodeCommand({

@@ -15,6 +15,7 @@ import { defaultStateDir, readTokenFile, removeClusterToken, resolveToken, write
 import { withCredential } from '../client/authenticate.js';
 import { deriveToken, newClusterSecret, parseCredential } from '../protocol/credentials.js';
 import { revokedVolunteers } from '../launch/node/revocations.js';
+import { TrustBook, type VolunteerPolicy } from '../scheduler/volunteer-trust.js';
 import { WrtError } from '../errors.js';
 
 /** Runs `stop` once on SIGINT or SIGTERM, then exits 0. */
@@ -61,6 +62,8 @@ export interface HeadCommandOptions {
   maxObjectsPerDriver: number;
   /** Admit volunteers (browser tabs through the volunteer link) and print the link. */
   volunteers?: boolean;
+  /** Overrides of the volunteer policy's defaults (docs/volunteers.md). */
+  volunteerPolicy?: Partial<VolunteerPolicy>;
 }
 
 /** The head's cluster secret: from `--token-file`, else `$WRT_TOKEN`, else a fresh one. */
@@ -80,7 +83,16 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
   const stateDir = o.stateDir ?? defaultStateDir();
   const secret = await headSecret(o.tokenFile);
   const revoked = revokedVolunteers(stateDir);
+  try {
+    new TrustBook(o.volunteerPolicy);
+  } catch (err) {
+    throw new WrtError(
+      'WRT_INVALID_ARGUMENT',
+      `${(err as Error).message} (--volunteer-quorum, --volunteer-max-replicas, --volunteer-spot-check)`,
+    );
+  }
   const head = new Head({
+    volunteerPolicy: o.volunteerPolicy,
     clusterSecret: secret,
     volunteerRevoked: revoked,
     admitVolunteers: !!o.volunteers,

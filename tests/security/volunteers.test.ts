@@ -4,7 +4,7 @@
 // first and refuses the second, and the driver's results stay exact.
 import test from 'ava';
 import assert from 'node:assert/strict';
-import { ROOT, TestCluster, clusterFixture } from '../helpers/wrt-process.js';
+import { ROOT, TestCluster, clusterFixture, runWrt } from '../helpers/wrt-process.js';
 import { decodeFrame, encodeMessage } from '../../runtime/protocol/codec.js';
 import { deriveToken } from '../../runtime/protocol/credentials.js';
 import { withCredential } from '../../runtime/client/authenticate.js';
@@ -41,6 +41,17 @@ async function rawVolunteer(address: string, token: string): Promise<{ conn: Con
   const ack = await until(() => seen.find((m) => m.type === 'RegisterAck'), 'the head acknowledged the volunteer');
   return { conn, seen, nodeId: ack.type === 'RegisterAck' ? ack.nodeId : '' };
 }
+
+test.serial('a volunteer policy that would accept one unchecked result is refused at start (exit 2)', async () => {
+  for (const bad of [
+    ['--volunteer-quorum', '1'],
+    ['--volunteer-spot-check', '2'],
+  ]) {
+    const r = await runWrt(['start', '--head', '--port', '0', '--volunteers', ...bad]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /WRT_INVALID_ARGUMENT: .*--volunteer-quorum/);
+  }
+});
 
 test.serial('a head started without --volunteers refuses the volunteer link (WRT_FORBIDDEN)', async () => {
   const cluster = (f.cluster = await TestCluster.start([{ name: 'alpha', cpus: 1, args: ['--no-gpu'] }]));
