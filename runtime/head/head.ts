@@ -144,7 +144,10 @@ export class Head {
     this.relay = new ObjectRelay({
       objects: this.tasks.objects,
       // Volunteers hold no object anyone may read: pulls are never routed to them.
-      reachable: (id) => (!!this.nodes.get(id)?.alive && !this.nodes.get(id)?.volunteer) || this.drivers.has(id),
+      reachable: (id) => {
+        const n = this.nodes.get(id);
+        return n ? n.alive && !n.volunteer : this.drivers.has(id);
+      },
       sendTo: (id, m) => this.sendTo(id, m),
     });
     this.driverRequests = new DriverRequests(

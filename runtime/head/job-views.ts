@@ -145,19 +145,22 @@ export function jobDetail(
       backPressureLevel: 'ok',
       outputWatermark: null,
       stateBytes: null,
-      subtasks: subtasks.map((t) => ({
-        index: t.index,
-        node: job.view(t).nodeIds.map(nodeName).join(','),
-        state: job.view(t).state,
-        recordsIn: null,
-        recordsOut: null,
-        recordsInPerSecond: 0,
-        recordsOutPerSecond: 0,
-        backPressure: 0,
-        outputWatermark: null,
-        stateBytes: null,
-        ...(t.acceptedFrom.length ? { acceptedFrom: t.acceptedFrom } : {}),
-      })),
+      subtasks: subtasks.map((t) => {
+        const view = job.view(t);
+        return {
+          index: t.index,
+          node: view.nodeIds.map(nodeName).join(','),
+          state: view.state,
+          recordsIn: null,
+          recordsOut: null,
+          recordsInPerSecond: 0,
+          recordsOutPerSecond: 0,
+          backPressure: 0,
+          outputWatermark: null,
+          stateBytes: null,
+          ...(t.acceptedFrom.length ? { acceptedFrom: t.acceptedFrom } : {}),
+        };
+      }),
     });
     const v = job.verification;
     const mapsDone = job.maps.filter((t) => t.state === 'done').length;

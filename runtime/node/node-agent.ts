@@ -54,6 +54,8 @@ export interface NodeAgentOptions {
   maxGpuBytesPerCall?: number;
   /** Custom resources offered, by name. */
   resources?: Record<string, number>;
+  /** Emit a `deployed` event for every deployment (a volunteer tab's page counts them); off on the hot path otherwise. @default false */
+  reportDeployments?: boolean;
   /**
    * Offer the platform's WebGPU adapter as `gpus: 1` when there is one. `false` offers none.
    * @default true
@@ -298,7 +300,7 @@ export class NodeAgent {
       if (msg.type === 'DeployTask' || msg.type === 'DeployStreamSlot')
         msg.deadlineMs = Math.min(msg.deadlineMs || c.deadlineMs, c.deadlineMs);
     }
-    if (this.listeners.length > 0) {
+    if (this.options.reportDeployments) {
       if (msg.type === 'DeployTask')
         this.emit({ type: 'deployed', jobId: msg.jobId, taskId: msg.taskId, kind: msg.kind, operator: msg.operator });
       else if (msg.type === 'DeployStreamSlot')

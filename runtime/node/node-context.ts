@@ -16,7 +16,7 @@ export const INLINE_RESULT_BYTES = 100 * 1024;
 
 export type NodeAgentEvent =
   | { type: 'registered'; nodeId: string }
-  /** The head deployed work here: a batch subtask, task or actor call (`DeployTask`), or a stream slot. */
+  /** The head deployed work here: a batch subtask, task or actor call (`DeployTask`), or a stream slot (with `reportDeployments` only). */
   | { type: 'deployed'; jobId: string; taskId: string; kind: string; operator: string }
   | { type: 'task-finished'; taskId: string; operator: string; elapsedMs: number }
   | { type: 'task-failed'; taskId: string; message: string }

@@ -225,7 +225,7 @@ export class ClusterTaskManager {
       this.queue.shift();
       this.deployTask(t, nodeId);
     }
-    this.verified?.placeReplicas(Date.now(), this.queue.length === 0);
+    if (this.verified?.busy) this.verified.placeReplicas(Date.now(), this.queue.length === 0);
   }
 
   /** Abandons volunteer attempts past their deadline (the head calls it every tick). */

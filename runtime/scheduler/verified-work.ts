@@ -96,6 +96,11 @@ export class VerifiedWork {
     return this.pool.trust.anyTrusted() ? (id) => this.pool.trust.vouches(id) : undefined;
   }
 
+  /** Some unit is unsettled (placing replicas has anything to do). */
+  get busy(): boolean {
+    return this.units.size > 0;
+  }
+
   /** True when unit `key` exists and is not settled (its trusted attempts must send their output to the head). */
   unsettled(key: string): boolean {
     return this.units.has(key);

@@ -21,7 +21,7 @@ globalThis.addEventListener('message', (ev: Event) => {
     } catch {
       // Without a credential the head refuses the connection; start() below reports it.
     }
-    const a = new NodeAgent(platform, { address: m.address, cpus: m.cpus, name: m.name });
+    const a = new NodeAgent(platform, { address: m.address, cpus: m.cpus, name: m.name, reportDeployments: true });
     agent = a;
     a.on((event) => post({ type: 'event', event }));
     a.start().then(
