@@ -6,6 +6,9 @@
  */
 import { WrtError } from '../runtime/errors.js';
 import { BufferPool } from './buffer-pool.js';
+import type { GpuAdapterSummary } from './adapter.js';
+import { PassTimer } from './timing.js';
+import { StagingUploader, TRANSFER_CHUNK_BYTES, type UploadMode } from './transfer.js';
 
 /**
  * GPUBufferUsage and GPUMapMode flag values from the WebGPU specification (§ 5.1, § 5.2), so the
@@ -17,47 +20,8 @@ const MAP_MODE_READ = 0x1;
 /** Threads per workgroup of every 1-D kernel here (SwiftShader and the WebGPU defaults allow 256). */
 export const WORKGROUP_SIZE = 256;
 
-/** What a node reports about its adapter (`wrt info`, `/api/status`). */
-export interface GpuAdapterSummary {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** True for a software or fallback adapter (SwiftShader). */
-  software: boolean;
-  /** Optional features the device was created with (`shader-f16`, `timestamp-query`, ...). */
-  features: string[];
-  /** Largest storage binding, in bytes: the largest array one kernel call can take. */
-  maxStorageBufferBindingSize: number;
-  maxComputeWorkgroupStorageSize: number;
-  maxComputeInvocationsPerWorkgroup: number;
-}
-
-/** One line naming an adapter: "vendor architecture device (description), software". */
-export function describeAdapter(a: GpuAdapterSummary): string {
-  const name = [a.vendor, a.architecture, a.device].filter(Boolean).join(' ');
-  return `${name}${a.description ? ` (${a.description})` : ''}${a.software ? ', software' : ''}`;
-}
-
-/** The WGSL scalar types the kernels take: 32-bit float, unsigned and signed integers. */
-export type ElementType = 'f32' | 'u32' | 'i32';
-/** The typed arrays of the {@link ElementType}s, 4 bytes an element, little-endian as WebGPU buffers are. */
-export type NumericArray = Float32Array | Uint32Array | Int32Array;
-
-/** The WGSL element type of a typed array; throws `WRT_INVALID_ARGUMENT` for other views. */
-export function elementTypeOf(a: ArrayBufferView): ElementType {
-  if (a instanceof Float32Array) return 'f32';
-  if (a instanceof Uint32Array) return 'u32';
-  if (a instanceof Int32Array) return 'i32';
-  throw new WrtError('WRT_INVALID_ARGUMENT', `expected a Float32Array, Uint32Array or Int32Array, got ${a?.constructor?.name ?? typeof a}`);
-}
-
-/** A typed array of `type` over `buffer` (`length` in elements). */
-export function arrayOf(type: ElementType, buffer: ArrayBufferLike, byteOffset: number, length: number): NumericArray {
-  if (type === 'f32') return new Float32Array(buffer, byteOffset, length);
-  if (type === 'u32') return new Uint32Array(buffer, byteOffset, length);
-  return new Int32Array(buffer, byteOffset, length);
-}
+export { describeAdapter, guaranteesForwardProgress, type GpuAdapterSummary } from './adapter.js';
+export { arrayOf, bytesOf, elementTypeOf, type ElementType, type NumericArray } from './elements.js';
 
 /** A buffer to copy back after a submit: its first `byteLength` bytes, into `into` when given. */
 export interface ReadBack {
@@ -75,6 +39,8 @@ export interface GpuContextOptions {
   features?: GPUFeatureName[];
   /** Largest number of bytes kept in released pool buffers. @default 256 MiB */
   poolBytes?: number;
+  /** How host arrays reach the device (gpu/transfer.ts). @default 'staging' */
+  upload?: UploadMode;
 }
 
 /**
@@ -86,17 +52,42 @@ export class GpuContext {
   /** Released storage buffers by size class, reused by later kernel calls (at most `poolBytes` kept). */
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly uploader: StagingUploader;
+  /** Host ↔ device traffic since the context was made: uploads and read-backs, and their bytes. */
+  readonly traffic = { uploads: 0, uploadedBytes: 0, reads: 0, readBytes: 0 };
+  private timer: PassTimer | null = null;
   private lost: string | null = null;
+  /** Settles when the device is lost, with the reason ("destroyed: …" or "unknown: …"). */
+  readonly whenLost: Promise<string>;
 
   private constructor(
     readonly device: GPUDevice,
     readonly adapter: GpuAdapterSummary,
     poolBytes: number,
+    upload: UploadMode,
   ) {
     this.pool = new BufferPool(device, poolBytes);
-    void device.lost.then((info) => {
-      this.lost = `${info.reason}: ${info.message}`;
+    this.uploader = new StagingUploader(device, upload);
+    this.whenLost = device.lost.then((info) => {
+      this.lost = `${info.reason}: ${info.message || 'no message'}`;
+      return this.lost;
     });
+  }
+
+  /** How host arrays reach the device: `staging` or `write-buffer`. */
+  get uploadMode(): UploadMode {
+    return this.uploader.mode;
+  }
+
+  /**
+   * Whether kernels use subgroup operations: true when the device has `subgroups`; set it false
+   * to run the portable paths (every kernel has one).
+   */
+  useSubgroups = false;
+
+  /** Why the device was lost, or null while it works. */
+  get lostReason(): string | null {
+    return this.lost;
   }
 
   /**
@@ -106,7 +97,7 @@ export class GpuContext {
   static async create(gpu: GPU, options: GpuContextOptions = {}): Promise<GpuContext> {
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) throw new WrtError('WRT_GPU_UNAVAILABLE', 'WebGPU found no adapter (no GPU and no software driver)');
-    const wanted = new Set<GPUFeatureName>(['shader-f16', 'timestamp-query', ...(options.features ?? [])]);
+    const wanted = new Set<GPUFeatureName>(['shader-f16', 'timestamp-query', 'subgroups', ...(options.features ?? [])]);
     const features = [...wanted].filter((f) => adapter.features.has(f));
     let device: GPUDevice;
     try {
@@ -133,7 +124,9 @@ export class GpuContext {
       maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
     };
-    return new GpuContext(device, summary, options.poolBytes ?? 256 * 2 ** 20);
+    const ctx = new GpuContext(device, summary, options.poolBytes ?? 256 * 2 ** 20, options.upload ?? 'staging');
+    ctx.useSubgroups = features.includes('subgroups');
+    return ctx;
   }
 
   /** Whether the device has `feature` enabled. */
@@ -175,38 +168,17 @@ export class GpuContext {
   }
 
   /**
-   * Copies `data` into a pooled storage buffer (one copy; `data` may be a view of a
-   * SharedArrayBuffer such as the object-store arena). The buffer is at least 4 bytes and padded
-   * to a multiple of 4.
+   * Copies `data` into a pooled storage buffer through the staging path of gpu/transfer.ts (one
+   * host-side copy; `data` may be a view of a SharedArrayBuffer such as the object-store arena).
+   * The buffer is at least 4 bytes, padded with zeros to a multiple of 4.
    */
   upload(data: ArrayBufferView, extraUsage = 0): GPUBuffer {
     const bytes = Math.max(4, align4(data.byteLength));
     const buffer = this.pool.acquire(bytes, Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC | extraUsage);
-    const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (!(data.buffer instanceof ArrayBuffer)) {
-      // Dawn's Node bindings take no SharedArrayBuffer views (and crash on some).
-      this.uploadShared(src, buffer, bytes);
-      return buffer;
-    }
-    const whole = data.byteLength - (data.byteLength % 4);
-    if (whole > 0) this.device.queue.writeBuffer(buffer, 0, src as Uint8Array<ArrayBuffer>, 0, whole);
-    if (whole < data.byteLength) {
-      const tail = new Uint8Array(4);
-      tail.set(src.subarray(whole));
-      this.device.queue.writeBuffer(buffer, whole, tail);
-    }
+    this.uploader.write(buffer, 0, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    this.traffic.uploads++;
+    this.traffic.uploadedBytes += data.byteLength;
     return buffer;
-  }
-
-  /** Uploads shared memory through a buffer mapped at creation: still one host-side copy. */
-  private uploadShared(src: Uint8Array, target: GPUBuffer, size: number): void {
-    const staging = this.device.createBuffer({ size, usage: Usage.MAP_WRITE | Usage.COPY_SRC, mappedAtCreation: true });
-    new Uint8Array(staging.getMappedRange()).set(src);
-    staging.unmap();
-    const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(staging, 0, target, 0, size);
-    this.device.queue.submit([encoder.finish()]);
-    staging.destroy();
   }
 
   /** A pooled storage buffer of at least `byteLength` bytes (contents undefined). */
@@ -248,7 +220,8 @@ export class GpuContext {
     const [x, y, z] =
       typeof workgroups === 'number' ? [...grid(workgroups, this.device.limits.maxComputeWorkgroupsPerDimension), 1] : workgroups;
     if (x * y * z === 0) return;
-    const pass = encoder.beginComputePass();
+    const timestampWrites = this.timer?.passWrites();
+    const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : undefined);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, Array.isArray(bindings) ? this.bindGroup(pipeline, bindings) : bindings);
     pass.dispatchWorkgroups(x, y, z);
@@ -257,43 +230,91 @@ export class GpuContext {
 
   /**
    * Submits `encoder` and copies each of `readBacks` out after the work: `byteLength` bytes of its
-   * buffer, into its `into` view when given (one copy from the mapped range) or a new array.
-   * Validation and out-of-memory errors raised by the work become `WRT_GPU_ERROR`.
+   * buffer, into its `into` view when given (one copy from the mapped range) or a new array. Reads
+   * go in chunks of {@link TRANSFER_CHUNK_BYTES}, mapped together and copied out in order.
+   * Validation and out-of-memory errors raised by the work, a failed map and a lost device become
+   * `WRT_GPU_ERROR`.
    */
   async submit(encoder: GPUCommandEncoder, ...readBacks: ReadBack[]): Promise<Uint8Array[]> {
+    this.checkAlive();
     const staged = readBacks.map((r) => {
       if (r.into && r.into.byteLength < r.byteLength)
         throw new WrtError('WRT_INVALID_ARGUMENT', `output view holds ${r.into.byteLength} bytes, ${r.byteLength} needed`);
-      const size = Math.max(4, align4(r.byteLength));
-      const staging = this.pool.acquire(size, Usage.MAP_READ | Usage.COPY_DST);
-      encoder.copyBufferToBuffer(r.buffer, 0, staging, 0, size);
-      return { r, size, staging };
+      const chunks: { at: number; size: number; staging: GPUBuffer }[] = [];
+      const total = Math.max(4, align4(r.byteLength));
+      for (let at = 0; at < total; at += TRANSFER_CHUNK_BYTES) {
+        const size = Math.min(TRANSFER_CHUNK_BYTES, total - at);
+        const staging = this.pool.acquire(size, Usage.MAP_READ | Usage.COPY_DST);
+        encoder.copyBufferToBuffer(r.buffer, at, staging, 0, size);
+        chunks.push({ at, size, staging });
+      }
+      this.traffic.reads++;
+      this.traffic.readBytes += r.byteLength;
+      return { r, chunks };
     });
+    const timed = this.timer?.resolve(encoder);
     try {
       this.device.pushErrorScope('out-of-memory');
       this.device.pushErrorScope('validation');
       this.device.queue.submit([encoder.finish()]);
+      timed?.();
       const validation = await this.device.popErrorScope();
       const oom = await this.device.popErrorScope();
-      if (validation || oom) throw new WrtError('WRT_GPU_ERROR', `GPU work failed: ${(validation ?? oom)!.message}`);
+      if (validation) throw new WrtError('WRT_GPU_ERROR', `validation error: ${validation.message}`);
+      if (oom) throw new WrtError('WRT_GPU_ERROR', `out of GPU memory: ${oom.message}`);
       if (staged.length === 0) await this.device.queue.onSubmittedWorkDone();
       const outs: Uint8Array[] = [];
-      for (const { r, size, staging } of staged) {
-        await staging.mapAsync(MAP_MODE_READ, 0, size);
+      for (const { r, chunks } of staged) {
+        const mapped = chunks.map((c) => c.staging.mapAsync(MAP_MODE_READ, 0, c.size));
         const out = r.into ? r.into.subarray(0, r.byteLength) : new Uint8Array(r.byteLength);
-        out.set(new Uint8Array(staging.getMappedRange(0, size), 0, r.byteLength));
-        staging.unmap();
+        for (const [i, c] of chunks.entries()) {
+          await mapped[i]!.catch((err: Error) => {
+            void Promise.allSettled(mapped);
+            this.checkAlive();
+            throw new WrtError('WRT_GPU_ERROR', `reading the result back failed: ${err.message}`, { cause: err });
+          });
+          const n = Math.min(c.size, r.byteLength - c.at);
+          if (n > 0) out.set(new Uint8Array(c.staging.getMappedRange(0, c.size), 0, n), c.at);
+          c.staging.unmap();
+        }
         outs.push(out);
       }
       this.checkAlive();
       return outs;
     } finally {
-      for (const { staging } of staged) this.pool.release(staging);
+      for (const { chunks } of staged) for (const c of chunks) this.pool.release(c.staging);
     }
+  }
+
+  /** Reads `byteLength` bytes of `buffer` back (into `into` when given). */
+  async read(buffer: GPUBuffer, byteLength: number, into?: Uint8Array): Promise<Uint8Array> {
+    const [out] = await this.submit(this.device.createCommandEncoder(), { buffer, byteLength, into });
+    return out!;
+  }
+
+  /**
+   * Starts recording kernel-only GPU time (gpu/timing.ts): every compute pass dispatched until
+   * {@link stopTiming} writes timestamps. Returns false (and records nothing) when the device has
+   * no `timestamp-query`. Run one kernel at a time while timing.
+   */
+  startTiming(): boolean {
+    if (!this.has('timestamp-query')) return false;
+    this.timer = new PassTimer(this.device);
+    return true;
+  }
+
+  /** Stops timing; the GPU nanoseconds of the passes since {@link startTiming}, or null when none were recorded. */
+  async stopTiming(): Promise<number | null> {
+    const timer = this.timer;
+    this.timer = null;
+    if (!timer) return null;
+    const ns = await timer.total();
+    return timer.overflowed ? null : ns;
   }
 
   /** Releases pooled buffers and destroys the device. */
   destroy(): void {
+    this.uploader.close();
     this.pool.clear();
     this.pipelines.clear();
     this.device.destroy();
@@ -306,11 +327,6 @@ export function grid(workgroups: number, maxPerDimension: number): [number, numb
   const y = Math.ceil(workgroups / maxPerDimension);
   if (y > maxPerDimension) throw new WrtError('WRT_INVALID_ARGUMENT', `${workgroups} workgroups exceed one dispatch`);
   return [Math.ceil(workgroups / y), y];
-}
-
-/** The bytes of a typed array (a view, no copy). */
-export function bytesOf(a: ArrayBufferView): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
 export function align4(n: number): number {

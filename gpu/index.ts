@@ -7,6 +7,7 @@
 export {
   GpuContext,
   describeAdapter,
+  guaranteesForwardProgress,
   WORKGROUP_SIZE,
   elementTypeOf,
   type ElementType,
@@ -15,9 +16,12 @@ export {
   type GpuContextOptions,
 } from './context.js';
 export { BufferPool } from './buffer-pool.js';
+export { GpuArray, type KernelInput } from './array.js';
+export { TRANSFER_CHUNK_BYTES, type UploadMode } from './transfer.js';
+export type { OutputOptions } from './kernels/output.js';
 export { map, mapShader, type MapOptions } from './kernels/map.js';
 export { reduce } from './kernels/reduce.js';
-export { scan, type ScanOptions } from './kernels/scan.js';
+export { scan, type ScanOptions, type ScanStrategy } from './kernels/scan.js';
 export { radixSort, type SortOptions, type SortResult } from './kernels/radix-sort.js';
 export { histogram, type HistogramOptions } from './kernels/histogram.js';
 export { matmul, toFloat16, type MatmulOptions } from './kernels/matmul.js';

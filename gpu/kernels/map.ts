@@ -3,17 +3,16 @@
  * (the input element) and `i` (its index, u32).
  */
 import { WrtError } from '../../runtime/errors.js';
-import type { GpuContext} from '../context.js';
-import { WORKGROUP_SIZE, arrayOf, bytesOf, checkBindingSize, elementTypeOf, type ElementType, type NumericArray } from '../context.js';
+import { WORKGROUP_SIZE, checkBindingSize, type ElementType, type GpuContext, type NumericArray } from '../context.js';
+import { GpuArray, bytesOfInput, onDevice, typeOfInput, type KernelInput } from '../array.js';
+import { checkInto, finish, type OutputOptions } from './output.js';
 
 /** Options of {@link map}. */
-export interface MapOptions {
+export interface MapOptions extends OutputOptions {
   /** Element type of the result. @default the input's type */
   output?: ElementType;
   /** WGSL declarations (helper functions, constants) placed before the kernel. */
   preamble?: string;
-  /** Write the result into this view (of the output type's byte length) instead of a new array. */
-  into?: NumericArray;
 }
 
 /** The WGSL of a map kernel (exported for tests and for modules that carry their own kernels). */
@@ -35,32 +34,33 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 /**
  * `out[i] = expression(x = input[i], i)` for every element, on the GPU.
  *
- * @param input f32, u32 or i32 elements (a view of any buffer, the object-store arena included)
+ * @param input f32, u32 or i32 elements: a host view (the object-store arena included) or a
+ *   {@link GpuArray} already on the device
  * @param expression a WGSL expression of type `options.output` over `x` and `i`, e.g. `x * 2.0 + 1.0`
- * @returns a new typed array of `input.length` elements (or `options.into`)
+ * @returns a new typed array of `input.length` elements (or `options.into`); a GpuArray with `resident`
  * @throws WRT_GPU_ERROR when the expression does not compile (the message has the compiler's text);
  *   WRT_INVALID_ARGUMENT for arrays larger than one storage binding
  */
-export async function map(ctx: GpuContext, input: NumericArray, expression: string, options: MapOptions = {}): Promise<NumericArray> {
-  const inType = elementTypeOf(input);
+export async function map(ctx: GpuContext, input: KernelInput, expression: string, options: MapOptions & { resident: true }): Promise<GpuArray>;
+export async function map(ctx: GpuContext, input: KernelInput, expression: string, options?: MapOptions): Promise<NumericArray>;
+export async function map(ctx: GpuContext, input: KernelInput, expression: string, options: MapOptions = {}): Promise<NumericArray | GpuArray> {
+  const inType = typeOfInput(input);
   const outType = options.output ?? inType;
   if (typeof expression !== 'string' || expression.trim() === '')
     throw new WrtError('WRT_INVALID_ARGUMENT', 'map needs a WGSL expression over x and i, e.g. "x * 2.0"');
-  checkBindingSize(ctx, input.byteLength, 'map input');
+  checkBindingSize(ctx, bytesOfInput(input), 'map input');
   const n = input.length;
-  const out = options.into ?? arrayOf(outType, new ArrayBuffer(n * 4), 0, n);
-  if (out.length < n) throw new WrtError('WRT_INVALID_ARGUMENT', `map output holds ${out.length} elements, ${n} needed`);
+  checkInto(options.into, n, 'map');
   const pipeline = await ctx.pipeline(mapShader(inType, outType, expression, options.preamble));
-  if (n === 0) return out;
-  const src = ctx.upload(input);
-  const dst = ctx.storage(n * 4);
+  const src = onDevice(ctx, input);
+  const dst = GpuArray.allocate(ctx, outType, n);
   const params = ctx.uniform([n]);
   try {
     const encoder = ctx.device.createCommandEncoder();
-    ctx.dispatch(encoder, pipeline, [src, dst, params], Math.ceil(n / WORKGROUP_SIZE));
-    await ctx.submit(encoder, { buffer: dst, byteLength: n * 4, into: bytesOf(out) });
-    return out;
+    if (n > 0) ctx.dispatch(encoder, pipeline, [src.array.buffer, dst.buffer, params], Math.ceil(n / WORKGROUP_SIZE));
+    return await finish(ctx, encoder, dst, options);
   } finally {
-    for (const b of [src, dst, params]) ctx.pool.release(b);
+    if (src.owned) src.array.release();
+    ctx.pool.release(params);
   }
 }

@@ -7,8 +7,8 @@
  * Sorting Algorithms for Manycore GPUs" (IPDPS 2009).
  */
 import { WrtError } from '../../runtime/errors.js';
-import type { GpuContext} from '../context.js';
-import { WORKGROUP_SIZE, bytesOf, checkBindingSize } from '../context.js';
+import { WORKGROUP_SIZE, bytesOf, checkBindingSize, type GpuContext } from '../context.js';
+import { GpuArray, bytesOfInput, onDevice, typeOfInput, type KernelInput } from '../array.js';
 import { encodeScan } from './scan.js';
 
 const BITS = 4;
@@ -108,62 +108,102 @@ export interface SortOptions {
   into?: Uint32Array;
   /** Write the permuted values here instead of a new array. */
   valuesInto?: Uint32Array;
+  /** Keep the results on the device: keys and values come back as {@link GpuArray}s (the caller releases them). */
+  resident?: boolean;
 }
 
 /** What {@link radixSort} returns: the keys ascending (and their values), each as long as the input. */
-export interface SortResult {
-  keys: Uint32Array;
+export interface SortResult<A = Uint32Array> {
+  keys: A;
   /** The values, moved with their keys; present when values were given. */
-  values?: Uint32Array;
+  values?: A;
 }
 
 /**
  * Sorts u32 `keys` ascending on the GPU, stably, carrying `values` (u32, one per key) along.
  *
- * @param keys u32 keys (any view; not modified)
+ * @param keys u32 keys, a host view or a u32 {@link GpuArray} (not modified)
  * @param values optional payload of the same length (indices, or 4-byte records bit-cast to u32)
+ * @returns host arrays, or GpuArrays with `resident`
  * @throws WRT_INVALID_ARGUMENT when lengths differ, `keyBits` is not 1..32 or the keys exceed one binding
  */
-export async function radixSort(ctx: GpuContext, keys: Uint32Array, values?: Uint32Array, options: SortOptions = {}): Promise<SortResult> {
-  if (!(keys instanceof Uint32Array)) throw new WrtError('WRT_INVALID_ARGUMENT', 'radixSort sorts Uint32Array keys');
-  if (values && (!(values instanceof Uint32Array) || values.length !== keys.length))
-    throw new WrtError('WRT_INVALID_ARGUMENT', `values must be a Uint32Array of ${keys.length} elements, one per key`);
+export async function radixSort(
+  ctx: GpuContext,
+  keys: KernelInput,
+  values: KernelInput | undefined,
+  options: SortOptions & { resident: true },
+): Promise<SortResult<GpuArray>>;
+export async function radixSort(ctx: GpuContext, keys: KernelInput, values?: KernelInput, options?: SortOptions): Promise<SortResult>;
+export async function radixSort(
+  ctx: GpuContext,
+  keys: KernelInput,
+  values?: KernelInput,
+  options: SortOptions = {},
+): Promise<SortResult | SortResult<GpuArray>> {
+  if (typeOfInput(keys) !== 'u32') throw new WrtError('WRT_INVALID_ARGUMENT', 'radixSort sorts u32 keys (a Uint32Array or a u32 GpuArray)');
+  if (values && (typeOfInput(values) !== 'u32' || values.length !== keys.length))
+    throw new WrtError('WRT_INVALID_ARGUMENT', `values must be ${keys.length} u32 elements, one per key`);
   const keyBits = options.keyBits ?? 32;
   if (!Number.isInteger(keyBits) || keyBits < 1 || keyBits > 32) throw new WrtError('WRT_INVALID_ARGUMENT', 'keyBits must be 1..32');
-  checkBindingSize(ctx, keys.byteLength, 'sort keys');
+  checkBindingSize(ctx, bytesOfInput(keys), 'sort keys');
   const n = keys.length;
-  const outKeys = options.into ?? new Uint32Array(n);
-  const outValues = values ? (options.valuesInto ?? new Uint32Array(n)) : undefined;
-  if (n === 0) return { keys: outKeys, values: outValues };
+  const resident = options.resident === true;
+  const outKeys = resident ? null : (options.into ?? new Uint32Array(n));
+  const outValues = resident || !values ? null : (options.valuesInto ?? new Uint32Array(n));
+  if (n === 0 && !resident) return { keys: outKeys!, values: outValues ?? undefined };
   const count = await ctx.pipeline(countShader);
   const scatter = await ctx.pipeline(scatterShader(!!values));
-  const blocks = Math.ceil(n / BLOCK);
+  const blocks = Math.max(1, Math.ceil(n / BLOCK));
   const held: GPUBuffer[] = [];
+  const inKeys = onDevice(ctx, keys);
+  const inValues = values ? onDevice(ctx, values) : null;
+  // Passes ping-pong between the input's buffer (a copy when the caller owns it) and a second one.
+  const k: [GpuArray, GpuArray] = [inKeys.owned ? inKeys.array : copyOf(ctx, inKeys.array), GpuArray.allocate(ctx, 'u32', n)];
+  const v: [GpuArray, GpuArray] | null = inValues
+    ? [inValues.owned ? inValues.array : copyOf(ctx, inValues.array), GpuArray.allocate(ctx, 'u32', n)]
+    : null;
+  const passes = Math.ceil(keyBits / BITS);
+  const last = passes % 2 === 0 ? 0 : 1;
   try {
-    const k: [GPUBuffer, GPUBuffer] = [ctx.upload(keys), ctx.storage(n * 4)];
-    const v: [GPUBuffer, GPUBuffer] | null = values ? [ctx.upload(values), ctx.storage(n * 4)] : null;
     const counts = ctx.storage(DIGITS * blocks * 4);
     const offsets = ctx.storage(DIGITS * blocks * 4);
-    held.push(...k, ...(v ?? []), counts, offsets);
+    held.push(counts, offsets);
     const encoder = ctx.device.createCommandEncoder();
-    const passes = Math.ceil(keyBits / BITS);
-    for (let p = 0; p < passes; p++) {
+    for (let p = 0; p < passes && n > 0; p++) {
       const from = p % 2 === 0 ? 0 : 1;
       const to = from === 0 ? 1 : 0;
       const params = ctx.uniform([n, p * BITS, blocks]);
       held.push(params);
-      ctx.dispatch(encoder, count, [k[from], counts, params], blocks);
+      ctx.dispatch(encoder, count, [k[from].buffer, counts, params], blocks);
       await encodeScan(ctx, encoder, 'u32', 'sum', true, counts, offsets, DIGITS * blocks, held);
-      const bindings = [k[from], k[to], offsets, params];
-      if (v) bindings.push(v[from], v[to]);
+      const bindings = [k[from].buffer, k[to].buffer, offsets, params];
+      if (v) bindings.push(v[from].buffer, v[to].buffer);
       ctx.dispatch(encoder, scatter, bindings, blocks);
     }
-    const last = passes % 2 === 0 ? 0 : 1;
-    const readBacks = [{ buffer: k[last], byteLength: n * 4, into: bytesOf(outKeys) }];
-    if (v) readBacks.push({ buffer: v[last], byteLength: n * 4, into: bytesOf(outValues!) });
+    if (resident) {
+      await ctx.submit(encoder);
+      return { keys: k[last], values: v?.[last] };
+    }
+    const readBacks = [{ buffer: k[last].buffer, byteLength: n * 4, into: bytesOf(outKeys!) }];
+    if (v) readBacks.push({ buffer: v[last].buffer, byteLength: n * 4, into: bytesOf(outValues!) });
     await ctx.submit(encoder, ...readBacks);
-    return { keys: outKeys, values: outValues };
+    return { keys: outKeys!.subarray(0, n), values: outValues?.subarray(0, n) };
+  } catch (err) {
+    if (resident) for (const a of [...k, ...(v ?? [])]) a.release();
+    throw err;
   } finally {
     for (const b of held) ctx.pool.release(b);
+    const keep = resident ? last : -1;
+    for (const [i, a] of k.entries()) if (i !== keep) a.release();
+    if (v) for (const [i, a] of v.entries()) if (i !== keep) a.release();
   }
+}
+
+/** A device copy of `a` (sorting must not modify a caller's array). */
+function copyOf(ctx: GpuContext, a: GpuArray): GpuArray {
+  const copy = GpuArray.allocate(ctx, a.type, a.length);
+  const encoder = ctx.device.createCommandEncoder();
+  encoder.copyBufferToBuffer(a.buffer, 0, copy.buffer, 0, Math.max(4, a.byteLength));
+  ctx.device.queue.submit([encoder.finish()]);
+  return copy;
 }

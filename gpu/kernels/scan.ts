@@ -1,14 +1,19 @@
 /**
- * Inclusive and exclusive scans (prefix sums, or running min / max) of f32, u32 or i32 arrays.
- * Each workgroup scans a block of 1024 elements (4 per thread, then a Hillis–Steele scan of the
- * 256 thread totals in workgroup memory); the block totals are scanned recursively and added
- * back — the three-phase scan of Harris, Sengupta and Owens, "Parallel Prefix Sum (Scan) with
- * CUDA", GPU Gems 3, ch. 39.
+ * Inclusive and exclusive scans (prefix sums, or running min / max) of f32, u32 or i32 arrays, two
+ * ways:
+ * - **single pass** (scan-single-pass.ts): decoupled look-back with a fallback that never waits
+ *   for a silent workgroup; one read and one write of each element.
+ * - **multi-pass**: each workgroup scans a block of 1024 elements (4 per thread, then a
+ *   Hillis–Steele scan of the 256 thread totals in workgroup memory); the block totals are scanned
+ *   recursively and added back — the three-phase scan of Harris, Sengupta and Owens, "Parallel
+ *   Prefix Sum (Scan) with CUDA", GPU Gems 3, ch. 39. It needs nothing of the device beyond
+ *   WebGPU's rules (SwiftShader, Apple GPUs).
  */
-import type { GpuContext} from '../context.js';
-import { WORKGROUP_SIZE, arrayOf, bytesOf, checkBindingSize, elementTypeOf, type ElementType, type NumericArray } from '../context.js';
+import { WORKGROUP_SIZE, checkBindingSize, guaranteesForwardProgress, type ElementType, type GpuContext, type NumericArray } from '../context.js';
+import { GpuArray, onDevice, typeOfInput, bytesOfInput, type KernelInput } from '../array.js';
 import { combineWgsl, identityBits, type AssociativeOp } from './ops.js';
-import { WrtError } from '../../runtime/errors.js';
+import { checkInto, finish, type OutputOptions } from './output.js';
+import { PARTITION, SPIN_LIMIT, singlePassShader, stateWords } from './scan-single-pass.js';
 
 const ITEMS = 4;
 /** Elements one workgroup scans. */
@@ -102,42 +107,76 @@ export async function encodeScan(
   ctx.dispatch(encoder, add, [dst, scanned, addParams], Math.ceil(n / WORKGROUP_SIZE));
 }
 
+/** Which scan {@link scan} runs; `auto` is single-pass where the device promises forward progress. */
+export type ScanStrategy = 'auto' | 'single-pass' | 'multi-pass';
+
 /** Options of {@link scan}. */
-export interface ScanOptions {
+export interface ScanOptions extends OutputOptions {
   /** @default 'sum' */
   op?: AssociativeOp;
   /** Exclusive scan: element i combines elements 0..i-1 (the first is the identity). @default false */
   exclusive?: boolean;
-  /** Write the result into this view (same type and at least as long) instead of a new array. */
-  into?: NumericArray;
+  /** @default 'auto' */
+  strategy?: ScanStrategy;
+  /** Single pass: polls of a silent predecessor before folding its input instead (1 exercises the fallback). @default 64 */
+  spinLimit?: number;
+}
+
+/** Records a single-pass scan of `n` elements of `src` into `dst` on `encoder` (temporaries pushed on `held`). */
+async function encodeSinglePass(
+  ctx: GpuContext,
+  encoder: GPUCommandEncoder,
+  type: ElementType,
+  op: AssociativeOp,
+  exclusive: boolean,
+  src: GPUBuffer,
+  dst: GPUBuffer,
+  n: number,
+  held: GPUBuffer[],
+  spinLimit = SPIN_LIMIT,
+): Promise<void> {
+  const pipeline = await ctx.pipeline(singlePassShader(type, op));
+  const parts = Math.ceil(n / PARTITION);
+  const state = ctx.storage(stateWords(parts) * 4);
+  const params = ctx.uniform([n, identityBits(op, type), exclusive ? 1 : 0, parts, Math.max(1, spinLimit)]);
+  held.push(state, params);
+  encoder.clearBuffer(state);
+  ctx.dispatch(encoder, pipeline, [src, dst, state, params], parts);
 }
 
 /**
  * Scans `input` on the GPU: `out[i] = x[0] ⊕ … ⊕ x[i]` (inclusive) or `x[0] ⊕ … ⊕ x[i-1]`
- * (exclusive). f32 sums are computed in a tree order, so they differ from a left-to-right sum by
- * rounding; u32 and i32 sums wrap modulo 2^32.
+ * (exclusive). f32 sums are computed in the kernel's order (within γ(i)·Σ|x| of the exact running
+ * sum); u32 and i32 sums wrap modulo 2^32.
  *
- * @returns a typed array of the input's type and length (or `options.into`)
+ * @param input f32, u32 or i32 elements, a host view or a {@link GpuArray}
+ * @returns a typed array of the input's type and length (or `options.into`); a GpuArray with `resident`
  * @throws WRT_INVALID_ARGUMENT for an unknown op, a short `into` or an array larger than one binding
  */
-export async function scan(ctx: GpuContext, input: NumericArray, options: ScanOptions = {}): Promise<NumericArray> {
-  const type = elementTypeOf(input);
+export async function scan(ctx: GpuContext, input: KernelInput, options: ScanOptions & { resident: true }): Promise<GpuArray>;
+export async function scan(ctx: GpuContext, input: KernelInput, options?: ScanOptions): Promise<NumericArray>;
+export async function scan(ctx: GpuContext, input: KernelInput, options: ScanOptions = {}): Promise<NumericArray | GpuArray> {
+  const type = typeOfInput(input);
   const op = options.op ?? 'sum';
-  checkBindingSize(ctx, input.byteLength, 'scan input');
+  combineWgsl(op);
+  checkBindingSize(ctx, bytesOfInput(input), 'scan input');
   const n = input.length;
-  const out = options.into ?? arrayOf(type, new ArrayBuffer(n * 4), 0, n);
-  if (out.length < n) throw new WrtError('WRT_INVALID_ARGUMENT', `scan output holds ${out.length} elements, ${n} needed`);
-  if (n === 0) return out;
+  checkInto(options.into, n, 'scan');
+  const strategy = options.strategy ?? 'auto';
+  const single = strategy === 'single-pass' || (strategy === 'auto' && guaranteesForwardProgress(ctx.adapter));
+  const src = onDevice(ctx, input);
+  const dst = GpuArray.allocate(ctx, type, n);
   const held: GPUBuffer[] = [];
   try {
-    const src = ctx.upload(input);
-    const dst = ctx.storage(n * 4);
-    held.push(src, dst);
     const encoder = ctx.device.createCommandEncoder();
-    await encodeScan(ctx, encoder, type, op, options.exclusive ?? false, src, dst, n, held);
-    await ctx.submit(encoder, { buffer: dst, byteLength: n * 4, into: bytesOf(out) });
-    return out;
+    if (n > 0) {
+      const exclusive = options.exclusive ?? false;
+      if (single) await encodeSinglePass(ctx, encoder, type, op, exclusive, src.array.buffer, dst.buffer, n, held, options.spinLimit);
+      else await encodeScan(ctx, encoder, type, op, exclusive, src.array.buffer, dst.buffer, n, held);
+    }
+    return await finish(ctx, encoder, dst, options);
   } finally {
+    if (src.owned) src.array.release();
     for (const b of held) ctx.pool.release(b);
   }
 }

@@ -5,30 +5,16 @@
  * bounds elsewhere (accuracy.ts says which and cites them). Platform-neutral: tests/unit/gpu runs it in Node (Dawn) and tests/browser runs the same
  * cases in headless Chromium (navigator.gpu).
  */
-import type { GpuContext } from '../../gpu/index.js';
 import { compute, histogram, map, matmul, radixSort, reduce, scan, type NumericArray } from '../../gpu/index.js';
 import { WrtError } from '../../runtime/errors.js';
+import { rng, type KernelCase } from './kernel-case.js';
+import { pathCases } from './kernel-paths.js';
 import { expectExact, expectSqrt, expectSums, expectWithin, gamma } from './accuracy.js';
 
-export interface KernelCase {
-  name: string;
-  run(ctx: GpuContext): Promise<void>;
-}
+export { rng, type KernelCase } from './kernel-case.js';
 
 /** Sizes that straddle the workgroup (256), the scan block (1024) and several blocks. */
 export const SIZES = [0, 1, 7, 255, 256, 257, 1023, 1025, 4099, 70_001];
-
-/** mulberry32: a small seeded PRNG (Tommy Ettinger), enough for test inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fail(message: string): never {
   throw new Error(message);
@@ -62,7 +48,7 @@ function referenceScan(x: NumericArray, combine: (a: number, b: number) => numbe
 const u32Add = (a: number, b: number) => (a + b) >>> 0;
 const i32Add = (a: number, b: number) => (a + b) | 0;
 
-export const kernelCases: KernelCase[] = [
+const kernelOwnCases: KernelCase[] = [
   {
     name: 'map: f32, u32 and i32 expressions, typed outputs, a preamble, arena views',
     async run(ctx) {
@@ -331,3 +317,6 @@ export const kernelCases: KernelCase[] = [
     },
   },
 ];
+
+/** Every case: the kernels' own, then the paths a device chooses between (kernel-paths.ts). */
+export const kernelCases: KernelCase[] = [...kernelOwnCases, ...pathCases];

@@ -15,6 +15,13 @@ import type { GpuLookup } from '../platform.js';
 /** Where Debian's chromium package keeps SwiftShader's Vulkan ICD file. */
 export const SWIFTSHADER_ICDS = ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib64/chromium/vk_swiftshader_icd.json'];
 
+/**
+ * Dawn instance flags: full-precision timestamp queries. Dawn rounds timestamps to 100 µs by
+ * default, against timing side channels in browsers; in a node no task can read them (kernel
+ * timing is the benchmark's, gpu/timing.ts), and kernel-only times need the precision.
+ */
+export const DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization'];
+
 let lookup: Promise<GpuLookup> | null = null;
 
 /** Looks WebGPU up once per process (see the module comment for the order). */
@@ -34,7 +41,7 @@ async function find(): Promise<GpuLookup> {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   const named = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES;
   try {
-    const gpu = create([]);
+    const gpu = create(DAWN_FLAGS);
     if (await gpu.requestAdapter()) return { gpu, note: named ? `Vulkan drivers from ${named}` : 'the system Vulkan drivers' };
   } catch {
     // fall through to SwiftShader
@@ -49,7 +56,7 @@ async function find(): Promise<GpuLookup> {
     };
   process.env.VK_ICD_FILENAMES = icd;
   try {
-    const gpu = create([]);
+    const gpu = create(DAWN_FLAGS);
     if (await gpu.requestAdapter()) return { gpu, note: `SwiftShader (CPU) from ${icd}` };
   } catch {
     // reported below
