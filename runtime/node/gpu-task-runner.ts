@@ -5,7 +5,7 @@
  * WGSL one of its exports returns, asked for once per module in a slot (ADR 0003).
  */
 import type { MessageOf } from '../protocol/messages.js';
-import type { GpuContext } from '../../gpu/context.js';
+import type { NodeGpu } from './node-gpu.js';
 import { WrtError } from '../errors.js';
 import { runGpuKernel } from './gpu-tasks.js';
 import { gpuKernelOf, gpuOutputBytes, parseGpuParams } from './gpu-kernel-contract.js';
@@ -21,8 +21,9 @@ export class GpuTaskRunner {
   constructor(
     private readonly ctx: NodeContext,
     private readonly tasks: TaskRunner,
-    /** The node's device, or null with why there is none. */
-    private readonly device: () => { gpu: GpuContext | null; adapter: string; nodeName: string },
+    /** The node's device (waited for while a lost one is re-acquired). */
+    private readonly gpus: NodeGpu,
+    private readonly nodeName: string,
   ) {}
 
   async run(d: Deploy): Promise<void> {
@@ -31,8 +32,8 @@ export class GpuTaskRunner {
     const temporary: string[] = [];
     let stored = false;
     try {
-      const { gpu, adapter, nodeName } = this.device();
-      if (!gpu) throw new WrtError('WRT_GPU_UNAVAILABLE', `node ${nodeName} has no GPU: ${adapter}`);
+      const { gpu, why } = await this.gpus.device();
+      if (!gpu) throw new WrtError('WRT_GPU_UNAVAILABLE', `node ${this.nodeName} has no GPU: ${why}`);
       const kernel = gpuKernelOf(d.operator);
       const ranges = await this.tasks.resolveArgs(d, temporary);
       const views = ranges.map((r) => new Uint8Array(ctx.store.memory.buffer, r.offset, r.length));

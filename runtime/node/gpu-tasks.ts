@@ -28,12 +28,50 @@ function typed(bytes: Uint8Array, type: ElementType, what: string): NumericArray
   throw new WrtError('WRT_INVALID_ARGUMENT', `element type must be f32, u32 or i32 (got ${String(type)})`);
 }
 
+/** How long a failed kernel waits to learn whether the device was lost (its `lost` promise settles after the failure). */
+const LOSS_SETTLE_MS = 200;
+
+/**
+ * What a kernel's failure becomes: bad input (`WRT_INVALID_ARGUMENT`, `WRT_GPU_UNSUPPORTED`)
+ * stays as it is; anything else — a lost device, out-of-memory, a validation error, a failed map,
+ * or an untyped exception from the WebGPU implementation — is `WRT_GPU_ERROR` naming the kernel
+ * and the cause. A lost device is retryable (the node re-acquires one), the rest are not.
+ */
+export async function gpuFailure(ctx: GpuContext, kernel: GpuKernelName, err: unknown): Promise<WrtError> {
+  if (err instanceof WrtError && err.code !== 'WRT_GPU_ERROR' && !ctx.lostReason) return err;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const lost =
+    ctx.lostReason ??
+    (await Promise.race([ctx.whenLost, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), LOSS_SETTLE_MS)))]));
+  clearTimeout(timer);
+  const detail = err instanceof Error ? err.message.replace(/^WRT_GPU_ERROR: /, '') : String(err);
+  const cause = lost ? `the GPU device was lost (${lost}); ${detail}` : detail;
+  return new WrtError('WRT_GPU_ERROR', `gpu.${kernel} failed: ${cause}`, { cause: err, retryable: lost !== null });
+}
+
 /**
  * Runs `kernel` on the device, writing its result into `out` (`gpuOutputBytes` long). `wgsl` is
  * the module-supplied source when `p.source` named one.
- * @throws WRT_INVALID_ARGUMENT for bad parameters or data; WRT_GPU_* from the kernels
+ * @throws WRT_INVALID_ARGUMENT for bad parameters or data; WRT_GPU_ERROR naming the kernel and the
+ *   cause for failures on the device ({@link gpuFailure})
  */
 export async function runGpuKernel(
+  ctx: GpuContext,
+  kernel: GpuKernelName,
+  p: GpuTaskParams,
+  inputs: Uint8Array[],
+  out: Uint8Array,
+  wgsl: string | null,
+): Promise<void> {
+  try {
+    ctx.checkAlive();
+    await runKernel(ctx, kernel, p, inputs, out, wgsl);
+  } catch (err) {
+    throw await gpuFailure(ctx, kernel, err);
+  }
+}
+
+async function runKernel(
   ctx: GpuContext,
   kernel: GpuKernelName,
   p: GpuTaskParams,
@@ -83,7 +121,7 @@ export async function runGpuKernel(
       });
       return;
     case 'matmul':
-      await matmul(ctx, typed(inputs[0]!, 'f32', 'A') as Float32Array, typed(inputs[1]!, 'f32', 'B') as Float32Array, {
+      await matmul(ctx, typed(inputs[0]!, 'f32', 'A'), typed(inputs[1]!, 'f32', 'B'), {
         m: p.m ?? 0,
         n: p.n ?? 0,
         k: p.k ?? 0,
@@ -114,12 +152,14 @@ export async function runGpuKernel(
 }
 
 /**
- * Runs one request on `ctx` (the agent's device; `null` when the node has none, `why` says why)
- * and wakes the waiting slot. Never throws: failures become the error reply.
+ * Runs one request on the agent's device (`device()` resolves it, waiting while a lost one is
+ * re-acquired; `gpu` is null when the node has none, `why` says why) and wakes the waiting slot.
+ * Never throws: failures become the error reply.
  */
-export async function serveGpuRequest(ctx: GpuContext | null, why: string, request: GpuRequest): Promise<void> {
+export async function serveGpuRequest(device: () => Promise<{ gpu: GpuContext | null; why: string }>, request: GpuRequest): Promise<void> {
   const { reply, kernel, params, inputs } = request;
   try {
+    const { gpu: ctx, why } = await device();
     if (!ctx) throw new WrtError('WRT_GPU_UNAVAILABLE', `this node has no GPU: ${why}`);
     const bytes = gpuOutputBytes(kernel, params, inputs);
     const out = new Uint8Array(reply, GPU_REPLY_HEADER_BYTES, bytes);

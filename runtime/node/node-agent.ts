@@ -12,7 +12,8 @@ import { decodeFrame, sendMessage } from '../protocol/codec.js';
 import { ObjectStore } from '../store/object-store.js';
 import { SlotPool } from './slot-pool.js';
 import { WrtError } from '../errors.js';
-import { GpuContext, describeAdapter } from '../../gpu/context.js';
+import type { GpuContext } from '../../gpu/context.js';
+import { NodeGpu } from './node-gpu.js';
 import { serveGpuRequest } from './gpu-tasks.js';
 import type { GpuRequestHandler } from './gpu-bridge.js';
 import { GPU_TASK_PREFIX } from './gpu-kernel-contract.js';
@@ -83,10 +84,8 @@ export class NodeAgent {
   private readonly listeners: ((e: NodeAgentEvent) => void)[] = [];
   readonly cpus: number;
   readonly name: string;
-  /** The WebGPU device behind `gpus`, when the node has one. */
-  gpu: GpuContext | null = null;
-  /** What the node found: the adapter, or why it offers no GPU. */
-  gpuAdapter = '';
+  /** The node's WebGPU device over its life (node-gpu.ts): opened at start, re-acquired after a loss. */
+  readonly gpus: NodeGpu;
 
   constructor(
     private readonly platform: Platform,
@@ -104,6 +103,7 @@ export class NodeAgent {
       maxBytes: options.storeBytes ?? (platform.kind === 'node' ? 2 ** 30 : 256 * 2 ** 20),
       spill: platform.spillStorage(this.name, options.spillDir),
     });
+    this.gpus = new NodeGpu(platform, (line) => platform.log(line));
     this.serveGpu.maxBytesPerCall = this.ceilings.gpuBytesPerCall;
     this.slots = new SlotPool(platform, this.store.memory, this.cpus, this.serveGpu);
     const modules = new ModuleCache();
@@ -123,7 +123,7 @@ export class NodeAgent {
       emit: (e) => this.emit(e),
     };
     this.tasks = new TaskRunner(ctx);
-    this.gpuTasks = new GpuTaskRunner(ctx, this.tasks, () => ({ gpu: this.gpu, adapter: this.gpuAdapter, nodeName: this.name }));
+    this.gpuTasks = new GpuTaskRunner(ctx, this.tasks, this.gpus, this.name);
     this.actors = new ActorHosting(ctx, this.tasks, this.serveGpu);
     this.streams = new StreamSlots(platform, this.store.memory, {
       nodeId,
@@ -148,30 +148,21 @@ export class NodeAgent {
   }
 
   /** Runs slots' `wrt:runtime/gpu` requests on this node's device (gpu-bridge.ts). */
-  private readonly serveGpu: GpuRequestHandler = (request) => serveGpuRequest(this.gpu, this.gpuAdapter, request);
+  private readonly serveGpu: GpuRequestHandler = (request) => serveGpuRequest(() => this.gpus.device(), request);
 
-  /** Looks for a WebGPU adapter (unless disabled) and opens a device on it. */
-  private async openGpu(): Promise<void> {
-    if (this.options.gpu === false) {
-      this.gpuAdapter = 'disabled (--no-gpu)';
-      return;
-    }
-    const found = await this.platform.gpu();
-    if (!found.gpu) {
-      this.gpuAdapter = found.reason;
-      return;
-    }
-    try {
-      this.gpu = await GpuContext.create(found.gpu);
-      this.gpuAdapter = describeAdapter(this.gpu.adapter);
-    } catch (err) {
-      this.gpuAdapter = (err as Error).message;
-    }
+  /** The WebGPU device now, when the node has one (null while a lost one is re-acquired). */
+  get gpu(): GpuContext | null {
+    return this.gpus.current;
+  }
+
+  /** What the node found: the adapter, or why it offers no GPU. */
+  get gpuAdapter(): string {
+    return this.gpus.adapter;
   }
 
   /** Connects and registers; resolves with the node id the head assigned. */
   async start(): Promise<string> {
-    await this.openGpu();
+    await this.gpus.open(this.options.gpu !== false);
     const conn = await this.platform.connect(this.options.address);
     this.conn = conn;
     const registered = new Promise<string>((resolve, reject) => {
@@ -234,8 +225,7 @@ export class NodeAgent {
     this.streams.stopAll();
     await this.slots.close();
     this.store.close();
-    this.gpu?.destroy();
-    this.gpu = null;
+    this.gpus.close();
   }
 
   /**

@@ -62,7 +62,7 @@ withGpu('a granted operator runs GPU kernels through its import; an ungranted on
   const requests: string[] = [];
   const pool = new SlotPool(nodePlatform, arena, 1, async (r) => {
     requests.push(r.kernel);
-    await serveGpuRequest(ctx, 'test', r);
+    await serveGpuRequest(async () => ({ gpu: ctx, why: 'test' }), r);
   });
   try {
     const counts = kvCounts(await pool.call(call(true)));
