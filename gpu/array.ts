@@ -17,14 +17,24 @@ import { arrayOf, bytesOf, elementTypeOf, type ElementType, type GpuContext, typ
 export class GpuArray {
   private released = false;
 
-  /** Wraps `buffer` (at least `length` · 4 bytes, owned by `ctx`'s pool from now on). */
+  /**
+   * Wraps `buffer` (at least `length` · 4 bytes, owned by `ctx`'s pool from now on), or, with
+   * `aliasOf`, views another array's buffer (releasing an alias does nothing).
+   */
   constructor(
     readonly ctx: GpuContext,
     private readonly storage: GPUBuffer,
     readonly type: ElementType,
     /** Elements. */
     readonly length: number,
+    private readonly aliasOf: GpuArray | null = null,
   ) {}
+
+  /** The same bytes seen as `length` elements of `type` (an alias; `this` keeps owning the buffer). */
+  as(type: ElementType, length = this.length): GpuArray {
+    if (length > this.length) throw new WrtError('WRT_INVALID_ARGUMENT', `an alias of ${this.length} elements cannot hold ${length}`);
+    return type === this.type && length === this.length ? this : new GpuArray(this.ctx, this.buffer, type, length, this.aliasOf ?? this);
+  }
 
   /** Uploads `data` (any typed-array view, a SharedArrayBuffer's included) to a new device array. */
   static from(ctx: GpuContext, data: NumericArray): GpuArray {
@@ -44,7 +54,7 @@ export class GpuArray {
 
   /** The storage buffer. @throws WRT_INVALID_ARGUMENT once released */
   get buffer(): GPUBuffer {
-    if (this.released) throw new WrtError('WRT_INVALID_ARGUMENT', 'this GpuArray was released');
+    if (this.released || this.aliasOf?.released) throw new WrtError('WRT_INVALID_ARGUMENT', 'this GpuArray was released');
     return this.storage;
   }
 
@@ -59,7 +69,7 @@ export class GpuArray {
 
   /** Gives the buffer back to the pool; later calls do nothing. */
   release(): void {
-    if (this.released) return;
+    if (this.released || this.aliasOf) return;
     this.released = true;
     this.ctx.pool.release(this.storage);
   }

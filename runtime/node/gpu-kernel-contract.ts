@@ -74,13 +74,13 @@ export function parseGpuParams(bytes: Uint8Array): GpuTaskParams {
 }
 
 /** @throws WrtError `WRT_INVALID_ARGUMENT` when `kernel` got fewer than `count` data inputs. */
-export function needInputs(inputs: Uint8Array[], count: number, kernel: string): void {
+export function needInputs(inputs: readonly { byteLength: number }[], count: number, kernel: string): void {
   if (inputs.length < count)
     throw new WrtError('WRT_INVALID_ARGUMENT', `gpu.${kernel} takes ${count} data argument(s) after its parameters, got ${inputs.length}`);
 }
 
 /** Bytes of the result of `kernel` on `inputs` with `p`, known before the run. */
-export function gpuOutputBytes(kernel: GpuKernelName, p: GpuTaskParams, inputs: Uint8Array[]): number {
+export function gpuOutputBytes(kernel: GpuKernelName, p: GpuTaskParams, inputs: readonly { byteLength: number }[]): number {
   const first = inputs[0]?.byteLength ?? 0;
   switch (kernel) {
     case 'map':

@@ -1,16 +1,19 @@
 /**
  * GPU tasks (`gpu.*`, runtime/node/gpu-tasks.ts) on a node: their arguments are resolved as for any
- * task and handed to the kernel as views of the arena; a result above the inline limit is written
- * by the GPU read-back straight into its object-store allocation. Kernels a module carries are the
+ * task and handed to the kernel as views of the arena — or, when a previous GPU task left them on
+ * this device (device-objects.ts), as the device arrays they are. An array result above the inline
+ * limit stays on the device as the task's object while device memory allows; other results above
+ * the limit are written by the GPU read-back straight into their object-store allocation. Kernels a module carries are the
  * WGSL one of its exports returns, asked for once per module in a slot (ADR 0003).
  */
 import type { MessageOf } from '../protocol/messages.js';
 import type { NodeGpu } from './node-gpu.js';
 import { WrtError } from '../errors.js';
-import { runGpuKernel } from './gpu-tasks.js';
+import { keepsResultOnDevice, runGpuKernel, takesDeviceInputs, type GpuData } from './gpu-tasks.js';
 import { gpuKernelOf, gpuOutputBytes, parseGpuParams } from './gpu-kernel-contract.js';
 import { INLINE_RESULT_BYTES, type NodeContext } from './node-context.js';
 import type { TaskRunner } from './task-runner.js';
+import type { ArenaRange } from '../store/object-store.js';
 
 type Deploy = MessageOf<'DeployTask'>;
 
@@ -28,29 +31,43 @@ export class GpuTaskRunner {
 
   async run(d: Deploy): Promise<void> {
     const { ctx } = this;
+    const device = ctx.objects.device;
     ctx.counters.running++;
     const temporary: string[] = [];
+    const borrowed: string[] = [];
     let stored = false;
     try {
       const { gpu, why } = await this.gpus.device();
       if (!gpu) throw new WrtError('WRT_GPU_UNAVAILABLE', `node ${this.nodeName} has no GPU: ${why}`);
       const kernel = gpuKernelOf(d.operator);
-      const ranges = await this.tasks.resolveArgs(d, temporary);
-      const views = ranges.map((r) => new Uint8Array(ctx.store.memory.buffer, r.offset, r.length));
-      if (views.length === 0)
+      if (d.args.length === 0)
         throw new WrtError('WRT_INVALID_ARGUMENT', `${d.operator} takes a JSON parameter block as its first argument`);
-      const params = parseGpuParams(views[0]!);
+      const arena = (r: ArenaRange) => new Uint8Array(ctx.store.memory.buffer, r.offset, r.length);
+      const params = parseGpuParams(arena(await this.tasks.resolveArg(d, 0, temporary)));
       const wgsl = params.source ? await this.moduleWgsl(d, params.source) : null;
-      const data = views.slice(1);
+      // Data a previous GPU task left on this device is used where it is; the rest comes from the arena.
+      const onDevice = takesDeviceInputs(kernel, params);
+      const data: GpuData[] = [];
+      for (let i = 1; i < d.args.length; i++) {
+        const id = d.args[i]!.objectId;
+        const array = onDevice && id ? device.borrow(id, gpu) : null;
+        if (array) {
+          borrowed.push(id);
+          data.push(array);
+        } else data.push(arena(await this.tasks.resolveArg(d, i, temporary)));
+      }
       const bytes = gpuOutputBytes(kernel, params, data);
-      let out: Uint8Array;
-      if (d.returnId && bytes > INLINE_RESULT_BYTES) {
+      const large = d.returnId !== '' && bytes > INLINE_RESULT_BYTES;
+      const keep = large && keepsResultOnDevice(kernel, params) && device.fits(bytes);
+      let out: Uint8Array | null = null;
+      if (large && !keep) {
         out = ctx.store.create(d.returnId, bytes);
         stored = true;
-      } else out = new Uint8Array(bytes);
+      } else if (!keep) out = new Uint8Array(bytes);
       const started = performance.now();
       ctx.counters.gpuKernels++;
-      await runGpuKernel(gpu, kernel, params, data, out, wgsl);
+      const segments = await runGpuKernel(gpu, kernel, params, data, out, wgsl);
+      if (keep) device.keep(d.returnId, segments!, bytes);
       if (stored) ctx.store.seal(d.returnId);
       ctx.counters.tasksFinished++;
       const base = {
@@ -62,7 +79,7 @@ export class GpuTaskRunner {
         failure: null,
         inputBytes: 0,
       };
-      if (stored) {
+      if (stored || keep) {
         const outputs = [{ objectId: d.returnId, nodeId: ctx.nodeId(), sizeBytes: bytes }];
         ctx.send({ ...base, state: 'Finished', outputs, data: null, returnInline: false });
       } else ctx.send({ ...base, state: 'Finished', outputs: [], data: out, returnInline: !!d.returnId });
@@ -71,6 +88,7 @@ export class GpuTaskRunner {
       if (stored) ctx.store.release(d.returnId);
       this.tasks.failTask(d, err);
     } finally {
+      for (const id of borrowed) device.giveBack(id);
       ctx.objects.releaseHeld(temporary);
       ctx.counters.running--;
     }

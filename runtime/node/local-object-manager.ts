@@ -3,11 +3,14 @@
  * into the local store through the head (flow-controlled, runtime/store/object-transfer.ts),
  * serves ranges of local objects to other nodes, stores drivers' large puts, and pins objects for
  * the calls that read them. A second user of an object on its way waits for the first pull.
+ * Objects kept on the GPU (device-objects.ts) are read back into the arena the first time anything
+ * but a GPU task asks for them, the same way: one read-back, later users wait for it.
  */
 import type { Message, MessageOf } from '../protocol/messages.js';
 import type { ArenaRange, ObjectStore } from '../store/object-store.js';
 import { InboundPull, failedChunk, serveRange } from '../store/object-transfer.js';
-import { toFailure, type WrtError } from '../errors.js';
+import { WrtError, toFailure } from '../errors.js';
+import type { DeviceObjects } from './device-objects.js';
 
 /**
  * What a driver in this node's process (the SDK's embedded cluster) uses to put and get objects in
@@ -42,7 +45,58 @@ export class LocalObjectManager {
     private readonly store: ObjectStore,
     private readonly nodeId: () => string,
     private readonly send: (m: Message) => void,
+    /** Objects on the node's GPU. */
+    readonly device: DeviceObjects,
   ) {}
+
+  /** Object `id` is in the arena, or on its way there; false when this node does not hold it. */
+  private local(id: string): boolean {
+    return this.store.has(id) || this.inbound.has(id) || this.device.has(id);
+  }
+
+  /** Brings a device-resident object into the arena (once; a second caller waits for the first). */
+  private async fromDevice(id: string): Promise<void> {
+    for (;;) {
+      const arriving = this.inbound.get(id);
+      if (arriving) {
+        await arriving;
+        return;
+      }
+      if (!this.device.has(id)) return;
+      const readBack = this.readBack(id);
+      this.inbound.set(id, readBack);
+      try {
+        return await readBack;
+      } finally {
+        this.inbound.delete(id);
+      }
+    }
+  }
+
+  private async readBack(id: string): Promise<void> {
+    const o = this.device.readBack(id);
+    if (!o) return;
+    // Not sealed while it is written, so it never spills half-written; the owner's reference moves here.
+    const view = this.store.create(id, o.bytes);
+    try {
+      let at = 0;
+      for (const s of o.segments) {
+        await s.ctx.read(s.buffer, s.byteLength, view.subarray(at, at + s.byteLength));
+        at += s.byteLength;
+      }
+    } catch (err) {
+      this.store.release(id);
+      this.device.giveBack(id);
+      throw new WrtError('WRT_OBJECT_LOST', `object ${id} could not be read back from the GPU: ${(err as Error).message}`, { cause: err });
+    }
+    this.store.seal(id);
+    if (!this.device.moved(id)) this.store.release(id);
+  }
+
+  /** Drops the owner's reference to object `id` (the head's ReleaseObjects), wherever it lives. */
+  release(id: string): void {
+    if (!this.device.release(id)) this.store.release(id);
+  }
 
   /**
    * Holds one reference to object `objectId` for the caller: retains it when this node has it,
@@ -54,6 +108,10 @@ export class LocalObjectManager {
       const arriving = this.inbound.get(objectId);
       if (arriving) {
         await arriving.catch(() => {});
+        continue;
+      }
+      if (this.device.has(objectId)) {
+        await this.fromDevice(objectId);
         continue;
       }
       if (this.store.has(objectId)) {
@@ -113,6 +171,24 @@ export class LocalObjectManager {
 
   /** Serves one range of a local object (the holder side of object-transfer.ts; stateless). */
   servePull(req: MessageOf<'ObjectPull'>): void {
+    if (!this.store.has(req.objectId) && this.local(req.objectId)) {
+      this.fromDevice(req.objectId).then(
+        () => this.servePull(req),
+        (err: unknown) => this.send(failedChunk(req, toFailure(err, 'WRT_OBJECT_LOST'))),
+      );
+      return;
+    }
+    const lost = this.device.lostReason(req.objectId);
+    if (lost) {
+      this.send(
+        failedChunk(req, {
+          code: 'WRT_OBJECT_LOST',
+          message: `object ${req.objectId} was on the GPU of node ${this.nodeId()}, which lost its device (${lost})`,
+          retryable: false,
+        }),
+      );
+      return;
+    }
     if (!this.store.has(req.objectId)) {
       this.send(
         failedChunk(req, { code: 'WRT_OBJECT_LOST', message: `object ${req.objectId} is not on node ${this.nodeId()}`, retryable: true }),

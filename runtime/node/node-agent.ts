@@ -14,6 +14,7 @@ import { SlotPool } from './slot-pool.js';
 import { WrtError } from '../errors.js';
 import type { GpuContext } from '../../gpu/context.js';
 import { NodeGpu } from './node-gpu.js';
+import { DeviceObjects } from './device-objects.js';
 import { serveGpuRequest } from './gpu-tasks.js';
 import type { GpuRequestHandler } from './gpu-bridge.js';
 import { GPU_TASK_PREFIX } from './gpu-kernel-contract.js';
@@ -57,6 +58,8 @@ export interface NodeAgentOptions {
   resources?: Record<string, number>;
   /** Emit a `deployed` event for every deployment (a volunteer tab's page counts them); off on the hot path otherwise. @default false */
   reportDeployments?: boolean;
+  /** Most bytes of GPU task results kept on the device as objects (runtime/node/device-objects.ts). @default 1 GiB */
+  gpuObjectBytes?: number;
   /**
    * Offer the platform's WebGPU adapter as `gpus: 1` when there is one. `false` offers none.
    * @default true
@@ -104,12 +107,14 @@ export class NodeAgent {
       spill: platform.spillStorage(this.name, options.spillDir),
     });
     this.gpus = new NodeGpu(platform, (line) => platform.log(line));
+    const deviceObjects = new DeviceObjects(options.gpuObjectBytes ?? 2 ** 30);
+    this.gpus.onLost((reason) => deviceObjects.clear(reason));
     this.serveGpu.maxBytesPerCall = this.ceilings.gpuBytesPerCall;
     this.slots = new SlotPool(platform, this.store.memory, this.cpus, this.serveGpu);
     const modules = new ModuleCache();
     const nodeId = (): string => this.nodeId;
     const send = (m: Message): void => this.send(m);
-    this.objects = new LocalObjectManager(this.store, nodeId, send);
+    this.objects = new LocalObjectManager(this.store, nodeId, send, deviceObjects);
     const ctx: NodeContext = {
       platform,
       store: this.store,
@@ -149,6 +154,11 @@ export class NodeAgent {
 
   /** Runs slots' `wrt:runtime/gpu` requests on this node's device (gpu-bridge.ts). */
   private readonly serveGpu: GpuRequestHandler = (request) => serveGpuRequest(() => this.gpus.device(), request);
+
+  /** GPU task results kept on the device (runtime/node/device-objects.ts). */
+  get deviceObjects(): DeviceObjects {
+    return this.objects.device;
+  }
 
   /** The WebGPU device now, when the node has one (null while a lost one is re-acquired). */
   get gpu(): GpuContext | null {
@@ -225,6 +235,7 @@ export class NodeAgent {
     this.streams.stopAll();
     await this.slots.close();
     this.store.close();
+    this.objects.device.clear();
     this.gpus.close();
   }
 
@@ -316,7 +327,7 @@ export class NodeAgent {
         this.objects.receiveChunk(msg);
         break;
       case 'ReleaseObjects':
-        for (const id of msg.objectIds) this.store.release(id);
+        for (const id of msg.objectIds) this.objects.release(id);
         break;
       case 'CancelJob':
         this.tasks.cancelJobCalls(msg.jobId, msg.reason);

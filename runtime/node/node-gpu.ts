@@ -28,6 +28,7 @@ export class NodeGpu {
   losses = 0;
   private recovering: Promise<void> | null = null;
   private closed = false;
+  private readonly lostListeners: ((reason: string) => void)[] = [];
 
   constructor(
     private readonly platform: Platform,
@@ -53,6 +54,11 @@ export class NodeGpu {
     }
   }
 
+  /** Calls `listener` with the reason each time a device is lost (before a new one is requested). */
+  onLost(listener: (reason: string) => void): void {
+    this.lostListeners.push(listener);
+  }
+
   /** The device for the next kernel: waits while a lost one is being re-acquired. */
   async device(): Promise<GpuDevice> {
     if (this.recovering) await this.recovering;
@@ -68,6 +74,7 @@ export class NodeGpu {
       this.current = null;
       this.adapter = `lost (${reason}); re-acquiring`;
       this.log(`wrt node: the GPU device was lost (${reason}); requesting a new one`);
+      for (const l of this.lostListeners) l(reason);
       this.recovering = this.reacquire().finally(() => (this.recovering = null));
     });
   }

@@ -118,15 +118,19 @@ export class TaskRunner {
    */
   async resolveArgs(d: Deploy, temporary: string[]): Promise<ArenaRange[]> {
     const ranges: ArenaRange[] = [];
-    for (const [i, a] of d.args.entries()) {
-      let id = a.objectId;
-      if (!id) {
-        id = `${d.taskId}/arg${i}`;
-        this.ctx.store.put(id, a.data ?? new Uint8Array(0));
-      } else await this.ctx.objects.acquire(id, '');
-      ranges.push(this.ctx.objects.hold(id, temporary));
-    }
+    for (let i = 0; i < d.args.length; i++) ranges.push(await this.resolveArg(d, i, temporary));
     return ranges;
+  }
+
+  /** Argument `i` of `d` in the arena, held as {@link resolveArgs} holds each. */
+  async resolveArg(d: Deploy, i: number, temporary: string[]): Promise<ArenaRange> {
+    const a = d.args[i]!;
+    let id = a.objectId;
+    if (!id) {
+      id = `${d.taskId}/arg${i}`;
+      this.ctx.store.put(id, a.data ?? new Uint8Array(0));
+    } else await this.ctx.objects.acquire(id, '');
+    return this.ctx.objects.hold(id, temporary);
   }
 
   /** Reports a task or actor-call result: inline when small (or when the head verifies it: `output` head), else kept in the store. */

@@ -1,8 +1,10 @@
-// A GPU device lost in the middle of a job (docs/gpu-tasks.md, "Failures"): a head process, a
-// node agent in this test process (so the test can reach its device and call `device.destroy()`
-// while a kernel runs) on SwiftShader, and a driver. The kernel running at the loss fails with
-// WRT_GPU_ERROR naming the kernel and the cause; the node stays in the cluster, requests a new
-// device, and the rest of the job runs on it; a task allowed retries is retried there.
+// A node's GPU device as a job sees it (docs/gpu-tasks.md): a head process, a node agent in this
+// test process (so the test can read its device's traffic counters and call `device.destroy()`
+// while a kernel runs) on SwiftShader, and a driver.
+// - Results kept on the device: sort(map(x)) uploads x once and reads the sorted keys back once.
+// - A lost device: the kernel running at the loss fails with WRT_GPU_ERROR naming the kernel and
+//   the cause; the node stays in the cluster, requests a new device, and the rest of the job runs
+//   on it; a task allowed retries is retried there.
 import test from 'ava';
 import assert from 'node:assert/strict';
 import { TestCluster, killAll } from '../helpers/wrt-process.js';
@@ -39,6 +41,30 @@ function loseDeviceInNextKernel(ctx: GpuContext): void {
     return submit(...args);
   };
 }
+
+test.serial(
+  'sort(map(x)) on one node uploads x once and reads the result back once; the map result stays on the device until asked for',
+  async () => {
+    const n = 200_000;
+    const x = Uint32Array.from({ length: n }, (_, i) => Math.imul(i, 2654435761) >>> 12);
+    const ref = rt.put(x);
+    const gpu = agent.gpu!;
+    const before = { ...gpu.traffic };
+    const kept = agent.deviceObjects.counts.kept;
+    const mapped = rt.gpu.map(ref, 'x * 7u + 3u', { type: 'u32' });
+    const sorted = rt.gpu.sort(mapped);
+    const keys = view((await rt.get([sorted]))[0]!, Uint32Array);
+    const expected = Uint32Array.from(x, (v) => (v * 7 + 3) >>> 0);
+    assert.deepEqual(keys, Uint32Array.from(expected).sort());
+    assert.equal(gpu.traffic.uploads - before.uploads, 1, 'x went to the device once');
+    assert.equal(gpu.traffic.reads - before.reads, 1, 'only the sorted keys came back');
+    assert.equal(agent.deviceObjects.counts.kept - kept, 2, 'both results were kept on the device');
+    // Asked for now, the map result is read back once into the node's store and served from there.
+    assert.deepEqual(view(await rt.get(mapped), Uint32Array), expected);
+    assert.deepEqual(view(await rt.get(mapped), Uint32Array), expected);
+    assert.equal(gpu.traffic.reads - before.reads, 2);
+  },
+);
 
 test.serial('a lost device fails the running kernel with WRT_GPU_ERROR; the node re-acquires its GPU and the job goes on', async () => {
   assert.ok(agent.gpu, `the node needs a WebGPU adapter (SwiftShader on CPU-only machines): ${agent.gpuAdapter}`);
