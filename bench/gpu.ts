@@ -1,5 +1,5 @@
 /**
- * `npm run bench:gpu -- [--json] [--max-size N] [--elements N] [--sort-elements N]
+ * `npm run bench:gpu -- [--json] [--browser] [--max-size N] [--elements N] [--sort-elements N]
  *   [--peak-gflops G] [--peak-gbs B]`
  *
  * wrt's GPU kernels (gpu/), each timed three ways in one run, beside the same operation in wasm
@@ -13,16 +13,21 @@
  * n words; scan reads and writes n words; a sort reads and writes its keys once — what a perfect
  * one-pass kernel would move), and sort also in G keys/s. Host ↔ device copies are timed on their
  * own (staging buffers and `writeBuffer` uploads, read-backs). `--peak-gflops` (the device's f32
- * peak) and `--peak-gbs` (its memory bandwidth) add % of peak. Software adapters (SwiftShader)
+ * peak) and `--peak-gbs` (its memory bandwidth) add % of peak.
+ *
+ * `--browser` runs the same measurements a second time in a headless Chromium page
+ * (`navigator.gpu`; bench/gpu-page.ts) and prints both: the table gains a browser column per timing,
+ * the JSON a `browser` object beside `node`. Chromium's timestamps stay quantized (100 µs) unless it
+ * runs with WebGPU developer features, which the bench turns on. Software adapters (SwiftShader)
  * get smaller default sizes. Not a test: the machine is shared and timings drift; compare within
  * one run.
  */
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { nodeGpu } from '../runtime/platform/node/gpu.js';
-import { GpuArray, GpuContext, describeAdapter, matmul, radixSort, reduce, scan } from '../gpu/node.js';
-import { xorshift32 } from '../samples/gpu/xorshift.js';
-import { formatTable, type GpuRow, type Timing } from './gpu-report.js';
+import { GpuContext, describeAdapter } from '../gpu/node.js';
+import { instantiateCpu, measureGpu, type GpuBenchSizes } from './gpu-measure.js';
+import { formatTable, percentOfPeak, type GpuRow, type Peaks } from './gpu-report.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -36,215 +41,8 @@ const num = (name: string): number | undefined => {
   }
   return v;
 };
-
-interface Cpu {
-  memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  free(ptr: number): void;
-  matmul_f32(a: number, b: number, c: number, m: number, n: number, k: number): void;
-  reduce_sum_f32(p: number, n: number): number;
-  scan_sum_u32(src: number, dst: number, n: number): void;
-  radix_sort_u32(keys: number, tmp: number, n: number): void;
-}
-
-function loadCpu(): Cpu {
-  const bytes = readFileSync(new URL('../../kernels/build/numeric.wasm', import.meta.url));
-  return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Cpu;
-}
-
-const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** Median seconds of `fn` after one warm-up; fewer runs when one call is slow. */
-async function seconds(fn: () => unknown, runs = 5): Promise<number> {
-  const first = performance.now();
-  await fn();
-  const warm = (performance.now() - first) / 1000;
-  const n = warm > 2 ? 1 : warm > 0.5 ? 3 : runs;
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    times.push((performance.now() - t) / 1000);
-  }
-  return median(times);
-}
-
-/** Median GPU seconds of `fn`'s compute passes (null without timestamp queries). */
-async function kernelSeconds(ctx: GpuContext, fn: () => Promise<unknown>, runs = 5): Promise<number | null> {
-  await fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    if (!ctx.startTiming()) return null;
-    await fn();
-    const ns = await ctx.stopTiming();
-    if (ns === null) return null;
-    times.push(ns / 1e9);
-  }
-  return median(times);
-}
-
-/** Copies `data` into the CPU module's memory; returns its offset. */
-function place(cpu: Cpu, data: ArrayBufferView): number {
-  const p = cpu.alloc(data.byteLength);
-  new Uint8Array(cpu.memory.buffer, p, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  return p;
-}
-
-/** The three GPU timings of one kernel, as rates: `work` units (flops, bytes or keys) per second. */
-async function timeKernel(
-  ctx: GpuContext,
-  work: number,
-  resident: () => Promise<unknown>,
-  endToEnd: () => Promise<unknown>,
-  runs = 5,
-): Promise<Timing> {
-  const k = await kernelSeconds(ctx, resident, runs);
-  return {
-    kernelOnly: k === null ? null : work / k,
-    resident: work / (await seconds(resident, runs)),
-    endToEnd: work / (await seconds(endToEnd, runs)),
-  };
-}
-
-async function run(ctx: GpuContext, writeBufferCtx: GpuContext | null): Promise<GpuRow[]> {
-  const cpu = loadCpu();
-  const soft = ctx.adapter.software;
-  const maxSize = num('--max-size') ?? (soft ? 512 : 4096);
-  const cpuMaxSize = soft ? 512 : 2048;
-  const elements = num('--elements') ?? (soft ? 1 << 22 : 1 << 26);
-  const sortElements = num('--sort-elements') ?? (soft ? 1 << 20 : 1 << 26);
-  const rows: GpuRow[] = [];
-  const log = (r: GpuRow): void => {
-    rows.push(r);
-    if (!json) process.stderr.write(`  ${r.metric}: ${JSON.stringify(r)}\n`);
-  };
-  const G = 1e9;
-
-  for (let size = 256; size <= maxSize; size *= 2) {
-    const a = Float32Array.from(xorshift32(size * size, 1), (x) => x / 2 ** 32 - 0.5);
-    const b = Float32Array.from(xorshift32(size * size, 2), (x) => x / 2 ** 32 - 0.5);
-    const shape = { m: size, n: size, k: size };
-    const flops = 2 * size ** 3;
-    const [da, db] = [GpuArray.from(ctx, a), GpuArray.from(ctx, b)];
-    const out = new Float32Array(size * size);
-    const t = await timeKernel(
-      ctx,
-      flops / G,
-      async () => (await matmul(ctx, da, db, { ...shape, resident: true })).release(),
-      () => matmul(ctx, a, b, { ...shape, into: out }),
-      size >= 2048 ? 3 : 5,
-    );
-    da.release();
-    db.release();
-    let c: number | null = null;
-    if (size <= cpuMaxSize) {
-      const pa = place(cpu, a);
-      const pb = place(cpu, b);
-      const pc = cpu.alloc(size * size * 4);
-      c = flops / G / (await seconds(() => cpu.matmul_f32(pa, pb, pc, size, size, size), 3));
-      for (const p of [pa, pb, pc]) cpu.free(p);
-    }
-    log({ metric: `matmul_f32_${size}`, unit: 'GFLOP/s', peak: 'flops', ...t, cpu: c });
-  }
-
-  const f = Float32Array.from(xorshift32(elements, 3), (x) => x / 2 ** 32);
-  const df = GpuArray.from(ctx, f);
-  const pf = place(cpu, f);
-  log({
-    metric: `reduce_sum_f32_${elements}`,
-    unit: 'GB/s',
-    peak: 'bandwidth',
-    ...(await timeKernel(
-      ctx,
-      f.byteLength / G,
-      () => reduce(ctx, df),
-      () => reduce(ctx, f),
-    )),
-    cpu: f.byteLength / G / (await seconds(() => cpu.reduce_sum_f32(pf, elements))),
-  });
-  cpu.free(pf);
-  df.release();
-
-  const u = xorshift32(elements, 4);
-  const du = GpuArray.from(ctx, u);
-  const pu = place(cpu, u);
-  const pd = cpu.alloc(u.byteLength);
-  const scanned = new Uint32Array(elements);
-  log({
-    metric: `scan_sum_u32_${elements}`,
-    unit: 'GB/s',
-    peak: 'bandwidth',
-    ...(await timeKernel(
-      ctx,
-      (2 * u.byteLength) / G,
-      async () => (await scan(ctx, du, { resident: true })).release(),
-      () => scan(ctx, u, { into: scanned }),
-    )),
-    cpu: (2 * u.byteLength) / G / (await seconds(() => cpu.scan_sum_u32(pu, pd, elements))),
-  });
-  cpu.free(pu);
-  cpu.free(pd);
-
-  // Host ↔ device copies of the same 4·elements bytes.
-  const h2d = async (c: GpuContext) => {
-    const s = await seconds(async () => {
-      GpuArray.from(c, u).release();
-      await c.device.queue.onSubmittedWorkDone();
-    });
-    return u.byteLength / G / s;
-  };
-  const staged = await h2d(ctx);
-  log({
-    metric: `host_to_device_staging_${u.byteLength}B`,
-    unit: 'GB/s',
-    peak: null,
-    kernelOnly: null,
-    resident: null,
-    endToEnd: staged,
-    cpu: null,
-  });
-  if (writeBufferCtx) {
-    const wb = await h2d(writeBufferCtx);
-    log({
-      metric: `host_to_device_writeBuffer_${u.byteLength}B`,
-      unit: 'GB/s',
-      peak: null,
-      kernelOnly: null,
-      resident: null,
-      endToEnd: wb,
-      cpu: null,
-    });
-  }
-  const d2h = u.byteLength / G / (await seconds(() => du.read(scanned)));
-  log({ metric: `device_to_host_${u.byteLength}B`, unit: 'GB/s', peak: null, kernelOnly: null, resident: null, endToEnd: d2h, cpu: null });
-  du.release();
-
-  const keys = xorshift32(sortElements, 5);
-  const dk = GpuArray.from(ctx, keys);
-  const sorted = new Uint32Array(sortElements);
-  const sortResident = async () => (await radixSort(ctx, dk, undefined, { resident: true })).keys.release();
-  const sortHost = () => radixSort(ctx, keys, undefined, { into: sorted });
-  const pk = cpu.alloc(keys.byteLength);
-  const pt = cpu.alloc(keys.byteLength);
-  const cpuSort = await seconds(() => {
-    new Uint32Array(cpu.memory.buffer, pk, sortElements).set(keys);
-    cpu.radix_sort_u32(pk, pt, sortElements);
-  }, 3);
-  const t = await timeKernel(ctx, sortElements / G, sortResident, sortHost, 3);
-  log({ metric: `sort_u32_${sortElements}_keys`, unit: 'Gkeys/s', peak: null, ...t, cpu: sortElements / G / cpuSort });
-  const bytes = (r: number | null) => (r === null ? null : r * 8);
-  log({
-    metric: `sort_u32_${sortElements}`,
-    unit: 'GB/s',
-    peak: 'bandwidth',
-    kernelOnly: bytes(t.kernelOnly),
-    resident: bytes(t.resident),
-    endToEnd: bytes(t.endToEnd),
-    cpu: (sortElements * 8) / G / cpuSort,
-  });
-  dk.release();
-  return rows;
-}
+const sizes: GpuBenchSizes = { maxSize: num('--max-size'), elements: num('--elements'), sortElements: num('--sort-elements') };
+const peaks: Peaks = { flops: num('--peak-gflops') ?? null, bandwidth: num('--peak-gbs') ?? null };
 
 const found = await nodeGpu();
 if (!found.gpu) {
@@ -254,27 +52,38 @@ if (!found.gpu) {
 const ctx = await GpuContext.create(found.gpu);
 const writeBufferCtx = await GpuContext.create(found.gpu, { upload: 'write-buffer' }).catch(() => null);
 const device = describeAdapter(ctx.adapter);
-if (!json) process.stderr.write(`bench:gpu on ${device}; features: ${ctx.adapter.features.join(', ') || 'none'}\n`);
+const features = ctx.adapter.features;
+const say = (line: string) => {
+  if (!json) process.stderr.write(`${line}\n`);
+};
+say(`bench:gpu in Node on ${device}; features: ${ctx.adapter.features.join(', ') || 'none'}`);
+let node: GpuRow[];
 try {
-  const rows = await run(ctx, writeBufferCtx);
-  const peaks = { flops: num('--peak-gflops') ?? null, bandwidth: num('--peak-gbs') ?? null };
-  if (json) {
-    const kernels: Record<string, unknown> = {};
-    for (const r of rows) {
-      const peak = r.peak ? peaks[r.peak] : null;
-      const pct = (v: number | null) => (peak && v !== null ? (100 * v) / peak : null);
-      kernels[r.metric] = {
-        unit: r.unit,
-        kernelOnly: r.kernelOnly,
-        resident: r.resident,
-        endToEnd: r.endToEnd,
-        cpu: r.cpu,
-        percentOfPeak: peak ? { kernelOnly: pct(r.kernelOnly), resident: pct(r.resident), endToEnd: pct(r.endToEnd) } : null,
-      };
-    }
-    console.log(JSON.stringify({ device, features: ctx.adapter.features, peaks, kernels }));
-  } else console.log(formatTable(rows, peaks));
+  const cpu = await instantiateCpu(readFileSync(new URL('../../kernels/build/numeric.wasm', import.meta.url)));
+  node = await measureGpu(ctx, writeBufferCtx, cpu, sizes, (r) => say(`  ${r.metric}: ${JSON.stringify(r)}`));
 } finally {
   ctx.destroy();
   writeBufferCtx?.destroy();
 }
+// Loaded only when asked for: it brings in playwright-core, which the GPU machine's bundle never runs.
+const browser = args.includes('--browser') ? await (await import('./gpu-browser.js')).runInBrowser(sizes, say) : null;
+
+if (json) {
+  const describe = (rows: GpuRow[]) =>
+    Object.fromEntries(
+      rows.map((r) => [
+        r.metric,
+        {
+          unit: r.unit,
+          kernelOnly: r.kernelOnly,
+          resident: r.resident,
+          endToEnd: r.endToEnd,
+          cpu: r.cpu,
+          percentOfPeak: percentOfPeak(r, peaks),
+        },
+      ]),
+    );
+  const out: Record<string, unknown> = { device, features, peaks, node: describe(node) };
+  if (browser) out.browser = { device: browser.device, kernels: describe(browser.rows) };
+  console.log(JSON.stringify(out));
+} else console.log(formatTable(node, peaks, browser?.rows));

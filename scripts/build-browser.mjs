@@ -6,6 +6,7 @@
 //   dist/browser/sdk.js          the SDK for browser drivers (sdk/browser.ts)
 //   dist/browser/gpu.js          wrt/gpu for pages that load it without a bundler (gpu/browser.ts)
 //   dist/browser/gpu-suite.js    the GPU kernel suite for tests/browser/gpu-kernels.test.ts
+//   dist/browser/gpu-bench.js    bench:gpu's measurements in a page (bench/gpu-page.ts), for --browser
 //   dist/browser/dashboard.js    the dashboard at /ui (runtime/launch/browser/dashboard-main.ts), with dashboard.css
 import { build } from 'esbuild';
 
@@ -20,6 +21,7 @@ await build({
     sdk: 'sdk/browser.ts',
     gpu: 'gpu/browser.ts',
     'gpu-suite': 'tests/gpu/browser-suite.ts',
+    'gpu-bench': 'bench/gpu-page.ts',
     dashboard: 'runtime/launch/browser/dashboard-main.ts',
   },
   outdir: 'dist/browser',

@@ -8,8 +8,13 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.WRT_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Launches headless Chromium; `webgpu` adds --enable-unsafe-webgpu (SwiftShader on CPU-only machines). */
-export async function launchChromium(options: { webgpu?: boolean } = {}): Promise<{ browser: Browser; close: () => Promise<void> }> {
+/**
+ * Launches headless Chromium; `webgpu` adds --enable-unsafe-webgpu (SwiftShader on CPU-only
+ * machines); `args` are further command-line flags.
+ */
+export async function launchChromium(
+  options: { webgpu?: boolean; args?: string[] } = {},
+): Promise<{ browser: Browser; close: () => Promise<void> }> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set WRT_CHROMIUM)`);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -21,6 +26,7 @@ export async function launchChromium(options: { webgpu?: boolean } = {}): Promis
       '--disable-sync',
       '--no-first-run',
       ...(options.webgpu ? ['--enable-unsafe-webgpu'] : []),
+      ...(options.args ?? []),
     ],
   });
   return {
