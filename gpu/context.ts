@@ -30,8 +30,8 @@ export interface ReadBack {
   into?: Uint8Array;
 }
 
-/** One binding of a dispatch: a buffer (the whole of it). */
-export type Binding = GPUBuffer;
+/** One binding of a dispatch: a whole buffer, or a range of one (offset a multiple of 256 bytes). */
+export type Binding = GPUBuffer | GPUBufferBinding;
 
 /** Options of `requestGpu()` / `GpuContext.create`. */
 export interface GpuContextOptions {
@@ -181,6 +181,21 @@ export class GpuContext {
     return buffer;
   }
 
+  /**
+   * A staging buffer holding `bytes` (one host copy, zero-padded to a multiple of 4), to copy from
+   * with `copyBufferToBuffer` in work submitted next; hand it to {@link recycleStaging} right after
+   * that submit. For pipelines that interleave uploads with their own dispatches (kernels/streamed.ts).
+   */
+  stage(bytes: Uint8Array): GPUBuffer {
+    this.traffic.uploadedBytes += bytes.byteLength;
+    return this.uploader.stage(bytes);
+  }
+
+  /** Takes back a buffer from {@link stage} once the work copying from it is submitted. */
+  recycleStaging(buffer: GPUBuffer): void {
+    this.uploader.recycle(buffer);
+  }
+
   /** A pooled storage buffer of at least `byteLength` bytes (contents undefined). */
   storage(byteLength: number): GPUBuffer {
     return this.pool.acquire(Math.max(4, align4(byteLength)), Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC);
@@ -201,7 +216,7 @@ export class GpuContext {
   bindGroup(pipeline: GPUComputePipeline, bindings: Binding[]): GPUBindGroup {
     return this.device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: bindings.map((b, binding) => ({ binding, resource: 'buffer' in b ? b : { buffer: b } })),
     });
   }
 

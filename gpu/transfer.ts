@@ -61,11 +61,7 @@ export class StagingUploader {
     for (let at = 0; at < src.byteLength; at += TRANSFER_CHUNK_BYTES) {
       const n = Math.min(TRANSFER_CHUNK_BYTES, src.byteLength - at);
       const size = align4(n);
-      const staging = this.acquire(size);
-      const range = new Uint8Array(staging.getMappedRange(0, size));
-      range.set(src.subarray(at, at + n));
-      if (size > n) range.fill(0, n);
-      staging.unmap();
+      const staging = this.stage(src.subarray(at, at + n));
       const encoder = this.device.createCommandEncoder();
       encoder.copyBufferToBuffer(staging, 0, target, offset + at, size);
       this.device.queue.submit([encoder.finish()]);
@@ -84,6 +80,17 @@ export class StagingUploader {
     }
   }
 
+  /** A staging buffer holding `bytes` (zero-padded to a multiple of 4), unmapped, ready to copy from; {@link recycle} it after the submit. */
+  stage(bytes: Uint8Array): GPUBuffer {
+    const size = align4(bytes.byteLength);
+    const staging = this.acquire(size);
+    const range = new Uint8Array(staging.getMappedRange(0, size));
+    range.set(bytes);
+    if (size > bytes.byteLength) range.fill(0, bytes.byteLength);
+    staging.unmap();
+    return staging;
+  }
+
   /** A mapped staging buffer of at least `size` bytes: a recycled one, or a new one mapped at creation. */
   private acquire(size: number): GPUBuffer {
     const at = this.free.findIndex((b) => b.size >= size && b.size <= 2 * size);
@@ -97,7 +104,7 @@ export class StagingUploader {
   }
 
   /** Maps `buffer` again once the GPU has copied out of it and keeps it, or destroys it. */
-  private recycle(buffer: GPUBuffer): void {
+  recycle(buffer: GPUBuffer): void {
     if (this.closed || this.heldBytes + buffer.size > this.maxBytes) {
       buffer.destroy();
       return;

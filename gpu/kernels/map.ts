@@ -1,9 +1,13 @@
 /**
  * Element-wise map with a user WGSL expression: `out[i] = EXPR` where the expression sees `x`
- * (the input element) and `i` (its index, u32).
+ * (the input element) and `i` (its index, u32). Host inputs larger than one transfer chunk
+ * (16 MiB) stream through the device chunk by chunk (streamed.ts), so uploads, the kernel and
+ * read-backs overlap.
  */
 import { WrtError } from '../../runtime/errors.js';
-import { WORKGROUP_SIZE, checkBindingSize, type ElementType, type GpuContext, type NumericArray } from '../context.js';
+import { WORKGROUP_SIZE, arrayOf, bytesOf, checkBindingSize, type ElementType, type GpuContext, type NumericArray } from '../context.js';
+import { TRANSFER_CHUNK_BYTES } from '../transfer.js';
+import { streamMap } from './streamed.js';
 import { GpuArray, bytesOfInput, onDevice, typeOfInput, type KernelInput } from '../array.js';
 import { checkInto, finish, type OutputOptions } from './output.js';
 
@@ -19,7 +23,7 @@ export interface MapOptions extends OutputOptions {
 export function mapShader(input: ElementType, output: ElementType, expression: string, preamble = ''): string {
   return /* wgsl */ `
 ${preamble}
-struct Params { n: u32 }
+struct Params { n: u32, base: u32 }
 @group(0) @binding(0) var<storage, read> src: array<${input}>;
 @group(0) @binding(1) var<storage, read_write> dst: array<${output}>;
 @group(0) @binding(2) var<uniform> params: Params;
@@ -27,7 +31,7 @@ fn user_map(x: ${input}, i: u32) -> ${output} { return ${expression}; }
 @compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
   let i = (wid.x + wid.y * nwg.x) * ${WORKGROUP_SIZE}u + t;
-  if (i < params.n) { dst[i] = user_map(src[i], i); }
+  if (i < params.n) { dst[i] = user_map(src[i], i + params.base); }
 }`;
 }
 
@@ -52,9 +56,14 @@ export async function map(ctx: GpuContext, input: KernelInput, expression: strin
   const n = input.length;
   checkInto(options.into, n, 'map');
   const pipeline = await ctx.pipeline(mapShader(inType, outType, expression, options.preamble));
+  if (!(input instanceof GpuArray) && !options.resident && input.byteLength > TRANSFER_CHUNK_BYTES) {
+    const out = options.into ?? arrayOf(outType, new ArrayBuffer(n * 4), 0, n);
+    await streamMap(ctx, pipeline, input, bytesOf(out));
+    return out;
+  }
   const src = onDevice(ctx, input);
   const dst = GpuArray.allocate(ctx, outType, n);
-  const params = ctx.uniform([n]);
+  const params = ctx.uniform([n, 0]);
   try {
     const encoder = ctx.device.createCommandEncoder();
     if (n > 0) ctx.dispatch(encoder, pipeline, [src.array.buffer, dst.buffer, params], Math.ceil(n / WORKGROUP_SIZE));

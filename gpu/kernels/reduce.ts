@@ -7,8 +7,10 @@
  * way. The grid-stride form follows M. Harris, "Optimizing Parallel Reduction in CUDA" (NVIDIA,
  * 2007), kernel 7.
  */
-import { WORKGROUP_SIZE, checkBindingSize, type ElementType, type GpuContext } from '../context.js';
-import { onDevice, typeOfInput, bytesOfInput, type KernelInput } from '../array.js';
+import { WORKGROUP_SIZE, checkBindingSize, type ElementType, type GpuContext, type NumericArray } from '../context.js';
+import { GpuArray, onDevice, typeOfInput, bytesOfInput, type KernelInput } from '../array.js';
+import { TRANSFER_CHUNK_BYTES } from '../transfer.js';
+import { streamReducePartials, withErrorScopes } from './streamed.js';
 import { combineWgsl, identityBits, identityValue, type AssociativeOp } from './ops.js';
 
 /** Most workgroups of the first dispatch (256 threads each): enough to fill a large GPU. */
@@ -100,12 +102,14 @@ export async function reduce(ctx: GpuContext, input: KernelInput, op: Associativ
   checkBindingSize(ctx, bytesOfInput(input), 'reduce input');
   const pipeline = await ctx.pipeline(reduceShader(type, op, ctx.useSubgroups));
   if (input.length === 0) return identityValue(op, type);
+  const most = ctx.adapter.software ? MAX_GROUPS_SOFTWARE : MAX_GROUPS;
+  const groupsOf = (n: number) => Math.max(1, Math.min(most, Math.ceil(n / 4 / WORKGROUP_SIZE / MIN_VECTORS_PER_THREAD)));
+  if (!(input instanceof GpuArray) && input.byteLength > TRANSFER_CHUNK_BYTES) return reduceStreamed(ctx, pipeline, input, op, groupsOf);
   const src = onDevice(ctx, input);
   const held: GPUBuffer[] = [];
   try {
     const n = input.length;
-    const most = ctx.adapter.software ? MAX_GROUPS_SOFTWARE : MAX_GROUPS;
-    const groups = Math.max(1, Math.min(most, Math.ceil(n / 4 / WORKGROUP_SIZE / MIN_VECTORS_PER_THREAD)));
+    const groups = groupsOf(n);
     const partial = ctx.storage(groups * 4);
     const result = ctx.storage(4);
     const first = ctx.uniform([n, identityBits(op, type), groups]);
@@ -119,6 +123,34 @@ export async function reduce(ctx: GpuContext, input: KernelInput, op: Associativ
     return type === 'f32' ? view.getFloat32(0, true) : type === 'u32' ? view.getUint32(0, true) : view.getInt32(0, true);
   } finally {
     if (src.owned) src.array.release();
+    for (const b of held) ctx.pool.release(b);
+  }
+}
+
+/**
+ * A host array larger than one transfer chunk: each chunk is staged, copied in and folded to
+ * partial values as it arrives (streamed.ts), so uploads and the kernel overlap; the partials,
+ * already on the device, are then folded as a device array.
+ */
+async function reduceStreamed(
+  ctx: GpuContext,
+  pipeline: GPUComputePipeline,
+  input: NumericArray,
+  op: AssociativeOp,
+  groupsOf: (n: number) => number,
+): Promise<number> {
+  const type = typeOfInput(input);
+  const identity = identityBits(op, type);
+  const chunks = Math.ceil(input.byteLength / TRANSFER_CHUNK_BYTES);
+  // Each chunk's slots start at a multiple of 64 words: binding offsets must be multiples of 256 bytes.
+  const stride = Math.ceil(groupsOf(TRANSFER_CHUNK_BYTES / 4) / 64) * 64;
+  const partials = ctx.storage(chunks * stride * 4);
+  const held: GPUBuffer[] = [partials];
+  try {
+    ctx.device.queue.writeBuffer(partials, 0, new Uint32Array(chunks * stride).fill(identity));
+    await withErrorScopes(ctx, () => streamReducePartials(ctx, pipeline, input, identity, groupsOf, partials, stride, held));
+    return await reduce(ctx, new GpuArray(ctx, partials, type, chunks * stride), op);
+  } finally {
     for (const b of held) ctx.pool.release(b);
   }
 }

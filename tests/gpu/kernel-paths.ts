@@ -123,6 +123,26 @@ export const pathCases: KernelCase[] = [
     },
   },
   {
+    name: 'streamed: map and reduce of host arrays past 16 MiB go chunk by chunk (upload, kernel and read-back overlapping)',
+    async run(ctx) {
+      const n = TRANSFER_CHUNK_BYTES / 4 + 70_001;
+      const u = randomU32(n, rng(13));
+      const before = { ...ctx.traffic };
+      const doubled = (await map(ctx, u, 'x * 2u + i')) as Uint32Array;
+      for (let i = 0; i < n; i++) if (doubled[i] !== (u[i]! * 2 + i) >>> 0) fail(`streamed map: element ${i} is ${doubled[i]}`);
+      if (ctx.traffic.uploads - before.uploads !== 1 || ctx.traffic.reads - before.reads !== 1)
+        fail(`streamed map moved ${ctx.traffic.uploads - before.uploads} uploads, ${ctx.traffic.reads - before.reads} read-backs`);
+      for (const op of ['sum', 'min', 'max'] as const) {
+        const expected =
+          op === 'sum' ? u.reduce((a, v) => (a + v) >>> 0, 0) : u.reduce((a, v) => Math[op](a, v), op === 'min' ? 2 ** 32 : 0);
+        expectExact([await reduce(ctx, u, op)], [expected], `streamed u32 ${op}`);
+      }
+      const f = randomF32(n, rng(14));
+      const bound = gamma(n - 1) * f.reduce((a, v) => a + Math.abs(v), 0);
+      expectWithin([await reduce(ctx, f, 'sum')], [f.reduce((a, v) => a + v, 0)], () => bound, 'streamed f32 sum', 'Higham § 4.2');
+    },
+  },
+  {
     name: 'resident arrays: sort(map(x)) on the device uploads once and reads back once',
     async run(ctx) {
       const n = 50_001;

@@ -1,0 +1,136 @@
+/**
+ * Kernels over host arrays larger than one transfer chunk ({@link TRANSFER_CHUNK_BYTES}), run
+ * chunk by chunk so the stages overlap: while the GPU copies in, computes and copies out chunk i,
+ * the host fills the staging buffer of chunk i + 1 and copies chunk i − 1's result out of its
+ * mapped read-back buffer. Each chunk is one submit: its staged input copied into place, the
+ * kernel dispatched over the chunk's range of the device buffers (offsets are multiples of the
+ * chunk size, so of the 256-byte binding alignment), and, for element-wise kernels, the chunk's
+ * result copied into a read-back buffer that is mapped while later chunks run.
+ */
+import { WrtError } from '../../runtime/errors.js';
+import { Usage, WORKGROUP_SIZE, bytesOf, type GpuContext, type NumericArray } from '../context.js';
+import { TRANSFER_CHUNK_BYTES } from '../transfer.js';
+
+const MAP_MODE_READ = 0x1;
+
+/** One chunk's read-back in flight. */
+interface Pending {
+  staging: GPUBuffer;
+  mapped: Promise<void>;
+  at: number;
+  bytes: number;
+}
+
+/** Elements of 4 bytes in one chunk. */
+const CHUNK = TRANSFER_CHUNK_BYTES / 4;
+
+/** Runs `body`, turning validation and out-of-memory errors raised by its GPU work into `WRT_GPU_ERROR`. */
+export async function withErrorScopes<T>(ctx: GpuContext, body: () => Promise<T>): Promise<T> {
+  ctx.device.pushErrorScope('out-of-memory');
+  ctx.device.pushErrorScope('validation');
+  let result: T;
+  try {
+    result = await body();
+  } finally {
+    const validation = await ctx.device.popErrorScope();
+    const oom = await ctx.device.popErrorScope();
+    if (validation) throw new WrtError('WRT_GPU_ERROR', `validation error: ${validation.message}`);
+    if (oom) throw new WrtError('WRT_GPU_ERROR', `out of GPU memory: ${oom.message}`);
+  }
+  return result;
+}
+
+/**
+ * Runs the map `pipeline` (bindings: input, output, params `{ n, base }`) over `input` into `out`
+ * (4-byte elements, as long), chunk by chunk.
+ */
+export async function streamMap(ctx: GpuContext, pipeline: GPUComputePipeline, input: NumericArray, out: Uint8Array): Promise<void> {
+  const n = input.length;
+  const src = ctx.storage(n * 4);
+  const dst = ctx.storage(n * 4);
+  const held: GPUBuffer[] = [src, dst];
+  const inBytes = bytesOf(input);
+  let pending: Pending | null = null;
+  const drain = async (p: Pending) => {
+    await p.mapped;
+    out.set(new Uint8Array(p.staging.getMappedRange(0, p.bytes)), p.at);
+    p.staging.unmap();
+  };
+  ctx.traffic.uploads++;
+  ctx.traffic.reads++;
+  ctx.traffic.readBytes += n * 4;
+  try {
+    await withErrorScopes(ctx, async () => {
+      for (let base = 0; base < n; base += CHUNK) {
+        const count = Math.min(CHUNK, n - base);
+        const at = base * 4;
+        const bytes = count * 4;
+        const staged = ctx.stage(inBytes.subarray(at, at + bytes));
+        const params = ctx.uniform([count, base]);
+        const readBack = ctx.pool.acquire(bytes, Usage.MAP_READ | Usage.COPY_DST);
+        held.push(params, readBack);
+        const encoder = ctx.device.createCommandEncoder();
+        encoder.copyBufferToBuffer(staged, 0, src, at, bytes);
+        const range = (buffer: GPUBuffer) => ({ buffer, offset: at, size: bytes });
+        ctx.dispatch(encoder, pipeline, [range(src), range(dst), params], Math.ceil(count / WORKGROUP_SIZE));
+        encoder.copyBufferToBuffer(dst, at, readBack, 0, bytes);
+        ctx.device.queue.submit([encoder.finish()]);
+        ctx.recycleStaging(staged);
+        const next: Pending = { staging: readBack, mapped: readBack.mapAsync(MAP_MODE_READ, 0, bytes), at, bytes };
+        // Copy the previous chunk out while this one is on the GPU.
+        if (pending) await drain(pending);
+        pending = next;
+      }
+      if (pending) await drain(pending);
+    });
+    ctx.checkAlive();
+  } finally {
+    for (const b of held) ctx.pool.release(b);
+  }
+}
+
+/**
+ * Runs the first pass of a reduction (`pipeline`: bindings input vectors, output partials, params
+ * `{ n, identity, groups }`) over `input` chunk by chunk into `partials`: chunk c's `groups` values
+ * at slots [c·stride, c·stride + groups); the slots of a chunk with fewer groups keep what the
+ * caller put there (the identity). Temporary buffers go on `held`.
+ */
+export async function streamReducePartials(
+  ctx: GpuContext,
+  pipeline: GPUComputePipeline,
+  input: NumericArray,
+  identity: number,
+  groupsOf: (count: number) => number,
+  partials: GPUBuffer,
+  stride: number,
+  held: GPUBuffer[],
+): Promise<void> {
+  const n = input.length;
+  const src = ctx.storage(n * 4);
+  held.push(src);
+  const inBytes = bytesOf(input);
+  ctx.traffic.uploads++;
+  for (let base = 0, c = 0; base < n; base += CHUNK, c++) {
+    const count = Math.min(CHUNK, n - base);
+    const at = base * 4;
+    const staged = ctx.stage(inBytes.subarray(at, at + count * 4));
+    const groups = groupsOf(count);
+    const params = ctx.uniform([count, identity, groups]);
+    held.push(params);
+    const encoder = ctx.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(staged, 0, src, at, count * 4);
+    ctx.dispatch(
+      encoder,
+      pipeline,
+      [
+        // Whole 4-element vectors: the kernel masks the elements past `count`.
+        { buffer: src, offset: at, size: Math.ceil((count * 4) / 16) * 16 },
+        { buffer: partials, offset: c * stride * 4, size: groups * 4 },
+        params,
+      ],
+      [groups, 1, 1],
+    );
+    ctx.device.queue.submit([encoder.finish()]);
+    ctx.recycleStaging(staged);
+  }
+}
