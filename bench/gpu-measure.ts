@@ -3,7 +3,7 @@
  * `--browser`, bench/gpu-page.ts runs the same in a Chromium page. See bench/gpu.ts for what each
  * timing means.
  */
-import { GpuArray, matmul, radixSort, reduce, scan, type GpuContext } from '../gpu/index.js';
+import { GpuArray, guaranteesForwardProgress, matmul, radixSort, reduce, scan, type GpuContext } from '../gpu/index.js';
 import { xorshift32 } from '../samples/gpu/xorshift.js';
 import type { GpuRow, Timing } from './gpu-report.js';
 
@@ -173,6 +173,20 @@ export async function measureGpu(
     )),
     cpu: (2 * u.byteLength) / G / (await seconds(() => cpu.scan_sum_u32(pu, pd, elements))),
   });
+  // The strategy `auto` did not pick, for comparison on this device.
+  const otherScan = guaranteesForwardProgress(ctx.adapter) ? 'multi-pass' : 'single-pass';
+  record({
+    metric: `scan_sum_u32_${elements}_${otherScan.replace('-', '_')}`,
+    unit: 'GB/s',
+    peak: 'bandwidth',
+    ...(await timeKernel(
+      ctx,
+      (2 * u.byteLength) / G,
+      async () => (await scan(ctx, du, { resident: true, strategy: otherScan })).release(),
+      () => scan(ctx, u, { into: scanned, strategy: otherScan }),
+    )),
+    cpu: null,
+  });
   cpu.free(pu);
   cpu.free(pd);
 
@@ -231,6 +245,20 @@ export async function measureGpu(
   }, 3);
   const t = await timeKernel(ctx, sortElements / G, sortResident, sortHost, 3);
   record({ metric: `sort_u32_${sortElements}_keys`, unit: 'Gkeys/s', peak: null, ...t, cpu: sortElements / G / cpuSort });
+  const otherSort = guaranteesForwardProgress(ctx.adapter) ? 'classic' : 'onesweep';
+  record({
+    metric: `sort_u32_${sortElements}_keys_${otherSort}`,
+    unit: 'Gkeys/s',
+    peak: null,
+    ...(await timeKernel(
+      ctx,
+      sortElements / G,
+      async () => (await radixSort(ctx, dk, undefined, { resident: true, strategy: otherSort })).keys.release(),
+      () => radixSort(ctx, keys, undefined, { into: sorted, strategy: otherSort }),
+      3,
+    )),
+    cpu: null,
+  });
   const bytes = (r: number | null) => (r === null ? null : r * 8);
   record({
     metric: `sort_u32_${sortElements}`,

@@ -22,7 +22,7 @@ export type { OutputOptions } from './kernels/output.js';
 export { map, mapShader, type MapOptions } from './kernels/map.js';
 export { reduce } from './kernels/reduce.js';
 export { scan, type ScanOptions, type ScanStrategy } from './kernels/scan.js';
-export { radixSort, type SortOptions, type SortResult } from './kernels/radix-sort.js';
+export { radixSort, type SortOptions, type SortResult, type SortStrategy } from './kernels/radix-sort.js';
 export { histogram, type HistogramOptions } from './kernels/histogram.js';
 export { matmul, toFloat16, type MatmulOptions } from './kernels/matmul.js';
 export { compute, type ComputeSpec } from './kernels/compute.js';

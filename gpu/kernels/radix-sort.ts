@@ -7,7 +7,16 @@
  * Sorting Algorithms for Manycore GPUs" (IPDPS 2009).
  */
 import { WrtError } from '../../runtime/errors.js';
-import { WORKGROUP_SIZE, bytesOf, checkBindingSize, type GpuContext } from '../context.js';
+import { WORKGROUP_SIZE, bytesOf, checkBindingSize, guaranteesForwardProgress, type GpuContext } from '../context.js';
+import {
+  ONESWEEP_BITS,
+  PARTITION as ONESWEEP_PARTITION,
+  onesweepHistogramShader,
+  onesweepPassShader,
+  onesweepStartsShader,
+  onesweepStateWords,
+  onesweepWorkgroupBytes,
+} from './radix-onesweep.js';
 import { GpuArray, bytesOfInput, onDevice, typeOfInput, type KernelInput } from '../array.js';
 import { encodeScan } from './scan.js';
 
@@ -110,7 +119,19 @@ export interface SortOptions {
   valuesInto?: Uint32Array;
   /** Keep the results on the device: keys and values come back as {@link GpuArray}s (the caller releases them). */
   resident?: boolean;
+  /**
+   * `onesweep` (radix-onesweep.ts: 8 bits a pass, one read and one write of each key a pass),
+   * `classic` (4 bits a pass: count, scan, scatter), or `auto`: one-sweep where the device
+   * promises forward progress between workgroups and has the workgroup memory, else classic.
+   * @default 'auto'
+   */
+  strategy?: SortStrategy;
+  /** One-sweep: polls of a silent predecessor before counting its keys instead (1 exercises the fallback). @default 64 */
+  spinLimit?: number;
 }
+
+/** Which sort {@link radixSort} runs. */
+export type SortStrategy = 'auto' | 'onesweep' | 'classic';
 
 /** What {@link radixSort} returns: the keys ascending (and their values), each as long as the input. */
 export interface SortResult<A = Uint32Array> {
@@ -151,9 +172,12 @@ export async function radixSort(
   const outKeys = resident ? null : (options.into ?? new Uint32Array(n));
   const outValues = resident || !values ? null : (options.valuesInto ?? new Uint32Array(n));
   if (n === 0 && !resident) return { keys: outKeys!, values: outValues ?? undefined };
-  const count = await ctx.pipeline(countShader);
-  const scatter = await ctx.pipeline(scatterShader(!!values));
-  const blocks = Math.max(1, Math.ceil(n / BLOCK));
+  const strategy = options.strategy ?? 'auto';
+  const onesweep =
+    strategy === 'onesweep' ||
+    (strategy === 'auto' &&
+      guaranteesForwardProgress(ctx.adapter) &&
+      ctx.adapter.maxComputeWorkgroupStorageSize >= onesweepWorkgroupBytes(!!values));
   const held: GPUBuffer[] = [];
   const inKeys = onDevice(ctx, keys);
   const inValues = values ? onDevice(ctx, values) : null;
@@ -162,24 +186,13 @@ export async function radixSort(
   const v: [GpuArray, GpuArray] | null = inValues
     ? [inValues.owned ? inValues.array : copyOf(ctx, inValues.array), GpuArray.allocate(ctx, 'u32', n)]
     : null;
-  const passes = Math.ceil(keyBits / BITS);
+  const passes = Math.ceil(keyBits / (onesweep ? ONESWEEP_BITS : BITS));
   const last = passes % 2 === 0 ? 0 : 1;
   try {
-    const counts = ctx.storage(DIGITS * blocks * 4);
-    const offsets = ctx.storage(DIGITS * blocks * 4);
-    held.push(counts, offsets);
     const encoder = ctx.device.createCommandEncoder();
-    for (let p = 0; p < passes && n > 0; p++) {
-      const from = p % 2 === 0 ? 0 : 1;
-      const to = from === 0 ? 1 : 0;
-      const params = ctx.uniform([n, p * BITS, blocks]);
-      held.push(params);
-      ctx.dispatch(encoder, count, [k[from].buffer, counts, params], blocks);
-      await encodeScan(ctx, encoder, 'u32', 'sum', true, counts, offsets, DIGITS * blocks, held);
-      const bindings = [k[from].buffer, k[to].buffer, offsets, params];
-      if (v) bindings.push(v[from].buffer, v[to].buffer);
-      ctx.dispatch(encoder, scatter, bindings, blocks);
-    }
+    const buffers = { k: [k[0].buffer, k[1].buffer] as const, v: v ? ([v[0].buffer, v[1].buffer] as const) : null };
+    if (n > 0 && onesweep) await encodeOnesweep(ctx, encoder, buffers, n, keyBits, options.spinLimit ?? 64, held);
+    else if (n > 0) await encodeClassic(ctx, encoder, buffers, n, passes, held);
     if (resident) {
       await ctx.submit(encoder);
       return { keys: k[last], values: v?.[last] };
@@ -206,4 +219,67 @@ function copyOf(ctx: GpuContext, a: GpuArray): GpuArray {
   encoder.copyBufferToBuffer(a.buffer, 0, copy.buffer, 0, Math.max(4, a.byteLength));
   ctx.device.queue.submit([encoder.finish()]);
   return copy;
+}
+
+/** The two buffers each of keys and values that the passes ping-pong between (pass p reads [p % 2]). */
+interface PingPong {
+  k: readonly [GPUBuffer, GPUBuffer];
+  v: readonly [GPUBuffer, GPUBuffer] | null;
+}
+
+/** Records the classic sort's `passes` passes of 4 bits: count, scan of the counts, scatter. */
+async function encodeClassic(ctx: GpuContext, encoder: GPUCommandEncoder, b: PingPong, n: number, passes: number, held: GPUBuffer[]) {
+  const count = await ctx.pipeline(countShader);
+  const scatter = await ctx.pipeline(scatterShader(!!b.v));
+  const blocks = Math.max(1, Math.ceil(n / BLOCK));
+  const counts = ctx.storage(DIGITS * blocks * 4);
+  const offsets = ctx.storage(DIGITS * blocks * 4);
+  held.push(counts, offsets);
+  for (let p = 0; p < passes; p++) {
+    const from = (p % 2) as 0 | 1;
+    const to = (1 - from) as 0 | 1;
+    const params = ctx.uniform([n, p * BITS, blocks]);
+    held.push(params);
+    ctx.dispatch(encoder, count, [b.k[from], counts, params], blocks);
+    await encodeScan(ctx, encoder, 'u32', 'sum', true, counts, offsets, DIGITS * blocks, held);
+    const bindings = [b.k[from], b.k[to], offsets, params];
+    if (b.v) bindings.push(b.v[from], b.v[to]);
+    ctx.dispatch(encoder, scatter, bindings, blocks);
+  }
+}
+
+/** Records the one-sweep sort (radix-onesweep.ts): one histogram of all passes, then a kernel a pass. */
+async function encodeOnesweep(
+  ctx: GpuContext,
+  encoder: GPUCommandEncoder,
+  b: PingPong,
+  n: number,
+  keyBits: number,
+  spinLimit: number,
+  held: GPUBuffer[],
+) {
+  const passes = Math.ceil(keyBits / ONESWEEP_BITS);
+  const histogram = await ctx.pipeline(onesweepHistogramShader);
+  const starts = await ctx.pipeline(onesweepStartsShader);
+  const pass = await ctx.pipeline(onesweepPassShader(!!b.v));
+  const parts = Math.ceil(n / ONESWEEP_PARTITION);
+  const counts = ctx.storage(passes * 256 * 4);
+  const digitStarts = ctx.storage(passes * 256 * 4);
+  const state = ctx.storage(onesweepStateWords(parts) * 4);
+  const histParams = ctx.uniform([n, keyBits]);
+  held.push(counts, digitStarts, state, histParams);
+  encoder.clearBuffer(counts);
+  ctx.dispatch(encoder, histogram, [b.k[0], counts, histParams], Math.ceil(n / (16 * WORKGROUP_SIZE)));
+  ctx.dispatch(encoder, starts, [counts, digitStarts], [passes, 1, 1]);
+  for (let p = 0; p < passes; p++) {
+    const from = (p % 2) as 0 | 1;
+    const to = (1 - from) as 0 | 1;
+    const width = Math.min(ONESWEEP_BITS, keyBits - p * ONESWEEP_BITS);
+    const params = ctx.uniform([n, p * ONESWEEP_BITS, 2 ** width - 1, parts, p, Math.max(1, spinLimit)]);
+    held.push(params);
+    encoder.clearBuffer(state);
+    const bindings = [b.k[from], b.k[to], state, digitStarts, params];
+    if (b.v) bindings.push(b.v[from], b.v[to]);
+    ctx.dispatch(encoder, pass, bindings, parts);
+  }
 }

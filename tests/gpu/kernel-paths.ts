@@ -60,6 +60,43 @@ export const pathCases: KernelCase[] = [
     },
   },
   {
+    name: 'radixSort: the one-sweep sort (8-bit passes, look-back with fallback) is stable, with values, fewer key bits',
+    async run(ctx) {
+      for (const n of [1, 7, 2047, 2048, 2049, 70_001]) {
+        const r = rng(800 + n);
+        const keys = randomU32(n, r);
+        expectExact(
+          (await radixSort(ctx, keys, undefined, { strategy: 'onesweep' })).keys,
+          Uint32Array.from(keys).sort(),
+          `one-sweep n=${n}`,
+        );
+        const dup = randomU32(n, r, 300);
+        const index = Uint32Array.from({ length: n }, (_, i) => i);
+        const order = [...index].sort((a, b) => dup[a]! - dup[b]! || a - b);
+        for (const spinLimit of [64, 1]) {
+          const pairs = await radixSort(ctx, dup, index, { strategy: 'onesweep', spinLimit });
+          expectExact(
+            pairs.keys,
+            order.map((i) => dup[i]!),
+            `one-sweep stable keys n=${n} spins=${spinLimit}`,
+          );
+          expectExact(pairs.values!, order, `one-sweep stable values n=${n} spins=${spinLimit}`);
+        }
+        const wide = randomU32(n, r);
+        const low20 = Uint32Array.from(wide, (x) => x & 0xfffff);
+        const order20 = [...index].sort((a, b) => low20[a]! - low20[b]! || a - b);
+        const sorted20 = await radixSort(ctx, wide, index, { strategy: 'onesweep', keyBits: 20 });
+        expectExact(sorted20.values!, order20, `one-sweep on the low 20 bits n=${n}`);
+      }
+      const many = randomU32(300_007, rng(9));
+      expectExact(
+        (await radixSort(ctx, many, undefined, { strategy: 'onesweep' })).keys,
+        Uint32Array.from(many).sort(),
+        'one-sweep n=300007',
+      );
+    },
+  },
+  {
     name: 'portable paths: reduce gives the same results with and without subgroup operations',
     async run(ctx) {
       for (const on of [true, false]) {

@@ -164,7 +164,7 @@ const kernelOwnCases: KernelCase[] = [
   {
     name: 'radixSort: u32 keys, stable with values, fewer key bits',
     async run(ctx) {
-      for (const n of [...SIZES, 200_003]) {
+      for (const n of SIZES) {
         const r = rng(300 + n);
         const keys = randomU32(n, r);
         const sorted = await radixSort(ctx, keys);
