@@ -21,6 +21,7 @@
  * make progress. Needs {@link onesweepWorkgroupBytes} of workgroup memory.
  */
 import { WORKGROUP_SIZE } from '../context.js';
+import { PACKED_COUNTERS_WGSL, PACKED_COUNTER_SCAN_WGSL, workgroupScanWgsl } from './wgsl.js';
 
 /** Keys each thread holds. */
 const ITEMS = 8;
@@ -79,13 +80,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
   let c = counts[wid.x * ${RADIX}u + t];
   run[t] = c;
   workgroupBarrier();
-  for (var off = 1u; off < ${RADIX}u; off <<= 1u) {
-    var y = run[t];
-    if (t >= off) { y += run[t - off]; }
-    workgroupBarrier();
-    run[t] = y;
-    workgroupBarrier();
-  }
+  ${workgroupScanWgsl('run', RADIX, (a, b) => `${b} + ${a}`)}
   starts[wid.x * ${RADIX}u + t] = run[t] - c;
 }`;
 
@@ -113,13 +108,7 @@ var<workgroup> global_base: array<u32, ${RADIX}>;
 var<workgroup> part_id: u32;
 
 fn digit(key: u32) -> u32 { return (key >> params.shift) & params.mask; }
-// 16 counters of 16 bits packed in two vec4u (nibble values 0-7, then 8-15).
-fn bump(c: ptr<function, array<vec4u, 2>>, d: u32) {
-  (*c)[d >> 3u][(d >> 1u) & 3u] += 1u << ((d & 1u) * 16u);
-}
-fn counter(c: array<vec4u, 2>, d: u32) -> u32 {
-  return (c[d >> 3u][(d >> 1u) & 3u] >> ((d & 1u) * 16u)) & 0xffffu;
-}
+${PACKED_COUNTERS_WGSL}
 
 // Stable sort of the partition in workgroup memory by the nibble of the digit at bit \`low\` (0 or 4).
 fn split(t: u32, low: u32) {
@@ -137,15 +126,7 @@ fn split(t: u32, low: u32) {
   lo[t] = mine[0];
   hi[t] = mine[1];
   workgroupBarrier();
-  for (var off = 1u; off < ${WORKGROUP_SIZE}u; off <<= 1u) {
-    var x = lo[t];
-    var y = hi[t];
-    if (t >= off) { x += lo[t - off]; y += hi[t - off]; }
-    workgroupBarrier();
-    lo[t] = x;
-    hi[t] = y;
-    workgroupBarrier();
-  }
+  ${PACKED_COUNTER_SCAN_WGSL}
   let total = array<vec4u, 2>(lo[${WORKGROUP_SIZE - 1}u], hi[${WORKGROUP_SIZE - 1}u]);
   let before = array<vec4u, 2>(lo[t] - mine[0], hi[t] - mine[1]);
   var start: array<u32, 16>;
@@ -201,13 +182,7 @@ fn main(@builtin(local_invocation_index) t: u32) {
   let count = atomicLoad(&hist[t]);
   local_start[t] = count;
   workgroupBarrier();
-  for (var off = 1u; off < ${RADIX}u; off <<= 1u) {
-    var y = local_start[t];
-    if (t >= off) { y += local_start[t - off]; }
-    workgroupBarrier();
-    local_start[t] = y;
-    workgroupBarrier();
-  }
+  ${workgroupScanWgsl('local_start', RADIX, (a, b) => `${b} + ${a}`)}
   let exclusive = local_start[t] - count;
   workgroupBarrier();
   local_start[t] = exclusive;

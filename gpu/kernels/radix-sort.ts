@@ -19,6 +19,7 @@ import {
 } from './radix-onesweep.js';
 import { GpuArray, bytesOfInput, onDevice, typeOfInput, type KernelInput } from '../array.js';
 import { encodeScan } from './scan.js';
+import { PACKED_COUNTERS_WGSL, PACKED_COUNTER_SCAN_WGSL } from './wgsl.js';
 
 const BITS = 4;
 const DIGITS = 1 << BITS;
@@ -46,15 +47,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (t < ${DIGITS}u && group < params.blocks) { counts[t * params.blocks + group] = atomicLoad(&hist[t]); }
 }`;
 
-/** Adds one to the 16-bit counter of digit `d` in the packed pair (lo: digits 0-7, hi: 8-15). */
-const BUMP = /* wgsl */ `
-fn bump(c: ptr<function, array<vec4u, 2>>, d: u32) {
-  (*c)[d >> 3u][(d >> 1u) & 3u] += 1u << ((d & 1u) * 16u);
-}
-fn counter(c: array<vec4u, 2>, d: u32) -> u32 {
-  return (c[d >> 3u][(d >> 1u) & 3u] >> ((d & 1u) * 16u)) & 0xffffu;
-}`;
-
 function scatterShader(withValues: boolean): string {
   return /* wgsl */ `
 struct Params { n: u32, shift: u32, blocks: u32 }
@@ -66,7 +58,7 @@ ${withValues ? '@group(0) @binding(4) var<storage, read> values_in: array<u32>;\
 // Per thread, 16 digit counters of 16 bits packed into two vec4u (digits 0-7, then 8-15).
 var<workgroup> lo: array<vec4u, ${WORKGROUP_SIZE}>;
 var<workgroup> hi: array<vec4u, ${WORKGROUP_SIZE}>;
-${BUMP}
+${PACKED_COUNTERS_WGSL}
 @compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
   let group = wid.x + wid.y * nwg.x;
@@ -87,15 +79,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   lo[t] = mine[0];
   hi[t] = mine[1];
   workgroupBarrier();
-  for (var off = 1u; off < ${WORKGROUP_SIZE}u; off <<= 1u) {
-    var x = lo[t];
-    var y = hi[t];
-    if (t >= off) { x += lo[t - off]; y += hi[t - off]; }
-    workgroupBarrier();
-    lo[t] = x;
-    hi[t] = y;
-    workgroupBarrier();
-  }
+  ${PACKED_COUNTER_SCAN_WGSL}
   // Inclusive totals up to this thread, less its own: the keys of earlier threads.
   let before = array<vec4u, 2>(lo[t] - mine[0], hi[t] - mine[1]);
   for (var k = 0u; k < ${ITEMS}u; k++) {

@@ -20,6 +20,7 @@
 import type { ElementType } from '../context.js';
 import { WORKGROUP_SIZE } from '../context.js';
 import { combineWgsl, type AssociativeOp } from './ops.js';
+import { workgroupScanWgsl } from './wgsl.js';
 
 /** Vectors of 4 elements each thread scans. */
 const VECTORS = 4;
@@ -84,13 +85,7 @@ fn main(@builtin(local_invocation_index) t: u32) {
   // Hillis–Steele scan of the thread totals.
   tot[t] = run;
   workgroupBarrier();
-  for (var off = 1u; off < ${WORKGROUP_SIZE}u; off <<= 1u) {
-    var y = tot[t];
-    if (t >= off) { y = combine(tot[t - off], y); }
-    workgroupBarrier();
-    tot[t] = y;
-    workgroupBarrier();
-  }
+  ${workgroupScanWgsl('tot', WORKGROUP_SIZE, (a, b) => `combine(${a}, ${b})`)}
   let aggregate = tot[${WORKGROUP_SIZE - 1}u];
   if (t == 0u) {
     if (part == 0u) { publish(3u, aggregate); } else { publish(1u + 4u * part, aggregate); }

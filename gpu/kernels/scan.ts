@@ -13,6 +13,7 @@ import { WORKGROUP_SIZE, checkBindingSize, guaranteesForwardProgress, type Eleme
 import { GpuArray, onDevice, typeOfInput, bytesOfInput, type KernelInput } from '../array.js';
 import { combineWgsl, identityBits, type AssociativeOp } from './ops.js';
 import { checkInto, finish, type OutputOptions } from './output.js';
+import { workgroupScanWgsl } from './wgsl.js';
 import { PARTITION, SPIN_LIMIT, singlePassShader, stateWords } from './scan-single-pass.js';
 
 const ITEMS = 4;
@@ -41,13 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   }
   tot[t] = run;
   workgroupBarrier();
-  for (var off = 1u; off < ${WORKGROUP_SIZE}u; off <<= 1u) {
-    var y = tot[t];
-    if (t >= off) { y = combine(tot[t - off], y); }
-    workgroupBarrier();
-    tot[t] = y;
-    workgroupBarrier();
-  }
+  ${workgroupScanWgsl('tot', WORKGROUP_SIZE, (a, b) => `combine(${a}, ${b})`)}
   var prefix = identity;
   if (t > 0u) { prefix = tot[t - 1u]; }
   for (var k = 0u; k < ${ITEMS}u; k++) {
