@@ -184,10 +184,12 @@ else {
     `wrt: embedded = head and node in the driver's process; processes = head + node (2 slots) as processes, driver through the address; ` +
       `browser = that cluster, the driver a Chromium page${ray ? '; Ray 2.58 with num_cpus=2' : ''}\n${head}\n`,
   );
+  // Rates below 10 (GB/s) keep three significant digits; the others one decimal.
+  const rate = (v: number): string => (v < 10 ? v.toPrecision(3) : v.toFixed(1));
   for (const k of metrics) {
-    const cells = modes.map((m) => (results[m]?.[k] === undefined ? '-' : results[m][k].toFixed(1)).padStart(12)).join('');
+    const cells = modes.map((m) => (results[m]?.[k] === undefined ? '-' : rate(results[m][k])).padStart(12)).join('');
     const ratios = ray
-      ? (ray[k] === undefined ? '-' : ray[k].toFixed(1)).padStart(12) +
+      ? (ray[k] === undefined ? '-' : rate(ray[k])).padStart(12) +
         modes.map((m) => (ray[k] && results[m]?.[k] !== undefined ? (results[m][k] / ray[k]).toFixed(2) : '-').padStart(11)).join('')
       : '';
     process.stdout.write(`${k.padEnd(32)}${cells}${ratios}\n`);

@@ -9,10 +9,12 @@
  * `setImmediate` (after the turn's I/O callbacks, so replies from several slot threads share a
  * frame; a microtask where there is none, as in browsers) or once {@link BATCH_BYTES} have
  * gathered: a burst of small messages (a driver submitting a thousand tasks, the head answering
- * them) costs one socket write, not one each.
+ * them) costs one socket write, not one each. A message of {@link BATCH_BYTES} or more (an object
+ * chunk) that has room for its length prefix before it goes out at once as a frame of its own,
+ * without being copied into one.
  */
 import type { Connection } from './platform.js';
-import { encodeFrame } from '../protocol/codec.js';
+import { encodeFrame, withFramePrefix } from '../protocol/codec.js';
 
 /** Bytes of messages gathered before a frame leaves without waiting for the end of the turn. */
 export const BATCH_BYTES = 256 * 1024;
@@ -60,6 +62,14 @@ export function connectionOverWebSocket(ws: WebSocketLike, peer: string): Connec
     },
     send(message) {
       if (ws.readyState !== OPEN) return;
+      // A large message with room for its length prefix leaves as a frame of its own, uncopied
+      // (after what was gathered before it, so the order holds).
+      const alone = message.byteLength >= BATCH_BYTES ? withFramePrefix(message) : null;
+      if (alone) {
+        flush();
+        ws.send(alone);
+        return;
+      }
       if (pendingBytes > 0 && pendingBytes + message.byteLength > BATCH_BYTES) flush();
       pending.push(message);
       pendingBytes += 4 + message.byteLength;

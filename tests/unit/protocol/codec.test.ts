@@ -1,6 +1,15 @@
 import test from 'ava';
 import assert from 'node:assert/strict';
-import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, MAX_FRAME_BYTES } from '../../../runtime/protocol/codec.js';
+import {
+  decodeFrame,
+  decodeMessage,
+  encodeFrame,
+  encodeMessage,
+  MAX_FRAME_BYTES,
+  sendMessage,
+  withFramePrefix,
+} from '../../../runtime/protocol/codec.js';
+import type { Connection } from '../../../runtime/platform/platform.js';
 import { decodeJobGraph, encodeJobGraph, planBatchJob } from '../../../runtime/protocol/job-graph-codec.js';
 import type { Message } from '../../../runtime/protocol/messages.js';
 import { SAMPLES, graph } from '../../helpers/protocol-samples.js';
@@ -107,4 +116,32 @@ test('planBatchJob finds the stages and names what is wrong with other shapes', 
     () => planBatchJob(twoReduces),
     (e: unknown) => e instanceof WrtError && e.code === 'WRT_BAD_JOB_GRAPH' && /exactly one Reduce vertex, found 2/.test(e.message),
   );
+});
+
+test('a large message and a relayed chunk leave as frames of their own without a copy, and decode unchanged', () => {
+  const data = Uint8Array.from({ length: 300_000 }, (_, i) => i & 0xff);
+  const chunk: Message = {
+    type: 'ObjectChunk',
+    requestId: 7,
+    objectId: 'o-1',
+    offset: 0,
+    totalBytes: 300_000,
+    data,
+    failure: null,
+    requester: 'd-1',
+  };
+  const encoded = encodeMessage(chunk);
+  const frame = withFramePrefix(encoded);
+  assert.ok(frame, 'a large encoded message has room for its prefix');
+  assert.equal(frame.buffer, encoded.buffer, 'the frame is a view of the encoded bytes, not a copy');
+  const [received] = decodeFrame(frame);
+  assert.deepEqual(received, chunk);
+  // The head passes the received chunk on: the same bytes go out again, again uncopied.
+  const sent: Uint8Array[] = [];
+  sendMessage({ send: (b: Uint8Array) => sent.push(b) } as unknown as Connection, received!);
+  assert.equal(sent[0]!.buffer, frame.buffer);
+  assert.deepEqual(decodeFrame(withFramePrefix(sent[0]!)!), [chunk]);
+  // Small messages and bytes the codec did not make are framed by copying.
+  assert.equal(withFramePrefix(encodeMessage(SAMPLES[0]!)), null);
+  assert.equal(withFramePrefix(new Uint8Array(new ArrayBuffer(400_000), 8, 300_000)), null);
 });
