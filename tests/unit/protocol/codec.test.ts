@@ -138,7 +138,7 @@ test('a large message and a relayed chunk leave as frames of their own without a
   assert.deepEqual(received, chunk);
   // The head passes the received chunk on: the same bytes go out again, again uncopied.
   const sent: Uint8Array[] = [];
-  sendMessage({ send: (b: Uint8Array) => sent.push(b) } as unknown as Connection, received!);
+  sendMessage({ send: (b: Uint8Array) => sent.push(b) } as unknown as Connection, received);
   assert.equal(sent[0]!.buffer, frame.buffer);
   assert.deepEqual(decodeFrame(withFramePrefix(sent[0]!)!), [chunk]);
   // Small messages and bytes the codec did not make are framed by copying.
