@@ -145,3 +145,10 @@ test('a large message and a relayed chunk leave as frames of their own without a
   assert.equal(withFramePrefix(encodeMessage(SAMPLES[0]!)), null);
   assert.equal(withFramePrefix(new Uint8Array(new ArrayBuffer(400_000), 8, 300_000)), null);
 });
+
+test('strings round-trip: empty, ASCII ids, non-ASCII names, long text', () => {
+  for (const objectId of ['', 'o-1', 'x'.repeat(64), 'y'.repeat(65), 'é-ø', '名前', 'a🙂b', `${'z'.repeat(63)}é`]) {
+    const m: Message = { type: 'ReleaseObjects', objectIds: [objectId, 'o-2'] };
+    assert.deepEqual(decodeMessage(encodeMessage(m)), m, JSON.stringify(objectId));
+  }
+});
