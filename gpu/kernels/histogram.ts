@@ -1,7 +1,8 @@
 /** Histograms of u32 or f32 values into equal-width bins: workgroup-local atomics, then global. */
 import { WrtError } from '../../runtime/errors.js';
 import type { GpuContext} from '../context.js';
-import { WORKGROUP_SIZE, bytesOf, checkBindingSize, elementTypeOf, type ElementType } from '../context.js';
+import { WORKGROUP_SIZE, bytesOf, checkBindingSize, type ElementType } from '../context.js';
+import { bytesOfInput, onDevice, typeOfInput, type KernelInput } from '../array.js';
 
 const ITEMS = 8;
 const PER_GROUP = WORKGROUP_SIZE * ITEMS;
@@ -57,18 +58,19 @@ export interface HistogramOptions {
  * - f32: bin = `floor((v - min) * fround(bins / (max - min)))` in f32 arithmetic, `max` itself in
  *   the last bin (numpy's convention).
  *
+ * @param values u32 or f32 elements, a host view or a {@link GpuArray}
  * @returns `bins` u32 counts
  * @throws WRT_INVALID_ARGUMENT for bad bins, a range with max < min, or too large an input
  */
-export async function histogram(ctx: GpuContext, values: Uint32Array | Float32Array, options: HistogramOptions): Promise<Uint32Array> {
-  const type = elementTypeOf(values);
+export async function histogram(ctx: GpuContext, values: KernelInput, options: HistogramOptions): Promise<Uint32Array> {
+  const type = typeOfInput(values);
   if (type === 'i32') throw new WrtError('WRT_INVALID_ARGUMENT', 'histogram takes Uint32Array or Float32Array values');
   const { bins, min, max } = options;
   const maxBins = Math.floor(ctx.adapter.maxComputeWorkgroupStorageSize / 4);
   if (!Number.isInteger(bins) || bins < 1 || bins > maxBins)
     throw new WrtError('WRT_INVALID_ARGUMENT', `bins must be an integer from 1 to ${maxBins} (got ${bins})`);
   if (!(max >= min)) throw new WrtError('WRT_INVALID_ARGUMENT', `histogram range [${min}, ${max}] is empty: max must be ≥ min`);
-  checkBindingSize(ctx, values.byteLength, 'histogram input');
+  checkBindingSize(ctx, bytesOfInput(values), 'histogram input');
   const out = options.into ?? new Uint32Array(bins);
   if (out.length < bins) throw new WrtError('WRT_INVALID_ARGUMENT', `histogram output holds ${out.length} counts, ${bins} needed`);
   const words = new Uint32Array(4);
@@ -88,7 +90,8 @@ export async function histogram(ctx: GpuContext, values: Uint32Array | Float32Ar
   const pipeline = await ctx.pipeline(histogramShader(type, bins));
   out.fill(0, 0, bins);
   if (values.length === 0) return out.subarray(0, bins);
-  const src = ctx.upload(values);
+  const input = onDevice(ctx, values);
+  const src = input.array.buffer;
   const counts = ctx.storage(bins * 4);
   const params = ctx.uniform(words);
   try {
@@ -98,6 +101,7 @@ export async function histogram(ctx: GpuContext, values: Uint32Array | Float32Ar
     await ctx.submit(encoder, { buffer: counts, byteLength: bins * 4, into: bytesOf(out) });
     return out.subarray(0, bins);
   } finally {
-    for (const b of [src, counts, params]) ctx.pool.release(b);
+    if (input.owned) input.array.release();
+    for (const b of [counts, params]) ctx.pool.release(b);
   }
 }

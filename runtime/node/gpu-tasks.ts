@@ -56,11 +56,9 @@ export async function gpuFailure(ctx: GpuContext, kernel: GpuKernelName, err: un
 /** One data input of a GPU kernel: bytes on the host (an arena view), or an array already on the device. */
 export type GpuData = Uint8Array | GpuArray;
 
-/** Kernels whose data may come as device arrays (the others read host bytes). */
+/** Kernels whose data may come as device arrays: all but a module's own shader (`compute`) and f16 matmul, which read host bytes. */
 export function takesDeviceInputs(kernel: GpuKernelName, p: GpuTaskParams): boolean {
-  return (
-    kernel === 'map' || kernel === 'reduce' || kernel === 'scan' || kernel === 'sort' || (kernel === 'matmul' && p.precision !== 'f16')
-  );
+  return kernel !== 'compute' && (kernel !== 'matmul' || p.precision !== 'f16');
 }
 
 /** Kernels whose array result can stay on the device (runtime/node/device-objects.ts). */
@@ -152,7 +150,7 @@ async function runKernel(
     }
     case 'histogram':
       if (type === 'i32') throw new WrtError('WRT_INVALID_ARGUMENT', 'gpu.histogram takes u32 or f32 data');
-      await histogram(ctx, typed(hostBytes(inputs[0]!, kernel), type, 'gpu.histogram data') as Uint32Array | Float32Array, {
+      await histogram(ctx, typed(inputs[0]!, type, 'gpu.histogram data'), {
         bins: p.bins ?? 0,
         min: p.min ?? 0,
         max: p.max ?? 0,

@@ -43,7 +43,7 @@ function loseDeviceInNextKernel(ctx: GpuContext): void {
 }
 
 test.serial(
-  'sort(map(x)) on one node uploads x once and reads the result back once; the map result stays on the device until asked for',
+  'sort(map(x)) on one node uploads x once and reads the result back once; results stay on the device until asked for, and a histogram uses one in place',
   async () => {
     const n = 200_000;
     const x = Uint32Array.from({ length: n }, (_, i) => Math.imul(i, 2654435761) >>> 12);
@@ -63,6 +63,18 @@ test.serial(
     assert.deepEqual(view(await rt.get(mapped), Uint32Array), expected);
     assert.deepEqual(view(await rt.get(mapped), Uint32Array), expected);
     assert.equal(gpu.traffic.reads - before.reads, 2);
+    // A histogram of the map result, now in the node's store, uploads it; one of a result still
+    // on the device (a second sort) uploads nothing and reads only its 16 counts back.
+    const resorted = rt.gpu.sort(mapped);
+    await rt.wait([resorted]);
+    const uploads = gpu.traffic.uploads;
+    const reads = gpu.traffic.reads;
+    const counts = view(await rt.get(rt.gpu.histogram(resorted, { bins: 16, min: 0, max: 2 ** 24 - 1 })), Uint32Array);
+    const expectedCounts = new Array<number>(16).fill(0);
+    for (const v of expected) expectedCounts[Math.floor(v / 2 ** 20)]!++;
+    assert.deepEqual([...counts], expectedCounts);
+    assert.equal(gpu.traffic.uploads, uploads, 'the sorted keys were used where they were');
+    assert.equal(gpu.traffic.reads - reads, 1);
   },
 );
 
