@@ -155,13 +155,15 @@ export class GpuContext {
       const text = errors.map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`).join('; ');
       throw new WrtError('WRT_GPU_ERROR', `WGSL did not compile: ${text}`);
     }
+    // Error scopes are one stack for the device: push and pop with no await between, so work of
+    // other calls (GPU tasks and operators share the device) never lands in this scope.
     this.device.pushErrorScope('validation');
-    const pipeline = await this.device
-      .createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } })
-      .catch((err: Error) => {
-        throw new WrtError('WRT_GPU_ERROR', `compute pipeline "${entryPoint}" failed: ${err.message}`);
-      });
-    const failure = await this.device.popErrorScope();
+    const created = this.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint } });
+    const checked = this.device.popErrorScope();
+    const pipeline = await created.catch((err: Error) => {
+      throw new WrtError('WRT_GPU_ERROR', `compute pipeline "${entryPoint}" failed: ${err.message}`);
+    });
+    const failure = await checked;
     if (failure) throw new WrtError('WRT_GPU_ERROR', `compute pipeline "${entryPoint}" failed: ${failure.message}`);
     this.pipelines.set(key, pipeline);
     return pipeline;
@@ -269,22 +271,21 @@ export class GpuContext {
     });
     const timed = this.timer?.resolve(encoder);
     try {
-      this.device.pushErrorScope('out-of-memory');
-      this.device.pushErrorScope('validation');
-      this.device.queue.submit([encoder.finish()]);
+      const checked = this.submitChecked(encoder);
       timed?.();
-      const validation = await this.device.popErrorScope();
-      const oom = await this.device.popErrorScope();
-      if (validation) throw new WrtError('WRT_GPU_ERROR', `validation error: ${validation.message}`);
-      if (oom) throw new WrtError('WRT_GPU_ERROR', `out of GPU memory: ${oom.message}`);
+      await checked;
       if (staged.length === 0) await this.device.queue.onSubmittedWorkDone();
       const outs: Uint8Array[] = [];
       for (const { r, chunks } of staged) {
-        const mapped = chunks.map((c) => c.staging.mapAsync(MAP_MODE_READ, 0, c.size));
+        // Every map is marked handled now: they are awaited in turn, and one may fail while an earlier one is awaited.
+        const mapped = chunks.map((c) => {
+          const p = c.staging.mapAsync(MAP_MODE_READ, 0, c.size);
+          p.catch(() => undefined);
+          return p;
+        });
         const out = r.into ? r.into.subarray(0, r.byteLength) : new Uint8Array(r.byteLength);
         for (const [i, c] of chunks.entries()) {
           await mapped[i]!.catch((err: Error) => {
-            void Promise.allSettled(mapped);
             this.checkAlive();
             throw new WrtError('WRT_GPU_ERROR', `reading the result back failed: ${err.message}`, { cause: err });
           });
@@ -299,6 +300,23 @@ export class GpuContext {
     } finally {
       for (const { chunks } of staged) for (const c of chunks) this.pool.release(c.staging);
     }
+  }
+
+  /**
+   * Submits `encoder` inside its own validation and out-of-memory error scopes, pushed and popped
+   * with no await between (the scopes are one stack for the device, which concurrent kernel calls
+   * share). The promise rejects with `WRT_GPU_ERROR` when the work raised either error.
+   */
+  submitChecked(encoder: GPUCommandEncoder): Promise<void> {
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    this.device.queue.submit([encoder.finish()]);
+    const validation = this.device.popErrorScope();
+    const oom = this.device.popErrorScope();
+    return Promise.all([validation, oom]).then(([v, o]) => {
+      if (v) throw new WrtError('WRT_GPU_ERROR', `validation error: ${v.message}`);
+      if (o) throw new WrtError('WRT_GPU_ERROR', `out of GPU memory: ${o.message}`);
+    });
   }
 
   /** Reads `byteLength` bytes of `buffer` back (into `into` when given). */

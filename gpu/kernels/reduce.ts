@@ -10,7 +10,7 @@
 import { WORKGROUP_SIZE, checkBindingSize, type ElementType, type GpuContext, type NumericArray } from '../context.js';
 import { GpuArray, onDevice, typeOfInput, bytesOfInput, type KernelInput } from '../array.js';
 import { TRANSFER_CHUNK_BYTES } from '../transfer.js';
-import { streamReducePartials, withErrorScopes } from './streamed.js';
+import { streamReducePartials } from './streamed.js';
 import { combineWgsl, identityBits, identityValue, type AssociativeOp } from './ops.js';
 
 /** Most workgroups of the first dispatch (256 threads each): enough to fill a large GPU. */
@@ -148,7 +148,7 @@ async function reduceStreamed(
   const held: GPUBuffer[] = [partials];
   try {
     ctx.device.queue.writeBuffer(partials, 0, new Uint32Array(chunks * stride).fill(identity));
-    await withErrorScopes(ctx, () => streamReducePartials(ctx, pipeline, input, identity, groupsOf, partials, stride, held));
+    await streamReducePartials(ctx, pipeline, input, identity, groupsOf, partials, stride, held);
     return await reduce(ctx, new GpuArray(ctx, partials, type, chunks * stride), op);
   } finally {
     for (const b of held) ctx.pool.release(b);

@@ -7,7 +7,6 @@
  * chunk size, so of the 256-byte binding alignment), and, for element-wise kernels, the chunk's
  * result copied into a read-back buffer that is mapped while later chunks run.
  */
-import { WrtError } from '../../runtime/errors.js';
 import { Usage, WORKGROUP_SIZE, bytesOf, type GpuContext, type NumericArray } from '../context.js';
 import { TRANSFER_CHUNK_BYTES } from '../transfer.js';
 
@@ -21,24 +20,17 @@ interface Pending {
   bytes: number;
 }
 
+/**
+ * `p`, marked handled: it is awaited later (after other awaits), and a rejection before then must
+ * not count as unhandled (Node ends the process on those).
+ */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 /** Elements of 4 bytes in one chunk. */
 const CHUNK = TRANSFER_CHUNK_BYTES / 4;
-
-/** Runs `body`, turning validation and out-of-memory errors raised by its GPU work into `WRT_GPU_ERROR`. */
-export async function withErrorScopes<T>(ctx: GpuContext, body: () => Promise<T>): Promise<T> {
-  ctx.device.pushErrorScope('out-of-memory');
-  ctx.device.pushErrorScope('validation');
-  let result: T;
-  try {
-    result = await body();
-  } finally {
-    const validation = await ctx.device.popErrorScope();
-    const oom = await ctx.device.popErrorScope();
-    if (validation) throw new WrtError('WRT_GPU_ERROR', `validation error: ${validation.message}`);
-    if (oom) throw new WrtError('WRT_GPU_ERROR', `out of GPU memory: ${oom.message}`);
-  }
-  return result;
-}
 
 /**
  * Runs the map `pipeline` (bindings: input, output, params `{ n, base }`) over `input` into `out`
@@ -59,30 +51,30 @@ export async function streamMap(ctx: GpuContext, pipeline: GPUComputePipeline, i
   ctx.traffic.uploads++;
   ctx.traffic.reads++;
   ctx.traffic.readBytes += n * 4;
+  const checks: Promise<void>[] = [];
   try {
-    await withErrorScopes(ctx, async () => {
-      for (let base = 0; base < n; base += CHUNK) {
-        const count = Math.min(CHUNK, n - base);
-        const at = base * 4;
-        const bytes = count * 4;
-        const staged = ctx.stage(inBytes.subarray(at, at + bytes));
-        const params = ctx.uniform([count, base]);
-        const readBack = ctx.pool.acquire(bytes, Usage.MAP_READ | Usage.COPY_DST);
-        held.push(params, readBack);
-        const encoder = ctx.device.createCommandEncoder();
-        encoder.copyBufferToBuffer(staged, 0, src, at, bytes);
-        const range = (buffer: GPUBuffer) => ({ buffer, offset: at, size: bytes });
-        ctx.dispatch(encoder, pipeline, [range(src), range(dst), params], Math.ceil(count / WORKGROUP_SIZE));
-        encoder.copyBufferToBuffer(dst, at, readBack, 0, bytes);
-        ctx.device.queue.submit([encoder.finish()]);
-        ctx.recycleStaging(staged);
-        const next: Pending = { staging: readBack, mapped: readBack.mapAsync(MAP_MODE_READ, 0, bytes), at, bytes };
-        // Copy the previous chunk out while this one is on the GPU.
-        if (pending) await drain(pending);
-        pending = next;
-      }
+    for (let base = 0; base < n; base += CHUNK) {
+      const count = Math.min(CHUNK, n - base);
+      const at = base * 4;
+      const bytes = count * 4;
+      const staged = ctx.stage(inBytes.subarray(at, at + bytes));
+      const params = ctx.uniform([count, base]);
+      const readBack = ctx.pool.acquire(bytes, Usage.MAP_READ | Usage.COPY_DST);
+      held.push(params, readBack);
+      const encoder = ctx.device.createCommandEncoder();
+      encoder.copyBufferToBuffer(staged, 0, src, at, bytes);
+      const range = (buffer: GPUBuffer) => ({ buffer, offset: at, size: bytes });
+      ctx.dispatch(encoder, pipeline, [range(src), range(dst), params], Math.ceil(count / WORKGROUP_SIZE));
+      encoder.copyBufferToBuffer(dst, at, readBack, 0, bytes);
+      checks.push(handled(ctx.submitChecked(encoder)));
+      ctx.recycleStaging(staged);
+      const next: Pending = { staging: readBack, mapped: handled(readBack.mapAsync(MAP_MODE_READ, 0, bytes)), at, bytes };
+      // Copy the previous chunk out while this one is on the GPU.
       if (pending) await drain(pending);
-    });
+      pending = next;
+    }
+    if (pending) await drain(pending);
+    await Promise.all(checks);
     ctx.checkAlive();
   } finally {
     for (const b of held) ctx.pool.release(b);
@@ -105,6 +97,7 @@ export async function streamReducePartials(
   stride: number,
   held: GPUBuffer[],
 ): Promise<void> {
+  const checks: Promise<void>[] = [];
   const n = input.length;
   const src = ctx.storage(n * 4);
   held.push(src);
@@ -130,7 +123,8 @@ export async function streamReducePartials(
       ],
       [groups, 1, 1],
     );
-    ctx.device.queue.submit([encoder.finish()]);
+    checks.push(handled(ctx.submitChecked(encoder)));
     ctx.recycleStaging(staged);
   }
+  await Promise.all(checks);
 }
