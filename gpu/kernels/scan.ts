@@ -9,7 +9,18 @@
  *   Prefix Sum (Scan) with CUDA", GPU Gems 3, ch. 39. It needs nothing of the device beyond
  *   WebGPU's rules (SwiftShader, Apple GPUs).
  */
-import { WORKGROUP_SIZE, checkBindingSize, guaranteesForwardProgress, type ElementType, type GpuContext, type NumericArray } from '../context.js';
+import {
+  WORKGROUP_SIZE,
+  arrayOf,
+  bytesOf,
+  checkBindingSize,
+  guaranteesForwardProgress,
+  type ElementType,
+  type GpuContext,
+  type NumericArray,
+} from '../context.js';
+import { TRANSFER_CHUNK_BYTES } from '../transfer.js';
+import { streamThrough } from './streamed.js';
 import { GpuArray, onDevice, typeOfInput, bytesOfInput, type KernelInput } from '../array.js';
 import { combineWgsl, identityBits, type AssociativeOp } from './ops.js';
 import { checkInto, finish, type OutputOptions } from './output.js';
@@ -159,6 +170,11 @@ export async function scan(ctx: GpuContext, input: KernelInput, options: ScanOpt
   checkInto(options.into, n, 'scan');
   const strategy = options.strategy ?? 'auto';
   const single = strategy === 'single-pass' || (strategy === 'auto' && guaranteesForwardProgress(ctx.adapter));
+  if (single && !(input instanceof GpuArray) && !options.resident && input.byteLength > TRANSFER_CHUNK_BYTES) {
+    const out = options.into ?? arrayOf(type, new ArrayBuffer(n * 4), 0, n);
+    await scanStreamed(ctx, input, bytesOf(out), op, options.exclusive ?? false, options.spinLimit ?? SPIN_LIMIT);
+    return out;
+  }
   const src = onDevice(ctx, input);
   const dst = GpuArray.allocate(ctx, type, n);
   const held: GPUBuffer[] = [];
@@ -172,6 +188,50 @@ export async function scan(ctx: GpuContext, input: KernelInput, options: ScanOpt
     return await finish(ctx, encoder, dst, options);
   } finally {
     if (src.owned) src.array.release();
+    for (const b of held) ctx.pool.release(b);
+  }
+}
+
+/**
+ * A host array past one transfer chunk, single pass: chunk by chunk (streamed.ts), each chunk's
+ * partitions scanned as it arrives. One look-back state spans all chunks and its partition counter
+ * runs on from chunk to chunk, so each chunk's first partitions look back into the chunk before —
+ * which has finished, as chunks run in order — and upload, scan and read-back overlap.
+ */
+async function scanStreamed(
+  ctx: GpuContext,
+  input: NumericArray,
+  out: Uint8Array,
+  op: AssociativeOp,
+  exclusive: boolean,
+  spinLimit: number,
+): Promise<void> {
+  const type = typeOfInput(input);
+  const n = input.length;
+  const pipeline = await ctx.pipeline(singlePassShader(type, op));
+  const src = ctx.storage(n * 4);
+  const dst = ctx.storage(n * 4);
+  const state = ctx.storage(stateWords(Math.ceil(n / PARTITION)) * 4);
+  const held: GPUBuffer[] = [src, dst, state];
+  try {
+    const clear = ctx.device.createCommandEncoder();
+    clear.clearBuffer(state);
+    ctx.device.queue.submit([clear.finish()]);
+    await streamThrough(
+      ctx,
+      input,
+      out,
+      src,
+      dst,
+      (encoder, c) => {
+        const end = c.base + c.count;
+        const params = ctx.uniform([end, identityBits(op, type), exclusive ? 1 : 0, Math.ceil(end / PARTITION), Math.max(1, spinLimit)]);
+        held.push(params);
+        ctx.dispatch(encoder, pipeline, [src, dst, state, params], Math.ceil(c.count / PARTITION));
+      },
+      held,
+    );
+  } finally {
     for (const b of held) ctx.pool.release(b);
   }
 }

@@ -32,15 +32,32 @@ function handled<T>(p: Promise<T>): Promise<T> {
 /** Elements of 4 bytes in one chunk. */
 const CHUNK = TRANSFER_CHUNK_BYTES / 4;
 
+/** One chunk of a streamed kernel: its first element, its element count, and its byte range. */
+export interface Chunk {
+  base: number;
+  count: number;
+  /** Byte offset of the chunk in the device buffers (a multiple of the chunk size). */
+  at: number;
+  bytes: number;
+}
+
 /**
- * Runs the map `pipeline` (bindings: input, output, params `{ n, base }`) over `input` into `out`
- * (4-byte elements, as long), chunk by chunk.
+ * Streams `input` through device buffers `src` and `dst` (4-byte elements, as long as `input`)
+ * into `out`, chunk by chunk: each chunk's staged bytes are copied into `src`, `record` records the
+ * kernel for the chunk, and the chunk of `dst` goes to a read-back buffer, mapped while later chunks
+ * run. Chunks run in order on the queue, so a kernel may carry state from chunk to chunk.
+ * Temporaries go on `held`.
  */
-export async function streamMap(ctx: GpuContext, pipeline: GPUComputePipeline, input: NumericArray, out: Uint8Array): Promise<void> {
+export async function streamThrough(
+  ctx: GpuContext,
+  input: NumericArray,
+  out: Uint8Array,
+  src: GPUBuffer,
+  dst: GPUBuffer,
+  record: (encoder: GPUCommandEncoder, chunk: Chunk) => void,
+  held: GPUBuffer[],
+): Promise<void> {
   const n = input.length;
-  const src = ctx.storage(n * 4);
-  const dst = ctx.storage(n * 4);
-  const held: GPUBuffer[] = [src, dst];
   const inBytes = bytesOf(input);
   let pending: Pending | null = null;
   const drain = async (p: Pending) => {
@@ -52,30 +69,51 @@ export async function streamMap(ctx: GpuContext, pipeline: GPUComputePipeline, i
   ctx.traffic.reads++;
   ctx.traffic.readBytes += n * 4;
   const checks: Promise<void>[] = [];
-  try {
-    for (let base = 0; base < n; base += CHUNK) {
-      const count = Math.min(CHUNK, n - base);
-      const at = base * 4;
-      const bytes = count * 4;
-      const staged = ctx.stage(inBytes.subarray(at, at + bytes));
-      const params = ctx.uniform([count, base]);
-      const readBack = ctx.pool.acquire(bytes, Usage.MAP_READ | Usage.COPY_DST);
-      held.push(params, readBack);
-      const encoder = ctx.device.createCommandEncoder();
-      encoder.copyBufferToBuffer(staged, 0, src, at, bytes);
-      const range = (buffer: GPUBuffer) => ({ buffer, offset: at, size: bytes });
-      ctx.dispatch(encoder, pipeline, [range(src), range(dst), params], Math.ceil(count / WORKGROUP_SIZE));
-      encoder.copyBufferToBuffer(dst, at, readBack, 0, bytes);
-      checks.push(handled(ctx.submitChecked(encoder)));
-      ctx.recycleStaging(staged);
-      const next: Pending = { staging: readBack, mapped: handled(readBack.mapAsync(MAP_MODE_READ, 0, bytes)), at, bytes };
-      // Copy the previous chunk out while this one is on the GPU.
-      if (pending) await drain(pending);
-      pending = next;
-    }
+  for (let base = 0; base < n; base += CHUNK) {
+    const count = Math.min(CHUNK, n - base);
+    const chunk = { base, count, at: base * 4, bytes: count * 4 };
+    const staged = ctx.stage(inBytes.subarray(chunk.at, chunk.at + chunk.bytes));
+    const readBack = ctx.pool.acquire(chunk.bytes, Usage.MAP_READ | Usage.COPY_DST);
+    held.push(readBack);
+    const encoder = ctx.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(staged, 0, src, chunk.at, chunk.bytes);
+    record(encoder, chunk);
+    encoder.copyBufferToBuffer(dst, chunk.at, readBack, 0, chunk.bytes);
+    checks.push(handled(ctx.submitChecked(encoder)));
+    ctx.recycleStaging(staged);
+    const next: Pending = { staging: readBack, mapped: handled(readBack.mapAsync(MAP_MODE_READ, 0, chunk.bytes)), at: chunk.at, bytes: chunk.bytes };
+    // Copy the previous chunk out while this one is on the GPU.
     if (pending) await drain(pending);
-    await Promise.all(checks);
-    ctx.checkAlive();
+    pending = next;
+  }
+  if (pending) await drain(pending);
+  await Promise.all(checks);
+  ctx.checkAlive();
+}
+
+/**
+ * Runs the map `pipeline` (bindings: input, output, params `{ n, base }`) over `input` into `out`
+ * (4-byte elements, as long), chunk by chunk, each chunk's range bound on its own.
+ */
+export async function streamMap(ctx: GpuContext, pipeline: GPUComputePipeline, input: NumericArray, out: Uint8Array): Promise<void> {
+  const src = ctx.storage(input.length * 4);
+  const dst = ctx.storage(input.length * 4);
+  const held: GPUBuffer[] = [src, dst];
+  try {
+    await streamThrough(
+      ctx,
+      input,
+      out,
+      src,
+      dst,
+      (encoder, c) => {
+        const params = ctx.uniform([c.count, c.base]);
+        held.push(params);
+        const range = (buffer: GPUBuffer) => ({ buffer, offset: c.at, size: c.bytes });
+        ctx.dispatch(encoder, pipeline, [range(src), range(dst), params], Math.ceil(c.count / WORKGROUP_SIZE));
+      },
+      held,
+    );
   } finally {
     for (const b of held) ctx.pool.release(b);
   }

@@ -160,7 +160,7 @@ export const pathCases: KernelCase[] = [
     },
   },
   {
-    name: 'streamed: map and reduce of host arrays past 16 MiB go chunk by chunk (upload, kernel and read-back overlapping)',
+    name: 'streamed: map, reduce and single-pass scan of host arrays past 16 MiB go chunk by chunk (upload, kernel and read-back overlapping)',
     async run(ctx) {
       const n = TRANSFER_CHUNK_BYTES / 4 + 70_001;
       const u = randomU32(n, rng(13));
@@ -173,6 +173,18 @@ export const pathCases: KernelCase[] = [
         const expected =
           op === 'sum' ? u.reduce((a, v) => (a + v) >>> 0, 0) : u.reduce((a, v) => Math[op](a, v), op === 'min' ? 2 ** 32 : 0);
         expectExact([await reduce(ctx, u, op)], [expected], `streamed u32 ${op}`);
+      }
+      // The single-pass scan streams too, its look-back running on across chunks.
+      const small = randomU32(n, rng(15), 1000);
+      for (const exclusive of [false, true]) {
+        const scans = { ...ctx.traffic };
+        expectExact(
+          await scan(ctx, small, { exclusive, strategy: 'single-pass' }),
+          runningU32(small, exclusive),
+          `streamed scan exclusive=${exclusive}`,
+        );
+        if (ctx.traffic.uploads - scans.uploads !== 1 || ctx.traffic.reads - scans.reads !== 1)
+          fail('the streamed scan moved more than one upload and one read-back');
       }
       const f = randomF32(n, rng(14));
       const bound = gamma(n - 1) * f.reduce((a, v) => a + Math.abs(v), 0);
