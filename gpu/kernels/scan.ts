@@ -209,29 +209,20 @@ async function scanStreamed(
   const type = typeOfInput(input);
   const n = input.length;
   const pipeline = await ctx.pipeline(singlePassShader(type, op));
-  const src = ctx.storage(n * 4);
-  const dst = ctx.storage(n * 4);
   const state = ctx.storage(stateWords(Math.ceil(n / PARTITION)) * 4);
-  const held: GPUBuffer[] = [src, dst, state];
-  try {
-    const clear = ctx.device.createCommandEncoder();
-    clear.clearBuffer(state);
-    ctx.device.queue.submit([clear.finish()]);
-    await streamThrough(
-      ctx,
-      input,
-      out,
-      src,
-      dst,
-      (encoder, c) => {
-        const end = c.base + c.count;
-        const params = ctx.uniform([end, identityBits(op, type), exclusive ? 1 : 0, Math.ceil(end / PARTITION), Math.max(1, spinLimit)]);
-        held.push(params);
-        ctx.dispatch(encoder, pipeline, [src, dst, state, params], Math.ceil(c.count / PARTITION));
-      },
-      held,
-    );
-  } finally {
-    for (const b of held) ctx.pool.release(b);
-  }
+  const clear = ctx.device.createCommandEncoder();
+  clear.clearBuffer(state);
+  ctx.device.queue.submit([clear.finish()]);
+  await streamThrough(
+    ctx,
+    input,
+    out,
+    (encoder, c, { src, dst, held }) => {
+      const end = c.base + c.count;
+      const params = ctx.uniform([end, identityBits(op, type), exclusive ? 1 : 0, Math.ceil(end / PARTITION), Math.max(1, spinLimit)]);
+      held.push(params);
+      ctx.dispatch(encoder, pipeline, [src, dst, state, params], Math.ceil(c.count / PARTITION));
+    },
+    [state],
+  );
 }

@@ -42,19 +42,37 @@ export interface Chunk {
 }
 
 /**
- * Streams `input` through device buffers `src` and `dst` (4-byte elements, as long as `input`)
- * into `out`, chunk by chunk: each chunk's staged bytes are copied into `src`, `record` records the
- * kernel for the chunk, and the chunk of `dst` goes to a read-back buffer, mapped while later chunks
- * run. Chunks run in order on the queue, so a kernel may carry state from chunk to chunk.
- * Temporaries go on `held`.
+ * Streams `input` through device buffers `src` and `dst` (4-byte elements, as long as `input`,
+ * made here) into `out`, chunk by chunk: each chunk's staged bytes are copied into `src`, `record`
+ * records the kernel for the chunk, and the chunk of `dst` goes to a read-back buffer, mapped while
+ * later chunks run. Chunks run in order on the queue, so a kernel may carry state from chunk to
+ * chunk (in buffers the caller puts on `held`, released with `src` and `dst` at the end).
  */
 export async function streamThrough(
   ctx: GpuContext,
   input: NumericArray,
   out: Uint8Array,
+  record: (encoder: GPUCommandEncoder, chunk: Chunk, buffers: { src: GPUBuffer; dst: GPUBuffer; held: GPUBuffer[] }) => void,
+  held: GPUBuffer[] = [],
+): Promise<void> {
+  const n = input.length;
+  const src = ctx.storage(n * 4);
+  const dst = ctx.storage(n * 4);
+  held.push(src, dst);
+  try {
+    await streamChunks(ctx, input, out, (encoder, chunk) => record(encoder, chunk, { src, dst, held }), src, dst, held);
+  } finally {
+    for (const b of held) ctx.pool.release(b);
+  }
+}
+
+async function streamChunks(
+  ctx: GpuContext,
+  input: NumericArray,
+  out: Uint8Array,
+  record: (encoder: GPUCommandEncoder, chunk: Chunk) => void,
   src: GPUBuffer,
   dst: GPUBuffer,
-  record: (encoder: GPUCommandEncoder, chunk: Chunk) => void,
   held: GPUBuffer[],
 ): Promise<void> {
   const n = input.length;
@@ -96,27 +114,12 @@ export async function streamThrough(
  * (4-byte elements, as long), chunk by chunk, each chunk's range bound on its own.
  */
 export async function streamMap(ctx: GpuContext, pipeline: GPUComputePipeline, input: NumericArray, out: Uint8Array): Promise<void> {
-  const src = ctx.storage(input.length * 4);
-  const dst = ctx.storage(input.length * 4);
-  const held: GPUBuffer[] = [src, dst];
-  try {
-    await streamThrough(
-      ctx,
-      input,
-      out,
-      src,
-      dst,
-      (encoder, c) => {
-        const params = ctx.uniform([c.count, c.base]);
-        held.push(params);
-        const range = (buffer: GPUBuffer) => ({ buffer, offset: c.at, size: c.bytes });
-        ctx.dispatch(encoder, pipeline, [range(src), range(dst), params], Math.ceil(c.count / WORKGROUP_SIZE));
-      },
-      held,
-    );
-  } finally {
-    for (const b of held) ctx.pool.release(b);
-  }
+  await streamThrough(ctx, input, out, (encoder, c, { src, dst, held }) => {
+    const params = ctx.uniform([c.count, c.base]);
+    held.push(params);
+    const range = (buffer: GPUBuffer) => ({ buffer, offset: c.at, size: c.bytes });
+    ctx.dispatch(encoder, pipeline, [range(src), range(dst), params], Math.ceil(c.count / WORKGROUP_SIZE));
+  });
 }
 
 /**
