@@ -18,7 +18,10 @@ interface PendingCall {
 }
 
 export class ActorHost {
-  private readonly worker: SlotWorker;
+  /** The actor's thread, once {@link start} made it (a node starts actor threads a few at a time). */
+  private worker: SlotWorker | null = null;
+  /** Told once the thread has booted or the actor died first (frees the node's start gate). */
+  private booted: (() => void) | null = null;
   /** Calls whose arguments are still being fetched, or that wait for an earlier such call. */
   private readonly pending: PendingCall[] = [];
   dead: WrtError | null = null;
@@ -26,13 +29,32 @@ export class ActorHost {
 
   constructor(
     readonly actorId: string,
-    platform: Platform,
-    arena: WebAssembly.Memory,
+    private readonly platform: Platform,
+    private readonly arena: WebAssembly.Memory,
     private readonly onDeath: (reason: WrtError) => void,
-    gpu: GpuRequestHandler | null = null,
-  ) {
-    this.worker = new SlotWorker(platform, arena, gpu);
+    private readonly gpu: GpuRequestHandler | null = null,
+  ) {}
+
+  /**
+   * Starts the actor's thread; calls enqueued before wait for it. `booted` is called once, when the
+   * thread can take calls or the actor died before that.
+   */
+  start(booted: () => void): void {
+    if (this.worker || this.dead) {
+      booted();
+      return;
+    }
+    this.booted = booted;
+    this.worker = new SlotWorker(this.platform, this.arena, this.gpu);
     this.worker.onReset = (reason) => this.die(reason, false);
+    this.worker.onReady = () => this.bootEnded();
+    this.drain();
+  }
+
+  private bootEnded(): void {
+    const booted = this.booted;
+    this.booted = null;
+    booted?.();
   }
 
   /**
@@ -42,7 +64,8 @@ export class ActorHost {
   private die(reason: WrtError, byCall: boolean): void {
     if (this.dead) return;
     this.dead = reason;
-    void this.worker.close(this.deadError());
+    void this.worker?.close(this.deadError());
+    this.bootEnded();
     this.drain();
     if (!byCall) this.reportDeath();
   }
@@ -88,12 +111,13 @@ export class ActorHost {
 
   /** Hands the prepared calls at the front of the line to the thread, in order. */
   private drain(): void {
+    if (!this.worker && !this.dead) return;
     while (this.pending.length > 0 && (this.pending[0]!.prepared || this.dead)) {
       const p = this.pending.shift()!;
       if (this.dead) p.reject(this.deadError());
       else if ('error' in p.prepared!) p.reject(p.prepared.error);
       else
-        this.worker.run({ ...p.prepared!.call, moduleKey: this.actorId }).then(p.resolve, (err: unknown) => {
+        this.worker!.run({ ...p.prepared!.call, moduleKey: this.actorId }).then(p.resolve, (err: unknown) => {
           if (err instanceof WrtError && ACTOR_ENDING_CODES.has(err.code)) this.die(err, true);
           p.reject(err);
         });

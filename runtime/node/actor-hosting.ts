@@ -11,8 +11,25 @@ import type { OperatorCall } from './slot-pool.js';
 import type { NodeContext } from './node-context.js';
 import type { TaskRunner } from './task-runner.js';
 
+/**
+ * Actor threads booting at once. Starting a thread costs the node's main thread a few
+ * milliseconds and its boot tens of milliseconds of CPU; a burst of hundreds of creations started
+ * together kept the node's loop from sending heartbeats for over 5 s, and the head declared the
+ * node lost. Started a few at a time, the rest wait (their calls queue behind their creation).
+ */
+export const MAX_BOOTING_ACTORS = 2;
+
+/** A macrotask: `setImmediate` in Node, a zero timeout in browsers (which have no setImmediate). */
+const nextTurn = (fn: () => void): void => {
+  if (typeof setImmediate === 'function') setImmediate(fn);
+  else setTimeout(fn, 0);
+};
+
 export class ActorHosting {
   private readonly actors = new Map<string, ActorHost>();
+  /** Actors created and not yet started, in creation order. */
+  private readonly toStart: ActorHost[] = [];
+  private booting = 0;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -49,6 +66,8 @@ export class ActorHosting {
         this.serveGpu,
       );
       this.actors.set(d.actorId, actor);
+      this.toStart.push(actor);
+      this.startSome();
     }
     if (!actor) {
       this.tasks.failTask(d, new WrtError('WRT_ACTOR_DIED', `actor ${d.actorId} is not on node ${ctx.nodeId()}`));
@@ -80,9 +99,24 @@ export class ActorHosting {
       });
   }
 
+  /** Starts waiting actors' threads while fewer than {@link MAX_BOOTING_ACTORS} are booting. */
+  private startSome(): void {
+    while (this.booting < MAX_BOOTING_ACTORS && this.toStart.length > 0) {
+      const actor = this.toStart.shift()!;
+      if (actor.dead) continue;
+      this.booting++;
+      actor.start(() => {
+        this.booting--;
+        // A turn of the loop between starts: heartbeats and messages go out in between.
+        nextTurn(() => this.startSome());
+      });
+    }
+  }
+
   /** Kills every actor (the node is stopping). */
   killAll(): void {
     for (const a of this.actors.values()) a.kill();
     this.actors.clear();
+    this.toStart.length = 0;
   }
 }

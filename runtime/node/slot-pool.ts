@@ -80,6 +80,8 @@ export class SlotWorker {
   onReset: ((reason: WrtError) => void) | null = null;
   /** Called when the worker can take more calls (see {@link hasRoom}). */
   onRoom: (() => void) | null = null;
+  /** Called each time a (re)spawned thread has booted and can take calls. */
+  onReady: (() => void) | null = null;
   /** Mean milliseconds of recent calls (for batch sizing). */
   meanCallMs = 0;
 
@@ -117,6 +119,7 @@ export class SlotWorker {
       const reply = m as SlotReply;
       if (reply.type === 'ready') {
         this.ready = true;
+        this.onReady?.();
         this.pump();
       } else if (reply.type === 'gpu') {
         if (this.gpu) void this.gpu(reply);
