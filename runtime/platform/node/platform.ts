@@ -1,5 +1,6 @@
 /** The Node.js {@link Platform}: the `ws` WebSocket client, worker_threads slots. */
 import { Worker } from 'node:worker_threads';
+import { statSync } from 'node:fs';
 import { availableParallelism, hostname, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -12,7 +13,19 @@ import { nodeGpu } from './gpu.js';
 import { fileSpillStorage } from './spill-storage.js';
 import type { Confinement } from './confinement.js';
 
-const slotEntry = new URL('./slot-entry.js', import.meta.url);
+/**
+ * The slot thread's entry: the one-file bundle of scripts/build-slot.mjs when it is at least as new
+ * as the compiled module (it boots ~3× faster), else the module itself.
+ */
+const slotEntry = ((): URL => {
+  const plain = new URL('./slot-entry.js', import.meta.url);
+  const bundle = new URL('./slot-entry.bundle.js', import.meta.url);
+  try {
+    return statSync(bundle).mtimeMs >= statSync(plain).mtimeMs ? bundle : plain;
+  } catch {
+    return plain;
+  }
+})();
 
 /** Opens a WebSocket to `url`; `ca`: PEM certificates to trust for `wss://` besides the system's (a self-signed head). */
 function connectWebSocket(url: string, ca?: string | Buffer): ReturnType<Platform['connect']> {
