@@ -21,6 +21,9 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['webgpu'],
+  // CommonJS dependencies (the NATS client requires "crypto") call require(), which an ES module
+  // bundle lacks: give the bundle Node's own.
+  banner: { js: "import { createRequire as wrtCreateRequire } from 'node:module'; const require = wrtCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
 renameSync(`${root}${out}.tmp`, `${root}${out}`);
