@@ -94,8 +94,3 @@ export function onDevice(ctx: GpuContext, x: KernelInput): { array: GpuArray; ow
 export function typeOfInput(x: KernelInput): ElementType {
   return x instanceof GpuArray ? x.type : elementTypeOf(x);
 }
-
-/** Byte length of a kernel input. */
-export function bytesOfInput(x: KernelInput): number {
-  return x instanceof GpuArray ? x.byteLength : x.byteLength;
-}

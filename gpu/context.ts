@@ -74,11 +74,6 @@ export class GpuContext {
     });
   }
 
-  /** How host arrays reach the device: `staging` or `write-buffer`. */
-  get uploadMode(): UploadMode {
-    return this.uploader.mode;
-  }
-
   /**
    * Whether kernels use subgroup operations: true when the device has `subgroups`; set it false
    * to run the portable paths (every kernel has one).

@@ -2,7 +2,7 @@
 import { WrtError } from '../../runtime/errors.js';
 import type { GpuContext} from '../context.js';
 import { WORKGROUP_SIZE, bytesOf, checkBindingSize, type ElementType } from '../context.js';
-import { bytesOfInput, onDevice, typeOfInput, type KernelInput } from '../array.js';
+import { onDevice, typeOfInput, type KernelInput } from '../array.js';
 
 const ITEMS = 8;
 const PER_GROUP = WORKGROUP_SIZE * ITEMS;
@@ -70,7 +70,7 @@ export async function histogram(ctx: GpuContext, values: KernelInput, options: H
   if (!Number.isInteger(bins) || bins < 1 || bins > maxBins)
     throw new WrtError('WRT_INVALID_ARGUMENT', `bins must be an integer from 1 to ${maxBins} (got ${bins})`);
   if (!(max >= min)) throw new WrtError('WRT_INVALID_ARGUMENT', `histogram range [${min}, ${max}] is empty: max must be ≥ min`);
-  checkBindingSize(ctx, bytesOfInput(values), 'histogram input');
+  checkBindingSize(ctx, values.byteLength, 'histogram input');
   const out = options.into ?? new Uint32Array(bins);
   if (out.length < bins) throw new WrtError('WRT_INVALID_ARGUMENT', `histogram output holds ${out.length} counts, ${bins} needed`);
   const words = new Uint32Array(4);

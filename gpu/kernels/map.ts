@@ -8,7 +8,7 @@ import { WrtError } from '../../runtime/errors.js';
 import { WORKGROUP_SIZE, arrayOf, bytesOf, checkBindingSize, type ElementType, type GpuContext, type NumericArray } from '../context.js';
 import { TRANSFER_CHUNK_BYTES } from '../transfer.js';
 import { streamMap } from './streamed.js';
-import { GpuArray, bytesOfInput, onDevice, typeOfInput, type KernelInput } from '../array.js';
+import { GpuArray, onDevice, typeOfInput, type KernelInput } from '../array.js';
 import { checkInto, finish, type OutputOptions } from './output.js';
 
 /** Options of {@link map}. */
@@ -52,7 +52,7 @@ export async function map(ctx: GpuContext, input: KernelInput, expression: strin
   const outType = options.output ?? inType;
   if (typeof expression !== 'string' || expression.trim() === '')
     throw new WrtError('WRT_INVALID_ARGUMENT', 'map needs a WGSL expression over x and i, e.g. "x * 2.0"');
-  checkBindingSize(ctx, bytesOfInput(input), 'map input');
+  checkBindingSize(ctx, input.byteLength, 'map input');
   const n = input.length;
   checkInto(options.into, n, 'map');
   const pipeline = await ctx.pipeline(mapShader(inType, outType, expression, options.preamble));

@@ -11,7 +11,7 @@
  */
 import { WrtError } from '../../runtime/errors.js';
 import { checkBindingSize, type GpuContext } from '../context.js';
-import { GpuArray, onDevice, bytesOfInput, typeOfInput, type KernelInput } from '../array.js';
+import { GpuArray, onDevice, typeOfInput, type KernelInput } from '../array.js';
 import { finish } from './output.js';
 import { HALF_TILE, halfMatmulShader, toFloat16 } from './matmul-f16.js';
 
@@ -150,7 +150,7 @@ export async function matmul(ctx: GpuContext, a: KernelInput, b: KernelInput, op
   if (a.length !== m * k) throw new WrtError('WRT_INVALID_ARGUMENT', `A has ${a.length} elements; m×k = ${m * k}`);
   if (b.length !== k * n) throw new WrtError('WRT_INVALID_ARGUMENT', `B has ${b.length} elements; k×n = ${k * n}`);
   checkBindingSize(ctx, m * n * 4, 'C');
-  checkBindingSize(ctx, Math.max(bytesOfInput(a), bytesOfInput(b)), 'A or B');
+  checkBindingSize(ctx, Math.max(a.byteLength, b.byteLength), 'A or B');
   const precision = options.precision ?? 'f32';
   if (precision === 'f16' && !ctx.has('shader-f16'))
     throw new WrtError('WRT_GPU_UNSUPPORTED', `this adapter (${ctx.adapter.description || ctx.adapter.architecture}) lacks shader-f16`);

@@ -17,7 +17,7 @@ import {
   onesweepStateWords,
   onesweepWorkgroupBytes,
 } from './radix-onesweep.js';
-import { GpuArray, bytesOfInput, onDevice, typeOfInput, type KernelInput } from '../array.js';
+import { GpuArray, onDevice, typeOfInput, type KernelInput } from '../array.js';
 import { encodeScan } from './scan.js';
 import { PACKED_COUNTERS_WGSL, PACKED_COUNTER_SCAN_WGSL } from './wgsl.js';
 
@@ -150,7 +150,7 @@ export async function radixSort(
     throw new WrtError('WRT_INVALID_ARGUMENT', `values must be ${keys.length} u32 elements, one per key`);
   const keyBits = options.keyBits ?? 32;
   if (!Number.isInteger(keyBits) || keyBits < 1 || keyBits > 32) throw new WrtError('WRT_INVALID_ARGUMENT', 'keyBits must be 1..32');
-  checkBindingSize(ctx, bytesOfInput(keys), 'sort keys');
+  checkBindingSize(ctx, keys.byteLength, 'sort keys');
   const n = keys.length;
   const resident = options.resident === true;
   const outKeys = resident ? null : (options.into ?? new Uint32Array(n));

@@ -8,7 +8,7 @@
  * 2007), kernel 7.
  */
 import { WORKGROUP_SIZE, checkBindingSize, type ElementType, type GpuContext, type NumericArray } from '../context.js';
-import { GpuArray, onDevice, typeOfInput, bytesOfInput, type KernelInput } from '../array.js';
+import { GpuArray, onDevice, typeOfInput, type KernelInput } from '../array.js';
 import { TRANSFER_CHUNK_BYTES } from '../transfer.js';
 import { streamReducePartials } from './streamed.js';
 import { combineWgsl, identityBits, identityValue, type AssociativeOp } from './ops.js';
@@ -99,7 +99,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
  */
 export async function reduce(ctx: GpuContext, input: KernelInput, op: AssociativeOp = 'sum'): Promise<number> {
   const type = typeOfInput(input);
-  checkBindingSize(ctx, bytesOfInput(input), 'reduce input');
+  checkBindingSize(ctx, input.byteLength, 'reduce input');
   const pipeline = await ctx.pipeline(reduceShader(type, op, ctx.useSubgroups));
   if (input.length === 0) return identityValue(op, type);
   const most = ctx.adapter.software ? MAX_GROUPS_SOFTWARE : MAX_GROUPS;

@@ -21,7 +21,7 @@ import {
 } from '../context.js';
 import { TRANSFER_CHUNK_BYTES } from '../transfer.js';
 import { streamThrough } from './streamed.js';
-import { GpuArray, onDevice, typeOfInput, bytesOfInput, type KernelInput } from '../array.js';
+import { GpuArray, onDevice, typeOfInput, type KernelInput } from '../array.js';
 import { combineWgsl, identityBits, type AssociativeOp } from './ops.js';
 import { checkInto, finish, type OutputOptions } from './output.js';
 import { workgroupScanWgsl } from './wgsl.js';
@@ -165,7 +165,7 @@ export async function scan(ctx: GpuContext, input: KernelInput, options: ScanOpt
   const type = typeOfInput(input);
   const op = options.op ?? 'sum';
   combineWgsl(op);
-  checkBindingSize(ctx, bytesOfInput(input), 'scan input');
+  checkBindingSize(ctx, input.byteLength, 'scan input');
   const n = input.length;
   checkInto(options.into, n, 'scan');
   const strategy = options.strategy ?? 'auto';

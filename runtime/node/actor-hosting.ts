@@ -6,6 +6,7 @@
 import type { MessageOf } from '../protocol/messages.js';
 import { WrtError } from '../errors.js';
 import { ActorHost } from './actor-host.js';
+import { macrotask } from '../platform/macrotask.js';
 import type { GpuRequestHandler } from './gpu-bridge.js';
 import type { OperatorCall } from './slot-pool.js';
 import type { NodeContext } from './node-context.js';
@@ -19,11 +20,8 @@ import type { TaskRunner } from './task-runner.js';
  */
 export const MAX_BOOTING_ACTORS = 2;
 
-/** A macrotask: `setImmediate` in Node, a zero timeout in browsers (which have no setImmediate). */
-const nextTurn = (fn: () => void): void => {
-  if (typeof setImmediate === 'function') setImmediate(fn);
-  else setTimeout(fn, 0);
-};
+/** A turn of the loop (between actor starts). */
+const nextTurn = macrotask();
 
 export class ActorHosting {
   private readonly actors = new Map<string, ActorHost>();

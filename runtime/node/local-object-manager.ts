@@ -56,20 +56,15 @@ export class LocalObjectManager {
 
   /** Brings a device-resident object into the arena (once; a second caller waits for the first). */
   private async fromDevice(id: string): Promise<void> {
-    for (;;) {
-      const arriving = this.inbound.get(id);
-      if (arriving) {
-        await arriving;
-        return;
-      }
-      if (!this.device.has(id)) return;
-      const readBack = this.readBack(id);
-      this.inbound.set(id, readBack);
-      try {
-        return await readBack;
-      } finally {
-        this.inbound.delete(id);
-      }
+    const arriving = this.inbound.get(id);
+    if (arriving) return arriving;
+    if (!this.device.has(id)) return;
+    const readBack = this.readBack(id);
+    this.inbound.set(id, readBack);
+    try {
+      await readBack;
+    } finally {
+      this.inbound.delete(id);
     }
   }
 

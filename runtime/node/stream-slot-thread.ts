@@ -13,18 +13,7 @@ import { StreamSlot } from '../stream/stream-slot.js';
 import { refusingKeyedState } from '../stream/keyed-state-imports.js';
 import { gpuImports } from './gpu-bridge.js';
 import { classifyFailure, watchOperatorCalls } from '../sandbox/operator-call.js';
-
-/** A macrotask: `setImmediate` where there is one (Node), a MessageChannel turn in browsers. */
-function macrotask(): (fn: () => void) => void {
-  if (typeof setImmediate === 'function') return (fn) => setImmediate(fn);
-  const channel = new MessageChannel();
-  const queue: (() => void)[] = [];
-  channel.port1.onmessage = () => queue.shift()?.();
-  return (fn) => {
-    queue.push(fn);
-    channel.port2.postMessage(0);
-  };
-}
+import { macrotask } from '../platform/macrotask.js';
 
 /** Handles the stream messages of one slot thread; `open` is the first. */
 export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) => void {

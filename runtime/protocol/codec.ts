@@ -155,5 +155,5 @@ export function decodeMessage(frame: Uint8Array): Message {
  */
 export function sendMessage(conn: Connection, m: Message): void {
   if (conn.sendObject) conn.sendObject(m);
-  else conn.send(receivedBytes.get(m) ?? encodeMessage(m));
+  else conn.send((m.type === 'ObjectChunk' && receivedBytes.get(m)) || encodeMessage(m));
 }
