@@ -63,12 +63,23 @@ export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOp
         release(refs);
       }, 1000);
     },
-    single_client_put_calls: () =>
-      timed(async () => {
-        const ref = rt.put(0);
-        await rt.wait([ref]);
-        ref.release();
-      }),
+    single_client_put_calls: async () => {
+      // A small put is ready at once in the driver, as in Ray; the run ends with a task that
+      // takes the last put, so every put counted has reached the head within the time counted.
+      let last = rt.put(0);
+      await rt.get(noop.call(last));
+      let n = 0;
+      const start = performance.now();
+      while (performance.now() - start < o.seconds * 1000) {
+        last.release();
+        last = rt.put(0);
+        await rt.wait([last]);
+        n++;
+      }
+      await rt.get(noop.call(last));
+      last.release();
+      return n / ((performance.now() - start) / 1000);
+    },
     // Ray's ray_perf gets one ref again and again (answered from the driver's own memory store):
     // so does this row; the next gets each of 1000-ref batches of task results once.
     single_client_get_calls: () => {

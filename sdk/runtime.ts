@@ -11,14 +11,11 @@ import { compileOptions, type GetOptions, type ModuleLoader, type RemoteOptions,
 import { WasmModule } from './wasm-module.js';
 import { GpuTasks } from './gpu.js';
 import { ActorHandle, type Submitter } from './submitter.js';
-import { InboundPull, OBJECT_CHUNK_BYTES, failedChunk, serveRange } from '../runtime/store/object-transfer.js';
+import { INLINE_PUT_BYTES, InboundPull, OBJECT_CHUNK_BYTES, failedChunk, serveRange } from '../runtime/store/object-transfer.js';
 import type { LocalObjects } from '../runtime/node/node-agent.js';
 import { copyBytes } from '../runtime/store/small-copy.js';
 
 export { ActorHandle, type GetOptions, type WaitOptions, type ModuleLoader };
-
-/** Puts up to this many bytes travel in their message (the head keeps them); larger ones go to a node's store. */
-const LOCAL_PUT_MIN_BYTES = 100 * 1024;
 
 /**
  * A driver's connection to a cluster (Ray's `ray.init()` context; made by `init()` of `wrt/sdk`,
@@ -245,17 +242,28 @@ export class Runtime implements Submitter {
 
   /**
    * Stores `value` (encoded as a task argument would be) as an object; returns its ref. The bytes
-   * are copied at once (changing `value` later does not change the object). With a node sharing
-   * this process (the embedded cluster), values over 100 KiB go straight into its arena (one copy).
-   * Otherwise up to 1 MiB travel in one message (the head keeps up to 100 KiB, a node stores
-   * larger ones); larger values are kept here until the node storing them has pulled them
-   * (flow-controlled, any size up to the node's arena).
+   * are copied at once (changing `value` later does not change the object). Up to
+   * {@link INLINE_PUT_BYTES} (100 KiB) the object is ready at once: this driver keeps a copy (gets
+   * read it without a message, as a Ray owner's small objects) and sends one to the head, which
+   * keeps it for tasks and never refuses it (messages on one connection arrive in order, so a task
+   * submitted later finds it there). With a node sharing this process (the embedded cluster),
+   * larger values go straight into its arena (one copy). Otherwise up to 1 MiB travel in one
+   * message (a node stores them); larger values are kept here until the node storing them has
+   * pulled them (flow-controlled, any size up to the node's arena).
    */
   put(value: ArgValue): ObjectRef {
     const objectId = this.nextId('o');
     const data = encodeArg(value);
     const ref = this.track(objectId, '', '');
-    if (this.local?.nodeId && data.byteLength > LOCAL_PUT_MIN_BYTES && this.putLocal(objectId, data)) return ref;
+    if (data.byteLength <= INLINE_PUT_BYTES) {
+      const o = this.objects.get(objectId)!;
+      o.ready = true;
+      o.inline = copyBytes(data);
+      o.sizeBytes = data.byteLength;
+      this.send({ type: 'PutObject', objectId, data: o.inline, totalBytes: data.byteLength, source: '' });
+      return ref;
+    }
+    if (this.local?.nodeId && this.putLocal(objectId, data)) return ref;
     if (data.byteLength <= OBJECT_CHUNK_BYTES) this.send({ type: 'PutObject', objectId, data, totalBytes: data.byteLength, source: '' });
     else {
       this.outgoing.set(objectId, data.slice());

@@ -6,6 +6,7 @@
  */
 import type { MessageOf } from '../protocol/messages.js';
 import { INLINE_PUT_BYTES, type TaskContext, type TaskNode } from './task-context.js';
+import { copyBytes } from '../store/small-copy.js';
 
 export class PutManager {
   /** Pulled puts not yet stored, by object id: the node pulling and the size in bytes. */
@@ -15,7 +16,8 @@ export class PutManager {
 
   /**
    * A driver's put. With a `source`, node `source` holds it already (a driver in that node's
-   * process stored it). Up to {@link INLINE_PUT_BYTES} it stays here; larger ones go to the node with
+   * process stored it). Up to {@link INLINE_PUT_BYTES} it stays here, and the driver, which holds
+   * it as ready since its put, is not told; larger ones go to the node with
    * the emptiest store: with their bytes (ready at once: the node stores them before it reads any
    * later message), or — larger than one chunk — as a pulled put that the node fetches from the
    * driver and reports with `ObjectReady` ({@link putStored}).
@@ -37,8 +39,13 @@ export class PutManager {
       return;
     }
     const pulled = m.data.byteLength < m.totalBytes;
-    // Small puts, and any that came with their bytes while no node is up, stay here.
-    const nodeId = pulled || m.data.byteLength > INLINE_PUT_BYTES ? this.storeNode() : null;
+    if (!pulled && m.data.byteLength <= INLINE_PUT_BYTES) {
+      // The driver holds it as ready since its put (sdk/runtime.ts): no ObjectReady goes back.
+      this.ctx.objects.ready(m.objectId, '', m.data.byteLength, copyBytes(m.data));
+      return;
+    }
+    const nodeId = this.storeNode();
+    // Puts that came with their bytes while no node is up stay here too.
     if (!nodeId) {
       if (pulled) {
         this.ctx.notify(

@@ -17,8 +17,7 @@ export const DEFAULT_MAX_RETRIES = 3;
 /** Operator memory cap and deadline when a task sets none. */
 export const DEFAULT_TASK_MEMORY_BYTES = 256 * 2 ** 20;
 export const DEFAULT_TASK_DEADLINE_MS = 60_000;
-/** Objects put by drivers up to this size stay on the head. */
-export const INLINE_PUT_BYTES = 100 * 1024;
+export { INLINE_PUT_BYTES } from '../store/object-transfer.js';
 
 /** The empty `module` of a deployment whose node has the module already (shared: never written). */
 const NO_BYTES = new Uint8Array(0);

@@ -17,6 +17,11 @@ import type { MessageOf } from '../protocol/messages.js';
 
 /** Largest `ObjectChunk` payload, in bytes. */
 export const OBJECT_CHUNK_BYTES = 1 << 20;
+/**
+ * Objects put by drivers up to this many bytes stay on the head, which never refuses them: the
+ * driver holds them as ready from the put on (as Ray's `max_direct_call_object_size`, 100 KiB).
+ */
+export const INLINE_PUT_BYTES = 100 * 1024;
 /** Bytes a requester may have asked for and not yet received, per object. */
 export const PULL_WINDOW_BYTES = 8 * OBJECT_CHUNK_BYTES;
 

@@ -54,6 +54,23 @@ test.serial('put objects, typed-array arguments and many refs at once', async ()
   assert.equal(asNumber(await rt.get(mod.remote('checksum').call(large))), 2_100_000);
 });
 
+test.serial('a put of up to 100 KiB is ready at once, a copy, and reaches the tasks submitted after it', async () => {
+  const source = new Uint8Array(100 * 1024).fill(3);
+  const small = rt.put(source);
+  source.fill(9);
+  // Ready before any message could have come back (as a Ray owner's small objects).
+  const { ready } = await rt.wait([small], { timeoutMs: 0 });
+  assert.deepEqual(ready, [small]);
+  assert.equal((await rt.get(small))[0], 3);
+  // The head has it for a task submitted next: messages on one connection arrive in order.
+  assert.equal(asNumber(await rt.get(mod.remote('checksum').call(small))), 3 * 100 * 1024);
+  // One byte more goes to a node's store, ready once the head says so.
+  const larger = rt.put(new Uint8Array(100 * 1024 + 1).fill(2));
+  assert.equal(asNumber(await rt.get(mod.remote('checksum').call(larger))), 2 * (100 * 1024 + 1));
+  for (const r of [small, larger]) r.release();
+  assert.throws(() => mod.remote('checksum').call(small), (e: unknown) => e instanceof WrtError && e.code === 'WRT_OBJECT_LOST');
+});
+
 test.serial('errors from user code arrive typed, with the task, the function and the cause; they propagate', async () => {
   const failed = mod.remote('fail').call();
   await assert.rejects(rt.get(failed), (e: unknown) => {
