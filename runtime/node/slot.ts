@@ -17,10 +17,10 @@ import { streamSlotHandler } from './stream-slot-thread.js';
 const SHARED_OUTPUT_BYTES = 4096;
 
 /**
- * How long a task slot thread looks for its next batch after one, in ms (see `runSlot`). Long
- * enough to cover a synchronous caller's round trip to the head and back (0.2 ms caught in-process
- * drivers only; 1 ms halved a remote driver's synchronous actor call), short enough that an idle
- * slot costs at most this much CPU after its last batch.
+ * How long a task slot thread looks for its next batch after a batch of one call, in ms (see
+ * `runSlot`). Long enough to cover a synchronous caller's round trip to the head and back (0.2 ms
+ * caught in-process drivers only), short enough that an idle slot costs at most this much CPU
+ * after its last batch.
  */
 export const IDLE_POLL_MS = 1;
 
@@ -127,11 +127,13 @@ export function runSlot(parent: SlotParent): void {
 
   parent.onMessage((raw) => {
     handle(raw);
-    // After a batch of calls, look for the next one for a moment before going back to the event
-    // loop: waking a sleeping thread costs tens to hundreds of microseconds (about 70 µs of a
-    // 100 µs round trip on the 2-core CI machine, more after a longer sleep), and a synchronous
-    // caller's next call often comes sooner than IDLE_POLL_MS.
-    while (parent.poll && !stream && (raw as SlotRequest).type === 'calls') {
+    // After a batch of one call — a synchronous caller's pattern — look for the next one for a
+    // moment before going back to the event loop: waking a sleeping thread costs tens to hundreds
+    // of microseconds (about 70 µs of a 100 µs round trip on the 2-core CI machine), and such a
+    // caller's next call often comes sooner than IDLE_POLL_MS. Not after larger batches: their
+    // callers keep the slot fed anyway, and on a 2-core machine the polling took the CPU the node
+    // and head needed (asynchronous tasks across processes: ~11.5K/s polling, ~16.5K/s not).
+    while (parent.poll && !stream && (raw as SlotRequest).type === 'calls' && (raw as Extract<SlotRequest, { type: 'calls' }>).calls.length === 1) {
       const until = performance.now() + IDLE_POLL_MS;
       let next: unknown;
       while ((next = parent.poll()) === undefined && performance.now() < until);
