@@ -14,9 +14,9 @@
  */
 import type { ColumnType, JobGraphVertex, StreamColumn } from '../protocol/messages.js';
 import type { RowBatch } from './row-batch.js';
-import { RowBatchBuilder } from './row-batch.js';
-import { NexmarkGenerator, eventKind, type NexmarkEventKind } from './nexmark/generator.js';
-import { NEXMARK_ALL_COLUMNS, NEXMARK_COLUMNS, nexmarkAllValues, nexmarkValues } from './nexmark/csv.js';
+import { NexmarkGenerator, eventKind, type NexmarkEvent, type NexmarkEventKind } from './nexmark/generator.js';
+import { nexmarkBatch, nexmarkColumnTypes } from './nexmark/event-batch.js';
+import { NEXMARK_ALL_COLUMNS, NEXMARK_COLUMNS } from './nexmark/csv.js';
 import { csvRecord, isoTimestamp } from './csv.js';
 import { WrtError } from '../errors.js';
 import type { ConnectorAccess } from '../platform/platform.js';
@@ -62,7 +62,7 @@ export class NexmarkSource implements StreamSource {
     this.events = intProperty(v, 'events');
     this.gen = new NexmarkGenerator({ seed: intProperty(v, 'seed') });
     this.nextId = index;
-    this.types = v.columns!.map((c) => c.type);
+    this.types = nexmarkColumnTypes(v.id, this.table, v.columns!.map((c) => c.type));
   }
 
   /** The next event id this subtask will look at (its replay position). */
@@ -81,27 +81,22 @@ export class NexmarkSource implements StreamSource {
   }
 
   next(maxRows: number): SourceStep {
-    const b = new RowBatchBuilder(this.types);
+    const events: NexmarkEvent[] = [];
     let id = this.nextId;
-    if (this.table === 'all') {
-      while (b.rows < maxRows && id < this.events) {
+    while (events.length < maxRows && id < this.events) {
+      if (this.table === 'all' || eventKind(id) === this.table) {
         const e = this.gen.event(id);
-        b.add(e.dateTime, nexmarkAllValues(e));
+        events.push(e);
         this.maxTs = Math.max(this.maxTs, e.dateTime);
-        id += this.parallelism;
       }
-    } else {
-      while (b.rows < maxRows && id < this.events) {
-        if (eventKind(id) === this.table) {
-          const e = this.gen.event(id);
-          b.add(e.dateTime, nexmarkValues(e));
-          this.maxTs = Math.max(this.maxTs, e.dateTime);
-        }
-        id += this.parallelism;
-      }
+      id += this.parallelism;
     }
     this.nextId = id;
-    return { batch: b.rows > 0 ? b.finish() : null, maxTimestamp: this.maxTs, done: id >= this.events };
+    return {
+      batch: events.length > 0 ? nexmarkBatch(events, this.table, this.types) : null,
+      maxTimestamp: this.maxTs,
+      done: id >= this.events,
+    };
   }
 }
 

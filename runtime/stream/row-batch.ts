@@ -91,7 +91,7 @@ export class RowBatch {
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Bytes of `s` in UTF-8 (lone surrogates count 3, as TextEncoder writes U+FFFD). */
-function utf8Length(s: string): number {
+export function utf8Length(s: string): number {
   if (s.length > 16 && !NON_ASCII.test(s)) return s.length; // the native scan is quicker than the loop below
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
@@ -116,6 +116,76 @@ function writeI64(dv: DataView, at: number, v: number): void {
   const hi = Math.floor(x / 4294967296);
   dv.setUint32(at, x - hi * 4294967296, true);
   dv.setInt32(at + 4, hi, true);
+}
+
+/**
+ * Writes a WRB1 batch of `rows` rows cell by cell, straight into its bytes: the layout is fixed
+ * by the column types, the row count and the string heap's size in bytes (the sum of
+ * {@link utf8Length} over every string cell), all known before the first cell. Cells not written
+ * read as 0 (numbers and timestamps) and '' (strings); each string cell is written once, in any
+ * order (its bytes go to the heap in the order written). Values are not checked: callers write
+ * what the column types say (integers within ±2^53).
+ */
+export class RowBatchWriter {
+  /** The batch (whole from the start; cells fill in as they are written). */
+  readonly bytes: Uint8Array;
+  private readonly dv: DataView;
+  private readonly ts: number;
+  private readonly col: number[] = [];
+  private readonly heapAt: number;
+  private heap = 0;
+
+  constructor(types: readonly ColumnType[], rows: number, heapBytes: number) {
+    let at = typesEnd(types.length);
+    this.ts = at;
+    at += rows * 8;
+    for (let c = 0; c < types.length; c++) {
+      this.col.push(at);
+      at += rows * 8;
+    }
+    this.heapAt = at;
+    this.bytes = new Uint8Array(at + ((heapBytes + 7) & ~7));
+    this.dv = new DataView(this.bytes.buffer);
+    this.dv.setUint32(0, ROW_BATCH_MAGIC, true);
+    this.dv.setUint32(4, rows, true);
+    this.dv.setUint32(8, types.length, true);
+    this.dv.setUint32(12, heapBytes, true);
+    types.forEach((t, c) => (this.bytes[16 + c] = COLUMN_CODES[t]));
+  }
+
+  /** Row `r`'s event timestamp, ms since the epoch. */
+  timestamp(r: number, ms: number): void {
+    writeI64(this.dv, this.ts + r * 8, ms);
+  }
+
+  /** An I64 or Timestamp cell (truncated to an integer). */
+  int(c: number, r: number, v: number): void {
+    writeI64(this.dv, this.col[c]! + r * 8, v);
+  }
+
+  /** An F64 cell. */
+  float(c: number, r: number, v: number): void {
+    this.dv.setFloat64(this.col[c]! + r * 8, v, true);
+  }
+
+  /** A Utf8 cell; `n` is `utf8Length(v)`. */
+  string(c: number, r: number, v: string, n: number): void {
+    const p = this.heapAt + this.heap;
+    // Short ASCII strings byte by byte; longer ones through the native encoder (a copy loop).
+    if (n === v.length && n <= 24) for (let i = 0; i < n; i++) this.bytes[p + i] = v.charCodeAt(i);
+    else if (n > 0) encoder.encodeInto(v, this.bytes.subarray(p, p + n));
+    const at = this.col[c]! + r * 8;
+    this.dv.setUint32(at, this.heap, true);
+    this.dv.setUint32(at + 4, n, true);
+    this.heap += n;
+  }
+
+  /** Any cell, by its column's type (`t`): a string for Utf8 (`n` its UTF-8 length), else a number. */
+  value(t: ColumnType, c: number, r: number, v: Value, n = 0): void {
+    if (t === 'Utf8') this.string(c, r, v as string, n);
+    else if (t === 'F64') this.float(c, r, v as number);
+    else this.int(c, r, v as number);
+  }
 }
 
 /** Builds a WRB1 batch from rows of values (numbers for numeric columns, strings for Utf8). */
@@ -155,47 +225,13 @@ export class RowBatchBuilder {
         else if (types[c] !== 'F64' && !Number.isFinite(v)) throw new WrtError('WRT_BAD_BATCH', `column ${c} is ${types[c]}, got ${v}`);
       }
     }
-    let size = typesEnd(types.length) + rows * 8 * (1 + types.length);
-    const heapAt = size;
-    size += (heapBytes + 7) & ~7;
-    const out = new Uint8Array(size);
-    const dv = new DataView(out.buffer);
-    dv.setUint32(0, ROW_BATCH_MAGIC, true);
-    dv.setUint32(4, rows, true);
-    dv.setUint32(8, types.length, true);
-    dv.setUint32(12, heapBytes, true);
-    types.forEach((t, c) => (out[16 + c] = COLUMN_CODES[t]));
-    let at = typesEnd(types.length);
-    for (const ts of this.timestamps) {
-      writeI64(dv, at, ts);
-      at += 8;
-    }
-    let heap = 0;
+    const w = new RowBatchWriter(types, rows, heapBytes);
+    for (let r = 0; r < rows; r++) w.timestamp(r, this.timestamps[r]!);
     types.forEach((t, c) => {
-      if (t === 'Utf8') {
-        const lens = lengths[c]!;
-        for (let r = 0; r < rows; r++) {
-          const v = this.cells[r]![c] as string;
-          const n = lens[r]!;
-          const p = heapAt + heap;
-          // Short ASCII strings byte by byte; longer ones through the native encoder (a copy loop).
-          if (n === v.length && n <= 24) for (let i = 0; i < n; i++) out[p + i] = v.charCodeAt(i);
-          else if (n > 0) encoder.encodeInto(v, out.subarray(p, p + n));
-          dv.setUint32(at + r * 8, heap, true);
-          dv.setUint32(at + r * 8 + 4, n, true);
-          heap += n;
-        }
-        at += rows * 8;
-      } else {
-        for (let r = 0; r < rows; r++) {
-          const v = this.cells[r]![c] as number;
-          if (t === 'F64') dv.setFloat64(at + r * 8, v, true);
-          else writeI64(dv, at + r * 8, v);
-        }
-        at += rows * 8;
-      }
+      const lens = lengths[c];
+      for (let r = 0; r < rows; r++) w.value(t, c, r, this.cells[r]![c]!, lens ? lens[r]! : 0);
     });
-    return out;
+    return w.bytes;
   }
 }
 

@@ -28,24 +28,9 @@ export const NEXMARK_ALL_COLUMNS: readonly string[] = [
 /** `event_type` of each kind (Flink Nexmark's codes). */
 export const NEXMARK_EVENT_TYPES: Record<NexmarkEventKind, number> = { person: 0, auction: 1, bid: 2 };
 
-const isStringColumn = (c: string): boolean =>
+/** True when field `c` of a table (unprefixed, e.g. `extra`) holds a string; the others hold numbers and times. */
+export const isStringField = (c: string): boolean =>
   !['id', 'initialBid', 'reserve', 'seller', 'category', 'auction', 'bidder', 'price'].includes(c) && !isTime(c);
-const EMPTY: Record<NexmarkEventKind, (string | number)[]> = {
-  person: NEXMARK_COLUMNS.person.map((c) => (isStringColumn(c) ? '' : 0)),
-  auction: NEXMARK_COLUMNS.auction.map((c) => (isStringColumn(c) ? '' : 0)),
-  bid: NEXMARK_COLUMNS.bid.map((c) => (isStringColumn(c) ? '' : 0)),
-};
-
-/** One event's fields in {@link NEXMARK_ALL_COLUMNS}' order. */
-export function nexmarkAllValues(e: NexmarkEvent): (string | number)[] {
-  const own = nexmarkValues(e);
-  return [
-    NEXMARK_EVENT_TYPES[e.kind],
-    ...(e.kind === 'person' ? own : EMPTY.person),
-    ...(e.kind === 'auction' ? own : EMPTY.auction),
-    ...(e.kind === 'bid' ? own : EMPTY.bid),
-  ];
-}
 
 /** The header line of the CSV file of `kind`, with its newline. */
 export function nexmarkHeader(kind: NexmarkEventKind): string {

@@ -12,7 +12,7 @@ import {
   type NexmarkEvent,
   type Person,
 } from '../../../runtime/stream/nexmark/generator.js';
-import { NEXMARK_ALL_COLUMNS, nexmarkHeader, nexmarkRecord } from '../../../runtime/stream/nexmark/csv.js';
+import { NEXMARK_ALL_COLUMNS, NEXMARK_COLUMNS, nexmarkHeader, nexmarkRecord, nexmarkValues } from '../../../runtime/stream/nexmark/csv.js';
 import { NexmarkSource } from '../../../runtime/stream/connectors.js';
 import { RowBatch } from '../../../runtime/stream/row-batch.js';
 import { BID, nexmarkGraph } from '../../../samples/nexmark/graphs.js';
@@ -183,6 +183,23 @@ test('the nexmark source with table=all: every event once, in one wide row type,
   assert.deepEqual(new Set(wideBids.map((r) => JSON.stringify(r))), new Set(bids.map((r) => JSON.stringify(r))));
   const aBid = all.find((r) => r[0] === 2)!;
   assert.deepEqual(aBid.slice(1, 1 + 8 + 10), [0, '', '', '', '', '', 0, '', 0, '', '', 0, 0, 0, 0, 0, 0, '']);
+  // One subtask: row i is event i, its own table's cells as the generator made them, its time the event's.
+  const gen = new NexmarkGenerator({ seed: 3 });
+  const base = { person: 1, auction: 1 + 8, bid: 1 + 8 + 10 };
+  const one = new NexmarkSource(vertex, 0, 1);
+  for (let id = 0, step = one.next(1200); ; step = one.next(1200)) {
+    const b = new RowBatch(step.batch!);
+    for (let r = 0; r < b.rows; r++, id++) {
+      const e = gen.event(id);
+      const row = b.row(r);
+      assert.equal(b.timestamp(r), e.dateTime);
+      assert.deepEqual(row.slice(base[e.kind], base[e.kind] + NEXMARK_COLUMNS[e.kind].length), nexmarkValues(e));
+    }
+    if (step.done) break;
+  }
+  // Declared types must hold the fields: a string field declared I64 is refused when the job starts.
+  const mistyped = vertex.columns!.map((c) => (c.name === 'bid_url' ? { ...c, type: 'I64' as const } : c));
+  assert.throws(() => new NexmarkSource({ ...vertex, columns: mistyped }, 0, 1), /column "bid_url" must be Utf8, got I64/);
   assert.throws(
     () => new NexmarkSource({ ...vertex, properties: { table: 'everything', events: '1', seed: '0' } }, 0, 1),
     /must be all, person, auction or bid/,

@@ -1,0 +1,71 @@
+/**
+ * Nexmark events written straight into a WRB1 row batch (runtime/stream/row-batch.ts), for the
+ * `nexmark` source: each event's own cells only — in the wide `all` layout a bid fills its 7
+ * columns and `event_type`, and the 18 columns of the other two tables keep the batch's zeros,
+ * which read as 0 and '' (what NEXMARK_ALL_COLUMNS promises for them). No array of values per row
+ * and no per-cell type checks: the column types are checked once, by {@link nexmarkColumnTypes}.
+ */
+import type { ColumnType } from '../../protocol/messages.js';
+import { WrtError } from '../../errors.js';
+import { RowBatchWriter, utf8Length } from '../row-batch.js';
+import { NEXMARK_ALL_COLUMNS, NEXMARK_COLUMNS, NEXMARK_EVENT_TYPES, isStringField, nexmarkValues } from './csv.js';
+import type { NexmarkEvent, NexmarkEventKind } from './generator.js';
+
+/** The first column of each table's cells in the `all` layout (column 0 is `event_type`). */
+const ALL_BASE: Record<NexmarkEventKind, number> = {
+  person: 1,
+  auction: 1 + NEXMARK_COLUMNS.person.length,
+  bid: 1 + NEXMARK_COLUMNS.person.length + NEXMARK_COLUMNS.auction.length,
+};
+
+/**
+ * Checks the declared `types` of a `table` source's columns (named as the table's, in order):
+ * strings must be Utf8, numbers and times any numeric type.
+ * @throws WrtError `WRT_BAD_JOB_GRAPH` naming the first column whose type cannot hold its field
+ */
+export function nexmarkColumnTypes(source: string, table: NexmarkEventKind | 'all', types: readonly ColumnType[]): ColumnType[] {
+  const names = table === 'all' ? NEXMARK_ALL_COLUMNS : NEXMARK_COLUMNS[table];
+  names.forEach((name, c) => {
+    const field = table === 'all' ? name.slice(name.indexOf('_') + 1) : name;
+    const isString = name !== 'event_type' && isStringField(field);
+    if (isString !== (types[c] === 'Utf8'))
+      throw new WrtError(
+        'WRT_BAD_JOB_GRAPH',
+        `source "${source}": column "${name}" must be ${isString ? 'Utf8' : 'I64, F64 or Timestamp'}, got ${types[c]}`,
+      );
+  });
+  return [...types];
+}
+
+/**
+ * `events` as one WRB1 batch of `types` (checked by {@link nexmarkColumnTypes} for `table`): row
+ * i is events[i], timestamped with its `dateTime`. With `table` = all, every kind of event;
+ * otherwise every event must be of that kind.
+ */
+export function nexmarkBatch(events: readonly NexmarkEvent[], table: NexmarkEventKind | 'all', types: readonly ColumnType[]): Uint8Array {
+  const values = events.map(nexmarkValues);
+  const lengths: number[][] = [];
+  let heapBytes = 0;
+  for (const row of values) {
+    const lens: number[] = [];
+    for (const v of row) {
+      const n = typeof v === 'string' ? utf8Length(v) : 0;
+      lens.push(n);
+      heapBytes += n;
+    }
+    lengths.push(lens);
+  }
+  const w = new RowBatchWriter(types, events.length, heapBytes);
+  events.forEach((e, r) => {
+    w.timestamp(r, e.dateTime);
+    let base = 0;
+    if (table === 'all') {
+      w.int(0, r, NEXMARK_EVENT_TYPES[e.kind]);
+      base = ALL_BASE[e.kind];
+    }
+    const row = values[r]!;
+    const lens = lengths[r]!;
+    for (let i = 0; i < row.length; i++) w.value(types[base + i]!, base + i, r, row[i]!, lens[i]);
+  });
+  return w.bytes;
+}
