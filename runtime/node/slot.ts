@@ -133,7 +133,12 @@ export function runSlot(parent: SlotParent): void {
     // caller's next call often comes sooner than IDLE_POLL_MS. Not after larger batches: their
     // callers keep the slot fed anyway, and on a 2-core machine the polling took the CPU the node
     // and head needed (asynchronous tasks across processes: ~11.5K/s polling, ~16.5K/s not).
-    while (parent.poll && !stream && (raw as SlotRequest).type === 'calls' && (raw as Extract<SlotRequest, { type: 'calls' }>).calls.length === 1) {
+    while (
+      parent.poll &&
+      !stream &&
+      (raw as SlotRequest).type === 'calls' &&
+      (raw as Extract<SlotRequest, { type: 'calls' }>).calls.length === 1
+    ) {
       const until = performance.now() + IDLE_POLL_MS;
       let next: unknown;
       while ((next = parent.poll()) === undefined && performance.now() < until);

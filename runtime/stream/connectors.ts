@@ -62,7 +62,11 @@ export class NexmarkSource implements StreamSource {
     this.events = intProperty(v, 'events');
     this.gen = new NexmarkGenerator({ seed: intProperty(v, 'seed') });
     this.nextId = index;
-    this.types = nexmarkColumnTypes(v.id, this.table, v.columns!.map((c) => c.type));
+    this.types = nexmarkColumnTypes(
+      v.id,
+      this.table,
+      v.columns!.map((c) => c.type),
+    );
   }
 
   /** The next event id this subtask will look at (its replay position). */

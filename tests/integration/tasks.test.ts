@@ -68,7 +68,10 @@ test.serial('a put of up to 100 KiB is ready at once, a copy, and reaches the ta
   const larger = rt.put(new Uint8Array(100 * 1024 + 1).fill(2));
   assert.equal(asNumber(await rt.get(mod.remote('checksum').call(larger))), 2 * (100 * 1024 + 1));
   for (const r of [small, larger]) r.release();
-  assert.throws(() => mod.remote('checksum').call(small), (e: unknown) => e instanceof WrtError && e.code === 'WRT_OBJECT_LOST');
+  assert.throws(
+    () => mod.remote('checksum').call(small),
+    (e: unknown) => e instanceof WrtError && e.code === 'WRT_OBJECT_LOST',
+  );
 });
 
 test.serial('errors from user code arrive typed, with the task, the function and the cause; they propagate', async () => {
