@@ -91,7 +91,7 @@ export class RowBatch {
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Bytes of `s` in UTF-8 (lone surrogates count 3, as TextEncoder writes U+FFFD). */
-export function utf8Length(s: string): number {
+function utf8Length(s: string): number {
   if (s.length > 16 && !NON_ASCII.test(s)) return s.length; // the native scan is quicker than the loop below
   let n = s.length;
   for (let i = 0; i < s.length; i++) {

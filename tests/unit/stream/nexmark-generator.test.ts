@@ -92,6 +92,14 @@ test('each event depends only on (seed, id): order and parallel split do not mat
   assert.throws(() => new NexmarkGenerator({ seed: -1 }), { code: 'WRT_INVALID_ARGUMENT' });
 });
 
+test('every string the generator makes is ASCII (the nexmark source writes one byte a character)', () => {
+  for (const seed of [0, 7]) {
+    const gen = new NexmarkGenerator({ seed });
+    for (let id = 0; id < 20_000; id++)
+      for (const v of Object.values(gen.event(id))) if (typeof v === 'string') assert.match(v, /^[\x20-\x7e]*$/, `event ${id}: ${v}`);
+  }
+});
+
 test('ids, prices and times follow the reference formulas', () => {
   const g = new NexmarkGenerator({ seed: 3 });
   const n = 50_000;
