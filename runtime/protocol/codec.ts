@@ -12,6 +12,7 @@
 import * as flatbuffers from 'flatbuffers';
 import { WrtError } from '../errors.js';
 import { CheckedByteBuffer, FrameBoundsError } from './checked-byte-buffer.js';
+import { WireBuilder } from './ascii-strings.js';
 import { copyBytes } from '../store/small-copy.js';
 import type { Connection } from '../platform/platform.js';
 import type { Message } from './messages.js';
@@ -73,7 +74,7 @@ export function encodeMessage(m: Message): Uint8Array {
   if (small) {
     b = sharedBuilder;
     b.clear();
-  } else b = new flatbuffers.Builder(260 + size);
+  } else b = new WireBuilder(260 + size);
   const [kind, body] = encodeBody(b, m);
   Envelope.startEnvelope(b);
   Envelope.addMessageType(b, kind);
@@ -87,13 +88,13 @@ export function encodeMessage(m: Message): Uint8Array {
   }
   const out = copyBytes(b.asUint8Array());
   // A builder grown by an unusually large small message does not stay that large.
-  if (b.dataBuffer().capacity() > 64 * 1024) sharedBuilder = new flatbuffers.Builder(1024);
+  if (b.dataBuffer().capacity() > 64 * 1024) sharedBuilder = new WireBuilder(1024);
   return out;
 }
 
 /** Messages whose payload bytes are at most this go through the shared builder. */
 const SMALL_MESSAGE_BYTES = 256;
-let sharedBuilder = new flatbuffers.Builder(1024);
+let sharedBuilder = new WireBuilder(1024);
 
 function decodeBody(r: WireReader, env: Envelope): Message {
   const m =
