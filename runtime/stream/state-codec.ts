@@ -8,9 +8,26 @@
 const SPECIAL = '$f';
 
 export function encodeState(value: unknown): Uint8Array {
-  return new TextEncoder().encode(
-    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { [SPECIAL]: String(v) } : v)),
-  );
+  // A replacer runs JavaScript for every value (it doubled the time of a 100K-row join buffer):
+  // only snapshots that hold a number JSON lacks take it.
+  const json = hasNonFinite(value)
+    ? JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { [SPECIAL]: String(v) } : v))
+    : JSON.stringify(value);
+  return new TextEncoder().encode(json);
+}
+
+/** True when `value` (plain arrays, objects and primitives) holds ±Infinity or NaN anywhere. */
+function hasNonFinite(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (const x of v) if (typeof x === 'number' ? !Number.isFinite(x) : x !== null && typeof x === 'object') stack.push(x);
+    } else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) stack.push(x);
+  }
+  return false;
 }
 
 /** @throws SyntaxError when `bytes` is not a snapshot's JSON. */

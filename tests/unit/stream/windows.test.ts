@@ -7,6 +7,7 @@ import { BoundedOutOfOrdernessWatermarks, WatermarkValve } from '../../../runtim
 import { WindowOperator, type AggregateFunction } from '../../../runtime/stream/window-operator.js';
 import { TimerQueue } from '../../../runtime/stream/timer-queue.js';
 import { IntervalJoinOperator } from '../../../runtime/stream/interval-join.js';
+import { decodeState, encodeState } from '../../../runtime/stream/state-codec.js';
 
 const w = (start: number, end: number): TimeWindow => ({ start, end });
 
@@ -153,4 +154,31 @@ test('interval join: bounds inclusive on both sides, either arrival order; buffe
   j.processLeft('k', 'old', 3);
   assert.equal(j.lateElements, 1);
   assert.throws(() => new IntervalJoinOperator({ lowerMs: 2, upperMs: 1, emit: () => {} }), /lowerMs ≤ upperMs/);
+});
+
+test('interval join: equal timestamps share a bucket; each bucket leaves exactly when the watermark passes it; snapshots restore', () => {
+  const pairs: string[] = [];
+  const make = (): IntervalJoinOperator<string, string, string> =>
+    new IntervalJoinOperator<string, string, string>({ lowerMs: -2, upperMs: 1, emit: (k, l, r, t) => pairs.push(`${k}:${l}+${r}@${t}`) });
+  const j = make();
+  j.processLeft('k', 'a', 8);
+  j.processLeft('k', 'b', 8);
+  j.processLeft('k', 'c', 5);
+  j.processRight('k', 'r', 9); // a and b (8 - 2 ≤ 9 ≤ 8 + 1), in arrival order; c: 9 > 5 + 1
+  assert.deepEqual(pairs.splice(0), ['k:a+r@9', 'k:b+r@9']);
+  // c (5) may match until the watermark passes 5 + 1; r (9) until it passes 9 + 2.
+  j.advanceWatermark(6);
+  assert.equal(j.buffered, 4);
+  j.advanceWatermark(7);
+  assert.equal(j.buffered, 3);
+  const restored = make();
+  restored.restore(decodeState(encodeState(j.snapshot())));
+  for (const op of [j, restored]) {
+    op.processLeft('k', 'd', 10); // r: 8 ≤ 9 ≤ 11
+    op.advanceWatermark(10); // a, b (8 + 1 < 10) leave; d and r stay
+    assert.equal(op.buffered, 2);
+    op.advanceWatermark(12); // r (9 + 2 < 12) and d (10 + 1 < 12) leave
+    assert.equal(op.buffered, 0);
+  }
+  assert.deepEqual(pairs, ['k:d+r@10', 'k:d+r@10']);
 });
