@@ -9,7 +9,7 @@
  * `WrtError` with code `WRT_PROTOCOL`: a truncated, corrupted, oversized or unknown message becomes
  * that error, and the caller closes the connection.
  */
-import * as flatbuffers from 'flatbuffers';
+import type * as flatbuffers from 'flatbuffers';
 import { WrtError } from '../errors.js';
 import { CheckedByteBuffer, FrameBoundsError } from './checked-byte-buffer.js';
 import { WireBuilder } from './ascii-strings.js';
