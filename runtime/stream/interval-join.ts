@@ -5,10 +5,6 @@
  * element of the other side could still match it: a left element while the watermark is at most
  * `l + upperMs`, a right element while it is at most `r - lowerMs`. Elements with a timestamp
  * below the watermark on arrival are late and dropped (counted), as in Flink.
- *
- * As Flink's operator keeps each side in a `MapState<Long, List<…>>`, a side's elements are kept
- * in buckets by timestamp, and one cleanup timer per bucket drops the whole bucket when it fires
- * (no scan of the key's other elements).
  */
 import { WrtError } from '../errors.js';
 import { TimerQueue } from './timer-queue.js';
@@ -20,10 +16,14 @@ export interface IntervalJoinOptions<K, L, R> {
   emit(key: K, left: L, right: R, timestampMs: number): void;
 }
 
+interface Buffered<T> {
+  t: number;
+  v: T;
+}
+
 interface Sides<L, R> {
-  /** Elements by timestamp, each bucket in arrival order. */
-  left: Map<number, L[]>;
-  right: Map<number, R[]>;
+  left: Buffered<L>[];
+  right: Buffered<R>[];
 }
 
 export interface IntervalJoinSnapshot<K, L, R> {
@@ -51,11 +51,10 @@ export class IntervalJoinOperator<K, L, R> {
 
   /** The operator's state: watermark, buffered elements and timers (plain values). */
   snapshot(): IntervalJoinSnapshot<K, L, R> {
-    const flat = <T>(m: Map<number, T[]>): [number, T][] => [...m].flatMap(([t, vs]) => vs.map((v): [number, T] => [t, v]));
     return {
       wm: this.wm,
       late: this.lateElements,
-      buffers: [...this.buffers].map(([k, s]) => [k, flat(s.left), flat(s.right)]),
+      buffers: [...this.buffers].map(([k, s]) => [k, s.left.map((l) => [l.t, l.v]), s.right.map((r) => [r.t, r.v])]),
       timers: this.timers.entries(),
     };
   }
@@ -64,11 +63,8 @@ export class IntervalJoinOperator<K, L, R> {
   restore(s: IntervalJoinSnapshot<K, L, R>): void {
     this.wm = s.wm;
     this.lateElements = s.late;
-    for (const [k, left, right] of s.buffers) {
-      const sides = this.sides(k);
-      for (const [t, v] of left) bucket(sides.left, t).push(v);
-      for (const [t, v] of right) bucket(sides.right, t).push(v);
-    }
+    for (const [k, left, right] of s.buffers)
+      this.buffers.set(k, { left: left.map(([t, v]) => ({ t, v })), right: right.map(([t, v]) => ({ t, v })) });
     for (const [t, k, side] of s.timers) this.timers.add(t, k, side);
   }
 
@@ -78,11 +74,9 @@ export class IntervalJoinOperator<K, L, R> {
       return;
     }
     const sides = this.sides(key);
-    const { lowerMs, upperMs } = this.o;
-    for (const [rt, rs] of sides.right)
-      if (t + lowerMs <= rt && rt <= t + upperMs) for (const r of rs) this.o.emit(key, value, r, Math.max(t, rt));
-    bucket(sides.left, t).push(value);
-    this.timers.add(t + upperMs + 1, key, 'left');
+    for (const r of sides.right) if (t + this.o.lowerMs <= r.t && r.t <= t + this.o.upperMs) this.o.emit(key, value, r.v, Math.max(t, r.t));
+    sides.left.push({ t, v: value });
+    this.timers.add(t + this.o.upperMs + 1, key, 'left');
   }
 
   processRight(key: K, value: R, t: number): void {
@@ -91,43 +85,34 @@ export class IntervalJoinOperator<K, L, R> {
       return;
     }
     const sides = this.sides(key);
-    const { lowerMs, upperMs } = this.o;
-    for (const [lt, ls] of sides.left)
-      if (lt + lowerMs <= t && t <= lt + upperMs) for (const l of ls) this.o.emit(key, l, value, Math.max(t, lt));
-    bucket(sides.right, t).push(value);
-    this.timers.add(t - lowerMs + 1, key, 'right');
+    for (const l of sides.left) if (l.t + this.o.lowerMs <= t && t <= l.t + this.o.upperMs) this.o.emit(key, l.v, value, Math.max(t, l.t));
+    sides.right.push({ t, v: value });
+    this.timers.add(t - this.o.lowerMs + 1, key, 'right');
   }
 
-  /** Drops buffered elements that can no longer match: a timer's bucket, named by its time. */
+  /** Drops buffered elements that can no longer match. */
   advanceWatermark(watermarkMs: number): void {
     if (watermarkMs <= this.wm) return;
     this.wm = watermarkMs;
     for (let tm = this.timers.pollUpTo(watermarkMs); tm !== null; tm = this.timers.pollUpTo(watermarkMs)) {
       const sides = this.buffers.get(tm.key);
       if (!sides) continue;
-      if (tm.namespace === 'left') sides.left.delete(tm.time - this.o.upperMs - 1);
-      else sides.right.delete(tm.time + this.o.lowerMs - 1);
-      if (sides.left.size === 0 && sides.right.size === 0) this.buffers.delete(tm.key);
+      if (tm.namespace === 'left') sides.left = sides.left.filter((l) => l.t + this.o.upperMs >= watermarkMs);
+      else sides.right = sides.right.filter((r) => r.t - this.o.lowerMs >= watermarkMs);
+      if (sides.left.length === 0 && sides.right.length === 0) this.buffers.delete(tm.key);
     }
   }
 
   /** Elements (both sides, all keys) buffered now. */
   get buffered(): number {
     let n = 0;
-    for (const s of this.buffers.values()) for (const m of [s.left, s.right]) for (const vs of m.values()) n += vs.length;
+    for (const s of this.buffers.values()) n += s.left.length + s.right.length;
     return n;
   }
 
   private sides(key: K): Sides<L, R> {
     let s = this.buffers.get(key);
-    if (!s) this.buffers.set(key, (s = { left: new Map(), right: new Map() }));
+    if (!s) this.buffers.set(key, (s = { left: [], right: [] }));
     return s;
   }
-}
-
-/** The bucket of timestamp `t` in `m`, made when missing. */
-function bucket<T>(m: Map<number, T[]>, t: number): T[] {
-  let b = m.get(t);
-  if (!b) m.set(t, (b = []));
-  return b;
 }

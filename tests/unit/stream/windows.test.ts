@@ -156,7 +156,7 @@ test('interval join: bounds inclusive on both sides, either arrival order; buffe
   assert.throws(() => new IntervalJoinOperator({ lowerMs: 2, upperMs: 1, emit: () => {} }), /lowerMs ≤ upperMs/);
 });
 
-test('interval join: equal timestamps share a bucket; each bucket leaves exactly when the watermark passes it; snapshots restore', () => {
+test('interval join: equal timestamps join in arrival order; each element leaves exactly when the watermark passes it; snapshots restore', () => {
   const pairs: string[] = [];
   const make = (): IntervalJoinOperator<string, string, string> =>
     new IntervalJoinOperator<string, string, string>({ lowerMs: -2, upperMs: 1, emit: (k, l, r, t) => pairs.push(`${k}:${l}+${r}@${t}`) });
