@@ -79,7 +79,8 @@ class MemoryEnd implements Connection {
       }
       this.objectHandler(messages);
     } else if (this.frameHandler) {
-      // Frames of at most BATCH_BYTES, as a socket would carry them.
+      // Frames of at most BATCH_BYTES (a socket's largest gathered frame would be FLUSH_BYTES, but
+      // in one process there is nothing to pipeline).
       let frame: Uint8Array[] = [];
       let bytes = 0;
       for (const e of pending) {

@@ -2,8 +2,9 @@
  * Nexmark events written straight into a WRB1 row batch (runtime/stream/row-batch.ts), for the
  * `nexmark` source: each event's own cells only — in the wide `all` layout a bid fills its 7
  * columns and `event_type`, and the 18 columns of the other two tables keep the batch's zeros,
- * which read as 0 and '' (what NEXMARK_ALL_COLUMNS promises for them). No array of values per row
- * and no per-cell type checks: the column types are checked once, by {@link nexmarkColumnTypes}.
+ * which read as 0 and '' (what NEXMARK_ALL_COLUMNS promises for them). One array of the event's own
+ * values (7 to 10, not 26) and no per-cell type checks: the column types are checked once, by
+ * {@link nexmarkColumnTypes}.
  */
 import type { ColumnType } from '../../protocol/messages.js';
 import { WrtError } from '../../errors.js';
@@ -44,18 +45,9 @@ export function nexmarkColumnTypes(source: string, table: NexmarkEventKind | 'al
  */
 export function nexmarkBatch(events: readonly NexmarkEvent[], table: NexmarkEventKind | 'all', types: readonly ColumnType[]): Uint8Array {
   const values = events.map(nexmarkValues);
-  const lengths: number[][] = [];
+  // The generator's strings are ASCII (nexmark-generator.test.ts checks): one byte a character.
   let heapBytes = 0;
-  for (const row of values) {
-    const lens: number[] = [];
-    for (const v of row) {
-      // The generator's strings are ASCII (nexmark-generator.test.ts checks): one byte a character.
-      const n = typeof v === 'string' ? v.length : 0;
-      lens.push(n);
-      heapBytes += n;
-    }
-    lengths.push(lens);
-  }
+  for (const row of values) for (const v of row) if (typeof v === 'string') heapBytes += v.length;
   const w = new RowBatchWriter(types, events.length, heapBytes);
   events.forEach((e, r) => {
     w.timestamp(r, e.dateTime);
@@ -65,8 +57,10 @@ export function nexmarkBatch(events: readonly NexmarkEvent[], table: NexmarkEven
       base = ALL_BASE[e.kind];
     }
     const row = values[r]!;
-    const lens = lengths[r]!;
-    for (let i = 0; i < row.length; i++) w.value(types[base + i]!, base + i, r, row[i]!, lens[i]);
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i]!;
+      w.value(types[base + i]!, base + i, r, v, typeof v === 'string' ? v.length : 0);
+    }
   });
   return w.bytes;
 }
