@@ -1,10 +1,10 @@
 /**
  * `npm run bench:scale -- [--json] [--events 1000000,10000000] [--tasks 10000,100000,1000000]
- *   [--spill-mb 4096] [--arena-mb 256] [--parts nexmark,tasks,spill]`
+ *   [--spill-mb 4096] [--arena-mb 256] [--parts nexmark,tasks,spill] [--queries q5,q7] [--verbose]`
  *
  * How wrt's costs grow, on local clusters of processes (`wrt start`, a fresh cluster per row so
  * peaks are the row's own):
- * - **nexmark**: q5 and q7 at each `--events` count (a head and two nodes of one slot, parallelism
+ * - **nexmark**: q5 and q7 (or `--queries`) at each `--events` count (a head and two nodes of one slot, parallelism
  *   2, a checkpoint every second): events/s, the nodes' peak RSS (/proc VmHWM, the largest of the
  *   two), and the size and duration of the last completed checkpoint (REST API).
  * - **tasks**: each `--tasks` count of no-op tasks queued at the head (they ask for resource
@@ -32,11 +32,14 @@ const args = process.argv.slice(2);
 const value = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
 const list = (flag: string, fallback: number[]): number[] => value(flag)?.split(',').map(Number) ?? fallback;
 const json = args.includes('--json');
+// --verbose: the cluster's processes write their stderr to ours.
+const VERBOSE = args.includes('--verbose');
 const EVENTS = list('--events', [1_000_000, 10_000_000]);
 const TASK_COUNTS = list('--tasks', [10_000, 100_000, 1_000_000]);
 const SPILL_MB = Number(value('--spill-mb') ?? 4096);
 const ARENA_MB = Number(value('--arena-mb') ?? 256);
 const PARTS = value('--parts')?.split(',') ?? ['nexmark', 'tasks', 'spill'];
+const QUERIES = value('--queries')?.split(',') ?? ['q5', 'q7'];
 const log = (line: string): void => void (json || process.stderr.write(`bench:scale: ${line}\n`));
 const MiB = 2 ** 20;
 
@@ -80,10 +83,10 @@ async function nexmarkRows(): Promise<NexmarkRow[]> {
   const core = new Uint8Array(readFileSync(PIPELINE));
   const module = new WebAssembly.Module(core);
   const rows: NexmarkRow[] = [];
-  for (const query of ['q5', 'q7'])
+  for (const query of QUERIES)
     for (const events of EVENTS) {
       const dir = mkdtempSync(join(tmpdir(), 'wrt-scale-'));
-      const cluster = await startLocalCluster(2, 1, false, 0, { headArgs: ['--checkpoint-dir', dir] });
+      const cluster = await startLocalCluster(2, 1, VERBOSE, 0, { headArgs: ['--checkpoint-dir', dir] });
       try {
         log(`${query} over ${events} events`);
         const run = await runNexmarkOnCluster(

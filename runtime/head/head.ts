@@ -11,7 +11,8 @@
  *
  * Failure detection: a node whose connection closes is lost at once; a node that sends nothing for
  * `heartbeatTimeoutMs` (default 5000 ms; nodes heartbeat every `heartbeatIntervalMs`, default
- * 1000 ms) is declared lost and disconnected. Its subtasks are rescheduled.
+ * 1000 ms) is declared lost and disconnected (liveness.ts; a stall of the head's own loop does not
+ * count). Its subtasks are rescheduled.
  */
 import type { ConnectJetStream, Connection } from '../platform/platform.js';
 import type { Message, MessageOf } from '../protocol/messages.js';
@@ -31,6 +32,7 @@ import { SubtaskFigureStore } from './subtask-figures.js';
 import { clusterCeilings } from './ceilings.js';
 import { nodeView, type ClusterStatus, type NodeEntry, type NodeView } from './node-view.js';
 import { VolunteerPool } from '../scheduler/volunteer-pool.js';
+import { Liveness } from './liveness.js';
 import type { VolunteerPolicy } from '../scheduler/volunteer-trust.js';
 
 export type { ClusterStatus, NodeView } from './node-view.js';
@@ -87,6 +89,7 @@ export class Head {
   private readonly nodeListeners: ((n: NodeView) => void)[] = [];
   private nextNode = 1;
   private readonly timer: ReturnType<typeof setInterval>;
+  private readonly liveness: Liveness;
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
   private readonly log: (line: string) => void;
@@ -97,7 +100,9 @@ export class Head {
     this.log = options.log ?? (() => {});
     this.clusterSecret = options.clusterSecret ?? newClusterSecret();
     this.volunteerRevoked = options.volunteerRevoked ?? (() => false);
-    this.timer = setInterval(() => this.tick(), Math.min(500, this.heartbeatIntervalMs));
+    const checkMs = Math.min(500, this.heartbeatIntervalMs);
+    this.liveness = new Liveness(checkMs, this.heartbeatTimeoutMs, Date.now());
+    this.timer = setInterval(() => this.tick(), checkMs);
     this.volunteers = new VolunteerPool(
       {
         sendToNode: (nodeId, m) => this.sendTo(nodeId, m),
@@ -359,22 +364,14 @@ export class Head {
 
   private tick(): void {
     const now = Date.now();
-    for (const n of [...this.nodes.values()]) {
-      if (n.alive && now - n.lastSeen > this.heartbeatTimeoutMs) this.lose(n.id, `no heartbeat for ${now - n.lastSeen} ms`);
-    }
+    for (const [n, silentMs] of this.liveness.silent(this.nodes.values(), now)) this.lose(n.id, `no heartbeat for ${silentMs} ms`);
     this.jobs.pumpAll();
     this.tasks.expireVolunteerWork(now);
   }
 
-  /** Slots (cpus) the trusted nodes offer, and how many their grants hold (queued grants count a fraction each). */
+  /** Slots (cpus) the trusted nodes offer, and how many their grants hold (resource-ledger.ts). */
   slotUse(): { total: number; busy: number } {
-    let total = 0;
-    let busy = 0;
-    for (const c of this.ledger.capacities()) {
-      total += c.total.cpus ?? 0;
-      busy += c.used.cpus ?? 0;
-    }
-    return { total, busy: Math.round(busy * 100) / 100 };
+    return this.ledger.slotUse();
   }
 
   /** Every node as the API shows it (node-view.ts). */

@@ -80,6 +80,17 @@ export class ResourceLedger {
     for (const [id, n] of this.nodes) yield { id, total: n.total, used: n.used, grants: n.grants.size };
   }
 
+  /** Slots (cpus) the nodes offer, and how many their grants hold (queued grants count a fraction each). */
+  slotUse(): { total: number; busy: number } {
+    let total = 0;
+    let busy = 0;
+    for (const c of this.capacities()) {
+      total += c.total.cpus ?? 0;
+      busy += c.used.cpus ?? 0;
+    }
+    return { total, busy: Math.round(busy * 100) / 100 };
+  }
+
   capacity(nodeId: string): NodeCapacity | null {
     const n = this.nodes.get(nodeId);
     return n ? { id: nodeId, total: n.total, used: n.used, grants: n.grants.size } : null;

@@ -97,14 +97,20 @@ export async function stopProcess(p: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Keeps the last `chars` characters `p` writes to stderr; the getter returns them trimmed. */
+function stderrTail(p: ChildProcess, chars = 2000): () => string {
+  let tail = '';
+  p.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-chars)));
+  return () => tail.trim();
+}
+
 /**
  * Resolves with the first message of `p` that `pick` accepts (returns non-null for).
  * @throws WrtError `WRT_CONNECTION` when `p` exits first (with the end of its stderr).
  */
 function waitForMessage<T>(p: ChildProcess, pick: (m: ReadyMessage) => T | null, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    let stderr = '';
-    p.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    const stderr = stderrTail(p);
     const onMessage = (m: ReadyMessage): void => {
       const v = pick(m);
       if (v === null) return;
@@ -112,7 +118,7 @@ function waitForMessage<T>(p: ChildProcess, pick: (m: ReadyMessage) => T | null,
       resolve(v);
     };
     p.on('message', onMessage);
-    p.once('exit', (code) => reject(new WrtError('WRT_CONNECTION', `${what} exited (code ${code}) before it was ready: ${stderr.trim()}`)));
+    p.once('exit', (code) => reject(new WrtError('WRT_CONNECTION', `${what} exited (code ${code}) before it was ready: ${stderr()}`)));
   });
 }
 
@@ -152,8 +158,10 @@ export async function startLocalCluster(
       processes.push(n);
       n.stdout?.resume();
       if (verbose) n.stderr?.pipe(process.stderr);
+      const tail = verbose ? (): string => '' : stderrTail(n);
       n.once('exit', (code) => {
-        if (code !== 0 && code !== null) process.stderr.write(`wrt: local node ${i + 1} exited with code ${code}\n`);
+        if (code !== 0 && code !== null)
+          process.stderr.write(`wrt: local node ${i + 1} exited with code ${code}${tail() ? `; the end of its stderr:\n${tail()}` : ''}\n`);
       });
     }
     await joined;
