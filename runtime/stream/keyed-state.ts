@@ -54,6 +54,9 @@ interface Table {
   groups: Map<number, Map<StateKey, Entry>>;
 }
 
+/** Whether `e` has expired at processing time `now` (ms). */
+const expiredAt = (e: Stamped<unknown>, now: number): boolean => e.e !== undefined && now >= e.e;
+
 export class KeyedStateBackend {
   private readonly tables = new Map<string, Table>();
   private key: StateKey | null = null;
@@ -102,8 +105,11 @@ export class KeyedStateBackend {
     const t = this.table(name, 'list', o);
     const live = (): Stamped<T>[] => {
       const all = (this.entry(t) as Stamped<T>[] | undefined) ?? [];
-      if (!all.some((e) => this.expired(e))) return all;
-      const kept = all.filter((e) => !this.expired(e));
+      // Without a TTL nothing expires: no scan (it made each add O(list length)).
+      if (t.ttlMs === undefined) return all;
+      const now = this.now();
+      if (!all.some((e) => expiredAt(e, now))) return all;
+      const kept = all.filter((e) => !expiredAt(e, now));
       if (kept.length) this.put(t, kept);
       else this.drop(t);
       return kept;
@@ -113,7 +119,7 @@ export class KeyedStateBackend {
       add: (v) => {
         const list = live();
         list.push(this.stamp(t, v));
-        this.put(t, list);
+        if (list.length === 1) this.put(t, list);
       },
       update: (values) =>
         values.length
@@ -130,9 +136,11 @@ export class KeyedStateBackend {
     const t = this.table(name, 'map', o);
     const live = (): Record<string, Stamped<V>> => {
       const m = (this.entry(t) as Record<string, Stamped<V>> | undefined) ?? {};
+      if (t.ttlMs === undefined) return m;
+      const now = this.now();
       let dropped = false;
       for (const [k, e] of Object.entries(m))
-        if (this.expired(e)) {
+        if (expiredAt(e, now)) {
           delete m[k];
           dropped = true;
         }
@@ -175,7 +183,7 @@ export class KeyedStateBackend {
       for (const [g, m] of t.groups) {
         const rows: [StateKey, Entry][] = [];
         for (const [k, e] of m) {
-          const live = this.liveEntry(t.kind, e);
+          const live = this.liveEntry(t.kind, e, t.ttlMs);
           if (live !== null) rows.push([k, live]);
         }
         if (rows.length) groups[g] = rows;
@@ -249,10 +257,11 @@ export class KeyedStateBackend {
   }
 
   private expired(e: Stamped<unknown>): boolean {
-    return e.e !== undefined && this.now() >= e.e;
+    return expiredAt(e, this.now());
   }
 
-  private liveEntry(kind: Kind, e: Entry): Entry | null {
+  private liveEntry(kind: Kind, e: Entry, ttlMs: number | undefined): Entry | null {
+    if (ttlMs === undefined) return e;
     if (kind === 'value') return this.expired(e as Stamped<unknown>) ? null : e;
     if (kind === 'list') {
       const kept = (e as Stamped<unknown>[]).filter((x) => !this.expired(x));
