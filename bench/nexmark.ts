@@ -13,12 +13,15 @@
  * CSV sinks are replaced by `blackhole` sinks (rows counted, nothing written), as in Flink's
  * Nexmark setup; `--sink csv` keeps them (the output then travels to this process and is dropped).
  *
- * Default (cluster) mode: the distributed runtime as `wrt submit` runs it — an embedded head and
- * `--nodes` node processes (default 2) of `--cpus` slots (default 1), the job at parallelism
- * nodes × cpus with a checkpoint every `--checkpoint-interval-ms` (default 1000; 0 = none) and its
- * two-phase sink; the sink output reaches this process and is dropped. Per core two ways: events /
- * wall time (job accepted → finished) / slots, and events per CPU-second of all the job's
- * processes — the head, the nodes and this client (/proc, Linux) — which counts the relays too.
+ * Default (cluster) mode: the distributed runtime as `wrt submit` runs it — a head process and
+ * `--nodes` node processes (default 1) of `--cpus` slots (default 2), the job at parallelism
+ * nodes × cpus. The default is the shape of Flink's local MiniCluster: one worker process with two
+ * slots, whose slots exchange records inside the process (`--nodes 2 --cpus 1` sends every record
+ * bound for the other slot through the head, as between machines). A checkpoint every
+ * `--checkpoint-interval-ms` (default 1000; 0 = none) and the two-phase sink; the sink output
+ * reaches this process and is dropped. Per core two ways: events / wall time (job accepted →
+ * finished) / slots, and events per CPU-second of all the job's processes — the head, the nodes
+ * and this client (/proc, Linux) — which counts the relays too.
  * `--local`: the single-thread runner at parallelism 1 (no network, slots or checkpoints), the
  * upper bound the cluster is compared with.
  *
@@ -74,8 +77,8 @@ function parseArgs(argv: string[]): Options {
     runs: 1,
     queries: Object.keys(FLINK),
     local: false,
-    nodes: 2,
-    cpus: 1,
+    nodes: 1,
+    cpus: 2,
     checkpointIntervalMs: 1000,
     sink: 'blackhole',
     vsFlink: false,
