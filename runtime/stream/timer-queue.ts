@@ -1,7 +1,9 @@
 /**
  * Event-time timers of one operator subtask: a binary min-heap ordered by (time, registration
  * order), so timers of equal time fire in the order they were set and a run is reproducible.
- * A timer is identified by (key, namespace, time); setting it twice keeps one.
+ * With an `idOf`, a timer is identified by (key, namespace, time) and setting it twice keeps one
+ * (Flink's timer service); without, every `add` is a timer of its own, for callers that never set
+ * one twice (no id string is built, no set is kept: the cost of `add` on a hot path).
  */
 
 export interface Timer<K, N> {
@@ -12,6 +14,7 @@ export interface Timer<K, N> {
 
 interface Entry<K, N> extends Timer<K, N> {
   readonly seq: number;
+  /** Its (time, key, namespace) identity; '' without deduplication. */
   readonly id: string;
 }
 
@@ -20,28 +23,36 @@ export class TimerQueue<K, N> {
   private readonly ids = new Set<string>();
   private seq = 0;
 
-  /** `idOf` must map (key, namespace) to a string unique among live timers of equal time. */
-  constructor(private readonly idOf: (key: K, namespace: N) => string) {}
+  /**
+   * @param idOf maps (key, namespace) to a string unique among live timers of equal time; null: no
+   *   deduplication.
+   */
+  constructor(private readonly idOf: ((key: K, namespace: N) => string) | null) {}
 
   get size(): number {
     return this.heap.length;
   }
 
-  /** Registers a timer; returns false when the same (key, namespace, time) is already set. */
+  /** Registers a timer; returns false when deduplicating and the same (key, namespace, time) is already set. */
   add(time: number, key: K, namespace: N): boolean {
-    const id = `${time}\u0000${this.idOf(key, namespace)}`;
-    if (this.ids.has(id)) return false;
-    this.ids.add(id);
+    let id = '';
+    if (this.idOf) {
+      id = `${time}\u0000${this.idOf(key, namespace)}`;
+      if (this.ids.has(id)) return false;
+      this.ids.add(id);
+    }
     const e: Entry<K, N> = { time, key, namespace, seq: this.seq++, id };
     const h = this.heap;
+    // Sift up: move parents down into the hole until e's place is found.
+    let i = h.length;
     h.push(e);
-    let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      if (!this.less(e, h[p]!)) break;
+      h[i] = h[p]!;
       i = p;
     }
+    h[i] = e;
     return true;
   }
 
@@ -56,21 +67,21 @@ export class TimerQueue<K, N> {
     if (h.length === 0 || h[0]!.time > upTo) return null;
     const top = h[0]!;
     const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0) {
+      // Sift down: move the smaller child up into the hole until `last` fits there.
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
+        if (l >= n) break;
+        const c = l + 1 < n && this.less(h[l + 1]!, h[l]!) ? l + 1 : l;
+        if (!this.less(h[c]!, last)) break;
+        h[i] = h[c]!;
+        i = c;
       }
+      h[i] = last;
     }
-    this.ids.delete(top.id);
+    if (this.idOf) this.ids.delete(top.id);
     return top;
   }
 

@@ -58,7 +58,8 @@ const startOf = (id: string): number => Number(id.slice(0, id.indexOf(':')));
 export class WindowOperator<K, IN, ACC, OUT> {
   /** Per key, its panes by window start (a key's windows of one assigner never share a start). */
   private readonly panes = new Map<K, Map<number, Pane<ACC>>>();
-  private readonly timers = new TimerQueue<K, string>((k, ns) => `${String(k)}\u0000${ns}`);
+  /** A pane's timers are set once, when it opens (no deduplication needed). */
+  private readonly timers = new TimerQueue<K, string>(null);
   private readonly lateness: number;
   private wm = -Infinity;
   /** Elements routed to `late` (or dropped) so far. */
@@ -148,7 +149,9 @@ export class WindowOperator<K, IN, ACC, OUT> {
     const last = maxTimestamp(pane.window);
     if (last <= this.wm) this.o.emit(key, pane.window, this.o.aggregate.result(pane.acc));
     else this.timers.add(last, key, id);
-    this.timers.add(last + this.lateness, key, id);
+    // Without lateness the firing timer is also the cleanup (advanceWatermark does both; a pane
+    // already due then is late and never opens).
+    if (this.lateness > 0) this.timers.add(last + this.lateness, key, id);
   }
 
   private addToWindows(key: K, value: IN, t: number): boolean {
@@ -181,6 +184,13 @@ export class WindowOperator<K, IN, ACC, OUT> {
     const merged = absorbed.reduce((w, p) => cover(w, p.window), fresh);
     if (absorbed.length === 0 && this.isLate(merged)) return false;
     const agg = this.o.aggregate;
+    const same = absorbed.length === 1 ? absorbed[0]! : null;
+    if (same && same.window.start === merged.start && same.window.end === merged.end) {
+      // Inside a session it does not extend: its timers stand (setting them again would fire it twice).
+      same.acc = agg.add(same.acc, value);
+      if (maxTimestamp(merged) <= this.wm) this.o.emit(key, merged, agg.result(same.acc));
+      return true;
+    }
     let acc = agg.add(agg.create(), value);
     for (const p of absorbed) {
       acc = agg.merge(p.acc, acc);
