@@ -31,12 +31,24 @@ export interface IntervalJoinSnapshot<K, L, R> {
   late: number;
   /** Per key: buffered [time, value] of each side. */
   buffers: [K, [number, L][], [number, R][]][];
-  timers: [number, K, 'left' | 'right'][];
+  /** Written before 2026-12 (cleanup timers); ignored: a restore derives them from the buffers. */
+  timers?: unknown;
+}
+
+/** Keeps the elements of `list` that `keep` accepts, in order, in place. */
+function retain<T>(list: Buffered<T>[], keep: (b: Buffered<T>) => boolean): void {
+  let j = 0;
+  for (let i = 0; i < list.length; i++) if (keep(list[i]!)) list[j++] = list[i]!;
+  list.length = j;
 }
 
 export class IntervalJoinOperator<K, L, R> {
   private readonly buffers = new Map<K, Sides<L, R>>();
-  private readonly timers = new TimerQueue<K, 'left' | 'right'>((k, side) => `${String(k)}\u0000${side}`);
+  /**
+   * Cleanup timers, one per buffered element (not deduplicated: a key's cleanup is idempotent, and
+   * their order has no effect on output, so snapshots leave them out and a restore rebuilds them).
+   */
+  private readonly timers = new TimerQueue<K, 'left' | 'right'>(null);
   private wm = -Infinity;
   lateElements = 0;
 
@@ -49,23 +61,24 @@ export class IntervalJoinOperator<K, L, R> {
       );
   }
 
-  /** The operator's state: watermark, buffered elements and timers (plain values). */
+  /** The operator's state: watermark and buffered elements (plain values). */
   snapshot(): IntervalJoinSnapshot<K, L, R> {
     return {
       wm: this.wm,
       late: this.lateElements,
       buffers: [...this.buffers].map(([k, s]) => [k, s.left.map((l) => [l.t, l.v]), s.right.map((r) => [r.t, r.v])]),
-      timers: this.timers.entries(),
     };
   }
 
-  /** Takes the state of {@link snapshot} (into a fresh operator). */
+  /** Takes the state of {@link snapshot} (into a fresh operator), setting each element's cleanup timer again. */
   restore(s: IntervalJoinSnapshot<K, L, R>): void {
     this.wm = s.wm;
     this.lateElements = s.late;
-    for (const [k, left, right] of s.buffers)
+    for (const [k, left, right] of s.buffers) {
       this.buffers.set(k, { left: left.map(([t, v]) => ({ t, v })), right: right.map(([t, v]) => ({ t, v })) });
-    for (const [t, k, side] of s.timers) this.timers.add(t, k, side);
+      for (const [t] of left) this.timers.add(t + this.o.upperMs + 1, k, 'left');
+      for (const [t] of right) this.timers.add(t - this.o.lowerMs + 1, k, 'right');
+    }
   }
 
   processLeft(key: K, value: L, t: number): void {
@@ -97,8 +110,8 @@ export class IntervalJoinOperator<K, L, R> {
     for (let tm = this.timers.pollUpTo(watermarkMs); tm !== null; tm = this.timers.pollUpTo(watermarkMs)) {
       const sides = this.buffers.get(tm.key);
       if (!sides) continue;
-      if (tm.namespace === 'left') sides.left = sides.left.filter((l) => l.t + this.o.upperMs >= watermarkMs);
-      else sides.right = sides.right.filter((r) => r.t - this.o.lowerMs >= watermarkMs);
+      if (tm.namespace === 'left') retain(sides.left, (l) => l.t + this.o.upperMs >= watermarkMs);
+      else retain(sides.right, (r) => r.t - this.o.lowerMs >= watermarkMs);
       if (sides.left.length === 0 && sides.right.length === 0) this.buffers.delete(tm.key);
     }
   }
