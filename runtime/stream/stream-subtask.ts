@@ -42,8 +42,9 @@ interface SubtaskSnapshot {
   ended: boolean[];
   finished: boolean;
   lastCheckpoint: number;
-  operator: unknown;
-  source: unknown;
+  /** Absent (written before 2026-12: null) when the subtask has none. */
+  operator?: unknown;
+  source?: unknown;
   sinkRows: number;
 }
 
@@ -330,8 +331,9 @@ export class StreamSubtask {
       ended: this.ended,
       finished: this.finished,
       lastCheckpoint: this.lastCheckpoint,
-      operator: this.operator?.snapshot() ?? null,
-      source: this.source?.snapshot() ?? null,
+      // Absent rather than null: a snapshot without null tokens is written without a walk (state-codec.ts).
+      operator: this.operator?.snapshot(),
+      source: this.source?.snapshot(),
       sinkRows: this.sink?.rows ?? 0,
     };
     return encodeState(s);
@@ -361,8 +363,8 @@ export class StreamSubtask {
     this.endedCount = s.ended.filter(Boolean).length;
     this.finished = s.finished;
     this.lastCheckpoint = s.lastCheckpoint;
-    if (s.operator !== null) this.operator?.restore(s.operator);
-    if (s.source !== null) this.source?.restore(s.source);
+    if (s.operator != null) this.operator?.restore(s.operator);
+    if (s.source != null) this.source?.restore(s.source);
     this.sink?.restore(s.sinkRows, freshOutput);
     // A sink that had finished writes nothing more: its new part file is the header alone.
     if (freshOutput && this.sink && this.finished)

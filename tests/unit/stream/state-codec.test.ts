@@ -15,3 +15,15 @@ test('snapshots round-trip, ±Infinity and NaN included wherever they sit', () =
     assert.deepEqual(decodeState(encodeState([{ acc: { max: odd } }])), [{ acc: { max: odd } }]);
   }
 });
+
+test('a lone non-finite value, one beside real nulls, and strings that look like null tokens round-trip', () => {
+  for (const odd of [-Infinity, Infinity, NaN]) {
+    assert.deepEqual(decodeState(encodeState(odd)), odd);
+    assert.deepEqual(decodeState(encodeState([null, odd, null])), [null, odd, null]);
+    assert.deepEqual(decodeState(encodeState({ a: null, b: [odd] })), { a: null, b: [odd] });
+  }
+  assert.equal(decodeState(encodeState(null)), null);
+  const tricky = { s: ',null]', t: ['[null}', ':null,'], n: 1 };
+  assert.deepEqual(decodeState(encodeState(tricky)), tricky);
+  assert.equal(new TextDecoder().decode(encodeState(tricky)), JSON.stringify(tricky));
+});
