@@ -1,9 +1,14 @@
 /**
- * Event-time timers of one operator subtask: a binary min-heap ordered by (time, registration
- * order), so timers of equal time fire in the order they were set and a run is reproducible.
- * With an `idOf`, a timer is identified by (key, namespace, time) and setting it twice keeps one
- * (Flink's timer service); without, every `add` is a timer of its own, for callers that never set
- * one twice (no id string is built, no set is kept: the cost of `add` on a hot path).
+ * Event-time timers of one operator subtask, fired in (time, registration order), so timers of
+ * equal time fire in the order they were set and a run is reproducible. With an `idOf`, a timer is
+ * identified by (key, namespace, time) and setting it twice keeps one (Flink's timer service);
+ * without, every `add` is a timer of its own, for callers that never set one twice (no id string
+ * is built, no set is kept: the cost of `add` on a hot path).
+ *
+ * Layout: one bucket per distinct time (its timers in registration order) and a binary min-heap of
+ * those times. Streams put many timers on few times (every key's window ends at the same
+ * instants; an interval join's elements share milliseconds), so `add` is a map lookup and a push,
+ * and the heap holds numbers, not one object per timer.
  */
 
 export interface Timer<K, N> {
@@ -12,16 +17,19 @@ export interface Timer<K, N> {
   readonly namespace: N;
 }
 
-interface Entry<K, N> extends Timer<K, N> {
-  readonly seq: number;
-  /** Its (time, key, namespace) identity; '' without deduplication. */
-  readonly id: string;
+/** The timers of one time, in registration order; those before `head` have fired. */
+interface Bucket<K, N> {
+  keys: K[];
+  namespaces: N[];
+  head: number;
 }
 
 export class TimerQueue<K, N> {
-  private heap: Entry<K, N>[] = [];
+  /** The distinct times that have a bucket, as a binary min-heap. */
+  private readonly times: number[] = [];
+  private readonly buckets = new Map<number, Bucket<K, N>>();
   private readonly ids = new Set<string>();
-  private seq = 0;
+  private count = 0;
 
   /**
    * @param idOf maps (key, namespace) to a string unique among live timers of equal time; null: no
@@ -30,67 +38,90 @@ export class TimerQueue<K, N> {
   constructor(private readonly idOf: ((key: K, namespace: N) => string) | null) {}
 
   get size(): number {
-    return this.heap.length;
+    return this.count;
   }
 
   /** Registers a timer; returns false when deduplicating and the same (key, namespace, time) is already set. */
   add(time: number, key: K, namespace: N): boolean {
-    let id = '';
     if (this.idOf) {
-      id = `${time}\u0000${this.idOf(key, namespace)}`;
+      const id = `${time}\u0000${this.idOf(key, namespace)}`;
       if (this.ids.has(id)) return false;
       this.ids.add(id);
     }
-    const e: Entry<K, N> = { time, key, namespace, seq: this.seq++, id };
-    const h = this.heap;
-    // Sift up: move parents down into the hole until e's place is found.
-    let i = h.length;
-    h.push(e);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(e, h[p]!)) break;
-      h[i] = h[p]!;
-      i = p;
+    let b = this.buckets.get(time);
+    if (!b) {
+      this.buckets.set(time, (b = { keys: [], namespaces: [], head: 0 }));
+      this.pushTime(time);
     }
-    h[i] = e;
+    b.keys.push(key);
+    b.namespaces.push(namespace);
+    this.count++;
     return true;
   }
 
   /** The earliest timer's time, or null when there is none. */
   peekTime(): number | null {
-    return this.heap.length === 0 ? null : this.heap[0]!.time;
+    return this.times.length === 0 ? null : this.times[0]!;
   }
 
-  /** Removes and returns the earliest timer with time ≤ `upTo`, or null. */
+  /**
+   * Removes and returns the earliest timer with time ≤ `upTo`, or null. A timer added while a time
+   * is being drained fires in order: after the others of its time, or next if it is earlier.
+   */
   pollUpTo(upTo: number): Timer<K, N> | null {
-    const h = this.heap;
-    if (h.length === 0 || h[0]!.time > upTo) return null;
-    const top = h[0]!;
-    const last = h.pop()!;
-    const n = h.length;
-    if (n > 0) {
-      // Sift down: move the smaller child up into the hole until `last` fits there.
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const c = l + 1 < n && this.less(h[l + 1]!, h[l]!) ? l + 1 : l;
-        if (!this.less(h[c]!, last)) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
+    if (this.times.length === 0) return null;
+    const time = this.times[0]!;
+    if (time > upTo) return null;
+    const b = this.buckets.get(time)!;
+    const i = b.head++;
+    const key = b.keys[i]!;
+    const namespace = b.namespaces[i]!;
+    if (b.head === b.keys.length) {
+      this.buckets.delete(time);
+      this.popTime();
     }
-    if (this.idOf) this.ids.delete(top.id);
-    return top;
+    this.count--;
+    if (this.idOf) this.ids.delete(`${time}\u0000${this.idOf(key, namespace)}`);
+    return { time, key, namespace };
   }
 
   /** Every timer as [time, key, namespace], in firing order (for snapshots; re-`add` them in order to restore). */
   entries(): [number, K, N][] {
-    return [...this.heap].sort((a, b) => (this.less(a, b) ? -1 : 1)).map((e) => [e.time, e.key, e.namespace]);
+    const out: [number, K, N][] = [];
+    for (const time of [...this.times].sort((a, b) => a - b)) {
+      const b = this.buckets.get(time)!;
+      for (let i = b.head; i < b.keys.length; i++) out.push([time, b.keys[i]!, b.namespaces[i]!]);
+    }
+    return out;
   }
 
-  private less(a: Entry<K, N>, b: Entry<K, N>): boolean {
-    return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+  private pushTime(time: number): void {
+    const h = this.times;
+    let i = h.length;
+    h.push(time);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p]! <= time) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = time;
+  }
+
+  private popTime(): void {
+    const h = this.times;
+    const last = h.pop()!;
+    const n = h.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const c = l + 1 < n && h[l + 1]! < h[l]! ? l + 1 : l;
+      if (h[c]! >= last) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = last;
   }
 }
