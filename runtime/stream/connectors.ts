@@ -14,7 +14,7 @@
  */
 import type { ColumnType, JobGraphVertex, StreamColumn } from '../protocol/messages.js';
 import type { RowBatch } from './row-batch.js';
-import { NexmarkGenerator, eventKind, type NexmarkEvent, type NexmarkEventKind } from './nexmark/generator.js';
+import { ExtraBytes, NexmarkGenerator, eventKind, type NexmarkEvent, type NexmarkEventKind } from './nexmark/generator.js';
 import { nexmarkBatch, nexmarkColumnTypes } from './nexmark/event-batch.js';
 import { NEXMARK_ALL_COLUMNS, NEXMARK_COLUMNS } from './nexmark/csv.js';
 import { csvRecord, isoTimestamp } from './csv.js';
@@ -61,6 +61,8 @@ export class NexmarkSource implements StreamSource {
       throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": columns must be ${names.join(', ')} for table ${this.table}`);
     this.events = intProperty(v, 'events');
     this.gen = new NexmarkGenerator({ seed: intProperty(v, 'seed') });
+    // Padding goes from the generator into the batch as bytes (no string made and encoded again).
+    this.gen.extraBytes = new ExtraBytes();
     this.nextId = index;
     this.types = nexmarkColumnTypes(
       v.id,
@@ -86,6 +88,7 @@ export class NexmarkSource implements StreamSource {
 
   next(maxRows: number): SourceStep {
     const events: NexmarkEvent[] = [];
+    this.gen.extraBytes!.reset();
     let id = this.nextId;
     while (events.length < maxRows && id < this.events) {
       if (this.table === 'all' || eventKind(id) === this.table) {
@@ -97,7 +100,7 @@ export class NexmarkSource implements StreamSource {
     }
     this.nextId = id;
     return {
-      batch: events.length > 0 ? nexmarkBatch(events, this.table, this.types) : null,
+      batch: events.length > 0 ? nexmarkBatch(events, this.table, this.types, this.gen.extraBytes) : null,
       maxTimestamp: this.maxTs,
       done: id >= this.events,
     };

@@ -180,6 +180,17 @@ export class RowBatchWriter {
     this.heap += n;
   }
 
+  /** A Utf8 cell of `n` ASCII (or UTF-8) bytes taken from `src` at `start`. */
+  bytesCell(c: number, r: number, src: Uint8Array, start: number, n: number): void {
+    const p = this.heapAt + this.heap;
+    if (n <= 16) for (let i = 0; i < n; i++) this.bytes[p + i] = src[start + i]!;
+    else this.bytes.set(src.subarray(start, start + n), p);
+    const at = this.col[c]! + r * 8;
+    this.dv.setUint32(at, this.heap, true);
+    this.dv.setUint32(at + 4, n, true);
+    this.heap += n;
+  }
+
   /** Any cell, by its column's type (`t`): a string for Utf8 (`n` its UTF-8 length), else a number. */
   value(t: ColumnType, c: number, r: number, v: Value, n = 0): void {
     if (t === 'Utf8') this.string(c, r, v as string, n);

@@ -10,7 +10,7 @@ import type { ColumnType } from '../../protocol/messages.js';
 import { WrtError } from '../../errors.js';
 import { RowBatchWriter } from '../row-batch.js';
 import { NEXMARK_ALL_COLUMNS, NEXMARK_COLUMNS, NEXMARK_EVENT_TYPES, isStringField, nexmarkValues } from './csv.js';
-import type { NexmarkEvent, NexmarkEventKind } from './generator.js';
+import type { ExtraBytes, NexmarkEvent, NexmarkEventKind } from './generator.js';
 
 /** The first column of each table's cells in the `all` layout (column 0 is `event_type`). */
 const ALL_BASE: Record<NexmarkEventKind, number> = {
@@ -41,12 +41,18 @@ export function nexmarkColumnTypes(source: string, table: NexmarkEventKind | 'al
 /**
  * `events` as one WRB1 batch of `types` (checked by {@link nexmarkColumnTypes} for `table`): row
  * i is events[i], timestamped with its `dateTime`. With `table` = all, every kind of event;
- * otherwise every event must be of that kind.
+ * otherwise every event must be of that kind. With `extras`, the events were generated into it
+ * (their `extra` is '', the last field of every table) and event i's padding is its i-th entry.
  */
-export function nexmarkBatch(events: readonly NexmarkEvent[], table: NexmarkEventKind | 'all', types: readonly ColumnType[]): Uint8Array {
+export function nexmarkBatch(
+  events: readonly NexmarkEvent[],
+  table: NexmarkEventKind | 'all',
+  types: readonly ColumnType[],
+  extras: ExtraBytes | null = null,
+): Uint8Array {
   const values = events.map(nexmarkValues);
   // The generator's strings are ASCII (nexmark-generator.test.ts checks): one byte a character.
-  let heapBytes = 0;
+  let heapBytes = extras?.total ?? 0;
   for (const row of values) for (const v of row) if (typeof v === 'string') heapBytes += v.length;
   const w = new RowBatchWriter(types, events.length, heapBytes);
   events.forEach((e, r) => {
@@ -57,10 +63,12 @@ export function nexmarkBatch(events: readonly NexmarkEvent[], table: NexmarkEven
       base = ALL_BASE[e.kind];
     }
     const row = values[r]!;
-    for (let i = 0; i < row.length; i++) {
+    const last = extras ? row.length - 1 : row.length;
+    for (let i = 0; i < last; i++) {
       const v = row[i]!;
       w.value(types[base + i]!, base + i, r, v, typeof v === 'string' ? v.length : 0);
     }
+    if (extras) w.bytesCell(base + last, r, extras.bytes, extras.starts[r]!, extras.lengths[r]!);
   });
   return w.bytes;
 }

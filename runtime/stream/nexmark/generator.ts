@@ -172,7 +172,12 @@ function nextString(r: JavaRandom, maxLength: number, space = ' '): string {
 }
 
 function nextExactString(r: JavaRandom, length: number): string {
-  const c = codesFor(length);
+  nextExactCodes(r, length, codesFor(length), 0);
+  return flat(codes, length);
+}
+
+/** The codes of {@link nextExactString} (Beam's), into `c` from `at`. */
+function nextExactCodes(r: JavaRandom, length: number, c: Uint8Array, at: number): void {
   let rnd = 0;
   let n = 0;
   for (let i = 0; i < length; i++) {
@@ -181,20 +186,57 @@ function nextExactString(r: JavaRandom, length: number): string {
       n = 6;
     }
     // Java's % and / on int truncate toward zero; a negative rnd gives a code below 'a' as in Java.
-    c[i] = 97 + (rnd % 26);
+    c[at + i] = 97 + (rnd % 26);
     rnd = (rnd / 26) | 0; // int32: truncates toward zero as Java does
     n--;
   }
-  return flat(c, length);
 }
 
-/** Padding that brings an event's idealized size to `average` bytes on average. */
-function nextExtra(r: JavaRandom, currentSize: number, average: number): string {
-  if (currentSize > average) return '';
+/** The length of the padding that brings an event's idealized size to `average` bytes on average (drawn as Beam's `nextExtra` does). */
+function extraLength(r: JavaRandom, currentSize: number, average: number): number {
+  if (currentSize > average) return 0;
   const desired = average - currentSize;
   const delta = Math.round(desired * 0.2);
   const min = desired - delta;
-  return nextExactString(r, min + (delta === 0 ? 0 : r.nextInt(2 * delta)));
+  return min + (delta === 0 ? 0 : r.nextInt(2 * delta));
+}
+
+/**
+ * Where a generator writes the `extra` padding of its events as bytes (ASCII codes) instead of
+ * strings, for a source that puts them straight into a row batch: event i of those generated since
+ * {@link reset} has its padding at `bytes[starts[i] .. starts[i] + lengths[i])` (its `extra` is '').
+ */
+export class ExtraBytes {
+  bytes = new Uint8Array(1 << 16);
+  readonly starts: number[] = [];
+  readonly lengths: number[] = [];
+  private used = 0;
+
+  /** Forgets the events recorded so far (their bytes may be overwritten). */
+  reset(): void {
+    this.used = 0;
+    this.starts.length = 0;
+    this.lengths.length = 0;
+  }
+
+  /** Bytes recorded since the last reset. */
+  get total(): number {
+    return this.used;
+  }
+
+  /** Records the next event's padding of `length` bytes; returns where to write it. */
+  reserve(length: number): number {
+    if (this.used + length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.used + length, this.bytes.length * 2));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    const at = this.used;
+    this.starts.push(at);
+    this.lengths.push(length);
+    this.used += length;
+    return at;
+  }
 }
 
 function reverseBits32(v: number): number {
@@ -217,6 +259,8 @@ export class NexmarkGenerator {
   private readonly seedOffset: number;
   private readonly r = new JavaRandom(0);
   private readonly urls = new Map<number, string>();
+  /** When set, events' padding goes here as bytes and their `extra` is '' ({@link ExtraBytes}). */
+  extraBytes: ExtraBytes | null = null;
 
   /** @throws RangeError when the seed is not a non-negative safe integer or the rate is not positive. */
   constructor(config: NexmarkConfig = {}) {
@@ -260,7 +304,7 @@ export class NexmarkGenerator {
     const city = US_CITIES[r.nextInt(US_CITIES.length)]!;
     const state = US_STATES[r.nextInt(US_STATES.length)]!;
     const size = 8 + name.length + emailAddress.length + creditCard.length + city.length + state.length;
-    const extra = nextExtra(r, size, AVG_PERSON_BYTES);
+    const extra = this.extra(r, size, AVG_PERSON_BYTES);
     return { kind: 'person', id: lastBase0PersonId(id) + FIRST_PERSON_ID, name, emailAddress, creditCard, city, state, dateTime, extra };
   }
 
@@ -279,7 +323,7 @@ export class NexmarkGenerator {
     const description = nextString(r, 100);
     const reserve = initialBid + nextPrice(r);
     const size = 8 + itemName.length + description.length + 8 + 8 + 8 + 8 + 8;
-    const extra = nextExtra(r, size, AVG_AUCTION_BYTES);
+    const extra = this.extra(r, size, AVG_AUCTION_BYTES);
     const auctionId = lastBase0AuctionId(id) + FIRST_AUCTION_ID;
     return { kind: 'auction', id: auctionId, itemName, description, initialBid, reserve, dateTime, expires, seller, category, extra };
   }
@@ -304,8 +348,18 @@ export class NexmarkGenerator {
       channel = `channel-${c}`;
       url = this.channelUrl(c);
     }
-    const extra = nextExtra(r, 8 + 8 + 8 + 8, AVG_BID_BYTES);
+    const extra = this.extra(r, 8 + 8 + 8 + 8, AVG_BID_BYTES);
     return { kind: 'bid', auction, bidder, price, channel, url, dateTime, extra };
+  }
+
+  /** The event's padding (Beam's `nextExtra`): a string, or '' with its bytes in {@link extraBytes}. */
+  private extra(r: JavaRandom, currentSize: number, average: number): string {
+    const length = extraLength(r, currentSize, average);
+    const into = this.extraBytes;
+    if (into === null) return length === 0 ? '' : nextExactString(r, length);
+    const at = into.reserve(length);
+    nextExactCodes(r, length, into.bytes, at);
+    return '';
   }
 
   /** The URL of channel `c` (hot channel i is c = -1 - i), drawn once from a generator seeded by (seed, c). */

@@ -4,6 +4,7 @@ import test from 'ava';
 import assert from 'node:assert/strict';
 import { JavaRandom } from '../../../runtime/stream/nexmark/java-random.js';
 import {
+  ExtraBytes,
   NexmarkGenerator,
   NEXMARK_BASE_TIME_MS,
   eventKind,
@@ -15,6 +16,8 @@ import {
 import { NEXMARK_ALL_COLUMNS, NEXMARK_COLUMNS, nexmarkHeader, nexmarkRecord, nexmarkValues } from '../../../runtime/stream/nexmark/csv.js';
 import { NexmarkSource } from '../../../runtime/stream/connectors.js';
 import { RowBatch } from '../../../runtime/stream/row-batch.js';
+import { nexmarkBatch } from '../../../runtime/stream/nexmark/event-batch.js';
+import type { ColumnType } from '../../../runtime/protocol/messages.js';
 import { BID, nexmarkGraph } from '../../../samples/nexmark/graphs.js';
 import type { JobGraphVertex } from '../../../runtime/protocol/messages.js';
 import { csvField } from '../../../runtime/stream/csv.js';
@@ -212,4 +215,41 @@ test('the nexmark source with table=all: every event once, in one wide row type,
     () => new NexmarkSource({ ...vertex, properties: { table: 'everything', events: '1', seed: '0' } }, 0, 1),
     /must be all, person, auction or bid/,
   );
+});
+
+test('events generated with their padding as bytes make the same row batches, byte for byte, as with strings', () => {
+  const typesOf = (names: readonly string[]): ColumnType[] =>
+    names.map((n) =>
+      n === 'event_type'
+        ? 'I64'
+        : /(^|_)(name|emailAddress|creditCard|city|state|itemName|description|channel|url|extra)$/.test(n)
+          ? 'Utf8'
+          : 'I64',
+    );
+  for (const table of ['all', 'person', 'auction', 'bid'] as const) {
+    const types = typesOf(table === 'all' ? NEXMARK_ALL_COLUMNS : NEXMARK_COLUMNS[table]);
+    const plain = new NexmarkGenerator({ seed: 3 });
+    const bytes = new NexmarkGenerator({ seed: 3 });
+    const extras = new ExtraBytes();
+    bytes.extraBytes = extras;
+    // Two batches through one ExtraBytes (reset between), the second past its first 64 KiB.
+    for (const [from, count] of [
+      [0, 300],
+      [5000, 2000],
+    ] as const) {
+      extras.reset();
+      const ids = Array.from({ length: count * 50 }, (_, i) => from + i)
+        .filter((id) => table === 'all' || eventKind(id) === table)
+        .slice(0, count);
+      const a = ids.map((id) => plain.event(id));
+      const b = ids.map((id) => bytes.event(id));
+      assert.ok(b.every((e) => e.extra === ''));
+      assert.deepEqual(
+        b.map((e) => ({ ...e, extra: '' })),
+        a.map((e) => ({ ...e, extra: '' })),
+      );
+      assert.deepEqual(nexmarkBatch(b, table, types, extras), nexmarkBatch(a, table, types), `table ${table}, events from ${from}`);
+      assert.ok(a.some((e) => e.extra.length > 16));
+    }
+  }
 });
