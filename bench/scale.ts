@@ -6,7 +6,8 @@
  * peaks are the row's own):
  * - **nexmark**: q5 and q7 (or `--queries`) at each `--events` count (a head and two nodes of one slot, parallelism
  *   2, a checkpoint every second): events/s, the nodes' peak RSS (/proc VmHWM, the largest of the
- *   two), and the size and duration of the last completed checkpoint (REST API).
+ *   two), and the size and duration of the largest checkpoint completed during the run (REST API,
+ *   polled every 2 s: the last ones, taken as the sources finish, are small).
  * - **tasks**: each `--tasks` count of no-op tasks queued at the head (they ask for resource
  *   `gate`, which an actor of another driver holds): the head's RSS growth per queued task
  *   (/proc VmRSS before and after, so GC timing blurs small counts), the submit rate (until the
@@ -79,6 +80,20 @@ interface NexmarkRow {
   checkpointMs: number | null;
 }
 
+/** The largest completed checkpoint in the history of the cluster's jobs (REST API), or null. */
+async function largestCheckpoint(cluster: LocalCluster): Promise<{ sizeBytes: number; durationMs: number | null } | null> {
+  const jobs = await api<{ items: { id: string }[] }>(cluster, '/api/v1/jobs');
+  let best: { sizeBytes: number; durationMs: number | null } | null = null;
+  for (const j of jobs.items) {
+    const cp = await api<{ history: { sizeBytes: number; durationMs: number | null; status: string }[] }>(
+      cluster,
+      `/api/v1/jobs/${j.id}/checkpoints`,
+    );
+    for (const c of cp.history) if (c.status === 'completed' && c.sizeBytes > (best?.sizeBytes ?? 0)) best = c;
+  }
+  return best && { sizeBytes: best.sizeBytes, durationMs: best.durationMs };
+}
+
 async function nexmarkRows(): Promise<NexmarkRow[]> {
   const core = new Uint8Array(readFileSync(PIPELINE));
   const module = new WebAssembly.Module(core);
@@ -89,6 +104,16 @@ async function nexmarkRows(): Promise<NexmarkRow[]> {
       const cluster = await startLocalCluster(2, 1, VERBOSE, 0, { headArgs: ['--checkpoint-dir', dir] });
       try {
         log(`${query} over ${events} events`);
+        // The largest checkpoint of the run: the job's history keeps the newest 50 only, and the
+        // last ones, taken as the sources finish, are small.
+        let largest: { sizeBytes: number; durationMs: number | null } = { sizeBytes: 0, durationMs: null };
+        const watch = setInterval(() => {
+          void largestCheckpoint(cluster)
+            .then((c) => {
+              if (c && c.sizeBytes > largest.sizeBytes) largest = c;
+            })
+            .catch(() => {});
+        }, 2000);
         const run = await runNexmarkOnCluster(
           cluster,
           module,
@@ -99,18 +124,16 @@ async function nexmarkRows(): Promise<NexmarkRow[]> {
             checkpointIntervalMs: 1000,
             sink: 'blackhole',
           },
-        );
-        const cp = await api<{ latest: { sizeBytes: number; durationMs: number | null } | null }>(
-          cluster,
-          `/api/v1/jobs/${run.jobId}/checkpoints`,
-        );
+        ).finally(() => clearInterval(watch));
+        const last = await largestCheckpoint(cluster);
+        if (last && last.sizeBytes > largest.sizeBytes) largest = last;
         const row: NexmarkRow = {
           query,
           events,
           eventsPerSecond: Math.round(events / run.seconds),
           peakNodeRssBytes: Math.max(...cluster.processes.slice(1).map((p) => statusBytes(p.pid, 'VmHWM'))),
-          checkpointBytes: cp.latest?.sizeBytes ?? 0,
-          checkpointMs: cp.latest?.durationMs ?? null,
+          checkpointBytes: largest.sizeBytes,
+          checkpointMs: largest.durationMs,
         };
         rows.push(row);
         log(JSON.stringify(row));
@@ -245,11 +268,11 @@ else {
   const mb = (b: number): string => `${(b / MiB).toFixed(0)} MiB`;
   if (result.nexmark) {
     process.stdout.write(
-      'Nexmark (head + 2 nodes × 1 slot, parallelism 2, checkpoints every 1 s)\nquery  events      events/s  peak node RSS  checkpoint  checkpoint ms\n',
+      'Nexmark (head + 2 nodes × 1 slot, parallelism 2, checkpoints every 1 s)\nquery  events      events/s  peak node RSS  largest checkpoint, ms\n',
     );
     for (const r of result.nexmark)
       process.stdout.write(
-        `${r.query.padEnd(6)} ${String(r.events).padStart(9)} ${String(r.eventsPerSecond).padStart(12)} ${mb(r.peakNodeRssBytes).padStart(14)} ${mb(r.checkpointBytes).padStart(11)} ${String(r.checkpointMs ?? '-').padStart(14)}\n`,
+        `${r.query.padEnd(6)} ${String(r.events).padStart(9)} ${String(r.eventsPerSecond).padStart(12)} ${mb(r.peakNodeRssBytes).padStart(14)} ${mb(r.checkpointBytes).padStart(12)} ${String(r.checkpointMs ?? '-').padStart(10)}\n`,
       );
   }
   if (result.tasks) {

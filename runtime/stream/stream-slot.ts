@@ -253,12 +253,19 @@ export class StreamSlot {
     });
   }
 
-  /** True when `s` or a subtask of this slot downstream of it waits for credit. */
+  /**
+   * True when `s` or a subtask of this slot downstream of it waits for credit, or a subtask of this
+   * slot holds `credits` batches for an alignment and `s`'s channel to it is one it holds (a
+   * channel within the slot has no credit: this is its limit). Only channels that have carried
+   * the barrier are held, so the subtasks this stops have passed it on and no barrier waits on them.
+   */
   private blocked(s: StreamSubtask): boolean {
     if (this.channelsOf.get(s)!.some((c) => c.blocked)) return true;
     for (const e of s.pv.outputs) {
       const next = this.byVertex.get(e.to);
-      if (next && this.blocked(next)) return true;
+      if (!next) continue;
+      if (next.heldBatches >= this.credits && next.holds(e, this.slot)) return true;
+      if (this.blocked(next)) return true;
     }
     return false;
   }
@@ -267,7 +274,22 @@ export class StreamSlot {
     for (let d = this.local.shift(); d; d = this.local.shift()) {
       this.current = d.to;
       d.to.receive(d.edge, d.from, d.element);
+      this.grantReleased(d.to);
     }
+  }
+
+  /** Returns the credit of the batches `s` held for an alignment and has now processed (those from other slots). */
+  private grantReleased(s: StreamSubtask): void {
+    if (s.released.length === 0) return;
+    for (const r of s.released.splice(0))
+      if (r.from !== this.slot) this.host.grantCredit(this.edgeIndex.get(r.edge)!, r.from, this.slot, 1);
+  }
+
+  /** Batches held for checkpoint alignments by this slot's subtasks now. */
+  get heldBatches(): number {
+    let n = 0;
+    for (const s of this.subtasks) n += s.heldBatches;
+    return n;
   }
 
   /**
@@ -321,9 +343,10 @@ export class StreamSlot {
           while (q.length > 0 && !this.blocked(s)) {
             const d = q.shift()!;
             this.current = s;
-            s.receive(d.edge, d.from, d.element);
+            const taken = s.receive(d.edge, d.from, d.element);
+            this.grantReleased(s);
             this.drainLocal();
-            if (d.element.type === 'batch') this.host.grantCredit(this.edgeIndex.get(d.edge)!, d.from, this.slot, 1);
+            if (taken && d.element.type === 'batch') this.host.grantCredit(this.edgeIndex.get(d.edge)!, d.from, this.slot, 1);
             progressed = true;
             if (performance.now() >= until) break;
           }

@@ -72,6 +72,10 @@ export class StreamSubtask {
   private aligning: number | null = null;
   private barrierSeen: boolean[] = [];
   private held: { edge: JobGraphEdge; from: number; element: StreamElement }[] = [];
+  /** Batches among {@link held} (the slot stops feeding a held channel past its credit). */
+  heldBatches = 0;
+  /** Held batches processed since the slot last looked, as (edge, upstream subtask): their credit is due now. */
+  readonly released: { edge: JobGraphEdge; from: number }[] = [];
   /** Whether this subtask told its receivers it is idle. */
   private idle = false;
   /** Sources with an idle timeout: when data last came (performance.now() ms), and the pending wake-up. */
@@ -255,13 +259,16 @@ export class StreamSubtask {
    * Delivers one element from subtask `from` of `edge`'s sender. Checkpoint barriers are aligned
    * (Flink's exactly-once mode): after a channel's barrier, what it sends is held back until every
    * other channel's barrier (or end) has come; then the subtask takes its snapshot, passes the
-   * barrier on and goes through what it held.
+   * barrier on and goes through what it held. Returns false when `element` was held: a held
+   * batch's credit is due only once it is processed (it then appears in {@link released}), so a
+   * channel that has sent its barrier stops after its credit, as Flink blocks such a channel.
    */
-  receive(edge: JobGraphEdge, from: number, element: StreamElement): void {
+  receive(edge: JobGraphEdge, from: number, element: StreamElement): boolean {
     const c = this.channel(edge, from);
     if (this.aligning !== null && this.barrierSeen[c]) {
       this.held.push({ edge, from, element });
-      return;
+      if (element.type === 'batch') this.heldBatches++;
+      return false;
     }
     if (element.type === 'barrier') {
       if (this.aligning === null) {
@@ -287,7 +294,7 @@ export class StreamSubtask {
       if (w !== null) this.advance(w);
       this.setIdle(this.valve.allIdle(this.ended));
     } else {
-      if (this.ended[c]) return;
+      if (this.ended[c]) return true;
       this.ended[c] = true;
       this.endedCount++;
       const w = this.valve.onWatermark(c, MAX_WATERMARK);
@@ -298,6 +305,12 @@ export class StreamSubtask {
         this.finish();
       }
     }
+    return true;
+  }
+
+  /** Whether what channel (`edge`, upstream subtask `from`) sends is held now (its barrier came, others' not yet). */
+  holds(edge: JobGraphEdge, from: number): boolean {
+    return this.aligning !== null && this.barrierSeen[this.channel(edge, from)] === true;
   }
 
   /** Ends an alignment once every channel has sent its barrier or ended. */
@@ -306,7 +319,10 @@ export class StreamSubtask {
     const id = this.aligning;
     this.aligning = null;
     this.checkpoint(id);
-    for (const d of this.held.splice(0)) this.receive(d.edge, d.from, d.element);
+    this.heldBatches = 0;
+    // A held element may be held again (a barrier of the next checkpoint among them).
+    for (const d of this.held.splice(0))
+      if (this.receive(d.edge, d.from, d.element) && d.element.type === 'batch') this.released.push({ edge: d.edge, from: d.from });
   }
 
   /** Sources: checkpoint `id` starts here (between two batches); a finished source has no part in it. */
