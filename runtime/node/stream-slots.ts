@@ -11,6 +11,7 @@ import type { Message, MessageOf } from '../protocol/messages.js';
 import { STREAM_PROGRESS_BYTES, streamOperators, type StreamSlotReply, type StreamSlotRequest } from './slot-messages.js';
 import type { StreamElement } from '../stream/stream-subtask.js';
 import { toFailure, type FailureRecord } from '../errors.js';
+import { MAX_FRAME_BYTES } from '../protocol/frame.js';
 import type { SubtaskMetrics } from '../stream/stream-slot.js';
 
 /** What the slots need from their agent. */
@@ -21,7 +22,12 @@ export interface StreamSlotsHost {
   module(moduleHash: string, module: Uint8Array, maxMemoryBytes: number): Promise<WebAssembly.Module>;
   outputCapBytes: number;
   log(line: string): void;
+  /** The largest subtask state sent to the head (bytes). @default {@link MAX_STATE_BYTES} */
+  maxStateBytes?: number;
 }
+
+/** A subtask state must fit one frame (MAX_FRAME_BYTES, 64 MiB) with room for its message. */
+export const MAX_STATE_BYTES = MAX_FRAME_BYTES - 64 * 1024;
 
 interface RunningSlot {
   thread: SlotThread;
@@ -187,9 +193,11 @@ export class StreamSlots {
         this.host.send({ type: 'JobOutput', jobId, partition: r.partition, data: r.bytes, epoch: r.epoch });
         return;
       case 'stream-checkpointed':
+        if (this.tooLarge(jobId, slot, r.vertexId, r.index, r.state, `checkpoint ${r.id}`)) return;
         this.host.send({ type: 'CheckpointAck', jobId, checkpointId: r.id, state: { vertex: r.vertexId, index: r.index, state: r.state } });
         return;
       case 'stream-subtask-done':
+        if (this.tooLarge(jobId, slot, r.vertexId, r.index, r.state, 'its final state')) return;
         this.host.send({ ...this.status(jobId, `${jobId}/${r.vertexId}#${r.index}`, 'Finished', null), data: r.state });
         return;
       case 'stream-finished':
@@ -221,6 +229,24 @@ export class StreamSlots {
       returnBytes: 0,
       returnInline: false,
     };
+  }
+
+  /**
+   * A subtask state travels to the head in one message: one over {@link MAX_STATE_BYTES} fails
+   * the slot with `WRT_OVER_LIMIT` (the job restarts from its last checkpoint, as Flink fails over
+   * on a declined checkpoint) instead of a frame the head would refuse by closing the connection.
+   */
+  private tooLarge(jobId: string, slot: number, vertex: string, index: number, state: Uint8Array, what: string): boolean {
+    const limit = this.host.maxStateBytes ?? MAX_STATE_BYTES;
+    if (state.byteLength <= limit) return false;
+    this.slotFailed(jobId, slot, {
+      code: 'WRT_OVER_LIMIT',
+      message:
+        `${what}: the state of subtask ${vertex}#${index} is ${state.byteLength} bytes, over the ${limit}-byte limit of one ` +
+        `message to the head; keep less state per subtask (a higher parallelism, a shorter window or join interval)`,
+      retryable: true,
+    });
+    return true;
   }
 
   private slotFailed(jobId: string, slot: number, failure: FailureRecord): void {
