@@ -264,7 +264,7 @@ export class StreamSlot {
     for (const e of s.pv.outputs) {
       const next = this.byVertex.get(e.to);
       if (!next) continue;
-      if (next.heldBatches >= this.credits && next.holds(e, this.slot)) return true;
+      if (next.alignment.heldBatches >= this.credits && next.holds(e, this.slot)) return true;
       if (this.blocked(next)) return true;
     }
     return false;
@@ -280,15 +280,15 @@ export class StreamSlot {
 
   /** Returns the credit of the batches `s` held for an alignment and has now processed (those from other slots). */
   private grantReleased(s: StreamSubtask): void {
-    if (s.released.length === 0) return;
-    for (const r of s.released.splice(0))
-      if (r.from !== this.slot) this.host.grantCredit(this.edgeIndex.get(r.edge)!, r.from, this.slot, 1);
+    const released = s.alignment.released;
+    if (released.length === 0) return;
+    for (const r of released.splice(0)) if (r.from !== this.slot) this.host.grantCredit(this.edgeIndex.get(r.edge)!, r.from, this.slot, 1);
   }
 
   /** Batches held for checkpoint alignments by this slot's subtasks now. */
   get heldBatches(): number {
     let n = 0;
-    for (const s of this.subtasks) n += s.heldBatches;
+    for (const s of this.subtasks) n += s.alignment.heldBatches;
     return n;
   }
 

@@ -50,6 +50,7 @@ interface SubtaskSnapshot {
 
 import { MAX_WATERMARK, SINK_PIECE_BYTES, type StreamElement, type SubtaskHost } from './stream-element.js';
 import { Partitioner } from './partitioner.js';
+import { BarrierAlignment } from './barrier-alignment.js';
 
 export { SINK_PIECE_BYTES, MAX_WATERMARK, type StreamElement, type SubtaskHost } from './stream-element.js';
 
@@ -68,14 +69,8 @@ export class StreamSubtask {
   private lastWatermark = -Infinity;
   /** Id of the last checkpoint this subtask took part in (0: none). */
   private lastCheckpoint = 0;
-  /** The checkpoint being aligned, the channels whose barrier arrived, and what they sent since. */
-  private aligning: number | null = null;
-  private barrierSeen: boolean[] = [];
-  private held: { edge: JobGraphEdge; from: number; element: StreamElement }[] = [];
-  /** Batches among {@link held} (the slot stops feeding a held channel past its credit). */
-  heldBatches = 0;
-  /** Held batches processed since the slot last looked, as (edge, upstream subtask): their credit is due now. */
-  readonly released: { edge: JobGraphEdge; from: number }[] = [];
+  /** Checkpoint barrier alignment at the input channels (barrier-alignment.ts). */
+  readonly alignment: BarrierAlignment;
   /** Whether this subtask told its receivers it is idle. */
   private idle = false;
   /** Sources with an idle timeout: when data last came (performance.now() ms), and the pending wake-up. */
@@ -105,6 +100,7 @@ export class StreamSubtask {
     }
     this.valve = new WatermarkValve(Math.max(1, channels));
     this.ended = new Array<boolean>(channels).fill(false);
+    this.alignment = new BarrierAlignment(channels);
     this.outputs = pv.outputs.map((e) => new Partitioner(e, index, plan.byId.get(e.to)!.parallelism, plan.maxParallelism, host));
     const results = this.outputs.filter((o) => (o.edge.output ?? 0) === 0);
     const late = this.outputs.filter((o) => o.edge.output === 1);
@@ -257,25 +253,17 @@ export class StreamSubtask {
 
   /**
    * Delivers one element from subtask `from` of `edge`'s sender. Checkpoint barriers are aligned
-   * (Flink's exactly-once mode): after a channel's barrier, what it sends is held back until every
-   * other channel's barrier (or end) has come; then the subtask takes its snapshot, passes the
-   * barrier on and goes through what it held. Returns false when `element` was held: a held
-   * batch's credit is due only once it is processed (it then appears in {@link released}), so a
-   * channel that has sent its barrier stops after its credit, as Flink blocks such a channel.
+   * (barrier-alignment.ts). Returns false when `element` was held back: a held batch's credit is
+   * due only once it is processed (it then appears in `alignment.released`).
    */
   receive(edge: JobGraphEdge, from: number, element: StreamElement): boolean {
     const c = this.channel(edge, from);
-    if (this.aligning !== null && this.barrierSeen[c]) {
-      this.held.push({ edge, from, element });
-      if (element.type === 'batch') this.heldBatches++;
+    if (this.alignment.holds(c)) {
+      this.alignment.hold({ edge, from, element });
       return false;
     }
     if (element.type === 'barrier') {
-      if (this.aligning === null) {
-        this.aligning = element.id;
-        this.barrierSeen = new Array<boolean>(this.ended.length).fill(false);
-      }
-      this.barrierSeen[c] = true;
+      this.alignment.barrier(element.id, c);
       this.completeAlignment();
     } else if (element.type === 'batch') {
       const batch = new RowBatch(element.bytes);
@@ -310,19 +298,18 @@ export class StreamSubtask {
 
   /** Whether what channel (`edge`, upstream subtask `from`) sends is held now (its barrier came, others' not yet). */
   holds(edge: JobGraphEdge, from: number): boolean {
-    return this.aligning !== null && this.barrierSeen[this.channel(edge, from)] === true;
+    return this.alignment.holds(this.channel(edge, from));
   }
 
   /** Ends an alignment once every channel has sent its barrier or ended. */
   private completeAlignment(): void {
-    if (this.aligning === null || this.ended.some((e, c) => !e && !this.barrierSeen[c])) return;
-    const id = this.aligning;
-    this.aligning = null;
-    this.checkpoint(id);
-    this.heldBatches = 0;
+    const done = this.alignment.complete(this.ended);
+    if (!done) return;
+    this.checkpoint(done.id);
     // A held element may be held again (a barrier of the next checkpoint among them).
-    for (const d of this.held.splice(0))
-      if (this.receive(d.edge, d.from, d.element) && d.element.type === 'batch') this.released.push({ edge: d.edge, from: d.from });
+    for (const d of done.held)
+      if (this.receive(d.edge, d.from, d.element) && d.element.type === 'batch')
+        this.alignment.released.push({ edge: d.edge, from: d.from });
   }
 
   /** Sources: checkpoint `id` starts here (between two batches); a finished source has no part in it. */
