@@ -42,6 +42,11 @@ export class BarrierAlignment {
     if (d.element.type === 'batch') this.heldBatches++;
   }
 
+  /** A held batch of channel (`edge`, upstream subtask `from`) has been processed: its credit is due. */
+  release(edge: JobGraphEdge, from: number): void {
+    this.released.push({ edge, from });
+  }
+
   /** The barrier of checkpoint `id` came on channel `c` (starting an alignment when none runs). */
   barrier(id: number, c: number): void {
     if (this.aligning === null) {

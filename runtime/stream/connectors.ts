@@ -39,6 +39,8 @@ function intProperty(v: JobGraphVertex, name: string): number {
 
 export class NexmarkSource implements StreamSource {
   private readonly gen: NexmarkGenerator;
+  /** Where the generator writes each batch's padding ({@link ExtraBytes}). */
+  private readonly extras = new ExtraBytes();
   private readonly table: NexmarkEventKind | 'all';
   private readonly types: ColumnType[];
   private readonly events: number;
@@ -62,7 +64,7 @@ export class NexmarkSource implements StreamSource {
     this.events = intProperty(v, 'events');
     this.gen = new NexmarkGenerator({ seed: intProperty(v, 'seed') });
     // Padding goes from the generator into the batch as bytes (no string made and encoded again).
-    this.gen.extraBytes = new ExtraBytes();
+    this.gen.extraBytes = this.extras;
     this.nextId = index;
     this.types = nexmarkColumnTypes(
       v.id,
@@ -88,7 +90,7 @@ export class NexmarkSource implements StreamSource {
 
   next(maxRows: number): SourceStep {
     const events: NexmarkEvent[] = [];
-    this.gen.extraBytes!.reset();
+    this.extras.reset();
     let id = this.nextId;
     while (events.length < maxRows && id < this.events) {
       if (this.table === 'all' || eventKind(id) === this.table) {
@@ -100,7 +102,7 @@ export class NexmarkSource implements StreamSource {
     }
     this.nextId = id;
     return {
-      batch: events.length > 0 ? nexmarkBatch(events, this.table, this.types, this.gen.extraBytes) : null,
+      batch: events.length > 0 ? nexmarkBatch(events, this.table, this.types, this.extras) : null,
       maxTimestamp: this.maxTs,
       done: id >= this.events,
     };

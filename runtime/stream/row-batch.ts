@@ -170,25 +170,27 @@ export class RowBatchWriter {
 
   /** A Utf8 cell; `n` is `utf8Length(v)`. */
   string(c: number, r: number, v: string, n: number): void {
-    const p = this.heapAt + this.heap;
+    const p = this.stringCell(c, r, n);
     // Short ASCII strings byte by byte; longer ones through the native encoder (a copy loop).
     if (n === v.length && n <= 24) for (let i = 0; i < n; i++) this.bytes[p + i] = v.charCodeAt(i);
     else if (n > 0) encoder.encodeInto(v, this.bytes.subarray(p, p + n));
-    const at = this.col[c]! + r * 8;
-    this.dv.setUint32(at, this.heap, true);
-    this.dv.setUint32(at + 4, n, true);
-    this.heap += n;
   }
 
   /** A Utf8 cell of `n` ASCII (or UTF-8) bytes taken from `src` at `start`. */
   bytesCell(c: number, r: number, src: Uint8Array, start: number, n: number): void {
-    const p = this.heapAt + this.heap;
+    const p = this.stringCell(c, r, n);
     if (n <= 16) for (let i = 0; i < n; i++) this.bytes[p + i] = src[start + i]!;
     else this.bytes.set(src.subarray(start, start + n), p);
+  }
+
+  /** Points Utf8 cell (c, r) at the next `n` bytes of the heap; returns where in the batch to write them. */
+  private stringCell(c: number, r: number, n: number): number {
     const at = this.col[c]! + r * 8;
     this.dv.setUint32(at, this.heap, true);
     this.dv.setUint32(at + 4, n, true);
+    const p = this.heapAt + this.heap;
     this.heap += n;
+    return p;
   }
 
   /** Any cell, by its column's type (`t`): a string for Utf8 (`n` its UTF-8 length), else a number. */

@@ -308,8 +308,7 @@ export class StreamSubtask {
     this.checkpoint(done.id);
     // A held element may be held again (a barrier of the next checkpoint among them).
     for (const d of done.held)
-      if (this.receive(d.edge, d.from, d.element) && d.element.type === 'batch')
-        this.alignment.released.push({ edge: d.edge, from: d.from });
+      if (this.receive(d.edge, d.from, d.element) && d.element.type === 'batch') this.alignment.release(d.edge, d.from);
   }
 
   /** Sources: checkpoint `id` starts here (between two batches); a finished source has no part in it. */
