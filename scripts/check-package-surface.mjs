@@ -20,7 +20,13 @@ const ENTRIES = [
     platform: 'browser',
     only: [/^gpu\//, /^runtime\/errors\.ts$/, /^runtime\/platform\/browser\/gpu\.ts$/],
   },
-  { name: 'wrt/stream', file: 'sdk/datastream.ts', platform: 'neutral', only: [/^sdk\/datastream/, /^runtime\/errors\.ts$/] },
+  {
+    name: 'wrt/stream',
+    file: 'sdk/datastream.ts',
+    platform: 'neutral',
+    // The checks of a source's watermark alignment are shared with the head's planner.
+    only: [/^sdk\/datastream/, /^runtime\/errors\.ts$/, /^runtime\/stream\/alignment-spec\.ts$/],
+  },
   {
     name: 'wrt/sdk (node)',
     file: 'sdk/node.ts',

@@ -3,7 +3,15 @@
  * lengths of time in milliseconds, sizes in bytes), and the vertex fields they turn into.
  */
 import { WrtError } from '../runtime/errors.js';
-import type { AggregateSpec, ColumnType, JobGraphVertex, StateSpec, StreamColumn } from '../runtime/protocol/messages.js';
+import type {
+  AggregateSpec,
+  ColumnType,
+  JobGraphVertex,
+  StateSpec,
+  StreamColumn,
+  WatermarkAlignmentSpec,
+} from '../runtime/protocol/messages.js';
+import { checkWatermarkAlignment, DEFAULT_ALIGNMENT_UPDATE_MS } from '../runtime/stream/alignment-spec.js';
 
 /** Common vertex options. */
 export interface OperatorOptions {
@@ -29,6 +37,24 @@ export interface SourceOptions extends OperatorOptions {
    * again (Flink's `WatermarkStrategy.withIdleness`). @default never idle
    */
   idleTimeoutMs?: number;
+  /**
+   * Watermark alignment (Flink's `withWatermarkAlignment`, FLIP-182): a subtask of this source whose
+   * watermark is more than `maxDriftMs` (event-time ms) ahead of the slowest source subtask of
+   * `group` in the job reads nothing until the group catches up, so a fast split cannot make joins
+   * and windows buffer without bound. `updateIntervalMs`: how often watermarks are reported
+   * (processing-time ms, 10–60000). @default not aligned; updateIntervalMs 1000
+   */
+  watermarkAlignment?: { group: string; maxDriftMs: number; updateIntervalMs?: number };
+}
+
+/**
+ * The vertex field of a source's `watermarkAlignment` option, the interval defaulted.
+ * @throws WrtError `WRT_BAD_JOB_GRAPH` naming the source and the field at fault.
+ */
+export function alignmentOf(id: string, a: NonNullable<SourceOptions['watermarkAlignment']>): WatermarkAlignmentSpec {
+  const spec = { group: a.group, maxDriftMs: a.maxDriftMs, updateIntervalMs: a.updateIntervalMs ?? DEFAULT_ALIGNMENT_UPDATE_MS };
+  checkWatermarkAlignment(id, spec);
+  return spec;
 }
 
 /** A sink vertex: where the rows go (`csv` parts to the submitter, `blackhole`, `nats`; docs/streaming.md). */

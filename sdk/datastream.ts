@@ -28,6 +28,7 @@ export type { StreamColumn, WindowSpec, StateSpec } from '../runtime/protocol/me
 export type { OperatorOptions, SourceOptions, SinkOptions, AggregateOption } from './datastream-options.js';
 import {
   aggregateColumn,
+  alignmentOf,
   aggregateSpec,
   blankVertex,
   joinVertex,
@@ -98,7 +99,8 @@ export class StreamEnvironment {
 
   /**
    * A source vertex `id`: rows of `o.columns` from `o.format` (`nexmark`, `csv`, `jsonl`, `text`, `nats`).
-   * @throws WrtError `WRT_BAD_JOB_GRAPH` for a used id or an idle timeout that is not a positive integer (ms)
+   * @throws WrtError `WRT_BAD_JOB_GRAPH` for a used id, an idle timeout that is not a positive integer (ms)
+   *   or a watermark alignment out of bounds (datastream-options.ts `alignmentOf`)
    */
   source(id: string, o: SourceOptions): DataStream {
     const v = blankVertex(id, 'Source', o, this);
@@ -111,6 +113,7 @@ export class StreamEnvironment {
         bad(`source "${id}": idleTimeoutMs must be a positive integer (ms), got ${o.idleTimeoutMs}`);
       v.idleTimeoutMs = o.idleTimeoutMs;
     }
+    if (o.watermarkAlignment) v.watermarkAlignment = alignmentOf(id, o.watermarkAlignment);
     return this.add(v, []);
   }
 

@@ -30,6 +30,7 @@ export const ALLOWED: Readonly<Record<Role, ReadonlySet<MessageType>>> = {
     'TaskStatus',
     'JobOutput',
     'CheckpointAck',
+    'ReportWatermarks',
     'StreamData',
     'StreamCredit',
     'ObjectPull',

@@ -294,6 +294,8 @@ export class Head {
         return this.jobs.output(msg);
       case 'CheckpointAck':
         return this.jobs.checkpointAck(msg);
+      case 'ReportWatermarks':
+        return this.jobs.reportWatermarks(id, msg);
       case 'StreamData':
       case 'StreamCredit':
         // Between slots on different nodes (browser nodes accept no connections).

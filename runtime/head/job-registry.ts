@@ -103,6 +103,12 @@ export class JobRegistry {
     if (e?.job instanceof StreamJob) e.job.onCheckpointAck(msg);
   }
 
+  /** Aligned sources' watermarks from node `nodeId`. */
+  reportWatermarks(nodeId: string, msg: MessageOf<'ReportWatermarks'>): void {
+    const e = this.jobs.get(parseExecutionId(msg.jobId)[0]);
+    if (e?.job instanceof StreamJob) e.job.onReportWatermarks(nodeId, msg);
+  }
+
   /** Input chunk `msg.index` of a batch job, from the client that submitted it. */
   inputChunk(conn: Connection, msg: MessageOf<'InputChunk'>): void {
     const e = this.jobs.get(msg.jobId);

@@ -337,6 +337,7 @@ export class NodeAgent {
       case 'StreamData':
       case 'StreamCredit':
       case 'TriggerCheckpoint':
+      case 'AlignWatermarks':
         this.streams.handle(msg);
         break;
       case 'TrustReport': {

@@ -1,7 +1,7 @@
 /** Messages between a node agent and its slot threads (structured clone, not the wire protocol). */
 import type { FailureRecord } from '../errors.js';
 import type { GpuRequest } from './gpu-bridge.js';
-import type { JobGraph } from '../protocol/messages.js';
+import type { JobGraph, SourceWatermark } from '../protocol/messages.js';
 import type { StreamElement } from '../stream/stream-subtask.js';
 import type { ArenaRange } from '../store/object-store.js';
 import type { SubtaskMetrics } from '../stream/stream-slot.js';
@@ -67,7 +67,9 @@ export type StreamSlotRequest =
   | { type: 'stream-in'; edge: number; from: number; to: number; element: StreamElement }
   | { type: 'stream-credit'; edge: number; from: number; to: number; credits: number }
   /** Asks for the slot's {@link SubtaskMetrics} (answered with `stream-metrics`). */
-  | { type: 'stream-metrics' };
+  | { type: 'stream-metrics' }
+  /** The slowest watermark of alignment group `group` (runtime/stream/watermark-alignment.ts). */
+  | { type: 'stream-align'; group: string; min: number };
 
 /** A stream slot thread → the agent. */
 export type StreamSlotReply =
@@ -79,6 +81,8 @@ export type StreamSlotReply =
   /** Every subtask of the slot is done; `subtasks`: their final figures. */
   | { type: 'stream-finished'; subtasks: SubtaskMetrics[] }
   | { type: 'stream-metrics'; subtasks: SubtaskMetrics[] }
+  /** Aligned sources' watermarks that changed, for the head (a ReportWatermarks). */
+  | { type: 'stream-watermarks'; sources: SourceWatermark[] }
   | { type: 'stream-failed'; failure: FailureRecord };
 
 export type SlotReply =

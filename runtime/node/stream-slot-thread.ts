@@ -71,6 +71,7 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
             finished: () => reply({ type: 'stream-finished', subtasks: slot?.metrics() ?? [] }),
             failed: (err, vertexId) => fail(err, vertexId),
             schedule,
+            reportWatermarks: (sources) => reply({ type: 'stream-watermarks', sources }),
           },
           { credits: msg.credits },
         );
@@ -80,6 +81,7 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
       else if (!slot) throw new WrtError('WRT_PROTOCOL', `stream slot thread got ${msg.type} before stream-open`);
       else if (msg.type === 'stream-in') slot.receive(msg.edge, msg.from, msg.to, msg.element);
       else if (msg.type === 'stream-trigger') slot.trigger(msg.id);
+      else if (msg.type === 'stream-align') slot.align(msg.group, msg.min);
       else slot.credit(msg.edge, msg.from, msg.to, msg.credits);
     } catch (err) {
       fail(err);

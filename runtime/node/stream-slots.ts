@@ -99,7 +99,7 @@ export class StreamSlots {
     return n;
   }
 
-  handle(m: MessageOf<'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob' | 'TriggerCheckpoint'>): void {
+  handle(m: MessageOf<'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob' | 'TriggerCheckpoint' | 'AlignWatermarks'>): void {
     switch (m.type) {
       case 'DeployStreamSlot':
         return this.deploy(m);
@@ -110,12 +110,17 @@ export class StreamSlots {
       case 'CancelJob':
         return this.cancel(m.jobId);
       case 'TriggerCheckpoint':
-        for (const running of this.jobs.get(m.jobId)?.slots.values() ?? []) {
-          const t: StreamSlotRequest = { type: 'stream-trigger', id: m.checkpointId };
-          if (running.backlog) running.backlog.push(t);
-          else running.thread.postMessage(t);
-        }
-        return;
+        return this.toEverySlot(m.jobId, { type: 'stream-trigger', id: m.checkpointId });
+      case 'AlignWatermarks':
+        return this.toEverySlot(m.jobId, { type: 'stream-align', group: m.group, min: m.minWatermark });
+    }
+  }
+
+  /** Posts `r` to every slot of execution `jobId` on this node (queued behind the open of one that is starting). */
+  private toEverySlot(jobId: string, r: StreamSlotRequest): void {
+    for (const running of this.jobs.get(jobId)?.slots.values() ?? []) {
+      if (running.backlog) running.backlog.push(r);
+      else running.thread.postMessage(r);
     }
   }
 
@@ -211,6 +216,9 @@ export class StreamSlots {
       }
       case 'stream-failed':
         this.slotFailed(jobId, slot, r.failure);
+        return;
+      case 'stream-watermarks':
+        this.host.send({ type: 'ReportWatermarks', jobId, sources: r.sources });
         return;
     }
   }

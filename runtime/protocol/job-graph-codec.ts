@@ -39,6 +39,7 @@ function encodeStreamParts(b: flatbuffers.Builder, v: JobGraphVertex) {
   );
   const w = v.window;
   return {
+    alignmentGroup: v.watermarkAlignment && b.createString(v.watermarkAlignment.group),
     columns: columns && Vertex.createColumnsVector(b, columns),
     properties: properties && Vertex.createPropertiesVector(b, properties),
     aggregates: aggregates && Vertex.createAggregatesVector(b, aggregates),
@@ -84,6 +85,11 @@ export function encodeJobGraphTable(b: flatbuffers.Builder, g: JobGraph): flatbu
     if (v.upperBoundMs) Vertex.addUpperBoundMs(b, big(v.upperBoundMs));
     if (v.watermarkBoundMs) Vertex.addWatermarkBoundMs(b, big(v.watermarkBoundMs));
     if (v.idleTimeoutMs) Vertex.addIdleTimeoutMs(b, big(v.idleTimeoutMs));
+    if (sp.alignmentGroup !== undefined) {
+      Vertex.addAlignmentGroup(b, sp.alignmentGroup);
+      Vertex.addMaxDriftMs(b, big(v.watermarkAlignment!.maxDriftMs));
+      Vertex.addAlignmentUpdateMs(b, v.watermarkAlignment!.updateIntervalMs);
+    }
     return Vertex.endVertex(b);
   });
   const edges = g.edges.map((e) => {
@@ -162,6 +168,8 @@ function decodeStreamParts(v: Vertex): Partial<JobGraphVertex> {
   if (v.upperBoundMs() !== 0n) out.upperBoundMs = Number(v.upperBoundMs());
   if (v.watermarkBoundMs() !== 0n) out.watermarkBoundMs = num(v.watermarkBoundMs());
   if (v.idleTimeoutMs() !== 0n) out.idleTimeoutMs = num(v.idleTimeoutMs());
+  const group = v.alignmentGroup();
+  if (group) out.watermarkAlignment = { group, maxDriftMs: num(v.maxDriftMs()), updateIntervalMs: v.alignmentUpdateMs() };
   return out;
 }
 

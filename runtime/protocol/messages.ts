@@ -64,6 +64,19 @@ export interface JobGraphVertex {
   project?: number[];
   watermarkBoundMs?: number;
   idleTimeoutMs?: number;
+  /** Sources: watermark alignment (job-graph.fbs `alignment_group`; stream/watermark-alignment.ts). */
+  watermarkAlignment?: WatermarkAlignmentSpec;
+}
+
+/**
+ * A source's watermark alignment (Flink's `WatermarkStrategy.withWatermarkAlignment`, FLIP-182):
+ * its subtasks pause while their watermark is more than `maxDriftMs` (event-time ms) ahead of the
+ * slowest watermark of `group` across the job, and report theirs at most every `updateIntervalMs`.
+ */
+export interface WatermarkAlignmentSpec {
+  group: string;
+  maxDriftMs: number;
+  updateIntervalMs: number;
 }
 
 export interface JobGraphEdge {
@@ -348,6 +361,10 @@ export type Message =
   | { type: 'Authenticate'; role: Role; credential: string; proof: Uint8Array }
   /** `subject` owns what the connection creates; `admin`: the cluster secret, which may act on everything. */
   | { type: 'AuthOk'; role: Role; subject: string; admin: boolean }
+  /** node → head: aligned source subtasks' watermarks (wire.fbs `ReportWatermarks`; ±Infinity allowed). */
+  | { type: 'ReportWatermarks'; jobId: string; sources: SourceWatermark[] }
+  /** head → node: the slowest watermark of alignment group `group` (wire.fbs `AlignWatermarks`). */
+  | { type: 'AlignWatermarks'; jobId: string; group: string; minWatermark: number }
   /** head → volunteer: its trust record (wire.fbs `TrustReport`, docs/volunteers.md). */
   | { type: 'TrustReport'; valid: number; invalid: number; streak: number; trusted: boolean; quarantined: boolean; unitsDone: number };
 
@@ -361,6 +378,13 @@ export interface SubtaskState {
   vertex: string;
   index: number;
   state: Uint8Array;
+}
+
+/** Source subtask `vertex`#`index`'s watermark, event-time ms: +Infinity ended or idle, -Infinity before its first. */
+export interface SourceWatermark {
+  vertex: string;
+  index: number;
+  watermark: number;
 }
 
 export type MessageType = Message['type'];

@@ -18,10 +18,22 @@ import { TriggerCheckpoint } from './generated/wrt/protocol/trigger-checkpoint.j
 import { CheckpointAck } from './generated/wrt/protocol/checkpoint-ack.js';
 import { JobControl } from './generated/wrt/protocol/job-control.js';
 import { JobControlDone } from './generated/wrt/protocol/job-control-done.js';
+import { ReportWatermarks } from './generated/wrt/protocol/report-watermarks.js';
+import { SourceWatermark } from './generated/wrt/protocol/source-watermark.js';
+import { AlignWatermarks } from './generated/wrt/protocol/align-watermarks.js';
 
 type B = flatbuffers.Builder;
 export type StreamMessage = MessageOf<
-  'DeployStreamSlot' | 'StreamData' | 'StreamCredit' | 'CancelJob' | 'TriggerCheckpoint' | 'CheckpointAck' | 'JobControl' | 'JobControlDone'
+  | 'DeployStreamSlot'
+  | 'StreamData'
+  | 'StreamCredit'
+  | 'CancelJob'
+  | 'TriggerCheckpoint'
+  | 'CheckpointAck'
+  | 'JobControl'
+  | 'JobControlDone'
+  | 'ReportWatermarks'
+  | 'AlignWatermarks'
 >;
 
 const JOB_ACTIONS: readonly JobAction[] = ['Savepoint', 'Cancel', 'Stop'];
@@ -45,7 +57,9 @@ export function isStreamMessage(m: Message): m is StreamMessage {
     m.type === 'TriggerCheckpoint' ||
     m.type === 'CheckpointAck' ||
     m.type === 'JobControl' ||
-    m.type === 'JobControlDone'
+    m.type === 'JobControlDone' ||
+    m.type === 'ReportWatermarks' ||
+    m.type === 'AlignWatermarks'
   );
 }
 
@@ -128,6 +142,15 @@ export function encodeStreamBody(b: B, m: StreamMessage): [Kind, flatbuffers.Off
       const [job, path] = [m.jobId, m.savepointPath].map((s) => b.createString(s));
       return [Kind.JobControlDone, JobControlDone.createJobControlDone(b, m.requestId, job!, path!)];
     }
+    case 'ReportWatermarks': {
+      const job = b.createString(m.jobId);
+      const sources = m.sources.map((w) => SourceWatermark.createSourceWatermark(b, b.createString(w.vertex), w.index, w.watermark));
+      return [Kind.ReportWatermarks, ReportWatermarks.createReportWatermarks(b, job, ReportWatermarks.createSourcesVector(b, sources))];
+    }
+    case 'AlignWatermarks': {
+      const [job, group] = [m.jobId, m.group].map((s) => b.createString(s));
+      return [Kind.AlignWatermarks, AlignWatermarks.createAlignWatermarks(b, job!, group!, m.minWatermark)];
+    }
   }
 }
 
@@ -204,6 +227,17 @@ export function decodeStreamBody(r: GuardedReader, env: Envelope): StreamMessage
     case Kind.JobControlDone: {
       const t = env.message(new JobControlDone()) as JobControlDone;
       return { type: 'JobControlDone', requestId: t.requestId(), jobId: r.str(t.jobId()), savepointPath: r.str(t.savepointPath()) };
+    }
+    case Kind.ReportWatermarks: {
+      const t = env.message(new ReportWatermarks()) as ReportWatermarks;
+      const sources = r
+        .list(t.sourcesLength(), (i) => t.sources(i))
+        .map((w) => ({ vertex: r.str(w.vertex()), index: w.index(), watermark: w.watermark() }));
+      return { type: 'ReportWatermarks', jobId: r.str(t.jobId()), sources };
+    }
+    case Kind.AlignWatermarks: {
+      const t = env.message(new AlignWatermarks()) as AlignWatermarks;
+      return { type: 'AlignWatermarks', jobId: r.str(t.jobId()), group: r.str(t.group()), minWatermark: t.minWatermark() };
     }
     default:
       return null;

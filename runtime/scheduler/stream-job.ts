@@ -25,15 +25,15 @@
  * lost or repeated; its sinks begin new part files.
  */
 import type { JobGraph, MessageOf } from '../protocol/messages.js';
-import type { WrtError } from '../errors.js';
-import { type FailureRecord } from '../errors.js';
-import type { JobHost } from './batch-job.js';
+import type { WrtError, FailureRecord } from '../errors.js';
+import { NO_NODE_GRACE_MS, type JobHost } from './batch-job.js';
 import { ClusterJob } from './cluster-job.js';
 import { placeSlots } from './placement.js';
-import { NO_NODE_GRACE_MS } from './batch-job.js';
 import { planStreamJob, resolvedGraph, type StreamPlan } from '../stream/execution-graph.js';
 import type { CheckpointStore, CompletedCheckpoint } from '../platform/checkpoint-store.js';
 import { CheckpointCoordinator, type SavepointRequest } from './checkpoint-coordinator.js';
+import { WatermarkAligner } from './watermark-aligner.js';
+import { deployMessage, parseExecutionId, type SlotDeployment } from './slot-deployment.js';
 
 export type { SavepointRequest };
 import { JetStreamCommitter } from '../stream/nats/jetstream-committer.js';
@@ -63,11 +63,7 @@ export interface StreamJobSpec {
   connectJetStream?: ConnectJetStream;
 }
 
-/** "JOB@ATTEMPT" → [JOB, ATTEMPT]. */
-export function parseExecutionId(id: string): [string, number] {
-  const at = id.lastIndexOf('@');
-  return at < 0 ? [id, 0] : [id.slice(0, at), Number(id.slice(at + 1))];
-}
+export { parseExecutionId };
 
 export class StreamJob extends ClusterJob {
   readonly plan: StreamPlan;
@@ -85,6 +81,7 @@ export class StreamJob extends ClusterJob {
   private waitingSince: number | null = null;
   private released = false;
   private readonly checkpoints: CheckpointCoordinator;
+  private readonly aligner: WatermarkAligner;
   /** Publishes the committed output of `nats` sinks. */
   private readonly committer: JetStreamCommitter;
   /** The job has ended and waits for its committed output to be published before it says so. */
@@ -110,15 +107,18 @@ export class StreamJob extends ClusterJob {
         terminal: () => this.terminal,
         finishedState: (key) => this.finished.get(key),
         allFinished: () => this.finished.size === this.total,
-        trigger: (id) => {
-          for (const n of new Set(this.slotNodes))
-            this.host.sendToNode(n, { type: 'TriggerCheckpoint', jobId: this.executionId, checkpointId: id });
-        },
+        trigger: (id) => this.toSlotNodes({ type: 'TriggerCheckpoint', jobId: this.executionId, checkpointId: id }),
         commit: (partition, data) => this.commitPiece(partition, data),
         stopped: (message) => this.end('Stopped', message, Date.now()),
         log: (line) => this.host.log(line),
       },
       spec.checkpoints,
+    );
+    this.aligner = new WatermarkAligner(
+      this.plan,
+      (index) => this.slotNodes[index],
+      (group, minWatermark) => this.toSlotNodes({ type: 'AlignWatermarks', jobId: this.executionId, group, minWatermark }),
+      (why) => this.host.log(`job ${spec.jobId}: ${why}; ignored`),
     );
     const run = globalThis.crypto.randomUUID().slice(0, 8);
     this.committer = new JetStreamCommitter(
@@ -221,28 +221,16 @@ export class StreamJob extends ClusterJob {
       this.nodesUsed.add(this.host.nodeName(nodeId));
       this.host.ledger.grant(this.slotGrant(s), nodeId, { cpus: 1 }, 'stream');
     }
-    for (let s = 0; s < this.slots; s++) {
-      const nodeId = this.slotNodes[s]!;
-      const restore = [...(this.latest?.states ?? [])].flatMap(([key, state]) => {
-        const at = key.lastIndexOf('#');
-        const index = Number(key.slice(at + 1));
-        return index === s ? [{ vertex: key.slice(0, at), index, state }] : [];
-      });
-      this.host.sendToNode(nodeId, {
-        type: 'DeployStreamSlot',
-        jobId: this.executionId,
-        slot: s,
-        moduleHash: this.spec.moduleHash,
-        module: this.host.needsModule(nodeId, this.spec.moduleHash) ? this.spec.module : new Uint8Array(0),
-        graph: this.planned,
-        slotNodes: this.slotNodes,
-        maxMemoryBytes: this.spec.maxMemoryBytes,
-        deadlineMs: this.spec.deadlineMs,
-        channelCredits: CHANNEL_CREDITS,
-        restore,
-        freshOutput: this.checkpoints.freshOutput,
-      });
-    }
+    const d: SlotDeployment = {
+      executionId: this.executionId,
+      spec: this.spec,
+      graph: this.planned,
+      slotNodes: this.slotNodes,
+      channelCredits: CHANNEL_CREDITS,
+      from: this.latest,
+      freshOutput: this.checkpoints.freshOutput,
+    };
+    this.slotNodes.forEach((n, s) => this.host.sendToNode(n, deployMessage(d, s, this.host.needsModule(n, this.spec.moduleHash))));
     const where = this.slotNodes.map((n, s) => `slot ${s} on ${this.host.nodeName(n)}`).join(', ');
     const from = this.latest ? ` from checkpoint ${this.latest.id}` : '';
     this.host.log(`job ${this.spec.jobId}: attempt ${this.attempt}${from}: ${this.total} subtasks; ${where}`);
@@ -266,6 +254,11 @@ export class StreamJob extends ClusterJob {
     this.bytesDone += data.byteLength;
     if (this.committer.handles(partition)) this.committer.commit(partition, data);
     else this.host.sendToClient({ type: 'JobOutput', jobId: this.spec.jobId, partition, data });
+  }
+
+  /** Node `nodeId` reported aligned sources' watermarks (watermark-aligner.ts checks what it may report). */
+  onReportWatermarks(nodeId: string, m: MessageOf<'ReportWatermarks'>): void {
+    if (this.current(m.jobId)) this.aligner.report(nodeId, m.sources);
   }
 
   onCheckpointAck(m: MessageOf<'CheckpointAck'>): void {
@@ -360,6 +353,7 @@ export class StreamJob extends ClusterJob {
     this.slotNodes = [];
     this.finished.clear();
     this.checkpoints.restart();
+    this.aligner.reset();
     this.pump(now);
   }
 
@@ -372,10 +366,13 @@ export class StreamJob extends ClusterJob {
   private releaseSlots(cancelReason?: string): void {
     if (this.released) return;
     this.released = true;
-    for (const n of new Set(this.slotNodes)) {
-      if (cancelReason !== undefined) this.host.sendToNode(n, { type: 'CancelJob', jobId: this.executionId, reason: cancelReason });
-    }
+    if (cancelReason !== undefined) this.toSlotNodes({ type: 'CancelJob', jobId: this.executionId, reason: cancelReason });
     for (let s = 0; s < this.slotNodes.length; s++) this.host.ledger.release(this.slotGrant(s));
+  }
+
+  /** Sends `m` to every node that runs a slot of the current attempt, once each. */
+  private toSlotNodes(m: MessageOf<'TriggerCheckpoint' | 'AlignWatermarks' | 'CancelJob'>): void {
+    for (const n of new Set(this.slotNodes)) this.host.sendToNode(n, m);
   }
 
   fail(f: FailureRecord): void {

@@ -6,6 +6,7 @@
 import type { JobGraph, JobGraphEdge, JobGraphVertex, StreamColumn } from '../protocol/messages.js';
 import { WrtError } from '../errors.js';
 import { DEFAULT_MAX_PARALLELISM } from './key-groups.js';
+import { checkWatermarkAlignment } from './alignment-spec.js';
 
 export interface PlannedVertex {
   vertex: JobGraphVertex;
@@ -88,6 +89,8 @@ export function planStreamJob(graph: JobGraph, args: Record<string, string>, def
     if (v.kind === 'Source' && pv.inputs.length > 0) bad(`source "${v.id}" has inputs`);
     if (v.kind !== 'Source' && pv.inputs.length === 0) bad(`vertex "${v.id}" has no input`);
     if (v.kind === 'Sink' && pv.outputs.length > 0) bad(`sink "${v.id}" has outputs`);
+    if (v.watermarkAlignment && v.kind !== 'Source') bad(`vertex "${v.id}" is no source and cannot align watermarks`);
+    if (v.watermarkAlignment) checkWatermarkAlignment(v.id, v.watermarkAlignment);
     if ((v.kind === 'IntervalJoin' || v.kind === 'WindowJoin') && new Set(pv.inputs.map((e) => e.input ?? 0)).size !== 2)
       bad(`${v.kind === 'IntervalJoin' ? 'interval' : 'window'} join "${v.id}" needs inputs 0 and 1`);
     if (v.kind === 'Sink' && !v.columns) pv.vertex = { ...v, columns: edgeColumns(byId, pv.inputs[0]!) };

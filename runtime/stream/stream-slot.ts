@@ -19,10 +19,12 @@
  * elements arriving from other slots are taken in between.
  */
 import type { ConnectorAccess } from '../platform/platform.js';
-import type { JobGraphEdge } from '../protocol/messages.js';
+import type { JobGraphEdge, SourceWatermark } from '../protocol/messages.js';
 import type { StreamPlan } from './execution-graph.js';
 import { StreamSubtask, type StreamElement, type SubtaskHost } from './stream-subtask.js';
 import { WrtError } from '../errors.js';
+import { OutboundChannel } from './outbound-channel.js';
+import { SourceAlignment, type AlignedSource } from './watermark-alignment.js';
 
 export interface StreamSlotHost {
   /** A fresh instance of the pipeline module with `imports` added. */
@@ -49,6 +51,8 @@ export interface StreamSlotHost {
   failed(err: unknown, vertexId: string): void;
   /** Runs `fn` after pending messages have been taken (a macrotask). */
   schedule(fn: () => void): void;
+  /** The watermarks of aligned sources changed (watermark-alignment.ts); absent: the slot aligns nothing. */
+  reportWatermarks?(sources: SourceWatermark[]): void;
 }
 
 export interface StreamSlotOptions {
@@ -82,43 +86,6 @@ interface Delivery {
   element: StreamElement;
 }
 
-/** The sending side of one channel to another slot. */
-class OutboundChannel {
-  private readonly waiting: StreamElement[] = [];
-
-  constructor(
-    private credits: number,
-    private readonly post: (element: StreamElement) => void,
-  ) {}
-
-  /** A batch (and what follows it) waits for credit. */
-  get blocked(): boolean {
-    return this.waiting.length > 0;
-  }
-
-  send(element: StreamElement): void {
-    if (this.waiting.length > 0 || (element.type === 'batch' && this.credits === 0)) {
-      this.waiting.push(element);
-      return;
-    }
-    if (element.type === 'batch') this.credits--;
-    this.post(element);
-  }
-
-  grant(credits: number): void {
-    this.credits += credits;
-    while (this.waiting.length > 0) {
-      const e = this.waiting[0]!;
-      if (e.type === 'batch') {
-        if (this.credits === 0) return;
-        this.credits--;
-      }
-      this.waiting.shift();
-      this.post(e);
-    }
-  }
-}
-
 export class StreamSlot {
   private readonly subtasks: StreamSubtask[] = [];
   /** Subtasks whose operators can set processing-time timers. */
@@ -147,6 +114,9 @@ export class StreamSlot {
   private readonly blockedMs = new Map<StreamSubtask, number>();
   private readonly wasBlocked = new Set<StreamSubtask>();
   private lookedAt = performance.now();
+  /** Watermark alignment of this slot's aligned sources (null: none, or the host aligns nothing). */
+  private readonly alignment: SourceAlignment | null = null;
+  private readonly aligned = new Map<StreamSubtask, AlignedSource>();
 
   constructor(
     readonly plan: StreamPlan,
@@ -186,7 +156,33 @@ export class StreamSlot {
       this.byVertex.set(pv.vertex.id, self);
       this.inbox.set(self, []);
       this.channelsOf.set(self, []);
+      const spec = pv.vertex.kind === 'Source' ? pv.vertex.watermarkAlignment : undefined;
+      const s = self;
+      if (spec)
+        this.aligned.set(s, {
+          vertexId: s.vertexId,
+          index: slot,
+          spec,
+          watermark: () => (s.done || s.isIdle ? Infinity : s.outputWatermark),
+        });
     }
+    if (this.aligned.size > 0 && host.reportWatermarks)
+      this.alignment = new SourceAlignment(
+        [...this.aligned.values()],
+        (w) => host.reportWatermarks!(w),
+        () => this.wake(),
+      );
+  }
+
+  /** The head announced `min` as the slowest watermark of alignment group `group` (watermark-alignment.ts). */
+  align(group: string, min: number): void {
+    this.alignment?.align(group, min);
+  }
+
+  /** Whether source `s` waits for the rest of its alignment group. */
+  private paused(s: StreamSubtask): boolean {
+    const a = this.alignment && this.aligned.get(s);
+    return !!a && this.alignment.paused(a);
   }
 
   private channel(sender: StreamSubtask, edge: JobGraphEdge, from: number, to: number): OutboundChannel {
@@ -242,6 +238,7 @@ export class StreamSlot {
   /** Stops at once; nothing more is sent. */
   stop(): void {
     this.stopped = true;
+    this.alignment?.stop();
   }
 
   private wake(): void {
@@ -358,7 +355,7 @@ export class StreamSlot {
           this.drainLocal();
         }
         for (const s of this.subtasks) {
-          if (s.pv.vertex.kind !== 'Source' || s.done || this.blocked(s)) continue;
+          if (s.pv.vertex.kind !== 'Source' || s.done || this.blocked(s) || this.paused(s)) continue;
           this.current = s;
           if (s.pump(this.batchRows)) progressed = true;
           this.drainLocal();
@@ -366,6 +363,7 @@ export class StreamSlot {
         this.reportDone();
         if (this.stopped) return;
         for (const s of this.timed) s.armProcessingTimer();
+        this.alignment?.observe();
         if (!progressed) {
           this.observeBackPressure();
           return;
@@ -377,7 +375,7 @@ export class StreamSlot {
         }
       }
     } catch (err) {
-      this.stopped = true;
+      this.stop();
       this.host.failed(err, this.current?.vertexId ?? '');
     }
   }
@@ -389,7 +387,8 @@ export class StreamSlot {
       this.host.subtaskDone(s.vertexId, this.slot, s.snapshot());
     }
     if (this.reportedDone.size === this.subtasks.length && [...this.outbound.values()].every((c) => !c.blocked)) {
-      this.stopped = true;
+      this.alignment?.flush();
+      this.stop();
       this.host.finished();
     }
   }

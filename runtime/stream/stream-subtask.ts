@@ -164,6 +164,11 @@ export class StreamSubtask {
     return this.finished;
   }
 
+  /** Sources with an idle timeout: whether it is idle now (it sent an idle status). */
+  get isIdle(): boolean {
+    return this.idle;
+  }
+
   /** The last watermark this subtask sent on, event-time ms (-Infinity before the first; Flink's currentOutputWatermark). */
   get outputWatermark(): number {
     return this.lastWatermark;

@@ -199,4 +199,15 @@ export const SAMPLES: Message[] = [
   { type: 'Authenticate', role: 'volunteer', credential: 'wrt.volunteer.link-1', proof: bytes(32) },
   { type: 'AuthOk', role: 'driver', subject: 'alice', admin: false },
   { type: 'TrustReport', valid: 12, invalid: 1, streak: 11, trusted: true, quarantined: false, unitsDone: 40 },
+  {
+    type: 'ReportWatermarks',
+    jobId: 'j-2@1',
+    sources: [
+      { vertex: 'events', index: 0, watermark: 1_436_918_400_999 },
+      { vertex: 'events', index: 3, watermark: Infinity },
+      { vertex: 'clicks', index: 1, watermark: -Infinity },
+    ],
+  },
+  { type: 'AlignWatermarks', jobId: 'j-2@1', group: 'events', minWatermark: 1_436_918_400_500 },
+  { type: 'AlignWatermarks', jobId: 'j-2@1', group: 'events', minWatermark: Infinity },
 ];

@@ -134,6 +134,9 @@ test('each role may send only its own messages: a viewer or volunteer sending dr
     ['volunteer', await deriveToken(head.clusterSecret, 'volunteer', 'link-1'), { type: 'CancelJob', jobId: 'j-1', reason: 'x' }],
     ['volunteer', await deriveToken(head.clusterSecret, 'volunteer', 'link-1'), { type: 'ReleaseObjects', objectIds: ['o'] }],
     ['driver', await deriveToken(head.clusterSecret, 'driver', 'd'), sample('Heartbeat')],
+    // Only nodes report source watermarks; a volunteer or driver could otherwise stall a job's sources.
+    ['volunteer', await deriveToken(head.clusterSecret, 'volunteer', 'link-1'), sample('ReportWatermarks')],
+    ['driver', await deriveToken(head.clusterSecret, 'driver', 'd'), sample('ReportWatermarks')],
     ['node', head.clusterSecret, sample('SubmitTask')],
   ];
   for (const [role, token, m] of cases) {

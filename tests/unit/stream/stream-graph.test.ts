@@ -61,6 +61,37 @@ test('the DataStream builder refuses unknown columns, reused ids and empty windo
   assert.throws(() => env.build(), code('WRT_BAD_JOB_GRAPH', /no sink/));
 });
 
+test('a source watermark alignment survives the FlatBuffers round trip; a bad one is refused where it is stated', () => {
+  const env = new StreamEnvironment('aligned');
+  env
+    .source('bids', { format: 'nexmark', columns: BID, watermarkAlignment: { group: 'g', maxDriftMs: 2000 } })
+    .sinkTo('out', { format: 'csv' });
+  const g = env.build();
+  assert.deepEqual(g.vertices[0]!.watermarkAlignment, { group: 'g', maxDriftMs: 2000, updateIntervalMs: 1000 });
+  assert.deepEqual(decodeJobGraph(encodeJobGraph(g)), g);
+
+  const bad = new StreamEnvironment('bad');
+  assert.throws(
+    () => bad.source('a', { format: 'nexmark', columns: BID, watermarkAlignment: { group: '', maxDriftMs: 1 } }),
+    code('WRT_BAD_JOB_GRAPH', /source "a": watermark alignment needs a group name/),
+  );
+  assert.throws(
+    () => bad.source('b', { format: 'nexmark', columns: BID, watermarkAlignment: { group: 'g', maxDriftMs: -1 } }),
+    code('WRT_BAD_JOB_GRAPH', /maxDriftMs must be an integer ≥ 0/),
+  );
+  assert.throws(
+    () => bad.source('c', { format: 'nexmark', columns: BID, watermarkAlignment: { group: 'g', maxDriftMs: 1, updateIntervalMs: 1 } }),
+    code('WRT_BAD_JOB_GRAPH', /updateIntervalMs must be an integer from 10 to 60000/),
+  );
+  // A graph built by hand is checked by the head's planner: alignment on a source only, in bounds.
+  const onSink = structuredClone(g);
+  onSink.vertices[1]!.watermarkAlignment = { group: 'g', maxDriftMs: 0, updateIntervalMs: 100 };
+  assert.throws(() => planStreamJob(onSink, {}, 1), code('WRT_BAD_JOB_GRAPH', /"out" is no source and cannot align watermarks/));
+  const tooOften = structuredClone(g);
+  tooOften.vertices[0]!.watermarkAlignment!.updateIntervalMs = 0;
+  assert.throws(() => planStreamJob(tooOften, {}, 1), code('WRT_BAD_JOB_GRAPH', /updateIntervalMs/));
+});
+
 test('a source idle timeout survives the FlatBuffers round trip', () => {
   const env = new StreamEnvironment('idle');
   env.source('bids', { format: 'nexmark', columns: BID, watermarkBoundMs: 5, idleTimeoutMs: 1500 }).sinkTo('out', { format: 'csv' });

@@ -4,6 +4,7 @@
 import { ActorCall } from '../../wrt/protocol/actor-call.js';
 import { ActorInfo } from '../../wrt/protocol/actor-info.js';
 import { ActorState } from '../../wrt/protocol/actor-state.js';
+import { AlignWatermarks } from '../../wrt/protocol/align-watermarks.js';
 import { AuthChallenge } from '../../wrt/protocol/auth-challenge.js';
 import { AuthOk } from '../../wrt/protocol/auth-ok.js';
 import { Authenticate } from '../../wrt/protocol/authenticate.js';
@@ -31,6 +32,7 @@ import { RegisterAck } from '../../wrt/protocol/register-ack.js';
 import { RegisterModule } from '../../wrt/protocol/register-module.js';
 import { RegisterNode } from '../../wrt/protocol/register-node.js';
 import { ReleaseObjects } from '../../wrt/protocol/release-objects.js';
+import { ReportWatermarks } from '../../wrt/protocol/report-watermarks.js';
 import { StreamCredit } from '../../wrt/protocol/stream-credit.js';
 import { StreamData } from '../../wrt/protocol/stream-data.js';
 import { SubmitJob } from '../../wrt/protocol/submit-job.js';
@@ -78,13 +80,15 @@ export enum Message {
   AuthChallenge = 34,
   Authenticate = 35,
   AuthOk = 36,
-  TrustReport = 37
+  TrustReport = 37,
+  ReportWatermarks = 38,
+  AlignWatermarks = 39
 }
 
 export function unionToMessage(
   type: Message,
-  accessor: (obj:ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport) => ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null
-): ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null {
+  accessor: (obj:ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport) => ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null
+): ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(new RegisterNode())! as RegisterNode;
@@ -124,15 +128,17 @@ export function unionToMessage(
     case 'Authenticate': return accessor(new Authenticate())! as Authenticate;
     case 'AuthOk': return accessor(new AuthOk())! as AuthOk;
     case 'TrustReport': return accessor(new TrustReport())! as TrustReport;
+    case 'ReportWatermarks': return accessor(new ReportWatermarks())! as ReportWatermarks;
+    case 'AlignWatermarks': return accessor(new AlignWatermarks())! as AlignWatermarks;
     default: return null;
   }
 }
 
 export function unionListToMessage(
   type: Message, 
-  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport) => ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null, 
+  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport) => ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null, 
   index: number
-): ActorCall|ActorInfo|ActorState|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null {
+): ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(index, new RegisterNode())! as RegisterNode;
@@ -172,6 +178,8 @@ export function unionListToMessage(
     case 'Authenticate': return accessor(index, new Authenticate())! as Authenticate;
     case 'AuthOk': return accessor(index, new AuthOk())! as AuthOk;
     case 'TrustReport': return accessor(index, new TrustReport())! as TrustReport;
+    case 'ReportWatermarks': return accessor(index, new ReportWatermarks())! as ReportWatermarks;
+    case 'AlignWatermarks': return accessor(index, new AlignWatermarks())! as AlignWatermarks;
     default: return null;
   }
 }

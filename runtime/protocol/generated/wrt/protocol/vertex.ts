@@ -202,8 +202,31 @@ idleTimeoutMs():bigint {
   return offset ? this.bb!.readInt64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * Sources: watermark alignment (Flink's FLIP-182 `withWatermarkAlignment`). A source subtask of
+ * group `alignment_group` whose watermark is more than `max_drift_ms` ahead of the slowest
+ * watermark of the group, job-wide, reads nothing until the group catches up; subtasks report
+ * their watermark at most every `alignment_update_ms`. Empty group: not aligned.
+ */
+alignmentGroup():string|null
+alignmentGroup(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+alignmentGroup(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 40);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+maxDriftMs():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 42);
+  return offset ? this.bb!.readInt64(this.bb_pos + offset) : BigInt('0');
+}
+
+alignmentUpdateMs():number {
+  const offset = this.bb!.__offset(this.bb_pos, 44);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startVertex(builder:flatbuffers.Builder) {
-  builder.startObject(18);
+  builder.startObject(21);
 }
 
 static addId(builder:flatbuffers.Builder, idOffset:flatbuffers.Offset) {
@@ -341,6 +364,18 @@ static addWatermarkBoundMs(builder:flatbuffers.Builder, watermarkBoundMs:bigint)
 
 static addIdleTimeoutMs(builder:flatbuffers.Builder, idleTimeoutMs:bigint) {
   builder.addFieldInt64(17, idleTimeoutMs, BigInt('0'));
+}
+
+static addAlignmentGroup(builder:flatbuffers.Builder, alignmentGroupOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(18, alignmentGroupOffset, 0);
+}
+
+static addMaxDriftMs(builder:flatbuffers.Builder, maxDriftMs:bigint) {
+  builder.addFieldInt64(19, maxDriftMs, BigInt('0'));
+}
+
+static addAlignmentUpdateMs(builder:flatbuffers.Builder, alignmentUpdateMs:number) {
+  builder.addFieldInt32(20, alignmentUpdateMs, 0);
 }
 
 static endVertex(builder:flatbuffers.Builder):flatbuffers.Offset {
