@@ -119,6 +119,12 @@ program
   )
   .option('--checkpoint-dir <dir>', "head: where stream jobs' checkpoints go (default: wrt-checkpoints under the temp directory)")
   .option(
+    '--checkpoint-timeout-ms <n>',
+    "head: how long a stream job's checkpoint may take before it expires and the job restarts from the last one",
+    positive('--checkpoint-timeout-ms'),
+    600_000,
+  )
+  .option(
     '--savepoint-dir <dir>',
     'head: where savepoints go when wrt savepoint / stop name none (default: wrt-savepoints under the temp directory)',
   )
@@ -140,6 +146,7 @@ program
       volunteerMaxReplicas?: number;
       volunteerSpotCheck?: number;
       checkpointDir?: string;
+      checkpointTimeoutMs: number;
       savepointDir?: string;
       resources?: Record<string, number>;
       gpu: boolean;
@@ -170,6 +177,7 @@ program
           heartbeatTimeoutMs: o.heartbeatTimeoutMs,
           quiet: !!o.quiet,
           checkpointDir: o.checkpointDir ?? DEFAULT_CHECKPOINT_BASE,
+          checkpointTimeoutMs: o.checkpointTimeoutMs,
           savepointDir: o.savepointDir ?? DEFAULT_SAVEPOINT_BASE,
           tokenFile: o.tokenFile,
           stateDir: o.stateDir,

@@ -41,6 +41,8 @@ export interface HeadCommandOptions {
   quiet: boolean;
   /** Where stream jobs' checkpoints go. */
   checkpointDir: string;
+  /** How long a checkpoint may take before it expires (the job restarts), ms. */
+  checkpointTimeoutMs: number;
   /** Where savepoints go when `wrt savepoint` / `wrt stop` name no directory. */
   savepointDir: string;
   /** The cluster secret's file; else `$WRT_TOKEN`; else a fresh secret. */
@@ -105,6 +107,7 @@ export async function startHeadCommand(o: HeadCommandOptions): Promise<void> {
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     log: o.quiet ? () => {} : (line) => process.stderr.write(line + '\n'),
     checkpoints: checkpointDirectory(o.checkpointDir, o.savepointDir),
+    checkpointTimeoutMs: o.checkpointTimeoutMs,
     connectJetStream: confinedJetStream(connectJetStream, o.allowNats),
   });
   head.onNodeRegistered((n) => {

@@ -14,7 +14,7 @@
  * 1000 ms) is declared lost and disconnected (liveness.ts; a stall of the head's own loop does not
  * count). Its subtasks are rescheduled.
  */
-import type { ConnectJetStream, Connection } from '../platform/platform.js';
+import type { Connection } from '../platform/platform.js';
 import type { Message, MessageOf } from '../protocol/messages.js';
 import { encodeMessage, sendMessage } from '../protocol/codec.js';
 import { memoryCheckpointStore, type CheckpointStore } from '../platform/checkpoint-store.js';
@@ -23,7 +23,7 @@ import { TaskService } from '../scheduler/task-service.js';
 import { WrtError, type FailureRecord } from '../errors.js';
 import { failedChunk } from '../store/object-transfer.js';
 import { ObjectRelay } from './object-relay.js';
-import { JobRegistry } from './job-registry.js';
+import { JobRegistry, type JobDefaults } from './job-registry.js';
 import { refuse } from './auth-gate.js';
 import { newClusterSecret, type Principal } from '../protocol/credentials.js';
 import { Admission, type AdmissionLimits } from './admission.js';
@@ -37,20 +37,15 @@ import type { VolunteerPolicy } from '../scheduler/volunteer-trust.js';
 
 export type { ClusterStatus, NodeView } from './node-view.js';
 
-export interface HeadOptions extends AdmissionLimits, DriverLimits {
+/** The head's options; those of jobs (defaults, checkpoints, JetStream) are {@link JobDefaults}'. */
+export interface HeadOptions extends AdmissionLimits, DriverLimits, Omit<JobDefaults, 'checkpoints'> {
   /** @default 1000 */
   heartbeatIntervalMs?: number;
   /** @default 5000 */
   heartbeatTimeoutMs?: number;
-  /** Operator linear-memory cap when neither graph nor submission sets one, bytes. @default 256 MiB */
-  defaultMaxMemoryBytes?: number;
-  /** Operator call deadline when neither graph nor submission sets one, ms. @default 60000 */
-  defaultDeadlineMs?: number;
   log?: (line: string) => void;
   /** Where stream jobs' checkpoints and savepoints go. @default the head's memory (the latest checkpoint per job, every savepoint) */
   checkpoints?: CheckpointStore;
-  /** NATS JetStream, for publishing the committed output of stream jobs' `nats` sinks. @default none: such jobs are refused */
-  connectJetStream?: ConnectJetStream;
   /** The cluster secret every credential derives from (runtime/protocol/credentials.ts). @default a fresh one (see {@link Head.clusterSecret}) */
   clusterSecret?: string;
   /** True when volunteer link `subject` has been revoked (checked at every volunteer's handshake). @default none revoked */
@@ -143,6 +138,7 @@ export class Head {
         defaultMaxMemoryBytes: options.defaultMaxMemoryBytes,
         defaultDeadlineMs: options.defaultDeadlineMs,
         checkpoints: options.checkpoints ?? memoryCheckpointStore(),
+        checkpointTimeoutMs: options.checkpointTimeoutMs,
         connectJetStream: options.connectJetStream,
       },
     );

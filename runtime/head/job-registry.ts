@@ -49,8 +49,12 @@ export interface JobDefaults {
   defaultMaxMemoryBytes?: number;
   /** Operator call deadline when neither graph nor submission sets one, ms. @default 60000 */
   defaultDeadlineMs?: number;
+  /** Where stream jobs' checkpoints and savepoints go. */
   checkpoints: CheckpointStore;
+  /** NATS JetStream, for publishing the committed output of stream jobs' `nats` sinks. @default none: such jobs are refused */
   connectJetStream?: ConnectJetStream;
+  /** How long a stream job's checkpoint may take before it expires and the job restarts, ms. @default 600000 (Flink's) */
+  checkpointTimeoutMs?: number;
 }
 
 interface JobEntry extends JobRecord {
@@ -283,6 +287,7 @@ export class JobRegistry {
       deadlineMs: deadlineWithin(m.operatorDeadlineMs, this.options.defaultDeadlineMs || 60_000, c, what),
       checkpointIntervalMs: m.checkpointIntervalMs ?? 0,
       checkpoints: this.options.checkpoints,
+      checkpointTimeoutMs: this.options.checkpointTimeoutMs,
       connectJetStream: this.options.connectJetStream,
     });
     const accept = (): void => {

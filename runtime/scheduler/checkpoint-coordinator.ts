@@ -46,6 +46,9 @@ export interface CheckpointRecord {
   failure: string;
 }
 
+/** How long a checkpoint may take unless the head says otherwise, ms (Flink's default). */
+export const DEFAULT_CHECKPOINT_TIMEOUT_MS = 10 * 60_000;
+
 /** Checkpoints a job's history keeps (the oldest go first; the counts keep counting). */
 export const CHECKPOINT_HISTORY = 50;
 
@@ -77,6 +80,17 @@ export interface CoordinatedJob {
   commit(partition: number, data: Uint8Array): void;
   /** A stop-with-savepoint completed: the job ends as Stopped. */
   stopped(message: string): void;
+  /**
+   * How long a checkpoint or savepoint may take from trigger to the last acknowledgement, ms
+   * (Flink's `execution.checkpointing.timeout`, default 10 min there and here).
+   */
+  readonly checkpointTimeoutMs?: number;
+  /**
+   * A periodic checkpoint expired (`failure`: `WRT_TIMEOUT`, retryable): the job
+   * restarts from its latest completed checkpoint, as Flink does with no tolerable checkpoint
+   * failures — an acknowledgement that never comes would otherwise stop every later checkpoint.
+   */
+  expired(failure: FailureRecord): void;
   log(line: string): void;
 }
 
@@ -173,8 +187,9 @@ export class CheckpointCoordinator {
     this.lastTrigger = now;
   }
 
-  /** Triggers a savepoint asked for, or a checkpoint when one is due, unless one is in flight. */
+  /** Triggers a savepoint asked for, or a checkpoint when one is due, unless one is in flight; expires one in flight too long. */
   maybeTrigger(now: number): void {
+    if (this.pending && !this.pending.writing && now - this.pending.record.triggeredAt >= this.timeoutMs) this.expire(this.pending, now);
     if (this.pending || this.job.allFinished()) return;
     const savepoint = this.savepointRequests.shift() ?? null;
     if (!savepoint && (!this.checkpointing || now - this.lastTrigger < this.job.checkpointIntervalMs)) return;
@@ -287,6 +302,35 @@ export class CheckpointCoordinator {
     const sp = this.pending?.savepoint;
     if (sp && !this.pending!.writing) this.savepointRequests.unshift(sp);
     this.pending = null;
+  }
+
+  private get timeoutMs(): number {
+    return this.job.checkpointTimeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS;
+  }
+
+  /**
+   * Pending checkpoint `p` has waited its timeout for acknowledgements. A savepoint fails alone (its
+   * request gets `WRT_TIMEOUT`; the job goes on, as Flink's); a checkpoint restarts the job.
+   */
+  private expire(p: PendingCheckpoint, now: number): void {
+    const missing: string[] = [];
+    for (const pv of this.job.plan.vertices)
+      for (let i = 0; i < pv.parallelism; i++) {
+        const key = `${pv.vertex.id}#${i}`;
+        if (!p.acks.has(key) && !this.job.finishedState(key)) missing.push(key);
+      }
+    const names = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
+    const what = p.savepoint ? 'savepoint' : 'checkpoint';
+    const message = `${what} ${p.id} expired after ${now - p.record.triggeredAt} ms (timeout ${this.timeoutMs} ms) without the acknowledgement of ${names}`;
+    this.failed(p, message);
+    this.job.log(`job ${this.job.jobId}: ${message}`);
+    const failure: FailureRecord = { code: 'WRT_TIMEOUT', message, retryable: true };
+    if (p.savepoint) {
+      this.pending = null;
+      p.savepoint.done({ ...failure, retryable: false }, '');
+      return;
+    }
+    this.job.expired(failure);
   }
 
   /** Records pending checkpoint `p` as failed for `why` (once). */

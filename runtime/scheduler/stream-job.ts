@@ -58,6 +58,8 @@ export interface StreamJobSpec {
   deadlineMs: number;
   /** 0: no checkpoints. */
   checkpointIntervalMs: number;
+  /** Trigger to last acknowledgement, ms, before a checkpoint expires. @default 10 min */
+  checkpointTimeoutMs?: number;
   checkpoints?: CheckpointStore;
   /** For `nats` sinks, whose committed output the head publishes (absent: such jobs are refused). */
   connectJetStream?: ConnectJetStream;
@@ -110,6 +112,8 @@ export class StreamJob extends ClusterJob {
         trigger: (id) => this.toSlotNodes({ type: 'TriggerCheckpoint', jobId: this.executionId, checkpointId: id }),
         commit: (partition, data) => this.commitPiece(partition, data),
         stopped: (message) => this.end('Stopped', message, Date.now()),
+        checkpointTimeoutMs: spec.checkpointTimeoutMs,
+        expired: (failure) => this.restart(failure, Date.now()),
         log: (line) => this.host.log(line),
       },
       spec.checkpoints,
