@@ -176,18 +176,25 @@ export class RowBatchWriter {
     else if (n > 0) encoder.encodeInto(v, this.bytes.subarray(p, p + n));
   }
 
-  /** A Utf8 cell of `n` ASCII (or UTF-8) bytes taken from `src` at `start`. */
-  bytesCell(c: number, r: number, src: Uint8Array, start: number, n: number): void {
-    const p = this.stringCell(c, r, n);
-    if (n <= 16) for (let i = 0; i < n; i++) this.bytes[p + i] = src[start + i]!;
-    else this.bytes.set(src.subarray(start, start + n), p);
+  /**
+   * Points Utf8 cell (c, r) at `n` bytes from heap offset `offset` that {@link heapCopy} writes
+   * (or wrote): past the bytes that {@link string} places one after another, which the heap size
+   * given to the constructor must leave room for.
+   */
+  placedCell(c: number, r: number, offset: number, n: number): void {
+    const at = this.col[c]! + r * 8;
+    this.dv.setUint32(at, offset, true);
+    this.dv.setUint32(at + 4, n, true);
+  }
+
+  /** Copies `n` bytes of `src` from `start` to heap offset `offset`. */
+  heapCopy(offset: number, src: Uint8Array, start: number, n: number): void {
+    this.bytes.set(src.subarray(start, start + n), this.heapAt + offset);
   }
 
   /** Points Utf8 cell (c, r) at the next `n` bytes of the heap; returns where in the batch to write them. */
   private stringCell(c: number, r: number, n: number): number {
-    const at = this.col[c]! + r * 8;
-    this.dv.setUint32(at, this.heap, true);
-    this.dv.setUint32(at + 4, n, true);
+    this.placedCell(c, r, this.heap, n);
     const p = this.heapAt + this.heap;
     this.heap += n;
     return p;

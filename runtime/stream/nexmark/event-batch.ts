@@ -52,8 +52,11 @@ export function nexmarkBatch(
 ): Uint8Array {
   const values = events.map(nexmarkValues);
   // The generator's strings are ASCII (nexmark-generator.test.ts checks): one byte a character.
-  let heapBytes = extras?.total ?? 0;
+  let heapBytes = 0;
   for (const row of values) for (const v of row) if (typeof v === 'string') heapBytes += v.length;
+  // Every event's padding goes after the other strings, in one copy.
+  const extraAt = heapBytes;
+  if (extras) heapBytes += extras.total;
   const w = new RowBatchWriter(types, events.length, heapBytes);
   events.forEach((e, r) => {
     w.timestamp(r, e.dateTime);
@@ -68,7 +71,8 @@ export function nexmarkBatch(
       const v = row[i]!;
       w.value(types[base + i]!, base + i, r, v, typeof v === 'string' ? v.length : 0);
     }
-    if (extras) w.bytesCell(base + last, r, extras.bytes, extras.starts[r]!, extras.lengths[r]!);
+    if (extras) w.placedCell(base + last, r, extraAt + extras.starts[r]!, extras.lengths[r]!);
   });
+  if (extras) w.heapCopy(extraAt, extras.bytes, 0, extras.total);
   return w.bytes;
 }

@@ -4,8 +4,10 @@
  * `nextInt(bound)` rejection loop and `nextDouble` construction. The Nexmark reference generators
  * (Beam's and Flink's) draw every field from this generator, so reproducing their streams needs it.
  *
- * The 48-bit state is kept as two 24-bit halves in doubles, so every product stays below 2^53 and
- * is exact without BigInt (≈ 11 ns a `nextInt()` here; quotients under 2^31 floored with `| 0`).
+ * The 48-bit state is kept as two 24-bit halves in small integers; products are split so that
+ * each stays below 2^31 (or is needed only mod 2^32, Math.imul), so V8 runs the step in int32
+ * arithmetic without BigInt or doubles: ≈ 5 ns a `next(32)` here, against ≈ 11 ns with the halves
+ * in doubles.
  */
 import { WrtError } from '../../errors.js';
 
@@ -13,8 +15,9 @@ const TWO_24 = 16_777_216;
 const MUL_HI = 0x5de; // 0x5DEECE66D = MUL_HI * 2^24 + MUL_LO
 const MUL_LO = 0xece66d;
 const INC = 0xb;
-/** 2^(bits − 24) for bits 24..32: where `next(bits)` puts the high half. */
-const HI_SCALE: readonly number[] = Array.from({ length: 33 }, (_, b) => (b >= 24 ? 2 ** (b - 24) : 0));
+/** MUL_LO in 12-bit halves: MUL_LO = MUL_LO_HIGH · 2^12 + MUL_LO_LOW. */
+const MUL_LO_HIGH = MUL_LO >>> 12;
+const MUL_LO_LOW = MUL_LO & 0xfff;
 
 export class JavaRandom {
   private hi = 0;
@@ -40,18 +43,22 @@ export class JavaRandom {
 
   /** Advances the state and returns its top `bits` bits (1..32) as Java's protected `next(bits)`. */
   next(bits: number): number {
-    // Every quotient below is under 2^31, so `| 0` is its floor (cheaper than Math.floor and %).
-    const loProduct = this.lo * MUL_LO + INC;
-    const carry = (loProduct / TWO_24) | 0;
-    const lo = loProduct - carry * TWO_24;
-    const hiSum = this.hi * MUL_LO + this.lo * MUL_HI + carry;
-    const hi = hiSum - ((hiSum / TWO_24) | 0) * TWO_24;
+    // state' = (state · M + 0xB) mod 2^48 in small integers (V8 keeps them unboxed int32s):
+    // lo · MUL_LO exactly, from 12-bit halves of each; the high half only mod 2^24, where
+    // Math.imul's low 32 bits suffice.
+    const lo0 = this.lo;
+    const a = lo0 >>> 12;
+    const b = lo0 & 0xfff;
+    const mid = a * MUL_LO_LOW + b * MUL_LO_HIGH; // < 2^25
+    const low = b * MUL_LO_LOW + INC + ((mid & 0xfff) << 12); // < 2^25
+    const lo = low & 0xffffff;
+    const carry = (low >>> 24) + (mid >>> 12) + a * MUL_LO_HIGH;
+    const hi = (Math.imul(this.hi, MUL_LO) + Math.imul(lo0, MUL_HI) + carry) & 0xffffff;
     this.hi = hi;
     this.lo = lo;
-    // The top `bits` of hi·2^24 + lo: all of hi's 24 bits and lo's top bits − 24 (Java draws 26..32).
-    if (bits < 24) return Math.floor(hi / 2 ** (24 - bits));
-    const value = hi * HI_SCALE[bits]! + (lo >>> (48 - bits));
-    return bits === 32 ? value | 0 : value;
+    // The top `bits` of hi·2^24 + lo (Java draws 26..32; 32 is a signed int, as Java's).
+    if (bits <= 24) return hi >>> (24 - bits);
+    return (hi << (bits - 24)) | (lo >>> (48 - bits));
   }
 
   /** A uniformly distributed signed 32-bit integer. */
