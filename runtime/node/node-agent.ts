@@ -136,6 +136,7 @@ export class NodeAgent {
       module: (hash, bytes, maxMemoryBytes) => modules.compile(hash, bytes, maxMemoryBytes),
       outputCapBytes,
       log: (line) => platform.log(line),
+      warmThreads: this.cpus,
     });
   }
 

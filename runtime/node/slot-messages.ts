@@ -80,7 +80,8 @@ export type StreamSlotReply =
   | { type: 'stream-subtask-done'; vertexId: string; index: number; state: Uint8Array }
   /** Every subtask of the slot is done; `subtasks`: their final figures. */
   | { type: 'stream-finished'; subtasks: SubtaskMetrics[] }
-  | { type: 'stream-metrics'; subtasks: SubtaskMetrics[] }
+  /** `jobId`: the execution the answering slot runs (a reused thread may answer for its previous one). */
+  | { type: 'stream-metrics'; jobId: string; subtasks: SubtaskMetrics[] }
   /** Aligned sources' watermarks that changed, for the head (a ReportWatermarks). */
   | { type: 'stream-watermarks'; sources: SourceWatermark[] }
   | { type: 'stream-failed'; failure: FailureRecord };

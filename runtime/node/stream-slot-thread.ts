@@ -18,6 +18,7 @@ import { macrotask } from '../platform/macrotask.js';
 /** Handles the stream messages of one slot thread; `open` is the first. */
 export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) => void {
   let slot: StreamSlot | null = null;
+  let jobId = '';
   let failed = false;
   let capBytes = 0;
   const instances: WebAssembly.Instance[] = [];
@@ -27,6 +28,10 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
     if (failed) return;
     try {
       if (msg.type === 'stream-open') {
+        // A reused thread: the finished slot and its instances go (stream-slots.ts keeps threads warm).
+        slot?.stop();
+        instances.length = 0;
+        jobId = msg.jobId;
         const module = msg.module;
         // Every operator call is published for the node's deadline watchdog (stream-slots.ts).
         const started = new Float64Array(msg.progress, 0, 1);
@@ -77,7 +82,7 @@ export function streamSlotHandler(parent: SlotParent): (msg: StreamSlotRequest) 
         );
         slot.restore(msg.restore, msg.freshOutput);
         slot.start();
-      } else if (msg.type === 'stream-metrics') reply({ type: 'stream-metrics', subtasks: slot?.metrics() ?? [] });
+      } else if (msg.type === 'stream-metrics') reply({ type: 'stream-metrics', jobId, subtasks: slot?.metrics() ?? [] });
       else if (!slot) throw new WrtError('WRT_PROTOCOL', `stream slot thread got ${msg.type} before stream-open`);
       else if (msg.type === 'stream-in') slot.receive(msg.edge, msg.from, msg.to, msg.element);
       else if (msg.type === 'stream-trigger') slot.trigger(msg.id);

@@ -5,6 +5,11 @@
  * that slot's node (browser nodes accept no connections, so slots talk through the head, as object
  * transfers do). Sink output goes to the head as JobOutput pieces; a finished subtask is reported
  * with TaskStatus (`task_id` "JOB/VERTEX#INDEX").
+ *
+ * The thread of a slot that finished is kept, up to `warmThreads`, and opens the next slot
+ * deployed here (as Flink's TaskManager runs job after job in one JVM): its runtime code is
+ * already compiled by the JIT, where a fresh thread starts cold. Its wasm instances go with the
+ * finished slot; a slot that failed or was cancelled takes its thread with it.
  */
 import type { Platform, SlotThread } from '../platform/platform.js';
 import type { Message, MessageOf } from '../protocol/messages.js';
@@ -24,6 +29,8 @@ export interface StreamSlotsHost {
   log(line: string): void;
   /** The largest subtask state sent to the head (bytes). @default {@link MAX_STATE_BYTES} */
   maxStateBytes?: number;
+  /** Threads of slots that finished kept for the next deployment (the node's slots). @default 0 */
+  warmThreads?: number;
 }
 
 /** A subtask state must fit one frame (MAX_FRAME_BYTES, 64 MiB) with room for its message. */
@@ -83,6 +90,8 @@ export class StreamSlots {
   private readonly jobs = new Map<string, StreamJobOnNode>();
   /** Final figures of slots that finished since the last {@link metrics} call, by execution id. */
   private finals: { jobId: string; subtasks: SubtaskMetrics[] }[] = [];
+  /** Threads of finished slots, ready to open the next one. */
+  private readonly warm: SlotThread[] = [];
   /** The deadline watchdog: runs while any slot with a deadline does. */
   private watchdog: ReturnType<typeof setInterval> | null = null;
 
@@ -130,7 +139,8 @@ export class StreamSlots {
       job = { slotNodes: d.slotNodes, slots: new Map() };
       this.jobs.set(d.jobId, job);
     }
-    const thread = this.platform.spawnSlot();
+    const reused = this.warm.pop();
+    const thread = reused ?? this.platform.spawnSlot();
     const progress = new SharedArrayBuffer(STREAM_PROGRESS_BYTES);
     const running: RunningSlot = {
       thread,
@@ -145,7 +155,7 @@ export class StreamSlots {
     job.slots.set(d.slot, running);
     thread.onMessage = (msg) => this.fromSlot(d.jobId, d.slot, msg as StreamSlotReply | { type: 'ready' });
     thread.onError = (err) => this.slotFailed(d.jobId, d.slot, { code: 'WRT_SLOT_DIED', message: err.message, retryable: true });
-    thread.postMessage({ type: 'init', arena: this.arena });
+    if (!reused) thread.postMessage({ type: 'init', arena: this.arena });
     this.host.module(d.moduleHash, d.module, d.maxMemoryBytes).then(
       (module) => {
         if (job.slots.get(d.slot) !== running) return;
@@ -207,11 +217,12 @@ export class StreamSlots {
         return;
       case 'stream-finished':
         this.finals.push({ jobId, subtasks: r.subtasks });
-        this.stopSlot(jobId, slot);
+        this.stopSlot(jobId, slot, true);
         return;
       case 'stream-metrics': {
         const running = this.jobs.get(jobId)?.slots.get(slot);
-        if (running) running.metrics = r.subtasks;
+        // (A reused thread may answer a request of its previous slot after the next one opened.)
+        if (running && r.jobId === jobId) running.metrics = r.subtasks;
         return;
       }
       case 'stream-failed':
@@ -264,12 +275,21 @@ export class StreamSlots {
     this.stopSlot(jobId, slot);
   }
 
-  private stopSlot(jobId: string, slot: number): void {
+  /** Stops slot `slot` of `jobId`: its thread ends, or waits for the next slot when `finished` cleanly and there is room. */
+  private stopSlot(jobId: string, slot: number, finished = false): void {
     const job = this.jobs.get(jobId);
     const running = job?.slots.get(slot);
     if (!job || !running) return;
     job.slots.delete(slot);
-    void running.thread.terminate();
+    const t = running.thread;
+    if (finished && this.warm.length < (this.host.warmThreads ?? 0)) {
+      t.onMessage = () => {};
+      t.onError = () => {
+        this.warm.splice(this.warm.indexOf(t) >>> 0, 1);
+        void t.terminate();
+      };
+      this.warm.push(t);
+    } else void t.terminate();
     // Credits that arrive for a slot that has finished here are dropped (post finds no job).
     if (job.slots.size === 0) this.jobs.delete(jobId);
   }
@@ -305,6 +325,7 @@ export class StreamSlots {
   /** Stops every slot (the node is stopping). */
   stopAll(): void {
     for (const id of [...this.jobs.keys()]) this.cancel(id);
+    for (const t of this.warm.splice(0)) void t.terminate();
     this.unwatch();
   }
 
