@@ -14,7 +14,7 @@
  * Results fire in (time, registration) order, so equal inputs give equal output order.
  */
 import { WrtError } from '../errors.js';
-import { assignWindows, checkAssigner, cover, intersects, maxTimestamp, type TimeWindow, type WindowAssigner } from './time-window.js';
+import { checkAssigner, cover, intersects, maxTimestamp, windowStart, type TimeWindow, type WindowAssigner } from './time-window.js';
 import { TimerQueue } from './timer-queue.js';
 
 /** An incremental aggregate (Flink's `AggregateFunction`); `merge` serves session windows. */
@@ -154,20 +154,34 @@ export class WindowOperator<K, IN, ACC, OUT> {
     if (this.lateness > 0) this.timers.add(last + this.lateness, key, id);
   }
 
+  /**
+   * Tumbling and sliding windows: the starts of `t`'s windows, latest first (as `assignWindows`
+   * gives them), without a window object per element; a pane makes its window when it opens.
+   */
   private addToWindows(key: K, value: IN, t: number): boolean {
+    const a = this.o.assigner as Exclude<WindowAssigner, { kind: 'session' }>;
+    const size = a.sizeMs;
+    const slide = a.kind === 'sliding' ? a.slideMs : size;
+    const agg = this.o.aggregate;
     let placed = false;
-    for (const w of assignWindows(this.o.assigner, t)) {
-      if (this.isLate(w)) continue;
+    let panes: Map<number, Pane<ACC>> | undefined;
+    for (let start = windowStart(t, a.offsetMs ?? 0, slide); start > t - size; start -= slide) {
+      const last = start + size - 1;
+      if (last + this.lateness <= this.wm) continue; // late for this window
       placed = true;
-      const panes = this.panesOf(key);
-      let pane = panes.get(w.start);
-      const fresh = !pane;
-      if (!pane) panes.set(w.start, (pane = { window: w, acc: this.o.aggregate.create(), id: paneId(w) }));
-      pane.acc = this.o.aggregate.add(pane.acc, value);
-      // A pane's timers are set when it opens (what Flink's trigger re-registers per element, its
-      // timer service keeps once); a later element only re-fires a window already due (lateness).
-      if (fresh) this.schedule(key, pane);
-      else if (maxTimestamp(w) <= this.wm) this.o.emit(key, w, this.o.aggregate.result(pane.acc));
+      panes ??= this.panesOf(key);
+      let pane = panes.get(start);
+      if (!pane) {
+        const window = { start, end: start + size };
+        panes.set(start, (pane = { window, acc: agg.add(agg.create(), value), id: paneId(window) }));
+        // A pane's timers are set when it opens (what Flink's trigger re-registers per element,
+        // its timer service keeps once).
+        this.schedule(key, pane);
+        continue;
+      }
+      pane.acc = agg.add(pane.acc, value);
+      // A later element only re-fires a window already due (lateness).
+      if (last <= this.wm) this.o.emit(key, pane.window, agg.result(pane.acc));
     }
     return placed;
   }
