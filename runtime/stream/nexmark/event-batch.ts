@@ -38,6 +38,11 @@ export function nexmarkColumnTypes(source: string, table: NexmarkEventKind | 'al
   return [...types];
 }
 
+/** How a column's cells are written: an integer (I64, Timestamp), a double (F64), a string (Utf8). */
+const INT = 0;
+const FLOAT = 1;
+const STRING = 2;
+
 /**
  * `events` as one WRB1 batch of `types` (checked by {@link nexmarkColumnTypes} for `table`): row
  * i is events[i], timestamped with its `dateTime`. With `table` = all, every kind of event;
@@ -58,6 +63,8 @@ export function nexmarkBatch(
   const extraAt = heapBytes;
   if (extras) heapBytes += extras.total;
   const w = new RowBatchWriter(types, events.length, heapBytes);
+  // Each column's kind once per batch (the checked types), not a type name per cell.
+  const kinds = types.map((t) => (t === 'Utf8' ? STRING : t === 'F64' ? FLOAT : INT));
   events.forEach((e, r) => {
     w.timestamp(r, e.dateTime);
     let base = 0;
@@ -68,8 +75,12 @@ export function nexmarkBatch(
     const row = values[r]!;
     const last = extras ? row.length - 1 : row.length;
     for (let i = 0; i < last; i++) {
+      const c = base + i;
       const v = row[i]!;
-      w.value(types[base + i]!, base + i, r, v, typeof v === 'string' ? v.length : 0);
+      const kind = kinds[c];
+      if (kind === STRING) w.string(c, r, v as string, (v as string).length);
+      else if (kind === FLOAT) w.float(c, r, v as number);
+      else w.int(c, r, v as number);
     }
     if (extras) w.placedCell(base + last, r, extraAt + extras.starts[r]!, extras.lengths[r]!);
   });
