@@ -4,16 +4,15 @@ import type { Message, MessageOf, TaskArg } from '../runtime/protocol/messages.j
 import { decodeFrame, sendMessage } from '../runtime/protocol/codec.js';
 import { WrtError, isErrorCode } from '../runtime/errors.js';
 import { headWebSocketUrl } from '../runtime/client/job-client.js';
-import { ObjectRef, type ObjectState } from './object-ref.js';
+import { ObjectRef } from './object-ref.js';
 import { TaskError } from './task-error.js';
 import { encodeArg, type ArgValue } from './encoding.js';
 import { compileOptions, type GetOptions, type ModuleLoader, type RemoteOptions, type WaitOptions } from './options.js';
 import { WasmModule } from './wasm-module.js';
 import { GpuTasks } from './gpu.js';
 import { ActorHandle, type Submitter } from './submitter.js';
-import { INLINE_PUT_BYTES, InboundPull, OBJECT_CHUNK_BYTES, failedChunk, serveRange } from '../runtime/store/object-transfer.js';
 import type { LocalObjects } from '../runtime/node/node-agent.js';
-import { copyBytes } from '../runtime/store/small-copy.js';
+import { DriverObjects } from './driver-objects.js';
 
 export { ActorHandle, type GetOptions, type WaitOptions, type ModuleLoader };
 
@@ -26,16 +25,11 @@ export { ActorHandle, type GetOptions, type WaitOptions, type ModuleLoader };
  * (docs/errors.md), task failures `TaskError`s.
  */
 export class Runtime implements Submitter {
-  private readonly objects = new Map<string, ObjectState>();
-  private readonly pulls = new Map<number, InboundPull>();
-  /** Puts larger than one chunk, held until the node storing them has pulled them. */
-  private readonly outgoing = new Map<string, Uint8Array>();
+  /** The objects this driver owns and reads (driver-objects.ts). */
+  private readonly objects: DriverObjects;
   private readonly actorStates = new Map<string, MessageOf<'ActorState'>>();
   private readonly actorWaiters = new Map<string, (() => void)[]>();
   private readonly lookups = new Map<number, (m: MessageOf<'ActorInfo'>) => void>();
-  private readonly finalizer = new FinalizationRegistry<string>((id) => this.releaseId(id));
-  /** Views of the local node's arena handed out by `get`: each keeps its object until collected. */
-  private readonly heldViews = new FinalizationRegistry<() => void>((done) => done());
   private readonly token = crypto.randomUUID().slice(0, 8);
   private counter = 0;
   private closed: WrtError | null = null;
@@ -49,8 +43,17 @@ export class Runtime implements Submitter {
     private readonly conn: Connection,
     private readonly loader: ModuleLoader,
     private readonly onShutdown: () => Promise<void>,
-    private readonly local: LocalObjects | null = null,
+    local: LocalObjects | null = null,
   ) {
+    this.objects = new DriverObjects(
+      {
+        send: (m) => this.send(m),
+        closed: () => this.closed,
+        nextId: (kind) => this.nextId(kind),
+        nextRequest: () => ++this.counter,
+      },
+      local,
+    );
     conn.onMessage = (frame) => {
       let msgs: Message[];
       try {
@@ -66,9 +69,7 @@ export class Runtime implements Submitter {
     };
     conn.onClose = (reason) => {
       this.closed = new WrtError('WRT_CONNECTION', `lost the head: ${reason}`);
-      for (const o of this.objects.values()) for (const w of o.waiters.splice(0)) w();
-      for (const p of this.pulls.values()) p.fail(this.closed);
-      this.outgoing.clear();
+      this.objects.connectionLost(this.closed);
       for (const ws of this.actorWaiters.values()) for (const w of ws.splice(0)) w();
     };
   }
@@ -101,28 +102,8 @@ export class Runtime implements Submitter {
   }
 
   private handle(msg: Message): void {
+    if (this.objects.handle(msg)) return;
     switch (msg.type) {
-      case 'ObjectReady': {
-        const o = this.objects.get(msg.objectId);
-        if (!o) return;
-        o.ready = true;
-        o.failure = msg.failure;
-        o.inline = msg.inline ? copyBytes(msg.data ?? new Uint8Array(0)) : null;
-        o.sizeBytes = msg.sizeBytes;
-        this.outgoing.delete(msg.objectId);
-        for (const w of o.waiters.splice(0)) w();
-        return;
-      }
-      case 'ObjectChunk':
-        if (this.pulls.get(msg.requestId)?.onChunk(msg)) this.pulls.delete(msg.requestId);
-        return;
-      case 'ObjectPull': {
-        // The node storing one of our large puts fetches its bytes.
-        const bytes = this.outgoing.get(msg.objectId);
-        if (bytes) serveRange(bytes, msg, (c) => this.send(c));
-        else this.send(failedChunk(msg, { code: 'WRT_OBJECT_LOST', message: `put ${msg.objectId} was released`, retryable: false }));
-        return;
-      }
       case 'ActorState':
         this.actorStates.set(msg.actorId, msg);
         for (const w of this.actorWaiters.get(msg.actorId)?.splice(0) ?? []) w();
@@ -154,17 +135,10 @@ export class Runtime implements Submitter {
     return new WasmModule(this, moduleId, exports);
   }
 
-  private track(id: string, taskId: string, functionName: string): ObjectRef {
-    this.objects.set(id, { ready: false, failure: null, inline: null, sizeBytes: 0, waiters: [], released: false });
-    const ref = new ObjectRef(id, this, taskId, functionName);
-    this.finalizer.register(ref, id, ref);
-    return ref;
-  }
-
   private wireArgs(args: (ArgValue | ObjectRef)[]): TaskArg[] {
     return args.map((a) => {
       if (a instanceof ObjectRef) {
-        if (this.objects.get(a.id)?.released !== false) throw new WrtError('WRT_OBJECT_LOST', `${a} was released`);
+        this.objects.checkLive(a);
         return { data: null, objectId: a.id };
       }
       const bytes = encodeArg(a);
@@ -179,7 +153,7 @@ export class Runtime implements Submitter {
     const taskId = this.nextId('t');
     const returnId = this.nextId('o');
     const wire = this.wireArgs(args);
-    const ref = this.track(returnId, taskId, functionName);
+    const ref = this.objects.track(returnId, taskId, functionName);
     this.send({ type: 'SubmitTask', taskId, moduleId, functionName, args: wire, options: compileOptions(options), returnId });
     return ref;
   }
@@ -205,7 +179,7 @@ export class Runtime implements Submitter {
   actorCall(handle: ActorHandle, method: string, args: (ArgValue | ObjectRef)[]): ObjectRef {
     const returnId = this.nextId('o');
     const wire = this.wireArgs(args);
-    const ref = this.track(returnId, `${handle.actorId}.${method}`, method);
+    const ref = this.objects.track(returnId, `${handle.actorId}.${method}`, method);
     this.send({ type: 'ActorCall', actorId: handle.actorId, method, args: wire, returnId });
     return ref;
   }
@@ -241,100 +215,12 @@ export class Runtime implements Submitter {
   }
 
   /**
-   * Stores `value` (encoded as a task argument would be) as an object; returns its ref. The bytes
-   * are copied at once (changing `value` later does not change the object). Up to
-   * {@link INLINE_PUT_BYTES} (100 KiB) the object is ready at once: this driver keeps a copy (gets
-   * read it without a message, as a Ray owner's small objects) and sends one to the head, which
-   * keeps it for tasks and never refuses it (messages on one connection arrive in order, so a task
-   * submitted later finds it there). With a node sharing this process (the embedded cluster),
-   * larger values go straight into its arena (one copy). Otherwise up to 1 MiB travel in one
-   * message (a node stores them); larger values are kept here until the node storing them has
-   * pulled them (flow-controlled, any size up to the node's arena).
+   * Stores `value` (encoded as a task argument would be) as an object; returns its ref at once
+   * (sdk/driver-objects.ts says where the bytes go: inline up to 100 KiB, the local node's arena,
+   * or pulled by the node storing them).
    */
   put(value: ArgValue): ObjectRef {
-    const objectId = this.nextId('o');
-    const data = encodeArg(value);
-    const ref = this.track(objectId, '', '');
-    if (data.byteLength <= INLINE_PUT_BYTES) {
-      const o = this.objects.get(objectId)!;
-      o.ready = true;
-      o.inline = copyBytes(data);
-      o.sizeBytes = data.byteLength;
-      this.send({ type: 'PutObject', objectId, data: o.inline, totalBytes: data.byteLength, source: '' });
-      return ref;
-    }
-    if (this.local?.nodeId && this.putLocal(objectId, data)) return ref;
-    if (data.byteLength <= OBJECT_CHUNK_BYTES) this.send({ type: 'PutObject', objectId, data, totalBytes: data.byteLength, source: '' });
-    else {
-      this.outgoing.set(objectId, data.slice());
-      this.send({ type: 'PutObject', objectId, data: new Uint8Array(0), totalBytes: data.byteLength, source: '' });
-    }
-    return ref;
-  }
-
-  /** Writes a put into the local node's arena; false when it has no room (the put goes the usual way). */
-  private putLocal(objectId: string, data: Uint8Array): boolean {
-    try {
-      this.local!.put(objectId, data);
-    } catch (err) {
-      if (err instanceof WrtError && err.code === 'WRT_OBJECT_STORE_FULL') return false;
-      throw err;
-    }
-    this.send({ type: 'PutObject', objectId, data: new Uint8Array(0), totalBytes: data.byteLength, source: this.local!.nodeId });
-    return true;
-  }
-
-  private state(ref: ObjectRef): ObjectState {
-    const o = this.objects.get(ref.id);
-    if (!o || o.released) throw new WrtError('WRT_OBJECT_LOST', `${ref} was released`);
-    return o;
-  }
-
-  private settled(o: ObjectState, timeoutAt: number): Promise<boolean> {
-    if (o.ready) return Promise.resolve(true);
-    if (this.closed) return Promise.reject(this.closed);
-    return new Promise((resolve) => {
-      const timer = Number.isFinite(timeoutAt) ? setTimeout(() => resolve(false), Math.max(0, timeoutAt - Date.now())) : null;
-      o.waiters.push(() => {
-        if (timer) clearTimeout(timer);
-        resolve(o.ready);
-      });
-    });
-  }
-
-  private async fetch(ref: ObjectRef, timeoutAt: number): Promise<Uint8Array> {
-    for (;;) {
-      const o = this.state(ref);
-      if (!(await this.settled(o, timeoutAt))) {
-        if (this.closed) throw this.closed;
-        throw new WrtError('WRT_TIMEOUT', `${ref} was not ready in time`);
-      }
-      if (o.failure) throw new TaskError(o.failure, ref.taskId, ref.functionName);
-      if (o.inline) return o.inline;
-      const held = this.local?.hold(ref.id);
-      if (held) {
-        // A view of the local arena, not a copy: the object stays while the view is reachable.
-        this.heldViews.register(held.view, held.done);
-        return held.view;
-      }
-      const requestId = ++this.counter;
-      const pull = new InboundPull(
-        { requestId, objectId: ref.id, nodeId: '', requester: '' },
-        (m) => this.send(m),
-        (n) => new Uint8Array(n),
-      );
-      this.pulls.set(requestId, pull);
-      try {
-        return await pull.start().done;
-      } catch (err) {
-        // Lost with its node: the head rebuilds it from lineage and says so with a new ObjectReady.
-        if (err instanceof WrtError && err.code === 'WRT_OBJECT_LOST' && err.retryable && !this.closed) {
-          o.ready = false;
-          continue;
-        }
-        throw err;
-      }
-    }
+    return this.objects.put(value);
   }
 
   /**
@@ -347,48 +233,27 @@ export class Runtime implements Submitter {
    */
   get(ref: ObjectRef, options?: GetOptions): Promise<Uint8Array>;
   get(refs: ObjectRef[], options?: GetOptions): Promise<Uint8Array[]>;
-  async get(refs: ObjectRef | ObjectRef[], options: GetOptions = {}): Promise<Uint8Array | Uint8Array[]> {
-    const timeoutAt = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-    if (Array.isArray(refs)) return Promise.all(refs.map((r) => this.fetch(r, timeoutAt)));
-    return this.fetch(refs, timeoutAt);
+  get(refs: ObjectRef | ObjectRef[], options: GetOptions = {}): Promise<Uint8Array | Uint8Array[]> {
+    return Array.isArray(refs) ? this.objects.get(refs, options) : this.objects.get(refs, options);
   }
 
   /**
    * Waits until `numReturns` of `refs` are ready (finished or failed) or `timeoutMs` passes.
    * @returns the ready refs and the rest, each in the order given
    */
-  async wait(refs: ObjectRef[], options: WaitOptions = {}): Promise<{ ready: ObjectRef[]; notReady: ObjectRef[] }> {
-    const want = Math.min(options.numReturns ?? 1, refs.length);
-    const timeoutAt = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-    const states = refs.map((r) => this.state(r));
-    for (;;) {
-      const ready = refs.filter((_, i) => states[i]!.ready);
-      if (ready.length >= want || Date.now() >= timeoutAt || this.closed) {
-        return { ready, notReady: refs.filter((_, i) => !states[i]!.ready) };
-      }
-      await Promise.race(states.filter((s) => !s.ready).map((s) => this.settled(s, timeoutAt)));
-    }
+  wait(refs: ObjectRef[], options: WaitOptions = {}): Promise<{ ready: ObjectRef[]; notReady: ObjectRef[] }> {
+    return this.objects.wait(refs, options);
   }
 
   /** Cancels the task of `ref`: a queued task never runs, a running one is stopped. */
   cancel(ref: ObjectRef): void {
-    this.state(ref);
+    this.objects.checkLive(ref);
     this.send({ type: 'CancelTask', objectId: ref.id, force: true });
   }
 
   /** @internal */
   release(ref: ObjectRef): void {
-    this.finalizer.unregister(ref);
-    this.releaseId(ref.id);
-  }
-
-  private releaseId(id: string): void {
-    const o = this.objects.get(id);
-    if (!o || o.released) return;
-    o.released = true;
-    this.objects.delete(id);
-    this.outgoing.delete(id);
-    if (!this.closed) this.send({ type: 'ReleaseObjects', objectIds: [id] });
+    this.objects.release(ref);
   }
 
   /** Disconnects (the head releases this driver's objects and actors) and stops an embedded cluster. */

@@ -1,0 +1,240 @@
+/**
+ * The objects a driver owns and reads (sdk/runtime.ts's object side; Ray's owner): the state of
+ * every ObjectRef it holds, puts (inline, into the local node's arena, or pulled by the node
+ * storing them), gets (inline, a view of the local arena, or pulled chunk by chunk through the
+ * head), waits and releases. Bytes are `Uint8Array`s; times milliseconds.
+ */
+import type { Message } from '../runtime/protocol/messages.js';
+import { WrtError } from '../runtime/errors.js';
+import { ObjectRef, type ObjectState } from './object-ref.js';
+import { TaskError } from './task-error.js';
+import { encodeArg, type ArgValue } from './encoding.js';
+import type { GetOptions, WaitOptions } from './options.js';
+import { INLINE_PUT_BYTES, InboundPull, OBJECT_CHUNK_BYTES, failedChunk, serveRange } from '../runtime/store/object-transfer.js';
+import type { LocalObjects } from '../runtime/node/node-agent.js';
+import { copyBytes } from '../runtime/store/small-copy.js';
+
+/** What the objects need of their runtime. */
+export interface ObjectsHost {
+  /** Sends to the head; throws the runtime's closing error once it is closed. */
+  send(m: Message): void;
+  /** Why the runtime is closed, or null while it is open. */
+  closed(): WrtError | null;
+  /** A fresh id of `kind` ("o" for objects). */
+  nextId(kind: string): string;
+  /** A fresh request number (pulls). */
+  nextRequest(): number;
+}
+
+export class DriverObjects {
+  private readonly objects = new Map<string, ObjectState>();
+  private readonly pulls = new Map<number, InboundPull>();
+  /** Puts larger than one chunk, held until the node storing them has pulled them. */
+  private readonly outgoing = new Map<string, Uint8Array>();
+  private readonly finalizer = new FinalizationRegistry<string>((id) => this.releaseId(id));
+  /** Views of the local node's arena handed out by `get`: each keeps its object until collected. */
+  private readonly heldViews = new FinalizationRegistry<() => void>((done) => done());
+
+  /** @param local the node sharing this process (embedded cluster), whose arena puts go into and gets read. */
+  constructor(
+    private readonly host: ObjectsHost,
+    private readonly local: LocalObjects | null,
+  ) {}
+
+  /** Takes an object message from the head; false for other messages. */
+  handle(msg: Message): boolean {
+    switch (msg.type) {
+      case 'ObjectReady': {
+        const o = this.objects.get(msg.objectId);
+        if (!o) return true;
+        o.ready = true;
+        o.failure = msg.failure;
+        o.inline = msg.inline ? copyBytes(msg.data ?? new Uint8Array(0)) : null;
+        o.sizeBytes = msg.sizeBytes;
+        this.outgoing.delete(msg.objectId);
+        for (const w of o.waiters.splice(0)) w();
+        return true;
+      }
+      case 'ObjectChunk':
+        if (this.pulls.get(msg.requestId)?.onChunk(msg)) this.pulls.delete(msg.requestId);
+        return true;
+      case 'ObjectPull': {
+        // The node storing one of our large puts fetches its bytes.
+        const bytes = this.outgoing.get(msg.objectId);
+        if (bytes) serveRange(bytes, msg, (c) => this.host.send(c));
+        else this.host.send(failedChunk(msg, { code: 'WRT_OBJECT_LOST', message: `put ${msg.objectId} was released`, retryable: false }));
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** The connection closed with `err`: waiters wake (and see it), pulls fail, held puts go. */
+  connectionLost(err: WrtError): void {
+    for (const o of this.objects.values()) for (const w of o.waiters.splice(0)) w();
+    for (const p of this.pulls.values()) p.fail(err);
+    this.outgoing.clear();
+  }
+
+  /** A ref to object `id`, produced by task `taskId` (function `functionName`; '' for puts), not ready yet. */
+  track(id: string, taskId: string, functionName: string): ObjectRef {
+    this.objects.set(id, { ready: false, failure: null, inline: null, sizeBytes: 0, waiters: [], released: false });
+    const ref = new ObjectRef(id, this, taskId, functionName);
+    this.finalizer.register(ref, id, ref);
+    return ref;
+  }
+
+  /** Whether `ref` may still be passed to a task. @throws WrtError `WRT_OBJECT_LOST` when it was released. */
+  checkLive(ref: ObjectRef): void {
+    if (this.objects.get(ref.id)?.released !== false) throw new WrtError('WRT_OBJECT_LOST', `${ref} was released`);
+  }
+
+  /**
+   * Stores `value` (encoded as a task argument would be) as an object; returns its ref. The bytes
+   * are copied at once (changing `value` later does not change the object). Up to
+   * {@link INLINE_PUT_BYTES} (100 KiB) the object is ready at once: this driver keeps a copy (gets
+   * read it without a message, as a Ray owner's small objects) and sends one to the head, which
+   * keeps it for tasks and never refuses it (messages on one connection arrive in order, so a task
+   * submitted later finds it there). With a node sharing this process (the embedded cluster),
+   * larger values go straight into its arena (one copy). Otherwise up to 1 MiB travel in one
+   * message (a node stores them); larger values are kept here until the node storing them has
+   * pulled them (flow-controlled, any size up to the node's arena).
+   */
+  put(value: ArgValue): ObjectRef {
+    const objectId = this.host.nextId('o');
+    const data = encodeArg(value);
+    const ref = this.track(objectId, '', '');
+    if (data.byteLength <= INLINE_PUT_BYTES) {
+      const o = this.objects.get(objectId)!;
+      o.ready = true;
+      o.inline = copyBytes(data);
+      o.sizeBytes = data.byteLength;
+      this.host.send({ type: 'PutObject', objectId, data: o.inline, totalBytes: data.byteLength, source: '' });
+      return ref;
+    }
+    if (this.local?.nodeId && this.putLocal(objectId, data)) return ref;
+    if (data.byteLength <= OBJECT_CHUNK_BYTES)
+      this.host.send({ type: 'PutObject', objectId, data, totalBytes: data.byteLength, source: '' });
+    else {
+      this.outgoing.set(objectId, data.slice());
+      this.host.send({ type: 'PutObject', objectId, data: new Uint8Array(0), totalBytes: data.byteLength, source: '' });
+    }
+    return ref;
+  }
+
+  /** Writes a put into the local node's arena; false when it has no room (the put goes the usual way). */
+  private putLocal(objectId: string, data: Uint8Array): boolean {
+    try {
+      this.local!.put(objectId, data);
+    } catch (err) {
+      if (err instanceof WrtError && err.code === 'WRT_OBJECT_STORE_FULL') return false;
+      throw err;
+    }
+    this.host.send({ type: 'PutObject', objectId, data: new Uint8Array(0), totalBytes: data.byteLength, source: this.local!.nodeId });
+    return true;
+  }
+
+  private state(ref: ObjectRef): ObjectState {
+    const o = this.objects.get(ref.id);
+    if (!o || o.released) throw new WrtError('WRT_OBJECT_LOST', `${ref} was released`);
+    return o;
+  }
+
+  private settled(o: ObjectState, timeoutAt: number): Promise<boolean> {
+    if (o.ready) return Promise.resolve(true);
+    const closed = this.host.closed();
+    if (closed) return Promise.reject(closed);
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(timeoutAt) ? setTimeout(() => resolve(false), Math.max(0, timeoutAt - Date.now())) : null;
+      o.waiters.push(() => {
+        if (timer) clearTimeout(timer);
+        resolve(o.ready);
+      });
+    });
+  }
+
+  private async fetch(ref: ObjectRef, timeoutAt: number): Promise<Uint8Array> {
+    for (;;) {
+      const o = this.state(ref);
+      if (!(await this.settled(o, timeoutAt))) {
+        const closed = this.host.closed();
+        if (closed) throw closed;
+        throw new WrtError('WRT_TIMEOUT', `${ref} was not ready in time`);
+      }
+      if (o.failure) throw new TaskError(o.failure, ref.taskId, ref.functionName);
+      if (o.inline) return o.inline;
+      const held = this.local?.hold(ref.id);
+      if (held) {
+        // A view of the local arena, not a copy: the object stays while the view is reachable.
+        this.heldViews.register(held.view, held.done);
+        return held.view;
+      }
+      const requestId = this.host.nextRequest();
+      const pull = new InboundPull(
+        { requestId, objectId: ref.id, nodeId: '', requester: '' },
+        (m) => this.host.send(m),
+        (n) => new Uint8Array(n),
+      );
+      this.pulls.set(requestId, pull);
+      try {
+        return await pull.start().done;
+      } catch (err) {
+        // Lost with its node: the head rebuilds it from lineage and says so with a new ObjectReady.
+        if (err instanceof WrtError && err.code === 'WRT_OBJECT_LOST' && err.retryable && !this.host.closed()) {
+          o.ready = false;
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * The bytes of one object, or of each of several, once ready. An object in the arena of the node
+   * sharing this process (embedded cluster) comes back as a view of it, not a copy: it stays
+   * there while the view is reachable; do not write to it. Small results (up to 512 bytes) are
+   * views of a buffer shared with other results (as Node's pooled Buffers are): read them through
+   * `byteOffset` / `byteLength` (`view`, `asNumber` do), not through `.buffer` alone.
+   * @throws TaskError with the failing task's code; WrtError `WRT_TIMEOUT` after `timeoutMs`.
+   */
+  get(ref: ObjectRef, options?: GetOptions): Promise<Uint8Array>;
+  get(refs: ObjectRef[], options?: GetOptions): Promise<Uint8Array[]>;
+  async get(refs: ObjectRef | ObjectRef[], options: GetOptions = {}): Promise<Uint8Array | Uint8Array[]> {
+    const timeoutAt = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    if (Array.isArray(refs)) return Promise.all(refs.map((r) => this.fetch(r, timeoutAt)));
+    return this.fetch(refs, timeoutAt);
+  }
+
+  /**
+   * Waits until `numReturns` of `refs` are ready (finished or failed) or `timeoutMs` passes.
+   * @returns the ready refs and the rest, each in the order given
+   */
+  async wait(refs: ObjectRef[], options: WaitOptions = {}): Promise<{ ready: ObjectRef[]; notReady: ObjectRef[] }> {
+    const want = Math.min(options.numReturns ?? 1, refs.length);
+    const timeoutAt = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    const states = refs.map((r) => this.state(r));
+    for (;;) {
+      const ready = refs.filter((_, i) => states[i]!.ready);
+      if (ready.length >= want || Date.now() >= timeoutAt || this.host.closed()) {
+        return { ready, notReady: refs.filter((_, i) => !states[i]!.ready) };
+      }
+      await Promise.race(states.filter((s) => !s.ready).map((s) => this.settled(s, timeoutAt)));
+    }
+  }
+
+  /** @internal */
+  release(ref: ObjectRef): void {
+    this.finalizer.unregister(ref);
+    this.releaseId(ref.id);
+  }
+
+  private releaseId(id: string): void {
+    const o = this.objects.get(id);
+    if (!o || o.released) return;
+    o.released = true;
+    this.objects.delete(id);
+    this.outgoing.delete(id);
+    if (!this.host.closed()) this.host.send({ type: 'ReleaseObjects', objectIds: [id] });
+  }
+}
