@@ -32,8 +32,9 @@
  * sides first run every query once untimed over `--warmup-events` (default 100 000 with
  * --vs-flink, else 0) events, to warm their JITs.
  *
- * Best of `--runs` (default 1). With --json, one JSON object `{"q0": eventsPerSecondPerCore, …}`
- * (per core = ÷ slots); with --vs-flink, `{"events":N,"parallelism":P,"wrt":{"q0":perCore,…},
+ * Best of `--runs` (default 1), for wrt and, with --vs-flink, for Flink alike (a JVM a run).
+ * With --json, one JSON object `{"q0": eventsPerSecondPerCore, …}` (per core = ÷ slots); with
+ * --vs-flink, `{"events":N,"parallelism":P,"wrt":{"q0":perCore,…},
  * "flink":{"q0":perCore,…},"wrtPerCpuSecond":{…},"flinkPerCpuSecond":{…}}`.
  * Not a test: the machine is shared and timings drift; compare the ratios.
  */
@@ -46,7 +47,7 @@ import { refusingKeyedState } from '../runtime/stream/keyed-state-imports.js';
 import { startLocalCluster } from '../runtime/launch/node/local-cluster.js';
 import { ownCpuSeconds } from './process-cpu.js';
 import { nexmarkQueryGraph, runNexmarkOnCluster, type NexmarkRun } from './nexmark-run.js';
-import { runFlinkNexmark } from './flink-peer.js';
+import { runFlinkNexmark, type FlinkRun } from './flink-peer.js';
 
 const PIPELINE = fileURLToPath(new URL('../../samples/nexmark/build/pipeline.core.wasm', import.meta.url));
 
@@ -192,19 +193,24 @@ try {
 if (!o.vsFlink) {
   if (o.json) process.stdout.write(JSON.stringify(results) + '\n');
 } else {
-  const runs = await runFlinkNexmark(
-    {
-      events: o.events,
-      parallelism: cores,
-      checkpointIntervalMs: o.checkpointIntervalMs,
-      queries: o.queries,
-      warmupEvents: o.warmupEvents,
-    },
-    log,
-  );
+  // Flink gets as many runs as wrt (one JVM each, each warmed up), and its best of them too.
+  const best = new Map<string, FlinkRun>();
+  for (let run = 0; run < o.runs; run++) {
+    const runs = await runFlinkNexmark(
+      {
+        events: o.events,
+        parallelism: cores,
+        checkpointIntervalMs: o.checkpointIntervalMs,
+        queries: o.queries,
+        warmupEvents: o.warmupEvents,
+      },
+      log,
+    );
+    for (const r of runs) if (!best.has(r.query) || r.seconds < best.get(r.query)!.seconds) best.set(r.query, r);
+  }
   const flink: Record<string, number> = {};
   const flinkPerCpuSecond: Record<string, number> = {};
-  for (const r of runs) {
+  for (const r of best.values()) {
     flink[r.query] = Math.round(r.events / r.seconds / r.parallelism);
     flinkPerCpuSecond[r.query] = Math.round(r.events / r.cpuSeconds);
   }
