@@ -15,44 +15,20 @@
  * finishes, since an accepted map output may still be discarded (its volunteer quarantined).
  * Reduces, and maps of GPU operators, always run on trusted nodes.
  */
-import type { Message, MessageOf } from '../protocol/messages.js';
+import type { MessageOf } from '../protocol/messages.js';
 import type { BatchPlan } from '../protocol/job-graph-codec.js';
 import type { FailureRecord } from '../errors.js';
 import { placeOne } from './placement.js';
-import type { ResourceLedger } from './resource-ledger.js';
 import type { Resources } from './resources.js';
 import { ClusterJob } from './cluster-job.js';
 import { batchDeployment, findAttempt, localBytes, newSubtask, subtaskView, type Attempt, type Subtask } from './batch-subtask.js';
 import type { VerifiedWork } from './verified-work.js';
 import { noVerification, volunteerMaps, type VerificationCounters } from './batch-volunteer-maps.js';
-import type { VolunteerPool } from './volunteer-pool.js';
-import { HeldOutputs, malformedBatch, type HeldObjectStore } from './batch-held.js';
+import { HeldOutputs, malformedBatch } from './batch-held.js';
+import { NO_NODE_GRACE_MS, batchGrantKey, type JobHost } from './job-host.js';
 
 /** Attempts of one subtask lost to node failures before the job fails. */
 export const MAX_TASK_ATTEMPTS = 4;
-/** How long a job waits with no live node before it fails, in milliseconds. */
-export const NO_NODE_GRACE_MS = 10_000;
-
-/** The ledger key of a batch subtask attempt (`SUBTASK#ATTEMPT`, as in its TaskStatus's `taskId`). */
-export function batchGrantKey(attemptId: string): string {
-  return `batch:${attemptId}`;
-}
-
-/** What a job needs from the head. */
-export interface JobHost extends HeldObjectStore {
-  /** The cluster's one ledger: placed subtasks hold grants in it (keys `batch:SUBTASK#ATTEMPT`, `stream:…`). */
-  ledger: ResourceLedger;
-  /** Sends to a node. */
-  sendToNode(nodeId: string, m: Message): void;
-  sendToClient(m: Message): void;
-  nodeName(nodeId: string): string;
-  /** True the first time a node is asked for `hash` (the module must then travel with the task). */
-  needsModule(nodeId: string, hash: string): boolean;
-  log(line: string): void;
-  /** The head's volunteers (absent: this head gives volunteers no work). */
-  volunteers?: VolunteerPool;
-}
-
 export interface BatchJobSpec {
   jobId: string;
   name: string;

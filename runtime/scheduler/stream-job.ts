@@ -26,7 +26,7 @@
  */
 import type { JobGraph, MessageOf } from '../protocol/messages.js';
 import type { WrtError, FailureRecord } from '../errors.js';
-import { NO_NODE_GRACE_MS, type JobHost } from './batch-job.js';
+import { NO_NODE_GRACE_MS, type JobHost } from './job-host.js';
 import { ClusterJob } from './cluster-job.js';
 import { placeSlots } from './placement.js';
 import { planStreamJob, resolvedGraph, type StreamPlan } from '../stream/execution-graph.js';
