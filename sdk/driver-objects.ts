@@ -190,16 +190,7 @@ export class DriverObjects {
     }
   }
 
-  /**
-   * The bytes of one object, or of each of several, once ready. An object in the arena of the node
-   * sharing this process (embedded cluster) comes back as a view of it, not a copy: it stays
-   * there while the view is reachable; do not write to it. Small results (up to 512 bytes) are
-   * views of a buffer shared with other results (as Node's pooled Buffers are): read them through
-   * `byteOffset` / `byteLength` (`view`, `asNumber` do), not through `.buffer` alone.
-   * @throws TaskError with the failing task's code; WrtError `WRT_TIMEOUT` after `timeoutMs`.
-   */
-  get(ref: ObjectRef, options?: GetOptions): Promise<Uint8Array>;
-  get(refs: ObjectRef[], options?: GetOptions): Promise<Uint8Array[]>;
+  /** The bytes of `refs` once ready (Runtime.get says what they are). */
   async get(refs: ObjectRef | ObjectRef[], options: GetOptions = {}): Promise<Uint8Array | Uint8Array[]> {
     const timeoutAt = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     if (Array.isArray(refs)) return Promise.all(refs.map((r) => this.fetch(r, timeoutAt)));

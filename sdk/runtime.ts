@@ -234,7 +234,7 @@ export class Runtime implements Submitter {
   get(ref: ObjectRef, options?: GetOptions): Promise<Uint8Array>;
   get(refs: ObjectRef[], options?: GetOptions): Promise<Uint8Array[]>;
   get(refs: ObjectRef | ObjectRef[], options: GetOptions = {}): Promise<Uint8Array | Uint8Array[]> {
-    return Array.isArray(refs) ? this.objects.get(refs, options) : this.objects.get(refs, options);
+    return this.objects.get(refs, options);
   }
 
   /**

@@ -7,6 +7,7 @@ import { formatInfo, localInfo } from './info.js';
 import { generateNexmark } from './nexmark.js';
 import { WrtError } from '../errors.js';
 import { DEFAULT_CHECKPOINT_BASE, DEFAULT_SAVEPOINT_BASE } from '../platform/node/checkpoint-dir.js';
+import { DEFAULT_CHECKPOINT_TIMEOUT_MS } from '../scheduler/checkpoint-coordinator.js';
 import { fail } from './exit.js';
 import { addClusterCommands } from './cluster-commands.js';
 
@@ -122,7 +123,7 @@ program
     '--checkpoint-timeout-ms <n>',
     "head: how long a stream job's checkpoint may take before it expires and the job restarts from the last one",
     positive('--checkpoint-timeout-ms'),
-    600_000,
+    DEFAULT_CHECKPOINT_TIMEOUT_MS,
   )
   .option(
     '--savepoint-dir <dir>',

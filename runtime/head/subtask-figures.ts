@@ -8,7 +8,7 @@
  * counters begin again at 0) starts the rates over.
  */
 import type { SubtaskMetricsWire } from '../protocol/messages.js';
-import { parseExecutionId } from '../scheduler/stream-job.js';
+import { parseExecutionId } from '../scheduler/slot-deployment.js';
 
 /** One subtask's latest report and the rates since the one before. */
 export interface SubtaskFigures {

@@ -285,7 +285,8 @@ export class StreamSlots {
     if (finished && this.warm.length < (this.host.warmThreads ?? 0)) {
       t.onMessage = () => {};
       t.onError = () => {
-        this.warm.splice(this.warm.indexOf(t) >>> 0, 1);
+        const i = this.warm.indexOf(t);
+        if (i >= 0) this.warm.splice(i, 1);
         void t.terminate();
       };
       this.warm.push(t);

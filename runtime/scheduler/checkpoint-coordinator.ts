@@ -98,6 +98,8 @@ export class CheckpointCoordinator {
   private readonly store: CheckpointStore;
   /** Sink subtask keys ("VERTEX#INDEX") by sink partition. */
   private readonly sinkKeys: string[] = [];
+  /** Every subtask's key ("VERTEX#INDEX"), vertices in plan order: what a checkpoint must hold. */
+  private readonly subtaskKeys: string[];
   /** Checkpoint ids grow across attempts. */
   private nextCheckpoint = 1;
   private pending: PendingCheckpoint | null = null;
@@ -123,6 +125,7 @@ export class CheckpointCoordinator {
     store: CheckpointStore | undefined,
   ) {
     this.store = store ?? memoryCheckpointStore();
+    this.subtaskKeys = job.plan.vertices.flatMap((pv) => Array.from({ length: pv.parallelism }, (_, i) => `${pv.vertex.id}#${i}`));
     for (const pv of job.plan.vertices.filter((v) => v.vertex.kind === 'Sink'))
       for (let i = 0; i < pv.parallelism; i++) this.sinkKeys.push(`${pv.vertex.id}#${i}`);
   }
@@ -237,13 +240,10 @@ export class CheckpointCoordinator {
     const p = this.pending;
     if (!p || p.writing) return;
     const states = new Map<string, Uint8Array>();
-    for (const pv of this.job.plan.vertices) {
-      for (let i = 0; i < pv.parallelism; i++) {
-        const key = `${pv.vertex.id}#${i}`;
-        const state = p.acks.get(key) ?? this.job.finishedState(key);
-        if (!state) return;
-        states.set(key, state);
-      }
+    for (const key of this.subtaskKeys) {
+      const state = p.acks.get(key) ?? this.job.finishedState(key);
+      if (!state) return;
+      states.set(key, state);
     }
     p.writing = true;
     const attempt = this.job.attempt();
@@ -313,12 +313,7 @@ export class CheckpointCoordinator {
    * request gets `WRT_TIMEOUT`; the job goes on, as Flink's); a checkpoint restarts the job.
    */
   private expire(p: PendingCheckpoint, now: number): void {
-    const missing: string[] = [];
-    for (const pv of this.job.plan.vertices)
-      for (let i = 0; i < pv.parallelism; i++) {
-        const key = `${pv.vertex.id}#${i}`;
-        if (!p.acks.has(key) && !this.job.finishedState(key)) missing.push(key);
-      }
+    const missing = this.subtaskKeys.filter((key) => !p.acks.has(key) && !this.job.finishedState(key));
     const names = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
     const what = p.savepoint ? 'savepoint' : 'checkpoint';
     const message = `${what} ${p.id} expired after ${now - p.record.triggeredAt} ms (timeout ${this.timeoutMs} ms) without the acknowledgement of ${names}`;

@@ -65,8 +65,6 @@ export interface StreamJobSpec {
   connectJetStream?: ConnectJetStream;
 }
 
-export { parseExecutionId };
-
 export class StreamJob extends ClusterJob {
   readonly plan: StreamPlan;
   /** The plan as a graph, what every slot gets (DeployStreamSlot `graph`). */
