@@ -1,9 +1,9 @@
 /**
  * One client process of bench:core's `multi_client_tasks_async` (Ray's runs its clients as
  * processes of their own too): `node dist/bench/core-client.js ADDRESS`, the credential in
- * `$WRT_TOKEN` or the head's token file. Connects, loads tasks.wasm, warms up, prints `ready`,
- * waits for a line `go SECONDS` on stdin, submits batches of 500 no-op tasks for that long and
- * prints `{"ops":N,"seconds":S}`.
+ * `$WRT_TOKEN` or the head's token file. Connects, loads tasks.wasm, prints `ready`, waits for a
+ * line `go SECONDS WARMUP` on stdin, submits batches of 500 no-op tasks untimed for WARMUP
+ * seconds and then for SECONDS, and prints `{"ops":N,"seconds":S}` of the timed part.
  */
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,9 @@ try {
   await batch();
   process.stdout.write('ready\n');
   const line = await new Promise<string>((resolve) => createInterface({ input: process.stdin }).once('line', resolve));
-  const seconds = Number(line.split(' ')[1]);
+  const [, seconds, warmup] = line.split(' ').map(Number) as [number, number, number];
+  const warm = performance.now();
+  while (performance.now() - warm < (warmup || 0) * 1000) await batch();
   let ops = 0;
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {

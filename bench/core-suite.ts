@@ -9,8 +9,20 @@
 import type { Runtime } from '../sdk/runtime.js';
 
 export interface SuiteOptions {
-  /** Seconds each metric runs for (after one untimed call). */
+  /** Seconds each metric is timed for. */
   seconds: number;
+  /**
+   * Seconds each metric runs untimed first (at least one call), as Ray's ray_perf does (its
+   * `timeit` warms up for 1 s): the JIT of every process on the path compiles the hot code.
+   */
+  warmupSeconds: number;
+  /**
+   * Seconds the whole cluster runs a mix of tasks and actor calls untimed before the first
+   * metric: a fresh cluster's processes run their hot paths interpreted for their first few
+   * thousand calls (V8 tiers code up by use; measured here: ~500 synchronous tasks/s for the
+   * first 2–3 s, ~3000/s from about 5 s on). Ray's side gets the same mix for as long.
+   */
+  clusterWarmupSeconds: number;
   /** Metrics to run (all when null). */
   only: string[] | null;
 }
@@ -21,8 +33,13 @@ export interface SuiteOptions {
  */
 export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOptions): Promise<Record<string, number>> {
   type Ref = ReturnType<Runtime['put']>;
+  const warmUp = async (fn: () => Promise<unknown>): Promise<void> => {
+    const start = performance.now();
+    do await fn();
+    while (performance.now() - start < o.warmupSeconds * 1000);
+  };
   const timed = async (fn: () => Promise<unknown>, opsPerCall = 1): Promise<number> => {
-    await fn();
+    await warmUp(fn);
     let n = 0;
     const start = performance.now();
     while (performance.now() - start < o.seconds * 1000) {
@@ -67,6 +84,11 @@ export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOp
       // A small put is ready at once in the driver, as in Ray; the run ends with a task that
       // takes the last put, so every put counted has reached the head within the time counted.
       let last = rt.put(0);
+      await warmUp(async () => {
+        last.release();
+        last = rt.put(0);
+        await rt.wait([last]);
+      });
       await rt.get(noop.call(last));
       let n = 0;
       const start = performance.now();
@@ -93,6 +115,11 @@ export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOp
       let spent = 0;
       // Only the gets are timed; making the next batch of task results is not (the run lasts
       // `seconds` of wall time, batches included).
+      await warmUp(async () => {
+        const warm = Array.from({ length: 1000 }, () => noop.call());
+        for (const r of warm) await rt.get(r);
+        release(warm);
+      });
       const start = performance.now();
       while (performance.now() - start < o.seconds * 1000) {
         if (next === refs.length) {
@@ -124,6 +151,16 @@ export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOp
     },
   };
   const r: Record<string, number> = {};
+  if (o.clusterWarmupSeconds > 0) {
+    const actor = await mod.actor('counter').create(0);
+    const start = performance.now();
+    while (performance.now() - start < o.clusterWarmupSeconds * 1000) {
+      for (let i = 0; i < 20; i++) await sync(() => noop.call());
+      for (let i = 0; i < 20; i++) await sync(() => actor.call('noop'));
+      await batch(() => noop.call(), 200);
+      await batch(() => actor.call('noop'), 200);
+    }
+  }
   for (const [name, measure] of Object.entries(metrics)) if (!o.only || o.only.includes(name)) r[name] = await measure();
   return r;
 }

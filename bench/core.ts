@@ -1,6 +1,6 @@
 /**
- * `npm run bench:core -- [--json] [--vs-ray] [--seconds S] [--modes embedded,processes,browser]
- *   [--only METRIC,...]`
+ * `npm run bench:core -- [--json] [--vs-ray] [--seconds S] [--warmup S] [--cluster-warmup S]
+ *   [--modes embedded,processes,browser] [--only METRIC,...]`
  *
  * wrt's versions of Ray's core microbenchmarks (the metric names of Ray's ray_perf.py; the suite
  * is bench/core-suite.ts) with no-op wasm functions (tests/fixtures tasks.wasm), in three
@@ -21,6 +21,12 @@
  * operations per second; single_client_put_gigabytes is GB/s. --json prints one object
  * `{"ray":{...},"embedded":{...},"processes":{...},"browser":{...}}` (modes run only). Not a test:
  * the machine is shared and timings drift; compare within one run.
+ *
+ * Each metric, on both sides, runs untimed for `--warmup` seconds (default 1, as Ray's ray_perf
+ * `timeit` does) and is then timed for `--seconds` (default 2). Before the first metric, each
+ * mode's cluster and Ray's run a mix of synchronous and batched tasks and actor calls untimed for
+ * `--cluster-warmup` seconds (default 5; 0 measures a cold cluster): wrt's processes are V8, whose
+ * code runs interpreted until it has been used a few thousand times.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -43,6 +49,14 @@ const value = (flag: string): string | undefined => (args.includes(flag) ? args[
 const json = args.includes('--json');
 const vsRay = args.includes('--vs-ray');
 const seconds = Number(value('--seconds')) || 2;
+const warmupSeconds = value('--warmup') === undefined ? 1 : Number(value('--warmup'));
+const clusterWarmupSeconds = value('--cluster-warmup') === undefined ? 5 : Number(value('--cluster-warmup'));
+for (const [flag, v] of [['--warmup', warmupSeconds], ['--cluster-warmup', clusterWarmupSeconds]] as const) {
+  if (!(v >= 0)) {
+    process.stderr.write(`bench:core: ${flag} wants seconds >= 0, got ${value(flag)}\n`);
+    process.exit(2);
+  }
+}
 const only = value('--only')?.split(',') ?? null;
 const modes = (value('--modes')?.split(',') ?? [...MODES]) as Mode[];
 const bad = modes.filter((m) => !MODES.includes(m));
@@ -50,7 +64,7 @@ if (bad.length) {
   process.stderr.write(`bench:core: unknown mode ${bad.join(',')} (choose from ${MODES.join(', ')})\n`);
   process.exit(2);
 }
-const options: SuiteOptions = { seconds, only };
+const options: SuiteOptions = { seconds, warmupSeconds, clusterWarmupSeconds, only };
 const moduleBytes = new Uint8Array(readFileSync(TASKS_CORE));
 const wants = (metric: string): boolean => !only || only.includes(metric);
 const log = (line: string): void => void (json || process.stderr.write(`bench:core: ${line}\n`));
@@ -69,7 +83,7 @@ async function multiClient(address: string, token: string | undefined, clients =
       return r.value;
     };
     await Promise.all(children.map(async (_, i) => (await next(i)) === 'ready' || Promise.reject(new Error(`client ${i} not ready`))));
-    for (const c of children) c.stdin.write(`go ${seconds}\n`);
+    for (const c of children) c.stdin.write(`go ${seconds} ${warmupSeconds}\n`);
     const results = await Promise.all(children.map(async (_, i) => JSON.parse(await next(i)) as { ops: number; seconds: number }));
     return results.reduce((sum, r) => sum + r.ops / r.seconds, 0);
   } finally {
@@ -119,7 +133,8 @@ async function browserMode(cluster: LocalCluster): Promise<Record<string, number
             const rt = await wrt.init();
             const noop = (await rt.load(new Uint8Array(${JSON.stringify(bytes)}))).remote('noop');
             const batch = async () => { const refs = Array.from({ length: 500 }, () => noop.call()); await rt.get(refs); refs.forEach((x) => x.release()); };
-            await batch();
+            const warm = performance.now();
+            do await batch(); while (performance.now() - warm < ${warmupSeconds * 1000});
             window.benchReady = true;
             while (!window.benchGo) await new Promise((r) => setTimeout(r, 5));
             let ops = 0;
@@ -160,7 +175,7 @@ for (const mode of modes) {
 if (vsRay) {
   const python = process.env.WRT_RAY_PYTHON ?? 'python3';
   log(`Ray: running ${RAY_SCRIPT} with ${python}`);
-  const out = spawnSync(python, [RAY_SCRIPT, '--json', '--seconds', String(seconds)], {
+  const out = spawnSync(python, [RAY_SCRIPT, '--json', '--seconds', String(seconds), '--warmup', String(warmupSeconds), '--cluster-warmup', String(clusterWarmupSeconds)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });

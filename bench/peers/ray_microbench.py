@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Ray's core microbenchmarks, by the names of Ray's ray_perf.py, on a local Ray (2.58 from the
-machine's wheels: see TOOLCHAIN.md). Each metric runs for about --seconds and reports operations
+machine's wheels: see TOOLCHAIN.md). Each metric runs untimed for --warmup seconds
+(1 s, as ray_perf's timeit), then for about --seconds, and reports operations
 per second (GB/s for single_client_put_gigabytes). Prints one JSON object with --json.
 
 Written for wrt's side-by-side benchmark (bench/core.ts); the workloads follow ray_perf.py's
@@ -15,8 +16,19 @@ import numpy as np
 import ray
 
 
+WARMUP = 1.0
+
+
+def warm_up(fn):
+    """Runs fn untimed for WARMUP seconds (at least once), as ray_perf's timeit does."""
+    start = time.perf_counter()
+    fn()
+    while time.perf_counter() - start < WARMUP:
+        fn()
+
+
 def timed(fn, seconds, ops_per_call=1):
-    fn()  # warm up
+    warm_up(fn)
     n = 0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -47,6 +59,11 @@ class Client:
 
 def fresh_gets(seconds):
     """Gets of task results never fetched before, 1000-ref batches made untimed (wrt's single_client_get_calls_fresh)."""
+    def warm():
+        for r in [small_value.remote() for _ in range(1000)]:
+            ray.get(r)
+
+    warm_up(warm)
     refs, nxt, gets, spent = [], 0, 0, 0.0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -66,10 +83,25 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--json", action="store_true")
     p.add_argument("--seconds", type=float, default=2.0)
+    p.add_argument("--warmup", type=float, default=1.0)
+    p.add_argument("--cluster-warmup", type=float, default=0.0)
     a = p.parse_args()
+    global WARMUP
+    WARMUP = a.warmup
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     s = a.seconds
     r = {}
+    if a.cluster_warmup > 0:
+        # The mix bench/core-suite.ts runs before its first metric, for as long.
+        warm_actor = Actor.remote()
+        start = time.perf_counter()
+        while time.perf_counter() - start < a.cluster_warmup:
+            for _ in range(20):
+                ray.get(small_value.remote())
+            for _ in range(20):
+                ray.get(warm_actor.small_value.remote())
+            ray.get([small_value.remote() for _ in range(200)])
+            ray.get([warm_actor.small_value.remote() for _ in range(200)])
     r["single_client_tasks_sync"] = timed(lambda: ray.get(small_value.remote()), s)
     r["single_client_tasks_async"] = timed(lambda: ray.get([small_value.remote() for _ in range(1000)]), s, 1000)
     clients = [Client.remote() for _ in range(2)]
