@@ -5,9 +5,14 @@
  * element of the other side could still match it: a left element while the watermark is at most
  * `l + upperMs`, a right element while it is at most `r - lowerMs`. Elements with a timestamp
  * below the watermark on arrival are late and dropped (counted), as in Flink.
+ *
+ * Layout: per key, each side's elements in time order (parallel arrays, no object per element),
+ * so a match is a binary search and a scan of the pairs it finds; per side, one time-ordered queue
+ * of (time, key) over all keys says which keys hold elements the watermark has passed. Flink keeps
+ * one cleanup timer per element instead; with keys that are mostly unique (Nexmark q7 joins on a
+ * bid's price), a timer service and per-key timers cost more than the join.
  */
 import { WrtError } from '../errors.js';
-import { TimerQueue } from './timer-queue.js';
 
 export interface IntervalJoinOptions<K, L, R> {
   lowerMs: number;
@@ -16,43 +21,86 @@ export interface IntervalJoinOptions<K, L, R> {
   emit(key: K, left: L, right: R, timestampMs: number): void;
 }
 
-interface Buffered<T> {
-  t: number;
-  v: T;
+/**
+ * Elements in time order (equal times in arrival order) from `start` on, as parallel arrays;
+ * those before `start` have left. `v` holds a side's values, or the keys in a side's queue.
+ */
+interface Ordered<T> {
+  t: number[];
+  v: T[];
+  start: number;
 }
 
 interface Sides<L, R> {
-  left: Buffered<L>[];
-  right: Buffered<R>[];
+  left: Ordered<L> | null;
+  right: Ordered<R> | null;
+}
+
+const ordered = <T>(): Ordered<T> => ({ t: [], v: [], start: 0 });
+
+const sizeOf = <T>(s: Ordered<T> | null): number => (s ? s.t.length - s.start : 0);
+
+/** Inserts (t, v) after every element of time ≤ t (elements mostly arrive in order: a push). */
+function insert<T>(s: Ordered<T>, t: number, v: T): void {
+  let i = s.t.length;
+  s.t.push(t);
+  s.v.push(v);
+  while (i > s.start && s.t[i - 1]! > t) {
+    s.t[i] = s.t[i - 1]!;
+    s.v[i] = s.v[i - 1]!;
+    i--;
+  }
+  s.t[i] = t;
+  s.v[i] = v;
+}
+
+/** Index of the first live element with time ≥ t (binary search; the length when none). */
+function firstAtOrAfter<T>(s: Ordered<T>, t: number): number {
+  let lo = s.start;
+  let hi = s.t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s.t[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Drops the elements before index `to`; compacts once more than half the arrays are dropped. */
+function dropTo<T>(s: Ordered<T>, to: number): void {
+  if (to === s.t.length) {
+    s.t.length = 0;
+    s.v.length = 0;
+    s.start = 0;
+    return;
+  }
+  for (let i = s.start; i < to; i++) s.v[i] = undefined as T;
+  s.start = to;
+  if (s.start > 64 && s.start * 2 > s.t.length) {
+    s.t.splice(0, s.start);
+    s.v.splice(0, s.start);
+    s.start = 0;
+  }
 }
 
 export interface IntervalJoinSnapshot<K, L, R> {
   wm: number;
   late: number;
-  /** Per key: buffered [time, value] of each side. */
+  /** Per key: buffered [time, value] of each side, in time order (arrival order before 2026-12). */
   buffers: [K, [number, L][], [number, R][]][];
   /** Written before 2026-12 (cleanup timers); ignored: a restore derives them from the buffers. */
   timers?: unknown;
 }
 
-/** Keeps the elements of `list` that `keep` accepts, in order, in place. */
-function retain<T>(list: Buffered<T>[], keep: (b: Buffered<T>) => boolean): void {
-  let j = 0;
-  for (let i = 0; i < list.length; i++) if (keep(list[i]!)) list[j++] = list[i]!;
-  list.length = j;
-}
-
 export class IntervalJoinOperator<K, L, R> {
   private readonly buffers = new Map<K, Sides<L, R>>();
-  /**
-   * Cleanup timers, one per buffered element (not deduplicated: a key's cleanup is idempotent, and
-   * their order has no effect on output, so snapshots leave them out and a restore rebuilds them).
-   */
-  private readonly timers = new TimerQueue<K, 'left' | 'right'>(null);
+  /** (time, key) of every buffered element of each side, in time order: what to drop when. */
+  private readonly leftQueue = ordered<K>();
+  private readonly rightQueue = ordered<K>();
   private wm = -Infinity;
   lateElements = 0;
 
-  /** @throws RangeError when lowerMs > upperMs or either is not an integer. */
+  /** @throws WrtError `WRT_INVALID_ARGUMENT` when lowerMs > upperMs or either is not an integer. */
   constructor(private readonly o: IntervalJoinOptions<K, L, R>) {
     if (!Number.isSafeInteger(o.lowerMs) || !Number.isSafeInteger(o.upperMs) || o.lowerMs > o.upperMs)
       throw new WrtError(
@@ -61,23 +109,32 @@ export class IntervalJoinOperator<K, L, R> {
       );
   }
 
-  /** The operator's state: watermark and buffered elements (plain values). */
-  snapshot(): IntervalJoinSnapshot<K, L, R> {
+  /**
+   * The operator's state: watermark and buffered elements, each side in time order, each value
+   * as `plain` gives it (a value that must be written as plain data).
+   */
+  snapshot(plain: (v: L | R) => L | R = (v) => v): IntervalJoinSnapshot<K, L, R> {
+    const list = <T extends L | R>(side: Ordered<T> | null): [number, T][] => {
+      const out: [number, T][] = [];
+      if (side) for (let i = side.start; i < side.t.length; i++) out.push([side.t[i]!, plain(side.v[i]!) as T]);
+      return out;
+    };
     return {
       wm: this.wm,
       late: this.lateElements,
-      buffers: [...this.buffers].map(([k, s]) => [k, s.left.map((l) => [l.t, l.v]), s.right.map((r) => [r.t, r.v])]),
+      buffers: [...this.buffers].map(([k, s]) => [k, list(s.left), list(s.right)]),
     };
   }
 
-  /** Takes the state of {@link snapshot} (into a fresh operator), setting each element's cleanup timer again. */
+  /** Takes the state of {@link snapshot} (into a fresh operator). */
   restore(s: IntervalJoinSnapshot<K, L, R>): void {
     this.wm = s.wm;
     this.lateElements = s.late;
     for (const [k, left, right] of s.buffers) {
-      this.buffers.set(k, { left: left.map(([t, v]) => ({ t, v })), right: right.map(([t, v]) => ({ t, v })) });
-      for (const [t] of left) this.timers.add(t + this.o.upperMs + 1, k, 'left');
-      for (const [t] of right) this.timers.add(t - this.o.lowerMs + 1, k, 'right');
+      const sides = this.sides(k);
+      // Inserting sorts what snapshots before 2026-12 listed in arrival order.
+      for (const [t, v] of left) this.addLeft(k, sides, t, v);
+      for (const [t, v] of right) this.addRight(k, sides, t, v);
     }
   }
 
@@ -87,9 +144,14 @@ export class IntervalJoinOperator<K, L, R> {
       return;
     }
     const sides = this.sides(key);
-    for (const r of sides.right) if (t + this.o.lowerMs <= r.t && r.t <= t + this.o.upperMs) this.o.emit(key, value, r.v, Math.max(t, r.t));
-    sides.left.push({ t, v: value });
-    this.timers.add(t + this.o.upperMs + 1, key, 'left');
+    // Right elements r with t + lower ≤ r ≤ t + upper, in time order.
+    const right = sides.right;
+    if (right) {
+      const to = t + this.o.upperMs;
+      for (let i = firstAtOrAfter(right, t + this.o.lowerMs); i < right.t.length && right.t[i]! <= to; i++)
+        this.o.emit(key, value, right.v[i]!, Math.max(t, right.t[i]!));
+    }
+    this.addLeft(key, sides, t, value);
   }
 
   processRight(key: K, value: R, t: number): void {
@@ -98,34 +160,60 @@ export class IntervalJoinOperator<K, L, R> {
       return;
     }
     const sides = this.sides(key);
-    for (const l of sides.left) if (l.t + this.o.lowerMs <= t && t <= l.t + this.o.upperMs) this.o.emit(key, l.v, value, Math.max(t, l.t));
-    sides.right.push({ t, v: value });
-    this.timers.add(t - this.o.lowerMs + 1, key, 'right');
+    // Left elements l with l + lower ≤ t ≤ l + upper: t - upper ≤ l ≤ t - lower, in time order.
+    const left = sides.left;
+    if (left) {
+      const to = t - this.o.lowerMs;
+      for (let i = firstAtOrAfter(left, t - this.o.upperMs); i < left.t.length && left.t[i]! <= to; i++)
+        this.o.emit(key, left.v[i]!, value, Math.max(t, left.t[i]!));
+    }
+    this.addRight(key, sides, t, value);
   }
 
-  /** Drops buffered elements that can no longer match. */
+  /** Drops buffered elements that can no longer match: left l once wm > l + upper, right r once wm > r − lower. */
   advanceWatermark(watermarkMs: number): void {
     if (watermarkMs <= this.wm) return;
     this.wm = watermarkMs;
-    for (let tm = this.timers.pollUpTo(watermarkMs); tm !== null; tm = this.timers.pollUpTo(watermarkMs)) {
-      const sides = this.buffers.get(tm.key);
+    this.expire(this.leftQueue, watermarkMs - this.o.upperMs, true);
+    this.expire(this.rightQueue, watermarkMs + this.o.lowerMs, false);
+  }
+
+  /** Drops, from every key named in `queue` before time `keepFrom`, that side's elements before it. */
+  private expire(queue: Ordered<K>, keepFrom: number, left: boolean): void {
+    const end = firstAtOrAfter(queue, keepFrom);
+    for (let i = queue.start; i < end; i++) {
+      const key = queue.v[i]!;
+      const sides = this.buffers.get(key);
       if (!sides) continue;
-      if (tm.namespace === 'left') retain(sides.left, (l) => l.t + this.o.upperMs >= watermarkMs);
-      else retain(sides.right, (r) => r.t - this.o.lowerMs >= watermarkMs);
-      if (sides.left.length === 0 && sides.right.length === 0) this.buffers.delete(tm.key);
+      const side: Ordered<L | R> | null = left ? sides.left : sides.right;
+      if (!side) continue;
+      const to = firstAtOrAfter(side, keepFrom);
+      if (to > side.start) dropTo(side, to);
+      if (sizeOf(sides.left) === 0 && sizeOf(sides.right) === 0) this.buffers.delete(key);
     }
+    if (end > queue.start) dropTo(queue, end);
+  }
+
+  private addLeft(key: K, sides: Sides<L, R>, t: number, v: L): void {
+    insert((sides.left ??= ordered<L>()), t, v);
+    insert(this.leftQueue, t, key);
+  }
+
+  private addRight(key: K, sides: Sides<L, R>, t: number, v: R): void {
+    insert((sides.right ??= ordered<R>()), t, v);
+    insert(this.rightQueue, t, key);
   }
 
   /** Elements (both sides, all keys) buffered now. */
   get buffered(): number {
     let n = 0;
-    for (const s of this.buffers.values()) n += s.left.length + s.right.length;
+    for (const s of this.buffers.values()) n += sizeOf(s.left) + sizeOf(s.right);
     return n;
   }
 
   private sides(key: K): Sides<L, R> {
     let s = this.buffers.get(key);
-    if (!s) this.buffers.set(key, (s = { left: [], right: [] }));
+    if (!s) this.buffers.set(key, (s = { left: null, right: null }));
     return s;
   }
 }

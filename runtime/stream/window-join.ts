@@ -80,11 +80,15 @@ export class WindowJoinOperator<K, L, R> {
     }
   }
 
-  /** The operator's state (plain values). Timers are one per pane, rebuilt on restore. */
-  snapshot(): WindowJoinSnapshot<K, L, R> {
+  /**
+   * The operator's state, each value as `plain` gives it (a value that must be written as plain
+   * data). Timers are one per pane, rebuilt on restore.
+   */
+  snapshot(plain: (v: L | R) => L | R = (v) => v): WindowJoinSnapshot<K, L, R> {
     const panes: WindowJoinSnapshot<K, L, R>['panes'] = [];
     for (const [k, byStart] of this.panes)
-      for (const { w, pane } of byStart.values()) panes.push([k, w.start, w.end, pane.left, pane.right]);
+      for (const { w, pane } of byStart.values())
+        panes.push([k, w.start, w.end, pane.left.map((v) => plain(v) as L), pane.right.map((v) => plain(v) as R)]);
     return { wm: this.wm, late: this.lateElements, panes };
   }
 

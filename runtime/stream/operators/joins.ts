@@ -8,12 +8,32 @@ import type { StateKey } from '../keyed-state.js';
 import { type Output, type StreamOperator, columnTypes, keyOfRow } from './operator.js';
 import { RowSink, assignerOf } from './window-aggregate.js';
 
+/**
+ * A buffered row: row `row` of an input batch, read only when it joins (most buffered rows of
+ * Nexmark q7 never do, and decoding every row's strings cost more than the join), or its values
+ * (rows restored from a snapshot). Holding a batch is safe: batches are never written after they
+ * are made (an operator's output is a copy out of its wasm memory, a received batch a copy out of
+ * its message).
+ */
+type JoinRow = Value[] | BatchRow;
+
+class BatchRow {
+  constructor(
+    readonly batch: RowBatch,
+    readonly row: number,
+  ) {}
+}
+
+const widthOf = (r: JoinRow): number => (r instanceof BatchRow ? r.batch.types.length : r.length);
+const cell = (r: JoinRow, c: number): Value => (r instanceof BatchRow ? r.batch.value(c, r.row) : r[c]!);
+const plainRow = (r: JoinRow): Value[] => (r instanceof BatchRow ? r.batch.row(r.row) : r);
+
 /** What the two keyed joins (interval-join.ts, window-join.ts) have in common. */
 interface KeyedJoin {
-  processLeft(key: StateKey, value: Value[], t: number): void;
-  processRight(key: StateKey, value: Value[], t: number): void;
+  processLeft(key: StateKey, value: JoinRow, t: number): void;
+  processRight(key: StateKey, value: JoinRow, t: number): void;
   advanceWatermark(t: number): void;
-  snapshot(): unknown;
+  snapshot(plain: (v: JoinRow) => JoinRow): unknown;
   restore(s: never): void;
 }
 
@@ -26,15 +46,15 @@ class JoinStreamOperator implements StreamOperator {
     v: JobGraphVertex,
     private readonly keys: number[][],
     out: Output,
-    make: (emit: (left: Value[], right: Value[], t: number) => void) => KeyedJoin,
+    make: (emit: (left: JoinRow, right: JoinRow, t: number) => void) => KeyedJoin,
   ) {
     this.rows = new RowSink(columnTypes(v.columns ?? []), out);
     const project = v.project ?? [];
     this.op = make((l, r, t) => {
-      const both = [...l, ...r];
+      const width = widthOf(l);
       this.rows.add(
         t,
-        project.map((i) => both[i]!),
+        project.map((i) => (i < width ? cell(l, i) : cell(r, i - width))),
       );
     });
   }
@@ -43,8 +63,8 @@ class JoinStreamOperator implements StreamOperator {
     const cols = this.keys[port] ?? [];
     for (let r = 0; r < batch.rows; r++) {
       const k = keyOfRow(batch, cols, r);
-      if (port === 0) this.op.processLeft(k, batch.row(r), batch.timestamp(r));
-      else this.op.processRight(k, batch.row(r), batch.timestamp(r));
+      if (port === 0) this.op.processLeft(k, new BatchRow(batch, r), batch.timestamp(r));
+      else this.op.processRight(k, new BatchRow(batch, r), batch.timestamp(r));
     }
     this.rows.flush();
   }
@@ -53,8 +73,9 @@ class JoinStreamOperator implements StreamOperator {
     this.rows.flush();
   }
   endInput(): void {}
+  /** The join's state, every buffered row as its values. */
   snapshot(): unknown {
-    return this.op.snapshot();
+    return this.op.snapshot(plainRow);
   }
   restore(state: unknown): void {
     this.op.restore(state as never);
@@ -69,7 +90,7 @@ export class IntervalJoinStreamOperator extends JoinStreamOperator {
       keys,
       out,
       (emit) =>
-        new IntervalJoinOperator<StateKey, Value[], Value[]>({
+        new IntervalJoinOperator<StateKey, JoinRow, JoinRow>({
           lowerMs: v.lowerBoundMs ?? 0,
           upperMs: v.upperBoundMs ?? 0,
           emit: (_k, l, r, t) => emit(l, r, t),
@@ -86,7 +107,7 @@ export class WindowJoinStreamOperator extends JoinStreamOperator {
       keys,
       out,
       (emit) =>
-        new WindowJoinOperator<StateKey, Value[], Value[]>({ assigner: assignerOf(v), emit: (_k, l, r, w) => emit(l, r, w.end - 1) }),
+        new WindowJoinOperator<StateKey, JoinRow, JoinRow>({ assigner: assignerOf(v), emit: (_k, l, r, w) => emit(l, r, w.end - 1) }),
     );
   }
 }
