@@ -7,12 +7,14 @@
  * below the watermark on arrival are late and dropped (counted), as in Flink.
  *
  * Layout: per key, each side's elements in time order (parallel arrays, no object per element),
- * so a match is a binary search and a scan of the pairs it finds; per side, one time-ordered queue
- * of (time, key) over all keys says which keys hold elements the watermark has passed. Flink keeps
- * one cleanup timer per element instead; with keys that are mostly unique (Nexmark q7 joins on a
- * bid's price), a timer service and per-key timers cost more than the join.
+ * so a match is a binary search and a scan of the pairs it finds; per side, a queue of (time, key)
+ * by time (a {@link TimerQueue}: elements of different input subtasks arrive far out of order)
+ * says which keys hold elements the watermark has passed, and a key's side is trimmed once per
+ * watermark however many of its elements left. Flink sets a cleanup timer per element; keys that
+ * are mostly unique (Nexmark q7 joins on a bid's price) made per-element work the join's cost.
  */
 import { WrtError } from '../errors.js';
+import { TimerQueue } from './timer-queue.js';
 
 export interface IntervalJoinOptions<K, L, R> {
   lowerMs: number;
@@ -21,10 +23,7 @@ export interface IntervalJoinOptions<K, L, R> {
   emit(key: K, left: L, right: R, timestampMs: number): void;
 }
 
-/**
- * Elements in time order (equal times in arrival order) from `start` on, as parallel arrays;
- * those before `start` have left. `v` holds a side's values, or the keys in a side's queue.
- */
+/** A key's side: elements in time order (equal times in arrival order) from `start` on, as parallel arrays; those before `start` have left. */
 interface Ordered<T> {
   t: number[];
   v: T[];
@@ -94,9 +93,9 @@ export interface IntervalJoinSnapshot<K, L, R> {
 
 export class IntervalJoinOperator<K, L, R> {
   private readonly buffers = new Map<K, Sides<L, R>>();
-  /** (time, key) of every buffered element of each side, in time order: what to drop when. */
-  private readonly leftQueue = ordered<K>();
-  private readonly rightQueue = ordered<K>();
+  /** (time, key) of every buffered element of each side, by time: what to drop when. */
+  private readonly leftQueue = new TimerQueue<K, null>(null);
+  private readonly rightQueue = new TimerQueue<K, null>(null);
   private wm = -Infinity;
   lateElements = 0;
 
@@ -179,10 +178,9 @@ export class IntervalJoinOperator<K, L, R> {
   }
 
   /** Drops, from every key named in `queue` before time `keepFrom`, that side's elements before it. */
-  private expire(queue: Ordered<K>, keepFrom: number, left: boolean): void {
-    const end = firstAtOrAfter(queue, keepFrom);
-    for (let i = queue.start; i < end; i++) {
-      const key = queue.v[i]!;
+  private expire(queue: TimerQueue<K, null>, keepFrom: number, left: boolean): void {
+    for (let e = queue.pollUpTo(keepFrom - 1); e !== null; e = queue.pollUpTo(keepFrom - 1)) {
+      const key = e.key;
       const sides = this.buffers.get(key);
       if (!sides) continue;
       const side: Ordered<L | R> | null = left ? sides.left : sides.right;
@@ -191,17 +189,16 @@ export class IntervalJoinOperator<K, L, R> {
       if (to > side.start) dropTo(side, to);
       if (sizeOf(sides.left) === 0 && sizeOf(sides.right) === 0) this.buffers.delete(key);
     }
-    if (end > queue.start) dropTo(queue, end);
   }
 
   private addLeft(key: K, sides: Sides<L, R>, t: number, v: L): void {
     insert((sides.left ??= ordered<L>()), t, v);
-    insert(this.leftQueue, t, key);
+    this.leftQueue.add(t, key, null);
   }
 
   private addRight(key: K, sides: Sides<L, R>, t: number, v: R): void {
     insert((sides.right ??= ordered<R>()), t, v);
-    insert(this.rightQueue, t, key);
+    this.rightQueue.add(t, key, null);
   }
 
   /** Elements (both sides, all keys) buffered now. */
