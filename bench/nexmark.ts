@@ -32,7 +32,10 @@
  * sides first run every query once untimed over `--warmup-events` (default 100 000 with
  * --vs-flink, else 0) events, to warm their JITs.
  *
- * Best of `--runs` (default 1), for wrt and, with --vs-flink, for Flink alike (a JVM a run).
+ * Best of `--runs` (default 1) rounds, for wrt and, with --vs-flink, for Flink alike: a round is
+ * a fresh wrt cluster (warmed up, every query once, stopped) and then a fresh Flink JVM (the same),
+ * so the two sides take turns on the machine instead of one running all its runs in a quieter or
+ * busier stretch than the other.
  * With --json, one JSON object `{"q0": eventsPerSecondPerCore, …}` (per core = ÷ slots); with
  * --vs-flink, `{"events":N,"parallelism":P,"wrt":{"q0":perCore,…},
  * "flink":{"q0":perCore,…},"wrtPerCpuSecond":{…},"flinkPerCpuSecond":{…}}`.
@@ -149,7 +152,6 @@ const o = parseArgs(process.argv.slice(2));
 const core = new Uint8Array(readFileSync(PIPELINE));
 const module = new WebAssembly.Module(core);
 const cores = o.local ? 1 : o.nodes * o.cpus;
-const cluster = o.local ? null : await startLocalCluster(o.nodes, o.cpus, false, 0);
 const results: Record<string, number> = {};
 const perCpuSecond: Record<string, number> = {};
 const log = (line: string): void => void (o.json || process.stderr.write(`bench:nexmark: ${line}\n`));
@@ -161,56 +163,59 @@ if (!o.json)
           `checkpoints ${o.checkpointIntervalMs ? `every ${o.checkpointIntervalMs} ms` : 'off'}, ${o.sink} sinks` +
           `${o.warmupEvents ? `, each query warmed up over ${o.warmupEvents} events first` : ''}\n`,
   );
-const runOnce = (args: Record<string, string>): Promise<Run> | Run =>
-  cluster
-    ? runNexmarkOnCluster(cluster, module, core, args, { parallelism: cores, checkpointIntervalMs: o.checkpointIntervalMs, sink: o.sink })
-    : runLocal(module, args);
-try {
-  if (o.warmupEvents > 0) {
-    log(`warming up: every query over ${o.warmupEvents} events, untimed`);
-    for (const q of o.queries) await runOnce({ query: q, events: String(o.warmupEvents), seed: '0' });
-  }
-  for (const q of o.queries) {
-    const args = { query: q, events: String(o.events), seed: '0' };
-    let best: Run | null = null;
-    for (let run = 0; run < o.runs; run++) {
-      const r = await runOnce(args);
-      if (!best || r.seconds < best.seconds) best = r;
+
+/** One wrt round: a fresh cluster (none with --local), warmed up, every query once, stopped. */
+async function wrtRound(): Promise<Map<string, Run>> {
+  const cluster = o.local ? null : await startLocalCluster(o.nodes, o.cpus, false, 0);
+  const runOnce = (args: Record<string, string>): Promise<Run> | Run =>
+    cluster
+      ? runNexmarkOnCluster(cluster, module, core, args, { parallelism: cores, checkpointIntervalMs: o.checkpointIntervalMs, sink: o.sink })
+      : runLocal(module, args);
+  const runs = new Map<string, Run>();
+  try {
+    if (o.warmupEvents > 0) {
+      log(`warming up: every query over ${o.warmupEvents} events, untimed`);
+      for (const q of o.queries) await runOnce({ query: q, events: String(o.warmupEvents), seed: '0' });
     }
-    results[q] = Math.round(o.events / best!.seconds / cores);
-    perCpuSecond[q] = Math.round(o.events / best!.cpuSeconds);
-    if (!o.json && !o.vsFlink)
-      process.stdout.write(
-        `${q.padEnd(4)} ${(results[q] / 1e3).toFixed(0).padStart(6)}K events/s/core   Flink 1.13 published ${(FLINK[q]! / 1e3).toFixed(0).padStart(4)}K   ` +
-          `ratio ${(results[q] / FLINK[q]!).toFixed(2).padStart(5)}   ${(perCpuSecond[q] / 1e3).toFixed(0).padStart(5)}K events/CPU-s (all processes)   ` +
-          `(${best!.seconds.toFixed(2)} s, ${best!.detail})\n`,
-      );
-    else log(`wrt ${q}: ${best!.seconds.toFixed(2)} s, ${best!.cpuSeconds.toFixed(2)} CPU-s (${best!.detail})`);
+    for (const q of o.queries) {
+      const r = await runOnce({ query: q, events: String(o.events), seed: '0' });
+      log(`wrt ${q}: ${r.seconds.toFixed(2)} s, ${r.cpuSeconds.toFixed(2)} CPU-s (${r.detail})`);
+      runs.set(q, r);
+    }
+  } finally {
+    await cluster?.stop(); // before Flink starts: the two never share the machine
   }
-} finally {
-  await cluster?.stop(); // before Flink starts: the two never share the machine
+  return runs;
+}
+
+const best = new Map<string, Run>();
+const flinkBest = new Map<string, FlinkRun>();
+for (let round = 0; round < o.runs; round++) {
+  for (const [q, r] of await wrtRound()) if (!best.has(q) || r.seconds < best.get(q)!.seconds) best.set(q, r);
+  if (!o.vsFlink) continue;
+  const runs = await runFlinkNexmark(
+    { events: o.events, parallelism: cores, checkpointIntervalMs: o.checkpointIntervalMs, queries: o.queries, warmupEvents: o.warmupEvents },
+    log,
+  );
+  for (const r of runs) if (!flinkBest.has(r.query) || r.seconds < flinkBest.get(r.query)!.seconds) flinkBest.set(r.query, r);
+}
+for (const q of o.queries) {
+  const r = best.get(q)!;
+  results[q] = Math.round(o.events / r.seconds / cores);
+  perCpuSecond[q] = Math.round(o.events / r.cpuSeconds);
+  if (!o.json && !o.vsFlink)
+    process.stdout.write(
+      `${q.padEnd(4)} ${(results[q] / 1e3).toFixed(0).padStart(6)}K events/s/core   Flink 1.13 published ${(FLINK[q]! / 1e3).toFixed(0).padStart(4)}K   ` +
+        `ratio ${(results[q] / FLINK[q]!).toFixed(2).padStart(5)}   ${(perCpuSecond[q] / 1e3).toFixed(0).padStart(5)}K events/CPU-s (all processes)   ` +
+        `(${r.seconds.toFixed(2)} s, ${r.detail})\n`,
+    );
 }
 if (!o.vsFlink) {
   if (o.json) process.stdout.write(JSON.stringify(results) + '\n');
 } else {
-  // Flink gets as many runs as wrt (one JVM each, each warmed up), and its best of them too.
-  const best = new Map<string, FlinkRun>();
-  for (let run = 0; run < o.runs; run++) {
-    const runs = await runFlinkNexmark(
-      {
-        events: o.events,
-        parallelism: cores,
-        checkpointIntervalMs: o.checkpointIntervalMs,
-        queries: o.queries,
-        warmupEvents: o.warmupEvents,
-      },
-      log,
-    );
-    for (const r of runs) if (!best.has(r.query) || r.seconds < best.get(r.query)!.seconds) best.set(r.query, r);
-  }
   const flink: Record<string, number> = {};
   const flinkPerCpuSecond: Record<string, number> = {};
-  for (const r of best.values()) {
+  for (const r of flinkBest.values()) {
     flink[r.query] = Math.round(r.events / r.seconds / r.parallelism);
     flinkPerCpuSecond[r.query] = Math.round(r.events / r.cpuSeconds);
   }
