@@ -35,11 +35,10 @@ export interface WindowOperatorOptions<K, IN, ACC, OUT> {
   late?(key: K, value: IN, timestampMs: number): void;
 }
 
+/** A key's window and its accumulator; it is also the namespace of its own timers (no id string per pane). */
 interface Pane<ACC> {
   window: TimeWindow;
   acc: ACC;
-  /** `start:end`, the namespace of its timers (made once, when the pane opens). */
-  id: string;
 }
 
 export interface WindowOperatorSnapshot<K, ACC> {
@@ -58,8 +57,11 @@ const startOf = (id: string): number => Number(id.slice(0, id.indexOf(':')));
 export class WindowOperator<K, IN, ACC, OUT> {
   /** Per key, its panes by window start (a key's windows of one assigner never share a start). */
   private readonly panes = new Map<K, Map<number, Pane<ACC>>>();
-  /** A pane's timers are set once, when it opens (no deduplication needed). */
-  private readonly timers = new TimerQueue<K, string>(null);
+  /**
+   * A pane's timers are set once, when it opens (no deduplication needed); a timer names its pane,
+   * which is no longer the key's pane of that start once merged away or cleared.
+   */
+  private readonly timers = new TimerQueue<K, Pane<ACC>>(null);
   private readonly lateness: number;
   private wm = -Infinity;
   /** Elements routed to `late` (or dropped) so far. */
@@ -90,7 +92,7 @@ export class WindowOperator<K, IN, ACC, OUT> {
       wm: this.wm,
       late: this.lateElements,
       panes: [...this.panes].map(([k, m]) => [k, [...m.values()].map((p) => [p.window.start, p.window.end, p.acc])]),
-      timers: this.timers.entries(),
+      timers: this.timers.entries().map(([t, k, pane]) => [t, k, paneId(pane.window)]),
     };
   }
 
@@ -100,9 +102,13 @@ export class WindowOperator<K, IN, ACC, OUT> {
     this.lateElements = s.late;
     for (const [k, panes] of s.panes) {
       const m = this.panesOf(k);
-      for (const [start, end, acc] of panes) m.set(start, { window: { start, end }, acc, id: paneId({ start, end }) });
+      for (const [start, end, acc] of panes) m.set(start, { window: { start, end }, acc });
     }
-    for (const [t, k, ns] of s.timers) this.timers.add(t, k, ns);
+    // A timer whose pane is gone (merged away) was stale when it was written: it stays dropped.
+    for (const [t, k, ns] of s.timers) {
+      const pane = this.panes.get(k)?.get(startOf(ns));
+      if (pane && paneId(pane.window) === ns) this.timers.add(t, k, pane);
+    }
   }
 
   processElement(key: K, value: IN, timestampMs: number): void {
@@ -121,14 +127,14 @@ export class WindowOperator<K, IN, ACC, OUT> {
     if (watermarkMs <= this.wm) return;
     this.wm = watermarkMs;
     for (let t = this.timers.pollUpTo(watermarkMs); t !== null; t = this.timers.pollUpTo(watermarkMs)) {
+      const pane = t.namespace;
       const panes = this.panes.get(t.key);
-      const pane = panes?.get(startOf(t.namespace));
-      if (!pane || pane.id !== t.namespace) continue; // merged away or already cleared
+      if (panes?.get(pane.window.start) !== pane) continue; // merged away or already cleared
       const last = maxTimestamp(pane.window);
       if (t.time === last) this.o.emit(t.key, pane.window, this.o.aggregate.result(pane.acc));
       if (t.time === last + this.lateness) {
-        panes!.delete(pane.window.start);
-        if (panes!.size === 0) this.panes.delete(t.key);
+        panes.delete(pane.window.start);
+        if (panes.size === 0) this.panes.delete(t.key);
       }
     }
   }
@@ -145,13 +151,12 @@ export class WindowOperator<K, IN, ACC, OUT> {
 
   /** Registers the window's firing (or fires it now when it is already due) and its cleanup. */
   private schedule(key: K, pane: Pane<ACC>): void {
-    const id = pane.id;
     const last = maxTimestamp(pane.window);
     if (last <= this.wm) this.o.emit(key, pane.window, this.o.aggregate.result(pane.acc));
-    else this.timers.add(last, key, id);
+    else this.timers.add(last, key, pane);
     // Without lateness the firing timer is also the cleanup (advanceWatermark does both; a pane
     // already due then is late and never opens).
-    if (this.lateness > 0) this.timers.add(last + this.lateness, key, id);
+    if (this.lateness > 0) this.timers.add(last + this.lateness, key, pane);
   }
 
   /**
@@ -173,7 +178,7 @@ export class WindowOperator<K, IN, ACC, OUT> {
       let pane = panes.get(start);
       if (!pane) {
         const window = { start, end: start + size };
-        panes.set(start, (pane = { window, acc: agg.add(agg.create(), value), id: paneId(window) }));
+        panes.set(start, (pane = { window, acc: agg.add(agg.create(), value) }));
         // A pane's timers are set when it opens (what Flink's trigger re-registers per element,
         // its timer service keeps once).
         this.schedule(key, pane);
@@ -210,7 +215,7 @@ export class WindowOperator<K, IN, ACC, OUT> {
       acc = agg.merge(p.acc, acc);
       panes!.delete(p.window.start);
     }
-    const pane = { window: merged, acc, id: paneId(merged) };
+    const pane = { window: merged, acc };
     this.panesOf(key).set(merged.start, pane);
     this.schedule(key, pane);
     return true;
