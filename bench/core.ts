@@ -51,7 +51,10 @@ const vsRay = args.includes('--vs-ray');
 const seconds = Number(value('--seconds')) || 2;
 const warmupSeconds = value('--warmup') === undefined ? 1 : Number(value('--warmup'));
 const clusterWarmupSeconds = value('--cluster-warmup') === undefined ? 5 : Number(value('--cluster-warmup'));
-for (const [flag, v] of [['--warmup', warmupSeconds], ['--cluster-warmup', clusterWarmupSeconds]] as const) {
+for (const [flag, v] of [
+  ['--warmup', warmupSeconds],
+  ['--cluster-warmup', clusterWarmupSeconds],
+] as const) {
   if (!(v >= 0)) {
     process.stderr.write(`bench:core: ${flag} wants seconds >= 0, got ${value(flag)}\n`);
     process.exit(2);
@@ -175,10 +178,23 @@ for (const mode of modes) {
 if (vsRay) {
   const python = process.env.WRT_RAY_PYTHON ?? 'python3';
   log(`Ray: running ${RAY_SCRIPT} with ${python}`);
-  const out = spawnSync(python, [RAY_SCRIPT, '--json', '--seconds', String(seconds), '--warmup', String(warmupSeconds), '--cluster-warmup', String(clusterWarmupSeconds)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const out = spawnSync(
+    python,
+    [
+      RAY_SCRIPT,
+      '--json',
+      '--seconds',
+      String(seconds),
+      '--warmup',
+      String(warmupSeconds),
+      '--cluster-warmup',
+      String(clusterWarmupSeconds),
+    ],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   if (out.status !== 0) {
     process.stderr.write(
       `bench:core: the Ray benchmark failed (exit ${out.status}); is Ray installed for ${python}? Set WRT_RAY_PYTHON.\n`,

@@ -194,7 +194,13 @@ for (let round = 0; round < o.runs; round++) {
   for (const [q, r] of await wrtRound()) if (!best.has(q) || r.seconds < best.get(q)!.seconds) best.set(q, r);
   if (!o.vsFlink) continue;
   const runs = await runFlinkNexmark(
-    { events: o.events, parallelism: cores, checkpointIntervalMs: o.checkpointIntervalMs, queries: o.queries, warmupEvents: o.warmupEvents },
+    {
+      events: o.events,
+      parallelism: cores,
+      checkpointIntervalMs: o.checkpointIntervalMs,
+      queries: o.queries,
+      warmupEvents: o.warmupEvents,
+    },
     log,
   );
   for (const r of runs) if (!flinkBest.has(r.query) || r.seconds < flinkBest.get(r.query)!.seconds) flinkBest.set(r.query, r);

@@ -11,7 +11,9 @@ export function builtinAggregate(specs: AggregateSpec[]): AggregateFunction<Valu
   const at: number[] = [];
   slots.reduce((o, n, i) => ((at[i] = o), o + n), 0);
   const size = slots.reduce((a, b) => a + b, 0);
-  const initial = specs.flatMap((s) => (s.function === 'avg' ? [0, 0] : s.function === 'min' ? [Infinity] : s.function === 'max' ? [-Infinity] : [0]));
+  const initial = specs.flatMap((s) =>
+    s.function === 'avg' ? [0, 0] : s.function === 'min' ? [Infinity] : s.function === 'max' ? [-Infinity] : [0],
+  );
   return {
     create: () => initial.slice(),
     add(acc, row) {
