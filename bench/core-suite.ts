@@ -33,10 +33,11 @@ export interface SuiteOptions {
  */
 export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOptions): Promise<Record<string, number>> {
   type Ref = ReturnType<Runtime['put']>;
-  const warmUp = async (fn: () => Promise<unknown>): Promise<void> => {
+  /** Runs `fn` untimed, at least once, for `seconds`. */
+  const warmUp = async (fn: () => Promise<unknown>, seconds = o.warmupSeconds): Promise<void> => {
     const start = performance.now();
     do await fn();
-    while (performance.now() - start < o.warmupSeconds * 1000);
+    while (performance.now() - start < seconds * 1000);
   };
   const timed = async (fn: () => Promise<unknown>, opsPerCall = 1): Promise<number> => {
     await warmUp(fn);
@@ -84,18 +85,17 @@ export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOp
       // A small put is ready at once in the driver, as in Ray; the run ends with a task that
       // takes the last put, so every put counted has reached the head within the time counted.
       let last = rt.put(0);
-      await warmUp(async () => {
+      const putNext = async (): Promise<void> => {
         last.release();
         last = rt.put(0);
         await rt.wait([last]);
-      });
+      };
+      await warmUp(putNext);
       await rt.get(noop.call(last));
       let n = 0;
       const start = performance.now();
       while (performance.now() - start < o.seconds * 1000) {
-        last.release();
-        last = rt.put(0);
-        await rt.wait([last]);
+        await putNext();
         n++;
       }
       await rt.get(noop.call(last));
@@ -153,13 +153,12 @@ export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOp
   const r: Record<string, number> = {};
   if (o.clusterWarmupSeconds > 0) {
     const actor = await mod.actor('counter').create(0);
-    const start = performance.now();
-    while (performance.now() - start < o.clusterWarmupSeconds * 1000) {
+    await warmUp(async () => {
       for (let i = 0; i < 20; i++) await sync(() => noop.call());
       for (let i = 0; i < 20; i++) await sync(() => actor.call('noop'));
       await batch(() => noop.call(), 200);
       await batch(() => actor.call('noop'), 200);
-    }
+    }, o.clusterWarmupSeconds);
   }
   for (const [name, measure] of Object.entries(metrics)) if (!o.only || o.only.includes(name)) r[name] = await measure();
   return r;

@@ -188,10 +188,15 @@ async function wrtRound(): Promise<Map<string, Run>> {
   return runs;
 }
 
+/** Keeps `r` as query `q`'s run in `best` when it is the fastest so far. */
+function keepFastest<T extends { seconds: number }>(best: Map<string, T>, q: string, r: T): void {
+  if (!best.has(q) || r.seconds < best.get(q)!.seconds) best.set(q, r);
+}
+
 const best = new Map<string, Run>();
 const flinkBest = new Map<string, FlinkRun>();
 for (let round = 0; round < o.runs; round++) {
-  for (const [q, r] of await wrtRound()) if (!best.has(q) || r.seconds < best.get(q)!.seconds) best.set(q, r);
+  for (const [q, r] of await wrtRound()) keepFastest(best, q, r);
   if (!o.vsFlink) continue;
   const runs = await runFlinkNexmark(
     {
@@ -203,7 +208,7 @@ for (let round = 0; round < o.runs; round++) {
     },
     log,
   );
-  for (const r of runs) if (!flinkBest.has(r.query) || r.seconds < flinkBest.get(r.query)!.seconds) flinkBest.set(r.query, r);
+  for (const r of runs) keepFastest(flinkBest, r.query, r);
 }
 for (const q of o.queries) {
   const r = best.get(q)!;

@@ -97,7 +97,7 @@ export interface CoordinatedJob {
 export class CheckpointCoordinator {
   private readonly store: CheckpointStore;
   /** Sink subtask keys ("VERTEX#INDEX") by sink partition. */
-  private readonly sinkKeys: string[] = [];
+  private readonly sinkKeys: string[];
   /** Every subtask's key ("VERTEX#INDEX"), vertices in plan order: what a checkpoint must hold. */
   private readonly subtaskKeys: string[];
   /** Checkpoint ids grow across attempts. */
@@ -125,9 +125,10 @@ export class CheckpointCoordinator {
     store: CheckpointStore | undefined,
   ) {
     this.store = store ?? memoryCheckpointStore();
-    this.subtaskKeys = job.plan.vertices.flatMap((pv) => Array.from({ length: pv.parallelism }, (_, i) => `${pv.vertex.id}#${i}`));
-    for (const pv of job.plan.vertices.filter((v) => v.vertex.kind === 'Sink'))
-      for (let i = 0; i < pv.parallelism; i++) this.sinkKeys.push(`${pv.vertex.id}#${i}`);
+    const keysOf = (vertices: StreamPlan['vertices']): string[] =>
+      vertices.flatMap((pv) => Array.from({ length: pv.parallelism }, (_, i) => `${pv.vertex.id}#${i}`));
+    this.subtaskKeys = keysOf(job.plan.vertices);
+    this.sinkKeys = keysOf(job.plan.vertices.filter((v) => v.vertex.kind === 'Sink'));
   }
 
   /** The job takes periodic checkpoints. */

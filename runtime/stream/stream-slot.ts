@@ -157,7 +157,7 @@ export class StreamSlot {
       this.inbox.set(self, []);
       this.channelsOf.set(self, []);
       const spec = pv.vertex.kind === 'Source' ? pv.vertex.watermarkAlignment : undefined;
-      const s = self;
+      const s = self; // a const the closure below sees as set
       if (spec)
         this.aligned.set(s, {
           vertexId: s.vertexId,
