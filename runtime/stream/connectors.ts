@@ -12,10 +12,11 @@
  * - `blackhole` sink: counts rows, writes nothing (for benchmarks, as Flink's Nexmark).
  * - `nats` source and sink: NATS JetStream, replayable and exactly once (nats-connector.ts).
  */
-import type { ColumnType, JobGraphVertex, StreamColumn } from '../protocol/messages.js';
+import type { JobGraphVertex, StreamColumn } from '../protocol/messages.js';
 import type { RowBatch } from './row-batch.js';
-import { ExtraBytes, NexmarkGenerator, eventKind, type NexmarkEvent, type NexmarkEventKind } from './nexmark/generator.js';
-import { nexmarkBatch, nexmarkColumnTypes } from './nexmark/event-batch.js';
+import { NexmarkGenerator, type NexmarkEventKind } from './nexmark/generator.js';
+import { NexmarkBatchMaker, nexmarkColumnTypes, type NexmarkBatches } from './nexmark/event-batch.js';
+import { WasmNexmarkBatchMaker } from './nexmark/wasm-generator.js';
 import { NEXMARK_ALL_COLUMNS, NEXMARK_COLUMNS } from './nexmark/csv.js';
 import { csvRecord, isoTimestamp } from './csv.js';
 import { WrtError } from '../errors.js';
@@ -39,10 +40,9 @@ function intProperty(v: JobGraphVertex, name: string): number {
 
 export class NexmarkSource implements StreamSource {
   private readonly gen: NexmarkGenerator;
-  /** Where the generator writes each batch's padding ({@link ExtraBytes}). */
-  private readonly extras = new ExtraBytes();
+  /** In WebAssembly where the module compiles, else in TypeScript: the same batches. */
+  private readonly maker: NexmarkBatches;
   private readonly table: NexmarkEventKind | 'all';
-  private readonly types: ColumnType[];
   private readonly events: number;
   private nextId: number;
   private maxTs = -Infinity;
@@ -63,14 +63,13 @@ export class NexmarkSource implements StreamSource {
       throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": columns must be ${names.join(', ')} for table ${this.table}`);
     this.events = intProperty(v, 'events');
     this.gen = new NexmarkGenerator({ seed: intProperty(v, 'seed') });
-    // Padding goes from the generator into the batch as bytes (no string made and encoded again).
-    this.gen.extraBytes = this.extras;
     this.nextId = index;
-    this.types = nexmarkColumnTypes(
+    const types = nexmarkColumnTypes(
       v.id,
       this.table,
       v.columns!.map((c) => c.type),
     );
+    this.maker = WasmNexmarkBatchMaker.create(this.gen, this.table, types) ?? new NexmarkBatchMaker(this.gen, this.table, types);
   }
 
   /** The next event id this subtask will look at (its replay position). */
@@ -89,23 +88,11 @@ export class NexmarkSource implements StreamSource {
   }
 
   next(maxRows: number): SourceStep {
-    const events: NexmarkEvent[] = [];
-    this.extras.reset();
-    let id = this.nextId;
-    while (events.length < maxRows && id < this.events) {
-      if (this.table === 'all' || eventKind(id) === this.table) {
-        const e = this.gen.event(id);
-        events.push(e);
-        this.maxTs = Math.max(this.maxTs, e.dateTime);
-      }
-      id += this.parallelism;
-    }
-    this.nextId = id;
-    return {
-      batch: events.length > 0 ? nexmarkBatch(events, this.table, this.types, this.extras) : null,
-      maxTimestamp: this.maxTs,
-      done: id >= this.events,
-    };
+    const batch = this.maker.batch(this.nextId, this.parallelism, this.events, maxRows);
+    this.nextId = this.maker.nextId;
+    // Event time grows with the id: the batch's last event is its latest.
+    if (batch !== null) this.maxTs = Math.max(this.maxTs, this.maker.lastTimestamp);
+    return { batch, maxTimestamp: this.maxTs, done: this.nextId >= this.events };
   }
 }
 

@@ -4,19 +4,28 @@ import test from 'ava';
 import assert from 'node:assert/strict';
 import { JavaRandom } from '../../../runtime/stream/nexmark/java-random.js';
 import {
-  ExtraBytes,
   NexmarkGenerator,
   NEXMARK_BASE_TIME_MS,
   eventKind,
   type Auction,
   type Bid,
   type NexmarkEvent,
+  type NexmarkEventKind,
   type Person,
 } from '../../../runtime/stream/nexmark/generator.js';
-import { NEXMARK_ALL_COLUMNS, NEXMARK_COLUMNS, nexmarkHeader, nexmarkRecord, nexmarkValues } from '../../../runtime/stream/nexmark/csv.js';
+import {
+  NEXMARK_ALL_COLUMNS,
+  NEXMARK_COLUMNS,
+  NEXMARK_EVENT_TYPES,
+  isStringField,
+  nexmarkHeader,
+  nexmarkRecord,
+  nexmarkValues,
+} from '../../../runtime/stream/nexmark/csv.js';
 import { NexmarkSource } from '../../../runtime/stream/connectors.js';
 import { RowBatch } from '../../../runtime/stream/row-batch.js';
-import { nexmarkBatch } from '../../../runtime/stream/nexmark/event-batch.js';
+import { NexmarkBatchMaker, type NexmarkBatches } from '../../../runtime/stream/nexmark/event-batch.js';
+import { WasmNexmarkBatchMaker } from '../../../runtime/stream/nexmark/wasm-generator.js';
 import type { ColumnType } from '../../../runtime/protocol/messages.js';
 import { BID, nexmarkGraph } from '../../../samples/nexmark/graphs.js';
 import type { JobGraphVertex } from '../../../runtime/protocol/messages.js';
@@ -232,52 +241,78 @@ test('the nexmark source with table=all: every event once, in one wide row type,
   );
 });
 
-test('events generated with their padding as bytes make the same rows as with strings, each the event it came from', () => {
-  const typesOf = (names: readonly string[]): ColumnType[] =>
-    names.map((n) =>
-      n === 'event_type'
-        ? 'I64'
-        : /(^|_)(name|emailAddress|creditCard|city|state|itemName|description|channel|url|extra)$/.test(n)
-          ? 'Utf8'
-          : 'I64',
-    );
-  for (const table of ['all', 'person', 'auction', 'bid'] as const) {
-    const types = typesOf(table === 'all' ? NEXMARK_ALL_COLUMNS : NEXMARK_COLUMNS[table]);
-    const plain = new NexmarkGenerator({ seed: 3 });
-    const bytes = new NexmarkGenerator({ seed: 3 });
-    const extras = new ExtraBytes();
-    bytes.extraBytes = extras;
-    // Two batches through one ExtraBytes (reset between), the second past its first 64 KiB.
-    for (const [from, count] of [
-      [0, 300],
-      [5000, 2000],
-    ] as const) {
-      extras.reset();
-      const ids = Array.from({ length: count * 50 }, (_, i) => from + i)
-        .filter((id) => table === 'all' || eventKind(id) === table)
-        .slice(0, count);
-      const a = ids.map((id) => plain.event(id));
-      const b = ids.map((id) => bytes.event(id));
-      assert.ok(b.every((e) => e.extra === ''));
-      assert.deepEqual(
-        b.map((e) => ({ ...e, extra: '' })),
-        a.map((e) => ({ ...e, extra: '' })),
-      );
-      const rows = (bytes: Uint8Array): unknown[][] => {
-        const batch = new RowBatch(bytes);
-        return Array.from({ length: batch.rows }, (_, r) => [batch.timestamp(r), ...batch.row(r)]);
-      };
-      const fromStrings = rows(nexmarkBatch(a, table, types));
-      assert.deepEqual(rows(nexmarkBatch(b, table, types, extras)), fromStrings, `table ${table}, events from ${from}`);
-      // Row by row what the event holds, at its table's columns (the other tables' hold 0 and '').
-      fromStrings.forEach((row, r) => {
-        const e = a[r]!;
-        const at = table === 'all' ? NEXMARK_ALL_COLUMNS.indexOf(`${e.kind}_${NEXMARK_COLUMNS[e.kind][0]}`) : 0;
-        const values = nexmarkValues(e);
-        assert.equal(row[0], e.dateTime);
-        assert.deepEqual(row.slice(1 + at, 1 + at + values.length), values, `table ${table}, row ${r}`);
-      });
-      assert.ok(a.some((e) => e.extra.length > 16));
+/** Each maker of the `nexmark` source's batches, for the same generator settings. */
+const MAKERS: [string, (gen: NexmarkGenerator, table: NexmarkEventKind | 'all', types: ColumnType[]) => NexmarkBatches][] = [
+  ['TypeScript', (gen, table, types) => new NexmarkBatchMaker(gen, table, types)],
+  [
+    'WebAssembly',
+    (gen, table, types) => {
+      const maker = WasmNexmarkBatchMaker.create(gen, table, types);
+      assert.ok(maker, 'the WebAssembly generator does not compile here');
+      return maker;
+    },
+  ],
+];
+
+for (const [name, make] of MAKERS)
+  test(`${name} batches: every cell is the event's (from the generator's event objects), other tables' cells 0 and ''`, () => {
+    const stringColumn = /(^|_)(name|emailAddress|creditCard|city|state|itemName|description|channel|url|extra)$/;
+    for (const table of ['all', 'person', 'auction', 'bid'] as const) {
+      const names = table === 'all' ? NEXMARK_ALL_COLUMNS : NEXMARK_COLUMNS[table];
+      // Prices as doubles where the job declares them F64 (any numeric type may hold a number field).
+      const types = names.map((n): ColumnType => (stringColumn.test(n) ? 'Utf8' : n.endsWith('price') ? 'F64' : 'I64'));
+      for (const seed of [0, 3]) {
+        const reference = new NexmarkGenerator({ seed });
+        const maker = make(new NexmarkGenerator({ seed }), table, types);
+        // Consecutive ids; every third id (a subtask of three) past the first batch's 64 KiB; ids past 2^32 and near 2^48.
+        for (const [from, step, count] of [
+          [0, 1, 300],
+          [5001, 3, 2000],
+          [2 ** 32 + 7, 3, 200],
+          [2 ** 48 - 5000, 1, 100],
+        ] as const) {
+          const end = from + step * count * 50;
+          const batch = maker.batch(from, step, end, count);
+          assert.ok(batch, `table ${table}: no batch from ${from}`);
+          const ids: number[] = [];
+          let id = from;
+          for (; ids.length < count && id < end; id += step) if (table === 'all' || eventKind(id) === table) ids.push(id);
+          assert.equal(maker.nextId, id, `table ${table}, from ${from}: next id`);
+          const rows = new RowBatch(batch);
+          assert.equal(rows.rows, ids.length);
+          ids.forEach((id, r) => {
+            const e = reference.event(id);
+            const want: (string | number)[] = names.map((n) => (stringColumn.test(n) ? '' : 0));
+            const at = table === 'all' ? names.indexOf(`${e.kind}_${NEXMARK_COLUMNS[e.kind][0]}`) : 0;
+            if (table === 'all') want[0] = NEXMARK_EVENT_TYPES[e.kind];
+            nexmarkValues(e).forEach((v, i) => (want[at + i] = v));
+            assert.equal(rows.timestamp(r), e.dateTime, `table ${table}, event ${id}: time`);
+            assert.deepEqual(rows.row(r), want, `table ${table}, seed ${seed}, event ${id}`);
+          });
+          assert.equal(maker.lastTimestamp, reference.timestamp(ids.at(-1)!));
+        }
+        // A range with no event of the table makes no batch and moves past it.
+        if (table === 'person') {
+          assert.equal(maker.batch(51, 1, 60, 10), null);
+          assert.equal(maker.nextId, 60);
+        }
+      }
     }
+  });
+
+test('the WebAssembly and TypeScript makers make the same rows, 1024 events a batch, batch after batch', () => {
+  const types = NEXMARK_ALL_COLUMNS.map((n): ColumnType =>
+    n === 'event_type' || !isStringField(n.slice(n.indexOf('_') + 1)) ? 'I64' : 'Utf8',
+  );
+  const [ts, wasm] = MAKERS.map(([, make]) => make(new NexmarkGenerator({ seed: 11 }), 'all', types));
+  let agreed = 0;
+  for (let from = 1; from < 200_000; from = ts!.nextId) {
+    const a = ts!.batch(from, 2, 200_000, 1024)!;
+    const b = wasm!.batch(from, 2, 200_000, 1024)!;
+    const [x, y] = [new RowBatch(a), new RowBatch(b)];
+    for (let r = 0; r < x.rows; r++) assert.deepEqual(y.row(r), x.row(r), `from ${from}, row ${r}`);
+    assert.equal(wasm!.nextId, ts!.nextId);
+    agreed += x.rows;
   }
+  assert.equal(agreed, 100_000);
 });
