@@ -66,7 +66,7 @@ function source(env: StreamEnvironment): DataStream {
     format: 'nexmark',
     columns: EVENTS,
     properties: { table: 'all', events: '${events}', seed: '${seed}' },
-    watermarkAlignment: { group: 'events', maxDriftMs: 5_000, updateIntervalMs: 50 },
+    watermarkAlignment: { group: 'events', maxDriftMs: 5_000, updateIntervalMs: 10 },
   });
 }
 

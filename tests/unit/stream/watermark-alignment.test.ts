@@ -98,12 +98,12 @@ test.serial(
   async (t) => {
     const plan = planOf('q1', 300_000);
     const spec = plan.byId.get('events')!.vertex.watermarkAlignment!;
-    assert.deepEqual(spec, { group: 'events', maxDriftMs: 5000, updateIntervalMs: 50 });
+    assert.deepEqual(spec, { group: 'events', maxDriftMs: 5000, updateIntervalMs: 10 });
 
     const free = await runStarved(plan, false);
     const held = await runStarved(plan, true);
     // 300,000 events are 30 s of event time; a 200-row batch per subtask moves it 40 ms. Reports go
-    // every 50 ms of processing time, in which the fed slot reads at most a few seconds of events.
+    // every 10 ms of processing time, in which the fed slot reads at most a few seconds of events.
     assert.ok(free.maxDrift > 10_000, `unaligned: the fed source ran only ${free.maxDrift} ms ahead; the test shows nothing`);
     assert.ok(held.maxDrift <= spec.maxDriftMs + 2500, `aligned: the sources drifted ${held.maxDrift} ms apart`);
     assert.ok(held.reports > 2);
