@@ -179,16 +179,15 @@ export class IntervalJoinOperator<K, L, R> {
 
   /** Drops, from every key named in `queue` before time `keepFrom`, that side's elements before it. */
   private expire(queue: TimerQueue<K, null>, keepFrom: number, left: boolean): void {
-    for (let e = queue.pollUpTo(keepFrom - 1); e !== null; e = queue.pollUpTo(keepFrom - 1)) {
-      const key = e.key;
+    queue.drainUpTo(keepFrom - 1, (key) => {
       const sides = this.buffers.get(key);
-      if (!sides) continue;
+      if (!sides) return;
       const side: Ordered<L | R> | null = left ? sides.left : sides.right;
-      if (!side) continue;
+      if (!side) return;
       const to = firstAtOrAfter(side, keepFrom);
       if (to > side.start) dropTo(side, to);
       if (sizeOf(sides.left) === 0 && sizeOf(sides.right) === 0) this.buffers.delete(key);
-    }
+    });
   }
 
   private addLeft(key: K, sides: Sides<L, R>, t: number, v: L): void {
