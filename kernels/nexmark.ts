@@ -12,43 +12,10 @@
 // Memory, from __heap_base: the channel table (CHANNEL_SLOTS × 3 i32: text offset, name length,
 // URL length; name length -1 until made), the channel text (≤ CHANNEL_TEXT bytes), then the batch.
 
+import { nextDouble, nextInt, next, randomState, round, setRandomState, setSeed } from './java-random';
+
 // Math.pow of the host, so that prices equal the TypeScript generator's (V8 calls it directly).
 @external("env", "pow") declare function hostPow(x: f64, y: f64): f64;
-
-// ---- java.util.Random (Java SE specification; Knuth TAOCP vol. 2 §3.2.1) -----------------------
-
-const MULTIPLIER: i64 = 0x5deece66d;
-const MASK_48: i64 = (<i64>1 << 48) - 1;
-let state: i64 = 0;
-
-@inline function setSeed(seed: i64): void {
-  state = (seed ^ MULTIPLIER) & MASK_48;
-}
-
-/** Java's `next(bits)`: the top `bits` of the advanced state, as an int. */
-@inline function next(bits: i32): i32 {
-  state = (state * MULTIPLIER + 0xb) & MASK_48;
-  return <i32>(state >>> (48 - bits));
-}
-
-/** Java's `nextInt(bound)`, its rejection loop included (bound > 0). */
-function nextInt(bound: i32): i32 {
-  let r = next(31);
-  const m = bound - 1;
-  if ((bound & m) == 0) return <i32>((<i64>bound * <i64>r) >> 31);
-  for (let u = r; u - (r = u % bound) + m < 0; u = next(31)) {}
-  return r;
-}
-
-@inline function nextDouble(): f64 {
-  const high = <i64>next(26);
-  return <f64>((high << 27) + <i64>next(27)) * (1.0 / 9007199254740992.0);
-}
-
-/** JS Math.round for x ≥ 0.5 (exact there: x + 0.5 is representable), and 0 below. */
-@inline function round(x: f64): f64 {
-  return Math.floor(x + 0.5);
-}
 
 @inline function nextPrice(): i64 {
   return <i64>round(hostPow(10, nextDouble() * 6) * 100);
@@ -321,7 +288,7 @@ function reverseBits32(v: i32): i32 {
 
 /** Writes channel `c`'s name and URL into the channel text (drawn from a generator seeded by (seed, c)). */
 function makeChannel(c: i32, slot: usize): void {
-  const saved = state;
+  const saved = randomState();
   const savedHeapAt = heapAt;
   const savedHeapUsed = heapUsed;
   heapAt = channelText;
@@ -351,7 +318,7 @@ function makeChannel(c: i32, slot: usize): void {
   channelTextUsed = heapUsed;
   heapAt = savedHeapAt;
   heapUsed = savedHeapUsed;
-  state = saved;
+  setRandomState(saved);
 }
 
 function bid(r: i32, id: i64, time: f64): void {

@@ -44,8 +44,6 @@ const NUM_IN_FLIGHT_AUCTIONS = 100;
 const AVG_PERSON_BYTES = 200;
 const AVG_AUCTION_BYTES = 500;
 const AVG_BID_BYTES = 100;
-/** A bid's idealized size before padding: four 8-byte numbers (Beam's `Bid.sizeInBytes` less its strings). */
-const BID_FIXED_BYTES = 8 + 8 + 8 + 8;
 const MIN_STRING_LENGTH = 3;
 const HOT_CHANNELS_RATIO = 2;
 const CHANNELS_NUMBER = 10_000;
@@ -95,14 +93,6 @@ export interface Bid {
 }
 
 export type NexmarkEvent = Person | Auction | Bid;
-
-/** A bid's numbers as drawn ({@link NexmarkGenerator.drawBid}): `channel` is an index for {@link NexmarkGenerator.channelName} and `channelUrl`. */
-export interface BidDraw {
-  auction: number;
-  bidder: number;
-  price: number;
-  channel: number;
-}
 export type NexmarkEventKind = NexmarkEvent['kind'];
 
 export interface NexmarkConfig {
@@ -270,8 +260,6 @@ export class NexmarkGenerator {
   readonly seedOffset: number;
   private readonly r = new JavaRandom(0);
   private readonly urls = new Map<number, string>();
-  /** Scratch for {@link bid}'s draws. */
-  private readonly drawn: BidDraw = { auction: 0, bidder: 0, price: 0, channel: 0 };
   /** When set, events' padding goes here as bytes and their `extra` is '' ({@link ExtraBytes}). */
   extraBytes: ExtraBytes | null = null;
 
@@ -342,42 +330,27 @@ export class NexmarkGenerator {
   }
 
   private bid(id: number, dateTime: number): Bid {
-    const d = this.drawn;
-    this.bidFields(id, d);
-    const extra = this.extra(this.r, BID_FIXED_BYTES, AVG_BID_BYTES);
-    const { auction, bidder, price, channel } = d;
-    return { kind: 'bid', auction, bidder, price, channel: this.channelName(channel), url: this.channelUrl(channel), dateTime, extra };
-  }
-
-  /**
-   * Bid `id` (an id whose {@link eventKind} is bid) without its strings, for a source that writes
-   * cells straight into a row batch: its numbers and channel index into `out`, its padding into
-   * {@link extraBytes} (which must be set). The same draws as {@link event}, so the same bid.
-   * @throws WrtError `WRT_INVALID_ARGUMENT` when no {@link extraBytes} is set
-   */
-  drawBid(id: number, out: BidDraw): void {
-    if (this.extraBytes === null) throw new WrtError('WRT_INVALID_ARGUMENT', 'drawBid writes the padding into extraBytes: set it first');
-    this.r.setSeed((id + this.seedOffset) % TWO_48);
-    this.bidFields(id, out);
-    this.extra(this.r, BID_FIXED_BYTES, AVG_BID_BYTES);
-  }
-
-  /** A bid's draws before its padding: auction, bidder, price, channel (Beam's order). */
-  private bidFields(id: number, out: BidDraw): void {
     const r = this.r;
-    out.auction =
+    const auction =
       (r.nextInt(HOT_AUCTION_RATIO) > 0 ? Math.floor(lastBase0AuctionId(id) / HOT_BATCH) * HOT_BATCH : nextBase0AuctionId(id, r)) +
       FIRST_AUCTION_ID;
-    out.bidder =
+    const bidder =
       (r.nextInt(HOT_BIDDERS_RATIO) > 0 ? Math.floor(lastBase0PersonId(id) / HOT_BATCH) * HOT_BATCH + 1 : nextBase0PersonId(id, r)) +
       FIRST_PERSON_ID;
-    out.price = nextPrice(r);
-    out.channel = r.nextInt(HOT_CHANNELS_RATIO) > 0 ? -1 - r.nextInt(HOT_CHANNELS.length) : r.nextInt(CHANNELS_NUMBER);
-  }
-
-  /** The name of channel `c` (hot channel i is c = -1 - i, the others `channel-c`). */
-  channelName(c: number): string {
-    return c < 0 ? HOT_CHANNELS[-1 - c]! : `channel-${c}`;
+    const price = nextPrice(r);
+    let channel: string;
+    let url: string;
+    if (r.nextInt(HOT_CHANNELS_RATIO) > 0) {
+      const i = r.nextInt(HOT_CHANNELS.length);
+      channel = HOT_CHANNELS[i]!;
+      url = this.channelUrl(-1 - i);
+    } else {
+      const c = r.nextInt(CHANNELS_NUMBER);
+      channel = `channel-${c}`;
+      url = this.channelUrl(c);
+    }
+    const extra = this.extra(r, 8 + 8 + 8 + 8, AVG_BID_BYTES);
+    return { kind: 'bid', auction, bidder, price, channel, url, dateTime, extra };
   }
 
   /** The event's padding (Beam's `nextExtra`): a string, or '' with its bytes in {@link extraBytes}. */
@@ -390,8 +363,8 @@ export class NexmarkGenerator {
     return '';
   }
 
-  /** The URL of channel `c` (as in {@link channelName}), drawn once from a generator seeded by (seed, c). */
-  channelUrl(c: number): string {
+  /** The URL of channel `c` (hot channel i is c = -1 - i), drawn once from a generator seeded by (seed, c). */
+  private channelUrl(c: number): string {
     let url = this.urls.get(c);
     if (url !== undefined) return url;
     const r = new JavaRandom((this.seedOffset + TWO_48 / 2 + c + 16) % TWO_48);
