@@ -1,6 +1,7 @@
 /** Splits the batches of one output edge among the receiving vertex's subtasks: Forward, Global, Rebalance (round robin) or Hash (by key group, key-groups.ts). */
 import type { JobGraphEdge } from '../protocol/messages.js';
-import { RowBatch, selectRows } from './row-batch.js';
+import { RowBatch } from './row-batch.js';
+import { selectRows } from './row-gather.js';
 import { subtaskOfKey } from './key-groups.js';
 import { keyOfRow } from './operators.js';
 import type { StreamElement, SubtaskHost } from './stream-element.js';

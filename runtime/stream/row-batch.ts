@@ -13,24 +13,29 @@ const TYPE_OF_CODE: ColumnType[] = ['I64', 'F64', 'Utf8', 'Timestamp'];
 
 export type Value = number | string;
 
-const typesEnd = (columns: number): number => 16 + ((columns + 7) & ~7);
+/** Byte offset of the timestamp column: the 16-byte header and the type codes, padded to 8. */
+export const typesEnd = (columns: number): number => 16 + ((columns + 7) & ~7);
 const utf8 = new TextDecoder();
 const encoder = new TextEncoder();
 
-/** A WRB1 batch read in place. */
 /** Rows of a WRB1 batch, read from its header alone (0 for bytes too short to hold one). */
 export function rowsOf(bytes: Uint8Array): number {
   if (bytes.byteLength < 8) return 0;
   return new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
 }
 
+/** A WRB1 batch read in place. */
 export class RowBatch {
   readonly rows: number;
   readonly types: ColumnType[];
-  private readonly dv: DataView;
-  private readonly ts: number;
-  private readonly col: number[] = [];
-  private readonly heap: number;
+  /** @internal The bytes as a DataView, and byte offsets of the timestamp column, each column and the string heap (row-gather.ts copies through them). */
+  readonly dv: DataView;
+  /** @internal */
+  readonly ts: number;
+  /** @internal */
+  readonly col: number[] = [];
+  /** @internal */
+  readonly heap: number;
 
   /** @throws WrtError `WRT_BAD_BATCH` when `bytes` is not a whole WRB1 batch. */
   constructor(readonly bytes: Uint8Array) {
@@ -253,48 +258,4 @@ export class RowBatchBuilder {
     });
     return w.bytes;
   }
-}
-
-/** The rows `rows` of `batch` (in that order) as a new batch, copied cell by cell without decoding. */
-export function selectRows(batch: RowBatch, rows: readonly number[]): Uint8Array {
-  const src = batch.bytes;
-  const sdv = new DataView(src.buffer, src.byteOffset, src.byteLength);
-  const types = batch.types;
-  const n = rows.length;
-  const cols = types.length;
-  const srcRows = batch.rows;
-  const srcTs = typesEnd(cols);
-  const srcHeap = srcTs + srcRows * 8 * (1 + cols);
-  let heapBytes = 0;
-  types.forEach((t, c) => {
-    if (t !== 'Utf8') return;
-    for (const r of rows) heapBytes += sdv.getUint32(srcTs + (1 + c) * srcRows * 8 + r * 8 + 4, true);
-  });
-  const heapAt = typesEnd(cols) + n * 8 * (1 + cols);
-  const out = new Uint8Array(heapAt + ((heapBytes + 7) & ~7));
-  const dv = new DataView(out.buffer);
-  out.set(src.subarray(0, typesEnd(cols)));
-  dv.setUint32(4, n, true);
-  dv.setUint32(12, heapBytes, true);
-  // timestamps and fixed-width columns: 8 bytes a cell
-  for (let c = 0; c <= cols; c++) {
-    const from = srcTs + c * srcRows * 8;
-    const to = heapAt - (cols + 1 - c) * n * 8;
-    rows.forEach((r, i) => out.set(src.subarray(from + r * 8, from + r * 8 + 8), to + i * 8));
-  }
-  let heap = 0;
-  types.forEach((t, c) => {
-    if (t !== 'Utf8') return;
-    const col = typesEnd(cols) + (1 + c) * n * 8;
-    const srcCol = srcTs + (1 + c) * srcRows * 8;
-    rows.forEach((r, i) => {
-      const off = sdv.getUint32(srcCol + r * 8, true);
-      const len = sdv.getUint32(srcCol + r * 8 + 4, true);
-      out.set(src.subarray(srcHeap + off, srcHeap + off + len), heapAt + heap);
-      dv.setUint32(col + i * 8, heap, true);
-      dv.setUint32(col + i * 8 + 4, len, true);
-      heap += len;
-    });
-  });
-  return out;
 }

@@ -1,8 +1,7 @@
-// Row batches (WRB1): what the builder writes the reader gives back, selected rows keep their
-// cells, and malformed bytes are a clear WRT_BAD_BATCH, never a crash.
+// Row batches (WRB1): what the builder writes the reader gives back, and malformed bytes are a clear WRT_BAD_BATCH, never a crash.
 import test from 'ava';
 import assert from 'node:assert/strict';
-import { RowBatch, RowBatchBuilder, selectRows } from '../../../runtime/stream/row-batch.js';
+import { RowBatch, RowBatchBuilder } from '../../../runtime/stream/row-batch.js';
 import type { WrtError } from '../../../runtime/errors.js';
 
 const rows: [number, (number | string)[]][] = [
@@ -36,16 +35,6 @@ test('strings are written as TextEncoder writes them: ASCII, 2-, 3- and 4-byte s
   const batch = new RowBatch(b.finish());
   const encoder = new TextEncoder();
   strings.forEach((s, i) => assert.deepEqual(batch.strBytes(0, i), encoder.encode(s), JSON.stringify(s)));
-});
-
-test('selectRows copies the chosen rows in the chosen order', () => {
-  const batch = new RowBatch(build());
-  const picked = new RowBatch(selectRows(batch, [2, 0]));
-  assert.equal(picked.rows, 2);
-  assert.deepEqual(picked.row(0), rows[2]![1]);
-  assert.deepEqual(picked.row(1), rows[0]![1]);
-  assert.equal(picked.timestamp(0), -7);
-  assert.equal(new RowBatch(selectRows(batch, [])).rows, 0);
 });
 
 test('truncated, mislabelled and mistyped batches are WRT_BAD_BATCH', () => {
