@@ -22,7 +22,7 @@ export interface StreamOperator {
   advanceWatermark(t: number): void;
   /** Every input ended (after the final watermark). */
   endInput(): void;
-  /** The operator's state as plain values (written by state-codec.ts), taken at a checkpoint barrier. */
+  /** The operator's state as plain values and `StateBytes` (state-codec.ts writes them), taken at a checkpoint barrier. */
   snapshot(): unknown;
   /** Takes the state of {@link snapshot} into a fresh operator. */
   restore(state: unknown): void;
