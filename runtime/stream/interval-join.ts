@@ -6,80 +6,30 @@
  * `l + upperMs`, a right element while it is at most `r - lowerMs`. Elements with a timestamp
  * below the watermark on arrival are late and dropped (counted), as in Flink.
  *
- * Layout: per key, each side's elements in time order (parallel arrays, no object per element),
- * so a match is a binary search and a scan of the pairs it finds; per side, a queue of (time, key)
- * by time (a {@link TimerQueue}: elements of different input subtasks arrive far out of order)
- * says which keys hold elements the watermark has passed, and a key's side is trimmed once per
- * watermark however many of its elements left. Flink sets a cleanup timer per element; keys that
- * are mostly unique (Nexmark q7 joins on a bid's price) made per-element work the join's cost.
+ * Layout (side-buffer.ts): each side's elements in one ring in arrival order, struct of arrays,
+ * each element also linked into its key's list in time order; a key is an index into a table
+ * shared by both sides. Buffering an element allocates nothing but, for a new key, a map entry.
+ * Flink sets a cleanup timer per element; in Nexmark q7 (keyed on a bid's price, nearly unique)
+ * a map, an object and two arrays per key and a timer per element made the garbage collector the
+ * join's largest cost. Elements leave from the ring's head, once the watermark has passed the
+ * head's time; an element behind a later one (inputs from different subtasks interleave) may stay
+ * in memory a little past that, but can no longer match — a partner would be late — and is left
+ * out of snapshots and {@link IntervalJoinOperator.buffered}.
  */
 import { WrtError } from '../errors.js';
-import { TimerQueue } from './timer-queue.js';
+import { KeyIndex } from './key-index.js';
+import { NONE, SideBuffer, type SideElements } from './side-buffer.js';
+
+export type { SideElements } from './side-buffer.js';
 
 export interface IntervalJoinOptions<K, L, R> {
   lowerMs: number;
   upperMs: number;
-  /** Called for each matching pair, with the larger of the two timestamps. */
-  emit(key: K, left: L, right: R, timestampMs: number): void;
-}
-
-/** A key's side: elements in time order (equal times in arrival order) from `start` on, as parallel arrays; those before `start` have left. */
-interface Ordered<T> {
-  t: number[];
-  v: T[];
-  start: number;
-}
-
-interface Sides<L, R> {
-  left: Ordered<L> | null;
-  right: Ordered<R> | null;
-}
-
-const ordered = <T>(): Ordered<T> => ({ t: [], v: [], start: 0 });
-
-const sizeOf = <T>(s: Ordered<T> | null): number => (s ? s.t.length - s.start : 0);
-
-/** Inserts (t, v) after every element of time ≤ t (elements mostly arrive in order: a push). */
-function insert<T>(s: Ordered<T>, t: number, v: T): void {
-  let i = s.t.length;
-  s.t.push(t);
-  s.v.push(v);
-  while (i > s.start && s.t[i - 1]! > t) {
-    s.t[i] = s.t[i - 1]!;
-    s.v[i] = s.v[i - 1]!;
-    i--;
-  }
-  s.t[i] = t;
-  s.v[i] = v;
-}
-
-/** Index of the first live element with time ≥ t (binary search; the length when none). */
-function firstAtOrAfter<T>(s: Ordered<T>, t: number): number {
-  let lo = s.start;
-  let hi = s.t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (s.t[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Drops the elements before index `to`; compacts once more than half the arrays are dropped. */
-function dropTo<T>(s: Ordered<T>, to: number): void {
-  if (to === s.t.length) {
-    s.t.length = 0;
-    s.v.length = 0;
-    s.start = 0;
-    return;
-  }
-  for (let i = s.start; i < to; i++) s.v[i] = undefined as T;
-  s.start = to;
-  if (s.start > 64 && s.start * 2 > s.t.length) {
-    s.t.splice(0, s.start);
-    s.v.splice(0, s.start);
-    s.start = 0;
-  }
+  /**
+   * Called for each matching pair, with the larger of the two timestamps and the rows that came
+   * with each element (see {@link IntervalJoinOperator.processLeft}).
+   */
+  emit(key: K, left: L, right: R, timestampMs: number, leftRow: number, rightRow: number): void;
 }
 
 export interface IntervalJoinSnapshot<K, L, R> {
@@ -91,11 +41,21 @@ export interface IntervalJoinSnapshot<K, L, R> {
   timers?: unknown;
 }
 
+/** The join's state with each side's elements as parallel arrays, in arrival order ({@link IntervalJoinOperator.elements}). */
+export interface IntervalJoinElements<K, L, R> {
+  wm: number;
+  late: number;
+  left: SideElements<K, L>;
+  right: SideElements<K, R>;
+}
+
 export class IntervalJoinOperator<K, L, R> {
-  private readonly buffers = new Map<K, Sides<L, R>>();
-  /** (time, key) of every buffered element of each side, by time: what to drop when. */
-  private readonly leftQueue = new TimerQueue<K, null>(null);
-  private readonly rightQueue = new TimerQueue<K, null>(null);
+  /** Key → its index in the key table; a key is dropped when neither side holds an element of it. */
+  private readonly keyIndex = new KeyIndex<K>();
+  private keys: (K | undefined)[] = [];
+  private readonly freeKeys: number[] = [];
+  private readonly left = new SideBuffer<L>();
+  private readonly right = new SideBuffer<R>();
   private wm = -Infinity;
   lateElements = 0;
 
@@ -109,107 +69,137 @@ export class IntervalJoinOperator<K, L, R> {
   }
 
   /**
-   * The operator's state: watermark and buffered elements, each side in time order, each value
-   * as `plain` gives it (a value that must be written as plain data).
+   * The operator's state: watermark and the elements that can still match, per key, each side in
+   * time order, each value as `plain` gives it from (value, row) (a value that must be written as
+   * plain data).
    */
-  snapshot(plain: (v: L | R) => L | R = (v) => v): IntervalJoinSnapshot<K, L, R> {
-    const list = <T extends L | R>(side: Ordered<T> | null): [number, T][] => {
-      const out: [number, T][] = [];
-      if (side) for (let i = side.start; i < side.t.length; i++) out.push([side.t[i]!, plain(side.v[i]!) as T]);
-      return out;
-    };
-    return {
-      wm: this.wm,
-      late: this.lateElements,
-      buffers: [...this.buffers].map(([k, s]) => [k, list(s.left), list(s.right)]),
-    };
+  snapshot(plain: (v: L | R, row: number) => L | R = (v) => v): IntervalJoinSnapshot<K, L, R> {
+    const buffers: IntervalJoinSnapshot<K, L, R>['buffers'] = [];
+    const leftFrom = this.wm - this.o.upperMs;
+    const rightFrom = this.wm + this.o.lowerMs;
+    for (let k = 0; k < this.keys.length; k++) {
+      if (this.left.isEmpty(k) && this.right.isEmpty(k)) continue;
+      const l = this.left.list(k, leftFrom, plain) as [number, L][];
+      const r = this.right.list(k, rightFrom, plain) as [number, R][];
+      if (l.length + r.length > 0) buffers.push([this.keys[k]!, l, r]);
+    }
+    return { wm: this.wm, late: this.lateElements, buffers };
   }
 
-  /** Takes the state of {@link snapshot} (into a fresh operator). */
+  /** Takes the state of {@link snapshot} (into a fresh operator); restored elements have row −1. */
   restore(s: IntervalJoinSnapshot<K, L, R>): void {
     this.wm = s.wm;
     this.lateElements = s.late;
-    for (const [k, left, right] of s.buffers) {
-      const sides = this.sides(k);
-      // Inserting sorts what snapshots before 2026-12 listed in arrival order.
-      for (const [t, v] of left) this.addLeft(k, sides, t, v);
-      for (const [t, v] of right) this.addRight(k, sides, t, v);
+    // Buffered in time order across keys (a stable sort keeps equal times of a key in order), so
+    // the rings free them as the watermark passes.
+    const all: [K, boolean, number, L | R][] = [];
+    for (const [key, left, right] of s.buffers) {
+      for (const [t, v] of left) all.push([key, true, t, v]);
+      for (const [t, v] of right) all.push([key, false, t, v]);
+    }
+    all.sort((a, b) => a[2] - b[2]);
+    for (const [key, isLeft, t, v] of all) {
+      const k = this.keyOf(key);
+      if (isLeft) this.left.add(k, t, v as L, -1);
+      else this.right.add(k, t, v as R, -1);
     }
   }
 
-  processLeft(key: K, value: L, t: number): void {
+  /**
+   * The watermark, the late count and the elements that can still match, each side in arrival
+   * order with the rows they came with: a snapshot for callers that write values their own way
+   * (as whole row batches: IntervalJoinStreamOperator). {@link restoreElements} takes it back.
+   */
+  elements(): IntervalJoinElements<K, L, R> {
+    const keyOf = (k: number): K => this.keys[k]!;
+    return {
+      wm: this.wm,
+      late: this.lateElements,
+      left: this.left.elements(this.wm - this.o.upperMs, keyOf),
+      right: this.right.elements(this.wm + this.o.lowerMs, keyOf),
+    };
+  }
+
+  /** Takes the state of {@link elements} (into a fresh operator): buffers each element in order, joining none. */
+  restoreElements(e: IntervalJoinElements<K, L, R>): void {
+    this.wm = e.wm;
+    this.lateElements = e.late;
+    const put = <V>(side: SideBuffer<V>, s: SideElements<K, V>): void => {
+      for (let i = 0; i < s.keys.length; i++) side.add(this.keyOf(s.keys[i]!), s.times[i]!, s.values[i]!, s.rows[i]!);
+    };
+    put(this.left, e.left);
+    put(this.right, e.right);
+  }
+
+  /**
+   * Joins a left element with the buffered right elements of its key, then buffers it.
+   * @param value the element, or a container of it that `row` indexes (e.g. a batch and a row
+   *   number: no object per element); both are handed back to `emit` and to `snapshot`'s `plain`.
+   * @param t its event time, ms.
+   * @param row an integer the caller gives meaning to; @default -1
+   */
+  processLeft(key: K, value: L, t: number, row = -1): void {
     if (t < this.wm) {
       this.lateElements++;
       return;
     }
-    const sides = this.sides(key);
+    const k = this.keyOf(key);
     // Right elements r with t + lower ≤ r ≤ t + upper, in time order.
-    const right = sides.right;
-    if (right) {
-      const to = t + this.o.upperMs;
-      for (let i = firstAtOrAfter(right, t + this.o.lowerMs); i < right.t.length && right.t[i]! <= to; i++)
-        this.o.emit(key, value, right.v[i]!, Math.max(t, right.t[i]!));
-    }
-    this.addLeft(key, sides, t, value);
+    const right = this.right;
+    const to = t + this.o.upperMs;
+    for (let i = right.firstAtOrAfter(k, t + this.o.lowerMs); i !== NONE && right.time[i]! <= to; i = right.next[i]!)
+      this.o.emit(key, value, right.ref[i] as R, Math.max(t, right.time[i]!), row, right.row[i]!);
+    this.left.add(k, t, value, row);
   }
 
-  processRight(key: K, value: R, t: number): void {
+  /** The right-hand twin of {@link processLeft}. */
+  processRight(key: K, value: R, t: number, row = -1): void {
     if (t < this.wm) {
       this.lateElements++;
       return;
     }
-    const sides = this.sides(key);
+    const k = this.keyOf(key);
     // Left elements l with l + lower ≤ t ≤ l + upper: t - upper ≤ l ≤ t - lower, in time order.
-    const left = sides.left;
-    if (left) {
-      const to = t - this.o.lowerMs;
-      for (let i = firstAtOrAfter(left, t - this.o.upperMs); i < left.t.length && left.t[i]! <= to; i++)
-        this.o.emit(key, left.v[i]!, value, Math.max(t, left.t[i]!));
-    }
-    this.addRight(key, sides, t, value);
+    const left = this.left;
+    const to = t - this.o.lowerMs;
+    for (let i = left.firstAtOrAfter(k, t - this.o.upperMs); i !== NONE && left.time[i]! <= to; i = left.next[i]!)
+      this.o.emit(key, left.ref[i] as L, value, Math.max(t, left.time[i]!), left.row[i]!, row);
+    this.right.add(k, t, value, row);
   }
 
   /** Drops buffered elements that can no longer match: left l once wm > l + upper, right r once wm > r − lower. */
   advanceWatermark(watermarkMs: number): void {
     if (watermarkMs <= this.wm) return;
     this.wm = watermarkMs;
-    this.expire(this.leftQueue, watermarkMs - this.o.upperMs, true);
-    this.expire(this.rightQueue, watermarkMs + this.o.lowerMs, false);
+    this.left.dropBefore(watermarkMs - this.o.upperMs, this.freeKey);
+    this.right.dropBefore(watermarkMs + this.o.lowerMs, this.freeKey);
   }
 
-  /** Drops, from every key named in `queue` before time `keepFrom`, that side's elements before it. */
-  private expire(queue: TimerQueue<K, null>, keepFrom: number, left: boolean): void {
-    queue.drainUpTo(keepFrom - 1, (key) => {
-      const sides = this.buffers.get(key);
-      if (!sides) return;
-      const side: Ordered<L | R> | null = left ? sides.left : sides.right;
-      if (!side) return;
-      const to = firstAtOrAfter(side, keepFrom);
-      if (to > side.start) dropTo(side, to);
-      if (sizeOf(sides.left) === 0 && sizeOf(sides.right) === 0) this.buffers.delete(key);
-    });
-  }
-
-  private addLeft(key: K, sides: Sides<L, R>, t: number, v: L): void {
-    insert((sides.left ??= ordered<L>()), t, v);
-    this.leftQueue.add(t, key, null);
-  }
-
-  private addRight(key: K, sides: Sides<L, R>, t: number, v: R): void {
-    insert((sides.right ??= ordered<R>()), t, v);
-    this.rightQueue.add(t, key, null);
-  }
-
-  /** Elements (both sides, all keys) buffered now. */
+  /** Elements (both sides, all keys) that can still match. */
   get buffered(): number {
-    let n = 0;
-    for (const s of this.buffers.values()) n += sizeOf(s.left) + sizeOf(s.right);
-    return n;
+    return this.left.countFrom(this.wm - this.o.upperMs) + this.right.countFrom(this.wm + this.o.lowerMs);
   }
 
-  private sides(key: K): Sides<L, R> {
-    let s = this.buffers.get(key);
-    if (!s) this.buffers.set(key, (s = { left: null, right: null }));
-    return s;
+  /** The key's index in the key table, made when it has none. */
+  private keyOf(key: K): number {
+    let k = this.keyIndex.get(key);
+    if (k < 0) {
+      k = this.freeKeys.pop() ?? this.keys.length;
+      if (k === this.keys.length) {
+        this.keys.push(key);
+        this.left.reserveKeys(this.keys.length);
+        this.right.reserveKeys(this.keys.length);
+      } else this.keys[k] = key;
+      this.keyIndex.add(key, k);
+    }
+    return k;
   }
+
+  /** Called as a side drops the last element of key `k` there: forgets the key once the other side holds none either. */
+  private readonly freeKey = (k: number): void => {
+    if (!this.left.isEmpty(k) || !this.right.isEmpty(k)) return;
+    this.keyIndex.delete(this.keys[k]!);
+    this.keys[k] = undefined;
+    this.freeKeys.push(k);
+  };
 }

@@ -1,0 +1,170 @@
+/**
+ * One input side of an interval join (interval-join.ts): buffered elements in a ring in arrival
+ * order, as parallel typed arrays (time, row, links, key) and one array of values, each element
+ * also in a doubly linked list of its key's elements in time order (equal times in arrival
+ * order). Keys are small integers the join hands out; `keyHead`/`keyTail` give each key's list
+ * ends. Adding an element allocates nothing (the arrays double when full); elements leave from the
+ * ring's head only, so the ring's slots are reused in order.
+ */
+
+/** "No element": the end of a list, an empty key. */
+export const NONE = -1;
+
+const INITIAL_SLOTS = 1024;
+
+/** Buffered elements of one side as parallel arrays: element i is (keys[i], times[i] ms, values[i], rows[i]). */
+export interface SideElements<K, V> {
+  keys: K[];
+  times: number[];
+  values: V[];
+  rows: number[];
+}
+
+export class SideBuffer<V> {
+  /** Slots − 1 (a power of two − 1); a slot index is a sequence number & mask. */
+  private mask = INITIAL_SLOTS - 1;
+  /** Slot of the oldest element, and the number of elements. */
+  private head = 0;
+  private count = 0;
+  /** Per slot: event time (ms), value, row, previous and next element of its key (slot or NONE), key. */
+  time = new Float64Array(INITIAL_SLOTS);
+  ref: (V | undefined)[] = new Array<V | undefined>(INITIAL_SLOTS);
+  row = new Int32Array(INITIAL_SLOTS);
+  prev = new Int32Array(INITIAL_SLOTS);
+  next = new Int32Array(INITIAL_SLOTS);
+  private key = new Int32Array(INITIAL_SLOTS);
+  /** Per key: first and last element of its list (NONE when it has none). */
+  private keyHead = new Int32Array(0);
+  private keyTail = new Int32Array(0);
+
+  /** Makes room for keys 0…n−1 (new keys start empty). */
+  reserveKeys(n: number): void {
+    if (n <= this.keyHead.length) return;
+    const size = Math.max(n, this.keyHead.length * 2, 256);
+    const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(size).fill(NONE);
+      b.set(a);
+      return b;
+    };
+    this.keyHead = grow(this.keyHead);
+    this.keyTail = grow(this.keyTail);
+  }
+
+  isEmpty(k: number): boolean {
+    return this.keyHead[k] === NONE;
+  }
+
+  /** Buffers (t, v, row) under key `k`, after every element of that key with time ≤ t. */
+  add(k: number, t: number, v: V, row: number): void {
+    if (this.count === this.mask + 1) this.grow();
+    const s = (this.head + this.count++) & this.mask;
+    this.time[s] = t;
+    this.ref[s] = v;
+    this.row[s] = row;
+    this.key[s] = k;
+    // Elements mostly arrive in time order: the walk back from the tail is mostly no step.
+    let p = this.keyTail[k]!;
+    while (p !== NONE && this.time[p]! > t) p = this.prev[p]!;
+    const n = p === NONE ? this.keyHead[k]! : this.next[p]!;
+    this.prev[s] = p;
+    this.next[s] = n;
+    if (p === NONE) this.keyHead[k] = s;
+    else this.next[p] = s;
+    if (n === NONE) this.keyTail[k] = s;
+    else this.prev[n] = s;
+  }
+
+  /**
+   * The first element of key `k` with time ≥ t (NONE when there is none), found from the tail:
+   * a join's matches lie near the newest elements, and those older than the window have left.
+   */
+  firstAtOrAfter(k: number, t: number): number {
+    let p = this.keyTail[k]!;
+    while (p !== NONE && this.time[p]! >= t) p = this.prev[p]!;
+    return p === NONE ? this.keyHead[k]! : this.next[p]!;
+  }
+
+  /**
+   * Drops elements from the ring's head while the head's time is before `from`; calls `emptied`
+   * with each key whose list this leaves empty.
+   */
+  dropBefore(from: number, emptied: (k: number) => void): void {
+    while (this.count > 0 && this.time[this.head]! < from) {
+      const s = this.head;
+      const k = this.key[s]!;
+      const p = this.prev[s]!;
+      const n = this.next[s]!;
+      if (p === NONE) this.keyHead[k] = n;
+      else this.next[p] = n;
+      if (n === NONE) this.keyTail[k] = p;
+      else this.prev[n] = p;
+      this.ref[s] = undefined;
+      this.head = (s + 1) & this.mask;
+      this.count--;
+      if (this.keyHead[k] === NONE) emptied(k);
+    }
+  }
+
+  /** Key `k`'s elements with time ≥ `from`, in time order, as [time, plain(value, row)]. */
+  list(k: number, from: number, plain: (v: V, row: number) => unknown): [number, unknown][] {
+    const out: [number, unknown][] = [];
+    for (let i = this.keyHead[k]!; i !== NONE; i = this.next[i]!)
+      if (this.time[i]! >= from) out.push([this.time[i]!, plain(this.ref[i] as V, this.row[i]!)]);
+    return out;
+  }
+
+  /** The elements with time ≥ `from`, in arrival order, as parallel arrays (keys through `keyOf`). */
+  elements<K>(from: number, keyOf: (k: number) => K): SideElements<K, V> {
+    const out: SideElements<K, V> = { keys: [], times: [], values: [], rows: [] };
+    for (let i = 0; i < this.count; i++) {
+      const s = (this.head + i) & this.mask;
+      if (this.time[s]! < from) continue;
+      out.keys.push(keyOf(this.key[s]!));
+      out.times.push(this.time[s]!);
+      out.values.push(this.ref[s] as V);
+      out.rows.push(this.row[s]!);
+    }
+    return out;
+  }
+
+  /** Elements with time ≥ `from`. */
+  countFrom(from: number): number {
+    let n = 0;
+    for (let i = 0; i < this.count; i++) if (this.time[(this.head + i) & this.mask]! >= from) n++;
+    return n;
+  }
+
+  /** Doubles the ring; the oldest element moves to slot 0, and every link and key end with it. */
+  private grow(): void {
+    const old = this.mask + 1;
+    const size = old * 2;
+    const at = (s: number): number => (s === NONE ? NONE : (s - this.head) & this.mask);
+    const time = new Float64Array(size);
+    const ref = new Array<V | undefined>(size);
+    const row = new Int32Array(size);
+    const prev = new Int32Array(size);
+    const next = new Int32Array(size);
+    const key = new Int32Array(size);
+    for (let i = 0; i < this.count; i++) {
+      const s = (this.head + i) & this.mask;
+      time[i] = this.time[s]!;
+      ref[i] = this.ref[s];
+      row[i] = this.row[s]!;
+      prev[i] = at(this.prev[s]!);
+      next[i] = at(this.next[s]!);
+      key[i] = this.key[s]!;
+    }
+    for (let k = 0; k < this.keyHead.length; k++) {
+      this.keyHead[k] = at(this.keyHead[k]!);
+      this.keyTail[k] = at(this.keyTail[k]!);
+    }
+    this.time = time;
+    this.ref = ref;
+    this.row = row;
+    this.prev = prev;
+    this.next = next;
+    this.key = key;
+    this.head = 0;
+    this.mask = size - 1;
+  }
+}
