@@ -1,8 +1,11 @@
 /**
  * Sources and sinks of stream jobs.
- * - `nexmark` source (properties `table` = all | person | auction | bid, `events`, `seed`): subtask
- *   i of p generates the events among ids ≡ i (mod p) below `events`, in id order, so its
- *   timestamps never decrease and p subtasks together make exactly `wrt nexmark generate`'s events.
+ * - `nexmark` source (properties `table` = all | person | auction | bid, `events`, `seed`, and
+ *   optionally `eventsPerSecond`): subtask i of p generates the events among ids ≡ i (mod p) below
+ *   `events`, in id order, so its timestamps never decrease and p subtasks together make exactly
+ *   `wrt nexmark generate`'s events. `eventsPerSecond` (> 0) caps the rate at which the source's
+ *   subtasks together produce them, in events of processing time a second (Flink Nexmark's `TPS`);
+ *   0 or absent: as fast as they can.
  *   `all` emits every event in one wide row type (NEXMARK_ALL_COLUMNS, as Flink's Nexmark source:
  *   queries filter by `event_type`); a table name emits only that table's events, in its columns.
  *   Its position is the next event id (what a checkpoint will record).
@@ -27,8 +30,9 @@ import type { SourceStep, StreamSink, StreamSource } from './connector-types.js'
 
 export type { SourceStep, StreamSink, StreamSource };
 
-function intProperty(v: JobGraphVertex, name: string): number {
+function intProperty(v: JobGraphVertex, name: string, fallback?: number): number {
   const raw = v.properties?.[name];
+  if (fallback !== undefined && (raw === undefined || raw === '')) return fallback;
   const n = Number(raw);
   if (raw === undefined || raw === '' || !Number.isSafeInteger(n) || n < 0)
     throw new WrtError(
@@ -46,12 +50,18 @@ export class NexmarkSource implements StreamSource {
   private readonly events: number;
   private nextId: number;
   private maxTs = -Infinity;
+  /** Events a second this subtask may produce (0: no cap), and since when and from which id it counts. */
+  private readonly perSecond: number;
+  private paceStartMs = -1;
+  private paceStartId = 0;
+  private paceTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** @throws WrtError `WRT_BAD_JOB_GRAPH` for a bad table, count or seed, or columns unlike the table's. */
   constructor(
     v: JobGraphVertex,
     private readonly index: number,
     private readonly parallelism: number,
+    private readonly wake: () => void = () => {},
   ) {
     const table = v.properties?.table ?? '';
     if (table !== 'all' && !Object.hasOwn(NEXMARK_COLUMNS, table))
@@ -63,6 +73,7 @@ export class NexmarkSource implements StreamSource {
       throw new WrtError('WRT_BAD_JOB_GRAPH', `source "${v.id}": columns must be ${names.join(', ')} for table ${this.table}`);
     this.events = intProperty(v, 'events');
     this.gen = new NexmarkGenerator({ seed: intProperty(v, 'seed') });
+    this.perSecond = intProperty(v, 'eventsPerSecond', 0) / parallelism;
     this.nextId = index;
     const types = nexmarkColumnTypes(
       v.id,
@@ -85,14 +96,44 @@ export class NexmarkSource implements StreamSource {
     const s = state as { nextId: number; maxTs: number };
     this.nextId = s.nextId;
     this.maxTs = s.maxTs;
+    this.paceStartMs = -1; // the rate counts from the restart
   }
 
   next(maxRows: number): SourceStep {
-    const batch = this.maker.batch(this.nextId, this.parallelism, this.events, maxRows);
+    const end = Math.min(this.events, this.pacedEnd());
+    if (end <= this.nextId) return { batch: null, maxTimestamp: this.maxTs, done: false };
+    const batch = this.maker.batch(this.nextId, this.parallelism, end, maxRows);
     this.nextId = this.maker.nextId;
     // Event time grows with the id: the batch's last event is its latest.
     if (batch !== null) this.maxTs = Math.max(this.maxTs, this.maker.lastTimestamp);
     return { batch, maxTimestamp: this.maxTs, done: this.nextId >= this.events };
+  }
+
+  /**
+   * With a rate cap, the id below which this subtask may generate now: as many of its events since
+   * it started (or was restored) as the elapsed time allows. When that is none, it wakes its slot
+   * once the next is due.
+   */
+  private pacedEnd(): number {
+    if (this.perSecond <= 0) return Infinity;
+    const now = performance.now();
+    if (this.paceStartMs < 0) {
+      this.paceStartMs = now;
+      this.paceStartId = this.nextId;
+    }
+    const allowed = Math.floor(((now - this.paceStartMs) / 1000) * this.perSecond) + 1;
+    const end = this.paceStartId + allowed * this.parallelism;
+    if (end <= this.nextId && this.paceTimer === null) {
+      const due = this.paceStartMs + (((this.nextId - this.paceStartId) / this.parallelism) * 1000) / this.perSecond;
+      this.paceTimer = setTimeout(
+        () => {
+          this.paceTimer = null;
+          this.wake();
+        },
+        Math.max(1, Math.ceil(due - now)),
+      );
+    }
+    return end;
   }
 }
 
@@ -107,7 +148,7 @@ export function createSource(
   access: ConnectorAccess,
   wake: () => void = () => {},
 ): StreamSource {
-  if (v.format === 'nexmark') return new NexmarkSource(v, index, parallelism);
+  if (v.format === 'nexmark') return new NexmarkSource(v, index, parallelism, wake);
   if ((FILE_FORMATS as readonly string[]).includes(v.format)) return new FileSource(v, index, parallelism, access.openFile);
   if (v.format === 'nats') return new NatsSource(v, index, parallelism, access, wake);
   throw new WrtError(

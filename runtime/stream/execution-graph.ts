@@ -149,12 +149,13 @@ export function edgeColumns(byId: Map<string, PlannedVertex>, e: JobGraphEdge): 
   return edgeColumns(byId, from.inputs[0]!);
 }
 
+/** A property `${name}` takes the job argument `name`; `${name:-default}` takes `default` when the job has none. */
 function substitute(v: JobGraphVertex, args: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(v.properties!).map(([k, val]) => {
-      const m = /^\$\{([^}]+)\}$/.exec(val);
+      const m = /^\$\{([^}:]+)(?::-([^}]*))?\}$/.exec(val);
       if (!m) return [k, val];
-      const arg = args[m[1]!];
+      const arg = args[m[1]!] ?? m[2];
       if (arg === undefined)
         throw new WrtError('WRT_INVALID_ARGUMENT', `vertex "${v.id}" needs the job argument "${m[1]}": pass --arg ${m[1]}=VALUE`);
       return [k, arg];

@@ -55,17 +55,18 @@ export const EVENTS: StreamColumn[] = [
 /**
  * The query's one source: every event, persons, auctions and bids in the reference proportions
  * (1:3:46); each query's first operators filter by `event_type` (Flink Nexmark's views), so the
- * benchmark's events are all really produced. `events` and `seed` come from the job's `--arg`s.
+ * benchmark's events are all really produced. `events` and `seed` come from the job's `--arg`s,
+ * and `eventsPerSecond` (optional, default 0: no cap) caps the rate they are produced at.
  *
  * Its subtasks keep within 5 s of event time of each other (watermark alignment, reported every
- * 50 ms): at 10 000 events per event-time second, a subtask that runs alone ahead would make the
+ * 10 ms): at 10 000 events per event-time second, a subtask that runs alone ahead would make the
  * joins and windows of q3–q8 buffer everything it is ahead by.
  */
 function source(env: StreamEnvironment): DataStream {
   return env.source('events', {
     format: 'nexmark',
     columns: EVENTS,
-    properties: { table: 'all', events: '${events}', seed: '${seed}' },
+    properties: { table: 'all', events: '${events}', seed: '${seed}', eventsPerSecond: '${eventsPerSecond:-0}' },
     watermarkAlignment: { group: 'events', maxDriftMs: 5_000, updateIntervalMs: 10 },
   });
 }

@@ -241,6 +241,48 @@ test('the nexmark source with table=all: every event once, in one wide row type,
   );
 });
 
+test('eventsPerSecond caps how fast the subtasks together produce, wakes them when more is due, and counts again from a restore', async () => {
+  const events = nexmarkGraph('q0').vertices.find((v) => v.kind === 'Source')!;
+  const vertex = { ...events, properties: { table: 'all', events: '1200', seed: '3', eventsPerSecond: '4000' } };
+  /** Drains subtask `index` of 2 (each may produce 2000 events a second), waiting for its wake-ups. */
+  const drain = async (source: NexmarkSource, woken: () => Promise<void>): Promise<{ rows: number; waits: number }> => {
+    let rows = 0;
+    let waits = 0;
+    for (;;) {
+      const step = source.next(10_000);
+      if (step.batch) rows += new RowBatch(step.batch).rows;
+      if (step.done) return { rows, waits };
+      if (!step.batch) {
+        waits++;
+        await woken();
+      }
+    }
+  };
+  const subtask = (index: number): [NexmarkSource, () => Promise<void>] => {
+    let wake: () => void = () => {};
+    const source = new NexmarkSource(vertex, index, 2, () => wake());
+    return [source, () => new Promise<void>((resolve) => (wake = resolve))];
+  };
+  const start = performance.now();
+  const [a, b] = [subtask(0), subtask(1)];
+  const [ra, rb] = await Promise.all([drain(...a), drain(...b)]);
+  // 600 events each at 2000 a second: at least 0.3 s, every event once, after waiting to be woken.
+  assert.ok(performance.now() - start >= 290, `1200 events at 4000/s took only ${performance.now() - start} ms`);
+  assert.deepEqual([ra.rows, rb.rows], [600, 600]);
+  assert.ok(ra.waits > 0 && rb.waits > 0, 'the subtasks never waited');
+  // A restored subtask starts counting at its restart, not at its first start.
+  const [c, wakeC] = subtask(0);
+  c.restore({ nextId: 600, maxTs: 0 });
+  const first = c.next(10_000);
+  assert.ok(first.batch && new RowBatch(first.batch).rows <= 2, 'a restored source does not catch up in one burst');
+  assert.equal((await drain(c, wakeC)).rows + new RowBatch(first.batch).rows, 300);
+  for (const bad of ['-1', '1.5', 'fast'])
+    assert.throws(
+      () => new NexmarkSource({ ...vertex, properties: { ...vertex.properties, eventsPerSecond: bad } }, 0, 1),
+      /"eventsPerSecond" must be a non-negative integer/,
+    );
+});
+
 /** Each maker of the `nexmark` source's batches, for the same generator settings. */
 const MAKERS: [string, (gen: NexmarkGenerator, table: NexmarkEventKind | 'all', types: ColumnType[]) => NexmarkBatches][] = [
   ['TypeScript', (gen, table, types) => new NexmarkBatchMaker(gen, table, types)],

@@ -27,6 +27,15 @@ test('the batch planner refuses a stream graph, and the stream planner a batch-l
   assert.throws(() => planStreamJob({ ...g, streaming: false }, {}, 1), code('WRT_BAD_JOB_GRAPH', /not marked/));
 });
 
+test('a property ${name} takes the job argument; ${name:-default} its default when the job has none', () => {
+  const g = nexmarkGraph('q0');
+  const props = (args: Record<string, string>): Record<string, string> | undefined =>
+    planStreamJob(g, args, 1).vertices.find((v) => v.vertex.id === 'events')!.vertex.properties;
+  assert.deepEqual(props({ events: '10', seed: '4' }), { table: 'all', events: '10', seed: '4', eventsPerSecond: '0' });
+  assert.equal(props({ events: '10', seed: '4', eventsPerSecond: '5000' })?.eventsPerSecond, '5000');
+  assert.throws(() => props({ seed: '4' }), code('WRT_INVALID_ARGUMENT', /needs the job argument "events": pass --arg events=VALUE/));
+});
+
 test('the planner names unkeyed inputs of keyed operators, bad keys and cycles', () => {
   const args = { events: '10', seed: '0' };
   const g = nexmarkGraph('q11');
