@@ -47,6 +47,9 @@ test.serial(
       `events=${EVENTS}`,
       '--arg',
       `seed=${SEED}`,
+      // At most 400 000 events a second: at least 2.5 s, so the job still runs when the node dies.
+      '--arg',
+      'eventsPerSecond=400000',
       '--parallelism',
       '2',
       '--checkpoint-interval-ms',
