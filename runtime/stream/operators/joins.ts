@@ -37,17 +37,43 @@ function projector(v: JobGraphVertex, rows: RowSink): (l: RowRef, lRow: number, 
   };
 }
 
-/** Keyed interval join (interval-join.ts); a pair's time is the later of the two. */
-export class IntervalJoinStreamOperator implements StreamOperator {
-  private readonly op: IntervalJoinOperator<StateKey, RowRef, RowRef>;
-  private readonly rows: RowSink;
+/** What both keyed joins do with batches and watermarks; subclasses buffer and emit. */
+abstract class KeyedJoinStream implements StreamOperator {
+  protected readonly rows: RowSink;
 
   constructor(
     v: JobGraphVertex,
-    private readonly keys: number[][],
+    protected readonly keys: number[][],
     out: Output,
   ) {
     this.rows = new RowSink(columnTypes(v.columns ?? []), out);
+  }
+
+  /** Row `row` of `batch`, of key `key`, arrived on `port` (0: left, 1: right). */
+  protected abstract add(port: number, key: StateKey, batch: RowBatch, row: number): void;
+  /** The join's own watermark step (pairs it emits go to {@link rows}). */
+  protected abstract advance(t: number): void;
+  abstract snapshot(): unknown;
+  abstract restore(state: unknown): void;
+
+  processBatch(port: number, batch: RowBatch): void {
+    const cols = this.keys[port] ?? [];
+    for (let r = 0; r < batch.rows; r++) this.add(port, keyOfRow(batch, cols, r), batch, r);
+    this.rows.flush();
+  }
+  advanceWatermark(t: number): void {
+    this.advance(t);
+    this.rows.flush();
+  }
+  endInput(): void {}
+}
+
+/** Keyed interval join (interval-join.ts); a pair's time is the later of the two. */
+export class IntervalJoinStreamOperator extends KeyedJoinStream {
+  private readonly op: IntervalJoinOperator<StateKey, RowRef, RowRef>;
+
+  constructor(v: JobGraphVertex, keys: number[][], out: Output) {
+    super(v, keys, out);
     const emit = projector(v, this.rows);
     this.op = new IntervalJoinOperator({
       lowerMs: v.lowerBoundMs ?? 0,
@@ -56,20 +82,13 @@ export class IntervalJoinStreamOperator implements StreamOperator {
     });
   }
 
-  processBatch(port: number, batch: RowBatch): void {
-    const cols = this.keys[port] ?? [];
-    for (let r = 0; r < batch.rows; r++) {
-      const k = keyOfRow(batch, cols, r);
-      if (port === 0) this.op.processLeft(k, batch, batch.timestamp(r), r);
-      else this.op.processRight(k, batch, batch.timestamp(r), r);
-    }
-    this.rows.flush();
+  protected add(port: number, key: StateKey, batch: RowBatch, row: number): void {
+    if (port === 0) this.op.processLeft(key, batch, batch.timestamp(row), row);
+    else this.op.processRight(key, batch, batch.timestamp(row), row);
   }
-  advanceWatermark(t: number): void {
+  protected advance(t: number): void {
     this.op.advanceWatermark(t);
-    this.rows.flush();
   }
-  endInput(): void {}
 
   /**
    * The join's state: per side, the buffered rows in arrival order gathered into one WRB1 batch
@@ -154,16 +173,11 @@ type JoinRow = Value[] | BatchRow;
 const refOf = (r: JoinRow): [RowRef, number] => (r instanceof BatchRow ? [r.batch, r.row] : [r, -1]);
 
 /** Keyed window join (window-join.ts); a pair's time is its window's last millisecond. */
-export class WindowJoinStreamOperator implements StreamOperator {
+export class WindowJoinStreamOperator extends KeyedJoinStream {
   private readonly op: WindowJoinOperator<StateKey, JoinRow, JoinRow>;
-  private readonly rows: RowSink;
 
-  constructor(
-    v: JobGraphVertex,
-    private readonly keys: number[][],
-    out: Output,
-  ) {
-    this.rows = new RowSink(columnTypes(v.columns ?? []), out);
+  constructor(v: JobGraphVertex, keys: number[][], out: Output) {
+    super(v, keys, out);
     const emit = projector(v, this.rows);
     this.op = new WindowJoinOperator<StateKey, JoinRow, JoinRow>({
       assigner: assignerOf(v),
@@ -171,20 +185,13 @@ export class WindowJoinStreamOperator implements StreamOperator {
     });
   }
 
-  processBatch(port: number, batch: RowBatch): void {
-    const cols = this.keys[port] ?? [];
-    for (let r = 0; r < batch.rows; r++) {
-      const k = keyOfRow(batch, cols, r);
-      if (port === 0) this.op.processLeft(k, new BatchRow(batch, r), batch.timestamp(r));
-      else this.op.processRight(k, new BatchRow(batch, r), batch.timestamp(r));
-    }
-    this.rows.flush();
+  protected add(port: number, key: StateKey, batch: RowBatch, row: number): void {
+    if (port === 0) this.op.processLeft(key, new BatchRow(batch, row), batch.timestamp(row));
+    else this.op.processRight(key, new BatchRow(batch, row), batch.timestamp(row));
   }
-  advanceWatermark(t: number): void {
+  protected advance(t: number): void {
     this.op.advanceWatermark(t);
-    this.rows.flush();
   }
-  endInput(): void {}
   /** The join's state, every buffered row as its values. */
   snapshot(): unknown {
     return this.op.snapshot((r) => (r instanceof BatchRow ? r.batch.row(r.row) : r));

@@ -1,21 +1,13 @@
-// Row batches (WRB1): what the builder writes the reader gives back, and malformed bytes are a clear WRT_BAD_BATCH, never a crash.
+// Row batches (WRB1): what the builder writes the reader gives back, and malformed bytes are a
+// clear WRT_BAD_BATCH, never a crash.
 import test from 'ava';
 import assert from 'node:assert/strict';
 import { RowBatch, RowBatchBuilder } from '../../../runtime/stream/row-batch.js';
 import type { WrtError } from '../../../runtime/errors.js';
+import { SAMPLE_ROWS, sampleBatch } from '../../helpers/sample-batch.js';
 
-const rows: [number, (number | string)[]][] = [
-  [1_436_918_400_000, [-5, 'héllo, "world"', 0.25, 1_436_918_400_123]],
-  [1_436_918_400_001, [2 ** 53 - 1, '', -1.5e300, 0]],
-  [-7, [0, '日本', Number.NaN, -1]],
-  [8, [1, 'pair 😀 then ascii', 1, 2]],
-];
-
-function build(): Uint8Array {
-  const b = new RowBatchBuilder(['I64', 'Utf8', 'F64', 'Timestamp']);
-  for (const [t, r] of rows) b.add(t, r);
-  return b.finish();
-}
+const rows = SAMPLE_ROWS;
+const build = sampleBatch;
 
 test('builder and reader agree on every cell, timestamp and type', () => {
   const batch = new RowBatch(build());

@@ -5,19 +5,10 @@ import assert from 'node:assert/strict';
 import { RowBatch, RowBatchBuilder } from '../../../runtime/stream/row-batch.js';
 import { gatherRows, selectRows } from '../../../runtime/stream/row-gather.js';
 import type { WrtError } from '../../../runtime/errors.js';
+import { SAMPLE_ROWS, sampleBatch } from '../../helpers/sample-batch.js';
 
-const rows: [number, (number | string)[]][] = [
-  [1_436_918_400_000, [-5, 'héllo, "world"', 0.25, 1_436_918_400_123]],
-  [1_436_918_400_001, [2 ** 53 - 1, '', -1.5e300, 0]],
-  [-7, [0, '日本', Number.NaN, -1]],
-  [8, [1, 'pair 😀 then ascii', 1, 2]],
-];
-
-function build(): Uint8Array {
-  const b = new RowBatchBuilder(['I64', 'Utf8', 'F64', 'Timestamp']);
-  for (const [t, r] of rows) b.add(t, r);
-  return b.finish();
-}
+const rows = SAMPLE_ROWS;
+const build = sampleBatch;
 
 test('selectRows copies the chosen rows in the chosen order', () => {
   const batch = new RowBatch(build());
