@@ -1,11 +1,13 @@
 /**
  * `npm run bench:scale -- [--json] [--events 1000000,10000000] [--tasks 10000,100000,1000000]
- *   [--spill-mb 4096] [--arena-mb 256] [--parts nexmark,tasks,spill] [--queries q5,q7] [--nodes 1] [--cpus 2] [--verbose]`
+ *   [--spill-mb 4096] [--arena-mb 256] [--parts nexmark,tasks,spill] [--queries q5,q7] [--nodes 1] [--cpus 2]
+ *   [--checkpoint-interval-ms 1000] [--verbose]`
  *
  * How wrt's costs grow, on local clusters of processes (`wrt start`, a fresh cluster per row so
  * peaks are the row's own):
  * - **nexmark**: q5 and q7 (or `--queries`) at each `--events` count (a head and `--nodes` nodes,
- *   default 1, of `--cpus` slots, default 2; parallelism nodes × cpus; a checkpoint every second):
+ *   default 1, of `--cpus` slots, default 2; parallelism nodes × cpus; a checkpoint every
+ *   `--checkpoint-interval-ms`, default 1000 — a run shorter than that takes none):
  *   events/s, the nodes' peak RSS (/proc VmHWM, the largest), and the size and duration of the largest checkpoint completed during the run (REST API,
  *   polled every 2 s: the last ones, taken as the sources finish, are small).
  * - **tasks**: each `--tasks` count of no-op tasks queued at the head (they ask for resource
@@ -47,6 +49,11 @@ const QUERIES = value('--queries')?.split(',') ?? ['q5', 'q7'];
 // fails: docs/benchmarks.md, "why q7 over 10 M events on two nodes grows and dies").
 const NODES = Number(value('--nodes') ?? 1);
 const CPUS = Number(value('--cpus') ?? 2);
+const CHECKPOINT_INTERVAL_MS = Number(value('--checkpoint-interval-ms') ?? 1000);
+if (!Number.isSafeInteger(CHECKPOINT_INTERVAL_MS) || CHECKPOINT_INTERVAL_MS <= 0) {
+  process.stderr.write(`bench:scale: --checkpoint-interval-ms must be a positive integer (ms), got ${value('--checkpoint-interval-ms')}\n`);
+  process.exit(2);
+}
 const log = (line: string): void => void (json || process.stderr.write(`bench:scale: ${line}\n`));
 const MiB = 2 ** 20;
 
@@ -130,7 +137,7 @@ async function nexmarkRows(): Promise<NexmarkRow[]> {
           { query, events: String(events), seed: '0' },
           {
             parallelism: NODES * CPUS,
-            checkpointIntervalMs: 1000,
+            checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
             sink: 'blackhole',
           },
         )
@@ -280,7 +287,7 @@ else {
   const mb = (b: number): string => `${(b / MiB).toFixed(0)} MiB`;
   if (result.nexmark) {
     process.stdout.write(
-      `Nexmark (head + ${NODES} node(s) × ${CPUS} slot(s), parallelism ${NODES * CPUS}, checkpoints every 1 s)\nquery  events      events/s  peak node RSS  largest checkpoint, ms\n`,
+      `Nexmark (head + ${NODES} node(s) × ${CPUS} slot(s), parallelism ${NODES * CPUS}, checkpoints every ${CHECKPOINT_INTERVAL_MS} ms)\nquery  events      events/s  peak node RSS  largest checkpoint, ms\n`,
     );
     for (const r of result.nexmark)
       process.stdout.write(
