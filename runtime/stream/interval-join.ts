@@ -8,13 +8,14 @@
  *
  * Layout (side-buffer.ts): each side's elements in one ring in arrival order, struct of arrays,
  * each element also linked into its key's list in time order; a key is an index into a table
- * shared by both sides. Buffering an element allocates nothing but, for a new key, a map entry.
+ * shared by both sides (key-index.ts). Buffering an element allocates nothing (a new string key: a
+ * Map entry).
  * Flink sets a cleanup timer per element; in Nexmark q7 (keyed on a bid's price, nearly unique)
  * a map, an object and two arrays per key and a timer per element made the garbage collector the
  * join's largest cost. Elements leave from the ring's head, once the watermark has passed the
  * head's time; an element behind a later one (inputs from different subtasks interleave) may stay
- * in memory a little past that, but can no longer match — a partner would be late — and is left
- * out of snapshots and {@link IntervalJoinOperator.buffered}.
+ * in memory a little past that — until the ring, doubled since, compacts — but can no longer match
+ * (a partner would be late) and is left out of snapshots and {@link IntervalJoinOperator.buffered}.
  */
 import { WrtError } from '../errors.js';
 import { KeyIndex } from './key-index.js';
@@ -178,6 +179,11 @@ export class IntervalJoinOperator<K, L, R> {
   /** Elements (both sides, all keys) that can still match. */
   get buffered(): number {
     return this.left.countFrom(this.wm - this.o.upperMs) + this.right.countFrom(this.wm + this.o.lowerMs);
+  }
+
+  /** Elements held in memory: {@link buffered} and those that can no longer match but have not left yet. */
+  get held(): number {
+    return this.left.size + this.right.size;
   }
 
   /** The key's index in the key table, made when it has none. */

@@ -4,13 +4,16 @@
  * also in a doubly linked list of its key's elements in time order (equal times in arrival
  * order). Keys are small integers the join hands out; `keyHead`/`keyTail` give each key's list
  * ends. Adding an element allocates nothing (the arrays double when full); elements leave from the
- * ring's head only, so the ring's slots are reused in order.
+ * ring's head, so its slots are reused in order, and, when the ring has doubled since it was last
+ * compacted, from wherever they sit (see {@link SideBuffer.dropBefore}).
  */
 
 /** "No element": the end of a list, an empty key. */
 export const NONE = -1;
 
 const INITIAL_SLOTS = 1024;
+/** Fewest elements a ring compacts at (below, what lingers is too little to matter). */
+const MIN_COMPACT = 4096;
 
 /** Buffered elements of one side as parallel arrays: element i is (keys[i], times[i] ms, values[i], rows[i]). */
 export interface SideElements<K, V> {
@@ -26,6 +29,8 @@ export class SideBuffer<V> {
   /** Slot of the oldest element, and the number of elements. */
   private head = 0;
   private count = 0;
+  /** Elements left after the last {@link compact} (the next one runs once there are twice as many). */
+  private compactedAt = 0;
   /** Per slot: event time (ms), value, row, previous and next element of its key (slot or NONE), key. */
   time = new Float64Array(INITIAL_SLOTS);
   ref: (V | undefined)[] = new Array<V | undefined>(INITIAL_SLOTS);
@@ -84,25 +89,75 @@ export class SideBuffer<V> {
     return p === NONE ? this.keyHead[k]! : this.next[p]!;
   }
 
+  /** Elements held, those behind a later one that can no longer match included. */
+  get size(): number {
+    return this.count;
+  }
+
   /**
    * Drops elements from the ring's head while the head's time is before `from`; calls `emptied`
-   * with each key whose list this leaves empty.
+   * with each key whose list this leaves empty. An element behind a later one stays until that one
+   * leaves — unless the ring has doubled since it was last compacted, when every element before
+   * `from` goes wherever it sits: an input far ahead or one outlying timestamp at the head must not
+   * keep everything that came after it.
    */
   dropBefore(from: number, emptied: (k: number) => void): void {
     while (this.count > 0 && this.time[this.head]! < from) {
       const s = this.head;
-      const k = this.key[s]!;
-      const p = this.prev[s]!;
-      const n = this.next[s]!;
-      if (p === NONE) this.keyHead[k] = n;
-      else this.next[p] = n;
-      if (n === NONE) this.keyTail[k] = p;
-      else this.prev[n] = p;
-      this.ref[s] = undefined;
+      this.unlink(s, emptied);
       this.head = (s + 1) & this.mask;
       this.count--;
-      if (this.keyHead[k] === NONE) emptied(k);
     }
+    if (this.count >= Math.max(2 * this.compactedAt, MIN_COMPACT)) this.compact(from, emptied);
+  }
+
+  /** Takes slot `s` out of its key's list and lets go of its value. */
+  private unlink(s: number, emptied: (k: number) => void): void {
+    const k = this.key[s]!;
+    const p = this.prev[s]!;
+    const n = this.next[s]!;
+    if (p === NONE) this.keyHead[k] = n;
+    else this.next[p] = n;
+    if (n === NONE) this.keyTail[k] = p;
+    else this.prev[n] = p;
+    this.ref[s] = undefined;
+    if (this.keyHead[k] === NONE) emptied(k);
+  }
+
+  /**
+   * Drops every element before `from` and moves the rest towards the head, in arrival order. A
+   * slot's new place is never after its old one and every slot before it has been dealt with, so
+   * moving an element and pointing its neighbours (and its key's ends) at the new place keeps
+   * every list whole. Runs once the ring has doubled since the last: O(1) a buffered element.
+   */
+  private compact(from: number, emptied: (k: number) => void): void {
+    const n = this.count;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const s = (this.head + i) & this.mask;
+      if (this.time[s]! < from) {
+        this.unlink(s, emptied);
+        continue;
+      }
+      const d = (this.head + kept++) & this.mask;
+      if (d === s) continue;
+      const k = this.key[s]!;
+      const p = this.prev[s]!;
+      const nx = this.next[s]!;
+      this.time[d] = this.time[s]!;
+      this.ref[d] = this.ref[s];
+      this.row[d] = this.row[s]!;
+      this.key[d] = k;
+      this.prev[d] = p;
+      this.next[d] = nx;
+      this.ref[s] = undefined;
+      if (p === NONE) this.keyHead[k] = d;
+      else this.next[p] = d;
+      if (nx === NONE) this.keyTail[k] = d;
+      else this.prev[nx] = d;
+    }
+    this.count = kept;
+    this.compactedAt = kept;
   }
 
   /** Key `k`'s elements with time ≥ `from`, in time order, as [time, plain(value, row)]. */

@@ -65,6 +65,34 @@ test('many keys of every kind, rings wrapping and growing: exactly the pairs of 
   assert.equal(j.buffered, 0);
 });
 
+test('an element far ahead at the ring head does not keep what came after it: the ring compacts', () => {
+  const pairs: string[] = [];
+  const j = new IntervalJoinOperator<number, string, string>({
+    lowerMs: -10,
+    upperMs: 10,
+    emit: (k, l, r) => pairs.push(`${k}:${l}+${r}`),
+  });
+  // One left element 10^9 ms ahead (a bad clock), then 200 000 ordinary ones, the watermark close behind.
+  j.processLeft(1, 'outlier', 1e9);
+  let most = 0;
+  for (let t = 0; t < 200_000; t++) {
+    j.processLeft(t % 997, `l${t}`, t);
+    if (t % 5 === 0) j.processRight(t % 997, `r${t}`, t + 3);
+    if (t % 100 === 99) {
+      j.advanceWatermark(t - 50);
+      most = Math.max(most, j.held);
+    }
+  }
+  // Only ~80 elements can still match at a time; without compaction all 240 000 would stay.
+  assert.ok(most < 20_000, `${most} elements held at most`);
+  assert.ok(j.buffered < 200, `${j.buffered} buffered`);
+  // Each right element (every fifth ms, 3 ms later) joins exactly the left one of its time: keys repeat every 997 ms.
+  assert.equal(pairs.length, 40_000);
+  // The outlier still joins once the other side reaches it.
+  j.processRight(1, 'late-enough', 1e9 + 5);
+  assert.ok(pairs.includes('1:outlier+late-enough'));
+});
+
 test('the key table answers as a Map under random adds and deletes, through growth and backward shifts', () => {
   const index = new KeyIndex<number | string>();
   const map = new Map<number | string, number>();
