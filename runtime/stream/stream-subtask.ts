@@ -15,22 +15,13 @@
  * idle (or ended) passes idle on, and active once one of them is active again.
  */
 import type { JobGraphEdge } from '../protocol/messages.js';
-import { edgeColumns, type PlannedVertex, type StreamPlan } from './execution-graph.js';
+import type { PlannedVertex, StreamPlan } from './execution-graph.js';
 import { RowBatch } from './row-batch.js';
 import { WatermarkValve } from './watermarks.js';
-import { keyGroupRange } from './key-groups.js';
-import {
-  GroupAggregateOperator,
-  IntervalJoinStreamOperator,
-  WindowJoinStreamOperator,
-  WasmMapOperator,
-  WasmProcessOperator,
-  WindowAggregateOperator,
-  type Output,
-  type StreamOperator,
-} from './operators.js';
-import { createSink, createSource, type StreamSink, type StreamSource } from './connectors.js';
+import type { Output, StreamOperator } from './operators.js';
+import type { StreamSink, StreamSource } from './connectors.js';
 import { WrtError } from '../errors.js';
+import { subtaskParts } from './subtask-parts.js';
 import { decodeState, encodeState } from './state-codec.js';
 import { rowsOf } from './row-batch.js';
 
@@ -56,9 +47,9 @@ export { SINK_PIECE_BYTES, MAX_WATERMARK, type StreamElement, type SubtaskHost }
 
 export class StreamSubtask {
   readonly vertexId: string;
-  private readonly operator: StreamOperator | null = null;
-  private readonly source: StreamSource | null = null;
-  private readonly sink: StreamSink | null = null;
+  private readonly operator: StreamOperator | null;
+  private readonly source: StreamSource | null;
+  private readonly sink: StreamSink | null;
   private readonly outputs: Partitioner[];
   /** Channel index of (edge index in `inputs`, upstream subtask). */
   private readonly channelBase: number[] = [];
@@ -111,53 +102,10 @@ export class StreamSubtask {
       },
       emitLate: late.length > 0 ? (bytes) => late.forEach((o) => o.batch(bytes)) : undefined,
     };
-    const keys = [0, 1].map((port) => pv.inputs.find((e) => (e.input ?? 0) === port)?.key ?? []);
-    const range = keyGroupRange(index, plan.maxParallelism, pv.parallelism);
-    switch (v.kind) {
-      case 'Source':
-        this.source = createSource(v, index, pv.parallelism, host.connectors ?? {}, () => host.wake?.());
-        break;
-      case 'Sink':
-        this.sink = createSink(v);
-        break;
-      case 'Map':
-        this.operator = new WasmMapOperator(v, host.instantiate({}), out, host.outputCapBytes);
-        break;
-      case 'Process': {
-        const from = edgeColumns(
-          plan.byId,
-          pv.inputs.find((e) => (e.input ?? 0) === 0)!,
-        );
-        const keyTypes = keys[0]!.map((k) => from[k]!.type);
-        const op = new WasmProcessOperator(v, keys, keyTypes, range, plan.maxParallelism, out, host.outputCapBytes);
-        const made: { instance?: WebAssembly.Instance } = {};
-        made.instance = host.instantiate(op.imports(() => made.instance));
-        op.bind(made.instance);
-        this.operator = op;
-        break;
-      }
-      case 'Window':
-        this.operator = new WindowAggregateOperator(
-          v,
-          keys[0]!,
-          out,
-          edgeColumns(plan.byId, pv.inputs[0]!),
-          () => host.instantiate({}),
-          host.outputCapBytes,
-        );
-        break;
-      case 'IntervalJoin':
-        this.operator = new IntervalJoinStreamOperator(v, keys, out);
-        break;
-      case 'WindowJoin':
-        this.operator = new WindowJoinStreamOperator(v, keys, out);
-        break;
-      case 'Aggregate':
-        this.operator = new GroupAggregateOperator(v, keys[0]!, out);
-        break;
-      default:
-        throw new WrtError('WRT_BAD_JOB_GRAPH', `vertex "${v.id}": ${v.kind} vertices do not run in stream jobs`);
-    }
+    const parts = subtaskParts(plan, pv, index, host, out);
+    this.source = parts.source;
+    this.sink = parts.sink;
+    this.operator = parts.operator;
   }
 
   get done(): boolean {
