@@ -70,7 +70,11 @@ export class SideBuffer<V> {
     // Elements mostly arrive in time order: the walk back from the tail is mostly no step.
     let p = this.keyTail[k]!;
     while (p !== NONE && this.time[p]! > t) p = this.prev[p]!;
-    const n = p === NONE ? this.keyHead[k]! : this.next[p]!;
+    this.link(s, k, p, p === NONE ? this.keyHead[k]! : this.next[p]!);
+  }
+
+  /** Puts slot `s` between `p` and `n` in key `k`'s list (NONE: that end of the list). */
+  private link(s: number, k: number, p: number, n: number): void {
     this.prev[s] = p;
     this.next[s] = n;
     if (p === NONE) this.keyHead[k] = s;
@@ -142,19 +146,12 @@ export class SideBuffer<V> {
       const d = (this.head + kept++) & this.mask;
       if (d === s) continue;
       const k = this.key[s]!;
-      const p = this.prev[s]!;
-      const nx = this.next[s]!;
       this.time[d] = this.time[s]!;
       this.ref[d] = this.ref[s];
       this.row[d] = this.row[s]!;
       this.key[d] = k;
-      this.prev[d] = p;
-      this.next[d] = nx;
       this.ref[s] = undefined;
-      if (p === NONE) this.keyHead[k] = d;
-      else this.next[p] = d;
-      if (nx === NONE) this.keyTail[k] = d;
-      else this.prev[nx] = d;
+      this.link(d, k, this.prev[s]!, this.next[s]!);
     }
     this.count = kept;
     this.compactedAt = kept;
