@@ -28,10 +28,24 @@ export interface SuiteOptions {
 }
 
 /**
+ * Called around each metric's timed run (after its warm-up) by a driver in Node, to count the CPU
+ * the deployment's processes spent on it; `ops` is what the run counted. Absent in a browser page.
+ */
+export interface SuiteHooks {
+  timedStart(metric: string): void;
+  timedEnd(metric: string, ops: number): void;
+}
+
+/**
  * Runs the suite on `rt` with the no-op functions of tests/fixtures tasks.wasm (`noop`, actor
  * `counter`), given as `moduleBytes`.
  */
-export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOptions): Promise<Record<string, number>> {
+export async function coreSuite(
+  rt: Runtime,
+  moduleBytes: Uint8Array,
+  o: SuiteOptions,
+  hooks?: SuiteHooks,
+): Promise<Record<string, number>> {
   type Ref = ReturnType<Runtime['put']>;
   /** Runs `fn` untimed, at least once, for `seconds`. */
   const warmUp = async (fn: () => Promise<unknown>, seconds = o.warmupSeconds): Promise<void> => {
@@ -39,15 +53,19 @@ export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOp
     do await fn();
     while (performance.now() - start < seconds * 1000);
   };
+  let current = '';
   const timed = async (fn: () => Promise<unknown>, opsPerCall = 1): Promise<number> => {
     await warmUp(fn);
     let n = 0;
+    hooks?.timedStart(current);
     const start = performance.now();
     while (performance.now() - start < o.seconds * 1000) {
       await fn();
       n += opsPerCall;
     }
-    return n / ((performance.now() - start) / 1000);
+    const rate = n / ((performance.now() - start) / 1000);
+    hooks?.timedEnd(current, n);
+    return rate;
   };
   const mod = await rt.load(moduleBytes);
   const noop = mod.remote('noop');
@@ -160,6 +178,10 @@ export async function coreSuite(rt: Runtime, moduleBytes: Uint8Array, o: SuiteOp
       await batch(() => actor.call('noop'), 200);
     }, o.clusterWarmupSeconds);
   }
-  for (const [name, measure] of Object.entries(metrics)) if (!o.only || o.only.includes(name)) r[name] = await measure();
+  for (const [name, measure] of Object.entries(metrics)) {
+    if (o.only && !o.only.includes(name)) continue;
+    current = name;
+    r[name] = await measure();
+  }
   return r;
 }

@@ -20,7 +20,9 @@
  * WRT_RAY_PYTHON to a Python that has Ray) and prints the ratio of each mode to Ray. Rates are
  * operations per second; single_client_put_gigabytes is GB/s. --json prints one object
  * `{"ray":{...},"embedded":{...},"processes":{...},"browser":{...}}` (modes run only). Not a test:
- * the machine is shared and timings drift; compare within one run.
+ * the machine is shared and timings drift; compare within one run. The processes mode also prints
+ * (text only) the CPU microseconds per operation of each timed run in the head, the node (with
+ * its slot threads) and the driver.
  *
  * Each metric, on both sides, runs untimed for `--warmup` seconds (default 1, as Ray's ray_perf
  * `timeit` does) and is then timed for `--seconds` (default 2). Before the first metric, each
@@ -36,7 +38,8 @@ import process from 'node:process';
 import { launchChromium } from '../tests/helpers/chromium.js';
 import { init } from '../sdk/node.js';
 import { startLocalCluster, type LocalCluster } from '../runtime/launch/node/local-cluster.js';
-import { coreSuite, type SuiteOptions } from './core-suite.js';
+import { coreSuite, type SuiteHooks, type SuiteOptions } from './core-suite.js';
+import { ownCpuSeconds, processCpuSeconds } from './process-cpu.js';
 
 const TASKS_CORE = fileURLToPath(new URL('../../tests/fixtures/build/tasks.core.wasm', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./core-client.js', import.meta.url));
@@ -94,11 +97,31 @@ async function multiClient(address: string, token: string | undefined, clients =
   }
 }
 
+/**
+ * CPU microseconds per operation of each metric's timed run, by process (processes mode): the
+ * head's and the node's from /proc (all their threads), the driver's own. Less noisy than the
+ * rates on a shared machine, and it says where an operation's cost lies.
+ */
+const cpuPerOp: Record<string, { head: number; node: number; driver: number }> = {};
+
+/** Hooks that count the CPU of `pids` ([head, node]) and of this driver around each timed run. */
+function cpuHooks(pids: number[]): SuiteHooks {
+  let before: number[] = [];
+  return {
+    timedStart: () => void (before = [...pids.map(processCpuSeconds), ownCpuSeconds()]),
+    timedEnd: (metric, ops) => {
+      const after = [...pids.map(processCpuSeconds), ownCpuSeconds()];
+      const us = (i: number): number => ((after[i]! - before[i]!) * 1e6) / Math.max(1, ops);
+      cpuPerOp[metric] = { head: us(0), node: us(1), driver: us(2) };
+    },
+  };
+}
+
 /** The suite in one Node driver connected by `connect`, plus multi-client against `address`. */
-async function nodeMode(connect: () => ReturnType<typeof init>, token?: string): Promise<Record<string, number>> {
+async function nodeMode(connect: () => ReturnType<typeof init>, token?: string, hooks?: SuiteHooks): Promise<Record<string, number>> {
   const rt = await connect();
   try {
-    const r = await coreSuite(rt, moduleBytes, options);
+    const r = await coreSuite(rt, moduleBytes, options, hooks);
     if (wants('multi_client_tasks_async')) r.multi_client_tasks_async = await multiClient(rt.address, token);
     return r;
   } finally {
@@ -168,7 +191,11 @@ for (const mode of modes) {
     try {
       results[mode] =
         mode === 'processes'
-          ? await nodeMode(() => init({ address: cluster.address, token: cluster.token }), cluster.token)
+          ? await nodeMode(
+              () => init({ address: cluster.address, token: cluster.token }),
+              cluster.token,
+              cpuHooks(cluster.processes.map((p) => p.pid!)),
+            )
           : await browserMode(cluster);
     } finally {
       await cluster.stop();
@@ -224,6 +251,15 @@ else {
         modes.map((m) => (ray[k] && results[m]?.[k] !== undefined ? (results[m][k] / ray[k]).toFixed(2) : '-').padStart(11)).join('')
       : '';
     process.stdout.write(`${k.padEnd(32)}${cells}${ratios}\n`);
+  }
+  const cpu = Object.entries(cpuPerOp);
+  if (cpu.length > 0) {
+    process.stdout.write(
+      `\nprocesses: CPU µs per operation of each timed run (head, node with its slot threads, driver; /proc utime + stime)\n` +
+        `${'metric'.padEnd(32)}${'head'.padStart(10)}${'node'.padStart(10)}${'driver'.padStart(10)}\n`,
+    );
+    const us = (v: number): string => (v < 100 ? v.toFixed(1) : v.toFixed(0)).padStart(10);
+    for (const [k, c] of cpu) process.stdout.write(`${k.padEnd(32)}${us(c.head)}${us(c.node)}${us(c.driver)}\n`);
   }
 }
 process.exit(0);
