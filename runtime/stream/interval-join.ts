@@ -89,21 +89,15 @@ export class IntervalJoinOperator<K, L, R> {
 
   /** Takes the state of {@link snapshot} (into a fresh operator); restored elements have row −1. */
   restore(s: IntervalJoinSnapshot<K, L, R>): void {
-    this.wm = s.wm;
-    this.lateElements = s.late;
-    // Buffered in time order across keys (a stable sort keeps equal times of a key in order), so
-    // the rings free them as the watermark passes.
-    const all: [K, boolean, number, L | R][] = [];
-    for (const [key, left, right] of s.buffers) {
-      for (const [t, v] of left) all.push([key, true, t, v]);
-      for (const [t, v] of right) all.push([key, false, t, v]);
-    }
-    all.sort((a, b) => a[2] - b[2]);
-    for (const [key, isLeft, t, v] of all) {
-      const k = this.keyOf(key);
-      if (isLeft) this.left.add(k, t, v as L, -1);
-      else this.right.add(k, t, v as R, -1);
-    }
+    // Each side in time order across keys (a stable sort keeps equal times of a key in order), so
+    // its ring frees them as the watermark passes.
+    const side = <V>(of: (b: IntervalJoinSnapshot<K, L, R>['buffers'][number]) => [number, V][]): SideElements<K, V> => {
+      const all: [K, number, V][] = [];
+      for (const b of s.buffers) for (const [t, v] of of(b)) all.push([b[0], t, v]);
+      all.sort((x, y) => x[1] - y[1]);
+      return { keys: all.map((e) => e[0]), times: all.map((e) => e[1]), values: all.map((e) => e[2]), rows: all.map(() => -1) };
+    };
+    this.restoreElements({ wm: s.wm, late: s.late, left: side((b) => b[1]), right: side((b) => b[2]) });
   }
 
   /**

@@ -69,30 +69,9 @@ export class TimerQueue<K, N> {
    * is being drained fires in order: after the others of its time, or next if it is earlier.
    */
   pollUpTo(upTo: number): Timer<K, N> | null {
-    return this.take(upTo) ? { time: this.takenTime, key: this.takenKey as K, namespace: this.takenNamespace as N } : null;
-  }
-
-  /**
-   * Removes every timer with time ≤ `upTo` and calls `fire` with each, in the order of
-   * {@link pollUpTo} (timers `fire` adds included), without an object per timer.
-   */
-  drainUpTo(upTo: number, fire: (key: K, namespace: N, time: number) => void): void {
-    while (this.take(upTo)) fire(this.takenKey as K, this.takenNamespace as N, this.takenTime);
-  }
-
-  /** The bucket take() is draining and its time (null: look it up). */
-  private taking: Bucket<K, N> | null = null;
-  private takingTime = 0;
-  // The timer the last successful take() removed.
-  private takenTime = 0;
-  private takenKey: K | undefined;
-  private takenNamespace: N | undefined;
-
-  /** Removes the earliest timer with time ≤ `upTo` into the taken fields; false when there is none. */
-  private take(upTo: number): boolean {
-    if (this.times.length === 0) return false;
+    if (this.times.length === 0) return null;
     const time = this.times[0]!;
-    if (time > upTo) return false;
+    if (time > upTo) return null;
     // Timers of one time are taken one after another: one map lookup a time, not one a timer.
     if (this.takingTime !== time || this.taking === null) {
       this.taking = this.buckets.get(time)!;
@@ -109,11 +88,12 @@ export class TimerQueue<K, N> {
     }
     this.count--;
     if (this.idOf) this.ids.delete(`${time}\u0000${this.idOf(key, namespace)}`);
-    this.takenTime = time;
-    this.takenKey = key;
-    this.takenNamespace = namespace;
-    return true;
+    return { time, key, namespace };
   }
+
+  /** The bucket {@link pollUpTo} is taking timers from, and its time (null: look it up). */
+  private taking: Bucket<K, N> | null = null;
+  private takingTime = 0;
 
   /** Every timer as [time, key, namespace], in firing order (for snapshots; re-`add` them in order to restore). */
   entries(): [number, K, N][] {

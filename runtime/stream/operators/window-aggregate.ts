@@ -54,6 +54,12 @@ export class WindowAggregateOperator implements StreamOperator {
   /** Late elements, as they came (the input's columns), when an edge reads the late side output. */
   private readonly late: RowSink | null;
   private readonly specs: AggregateSpec[];
+  /**
+   * The columns a row is decoded for, or null for all: aggregates read their columns and keep none
+   * of a row (q7's maximum reads the price of bids that carry a ~100-byte string); a late side
+   * output takes whole rows.
+   */
+  private readonly readColumns: number[] | null;
   /** Windows fired in this call whose wasm aggregates are still to be reduced. */
   private fired: { t: number; row: (Value | Value[])[] }[] = [];
   private instance: WebAssembly.Instance | null = null;
@@ -77,6 +83,7 @@ export class WindowAggregateOperator implements StreamOperator {
     if (wasm) this.instance = instantiate();
     this.rows = new RowSink(columnTypes(v.columns ?? []), out);
     this.late = out.emitLate ? new RowSink(columnTypes(inputColumns), { emit: (b) => out.emitLate!(b) }) : null;
+    this.readColumns = this.late ? null : [...new Set(this.specs.map((s) => s.column).filter((c) => c >= 0))];
     const aggregate = (wasm ? mixedAggregate(this.specs) : builtinAggregate(this.specs)) as AggregateFunction<
       Value[],
       Acc | MixedAcc,
@@ -96,10 +103,7 @@ export class WindowAggregateOperator implements StreamOperator {
   }
 
   processBatch(_port: number, batch: RowBatch): void {
-    // Aggregates read their columns of a row and keep none of it, so only those columns are
-    // decoded (q7's maximum reads the price of bids that carry a ~100-byte string); a late side
-    // output takes whole rows.
-    const cols = this.late ? null : [...new Set(this.specs.map((s) => s.column).filter((c) => c >= 0))];
+    const cols = this.readColumns;
     for (let r = 0; r < batch.rows; r++) {
       let row: Value[];
       if (cols) {

@@ -28,18 +28,11 @@ test('timers fire by time, equal times in the order they were set, with and with
       expected.map((e) => e.s),
     );
     const fired: [number, number, string][] = [];
-    // pollUpTo and drainUpTo in turn: the same order either way.
-    for (const [i, upTo] of [-1, 50, 50, 120, 160, 199].entries()) {
-      if (i % 2 === 0)
-        for (let tm = q.pollUpTo(upTo); tm !== null; tm = q.pollUpTo(upTo)) {
-          assert.ok(tm.time <= upTo);
-          fired.push([tm.time, tm.key, tm.namespace]);
-        }
-      else
-        q.drainUpTo(upTo, (key, namespace, time) => {
-          assert.ok(time <= upTo);
-          fired.push([time, key, namespace]);
-        });
+    for (const upTo of [-1, 50, 50, 120, 160, 199]) {
+      for (let tm = q.pollUpTo(upTo); tm !== null; tm = q.pollUpTo(upTo)) {
+        assert.ok(tm.time <= upTo);
+        fired.push([tm.time, tm.key, tm.namespace]);
+      }
       assert.ok(q.peekTime() === null || q.peekTime()! > upTo);
     }
     assert.deepEqual(
@@ -87,21 +80,21 @@ test('a timer set while its time is being fired fires after the others of that t
   assert.equal(q.peekTime(), null);
 });
 
-test('drainUpTo: timers set while draining fire as with pollUpTo (same time after the others, earlier next)', () => {
+test('timers set while a time is being fired: the same time after the others, an earlier one next', () => {
   const q = new TimerQueue<string, null>(null);
   q.add(5, 'a', null);
   q.add(5, 'b', null);
   q.add(9, 'z', null);
   q.add(11, 'late', null);
   const fired: string[] = [];
-  q.drainUpTo(10, (key, _ns, time) => {
-    fired.push(`${key}@${time}`);
-    if (key === 'a') {
+  for (let tm = q.pollUpTo(10); tm !== null; tm = q.pollUpTo(10)) {
+    fired.push(`${tm.key}@${tm.time}`);
+    if (tm.key === 'a') {
       q.add(5, 'c', null);
       q.add(3, 'early', null);
     }
-    if (key === 'z') q.add(9, 'again', null);
-  });
+    if (tm.key === 'z') q.add(9, 'again', null);
+  }
   assert.deepEqual(fired, ['a@5', 'early@3', 'b@5', 'c@5', 'z@9', 'again@9']);
   assert.equal(q.size, 1);
   assert.equal(q.peekTime(), 11);
