@@ -7,38 +7,34 @@
 // Built by scripts/build-runtime-wasm.mjs (stub runtime: nothing is allocated after start) and
 // embedded in runtime/stream/nexmark/build/generator-wasm.ts. The host (wasm-generator.ts) calls
 // `configure`, `column` for each column, then `batch` for each batch, and copies the batch out of
-// `output()`.
+// `output()`. The reference's constants and id formulas are in kernels/nexmark-formulas.ts.
 //
 // Memory, from __heap_base: the channel table (CHANNEL_SLOTS × 3 i32: text offset, name length,
 // URL length; name length -1 until made), the channel text (≤ CHANNEL_TEXT bytes), then the batch.
 
-import { nextDouble, nextInt, next, randomState, round, setRandomState, setSeed } from './java-random';
-
-// Math.pow of the host, so that prices equal the TypeScript generator's (V8 calls it directly).
-@external("env", "pow") declare function hostPow(x: f64, y: f64): f64;
-
-@inline function nextPrice(): i64 {
-  return <i64>round(hostPow(10, nextDouble() * 6) * 100);
-}
-
-// ---- the reference's constants (NexmarkConfiguration defaults) ----------------------------------
-
-const TOTAL_PROPORTION: i64 = 50; // person 1 : auction 3 : bid 46
-const FIRST_PERSON_ID: i64 = 1000;
-const FIRST_AUCTION_ID: i64 = 1000;
-const FIRST_CATEGORY_ID: i64 = 10;
-const HOT_BATCH: i64 = 100;
-const NUM_ACTIVE_PEOPLE: i64 = 1000;
-const NUM_IN_FLIGHT_AUCTIONS: i64 = 100;
-const ID_LEAD: i64 = 10;
-const CHANNELS_NUMBER: i32 = 10_000;
-const TWO_48: i64 = <i64>1 << 48;
-
-const FIRST_NAMES: StaticArray<string> = ['Peter', 'Paul', 'Luke', 'John', 'Saul', 'Vicky', 'Kate', 'Julie', 'Sarah', 'Deiter', 'Walter'];
-const LAST_NAMES: StaticArray<string> = ['Shultz', 'Abrams', 'Spencer', 'White', 'Bartels', 'Walton', 'Smith', 'Jones', 'Noris'];
-const US_CITIES: StaticArray<string> = ['Phoenix', 'Los Angeles', 'San Francisco', 'Boise', 'Portland', 'Bend', 'Redmond', 'Seattle', 'Kent', 'Cheyenne'];
-const US_STATES: StaticArray<string> = ['AZ', 'CA', 'ID', 'OR', 'WA', 'WY'];
-const HOT_CHANNELS: StaticArray<string> = ['Google', 'Facebook', 'Baidu', 'Apple'];
+import { nextInt, next, randomState, round, setRandomState, setSeed } from './java-random';
+import {
+  CHANNELS_NUMBER,
+  FIRST_AUCTION_ID,
+  FIRST_CATEGORY_ID,
+  FIRST_NAMES,
+  FIRST_PERSON_ID,
+  HOT_BATCH,
+  HOT_CHANNELS,
+  LAST_NAMES,
+  NUM_IN_FLIGHT_AUCTIONS,
+  TOTAL_PROPORTION,
+  TWO_48,
+  US_CITIES,
+  US_STATES,
+  kindOf,
+  lastBase0AuctionId,
+  lastBase0PersonId,
+  nextBase0AuctionId,
+  nextBase0PersonId,
+  nextPrice,
+  reverseBits32,
+} from './nexmark-formulas';
 
 // ---- configuration -------------------------------------------------------------------------------
 
@@ -182,33 +178,6 @@ function extra(currentSize: i32, average: i32): void {
   return baseTimeMs + Math.floor(Math.floor((<f64>id * 1_000_000) / eventsPerSecond) / 1000);
 }
 
-@inline function lastBase0PersonId(id: i64): i64 {
-  return id / TOTAL_PROPORTION;
-}
-
-function lastBase0AuctionId(id: i64): i64 {
-  let epoch = id / TOTAL_PROPORTION;
-  let offset = id % TOTAL_PROPORTION;
-  if (offset < 1) {
-    epoch--;
-    offset = 2;
-  } else if (offset >= 4) offset = 2;
-  else offset -= 1;
-  return epoch * 3 + offset;
-}
-
-function nextBase0PersonId(id: i64): i64 {
-  const people = lastBase0PersonId(id) + 1;
-  const active = people < NUM_ACTIVE_PEOPLE ? people : NUM_ACTIVE_PEOPLE;
-  return people - active + <i64>nextInt(<i32>(active + ID_LEAD));
-}
-
-function nextBase0AuctionId(id: i64): i64 {
-  const max = lastBase0AuctionId(id);
-  const min = max - NUM_IN_FLIGHT_AUCTIONS > 0 ? max - NUM_IN_FLIGHT_AUCTIONS : 0;
-  return min + <i64>nextInt(<i32>(max - min + 1 + ID_LEAD));
-}
-
 function person(r: i32, id: i64, time: f64): void {
   const b = personBase;
   num(b, r, lastBase0PersonId(id) + FIRST_PERSON_ID);
@@ -276,16 +245,6 @@ function auction(r: i32, id: i64, time: f64): void {
   cellFrom(b + 9, r, from);
 }
 
-function reverseBits32(v: i32): i32 {
-  let x = <u32>v;
-  let out: u32 = 0;
-  for (let i = 0; i < 32; i++) {
-    out = (out << 1) | (x & 1);
-    x >>= 1;
-  }
-  return <i32>out;
-}
-
 /** Writes channel `c`'s name and URL into the channel text (drawn from a generator seeded by (seed, c)). */
 function makeChannel(c: i32, slot: usize): void {
   const saved = randomState();
@@ -346,12 +305,6 @@ function bid(r: i32, id: i64, time: f64): void {
   const extraFrom = heapUsed;
   extra(32, 100);
   cellFrom(b + 6, r, extraFrom);
-}
-
-/** 0 person, 1 auction, 2 bid. */
-@inline function kindOf(id: i64): i32 {
-  const rem = id % TOTAL_PROPORTION;
-  return rem < 1 ? 0 : rem < 4 ? 1 : 2;
 }
 
 /** The largest batch an event can make: its cells and at most 1 KiB of strings. */
