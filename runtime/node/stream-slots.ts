@@ -52,6 +52,13 @@ interface RunningSlot {
 interface StreamJobOnNode {
   slotNodes: string[];
   slots: Map<number, RunningSlot>;
+  /**
+   * Slots of this node whose DeployStreamSlot has not come yet, with what came for them meanwhile
+   * (elements and credits from a slot deployed before them, checkpoint triggers, alignments): a
+   * slot may send to another of its node as soon as it runs, and the node takes the deployments
+   * one message at a time, so the next may come after.
+   */
+  early: Map<number, StreamSlotRequest[]>;
 }
 
 function elementOf(m: MessageOf<'StreamData'>): StreamElement {
@@ -125,9 +132,15 @@ export class StreamSlots {
     }
   }
 
-  /** Posts `r` to every slot of execution `jobId` on this node (queued behind the open of one that is starting). */
+  /**
+   * Posts `r` to every slot of execution `jobId` on this node (queued behind the open of one that
+   * is starting, kept for one not deployed yet).
+   */
   private toEverySlot(jobId: string, r: StreamSlotRequest): void {
-    for (const running of this.jobs.get(jobId)?.slots.values() ?? []) {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    for (const early of job.early.values()) early.push(r);
+    for (const running of job.slots.values()) {
       if (running.backlog) running.backlog.push(r);
       else running.thread.postMessage(r);
     }
@@ -136,15 +149,21 @@ export class StreamSlots {
   private deploy(d: MessageOf<'DeployStreamSlot'>): void {
     let job = this.jobs.get(d.jobId);
     if (!job) {
-      job = { slotNodes: d.slotNodes, slots: new Map() };
+      const here = this.host.nodeId();
+      const early = new Map<number, StreamSlotRequest[]>();
+      d.slotNodes.forEach((n, s) => n === here && early.set(s, []));
+      job = { slotNodes: d.slotNodes, slots: new Map(), early };
       this.jobs.set(d.jobId, job);
     }
+    // What came for this slot before its deployment goes first, behind its open.
+    const backlog = job.early.get(d.slot) ?? [];
+    job.early.delete(d.slot);
     const reused = this.warm.pop();
     const thread = reused ?? this.platform.spawnSlot();
     const progress = new SharedArrayBuffer(STREAM_PROGRESS_BYTES);
     const running: RunningSlot = {
       thread,
-      backlog: [],
+      backlog,
       started: new Float64Array(progress, 0, 1),
       operator: new Int32Array(progress, 8, 1),
       operators: streamOperators(d.graph),
@@ -191,7 +210,11 @@ export class StreamSlots {
       return;
     }
     const running = job.slots.get(slot);
-    if (!running) return;
+    if (!running) {
+      // Not deployed yet: kept until it is. Finished: dropped (a credit for a sender that is done).
+      job.early.get(slot)?.push(m);
+      return;
+    }
     if (running.backlog) running.backlog.push(m);
     else running.thread.postMessage(m, transferOf(m));
   }
@@ -292,7 +315,7 @@ export class StreamSlots {
       this.warm.push(t);
     } else void t.terminate();
     // Credits that arrive for a slot that has finished here are dropped (post finds no job).
-    if (job.slots.size === 0) this.jobs.delete(jobId);
+    if (job.slots.size === 0 && job.early.size === 0) this.jobs.delete(jobId);
   }
 
   /**

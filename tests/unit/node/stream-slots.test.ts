@@ -7,8 +7,11 @@ import type { Platform, SlotThread } from '../../../runtime/platform/platform.js
 import type { Message, MessageOf } from '../../../runtime/protocol/messages.js';
 import { SAMPLES } from '../../helpers/protocol-samples.js';
 
-/** StreamSlots over a scripted slot thread: `reply` plays the thread, `sent` is what went to the head. */
-async function deployed(maxStateBytes: number, warmThreads = 0) {
+/**
+ * StreamSlots over scripted slot threads: `reply` plays a thread, `sent` is what went to the head.
+ * The sample deployment is of slot 2; `slotNodes` says which slots are this node's ('n-1').
+ */
+async function deployed(maxStateBytes: number, warmThreads = 0, slotNodes = ['n-0', 'n-0', 'n-1']) {
   const threads: SlotThread[] = [];
   /** What each thread was sent (by thread index), and which threads were terminated. */
   const posted: { type: string }[][] = [];
@@ -39,7 +42,7 @@ async function deployed(maxStateBytes: number, warmThreads = 0) {
   });
   const deploy = SAMPLES.find((m) => m.type === 'DeployStreamSlot') as MessageOf<'DeployStreamSlot'>;
   const open = async (jobId: string): Promise<void> => {
-    slots.handle({ ...deploy, jobId, slotNodes: ['n-1', 'n-1', 'n-1'] });
+    slots.handle({ ...deploy, jobId, slotNodes });
     await new Promise((r) => setImmediate(r));
   };
   await open(deploy.jobId);
@@ -110,4 +113,42 @@ test("without warm threads (the default) a finished slot's thread is terminated"
   const { reply, terminated } = await deployed(1 << 20);
   reply({ type: 'stream-finished', subtasks: [] });
   assert.ok(terminated.has(0));
+});
+
+test('what comes for a slot of this node before its deployment waits for it (a slot deployed earlier may already send to it)', async () => {
+  const { slots, reply, jobId, threads, posted } = await deployed(1 << 20, 0, ['n-1', 'n-1', 'n-1']);
+  const deploy = SAMPLES.find((m) => m.type === 'DeployStreamSlot') as MessageOf<'DeployStreamSlot'>;
+  // Thread 0 runs slot 2 (the sample's); slots 0 and 1 are this node's too and not deployed yet.
+  const batch = new Uint8Array([1, 2, 3]);
+  reply({ type: 'stream-out', edge: 1, from: 2, to: 0, element: { type: 'batch', bytes: batch } });
+  reply({ type: 'stream-out', edge: 1, from: 2, to: 0, element: { type: 'watermark', time: 7 } });
+  slots.handle({ type: 'TriggerCheckpoint', jobId, checkpointId: 1 });
+  assert.equal(threads.length, 1, 'no thread before the deployment');
+
+  slots.handle({ ...deploy, slot: 0, slotNodes: ['n-1', 'n-1', 'n-1'] });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(
+    posted[1]!.map((m) => m.type + ('element' in m ? `:${(m.element as { type: string }).type}` : '')),
+    ['init', 'stream-open', 'stream-in:batch', 'stream-in:watermark', 'stream-trigger'],
+    'in the order they came, behind the open',
+  );
+  assert.deepEqual((posted[1]![2] as unknown as { element: { bytes: Uint8Array } }).element.bytes, batch);
+
+  // Slots 2 and 0 finish; slot 1 is still to come, so the job stays and keeps what comes for it.
+  reply({ type: 'stream-finished', subtasks: [] }, 0);
+  reply({ type: 'stream-out', edge: 1, from: 0, to: 1, element: { type: 'end' } }, 1);
+  reply({ type: 'stream-grant', edge: 1, from: 2, to: 0, credits: 1 }, 1);
+  reply({ type: 'stream-finished', subtasks: [] }, 1);
+  slots.handle({ ...deploy, slot: 1, slotNodes: ['n-1', 'n-1', 'n-1'] });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(
+    posted[2]!.map((m) => m.type),
+    ['init', 'stream-open', 'stream-trigger', 'stream-in'],
+    'the trigger and the end came through; the credit for the finished slot 2 was dropped',
+  );
+  reply({ type: 'stream-finished', subtasks: [] }, 2);
+  assert.equal(slots.running, 0);
+  // The job is gone here: what comes for it now is dropped.
+  slots.handle({ ...deploy, type: 'StreamCredit', jobId, edge: 1, from: 1, to: 1, credits: 1 } as unknown as MessageOf<'StreamCredit'>);
+  assert.equal(posted[2]!.length, 4);
 });
