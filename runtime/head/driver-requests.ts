@@ -77,8 +77,9 @@ export class DriverRequests {
         }
         return relay.routePull(driver, msg);
       case 'ObjectChunk':
-        // The driver serving its own large put to the node storing it.
-        return relay.relayChunk(msg);
+        // The driver serving one of its held puts to a node that pulls it (ADR 0010).
+        relay.relayChunk(driver, msg);
+        return;
       case 'InputChunk':
         return jobs.inputChunk(conn, msg);
       case 'JobControl':

@@ -303,10 +303,8 @@ export class Head {
         if (node.volunteer) return this.volunteerPull(id, msg);
         return this.relay.routePull(id, msg);
       case 'ObjectChunk':
-        return this.relay.relayChunk(msg);
-      case 'ObjectReady':
-        // A pulled put is stored (or could not be).
-        return this.tasks.putStored(id, msg);
+        this.relay.relayChunk(id, msg);
+        return;
       case 'ActorState':
         this.tasks.actorDied(id, msg);
         return;

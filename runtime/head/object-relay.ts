@@ -74,10 +74,19 @@ export class ObjectRelay {
     this.held.delete(objectId);
   }
 
-  /** Passes a chunk from its holder (node or driver) to the requester. */
-  relayChunk(msg: MessageOf<'ObjectChunk'>): void {
-    if (endsObject(msg)) this.relayedPulls.delete(`${msg.requester}/${msg.requestId}`);
+  /**
+   * Passes a chunk from holder `from` (node or driver) to the requester, when it answers a pull
+   * relayed to `from` for that object; any other chunk is dropped (returns false): no one may
+   * answer a pull that was not sent to them. (Chunks of a pull whose requester has left arrive
+   * after it was forgotten, and are dropped the same way.)
+   */
+  relayChunk(from: string, msg: MessageOf<'ObjectChunk'>): boolean {
+    const key = `${msg.requester}/${msg.requestId}`;
+    const p = this.relayedPulls.get(key);
+    if (!p || p.owner !== from || p.objectId !== msg.objectId) return false;
+    if (endsObject(msg)) this.relayedPulls.delete(key);
     this.host.sendTo(msg.requester, msg);
+    return true;
   }
 
   /** Fails the pulls that were waiting on a holder that is gone (their requesters retry); forgets its own. */
