@@ -1,8 +1,8 @@
 /**
  * The objects a driver owns and reads (sdk/runtime.ts's object side; Ray's owner): the state of
- * every ObjectRef it holds, puts (inline, into the local node's arena, or pulled by the node
- * storing them), gets (inline, a view of the local arena, or pulled chunk by chunk through the
- * head), waits and releases. Bytes are `Uint8Array`s; times milliseconds.
+ * every ObjectRef it holds, puts (inline, into the local node's arena, sent to a node, or held
+ * here: held-puts.ts), gets (inline, a view of the local arena or of a held put, or pulled chunk by
+ * chunk through the head), waits and releases. Bytes are `Uint8Array`s; times milliseconds.
  */
 import type { Message } from '../runtime/protocol/messages.js';
 import { WrtError } from '../runtime/errors.js';
@@ -13,6 +13,7 @@ import type { GetOptions, WaitOptions } from './options.js';
 import { INLINE_PUT_BYTES, InboundPull, OBJECT_CHUNK_BYTES, failedChunk, serveRange } from '../runtime/store/object-transfer.js';
 import type { LocalObjects } from '../runtime/node/node-agent.js';
 import { copyBytes } from '../runtime/store/small-copy.js';
+import { HeldPuts } from './held-puts.js';
 
 /** What the objects need of their runtime. */
 export interface ObjectsHost {
@@ -29,8 +30,8 @@ export interface ObjectsHost {
 export class DriverObjects {
   private readonly objects = new Map<string, ObjectState>();
   private readonly pulls = new Map<number, InboundPull>();
-  /** Puts larger than one chunk, held until the node storing them has pulled them. */
-  private readonly outgoing = new Map<string, Uint8Array>();
+  /** Puts larger than one chunk, held here until the head releases them (nodes pull them). */
+  private readonly held = new HeldPuts();
   private readonly finalizer = new FinalizationRegistry<string>((id) => this.releaseId(id));
   /** Views of the local node's arena handed out by `get`: each keeps its object until collected. */
   private readonly heldViews = new FinalizationRegistry<() => void>((done) => done());
@@ -51,7 +52,8 @@ export class DriverObjects {
         o.failure = msg.failure;
         o.inline = msg.inline ? copyBytes(msg.data ?? new Uint8Array(0)) : null;
         o.sizeBytes = msg.sizeBytes;
-        this.outgoing.delete(msg.objectId);
+        // A held put refused by the head (over the driver's limits) is not kept.
+        if (msg.failure) this.held.drop(msg.objectId);
         for (const w of o.waiters.splice(0)) w();
         return true;
       }
@@ -59,12 +61,16 @@ export class DriverObjects {
         if (this.pulls.get(msg.requestId)?.onChunk(msg)) this.pulls.delete(msg.requestId);
         return true;
       case 'ObjectPull': {
-        // The node storing one of our large puts fetches its bytes.
-        const bytes = this.outgoing.get(msg.objectId);
+        // A node (through the head) reads one of our held puts for a task.
+        const bytes = this.held.bytes(msg.objectId);
         if (bytes) serveRange(bytes, msg, (c) => this.host.send(c));
         else this.host.send(failedChunk(msg, { code: 'WRT_OBJECT_LOST', message: `put ${msg.objectId} was released`, retryable: false }));
         return true;
       }
+      case 'ReleaseObjects':
+        // No task, call or ref needs these held puts any more.
+        for (const id of msg.objectIds) this.held.drop(id);
+        return true;
       default:
         return false;
     }
@@ -74,7 +80,7 @@ export class DriverObjects {
   connectionLost(err: WrtError): void {
     for (const o of this.objects.values()) for (const w of o.waiters.splice(0)) w();
     for (const p of this.pulls.values()) p.fail(err);
-    this.outgoing.clear();
+    this.held.clear();
   }
 
   /** A ref to object `id`, produced by task `taskId` (function `functionName`; '' for puts), not ready yet. */
@@ -85,9 +91,13 @@ export class DriverObjects {
     return ref;
   }
 
-  /** Whether `ref` may still be passed to a task. @throws WrtError `WRT_OBJECT_LOST` when it was released. */
+  /**
+   * Whether `ref` may still be passed to a task (it is about to be: a held put then stays until
+   * the head releases it). @throws WrtError `WRT_OBJECT_LOST` when it was released.
+   */
   checkLive(ref: ObjectRef): void {
     if (this.objects.get(ref.id)?.released !== false) throw new WrtError('WRT_OBJECT_LOST', `${ref} was released`);
+    this.held.passed(ref.id);
   }
 
   /**
@@ -98,8 +108,10 @@ export class DriverObjects {
    * keeps it for tasks and never refuses it (messages on one connection arrive in order, so a task
    * submitted later finds it there). With a node sharing this process (the embedded cluster),
    * larger values go straight into its arena (one copy). Otherwise up to 1 MiB travel in one
-   * message (a node stores them); larger values are kept here until the node storing them has
-   * pulled them (flow-controlled, any size up to the node's arena).
+   * message (a node stores them); larger values are held here, ready at once (one copy,
+   * held-puts.ts; ADR 0010): a node pulls them through the head when a task reads them
+   * (flow-controlled, any size up to that node's arena). They are lost if this driver disconnects,
+   * as a Ray object is with its owner.
    */
   put(value: ArgValue): ObjectRef {
     const objectId = this.host.nextId('o');
@@ -117,7 +129,10 @@ export class DriverObjects {
     if (data.byteLength <= OBJECT_CHUNK_BYTES)
       this.host.send({ type: 'PutObject', objectId, data, totalBytes: data.byteLength, source: '' });
     else {
-      this.outgoing.set(objectId, data.slice());
+      const o = this.objects.get(objectId)!;
+      this.held.hold(objectId, data);
+      o.ready = true;
+      o.sizeBytes = data.byteLength;
       this.host.send({ type: 'PutObject', objectId, data: new Uint8Array(0), totalBytes: data.byteLength, source: '' });
     }
     return ref;
@@ -164,6 +179,8 @@ export class DriverObjects {
       }
       if (o.failure) throw new TaskError(o.failure, ref.taskId, ref.functionName);
       if (o.inline) return o.inline;
+      const mine = this.held.expose(ref.id);
+      if (mine) return mine;
       const held = this.local?.hold(ref.id);
       if (held) {
         // A view of the local arena, not a copy: the object stays while the view is reachable.
@@ -225,7 +242,7 @@ export class DriverObjects {
     if (!o || o.released) return;
     o.released = true;
     this.objects.delete(id);
-    this.outgoing.delete(id);
+    this.held.ownerReleased(id);
     if (!this.host.closed()) this.host.send({ type: 'ReleaseObjects', objectIds: [id] });
   }
 }

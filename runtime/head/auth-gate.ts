@@ -35,7 +35,6 @@ export const ALLOWED: Readonly<Record<Role, ReadonlySet<MessageType>>> = {
     'StreamCredit',
     'ObjectPull',
     'ObjectChunk',
-    'ObjectReady',
     'ActorState',
   ]),
   driver: new Set<MessageType>([

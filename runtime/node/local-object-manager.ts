@@ -194,31 +194,11 @@ export class LocalObjectManager {
   }
 
   /**
-   * A driver's put: with bytes, stored at once; larger than one chunk (`source` names the driver),
-   * its bytes are pulled from the driver and the head is told it is stored (or why not). The
-   * stored object keeps one reference, the owner's.
+   * A driver's put of at most one chunk, with its bytes: stored at once. The stored object keeps
+   * one reference, the owner's. (Larger puts stay with their driver: ADR 0010.)
    */
   storePut(m: MessageOf<'PutObject'>): void {
-    if (m.source) void this.storePulledPut(m);
-    else if (!this.store.has(m.objectId)) this.store.put(m.objectId, m.data);
-  }
-
-  private async storePulledPut(m: MessageOf<'PutObject'>): Promise<void> {
-    let failure = null;
-    try {
-      if (!this.store.has(m.objectId)) await this.pullObject(m.objectId, m.source);
-    } catch (err) {
-      failure = toFailure(err, 'WRT_OBJECT_LOST');
-    }
-    this.send({
-      type: 'ObjectReady',
-      objectId: m.objectId,
-      nodeId: this.nodeId(),
-      sizeBytes: m.totalBytes,
-      data: null,
-      inline: false,
-      failure,
-    });
+    if (!this.store.has(m.objectId)) this.store.put(m.objectId, m.data);
   }
 
   /**

@@ -8,7 +8,10 @@ import type { FailureRecord } from '../errors.js';
 export interface ObjectEntry {
   id: string;
   state: 'pending' | 'ready' | 'failed';
-  /** Node whose store holds the bytes ('' when inline or pending). */
+  /**
+   * Where the bytes are: the node whose store holds them, or the driver that holds its own large
+   * put (ADR 0010); '' when inline or pending.
+   */
   nodeId: string;
   sizeBytes: number;
   inline: Uint8Array | null;

@@ -77,11 +77,6 @@ export class TaskService {
     this.puts.put(driver, m);
   }
 
-  /** A node stored a pulled put (or could not: the object fails with the node's reason). */
-  putStored(nodeId: string, m: MessageOf<'ObjectReady'>): void {
-    this.puts.putStored(nodeId, m);
-  }
-
   release(ids: string[]): void {
     for (const id of ids) this.ctx.drop(id);
     this.schedule();
@@ -144,7 +139,6 @@ export class TaskService {
   /** A node is gone (the head has taken it out of the ledger, with its grants). */
   nodeLost(nodeId: string): void {
     this.tasks.nodeLost(nodeId);
-    this.puts.nodeLost(nodeId);
     this.actors.nodeLost(nodeId);
     this.schedule();
   }

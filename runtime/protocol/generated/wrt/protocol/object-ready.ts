@@ -8,7 +8,6 @@ import { Failure } from '../../wrt/protocol/failure.js';
 
 /**
  * head → owner: object `object_id` is ready (with its bytes when small) or failed.
- * node → head: a pulled put (PutObject with a `source`) is stored, or could not be.
  */
 export class ObjectReady {
   bb: flatbuffers.ByteBuffer|null = null;

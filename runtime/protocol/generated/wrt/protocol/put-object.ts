@@ -5,9 +5,9 @@ import * as flatbuffers from 'flatbuffers';
 
 /**
  * driver → head: store `data` as object `object_id` (rt.put). An object larger than one transfer
- * chunk comes with no `data` and its `total_bytes`: the driver keeps the bytes and the node that
- * stores it pulls them (ObjectPull with `node_id` = `source`, the driver), so a put of any size
- * moves with the pull's flow control. head → node: the same, `source` naming the driver.
+ * chunk comes with no `data` and its `total_bytes`: the driver holds the bytes (ADR 0010), and a
+ * node whose task reads it pulls them through the head (ObjectPull), so a put of any size moves
+ * with the pull's flow control. head → node: a put of at most one chunk, with its `data`.
  * A driver in the same process as a node (the SDK's embedded cluster) stores the bytes in that
  * node's arena itself and says so with no `data`, its `total_bytes`, and `source` = the node's id.
  */

@@ -4,7 +4,8 @@
 import * as flatbuffers from 'flatbuffers';
 
 /**
- * head → node: drop objects of a finished job.
+ * head → node: drop objects of a finished job, or no one references them any more.
+ * head → driver: the same for the driver's held puts (ADR 0010). driver → head: release its refs.
  */
 export class ReleaseObjects {
   bb: flatbuffers.ByteBuffer|null = null;
