@@ -23,7 +23,9 @@ export function encodeClusterBody(b: B, m: Message): [Kind, flatbuffers.Offset] 
       const name = b.createString(m.name);
       const resources = encodeResources(b, m.resources);
       const gpuAdapter = b.createString(m.gpuAdapter);
+      const directAddress = b.createString(m.directAddress ?? '');
       RegisterNode.startRegisterNode(b);
+      RegisterNode.addDirectAddress(b, directAddress);
       RegisterNode.addGpuAdapter(b, gpuAdapter);
       RegisterNode.addResources(b, resources);
       RegisterNode.addName(b, name);
@@ -78,6 +80,7 @@ export function encodeClusterBody(b: B, m: Message): [Kind, flatbuffers.Offset] 
           BigInt(m.bytesPulled),
           subtasks,
           m.offeredCpus ?? -1,
+          BigInt(m.directCalls ?? 0),
         ),
       ];
     }
@@ -113,6 +116,7 @@ export function decodeClusterBody(r: WireReader, env: Envelope): Message | null 
         maxOperatorMemoryBytes: r.num(t.maxOperatorMemoryBytes()),
         maxDeadlineMs: t.maxDeadlineMs(),
         maxGpuBytesPerCall: r.num(t.maxGpuBytesPerCall()),
+        directAddress: r.str(t.directAddress()),
       };
     }
     case Kind.RegisterAck: {
@@ -150,6 +154,7 @@ export function decodeClusterBody(r: WireReader, env: Envelope): Message | null 
         gpuKernels: r.num(t.gpuKernels()),
         bytesPulled: r.num(t.bytesPulled()),
         offeredCpus: t.offeredCpus(),
+        directCalls: r.num(t.directCalls()),
         subtasks: r
           .list(t.subtasksLength(), (i) => t.subtasks(i))
           .map((s) => ({

@@ -81,7 +81,8 @@ export function parseCredential(text: string): Credential {
   );
 }
 
-async function hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+/** HMAC-SHA256 (RFC 2104) of `data` under `key`: 32 bytes. */
+export async function hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
   const k = await crypto.subtle.importKey('raw', new Uint8Array(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return new Uint8Array(await crypto.subtle.sign('HMAC', k, new Uint8Array(data)));
 }

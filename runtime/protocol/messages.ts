@@ -75,6 +75,8 @@ export type Message =
       resources: ResourceMap;
       /** The WebGPU adapter behind `gpus`, or why the node has none. */
       gpuAdapter: string;
+      /** Where drivers may call this node's actors directly (ws:// URL, ADR 0009); '' (or absent) for none. */
+      directAddress?: string;
     }
   | { type: 'RegisterAck'; nodeId: string; heartbeatIntervalMs: number; heartbeatTimeoutMs: number }
   | {
@@ -94,6 +96,8 @@ export type Message =
       subtasks: SubtaskMetricsWire[];
       /** Slots offered now: -1 (or absent) = all registered; 0 = paused. */
       offeredCpus?: number;
+      /** Actor calls drivers made directly to this node since it started (ADR 0009); absent = 0. */
+      directCalls?: number;
     }
   | {
       type: 'SubmitJob';
@@ -204,6 +208,12 @@ export type Message =
   | { type: 'CreateActor'; actorId: string; moduleId: string; initFunction: string; args: TaskArg[]; options: TaskOptions; name: string }
   | { type: 'ActorCall'; actorId: string; method: string; args: TaskArg[]; returnId: string }
   | { type: 'ActorState'; actorId: string; state: ActorLifecycle; nodeId: string; message: string; restarts: number }
+  /**
+   * head → an actor's owner, then that driver → the actor's node on a direct connection (ADR 0009):
+   * leave to call actor `actorId` at node `nodeId` (`address`, a ws:// URL) until `expiresMs` (Unix
+   * ms); `ticket` is the head's HMAC-SHA256 over them (runtime/protocol/route-ticket.ts).
+   */
+  | { type: 'ActorRoute'; actorId: string; nodeId: string; address: string; expiresMs: number; ticket: Uint8Array }
   | { type: 'LookupActor'; requestId: number; name: string }
   | { type: 'ActorInfo'; requestId: number; actorId: string; moduleId: string; state: ActorLifecycle }
   | {

@@ -1,5 +1,6 @@
 /**
- * Encoding and guarded decoding of the tasks and actors: RegisterModule, SubmitTask, CreateActor, ActorCall, ActorState, LookupActor, ActorInfo, CancelTask
+ * Encoding and guarded decoding of the tasks and actors: RegisterModule, SubmitTask, CreateActor, ActorCall, ActorState,
+ * ActorRoute, LookupActor, ActorInfo, CancelTask
  * (runtime/protocol/wire.fbs). codec.ts wraps each in an Envelope and tries every family in turn;
  * decoding reads through the guarded {@link WireReader}, so a malformed table is a `WRT_PROTOCOL` error.
  */
@@ -16,6 +17,7 @@ import { ActorState } from './generated/wrt/protocol/actor-state.js';
 import { LookupActor } from './generated/wrt/protocol/lookup-actor.js';
 import { ActorInfo } from './generated/wrt/protocol/actor-info.js';
 import { CancelTask } from './generated/wrt/protocol/cancel-task.js';
+import { ActorRoute } from './generated/wrt/protocol/actor-route.js';
 
 /** The body of `m` when it is one of this family's messages, else null. */
 export function encodeTaskBody(b: B, m: Message): [Kind, flatbuffers.Offset] | null {
@@ -58,6 +60,11 @@ export function encodeTaskBody(b: B, m: Message): [Kind, flatbuffers.Offset] | n
     case 'ActorState': {
       const ids = [m.actorId, m.nodeId, m.message].map((x) => b.createString(x));
       return [Kind.ActorState, ActorState.createActorState(b, ids[0]!, ACTOR_STATES.indexOf(m.state), ids[1]!, ids[2]!, m.restarts)];
+    }
+    case 'ActorRoute': {
+      const ids = [m.actorId, m.nodeId, m.address].map((x) => b.createString(x));
+      const ticket = b.createByteVector(m.ticket);
+      return [Kind.ActorRoute, ActorRoute.createActorRoute(b, ids[0]!, ids[1]!, ids[2]!, m.expiresMs, ticket)];
     }
     case 'LookupActor':
       return [Kind.LookupActor, LookupActor.createLookupActor(b, m.requestId, b.createString(m.name))];
@@ -122,6 +129,17 @@ export function decodeTaskBody(r: WireReader, env: Envelope): Message | null {
         nodeId: r.str(t.nodeId()),
         message: r.str(t.message()),
         restarts: t.restarts(),
+      };
+    }
+    case Kind.ActorRoute: {
+      const t = env.message(new ActorRoute()) as ActorRoute;
+      return {
+        type: 'ActorRoute',
+        actorId: r.str(t.actorId()),
+        nodeId: r.str(t.nodeId()),
+        address: r.str(t.address()),
+        expiresMs: t.expiresMs(),
+        ticket: r.bytes(t.ticketArray()),
       };
     }
     case Kind.LookupActor: {

@@ -39,6 +39,7 @@ export const SAMPLES: Message[] = [
     maxOperatorMemoryBytes: 2 ** 29,
     maxDeadlineMs: 30_000,
     maxGpuBytesPerCall: 2 ** 28,
+    directAddress: 'ws://10.0.0.7:40123/direct',
   },
   { type: 'RegisterAck', nodeId: 'n-1', heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 5000 },
   {
@@ -57,6 +58,7 @@ export const SAMPLES: Message[] = [
       { jobId: 'j-1@2', vertex: 'window', index: 1, recordsIn: 5, recordsOut: 1, backPressuredMs: 0, outputWatermark: 1_700_000_000_000 },
     ],
     offeredCpus: 0,
+    directCalls: 2 ** 33,
   },
   {
     type: 'SubmitJob',
@@ -162,6 +164,14 @@ export const SAMPLES: Message[] = [
   },
   { type: 'ActorCall', actorId: 'a-1', method: 'incr', args: [], returnId: 'o-3' },
   { type: 'ActorState', actorId: 'a-1', state: 'Restarting', nodeId: 'n-1', message: 'node lost', restarts: 1 },
+  {
+    type: 'ActorRoute',
+    actorId: 'a-1',
+    nodeId: 'n-2',
+    address: 'ws://127.0.0.1:40123/direct',
+    expiresMs: 1_765_000_000_123,
+    ticket: new Uint8Array(32).fill(7),
+  },
   { type: 'LookupActor', requestId: 4, name: 'counter' },
   { type: 'ActorInfo', requestId: 4, actorId: 'a-1', moduleId: 'm-1', state: 'Alive' },
   { type: 'PutObject', objectId: 'o-9', data: bytes(33), totalBytes: 33, source: 'd-1' },

@@ -4,6 +4,7 @@
 export { ActorCall } from './wrt/protocol/actor-call.js';
 export { ActorInfo } from './wrt/protocol/actor-info.js';
 export { ActorLifecycle } from './wrt/protocol/actor-lifecycle.js';
+export { ActorRoute } from './wrt/protocol/actor-route.js';
 export { ActorState } from './wrt/protocol/actor-state.js';
 export { Aggregate } from './wrt/protocol/aggregate.js';
 export { AlignWatermarks } from './wrt/protocol/align-watermarks.js';

@@ -109,8 +109,16 @@ offeredCpus():number {
   return offset ? this.bb!.readInt32(this.bb_pos + offset) : -1;
 }
 
+/**
+ * Actor calls drivers made directly to this node (ADR 0009) since it started.
+ */
+directCalls():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startHeartbeat(builder:flatbuffers.Builder) {
-  builder.startObject(11);
+  builder.startObject(12);
 }
 
 static addRunningTasks(builder:flatbuffers.Builder, runningTasks:number) {
@@ -169,12 +177,16 @@ static addOfferedCpus(builder:flatbuffers.Builder, offeredCpus:number) {
   builder.addFieldInt32(10, offeredCpus, -1);
 }
 
+static addDirectCalls(builder:flatbuffers.Builder, directCalls:bigint) {
+  builder.addFieldInt64(11, directCalls, BigInt('0'));
+}
+
 static endHeartbeat(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createHeartbeat(builder:flatbuffers.Builder, runningTasks:number, storeUsedBytes:bigint, tasksFinished:bigint, storeSpilledBytes:bigint, storeRestoredBytes:bigint, storeOnDiskBytes:bigint, tasksFailed:bigint, gpuKernels:bigint, bytesPulled:bigint, subtasksOffset:flatbuffers.Offset, offeredCpus:number):flatbuffers.Offset {
+static createHeartbeat(builder:flatbuffers.Builder, runningTasks:number, storeUsedBytes:bigint, tasksFinished:bigint, storeSpilledBytes:bigint, storeRestoredBytes:bigint, storeOnDiskBytes:bigint, tasksFailed:bigint, gpuKernels:bigint, bytesPulled:bigint, subtasksOffset:flatbuffers.Offset, offeredCpus:number, directCalls:bigint):flatbuffers.Offset {
   Heartbeat.startHeartbeat(builder);
   Heartbeat.addRunningTasks(builder, runningTasks);
   Heartbeat.addStoreUsedBytes(builder, storeUsedBytes);
@@ -187,6 +199,7 @@ static createHeartbeat(builder:flatbuffers.Builder, runningTasks:number, storeUs
   Heartbeat.addBytesPulled(builder, bytesPulled);
   Heartbeat.addSubtasks(builder, subtasksOffset);
   Heartbeat.addOfferedCpus(builder, offeredCpus);
+  Heartbeat.addDirectCalls(builder, directCalls);
   return Heartbeat.endHeartbeat(builder);
 }
 }

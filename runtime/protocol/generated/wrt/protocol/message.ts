@@ -3,6 +3,7 @@
 
 import { ActorCall } from '../../wrt/protocol/actor-call.js';
 import { ActorInfo } from '../../wrt/protocol/actor-info.js';
+import { ActorRoute } from '../../wrt/protocol/actor-route.js';
 import { ActorState } from '../../wrt/protocol/actor-state.js';
 import { AlignWatermarks } from '../../wrt/protocol/align-watermarks.js';
 import { AuthChallenge } from '../../wrt/protocol/auth-challenge.js';
@@ -82,13 +83,14 @@ export enum Message {
   AuthOk = 36,
   TrustReport = 37,
   ReportWatermarks = 38,
-  AlignWatermarks = 39
+  AlignWatermarks = 39,
+  ActorRoute = 40
 }
 
 export function unionToMessage(
   type: Message,
-  accessor: (obj:ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport) => ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null
-): ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null {
+  accessor: (obj:ActorCall|ActorInfo|ActorRoute|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport) => ActorCall|ActorInfo|ActorRoute|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null
+): ActorCall|ActorInfo|ActorRoute|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(new RegisterNode())! as RegisterNode;
@@ -130,15 +132,16 @@ export function unionToMessage(
     case 'TrustReport': return accessor(new TrustReport())! as TrustReport;
     case 'ReportWatermarks': return accessor(new ReportWatermarks())! as ReportWatermarks;
     case 'AlignWatermarks': return accessor(new AlignWatermarks())! as AlignWatermarks;
+    case 'ActorRoute': return accessor(new ActorRoute())! as ActorRoute;
     default: return null;
   }
 }
 
 export function unionListToMessage(
   type: Message, 
-  accessor: (index: number, obj:ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport) => ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null, 
+  accessor: (index: number, obj:ActorCall|ActorInfo|ActorRoute|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport) => ActorCall|ActorInfo|ActorRoute|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null, 
   index: number
-): ActorCall|ActorInfo|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null {
+): ActorCall|ActorInfo|ActorRoute|ActorState|AlignWatermarks|AuthChallenge|AuthOk|Authenticate|CancelJob|CancelTask|CheckpointAck|ChunkRequest|CreateActor|DeployStreamSlot|DeployTask|ErrorMessage|Heartbeat|InputChunk|JobAccepted|JobControl|JobControlDone|JobOutput|JobStatus|LookupActor|ObjectChunk|ObjectPull|ObjectReady|PutObject|RegisterAck|RegisterModule|RegisterNode|ReleaseObjects|ReportWatermarks|StreamCredit|StreamData|SubmitJob|SubmitTask|TaskStatus|TriggerCheckpoint|TrustReport|null {
   switch(Message[type]) {
     case 'NONE': return null; 
     case 'RegisterNode': return accessor(index, new RegisterNode())! as RegisterNode;
@@ -180,6 +183,7 @@ export function unionListToMessage(
     case 'TrustReport': return accessor(index, new TrustReport())! as TrustReport;
     case 'ReportWatermarks': return accessor(index, new ReportWatermarks())! as ReportWatermarks;
     case 'AlignWatermarks': return accessor(index, new AlignWatermarks())! as AlignWatermarks;
+    case 'ActorRoute': return accessor(index, new ActorRoute())! as ActorRoute;
     default: return null;
   }
 }

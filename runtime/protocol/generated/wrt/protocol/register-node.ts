@@ -105,8 +105,19 @@ maxGpuBytesPerCall():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * Where drivers may call this node's actors directly (ADR 0009): a ws:// URL, '' for none
+ * (browser nodes, `wrt start --no-direct`).
+ */
+directAddress():string|null
+directAddress(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+directAddress(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startRegisterNode(builder:flatbuffers.Builder) {
-  builder.startObject(11);
+  builder.startObject(12);
 }
 
 static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
@@ -165,12 +176,16 @@ static addMaxGpuBytesPerCall(builder:flatbuffers.Builder, maxGpuBytesPerCall:big
   builder.addFieldInt64(10, maxGpuBytesPerCall, BigInt('0'));
 }
 
+static addDirectAddress(builder:flatbuffers.Builder, directAddressOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(11, directAddressOffset, 0);
+}
+
 static endRegisterNode(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, platform:Platform, cpus:number, gpus:number, memoryBytes:bigint, storeBytes:bigint, resourcesOffset:flatbuffers.Offset, gpuAdapterOffset:flatbuffers.Offset, maxOperatorMemoryBytes:bigint, maxDeadlineMs:number, maxGpuBytesPerCall:bigint):flatbuffers.Offset {
+static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, platform:Platform, cpus:number, gpus:number, memoryBytes:bigint, storeBytes:bigint, resourcesOffset:flatbuffers.Offset, gpuAdapterOffset:flatbuffers.Offset, maxOperatorMemoryBytes:bigint, maxDeadlineMs:number, maxGpuBytesPerCall:bigint, directAddressOffset:flatbuffers.Offset):flatbuffers.Offset {
   RegisterNode.startRegisterNode(builder);
   RegisterNode.addName(builder, nameOffset);
   RegisterNode.addPlatform(builder, platform);
@@ -183,6 +198,7 @@ static createRegisterNode(builder:flatbuffers.Builder, nameOffset:flatbuffers.Of
   RegisterNode.addMaxOperatorMemoryBytes(builder, maxOperatorMemoryBytes);
   RegisterNode.addMaxDeadlineMs(builder, maxDeadlineMs);
   RegisterNode.addMaxGpuBytesPerCall(builder, maxGpuBytesPerCall);
+  RegisterNode.addDirectAddress(builder, directAddressOffset);
   return RegisterNode.endRegisterNode(builder);
 }
 }
