@@ -60,6 +60,11 @@ program
   .option('--spill-dir <dir>', 'node: where a full object store spills objects (default: under the temp directory)')
   .option('--resources <json>', 'node: custom resources it offers, as JSON, e.g. \'{"special": 2}\'', resourcesArg)
   .option('--no-gpu', 'node: offer no GPU even where a WebGPU adapter exists')
+  .option('--no-direct', 'node: take no direct actor calls from drivers (every call goes through the head; ADR 0009)')
+  .option(
+    '--direct-host <host>',
+    "node: interface drivers call its actors directly on (default: 127.0.0.1 for a loopback head, else this machine's first external IPv4 address)",
+  )
   .option(
     '--token-file <file>',
     "head: the cluster secret to use (default: $WRT_TOKEN, else a fresh one); node: the head's secret (default: $WRT_TOKEN, else a loopback head's token file)",
@@ -151,6 +156,8 @@ program
       savepointDir?: string;
       resources?: Record<string, number>;
       gpu: boolean;
+      direct: boolean;
+      directHost?: string;
       tokenFile?: string;
       stateDir?: string;
       allowOrigin?: string[];
@@ -207,6 +214,8 @@ program
           spillDir: o.spillDir,
           resources: o.resources,
           gpu: o.gpu,
+          direct: o.direct,
+          directHost: o.directHost,
           tokenFile: o.tokenFile,
           caFile: o.caFile,
           dataDirs: o.dataDir ?? [],

@@ -13,6 +13,8 @@ import { connectJetStream } from '../platform/node/connectors.js';
 import { reportReady } from '../launch/node/local-cluster.js';
 import { defaultStateDir, readTokenFile, removeClusterToken, resolveToken, writeClusterToken } from '../launch/node/cluster-token.js';
 import { withCredential } from '../client/authenticate.js';
+import { listenForDirectCalls } from '../launch/node/direct-listener.js';
+import { networkInterfaces } from 'node:os';
 import { deriveToken, newClusterSecret, parseCredential } from '../protocol/credentials.js';
 import { revokedVolunteers } from '../launch/node/revocations.js';
 import { TrustBook, type VolunteerPolicy } from '../scheduler/volunteer-trust.js';
@@ -155,6 +157,9 @@ export interface NodeCommandOptions {
   resources?: Record<string, number>;
   /** Offer the WebGPU adapter as a GPU (commander's --no-gpu sets false). */
   gpu: boolean;
+  /** Take direct actor calls (ADR 0009; commander's --no-direct sets false), on `directHost`. */
+  direct?: boolean;
+  directHost?: string;
   /** The cluster secret's file; else `$WRT_TOKEN`; else, for a loopback head, its token file. */
   tokenFile?: string;
   /** PEM certificates to trust for a wss:// head. */
@@ -172,7 +177,22 @@ export interface NodeCommandOptions {
 export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
   const confinement = { dataDirs: o.dataDirs.map((d) => resolve(d)), allowNats: o.allowNats };
   const base = configuredNodePlatform({ ca: await readCa(o.caFile), confinement });
-  const platform = withCredential(base, await resolveToken(o.address, o.tokenFile), 'node');
+  const secret = await resolveToken(o.address, o.tokenFile);
+  const platform = withCredential(base, secret, 'node');
+  // The direct-call listener starts first: its address goes to the head when the node registers.
+  let agentRef: NodeAgent | null = null;
+  const direct =
+    o.direct === false
+      ? null
+      : await listenForDirectCalls(
+          {
+            nodeId: () => agentRef?.nodeId ?? '',
+            hosts: (actorId) => agentRef?.direct.hosts(actorId) ?? false,
+            call: (m, reply) => agentRef!.direct.call(m, reply),
+          },
+          secret,
+          o.directHost ?? directHostFor(o.address),
+        );
   const agent = new NodeAgent(platform, {
     address: headWebSocketUrl(o.address),
     cpus: o.cpus,
@@ -185,7 +205,9 @@ export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
     maxDeadlineMs: o.maxDeadlineMs,
     outputCapBytes: o.outputCapBytes,
     maxGpuBytesPerCall: o.maxGpuBytesPerCall,
+    directAddress: direct?.address ?? '',
   });
+  agentRef = agent;
   let stopping = false;
   agent.on((e) => {
     if (e.type === 'disconnected' && !stopping) {
@@ -195,11 +217,30 @@ export async function startNodeCommand(o: NodeCommandOptions): Promise<void> {
   });
   const id = await agent.start();
   process.stdout.write(
-    `wrt node ${id} "${agent.name}" joined ${o.address} with ${agent.cpus} slots and ${agent.gpu ? `a GPU: ${agent.gpuAdapter}` : `no GPU (${agent.gpuAdapter})`}\n`,
+    `wrt node ${id} "${agent.name}" joined ${o.address} with ${agent.cpus} slots and ${agent.gpu ? `a GPU: ${agent.gpuAdapter}` : `no GPU (${agent.gpuAdapter})`}` +
+      `${direct ? `; direct actor calls at ${direct.address}` : ''}\n`,
   );
   reportReady({ type: 'wrt-node-joined', nodeId: id });
   onShutdown(async () => {
     stopping = true;
+    await direct?.close();
     await agent.stop();
   });
+}
+
+/**
+ * The interface a node takes direct calls on when `--direct-host` is not given: loopback for a
+ * head on loopback (a one-machine cluster), else this machine's first external IPv4 address.
+ */
+function directHostFor(headAddress: string): string {
+  let host = '';
+  try {
+    host = new URL(headWebSocketUrl(headAddress)).hostname;
+  } catch {
+    return '127.0.0.1';
+  }
+  if (host === 'localhost' || host === '[::1]' || host.startsWith('127.')) return '127.0.0.1';
+  for (const list of Object.values(networkInterfaces()))
+    for (const i of list ?? []) if (i.family === 'IPv4' && !i.internal) return i.address;
+  return '127.0.0.1';
 }

@@ -1,7 +1,8 @@
 /**
  * The actors a node hosts (each an {@link ActorHost}: a slot thread of its own whose wasm instance
- * is the actor's state): creation, calls in arrival order, kills, and the `ActorState Dead` report
- * to the head when an actor's instance dies (trap, deadline, dead thread).
+ * is the actor's state): creation, calls in arrival order (through the head, or made directly by
+ * the owner's driver: ADR 0009), kills, and the `ActorState Dead` report to the head when an
+ * actor's instance dies (trap, deadline, dead thread).
  */
 import type { MessageOf } from '../protocol/messages.js';
 import { WrtError } from '../errors.js';
@@ -23,8 +24,14 @@ export const MAX_BOOTING_ACTORS = 2;
 /** A turn of the loop (between actor starts). */
 const nextTurn = macrotask();
 
+type Deploy = MessageOf<'DeployTask'>;
+/** Where a call's `TaskStatus` goes: the head, or the driver that called directly. */
+type Reply = (m: MessageOf<'TaskStatus'>) => void;
+
 export class ActorHosting {
   private readonly actors = new Map<string, ActorHost>();
+  /** Each live actor's creation, whose module and limits its direct calls run with. */
+  private readonly creations = new Map<string, Deploy>();
   /** Actors created and not yet started, in creation order. */
   private readonly toStart: ActorHost[] = [];
   private booting = 0;
@@ -41,6 +48,7 @@ export class ActorHosting {
     if (d.kind === 'ActorKill') {
       this.actors.get(d.actorId)?.kill();
       this.actors.delete(d.actorId);
+      this.creations.delete(d.actorId);
       return;
     }
     let actor = this.actors.get(d.actorId);
@@ -52,6 +60,7 @@ export class ActorHosting {
         ctx.store.memory,
         (reason) => {
           this.actors.delete(d.actorId);
+          this.creations.delete(d.actorId);
           ctx.send({
             type: 'ActorState',
             actorId: d.actorId,
@@ -64,11 +73,54 @@ export class ActorHosting {
         this.serveGpu,
       );
       this.actors.set(d.actorId, actor);
+      this.creations.set(d.actorId, d);
       this.toStart.push(actor);
       this.startSome();
     }
+    this.run(d, actor, (m) => ctx.send(m));
+  }
+
+  /**
+   * A call the actor's owner made directly (ADR 0009; the listener checked its route): runs in
+   * arrival order with the calls from the head, with the limits of the actor's creation; the
+   * result, inline whatever its size, and any failure go to `reply`.
+   */
+  directCall(m: MessageOf<'ActorCall'>, reply: Reply): void {
+    this.ctx.counters.directCalls++;
+    const create = this.creations.get(m.actorId);
+    const d: Deploy = {
+      ...(create ?? {
+        type: 'DeployTask',
+        jobId: '',
+        moduleHash: '',
+        module: new Uint8Array(0),
+        partitions: 0,
+        maxMemoryBytes: 0,
+        deadlineMs: 0,
+        gpus: 0,
+      }),
+      taskId: `${m.actorId}/call-${m.returnId}`,
+      operator: m.method,
+      inputs: [],
+      inlineInput: null,
+      output: 'head',
+      args: m.args,
+      returnId: m.returnId,
+      actorId: m.actorId,
+      kind: 'ActorCall',
+    };
+    this.run(d, this.actors.get(m.actorId), reply);
+  }
+
+  /** Whether actor `actorId` lives here now. */
+  hosts(actorId: string): boolean {
+    return this.actors.has(actorId);
+  }
+
+  private run(d: Deploy, actor: ActorHost | undefined, reply: Reply): void {
+    const { ctx } = this;
     if (!actor) {
-      this.tasks.failTask(d, new WrtError('WRT_ACTOR_DIED', `actor ${d.actorId} is not on node ${ctx.nodeId()}`));
+      this.tasks.failTask(d, new WrtError('WRT_ACTOR_DIED', `actor ${d.actorId} is not on node ${ctx.nodeId()}`), reply);
       return;
     }
     const temporary: string[] = [];
@@ -84,10 +136,10 @@ export class ActorHosting {
       .then(
         (output) => {
           ctx.counters.tasksFinished++;
-          this.tasks.finishWithResult(d, output, 0);
+          this.tasks.finishWithResult(d, output, 0, reply);
         },
         (err) => {
-          this.tasks.failTask(d, err);
+          this.tasks.failTask(d, err, reply);
           actor.reportDeath();
         },
       )
@@ -115,6 +167,7 @@ export class ActorHosting {
   killAll(): void {
     for (const a of this.actors.values()) a.kill();
     this.actors.clear();
+    this.creations.clear();
     this.toStart.length = 0;
   }
 }

@@ -7,7 +7,7 @@
  * (module-cache.ts). The same code runs in a Node process and a browser tab.
  */
 import type { Connection, Platform } from '../platform/platform.js';
-import type { Message } from '../protocol/messages.js';
+import type { Message, MessageOf } from '../protocol/messages.js';
 import { decodeFrame, sendMessage } from '../protocol/codec.js';
 import { ObjectStore } from '../store/object-store.js';
 import { SlotPool } from './slot-pool.js';
@@ -65,6 +65,12 @@ export interface NodeAgentOptions {
    * @default true
    */
   gpu?: boolean;
+  /**
+   * Where drivers reach this node's direct-call listener (a ws:// URL, ADR 0009), told to the head
+   * when the node registers; the listener itself is the launcher's (runtime/launch/node/direct-listener.ts).
+   * @default '' (none: every actor call comes through the head)
+   */
+  directAddress?: string;
 }
 
 export class NodeAgent {
@@ -80,7 +86,7 @@ export class NodeAgent {
   private readonly tasks: TaskRunner;
   private readonly gpuTasks: GpuTaskRunner;
   private readonly actors: ActorHosting;
-  private readonly counters: NodeCounters = { running: 0, tasksFinished: 0, tasksFailed: 0, gpuKernels: 0 };
+  private readonly counters: NodeCounters = { running: 0, tasksFinished: 0, tasksFailed: 0, gpuKernels: 0, directCalls: 0 };
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   /** Slots offered to the head now: -1 all, 0 paused (see {@link offer}). */
   private offeredCpus = -1;
@@ -219,9 +225,19 @@ export class NodeAgent {
       maxOperatorMemoryBytes: this.ceilings.operatorMemoryBytes,
       maxDeadlineMs: this.ceilings.deadlineMs,
       maxGpuBytesPerCall: this.ceilings.gpuBytesPerCall,
+      directAddress: this.options.directAddress ?? '',
     });
     return registered;
   }
+
+  /**
+   * Runs an actor call a driver made directly (ADR 0009; the caller checked the driver's route):
+   * its `TaskStatus`, the result inline, goes to `reply`. `hosts` says whether the actor lives here.
+   */
+  readonly direct = {
+    call: (m: MessageOf<'ActorCall'>, reply: (s: MessageOf<'TaskStatus'>) => void): void => this.actors.directCall(m, reply),
+    hosts: (actorId: string): boolean => this.actors.hosts(actorId),
+  };
 
   /** This node's objects, for a driver in the same process. */
   localObjects(): LocalObjects {
@@ -265,6 +281,7 @@ export class NodeAgent {
       tasksFinished: this.counters.tasksFinished,
       tasksFailed: this.counters.tasksFailed,
       gpuKernels: this.counters.gpuKernels,
+      directCalls: this.counters.directCalls,
       bytesPulled: this.objects.bytesPulled,
       subtasks: this.streams.metrics().flatMap(({ jobId, subtasks }) =>
         subtasks.map((s) => ({

@@ -29,6 +29,8 @@ export interface NodeCounters {
   tasksFinished: number;
   tasksFailed: number;
   gpuKernels: number;
+  /** Actor calls drivers made directly to this node (ADR 0009). */
+  directCalls: number;
 }
 
 export interface NodeContext {

@@ -134,12 +134,18 @@ export class TaskRunner {
   }
 
   /** Reports a task or actor-call result: inline when small (or when the head verifies it: `output` head), else kept in the store. */
-  finishWithResult(d: Deploy, output: Uint8Array, inputBytes: number): void {
+  /** Reports a finished call to the head (or to `send`: a direct actor call's driver). */
+  finishWithResult(
+    d: Deploy,
+    output: Uint8Array,
+    inputBytes: number,
+    send: (m: MessageOf<'TaskStatus'>) => void = (m) => this.ctx.send(m),
+  ): void {
     const inline = d.returnId !== '' && (output.byteLength <= INLINE_RESULT_BYTES || d.output === 'head');
     const stored = d.returnId !== '' && !inline;
     if (stored) this.ctx.store.put(d.returnId, output);
     // One literal (no spreads): this runs once per call.
-    this.ctx.send({
+    send({
       type: 'TaskStatus',
       jobId: d.jobId,
       taskId: d.taskId,
@@ -155,10 +161,10 @@ export class TaskRunner {
   }
 
   /** Reports a task or actor call failed with what `err` says (`WRT_OPERATOR_ERROR` when it says no code). */
-  failTask(d: Deploy, err: unknown): void {
+  failTask(d: Deploy, err: unknown, send: (m: MessageOf<'TaskStatus'>) => void = (m) => this.ctx.send(m)): void {
     const failure = toFailure(err, 'WRT_OPERATOR_ERROR');
     this.ctx.counters.tasksFailed++;
-    this.ctx.send({ ...noReturn(d), returnId: d.returnId, state: 'Failed', outputs: [], data: null, failure, inputBytes: 0 });
+    send({ ...noReturn(d), returnId: d.returnId, state: 'Failed', outputs: [], data: null, failure, inputBytes: 0 });
     this.ctx.emit({ type: 'task-failed', taskId: d.taskId, message: failure.message });
   }
 
