@@ -14,6 +14,7 @@
  * 1000 ms) is declared lost and disconnected (liveness.ts; a stall of the head's own loop does not
  * count). Its subtasks are rescheduled.
  */
+import { signRoute } from '../protocol/route-ticket.js';
 import type { Connection } from '../platform/platform.js';
 import type { Message, MessageOf } from '../protocol/messages.js';
 import { encodeMessage, sendMessage } from '../protocol/codec.js';
@@ -117,6 +118,7 @@ export class Head {
       needsModule: (nodeId, hash) => this.needsModule(nodeId, hash),
       log: this.log,
       volunteers: this.volunteers,
+      signRoute: (claim) => signRoute(this.clusterSecret, claim),
     });
     this.jobs = new JobRegistry(
       {
@@ -230,6 +232,8 @@ export class Head {
       tasksFinished: 0,
       tasksFailed: 0,
       gpuKernels: 0,
+      directCalls: 0,
+      directAddress: volunteer || m.platform !== 'node' ? '' : (m.directAddress ?? ''),
       bytesPulled: 0,
       storeUsedBytes: 0,
       spill: { spilledBytes: 0, restoredBytes: 0, onDiskBytes: 0 },
@@ -273,6 +277,7 @@ export class Head {
         node.tasksFinished = msg.tasksFinished;
         node.tasksFailed = msg.tasksFailed;
         node.gpuKernels = msg.gpuKernels;
+        node.directCalls = msg.directCalls ?? 0;
         node.bytesPulled = msg.bytesPulled;
         if (node.volunteer) this.volunteers.offer(id, msg.offeredCpus ?? -1);
         this.figures.report(id, msg.subtasks, node.lastSeen);

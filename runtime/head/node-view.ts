@@ -23,6 +23,10 @@ export interface NodeEntry {
   tasksFinished: number;
   tasksFailed: number;
   gpuKernels: number;
+  /** Actor calls drivers made directly to the node (ADR 0009), as its last heartbeat said. */
+  directCalls: number;
+  /** Where drivers may call its actors directly ('' for none: browsers, volunteers, `--no-direct`). */
+  directAddress: string;
   bytesPulled: number;
   storeUsedBytes: number;
   spill: { spilledBytes: number; restoredBytes: number; onDiskBytes: number };
@@ -56,6 +60,8 @@ export interface NodeView {
   tasksFailed: number;
   gpuKernels: number;
   bytesPulled: number;
+  /** Actor calls drivers made directly to the node, not through the head (ADR 0009): since it started. */
+  directCalls: number;
   /** Object-store arena bytes in use. */
   storeUsedBytes: number;
   /** Spilling: bytes written to and read back from disk since the node started, and on disk now. */
@@ -92,6 +98,7 @@ export function nodeView(n: NodeEntry, grants: number, calls: { submitted: numbe
     tasksFailed: n.tasksFailed,
     gpuKernels: n.gpuKernels,
     bytesPulled: n.bytesPulled,
+    directCalls: n.directCalls,
     storeUsedBytes: n.storeUsedBytes,
     spill: n.spill,
     alive: n.alive,

@@ -11,6 +11,7 @@ import { ACTOR_ENDING_CODES } from '../errors.js';
 import type { Resources } from './resources.js';
 import { requirementOf, type TaskContext } from './task-context.js';
 import { nameProblem } from '../protocol/names.js';
+import { ROUTE_TICKET_TTL_MS } from '../protocol/route-ticket.js';
 
 interface ActorRecord {
   spec: MessageOf<'CreateActor'>;
@@ -221,6 +222,23 @@ export class ActorManager {
     });
   }
 
+  /**
+   * Tells the owner of `a`, alive on a node that takes direct calls, how to call it there (ADR
+   * 0009): the node's address and a ticket valid for {@link ROUTE_TICKET_TTL_MS}.
+   */
+  private sendRoute(a: ActorRecord): void {
+    const sign = this.ctx.host.signRoute;
+    const node = [...this.ctx.host.nodes()].find((n) => n.id === a.nodeId);
+    if (!sign || !node?.directAddress) return;
+    const claim = { actorId: a.spec.actorId, nodeId: node.id, expiresMs: Date.now() + ROUTE_TICKET_TTL_MS };
+    const address = node.directAddress;
+    void sign(claim).then((ticket) => {
+      // Still there (not restarted elsewhere, killed or dead since).
+      if (this.actors.get(claim.actorId) === a && a.state === 'Alive' && a.nodeId === claim.nodeId)
+        this.ctx.host.sendToDriver(a.owner, { type: 'ActorRoute', ...claim, address, ticket });
+    });
+  }
+
   private flushActor(a: ActorRecord): void {
     if (a.state !== 'Alive' || a.ending) return;
     while (a.queue.length > 0) {
@@ -262,6 +280,7 @@ export class ActorManager {
       if (s.state === 'Finished') {
         this.setActorState(a, 'Alive', '');
         this.flushActor(a);
+        this.sendRoute(a);
       } else this.actorLost(a, `${s.failure?.code}: constructor ${a.spec.initFunction} failed: ${s.failure?.message}`, true);
       return;
     }

@@ -4,6 +4,7 @@
  * telling an owner its object settled, dropping a reference, placing work on a node and deploying
  * it there.
  */
+import type { RouteClaim } from '../protocol/route-ticket.js';
 import type { VolunteerPool } from './volunteer-pool.js';
 import type { Message, MessageOf, TaskArg, TaskOptions } from '../protocol/messages.js';
 import type { FailureRecord } from '../errors.js';
@@ -27,6 +28,8 @@ export interface TaskNode {
   alive: boolean;
   total: Resources;
   storeUsedBytes: number;
+  /** Where drivers may call the node's actors directly ('' or absent: only through the head; ADR 0009). */
+  directAddress?: string;
 }
 
 export interface TaskHost {
@@ -40,6 +43,8 @@ export interface TaskHost {
   log(line: string): void;
   /** The head's volunteers (absent: remote functions never run on volunteers). */
   volunteers?: VolunteerPool;
+  /** Signs a route for direct actor calls (route-ticket.ts); absent: no routes are handed out. */
+  signRoute?: (claim: RouteClaim) => Promise<Uint8Array>;
 }
 
 /** The resources a task (`defaultCpus` 1) or an actor (0, as in Ray) asks for, from its options. */
