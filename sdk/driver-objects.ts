@@ -5,7 +5,7 @@
  * chunk through the head), waits and releases. Bytes are `Uint8Array`s; times milliseconds.
  */
 import type { Message } from '../runtime/protocol/messages.js';
-import { WrtError } from '../runtime/errors.js';
+import { WrtError, type FailureRecord } from '../runtime/errors.js';
 import { ObjectRef, type ObjectState } from './object-ref.js';
 import { TaskError } from './task-error.js';
 import { encodeArg, type ArgValue } from './encoding.js';
@@ -85,19 +85,81 @@ export class DriverObjects {
 
   /** A ref to object `id`, produced by task `taskId` (function `functionName`; '' for puts), not ready yet. */
   track(id: string, taskId: string, functionName: string): ObjectRef {
-    this.objects.set(id, { ready: false, failure: null, inline: null, sizeBytes: 0, waiters: [], released: false });
+    this.objects.set(id, { ready: false, failure: null, inline: null, sizeBytes: 0, waiters: [], released: false, local: false });
     const ref = new ObjectRef(id, this, taskId, functionName);
     this.finalizer.register(ref, id, ref);
     return ref;
   }
 
   /**
-   * Whether `ref` may still be passed to a task (it is about to be: a held put then stays until
-   * the head releases it). @throws WrtError `WRT_OBJECT_LOST` when it was released.
+   * Whether `ref` may still be passed to a task (with `passing`, it is about to be: a held put then
+   * stays until the head releases it, a local result is put first).
+   * @throws WrtError `WRT_OBJECT_LOST` when it was released.
    */
-  checkLive(ref: ObjectRef): void {
-    if (this.objects.get(ref.id)?.released !== false) throw new WrtError('WRT_OBJECT_LOST', `${ref} was released`);
+  checkLive(ref: ObjectRef, passing = true): void {
+    const o = this.objects.get(ref.id);
+    if (o?.released !== false) throw new WrtError('WRT_OBJECT_LOST', `${ref} was released`);
+    if (!passing) return;
+    if (o.local) this.promote(ref.id, o);
     this.held.passed(ref.id);
+  }
+
+  /**
+   * Tracks the result of a direct actor call (ADR 0009): the head does not know it until
+   * {@link checkLive} passes it on. The caller settles it with {@link settleLocal}.
+   */
+  trackLocal(id: string, taskId: string, functionName: string): ObjectRef {
+    const ref = this.track(id, taskId, functionName);
+    this.objects.get(id)!.local = true;
+    return ref;
+  }
+
+  /** A local object's outcome: its bytes (`data`) or its `failure`. */
+  settleLocal(id: string, data: Uint8Array | null, failure: FailureRecord | null): void {
+    const o = this.objects.get(id);
+    if (!o || o.ready) return;
+    o.ready = true;
+    o.failure = failure;
+    o.inline = failure ? null : copyBytes(data ?? new Uint8Array(0));
+    o.sizeBytes = o.inline?.byteLength ?? 0;
+    for (const w of o.waiters.splice(0)) w();
+  }
+
+  /**
+   * What must happen before `refs` can be passed to a task or call: null when they can be now; a
+   * promise while a local one is not ready; the failure of the first local one that failed (the
+   * call then fails with it, as the head fails a call whose argument failed).
+   */
+  localArgs(refs: readonly unknown[]): Promise<void> | FailureRecord | null {
+    let waitFor: Promise<void>[] | null = null;
+    for (const r of refs) {
+      if (!(r instanceof ObjectRef)) continue;
+      const o = this.objects.get(r.id);
+      if (!o?.local) continue;
+      if (o.ready && o.failure) return o.failure;
+      if (!o.ready) (waitFor ??= []).push(this.settled(o, Infinity).then(() => undefined));
+    }
+    return waitFor ? Promise.all(waitFor).then(() => undefined) : null;
+  }
+
+  /** Call `id`, tracked local, goes through the head (which then knows it); false when its ref was released meanwhile. */
+  relayed(id: string): boolean {
+    const o = this.objects.get(id);
+    if (o) o.local = false;
+    return o !== undefined;
+  }
+
+  /** Whether the head knows nothing of `ref` (a direct call's result never passed on). */
+  isLocal(ref: ObjectRef): boolean {
+    return this.objects.get(ref.id)?.local === true;
+  }
+
+  /** Puts a ready local object under its own id, so the head knows it before a task reads it. */
+  private promote(id: string, o: ObjectState): void {
+    if (!o.ready || o.failure)
+      throw new WrtError('WRT_INVALID_ARGUMENT', `ObjectRef(${id}) is not ready to pass on (internal: wait with localArgs first)`);
+    o.local = false;
+    this.store(id, o.inline!);
   }
 
   /**
@@ -117,15 +179,21 @@ export class DriverObjects {
     const objectId = this.host.nextId('o');
     const data = encodeArg(value);
     const ref = this.track(objectId, '', '');
+    this.store(objectId, data);
+    return ref;
+  }
+
+  /** Puts `data` as object `objectId`, tracked already (see {@link put}). */
+  private store(objectId: string, data: Uint8Array): void {
     if (data.byteLength <= INLINE_PUT_BYTES) {
       const o = this.objects.get(objectId)!;
       o.ready = true;
       o.inline = copyBytes(data);
       o.sizeBytes = data.byteLength;
       this.host.send({ type: 'PutObject', objectId, data: o.inline, totalBytes: data.byteLength, source: '' });
-      return ref;
+      return;
     }
-    if (this.local?.nodeId && this.putLocal(objectId, data)) return ref;
+    if (this.local?.nodeId && this.putLocal(objectId, data)) return;
     if (data.byteLength <= OBJECT_CHUNK_BYTES)
       this.host.send({ type: 'PutObject', objectId, data, totalBytes: data.byteLength, source: '' });
     else {
@@ -135,7 +203,6 @@ export class DriverObjects {
       o.sizeBytes = data.byteLength;
       this.host.send({ type: 'PutObject', objectId, data: new Uint8Array(0), totalBytes: data.byteLength, source: '' });
     }
-    return ref;
   }
 
   /** Writes a put into the local node's arena; false when it has no room (the put goes the usual way). */
@@ -243,6 +310,6 @@ export class DriverObjects {
     o.released = true;
     this.objects.delete(id);
     this.held.ownerReleased(id);
-    if (!this.host.closed()) this.host.send({ type: 'ReleaseObjects', objectIds: [id] });
+    if (!this.host.closed() && !o.local) this.host.send({ type: 'ReleaseObjects', objectIds: [id] });
   }
 }

@@ -37,4 +37,9 @@ export interface ObjectState {
   sizeBytes: number;
   waiters: (() => void)[];
   released: boolean;
+  /**
+   * The head does not know this object: a direct actor call's result (ADR 0009), held here only,
+   * until it is passed to a task or call (then it is put, as `rt.put` would).
+   */
+  local: boolean;
 }

@@ -13,6 +13,8 @@ import { GpuTasks } from './gpu.js';
 import { ActorHandle, type Submitter } from './submitter.js';
 import type { LocalObjects } from '../runtime/node/node-agent.js';
 import { DriverObjects } from './driver-objects.js';
+import { DirectCalls } from './direct-calls.js';
+import type { FailureRecord } from '../runtime/errors.js';
 
 export { ActorHandle, type GetOptions, type WaitOptions, type ModuleLoader };
 
@@ -27,6 +29,8 @@ export { ActorHandle, type GetOptions, type WaitOptions, type ModuleLoader };
 export class Runtime implements Submitter {
   /** The objects this driver owns and reads (driver-objects.ts). */
   private readonly objects: DriverObjects;
+  /** Actor calls, through the head or directly to the actor's node (direct-calls.ts, ADR 0009). */
+  private readonly direct: DirectCalls;
   private readonly actorStates = new Map<string, MessageOf<'ActorState'>>();
   private readonly actorWaiters = new Map<string, (() => void)[]>();
   private readonly lookups = new Map<number, (m: MessageOf<'ActorInfo'>) => void>();
@@ -44,7 +48,20 @@ export class Runtime implements Submitter {
     private readonly loader: ModuleLoader,
     private readonly onShutdown: () => Promise<void>,
     local: LocalObjects | null = null,
+    connectDirect: ((url: string) => Promise<Connection>) | null = null,
   ) {
+    this.direct = new DirectCalls(
+      {
+        connect: (url) => connectDirect!(url),
+        send: (m) => this.send(m),
+        wire: (args) => this.wireArgs(args as (ArgValue | ObjectRef)[]),
+        localArgs: (args) => this.objects.localArgs(args),
+        settle: (id, data, failure) => this.objects.settleLocal(id, data, failure),
+        sending: (id, direct) => (direct ? true : this.objects.relayed(id)),
+        log: (line) => console.warn(line),
+      },
+      connectDirect !== null,
+    );
     this.objects = new DriverObjects(
       {
         send: (m) => this.send(m),
@@ -69,6 +86,7 @@ export class Runtime implements Submitter {
     };
     conn.onClose = (reason) => {
       this.closed = new WrtError('WRT_CONNECTION', `lost the head: ${reason}`);
+      this.direct.close();
       this.objects.connectionLost(this.closed);
       for (const ws of this.actorWaiters.values()) for (const w of ws.splice(0)) w();
     };
@@ -87,7 +105,9 @@ export class Runtime implements Submitter {
     local: LocalObjects | null = null,
   ): Promise<Runtime> {
     const url = headWebSocketUrl(address);
-    const rt = new Runtime(await platform.connect(url), loader, onShutdown, local);
+    // Direct actor calls (ADR 0009) from Node drivers; a page's WebSockets go through the head.
+    const connectDirect = platform.kind === 'node' && platform.connectDirect ? (u: string) => platform.connectDirect!(u) : null;
+    const rt = new Runtime(await platform.connect(url), loader, onShutdown, local, connectDirect);
     rt.address = url;
     return rt;
   }
@@ -102,9 +122,14 @@ export class Runtime implements Submitter {
   }
 
   private handle(msg: Message): void {
+    if (msg.type === 'ObjectReady') this.direct.relayedDone(msg.objectId);
     if (this.objects.handle(msg)) return;
     switch (msg.type) {
+      case 'ActorRoute':
+        this.direct.fromHead(msg);
+        return;
       case 'ActorState':
+        this.direct.fromHead(msg);
         this.actorStates.set(msg.actorId, msg);
         for (const w of this.actorWaiters.get(msg.actorId)?.splice(0) ?? []) w();
         return;
@@ -152,15 +177,58 @@ export class Runtime implements Submitter {
   submitTask(moduleId: string, functionName: string, args: (ArgValue | ObjectRef)[], options: RemoteOptions): ObjectRef {
     const taskId = this.nextId('t');
     const returnId = this.nextId('o');
-    const wire = this.wireArgs(args);
-    const ref = this.objects.track(returnId, taskId, functionName);
-    this.send({ type: 'SubmitTask', taskId, moduleId, functionName, args: wire, options: compileOptions(options), returnId });
+    const local = this.objects.localArgs(args);
+    if (local === null) {
+      const wire = this.wireArgs(args);
+      const ref = this.objects.track(returnId, taskId, functionName);
+      this.send({ type: 'SubmitTask', taskId, moduleId, functionName, args: wire, options: compileOptions(options), returnId });
+      return ref;
+    }
+    // An argument is a direct call's result (ADR 0009): the task goes once it is ready and put.
+    const ref = this.objects.trackLocal(returnId, taskId, functionName);
+    const compiled = compileOptions(options);
+    this.afterLocalArgs(returnId, args, local, (wire) =>
+      this.send({ type: 'SubmitTask', taskId, moduleId, functionName, args: wire, options: compiled, returnId }),
+    );
     return ref;
+  }
+
+  /**
+   * Sends call `returnId` (tracked local) once its local arguments are ready (`local`, from
+   * DriverObjects.localArgs), or fails it with the failure of one that failed, as the head fails a
+   * task whose argument failed. Inline arguments are copied now: the caller may change theirs.
+   */
+  private afterLocalArgs(
+    returnId: string,
+    args: (ArgValue | ObjectRef)[],
+    local: Promise<void> | FailureRecord,
+    send: (wire: TaskArg[]) => void,
+  ): void {
+    if (!(local instanceof Promise)) return this.objects.settleLocal(returnId, null, local);
+    const own = args.map((a) => (a instanceof ObjectRef ? a : encodeArg(a).slice()));
+    void local.then(() => {
+      if (this.closed) return;
+      const failed = this.objects.localArgs(own);
+      if (failed) return this.objects.settleLocal(returnId, null, failed as FailureRecord);
+      let wire: TaskArg[];
+      try {
+        wire = this.wireArgs(own);
+      } catch (err) {
+        return this.objects.settleLocal(returnId, null, { code: 'WRT_OBJECT_LOST', message: (err as Error).message, retryable: false });
+      }
+      const kept = this.objects.relayed(returnId);
+      send(wire);
+      if (!kept) this.send({ type: 'ReleaseObjects', objectIds: [returnId] });
+    });
   }
 
   /** @internal */
   async createActor(moduleId: string, initFunction: string, args: (ArgValue | ObjectRef)[], options: RemoteOptions): Promise<ActorHandle> {
     const actorId = this.nextId('a');
+    const local = this.objects.localArgs(args);
+    if (local instanceof Promise) await local;
+    const failed = this.objects.localArgs(args);
+    if (failed) throw new TaskError(failed as FailureRecord, actorId, 'constructor');
     this.send({
       type: 'CreateActor',
       actorId,
@@ -178,9 +246,17 @@ export class Runtime implements Submitter {
   /** @internal */
   actorCall(handle: ActorHandle, method: string, args: (ArgValue | ObjectRef)[]): ObjectRef {
     const returnId = this.nextId('o');
-    const wire = this.wireArgs(args);
-    const ref = this.objects.track(returnId, `${handle.actorId}.${method}`, method);
-    this.send({ type: 'ActorCall', actorId: handle.actorId, method, args: wire, returnId });
+    if (!this.direct.enabled && this.objects.localArgs(args) === null) {
+      const wire = this.wireArgs(args);
+      const ref = this.objects.track(returnId, `${handle.actorId}.${method}`, method);
+      this.send({ type: 'ActorCall', actorId: handle.actorId, method, args: wire, returnId });
+      return ref;
+    }
+    for (const a of args) if (a instanceof ObjectRef) this.objects.checkLive(a, false);
+    if (this.closed) throw this.closed;
+    const ref = this.objects.trackLocal(returnId, `${handle.actorId}.${method}`, method);
+    const inline = args.every((a) => !(a instanceof ObjectRef));
+    this.direct.call(handle.actorId, method, returnId, args, inline);
     return ref;
   }
 
@@ -247,6 +323,8 @@ export class Runtime implements Submitter {
 
   /** Cancels the task of `ref`: a queued task never runs, a running one is stopped. */
   cancel(ref: ObjectRef): void {
+    // A direct call's result: the head never ran it, and a direct call cannot be cancelled.
+    if (this.objects.isLocal(ref)) return;
     this.objects.checkLive(ref);
     this.send({ type: 'CancelTask', objectId: ref.id, force: true });
   }
@@ -260,6 +338,7 @@ export class Runtime implements Submitter {
   async shutdown(): Promise<void> {
     if (!this.closed) {
       this.closed = new WrtError('WRT_CONNECTION', 'the runtime was shut down');
+      this.direct.close();
       this.conn.close(1000, 'driver shutdown');
     }
     await this.onShutdown();

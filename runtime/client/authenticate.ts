@@ -71,6 +71,7 @@ export function withCredential(platform: Platform, token: string, role: Role): P
   const credential = parseCredential(token);
   return {
     ...platform,
+    connectDirect: (url) => platform.connect(url),
     connect: async (url) => {
       const conn = await platform.connect(url);
       await authenticate(conn, credential, role);

@@ -156,6 +156,12 @@ export interface Platform {
   readonly kind: 'node' | 'browser';
   /** Opens a WebSocket to `url` (ws:// or wss://); rejects with `WRT_CONNECTION` on failure. */
   connect(url: string): Promise<Connection>;
+  /**
+   * Opens a WebSocket without the head's handshake: a node's direct-call listener (ADR 0009), which
+   * checks a route instead. Set by `withCredential` to the platform's own `connect`; absent where
+   * drivers make no direct calls.
+   */
+  connectDirect?(url: string): Promise<Connection>;
   /** Starts one slot thread. */
   spawnSlot(): SlotThread;
   /** Logical CPUs the host offers. */
