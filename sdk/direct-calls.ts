@@ -19,7 +19,7 @@
 import type { Connection } from '../runtime/platform/platform.js';
 import type { Message, MessageOf, TaskArg } from '../runtime/protocol/messages.js';
 import { ACTOR_ENDING_CODES, type FailureRecord } from '../runtime/errors.js';
-import { decodeFrame, sendMessage } from '../runtime/protocol/codec.js';
+import { onFrames, sendMessage } from '../runtime/protocol/codec.js';
 
 /** What the calls need of their runtime. */
 export interface DirectCallsHost {
@@ -206,16 +206,7 @@ export class DirectCalls {
           this.opening.delete(link);
           link.conn = conn;
           link.open = true;
-          conn.onMessage = (frame) => {
-            let msgs: Message[];
-            try {
-              msgs = decodeFrame(frame);
-            } catch {
-              conn.close(1002, 'protocol error');
-              return;
-            }
-            for (const msg of msgs) this.fromNode(link, msg);
-          };
+          onFrames(conn, (msg) => this.fromNode(link, msg));
           conn.onClose = (reason) => this.lost(link, address, reason);
         },
         (err: unknown) => {

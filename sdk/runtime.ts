@@ -1,7 +1,7 @@
 // The driver side of tasks, actors and objects: see {@link Runtime}.
 import type { Connection, Platform } from '../runtime/platform/platform.js';
 import type { Message, MessageOf, TaskArg } from '../runtime/protocol/messages.js';
-import { decodeFrame, sendMessage } from '../runtime/protocol/codec.js';
+import { onFrames, sendMessage } from '../runtime/protocol/codec.js';
 import { WrtError, isErrorCode } from '../runtime/errors.js';
 import { headWebSocketUrl } from '../runtime/client/job-client.js';
 import { ObjectRef } from './object-ref.js';
@@ -71,16 +71,7 @@ export class Runtime implements Submitter {
       },
       local,
     );
-    conn.onMessage = (frame) => {
-      let msgs: Message[];
-      try {
-        msgs = decodeFrame(frame);
-      } catch {
-        conn.close(1002, 'protocol error');
-        return;
-      }
-      for (const msg of msgs) this.handle(msg);
-    };
+    onFrames(conn, (msg) => this.handle(msg));
     conn.onMessages = (msgs) => {
       for (const msg of msgs) this.handle(msg);
     };

@@ -3,9 +3,9 @@
  * serves the input chunks the head asks for, receives output partitions and progress, and
  * resolves with the final status. Platform-neutral.
  */
-import type { Connection, Platform } from '../platform/platform.js';
+import type { Platform } from '../platform/platform.js';
 import type { JobAction, Message, MessageOf } from '../protocol/messages.js';
-import { decodeFrame, encodeMessage } from '../protocol/codec.js';
+import { encodeMessage, onFrames } from '../protocol/codec.js';
 import { WrtError, fromFailure, isErrorCode } from '../errors.js';
 
 export type JobSubmission = Omit<MessageOf<'SubmitJob'>, 'type' | 'requestId'>;
@@ -33,21 +33,6 @@ export function headWebSocketUrl(address: string): string {
   }
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/ws';
   return url.toString();
-}
-
-/** Feeds the messages of each frame to `handle`; a frame that does not decode closes the connection (1002) and goes to `fail`. */
-function onMessages(conn: Connection, handle: (m: Message) => void, fail: (err: Error) => void): void {
-  conn.onMessage = (frame) => {
-    let msgs: Message[];
-    try {
-      msgs = decodeFrame(frame);
-    } catch (err) {
-      conn.close(1002, 'protocol error');
-      fail(err as Error);
-      return;
-    }
-    for (const msg of msgs) handle(msg);
-  };
 }
 
 /** Rebuilds the error of a failed job; its message is "CODE: what happened" (BatchJob.fail). */
@@ -116,7 +101,7 @@ export async function runJob(platform: Platform, address: string, job: JobSubmis
           break;
       }
     };
-    onMessages(conn, handle, (err) => settle(err));
+    onFrames(conn, handle, (err) => settle(err));
     conn.onClose = (reason) => settle(new WrtError('WRT_CONNECTION', `the head closed the connection before the job ended (${reason})`));
     send({ type: 'SubmitJob', requestId: 1, ...job });
   });
@@ -149,7 +134,7 @@ export async function controlJob(
       if (err) reject(err);
       else resolve(path);
     };
-    onMessages(
+    onFrames(
       conn,
       (msg) => {
         if (msg.type === 'JobControlDone') settle(null, msg.savepointPath);

@@ -158,3 +158,21 @@ export function sendMessage(conn: Connection, m: Message): void {
   if (conn.sendObject) conn.sendObject(m);
   else conn.send((m.type === 'ObjectChunk' && receivedBytes.get(m)) || encodeMessage(m));
 }
+
+/**
+ * Feeds the messages of each frame `conn` receives to `handle`, in order; a frame that does not
+ * decode ({@link decodeFrame}) closes the connection (1002) and goes to `fail`.
+ */
+export function onFrames(conn: Connection, handle: (m: Message) => void, fail: (err: Error) => void = () => {}): void {
+  conn.onMessage = (frame) => {
+    let msgs: Message[];
+    try {
+      msgs = decodeFrame(frame);
+    } catch (err) {
+      conn.close(1002, 'protocol error');
+      fail(err as Error);
+      return;
+    }
+    for (const msg of msgs) handle(msg);
+  };
+}

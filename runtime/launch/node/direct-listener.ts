@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { WebSocketServer } from 'ws';
-import { MAX_FRAME_BYTES, decodeFrame, encodeMessage } from '../../protocol/codec.js';
+import { MAX_FRAME_BYTES, encodeMessage, onFrames } from '../../protocol/codec.js';
 import { connectionOverWebSocket, type WebSocketLike } from '../../platform/websocket-connection.js';
 import type { Connection } from '../../platform/platform.js';
 import type { Message, MessageOf } from '../../protocol/messages.js';
@@ -134,17 +134,7 @@ function serve(conn: Connection, target: DirectCallsTarget, secret: string): voi
         (err: unknown) => refuse(err instanceof WrtError ? err.message : String(err)),
       );
   };
-  conn.onMessage = (frame) => {
-    let msgs: Message[];
-    try {
-      msgs = decodeFrame(frame);
-    } catch {
-      open = false;
-      conn.close(1002, 'protocol error');
-      return;
-    }
-    for (const m of msgs) handle(m);
-  };
+  onFrames(conn, handle, () => (open = false));
   conn.onClose = () => {
     open = false;
   };
