@@ -67,6 +67,7 @@ const nodeFamilies: Family[] = (
     ['wrt_node_tasks_failed_total', 'Calls that failed on the node.', 'counter', (n) => n.tasksFailed],
     ['wrt_node_gpu_kernels_total', 'GPU kernels the node dispatched.', 'counter', (n) => n.gpuKernels],
     ['wrt_node_pulled_bytes_total', 'Bytes of objects the node pulled from other nodes.', 'counter', (n) => n.bytesPulled],
+    ['wrt_node_direct_actor_calls_total', 'Actor calls drivers made directly to the node (ADR 0009).', 'counter', (n) => n.directCalls],
     ['wrt_node_object_store_used_bytes', 'Object-store arena bytes in use.', 'gauge', (n) => n.storeUsedBytes],
     ['wrt_node_object_store_spilled_bytes_total', 'Bytes spilled from the object store to disk.', 'counter', (n) => n.spill.spilledBytes],
     [
