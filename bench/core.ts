@@ -22,7 +22,8 @@
  * `{"ray":{...},"embedded":{...},"processes":{...},"browser":{...}}` (modes run only). Not a test:
  * the machine is shared and timings drift; compare within one run. The processes mode also prints
  * (text only) the CPU microseconds per operation of each timed run in the head, the node (with
- * its slot threads) and the driver.
+ * its slot threads) and the driver; with single_client_put_gigabytes, the text also gives what a
+ * bare copy of the put's 32 MiB runs at in the same run (bench/copy-ceiling.ts: a put is one copy).
  *
  * Each metric, on both sides, runs untimed for `--warmup` seconds (default 1, as Ray's ray_perf
  * `timeit` does) and is then timed for `--seconds` (default 2). Before the first metric, each
@@ -37,6 +38,7 @@ import { createInterface } from 'node:readline';
 import process from 'node:process';
 import { launchChromium } from '../tests/helpers/chromium.js';
 import { init } from '../sdk/node.js';
+import { copyCeiling } from './copy-ceiling.js';
 import { startLocalCluster, type LocalCluster } from '../runtime/launch/node/local-cluster.js';
 import { coreSuite, type SuiteHooks, type SuiteOptions } from './core-suite.js';
 import { ownCpuSeconds, processCpuSeconds } from './process-cpu.js';
@@ -202,6 +204,8 @@ for (const mode of modes) {
     }
   }
 }
+// A put is one copy: what a bare copy of the same bytes runs at here, in the same run.
+const ceiling = modes.some((m) => results[m]?.single_client_put_gigabytes !== undefined) ? copyCeiling() : null;
 if (vsRay) {
   const python = process.env.WRT_RAY_PYTHON ?? 'python3';
   log(`Ray: running ${RAY_SCRIPT} with ${python}`);
@@ -252,6 +256,11 @@ else {
       : '';
     process.stdout.write(`${k.padEnd(32)}${cells}${ratios}\n`);
   }
+  if (ceiling)
+    process.stdout.write(
+      `single_client_put_gigabytes is one copy of 32 MiB; a bare Uint8Array.set of 32 MiB in this process, same run: ` +
+        `${rate(ceiling.arrayBuffer)} GB/s into an ArrayBuffer, ${rate(ceiling.sharedArrayBuffer)} GB/s into a SharedArrayBuffer\n`,
+    );
   const cpu = Object.entries(cpuPerOp);
   if (cpu.length > 0) {
     process.stdout.write(
