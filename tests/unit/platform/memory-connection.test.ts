@@ -20,6 +20,7 @@ const heartbeat: Message = {
   storeRestoredBytes: 0,
   storeOnDiskBytes: 0,
   offeredCpus: -1,
+  directCalls: 0,
 };
 
 test.serial('messages of one turn arrive together, in order, after the sender returns', async () => {
