@@ -112,6 +112,17 @@ test.serial('a killed node: its pending direct calls fail with WRT_ACTOR_DIED; t
   assert.equal(asNumber(await rt.get(counter.call('increment', 7), { timeoutMs: 30_000 })), 7, 'restarted elsewhere');
 });
 
+test.serial('a node started with --no-direct takes no direct calls: its actors are called through the head', async () => {
+  const node = await cluster.addNode('relayed', 1, { relayOnly: 1 }, ['--no-gpu', '--no-direct']);
+  const [joined] = await node.waitFor(/wrt node n-\d+ "relayed" joined[^\n]*\n/);
+  assert.doesNotMatch(joined, /direct actor calls at/);
+  const counter = await mod.actor('counter', { resources: { relayOnly: 1 } }).create(0);
+  const refs = Array.from({ length: 40 }, (_, i) => counter.call('increment', i + 1));
+  assert.equal(asNumber((await rt.get(refs))[39]!), (40 * 41) / 2);
+  const s = await cluster.statusWhen((x) => x.nodes.some((n) => n.name === 'relayed' && n.tasksFinished >= 41), 'the calls counted');
+  assert.equal((s.nodes.find((n) => n.name === 'relayed') as { directCalls?: number }).directCalls, 0);
+});
+
 /** Opens a raw WebSocket to a direct address; resolves with the socket and what arrives on it. */
 async function raw(
   address: string,
@@ -139,7 +150,9 @@ const call = (actorId: string): Message => ({
 test.serial('attack: the listener refuses calls without a valid route for that actor at that node', async () => {
   const counter = await mod.actor('counter').create(5);
   await rt.get(counter.call('total'));
-  const nodes = [...cluster.nodes.keys()].filter((n) => !killed.has(n)).map((n) => ({ name: n, ...nodeOf(n) }));
+  const nodes = [...cluster.nodes.keys()]
+    .filter((n) => !killed.has(n) && /direct actor calls at/.test(cluster.nodes.get(n)!.stdout))
+    .map((n) => ({ name: n, ...nodeOf(n) }));
   const expiresMs = Date.now() + 30_000;
   const forbidden = async (address: string, ...ms: Message[]): Promise<string> => {
     const c = await raw(address);
