@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { WebSocketServer } from 'ws';
+import { listen } from './ws-listen.js';
 import { MAX_FRAME_BYTES, encodeMessage, onFrames } from '../../protocol/codec.js';
 import { connectionOverWebSocket, type WebSocketLike } from '../../platform/websocket-connection.js';
 import type { Connection } from '../../platform/platform.js';
@@ -58,24 +59,8 @@ export function listenForDirectCalls(
   wss.on('connection', (ws, req) =>
     serve(connectionOverWebSocket(ws as unknown as WebSocketLike, `${req.socket.remoteAddress}:${req.socket.remotePort}`), target, secret),
   );
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const a = server.address();
-      const bound = typeof a === 'object' && a ? a.port : port;
-      const shown = advertise.includes(':') ? `[${advertise}]` : advertise;
-      resolve({
-        address: `ws://${shown}:${bound}/direct`,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const c of wss.clients) c.terminate();
-            wss.close();
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  const shown = advertise.includes(':') ? `[${advertise}]` : advertise;
+  return listen(server, wss, host, port).then((l) => ({ address: `ws://${shown}:${l.port}/direct`, close: () => l.close() }));
 }
 
 /** One driver's direct connection. */

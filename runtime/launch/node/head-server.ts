@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { listen } from './ws-listen.js';
 import { connectionOverWebSocket, type WebSocketLike } from '../../platform/websocket-connection.js';
 import type { Connection } from '../../platform/platform.js';
 import { MAX_FRAME_BYTES } from '../../protocol/codec.js';
@@ -174,23 +175,7 @@ export function startHeadServer(
   wss.on('connection', (ws, req) =>
     onConnection(connectionOverWebSocket(ws as unknown as WebSocketLike, `${req.socket.remoteAddress}:${req.socket.remotePort}`)),
   );
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      resolve({
-        port: typeof address === 'object' && address ? address.port : port,
-        scheme: options.tls ? 'https' : 'http',
-        close: () =>
-          new Promise<void>((done) => {
-            for (const c of wss.clients) c.terminate();
-            wss.close();
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  return listen(server, wss, host, port).then((l) => ({ ...l, scheme: options.tls ? 'https' : 'http' }));
 }
 
 /** Serves `head` on `host:port` (port 0 picks a free one): its pages, its REST API, `/metrics`, and its WebSocket. */
