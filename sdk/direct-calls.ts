@@ -20,24 +20,23 @@ import type { Connection } from '../runtime/platform/platform.js';
 import type { Message, MessageOf, TaskArg } from '../runtime/protocol/messages.js';
 import { ACTOR_ENDING_CODES, type FailureRecord } from '../runtime/errors.js';
 import { onFrames, sendMessage } from '../runtime/protocol/codec.js';
+import { snapshotArgs } from './encoding.js';
 
 /** What the calls need of their runtime. */
 export interface DirectCallsHost {
   /** Opens an unauthenticated WebSocket to a node's direct address. */
   connect(url: string): Promise<Connection>;
-  /** Sends to the head. */
-  send(m: Message): void;
-  /** The wire form of a call's arguments (passing local refs on puts them first). */
-  wire(args: readonly unknown[]): TaskArg[];
+  /**
+   * The wire form of call `returnId`'s arguments (passing local refs on puts them first), or null
+   * when the call failed instead (an argument failed or was released; its ref is settled).
+   */
+  wire(returnId: string, args: readonly unknown[]): TaskArg[] | null;
   /** See DriverObjects.localArgs. */
   localArgs(args: readonly unknown[]): Promise<void> | FailureRecord | null;
   /** Settles a local result: its bytes or its failure. */
   settle(returnId: string, data: Uint8Array | null, failure: FailureRecord | null): void;
-  /**
-   * Call `returnId` goes out now, through the head (its result is then the head's to know) or
-   * directly (it stays local). @returns false when its ref was released while the call waited
-   */
-  sending(returnId: string, direct: boolean): boolean;
+  /** Sends call `returnId` through the head (which then knows its result). */
+  relay(returnId: string, m: Message): void;
   log(line: string): void;
 }
 
@@ -56,6 +55,8 @@ interface Link {
   conn: Connection | null;
   /** Open, and not closed since. */
   open: boolean;
+  /** Settles once the connection opened (true) or could not (false). */
+  opened: Promise<boolean>;
   /** Direct calls sent and not answered: return id → actor id. */
   pending: Map<string, string>;
 }
@@ -81,11 +82,10 @@ interface Line {
 
 export class DirectCalls {
   private readonly lines = new Map<string, Line>();
+  /** Connections opening or open, by address. */
   private readonly links = new Map<string, Link>();
   /** Calls through the head not answered yet: return id → actor id. */
   private readonly relayedCalls = new Map<string, string>();
-  /** Calls made directly, since the runtime started. */
-  directCount = 0;
 
   /** @param enabled false: every call goes through the head (no direct connections are opened). */
   constructor(
@@ -106,10 +106,7 @@ export class DirectCalls {
     l.waiting.push(c);
     this.drain(l);
     // Still waiting: the caller may change its byte arguments before it goes, so it keeps copies.
-    if (l.waiting.includes(c))
-      c.args = args.map((a) =>
-        a instanceof Uint8Array ? a.slice() : ArrayBuffer.isView(a) ? new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice() : a,
-      );
+    if (l.waiting.includes(c)) c.args = snapshotArgs(args);
   }
 
   /** Sends the waiting calls of `l` that may go now, in order. */
@@ -128,30 +125,17 @@ export class DirectCalls {
       const direct = c.inline && l.link?.open === true;
       if (direct ? l.relayed.size > 0 : l.direct > 0) return; // the other path's calls finish first
       l.waiting.shift();
-      if (local) {
-        this.host.settle(c.returnId, null, local);
-        continue;
-      }
-      let args: TaskArg[];
-      try {
-        args = this.host.wire(c.args);
-      } catch (err) {
-        // An ObjectRef argument released while the call waited.
-        this.host.settle(c.returnId, null, { code: 'WRT_OBJECT_LOST', message: (err as Error).message, retryable: false });
-        continue;
-      }
+      const args = this.host.wire(c.returnId, c.args);
+      if (!args) continue;
       const m: MessageOf<'ActorCall'> = { type: 'ActorCall', actorId: c.actorId, method: c.method, args, returnId: c.returnId };
-      const kept = this.host.sending(c.returnId, direct);
       if (direct) {
         l.direct++;
-        this.directCount++;
         l.link!.pending.set(c.returnId, c.actorId);
         sendMessage(l.link!.conn!, m);
       } else {
         l.relayed.add(c.returnId);
         this.relayedCalls.set(c.returnId, c.actorId);
-        this.host.send(m);
-        if (!kept) this.host.send({ type: 'ReleaseObjects', objectIds: [c.returnId] });
+        this.host.relay(c.returnId, m);
       }
     }
   }
@@ -187,34 +171,29 @@ export class DirectCalls {
       l.link = link;
       this.drain(l);
     };
-    if (link.conn) present();
-    else void this.opening.get(link)?.then(present);
+    if (link.open) present();
+    else void link.opened.then(present);
   }
 
-  private readonly opening = new Map<Link, Promise<void>>();
-
-  /** The connection to `address`, opened on first use. */
+  /** The connection to `address`, opened on first use (a closed or failed one is forgotten). */
   private linkTo(address: string): Link {
     const known = this.links.get(address);
-    if (known && (known.open || this.opening.has(known))) return known;
-    const link: Link = { conn: null, open: false, pending: new Map() };
+    if (known) return known;
+    const link: Link = { conn: null, open: false, opened: Promise.resolve(false), pending: new Map() };
     this.links.set(address, link);
-    this.opening.set(
-      link,
-      this.host.connect(address).then(
-        (conn) => {
-          this.opening.delete(link);
-          link.conn = conn;
-          link.open = true;
-          onFrames(conn, (msg) => this.fromNode(link, msg));
-          conn.onClose = (reason) => this.lost(link, address, reason);
-        },
-        (err: unknown) => {
-          this.opening.delete(link);
-          if (this.links.get(address) === link) this.links.delete(address);
-          this.host.log(`wrt: direct actor calls to ${address} unavailable (${(err as Error).message}); calls go through the head`);
-        },
-      ),
+    link.opened = this.host.connect(address).then(
+      (conn) => {
+        link.conn = conn;
+        link.open = true;
+        onFrames(conn, (msg) => this.fromNode(link, msg));
+        conn.onClose = (reason) => this.lost(link, address, reason);
+        return true;
+      },
+      (err: unknown) => {
+        if (this.links.get(address) === link) this.links.delete(address);
+        this.host.log(`wrt: direct actor calls to ${address} unavailable (${(err as Error).message}); calls go through the head`);
+        return false;
+      },
     );
     return link;
   }

@@ -14,6 +14,7 @@
  * Results are bytes (`Uint8Array`); {@link view} reads them as another typed array.
  */
 import { WrtError } from '../runtime/errors.js';
+import { ObjectRef } from './object-ref.js';
 
 /**
  * A plain task argument: bytes (typed arrays and ArrayBuffers go as their bytes, little-endian),
@@ -41,6 +42,15 @@ export function encodeArg(v: ArgValue): Uint8Array {
     'WRT_INVALID_ARGUMENT',
     `cannot pass a ${typeof v} to a wasm task: use bytes, a typed array, a string, a number, a bigint or an ObjectRef`,
   );
+}
+
+/**
+ * Arguments of a call that leaves later than it was made: each plain value encoded and copied now
+ * (the caller may change its bytes afterwards), ObjectRefs as they are.
+ * @throws WrtError `WRT_INVALID_ARGUMENT` as {@link encodeArg}
+ */
+export function snapshotArgs(args: readonly unknown[]): (Uint8Array | ObjectRef)[] {
+  return args.map((a) => (a instanceof ObjectRef ? a : encodeArg(a as ArgValue).slice()));
 }
 
 type TypedArrayCtor<T> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };

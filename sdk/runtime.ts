@@ -6,7 +6,7 @@ import { WrtError, isErrorCode } from '../runtime/errors.js';
 import { headWebSocketUrl } from '../runtime/client/job-client.js';
 import { ObjectRef } from './object-ref.js';
 import { TaskError } from './task-error.js';
-import { encodeArg, type ArgValue } from './encoding.js';
+import { encodeArg, snapshotArgs, type ArgValue } from './encoding.js';
 import { compileOptions, type GetOptions, type ModuleLoader, type RemoteOptions, type WaitOptions } from './options.js';
 import { WasmModule } from './wasm-module.js';
 import { GpuTasks } from './gpu.js';
@@ -53,11 +53,10 @@ export class Runtime implements Submitter {
     this.direct = new DirectCalls(
       {
         connect: (url) => connectDirect!(url),
-        send: (m) => this.send(m),
-        wire: (args) => this.wireArgs(args as (ArgValue | ObjectRef)[]),
+        wire: (id, args) => this.wireOrFail(id, args as (ArgValue | ObjectRef)[]),
         localArgs: (args) => this.objects.localArgs(args),
         settle: (id, data, failure) => this.objects.settleLocal(id, data, failure),
-        sending: (id, direct) => (direct ? true : this.objects.relayed(id)),
+        relay: (id, m) => this.relay(id, m),
         log: (line) => console.warn(line),
       },
       connectDirect !== null,
@@ -178,39 +177,63 @@ export class Runtime implements Submitter {
     // An argument is a direct call's result (ADR 0009): the task goes once it is ready and put.
     const ref = this.objects.trackLocal(returnId, taskId, functionName);
     const compiled = compileOptions(options);
-    this.afterLocalArgs(returnId, args, local, (wire) =>
-      this.send({ type: 'SubmitTask', taskId, moduleId, functionName, args: wire, options: compiled, returnId }),
-    );
+    this.afterLocalArgs(returnId, args, local, (wire) => ({
+      type: 'SubmitTask',
+      taskId,
+      moduleId,
+      functionName,
+      args: wire,
+      options: compiled,
+      returnId,
+    }));
     return ref;
   }
 
   /**
-   * Sends call `returnId` (tracked local) once its local arguments are ready (`local`, from
-   * DriverObjects.localArgs), or fails it with the failure of one that failed, as the head fails a
-   * task whose argument failed. Inline arguments are copied now: the caller may change theirs.
+   * Sends call `returnId` (tracked local; `message` makes it from the wire arguments) once its
+   * local arguments are ready (`local`, from DriverObjects.localArgs), or fails it with the failure
+   * of one that failed, as the head fails a task whose argument failed. Inline arguments are copied
+   * now: the caller may change theirs.
    */
   private afterLocalArgs(
     returnId: string,
     args: (ArgValue | ObjectRef)[],
     local: Promise<void> | FailureRecord,
-    send: (wire: TaskArg[]) => void,
+    message: (wire: TaskArg[]) => Message,
   ): void {
     if (!(local instanceof Promise)) return this.objects.settleLocal(returnId, null, local);
-    const own = args.map((a) => (a instanceof ObjectRef ? a : encodeArg(a).slice()));
+    const own = snapshotArgs(args);
     void local.then(() => {
       if (this.closed) return;
-      const failed = this.objects.localArgs(own);
-      if (failed) return this.objects.settleLocal(returnId, null, failed as FailureRecord);
-      let wire: TaskArg[];
-      try {
-        wire = this.wireArgs(own);
-      } catch (err) {
-        return this.objects.settleLocal(returnId, null, { code: 'WRT_OBJECT_LOST', message: (err as Error).message, retryable: false });
-      }
-      const kept = this.objects.relayed(returnId);
-      send(wire);
-      if (!kept) this.send({ type: 'ReleaseObjects', objectIds: [returnId] });
+      const wire = this.wireOrFail(returnId, own);
+      if (wire) this.relay(returnId, message(wire));
     });
+  }
+
+  /**
+   * The wire arguments of call `returnId` (tracked local) whose local arguments are ready, or null
+   * when it failed instead: with the failure of an argument that failed, or `WRT_OBJECT_LOST` for
+   * an ObjectRef released while the call waited.
+   */
+  private wireOrFail(returnId: string, args: (ArgValue | ObjectRef)[]): TaskArg[] | null {
+    const failed = this.objects.localArgs(args);
+    if (failed) {
+      this.objects.settleLocal(returnId, null, failed as FailureRecord);
+      return null;
+    }
+    try {
+      return this.wireArgs(args);
+    } catch (err) {
+      this.objects.settleLocal(returnId, null, { code: 'WRT_OBJECT_LOST', message: (err as Error).message, retryable: false });
+      return null;
+    }
+  }
+
+  /** Sends `m`, call `returnId` (tracked local), to the head, which then knows its result; released if its ref went meanwhile. */
+  private relay(returnId: string, m: Message): void {
+    const kept = this.objects.relayed(returnId);
+    this.send(m);
+    if (!kept) this.send({ type: 'ReleaseObjects', objectIds: [returnId] });
   }
 
   /** @internal */
@@ -218,7 +241,7 @@ export class Runtime implements Submitter {
     const actorId = this.nextId('a');
     const local = this.objects.localArgs(args);
     if (local instanceof Promise) await local;
-    const failed = this.objects.localArgs(args);
+    const failed = local instanceof Promise ? this.objects.localArgs(args) : local;
     if (failed) throw new TaskError(failed as FailureRecord, actorId, 'constructor');
     this.send({
       type: 'CreateActor',

@@ -28,10 +28,14 @@ type Deploy = MessageOf<'DeployTask'>;
 /** Where a call's `TaskStatus` goes: the head, or the driver that called directly. */
 type Reply = (m: MessageOf<'TaskStatus'>) => void;
 
+/** A live actor: its thread, and its creation (whose module and limits its direct calls run with). */
+interface Hosted {
+  host: ActorHost;
+  creation: Deploy;
+}
+
 export class ActorHosting {
-  private readonly actors = new Map<string, ActorHost>();
-  /** Each live actor's creation, whose module and limits its direct calls run with. */
-  private readonly creations = new Map<string, Deploy>();
+  private readonly actors = new Map<string, Hosted>();
   /** Actors created and not yet started, in creation order. */
   private readonly toStart: ActorHost[] = [];
   private booting = 0;
@@ -46,12 +50,11 @@ export class ActorHosting {
   handle(d: MessageOf<'DeployTask'>): void {
     const { ctx } = this;
     if (d.kind === 'ActorKill') {
-      this.actors.get(d.actorId)?.kill();
+      this.actors.get(d.actorId)?.host.kill();
       this.actors.delete(d.actorId);
-      this.creations.delete(d.actorId);
       return;
     }
-    let actor = this.actors.get(d.actorId);
+    let actor = this.actors.get(d.actorId)?.host;
     if (d.kind === 'ActorCreate') {
       actor?.kill();
       actor = new ActorHost(
@@ -60,7 +63,6 @@ export class ActorHosting {
         ctx.store.memory,
         (reason) => {
           this.actors.delete(d.actorId);
-          this.creations.delete(d.actorId);
           ctx.send({
             type: 'ActorState',
             actorId: d.actorId,
@@ -72,8 +74,7 @@ export class ActorHosting {
         },
         this.serveGpu,
       );
-      this.actors.set(d.actorId, actor);
-      this.creations.set(d.actorId, d);
+      this.actors.set(d.actorId, { host: actor, creation: d });
       this.toStart.push(actor);
       this.startSome();
     }
@@ -87,9 +88,9 @@ export class ActorHosting {
    */
   directCall(m: MessageOf<'ActorCall'>, reply: Reply): void {
     this.ctx.counters.directCalls++;
-    const create = this.creations.get(m.actorId);
+    const hosted = this.actors.get(m.actorId);
     const d: Deploy = {
-      ...(create ?? {
+      ...(hosted?.creation ?? {
         type: 'DeployTask',
         jobId: '',
         moduleHash: '',
@@ -109,7 +110,7 @@ export class ActorHosting {
       actorId: m.actorId,
       kind: 'ActorCall',
     };
-    this.run(d, this.actors.get(m.actorId), reply);
+    this.run(d, hosted?.host, reply);
   }
 
   /** Whether actor `actorId` lives here now. */
@@ -165,9 +166,8 @@ export class ActorHosting {
 
   /** Kills every actor (the node is stopping). */
   killAll(): void {
-    for (const a of this.actors.values()) a.kill();
+    for (const a of this.actors.values()) a.host.kill();
     this.actors.clear();
-    this.creations.clear();
     this.toStart.length = 0;
   }
 }

@@ -41,11 +41,10 @@ function harness(): Harness {
       queueMicrotask(opened);
       return Promise.resolve(conn);
     },
-    send: (m) => head.push(m),
-    wire: (args) => args.map((a) => ({ data: a as Uint8Array, objectId: '' })),
+    wire: (_id, args) => args.map((a) => ({ data: a as Uint8Array, objectId: '' })),
     localArgs: () => null,
     settle: (id, data, failure) => settled.set(id, { data, failure }),
-    sending: () => true,
+    relay: (_id, m) => head.push(m),
     log: () => {},
   };
   const calls = new DirectCalls(host, true);
